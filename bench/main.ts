@@ -1,0 +1,91 @@
+/**
+ * `npm run bench [case…]`: one JSON object per line, {case, n, ms, reference_ms, ratio, …}. Each case runs in a
+ * fresh namespace built by ../shared/bench/in-netns.sh, ours and the C reference alternating in the same run.
+ */
+import { inNetns, result, type BenchResult } from './harness.js';
+
+interface Case {
+  name: string;
+  n: number;
+  run(): BenchResult;
+}
+
+function dumpCase(name: string, script: string, n: number, goal: number, rounds: number): Case {
+  return {
+    name,
+    n,
+    run() {
+      const r = inNetns(n, script, [String(rounds)]);
+      const { ms, reference_ms, ...extra } = r as { ms: number; reference_ms: number };
+      return result(name, n, ms, reference_ms, { goal_ratio: goal, ...extra });
+    },
+  };
+}
+
+/** A case of bench/route-typed.ts: `mode` on `routes` pre-installed routes (0 for the install cases). */
+function typedCase(name: string, mode: string, n: number, routes: number, goal: Record<string, number>, rounds: number): Case {
+  return {
+    name,
+    n,
+    run() {
+      const r = inNetns(routes, 'route-typed', [mode, String(n), String(rounds)]);
+      const { ms, reference_ms, ...extra } = r as { ms: number; reference_ms: number };
+      return result(name, n, ms, reference_ms, { ...goal, ...extra });
+    },
+  };
+}
+
+/** A case of bench/watch.ts. */
+function watchCase(name: string, mode: string, n: number, routes: number, goal: Record<string, number>): Case {
+  return {
+    name,
+    n,
+    run() {
+      const r = inNetns(routes, 'watch', [mode, String(n)]);
+      const { ms, reference_ms, ...extra } = r as { ms: number; reference_ms: number };
+      return result(name, n, ms, reference_ms, { ...goal, ...extra });
+    },
+  };
+}
+
+/** A case of bench/cli.ts. */
+function cliCase(name: string, mode: string, n: number, routes: number, goal: Record<string, number>): Case {
+  return {
+    name,
+    n,
+    run() {
+      const r = inNetns(routes, 'cli', [mode, String(n)]);
+      const { ms, reference_ms, ...extra } = r as { ms: number; reference_ms: number };
+      return result(name, n, ms, reference_ms, { ...goal, ...extra });
+    },
+  };
+}
+
+const cases: Case[] = [
+  dumpCase('route-dump-raw-100k', 'route-dump-raw', 100_000, 1.5, 5),
+  dumpCase('route-dump-raw-1m', 'route-dump-raw', 1_000_000, 1.5, 3),
+  typedCase('route-dump-typed-100k', 'dump', 100_000, 100_000, { goal_ratio: 2.0 }, 5),
+  typedCase('route-dump-typed-1m', 'dump', 1_000_000, 1_000_000, { goal_ratio: 2.0 }, 3),
+  typedCase('route-install-100k', 'install', 100_000, 0, { goal_ratio: 1.25 }, 3),
+  typedCase('route-install-1m', 'install', 1_000_000, 0, { goal_ratio: 1.25 }, 1),
+  typedCase('ip-batch-install-100k', 'ip-batch', 100_000, 0, { goal_ratio: 0.33 }, 3),
+  typedCase('route-dump-stream-rss-1m', 'rss', 1_000_000, 1_000_000, { goal_rss_mb: 150 }, 1),
+  watchCase('notify-throughput', 'notify', 1_000_000, 0, {}),
+  watchCase('watch-resync-1m', 'resync', 1_000_000, 1_000_000, { goal_ratio: 3.0 }),
+  cliCase('cli-cold-link-show', 'cold', 1, 0, { goal_ms: 100 }),
+  cliCase('cli-route-show-100k', 'show', 100_000, 100_000, { goal_ratio: 1.0 }),
+  cliCase('cli-batch-100k', 'batch', 100_000, 0, { goal_ratio: 0.33 }),
+];
+
+const wanted = process.argv.slice(2);
+let failed = false;
+for (const c of cases) {
+  if (wanted.length && !wanted.some((w) => c.name.startsWith(w))) continue;
+  try {
+    console.log(JSON.stringify(c.run()));
+  } catch (e) {
+    failed = true;
+    console.log(JSON.stringify({ case: c.name, n: c.n, error: e instanceof Error ? e.message : String(e) }));
+  }
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,589 @@
+/* nlkit's native layer: a netlink socket, libuv readiness, and network namespaces. Everything else is
+ * TypeScript. Errors go to JavaScript as negative errnos or thrown Errors with the errno in `errno`; the
+ * TypeScript loader turns them into named codes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <node_api.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define SCRATCH_MIN (64 * 1024)
+
+typedef struct {
+  int fd;
+  uv_poll_t *poll;           /* NULL until poll() */
+  napi_env env;
+  napi_ref callback;         /* poll callback */
+  napi_ref self;             /* keeps the JS object alive while polling */
+  napi_async_context async;  /* so async hooks see poll callbacks as one resource */
+  unsigned char *scratch;    /* offered by the first peek only (see js_recv), then freed */
+  size_t scratch_len;
+  int polling;
+  int refd;
+} Socket;
+
+#define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  napi_value msg, error, code;
+  char text[256];
+  snprintf(text, sizeof text, "%s: %s", what, strerror(err));
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, NULL, msg, &error);
+  napi_create_int32(env, err, &code);
+  napi_set_named_property(env, error, "errno", code);
+  napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &code);
+  napi_set_named_property(env, error, "syscall", code);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value number(napi_env env, double v) {
+  napi_value out;
+  napi_create_double(env, v, &out);
+  return out;
+}
+
+static int arg_int(napi_env env, napi_value v, int64_t *out) {
+  return napi_get_value_int64(env, v, out) == napi_ok;
+}
+
+/* ---- namespaces: a short-lived thread changes namespace so the process's own threads never do ---- */
+
+typedef struct {
+  int ns_fd;       /* namespace to enter, or -1 to create a new one */
+  int protocol;    /* >= 0: open a netlink socket there; < 0: return an fd of the new namespace */
+  int result;
+  int err;
+  const char *what;
+} NsJob;
+
+static void *ns_thread(void *arg) {
+  NsJob *job = arg;
+  if (job->ns_fd >= 0) {
+    if (setns(job->ns_fd, CLONE_NEWNET) < 0) { job->err = errno; job->what = "setns"; return NULL; }
+  } else {
+    if (unshare(CLONE_NEWNET) < 0) { job->err = errno; job->what = "unshare"; return NULL; }
+  }
+  if (job->protocol >= 0) {
+    job->result = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, job->protocol);
+    if (job->result < 0) { job->err = errno; job->what = "socket"; }
+  } else {
+    job->result = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (job->result < 0) { job->err = errno; job->what = "open /proc/thread-self/ns/net"; }
+  }
+  return NULL;
+}
+
+static int run_ns_job(NsJob *job) {
+  pthread_t t;
+  job->result = -1;
+  job->err = 0;
+  int rc = pthread_create(&t, NULL, ns_thread, job);
+  if (rc != 0) { job->err = rc; job->what = "pthread_create"; return -1; }
+  pthread_join(t, NULL);
+  return job->err ? -1 : 0;
+}
+
+/* ---- socket ---- */
+
+/* The poll handle with the hook that makes environment teardown wait for its close: the close callback is
+ * this module's code, which must not run after a worker's copy of the addon is unloaded. */
+typedef struct {
+  uv_poll_t handle; /* first, so a handle pointer is a box pointer */
+  napi_async_cleanup_hook_handle hook;
+} PollBox;
+
+static void on_handle_closed(uv_handle_t *h) {
+  PollBox *box = (PollBox *)h;
+  if (box->hook) napi_remove_async_cleanup_hook(box->hook);
+  free(box);
+}
+
+static void close_socket(Socket *s, napi_env env);
+
+static void on_env_teardown(napi_async_cleanup_hook_handle hook, void *arg) {
+  PollBox *box = arg;
+  Socket *s = box->handle.data;
+  /* Without a socket the handle is already closing, and its close callback removes the hook. */
+  if (s) close_socket(s, NULL);
+}
+
+static void stop_poll(Socket *s) {
+  if (s->poll && s->polling) {
+    uv_poll_stop(s->poll);
+    s->polling = 0;
+  }
+}
+
+static void close_socket(Socket *s, napi_env env) {
+  if (s->fd < 0) return;
+  if (s->poll) {
+    stop_poll(s);
+    s->poll->data = NULL;
+    uv_close((uv_handle_t *)s->poll, on_handle_closed);
+    s->poll = NULL;
+  }
+  close(s->fd);
+  s->fd = -1;
+  if (env && s->callback) { napi_delete_reference(env, s->callback); s->callback = NULL; }
+  if (env && s->self) { napi_delete_reference(env, s->self); s->self = NULL; }
+  if (env && s->async) { napi_async_destroy(env, s->async); s->async = NULL; }
+}
+
+static void finalize_socket(napi_env env, void *data, void *hint) {
+  Socket *s = data;
+  /* The JS object is gone, so no callback can run: close without touching JS references' targets. */
+  close_socket(s, env);
+  free(s->scratch);
+  free(s);
+}
+
+static Socket *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  napi_value self;
+  void *data;
+  if (napi_get_cb_info(env, info, argc, argv, &self, NULL) != napi_ok) return NULL;
+  if (napi_unwrap(env, self, &data) != napi_ok) return NULL;
+  return data;
+}
+
+static Socket *open_socket(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv, const char *what) {
+  Socket *s = unwrap(env, info, argc, argv);
+  if (s && s->fd < 0) {
+    throw_errno(env, what, EBADF);
+    return NULL;
+  }
+  return s;
+}
+
+static napi_value js_bind(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  Socket *s = open_socket(env, info, &argc, argv, "bind");
+  if (!s) return NULL;
+  int64_t port = 0, groups = 0;
+  arg_int(env, argv[0], &port);
+  arg_int(env, argv[1], &groups);
+  struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_pid = (uint32_t)port, .nl_groups = (uint32_t)groups };
+  if (bind(s->fd, (struct sockaddr *)&sa, sizeof sa) < 0) return throw_errno(env, "bind", errno);
+  return NULL;
+}
+
+static napi_value js_port_id(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  Socket *s = open_socket(env, info, &argc, NULL, "getsockname");
+  if (!s) return NULL;
+  struct sockaddr_nl sa;
+  socklen_t len = sizeof sa;
+  if (getsockname(s->fd, (struct sockaddr *)&sa, &len) < 0) return throw_errno(env, "getsockname", errno);
+  return number(env, sa.nl_pid);
+}
+
+static napi_value js_set_option(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  Socket *s = open_socket(env, info, &argc, argv, "setsockopt");
+  if (!s) return NULL;
+  int64_t level = 0, name = 0, value = 0;
+  arg_int(env, argv[0], &level);
+  arg_int(env, argv[1], &name);
+  arg_int(env, argv[2], &value);
+  int v = (int)value;
+  if (setsockopt(s->fd, (int)level, (int)name, &v, sizeof v) < 0) return throw_errno(env, "setsockopt", errno);
+  return NULL;
+}
+
+static napi_value js_get_option(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  Socket *s = open_socket(env, info, &argc, argv, "getsockopt");
+  if (!s) return NULL;
+  int64_t level = 0, name = 0;
+  arg_int(env, argv[0], &level);
+  arg_int(env, argv[1], &name);
+  int v = 0;
+  socklen_t len = sizeof v;
+  if (getsockopt(s->fd, (int)level, (int)name, &v, &len) < 0) return throw_errno(env, "getsockopt", errno);
+  return number(env, v);
+}
+
+/* send(buf, portId, groups): one sendto for the whole buffer, however many messages it holds. */
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  Socket *s = open_socket(env, info, &argc, argv, "sendto");
+  if (!s) return NULL;
+  void *data;
+  size_t len;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "send: expected a Uint8Array");
+    return NULL;
+  }
+  int64_t port = 0, groups = 0;
+  arg_int(env, argv[1], &port);
+  arg_int(env, argv[2], &groups);
+  struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_pid = (uint32_t)port, .nl_groups = (uint32_t)groups };
+  ssize_t n;
+  do n = sendto(s->fd, data, len, 0, (struct sockaddr *)&sa, sizeof sa); while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return number(env, -1);
+    return throw_errno(env, "sendto", errno);
+  }
+  return number(env, (double)n);
+}
+
+/* recv(info): one whole datagram as a new Buffer; -1 nothing queued; -3 overrun (ENOBUFS).
+ * info[0] sender port, info[1] multicast group (NETLINK_PKTINFO), info[2] nsid or 0xffffffff, info[3] size. */
+static napi_value js_recv(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  Socket *s = open_socket(env, info, &argc, argv, "recvmsg");
+  if (!s) return NULL;
+  uint32_t *out;
+  size_t out_len;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, argv[0], &type, &out_len, (void **)&out, &ab, &offset) != napi_ok || type != napi_uint32_array || out_len < 4) {
+    napi_throw_type_error(env, NULL, "recv: expected a Uint32Array(4)");
+    return NULL;
+  }
+  struct sockaddr_nl sa;
+  union {
+    struct cmsghdr align;
+    char bytes[CMSG_SPACE(sizeof(struct nl_pktinfo)) + CMSG_SPACE(sizeof(int))];
+  } control;
+  struct iovec iov;
+  struct msghdr mh;
+  ssize_t n;
+  /* Learn the true size first, without copying: a peek with MSG_TRUNC returns the datagram's full length. The
+   * kernel sizes dump datagrams by the largest length a reader has asked for (up to 32 KiB), so the socket's first
+   * peek offers the 64 KiB scratch; later peeks offer nothing. Then the datagram is read straight into a Buffer of
+   * its exact size. */
+  napi_value buf = NULL;
+  iov.iov_base = s->scratch;
+  iov.iov_len = s->scratch ? s->scratch_len : 0;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  do n = recvmsg(s->fd, &mh, MSG_PEEK | MSG_TRUNC); while (n < 0 && errno == EINTR);
+  if (n >= 0) {
+    if (s->scratch) {
+      free(s->scratch);
+      s->scratch = NULL;
+      s->scratch_len = 0;
+    }
+    void *data;
+    CHECK(napi_create_buffer(env, (size_t)n, &data, &buf));
+    iov.iov_base = data;
+    iov.iov_len = (size_t)n;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_name = &sa;
+    mh.msg_namelen = sizeof sa;
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = control.bytes;
+    mh.msg_controllen = sizeof control.bytes;
+    do n = recvmsg(s->fd, &mh, 0); while (n < 0 && errno == EINTR);
+  }
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return number(env, -1);
+    if (errno == ENOBUFS) return number(env, -3);
+    return throw_errno(env, "recvmsg", errno);
+  }
+  out[0] = sa.nl_pid;
+  out[1] = 0;
+  out[2] = 0xffffffffu;
+  out[3] = (uint32_t)n;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_NETLINK) continue;
+    if (c->cmsg_type == NETLINK_PKTINFO) {
+      struct nl_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      out[1] = pi.group;
+    } else if (c->cmsg_type == NETLINK_LISTEN_ALL_NSID) {
+      int nsid;
+      memcpy(&nsid, CMSG_DATA(c), sizeof nsid);
+      out[2] = (uint32_t)nsid;
+    }
+  }
+  return buf;
+}
+
+static void call_js(Socket *s, const char *event, int err) {
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value cb, self, argv[2], result;
+  if (s->callback && napi_get_reference_value(env, s->callback, &cb) == napi_ok &&
+      napi_get_reference_value(env, s->self, &self) == napi_ok) {
+    napi_create_string_utf8(env, event, NAPI_AUTO_LENGTH, &argv[0]);
+    napi_create_int32(env, err, &argv[1]);
+    if (napi_make_callback(env, s->async, self, cb, 2, argv, &result) == napi_pending_exception) {
+      /* A throwing callback is an uncaught exception, as with any event-loop callback. */
+      napi_value exception;
+      napi_get_and_clear_last_exception(env, &exception);
+      napi_fatal_exception(env, exception);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_poll(uv_poll_t *handle, int status, int events) {
+  Socket *s = handle->data;
+  if (!s || s->fd < 0) return;
+  if (status < 0) {
+    /* POLLERR: libuv has stopped the handle. Read (and so clear) the socket error, report it, poll on. */
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    s->polling = 0;
+    if (s->poll) {
+      uv_poll_start(s->poll, UV_READABLE, on_poll);
+      s->polling = 1;
+    }
+    if (err != 0) call_js(s, err == ENOBUFS ? "overrun" : "error", err);
+    return;
+  }
+  if (events & UV_READABLE) call_js(s, "readable", 0);
+}
+
+static napi_value js_poll(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self;
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, &self, NULL) != napi_ok || napi_unwrap(env, self, &data) != napi_ok) return NULL;
+  Socket *s = data;
+  if (s->fd < 0) return throw_errno(env, "poll", EBADF);
+  if (!s->poll) {
+    uv_loop_t *loop;
+    CHECK(napi_get_uv_event_loop(env, &loop));
+    PollBox *box = calloc(1, sizeof *box);
+    if (!box) return throw_errno(env, "poll", ENOMEM);
+    int rc = uv_poll_init(loop, &box->handle, s->fd);
+    if (rc < 0) { free(box); return throw_errno(env, "uv_poll_init", -rc); }
+    if (napi_add_async_cleanup_hook(env, on_env_teardown, box, &box->hook) != napi_ok) {
+      uv_close((uv_handle_t *)&box->handle, on_handle_closed);
+      return throw_errno(env, "poll", ENOMEM);
+    }
+    box->handle.data = s;
+    s->poll = &box->handle;
+    if (!s->refd) uv_unref((uv_handle_t *)s->poll);
+  }
+  if (s->callback) napi_delete_reference(env, s->callback);
+  CHECK(napi_create_reference(env, argv[0], 1, &s->callback));
+  if (!s->self) CHECK(napi_create_reference(env, self, 1, &s->self));
+  if (!s->async) {
+    napi_value name;
+    CHECK(napi_create_string_utf8(env, "nlkit.NativeSocket", NAPI_AUTO_LENGTH, &name));
+    CHECK(napi_async_init(env, self, name, &s->async));
+  }
+  s->env = env;
+  int rc = uv_poll_start(s->poll, UV_READABLE, on_poll);
+  if (rc < 0) return throw_errno(env, "uv_poll_start", -rc);
+  s->polling = 1;
+  return NULL;
+}
+
+static napi_value js_pause(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  Socket *s = unwrap(env, info, &argc, NULL);
+  if (!s) return NULL;
+  stop_poll(s);
+  /* A paused socket nobody holds may be collected (and so closed); poll() takes both references again. */
+  if (s->self) { napi_delete_reference(env, s->self); s->self = NULL; }
+  if (s->callback) { napi_delete_reference(env, s->callback); s->callback = NULL; }
+  return NULL;
+}
+
+static napi_value set_ref(napi_env env, napi_callback_info info, int ref) {
+  size_t argc = 0;
+  Socket *s = unwrap(env, info, &argc, NULL);
+  if (!s) return NULL;
+  s->refd = ref;
+  if (s->poll) {
+    if (ref) uv_ref((uv_handle_t *)s->poll);
+    else uv_unref((uv_handle_t *)s->poll);
+  }
+  return NULL;
+}
+
+static napi_value js_ref(napi_env env, napi_callback_info info) { return set_ref(env, info, 1); }
+static napi_value js_unref(napi_env env, napi_callback_info info) { return set_ref(env, info, 0); }
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  Socket *s = unwrap(env, info, &argc, NULL);
+  if (s) close_socket(s, env);
+  return NULL;
+}
+
+static napi_value js_fd(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  Socket *s = unwrap(env, info, &argc, NULL);
+  return s ? number(env, s->fd) : NULL;
+}
+
+/* openSocket(protocol, netnsPath | null, netnsFd): a NativeSocket object. */
+static napi_value js_open_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t protocol = 0, ns_fd = -1;
+  arg_int(env, argv[0], &protocol);
+  napi_valuetype t;
+  char path[4096];
+  int own_ns_fd = -1;
+  napi_typeof(env, argv[1], &t);
+  if (t == napi_string) {
+    size_t len;
+    napi_get_value_string_utf8(env, argv[1], path, sizeof path, &len);
+    own_ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (own_ns_fd < 0) {
+      int err = errno;
+      throw_errno(env, "open", err);
+      napi_value error, p;
+      if (napi_get_and_clear_last_exception(env, &error) == napi_ok &&
+          napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &p) == napi_ok) {
+        napi_set_named_property(env, error, "path", p);
+        napi_throw(env, error);
+      }
+      return NULL;
+    }
+    ns_fd = own_ns_fd;
+  } else {
+    napi_typeof(env, argv[2], &t);
+    if (t == napi_number) {
+      arg_int(env, argv[2], &ns_fd);
+      if (ns_fd < 0) return throw_errno(env, "setns", EBADF);
+    }
+  }
+  int fd;
+  if (ns_fd >= 0) {
+    NsJob job = { .ns_fd = (int)ns_fd, .protocol = (int)protocol };
+    int rc = run_ns_job(&job);
+    if (own_ns_fd >= 0) close(own_ns_fd);
+    if (rc < 0) return throw_errno(env, job.what, job.err);
+    fd = job.result;
+  } else {
+    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, (int)protocol);
+    if (fd < 0) return throw_errno(env, "socket", errno);
+  }
+  int one = 1;
+  setsockopt(fd, SOL_NETLINK, NETLINK_PKTINFO, &one, sizeof one);
+  Socket *s = calloc(1, sizeof *s);
+  unsigned char *scratch = malloc(SCRATCH_MIN);
+  if (!s || !scratch) { free(s); free(scratch); close(fd); return throw_errno(env, "socket", ENOMEM); }
+  s->fd = fd;
+  s->scratch = scratch;
+  s->scratch_len = SCRATCH_MIN;
+  s->refd = 1;
+  s->env = env;
+  napi_value obj;
+  napi_property_descriptor props[] = {
+    { "bind", NULL, js_bind, NULL, NULL, NULL, napi_default, NULL },
+    { "portId", NULL, js_port_id, NULL, NULL, NULL, napi_default, NULL },
+    { "setOption", NULL, js_set_option, NULL, NULL, NULL, napi_default, NULL },
+    { "getOption", NULL, js_get_option, NULL, NULL, NULL, napi_default, NULL },
+    { "send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL },
+    { "recv", NULL, js_recv, NULL, NULL, NULL, napi_default, NULL },
+    { "poll", NULL, js_poll, NULL, NULL, NULL, napi_default, NULL },
+    { "pause", NULL, js_pause, NULL, NULL, NULL, napi_default, NULL },
+    { "ref", NULL, js_ref, NULL, NULL, NULL, napi_default, NULL },
+    { "unref", NULL, js_unref, NULL, NULL, NULL, napi_default, NULL },
+    { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
+    { "fd", NULL, NULL, js_fd, NULL, NULL, napi_default, NULL },
+  };
+  CHECK(napi_create_object(env, &obj));
+  CHECK(napi_define_properties(env, obj, sizeof props / sizeof props[0], props));
+  if (napi_wrap(env, obj, s, finalize_socket, NULL, NULL) != napi_ok) {
+    close(fd);
+    free(scratch);
+    free(s);
+    return NULL;
+  }
+  return obj;
+}
+
+/* createNetns(): fd of a fresh, anonymous network namespace. */
+static napi_value js_create_netns(napi_env env, napi_callback_info info) {
+  NsJob job = { .ns_fd = -1, .protocol = -1 };
+  if (run_ns_job(&job) < 0) return throw_errno(env, job.what, job.err);
+  return number(env, job.result);
+}
+
+static int get_string(napi_env env, napi_value v, char *buf, size_t size, int *present) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  *present = t == napi_string;
+  if (!*present) return 1;
+  size_t len;
+  return napi_get_value_string_utf8(env, v, buf, size, &len) == napi_ok;
+}
+
+/* mount(source, target, fstype | null, flags, data | null) */
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char source[4096], target[4096], fstype[64], data[1024];
+  int has_source, has_target, has_fstype, has_data;
+  int64_t flags = 0;
+  get_string(env, argv[0], source, sizeof source, &has_source);
+  get_string(env, argv[1], target, sizeof target, &has_target);
+  get_string(env, argv[2], fstype, sizeof fstype, &has_fstype);
+  arg_int(env, argv[3], &flags);
+  get_string(env, argv[4], data, sizeof data, &has_data);
+  if (mount(has_source ? source : "", has_target ? target : "", has_fstype ? fstype : NULL, (unsigned long)flags,
+            has_data ? data : NULL) < 0)
+    return throw_errno(env, "mount", errno);
+  return NULL;
+}
+
+static napi_value js_umount(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char target[4096];
+  int has_target;
+  int64_t flags = 0;
+  get_string(env, argv[0], target, sizeof target, &has_target);
+  arg_int(env, argv[1], &flags);
+  if (umount2(target, (int)flags) < 0) return throw_errno(env, "umount2", errno);
+  return NULL;
+}
+
+static napi_value js_close_fd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t fd = -1;
+  arg_int(env, argv[0], &fd);
+  if (close((int)fd) < 0) return throw_errno(env, "close", errno);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    { "openSocket", NULL, js_open_socket, NULL, NULL, NULL, napi_default, NULL },
+    { "createNetns", NULL, js_create_netns, NULL, NULL, NULL, napi_default, NULL },
+    { "mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL },
+    { "umount", NULL, js_umount, NULL, NULL, NULL, napi_default, NULL },
+    { "closeFd", NULL, js_close_fd, NULL, NULL, NULL, napi_default, NULL },
+  };
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

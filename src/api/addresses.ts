@@ -1,0 +1,121 @@
+/**
+ * Addresses (RTM_*ADDR): IPv4 and IPv6 with peer, broadcast, label, scope, flags, lifetimes and metric. An
+ * address is written as a prefix, `'192.0.2.1/24'`; a point-to-point address gives its `peer` too.
+ */
+import { addressSchema } from '../families/route/index.js';
+import { SchemaError } from '../schema/codec.js';
+import type { NetlinkSocket } from '../socket/socket.js';
+import type { Devices } from './devices.js';
+import { ObjectApi, type Context, type ObjectKind, type Value } from './object.js';
+import { familyName, familyNumber, parsePrefix, type Family } from './values.js';
+
+export interface AddressInput {
+  /** `'192.0.2.1/24'`, `'2001:db8::1/64'` (IFA_LOCAL, and IFA_ADDRESS unless there is a peer). */
+  address: string;
+  dev: string | number;
+  peer?: string;
+  broadcast?: string;
+  label?: string;
+  scope?: string | number;
+  /** IFA_F_* by name: 'nodad', 'noprefixroute', 'managetempaddr', … */
+  flags?: string[];
+  /** Seconds; omitted means forever. */
+  validLifetime?: number;
+  preferredLifetime?: number;
+  metric?: number;
+  proto?: number;
+}
+
+export interface Address {
+  family: Family;
+  ifindex: number;
+  /** The local address with its prefix length: `'192.0.2.1/24'`. */
+  address: string;
+  local?: string;
+  peer?: string;
+  prefixlen: number;
+  broadcast?: string;
+  label?: string;
+  scope: string | number;
+  flags: (string | number)[];
+  /** Seconds; 0xffffffff means forever. */
+  validLifetime?: number;
+  preferredLifetime?: number;
+  metric?: number;
+  proto?: number;
+  raw: Value;
+}
+
+export interface AddressFilter {
+  family?: Family;
+  dev?: string | number;
+  label?: string;
+  scope?: string | number;
+}
+
+const FOREVER = 0xffffffff;
+
+function addressMessage(input: AddressInput, ctx: Context): Value {
+  if (typeof input.address !== 'string') throw new SchemaError('address', 'an address is required, as a prefix such as "192.0.2.1/24"');
+  const p = parsePrefix(input.address, 'address');
+  const v: Value = { family: familyNumber(p.family), prefixlen: p.length, ifaFlags: 0, scope: input.scope ?? 'universe', index: ctx.ifindex(input.dev, 'dev') };
+  v.local = p.address;
+  v.address = input.peer !== undefined ? parsePrefix(input.peer, 'peer').address : p.address;
+  if (input.broadcast !== undefined) v.broadcast = input.broadcast;
+  if (input.label !== undefined) v.label = input.label;
+  if (input.flags?.length) v.flags = input.flags;
+  if (input.validLifetime !== undefined || input.preferredLifetime !== undefined) {
+    const valid = input.validLifetime ?? FOREVER;
+    v.cacheinfo = { ifaPrefered: input.preferredLifetime ?? valid, ifaValid: valid, cstamp: 0, tstamp: 0 };
+  }
+  if (input.metric !== undefined) v.rtPriority = input.metric;
+  if (input.proto !== undefined) v.proto = input.proto;
+  return v;
+}
+
+export function addressFromMessage(m: Value): Address {
+  const local = (m.local ?? m.address) as string | undefined;
+  const a: Address = {
+    family: familyName(m.family as number),
+    ifindex: m.index as number,
+    address: `${local}/${m.prefixlen as number}`,
+    prefixlen: m.prefixlen as number,
+    scope: m.scope as string | number,
+    flags: (m.flags as (string | number)[] | undefined) ?? [],
+    raw: m,
+  };
+  if (m.local !== undefined) a.local = m.local as string;
+  if (m.local !== undefined && m.address !== undefined && m.address !== m.local) a.peer = m.address as string;
+  if (m.broadcast !== undefined) a.broadcast = m.broadcast as string;
+  if (m.label !== undefined) a.label = m.label as string;
+  const ci = m.cacheinfo as { ifaValid: number; ifaPrefered: number } | undefined;
+  if (ci) {
+    a.validLifetime = ci.ifaValid;
+    a.preferredLifetime = ci.ifaPrefered;
+  }
+  if (m.rtPriority !== undefined) a.metric = m.rtPriority as number;
+  if (m.proto !== undefined) a.proto = m.proto as number;
+  return a;
+}
+
+export const addressKind: ObjectKind<Address, AddressInput, AddressFilter> = {
+  name: 'address',
+  schema: addressSchema,
+  messages: { new: 'newaddr', del: 'deladdr', get: 'getaddr' },
+  devices: (input) => [input.dev],
+  toMessage: addressMessage,
+  fromMessage: addressFromMessage,
+  devicesOfFilter: (f) => [f.dev],
+  dumpRequest(filter, ctx) {
+    const v: Value = { family: familyNumber(filter.family) };
+    if (filter.dev !== undefined) v.index = ctx.ifindex(filter.dev, 'dev');
+    return v;
+  },
+  matches: (a, f) => (f.label === undefined || a.label === f.label) && (f.scope === undefined || a.scope === f.scope),
+};
+
+export class Addresses extends ObjectApi<Address, AddressInput, AddressFilter> {
+  constructor(socket: NetlinkSocket, devices: Devices) {
+    super(addressKind, socket, devices);
+  }
+}

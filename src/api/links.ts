@@ -1,0 +1,220 @@
+/**
+ * Links (RTM_*LINK): create any kind the kernel has (veth with its peer, bridge, vxlan, vlan, macvlan, ipvlan,
+ * bond, dummy, vrf, ifb, wireguard, …), set them up or down, rename, change mtu, address, alias, txqlen, group,
+ * master; alternative names; move to another namespace; stats64; linkinfo decoded per kind.
+ */
+import { linkSchema } from '../families/route/index.js';
+import { SchemaError } from '../schema/codec.js';
+import type { NetlinkSocket, NetnsRef } from '../socket/socket.js';
+import { Flags } from '../wire/message.js';
+import type { Devices } from './devices.js';
+import { openNetns } from './netns.js';
+import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
+
+export interface LinkInput {
+  ifname?: string;
+  /** The link to act on, for set/delete/get: by name or ifindex. */
+  dev?: string | number;
+  ifindex?: number;
+  /** The link kind to create: 'veth', 'bridge', 'vxlan', … */
+  kind?: string;
+  /** Kind-specific attributes (IFLA_INFO_DATA): `{ id: 42, port: 4789 }` for vxlan, `{ vlanFiltering: 1 }` for a bridge. */
+  data?: Value;
+  /** veth: the peer's name and attributes. */
+  peer?: Omit<LinkInput, 'peer' | 'kind' | 'data' | 'dev'>;
+  /** The lower device (IFLA_LINK) of vlan, macvlan, ipvlan, vxlan. */
+  link?: string | number;
+  up?: boolean;
+  mtu?: number;
+  address?: string;
+  broadcast?: string;
+  alias?: string;
+  txqlen?: number;
+  group?: number;
+  /** A master device, or null for nomaster. */
+  master?: string | number | null;
+  /** Port attributes under the master (IFLA_INFO_SLAVE_DATA), e.g. bridge port `{ cost: 10 }`. */
+  portData?: Value;
+  /** The master's kind, which says how portData is laid out: 'bridge' (default) or 'bond'. */
+  portKind?: string;
+  /** Move the link into another namespace. */
+  netns?: NetnsRef;
+  numTxQueues?: number;
+  numRxQueues?: number;
+}
+
+export interface Link {
+  ifindex: number;
+  ifname: string;
+  flags: (string | number)[];
+  up: boolean;
+  mtu?: number;
+  address?: string;
+  broadcast?: string;
+  operstate?: string | number;
+  kind?: string;
+  linkinfo?: Value;
+  master?: number;
+  link?: number;
+  alias?: string;
+  altnames: string[];
+  txqlen?: number;
+  group?: number;
+  stats64?: Record<string, bigint>;
+  raw: Value;
+}
+
+export interface LinkFilter {
+  kind?: string;
+  master?: string | number;
+  ifname?: string;
+}
+
+const IFF_UP = 1;
+const operstates = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
+
+function linkMessage(input: LinkInput, ctx: Context, create: boolean): Value {
+  const v: Value = { family: 0, type: 0, index: 0, flags: 0, change: 0 };
+  if (input.ifindex !== undefined) v.index = input.ifindex;
+  else if (input.dev !== undefined) v.index = ctx.ifindex(input.dev, 'dev');
+  if (input.ifname !== undefined) v.ifname = input.ifname;
+  if (input.up !== undefined) {
+    v.flags = input.up ? IFF_UP : 0;
+    v.change = IFF_UP;
+  }
+  if (input.mtu !== undefined) v.mtu = input.mtu;
+  if (input.address !== undefined) v.address = input.address;
+  if (input.broadcast !== undefined) v.broadcast = input.broadcast;
+  if (input.alias !== undefined) v.ifalias = input.alias;
+  if (input.txqlen !== undefined) v.txqlen = input.txqlen;
+  if (input.group !== undefined) v.group = input.group;
+  if (input.numTxQueues !== undefined) v.numTxQueues = input.numTxQueues;
+  if (input.numRxQueues !== undefined) v.numRxQueues = input.numRxQueues;
+  if (input.link !== undefined) v.link = ctx.ifindex(input.link, 'link');
+  if (input.master !== undefined) v.master = input.master === null ? 0 : ctx.ifindex(input.master, 'master');
+  if (input.kind !== undefined || input.portData !== undefined) {
+    const info: Value = {};
+    if (input.kind !== undefined) {
+      info.kind = input.kind;
+      let data = input.data;
+      if (input.peer) {
+        if (input.kind !== 'veth') throw new SchemaError('peer', `only veth links have a peer, not ${input.kind}`);
+        data = { ...data, peer: linkMessage(input.peer, ctx, create) };
+      }
+      if (data !== undefined) info.data = data;
+    } else if (create) throw new SchemaError('kind', 'a new link needs a kind');
+    if (input.portData !== undefined) {
+      info.slaveKind = input.portKind ?? 'bridge';
+      info.slaveData = input.portData;
+    }
+    v.linkinfo = info;
+  }
+  return v;
+}
+
+export function linkFromMessage(m: Value): Link {
+  const flags = m.flags as (string | number)[];
+  const info = m.linkinfo as Value | undefined;
+  const l: Link = {
+    ifindex: m.index as number,
+    ifname: m.ifname as string,
+    flags,
+    up: flags.includes('up'),
+    altnames: ((m.propList as Value | undefined)?.altIfname as string[] | undefined) ?? [],
+    raw: m,
+  };
+  if (m.mtu !== undefined) l.mtu = m.mtu as number;
+  if (m.address !== undefined) l.address = m.address as string;
+  if (m.broadcast !== undefined) l.broadcast = m.broadcast as string;
+  if (m.operstate !== undefined) l.operstate = operstates[m.operstate as number] ?? (m.operstate as number);
+  if (info) {
+    l.linkinfo = info;
+    if (info.kind !== undefined) l.kind = info.kind as string;
+  }
+  if (m.master !== undefined) l.master = m.master as number;
+  if (m.link !== undefined) l.link = m.link as number;
+  if (m.ifalias !== undefined) l.alias = m.ifalias as string;
+  if (m.txqlen !== undefined) l.txqlen = m.txqlen as number;
+  if (m.group !== undefined) l.group = m.group as number;
+  if (m.stats64 !== undefined) l.stats64 = m.stats64 as Record<string, bigint>;
+  return l;
+}
+
+export const linkKind: ObjectKind<Link, LinkInput, LinkFilter> = {
+  name: 'link',
+  schema: linkSchema,
+  messages: { new: 'newlink', del: 'dellink', get: 'getlink' },
+  devices: (input) => [input.dev, input.link, input.master ?? undefined, input.peer?.master ?? undefined],
+  toMessage: (input, ctx) => linkMessage(input, ctx, true),
+  toDeleteMessage: (input, ctx) => {
+    const v: Value = { family: 0, type: 0, index: 0, flags: 0, change: 0 };
+    if (input.ifindex !== undefined) v.index = input.ifindex;
+    else if (input.dev !== undefined) v.index = ctx.ifindex(input.dev, 'dev');
+    else if (input.ifname !== undefined) v.ifname = input.ifname;
+    else throw new SchemaError('dev', 'which link? give dev, ifname or ifindex');
+    return v;
+  },
+  fromMessage: linkFromMessage,
+  devicesOfFilter: (f) => [f.master],
+  dumpRequest(filter, ctx) {
+    const v: Value = {};
+    if (filter.master !== undefined) v.master = ctx.ifindex(filter.master, 'master');
+    if (filter.kind !== undefined) v.linkinfo = { kind: filter.kind };
+    return v;
+  },
+  matches: (link, filter) => filter.ifname === undefined || link.ifname === filter.ifname,
+};
+
+export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {
+  constructor(socket: NetlinkSocket, devices: Devices) {
+    super(linkKind, socket, devices);
+  }
+
+  /** Create a link (`ip link add`); moves it into `netns` too if given. */
+  override async add(input: LinkInput, options: CallOptions = {}): Promise<void> {
+    await this.withNetns(input, options, Flags.CREATE | Flags.EXCL);
+  }
+
+  /** Change an existing link (`ip link set`): name, up/down, mtu, master, namespace, … */
+  async set(dev: string | number, changes: Omit<LinkInput, 'dev' | 'ifindex'>, options: CallOptions = {}): Promise<void> {
+    await this.withNetns({ ...changes, dev }, options, 0);
+  }
+
+  override change(input: LinkInput, options: CallOptions = {}): Promise<void> {
+    return this.withNetns(input, options, 0);
+  }
+
+  /** Add (or with `delete`, remove) alternative names (`ip link property add dev D altname N`). */
+  async altnames(dev: string | number, names: string[], action: 'add' | 'delete' = 'add', options: CallOptions = {}): Promise<void> {
+    const ctx = await this.devices.context([dev], options);
+    const v = { family: 0, type: 0, index: ctx.ifindex(dev, 'dev'), flags: 0, change: 0, propList: { altIfname: names } };
+    const { bytes, paths } = linkSchema.encodeMessage(action === 'add' ? 'newlinkprop' : 'dellinkprop', v, { flags: action === 'add' ? Flags.CREATE | Flags.APPEND : 0 });
+    await this.socket.request(bytes, { ...options, describeOffset: paths });
+  }
+
+  /** One link by name or ifindex. */
+  byName(dev: string | number, options?: CallOptions): Promise<Link> {
+    return this.get(typeof dev === 'number' || /^\d+$/.test(dev) ? { ifindex: Number(dev) } : { ifname: dev }, options);
+  }
+
+  private async withNetns(input: LinkInput, options: CallOptions, flags: number): Promise<void> {
+    if (input.portData !== undefined && input.master !== undefined) {
+      // The kernel reads port attributes against the link's current master: join it first.
+      const { portData, portKind, ...rest } = input;
+      await this.withNetns(rest, options, flags);
+      await this.withNetns({ dev: input.ifname ?? input.dev, portData, portKind }, options, 0);
+      return;
+    }
+    const ctx = await this.devices.context(linkKind.devices!(input), options);
+    const v = linkMessage(input, ctx, flags !== 0);
+    const target = input.netns === undefined ? undefined : openNetns(input.netns);
+    try {
+      if (target?.fd !== undefined) v.netNsFd = target.fd;
+      if (target?.pid !== undefined) v.netNsPid = target.pid;
+      const { bytes, paths } = linkSchema.encodeMessage('newlink', v, { flags });
+      await this.socket.request(bytes, { ...options, describeOffset: paths });
+    } finally {
+      target?.close();
+    }
+  }
+}

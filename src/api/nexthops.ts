@@ -1,0 +1,250 @@
+/**
+ * Nexthop objects and groups (RTM_*NEXTHOP): gateway and device nexthops, blackholes, groups with weights,
+ * resilient groups and their buckets, fdb nexthops; dumps by id, of groups only, by device, by master; per-member
+ * group statistics.
+ *
+ * Resilient-group timers are in seconds, as `ip nexthop` writes them; the kernel carries them as clock ticks of
+ * USER_HZ (100 on every architecture, asm-generic/param.h).
+ */
+import { nexthopSchema } from '../families/route/index.js';
+import { SchemaError } from '../schema/codec.js';
+import type { NetlinkSocket } from '../socket/socket.js';
+import { Flags } from '../wire/message.js';
+import type { Devices } from './devices.js';
+import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
+import { addressFamily, familyName, familyNumber, type Family } from './values.js';
+
+export interface GroupMember {
+  id: number;
+  /** 1 to 65536 (kernels before 6.12: 1 to 256). */
+  weight?: number;
+}
+
+export interface NexthopInput {
+  id: number;
+  family?: Family;
+  gateway?: string;
+  dev?: string | number;
+  blackhole?: boolean;
+  onlink?: boolean;
+  fdb?: boolean;
+  /** Members: `[{ id: 1, weight: 2 }, { id: 3 }]`, or ip's notation `'1,2/3'` (the same group). */
+  group?: GroupMember[] | string;
+  /** 'mpath' (default) or 'resilient'. */
+  groupType?: 'mpath' | 'resilient';
+  /** Resilient groups: the bucket count, and timers in seconds. */
+  buckets?: number;
+  idleTimer?: number;
+  unbalancedTimer?: number;
+  protocol?: string | number;
+}
+
+export interface Nexthop {
+  id: number;
+  family: Family;
+  protocol: string | number;
+  scope: string | number;
+  flags: (string | number)[];
+  gateway?: string;
+  oif?: number;
+  blackhole: boolean;
+  fdb: boolean;
+  group?: { id: number; weight: number }[];
+  groupType?: string | number;
+  /** Timers and the time the group has been out of balance, in seconds. */
+  resilient?: { buckets?: number; idleTimer?: number; unbalancedTimer?: number; unbalancedTime?: number };
+  raw: Value;
+}
+
+/** One bucket of a resilient group (RTM_NEWNEXTHOPBUCKET). */
+export interface NexthopBucket {
+  /** The group. */
+  id: number;
+  index: number;
+  /** The member nexthop the bucket points at. */
+  nhid: number;
+  /** Seconds since the bucket last carried traffic. */
+  idleTime: number;
+  raw: Value;
+}
+
+export interface BucketFilter {
+  /** One group's buckets. */
+  id?: number;
+  /** Only buckets pointing at this member nexthop. */
+  nhid?: number;
+  dev?: string | number;
+  master?: string | number;
+}
+
+/** Packets a group sent through one member (NHA_GROUP_STATS). */
+export interface GroupMemberStats {
+  id: number;
+  packets: bigint;
+  /** Packets counted by hardware, when the group has hardware stats enabled and the driver reports them. */
+  packetsHw?: bigint;
+}
+
+export interface NexthopFilter {
+  /** Only groups (NHA_GROUPS). */
+  groups?: boolean;
+  dev?: string | number;
+  master?: string | number;
+  fdb?: boolean;
+  family?: Family;
+}
+
+/** ip's notation: members split by '/', each an id with an optional weight after a comma. */
+function parseGroup(text: string): GroupMember[] {
+  return text.split('/').map((part, i) => {
+    const [id, weight] = part.split(',');
+    if (!/^\d+$/.test(id ?? '') || (weight !== undefined && !/^\d+$/.test(weight))) throw new SchemaError(`group[${i}]`, `"${part}" is not ID or ID,WEIGHT`);
+    return weight === undefined ? { id: Number(id) } : { id: Number(id), weight: Number(weight) };
+  });
+}
+
+const USER_HZ = 100;
+
+function ticks(seconds: number, path: string): number {
+  const t = Math.round(seconds * USER_HZ);
+  if (!(t >= 0 && t <= 0xffffffff)) throw new SchemaError(path, `${seconds} is not 0 to ${Math.floor(0xffffffff / USER_HZ)} seconds`);
+  return t;
+}
+
+const seconds = (t: number | bigint | undefined): number | undefined => (t === undefined ? undefined : Number(t) / USER_HZ);
+
+const emptyHeader = { family: 0, scope: 'universe', protocol: 'unspec', flags: [] } as const;
+
+function nexthopMessage(input: NexthopInput, ctx: Context): Value {
+  // Groups take no family; everything else needs one, and a blackhole without a gateway is IPv4 unless told.
+  const family = input.family ?? (input.gateway ? addressFamily(input.gateway) : input.group === undefined ? 'inet' : undefined);
+  const v: Value = { family: familyNumber(family), scope: 'universe', protocol: input.protocol ?? 'boot', flags: input.onlink ? ['onlink'] : [] };
+  v.id = input.id;
+  if (input.gateway !== undefined) v.gateway = input.gateway;
+  if (input.dev !== undefined) v.oif = ctx.ifindex(input.dev, 'dev');
+  if (input.blackhole) v.blackhole = true;
+  if (input.fdb) v.fdb = true;
+  if (input.group !== undefined) {
+    const members = typeof input.group === 'string' ? parseGroup(input.group) : input.group;
+    v.group = members.map((m, i) => {
+      const w = (m.weight ?? 1) - 1;
+      if (!Number.isInteger(w) || w < 0 || w > 0xffff) throw new SchemaError(`group[${i}].weight`, `${m.weight} is not 1 to 65536`);
+      return { id: m.id, weight: w & 0xff, weightHigh: w >> 8, resvd: 0 };
+    });
+    if (input.groupType !== undefined) v.groupType = input.groupType;
+  }
+  if (input.groupType === 'resilient') {
+    const res: Value = {};
+    if (input.buckets !== undefined) res.buckets = input.buckets;
+    if (input.idleTimer !== undefined) res.idleTimer = ticks(input.idleTimer, 'idleTimer');
+    if (input.unbalancedTimer !== undefined) res.unbalancedTimer = ticks(input.unbalancedTimer, 'unbalancedTimer');
+    v.resGroup = res;
+  }
+  return v;
+}
+
+export function nexthopFromMessage(m: Value): Nexthop {
+  const n: Nexthop = {
+    id: m.id as number,
+    family: familyName(m.family as number),
+    protocol: m.protocol as string | number,
+    scope: m.scope as string | number,
+    flags: m.flags as (string | number)[],
+    blackhole: m.blackhole === true,
+    fdb: m.fdb === true,
+    raw: m,
+  };
+  if (m.gateway !== undefined) n.gateway = m.gateway as string;
+  if (m.oif !== undefined) n.oif = m.oif as number;
+  if (Array.isArray(m.group)) {
+    n.group = (m.group as { id: number; weight: number; weightHigh: number }[]).map((g) => ({ id: g.id, weight: (g.weight | (g.weightHigh << 8)) + 1 }));
+    n.groupType = (m.groupType as string | number | undefined) ?? 'mpath';
+  }
+  const res = m.resGroup as Value | undefined;
+  if (res) {
+    n.resilient = {
+      buckets: res.buckets as number,
+      idleTimer: seconds(res.idleTimer as number),
+      unbalancedTimer: seconds(res.unbalancedTimer as number),
+      unbalancedTime: seconds(res.unbalancedTime as bigint),
+    };
+  }
+  return n;
+}
+
+function bucketFromMessage(m: Value): NexthopBucket {
+  const b = m.resBucket as Value;
+  return { id: m.id as number, index: b.index as number, nhid: b.nhId as number, idleTime: seconds(b.idleTime as bigint) ?? 0, raw: m };
+}
+
+export const nexthopKind: ObjectKind<Nexthop, NexthopInput, NexthopFilter> = {
+  name: 'nexthop',
+  schema: nexthopSchema,
+  messages: { new: 'newnexthop', del: 'delnexthop', get: 'getnexthop' },
+  devices: (input) => [input.dev],
+  toMessage: nexthopMessage,
+  toDeleteMessage: (input) => ({ ...emptyHeader, id: input.id }),
+  fromMessage: nexthopFromMessage,
+  devicesOfFilter: (f) => [f.dev, f.master],
+  dumpRequest(filter, ctx) {
+    const v: Value = { ...emptyHeader, family: familyNumber(filter.family) };
+    if (filter.groups) v.groups = true;
+    if (filter.fdb) v.fdb = true;
+    if (filter.dev !== undefined) v.oif = ctx.ifindex(filter.dev, 'dev');
+    if (filter.master !== undefined) v.master = ctx.ifindex(filter.master, 'master');
+    return v;
+  },
+  // Kernels take NHA_FDB in a dump request but do not all filter by it.
+  matches: (n, f) => (!f.fdb || n.fdb) && (!f.groups || n.group !== undefined),
+};
+
+export class Nexthops extends ObjectApi<Nexthop, NexthopInput, NexthopFilter> {
+  constructor(socket: NetlinkSocket, devices: Devices) {
+    super(nexthopKind, socket, devices);
+  }
+
+  /** One nexthop by id. */
+  byId(id: number, options?: CallOptions): Promise<Nexthop> {
+    return this.get({ id }, options);
+  }
+
+  /** The buckets of resilient groups (`ip nexthop bucket list`), filtered by the kernel. */
+  async buckets(filter: BucketFilter = {}, options: CallOptions = {}): Promise<NexthopBucket[]> {
+    const ctx = await this.devices.context([filter.dev, filter.master], options);
+    const v: Value = { ...emptyHeader };
+    if (filter.id !== undefined) v.id = filter.id;
+    if (filter.dev !== undefined) v.oif = ctx.ifindex(filter.dev, 'dev');
+    if (filter.master !== undefined) v.master = ctx.ifindex(filter.master, 'master');
+    if (filter.nhid !== undefined) v.resBucket = { nhId: filter.nhid };
+    const { bytes } = nexthopSchema.encodeMessage('getnexthopbucket', v, { flags: Flags.DUMP });
+    const reply = nexthopSchema.message('newnexthopbucket');
+    const out: NexthopBucket[] = [];
+    for await (const m of this.socket.dump(bytes, options)) {
+      if (m.type === reply.value) out.push(bucketFromMessage(nexthopSchema.decodeBody(reply, m.buf, m.payload, m.offset + m.length, m.view)));
+    }
+    return out;
+  }
+
+  /** One bucket of a resilient group (`ip nexthop bucket get id ID index INDEX`). */
+  async bucket(id: number, index: number, options: CallOptions = {}): Promise<NexthopBucket> {
+    const { bytes, paths } = nexthopSchema.encodeMessage('getnexthopbucket', { ...emptyHeader, id, resBucket: { index } });
+    const [m] = await this.socket.request(bytes, { ...options, describeOffset: paths });
+    if (!m) throw new SchemaError('bucket', 'the kernel answered the bucket request without a bucket');
+    return bucketFromMessage(nexthopSchema.decodeBody('newnexthopbucket', m.buf, m.payload, m.offset + m.length, m.view));
+  }
+
+  /** Packets each member of a group has carried (NHA_OP_FLAG_DUMP_STATS, Linux 6.10+). */
+  async groupStats(id: number, options: CallOptions = {}): Promise<GroupMemberStats[]> {
+    const { bytes, paths } = nexthopSchema.encodeMessage('getnexthop', { ...emptyHeader, id, opFlags: ['dumpStats'] });
+    const [m] = await this.socket.request(bytes, { ...options, describeOffset: paths });
+    if (!m) throw new SchemaError('id', 'the kernel answered the get request without a nexthop');
+    const n = nexthopSchema.decodeBody('newnexthop', m.buf, m.payload, m.offset + m.length, m.view);
+    const stats = n.groupStats as { entry?: Value[] } | undefined;
+    if (!stats) throw new SchemaError('id', `nexthop ${id} is not a group, or this kernel reports no group statistics`);
+    return (stats.entry ?? []).map((e) => {
+      const s: GroupMemberStats = { id: e.id as number, packets: BigInt((e.packets as number | bigint | undefined) ?? 0) };
+      if (e.packetsHw !== undefined) s.packetsHw = BigInt(e.packetsHw as number | bigint);
+      return s;
+    });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Namespace ids (RTM_*NSID): the numbers this namespace uses for its peers, which notifications and IFLA_LINK_NETNSID
+ * carry. `ip netns set NAME ID` and `ip netns list-id`.
+ */
+import { nsidSchema } from '../families/route/index.js';
+import type { NetlinkSocket, NetnsRef } from '../socket/socket.js';
+import { openNetns } from './netns.js';
+import type { CallOptions } from './object.js';
+
+export interface NsidEntry {
+  nsid: number;
+  /** Set when listing from another namespace's point of view (targetNsid). */
+  currentNsid?: number;
+}
+
+/** Run `body` with a namespace given as an fd or pid attribute, closing what was opened. */
+async function withTarget<T>(ref: NetnsRef, body: (attrs: { fd?: number; pid?: number }) => Promise<T>): Promise<T> {
+  const target = openNetns(ref);
+  try {
+    const attrs: { fd?: number; pid?: number } = {};
+    if (target.fd !== undefined) attrs.fd = target.fd;
+    if (target.pid !== undefined) attrs.pid = target.pid;
+    return await body(attrs);
+  } finally {
+    target.close();
+  }
+}
+
+export class Nsid {
+  constructor(private readonly socket: NetlinkSocket) {}
+
+  /** Give a peer namespace an id here (-1: let the kernel choose). */
+  set(netns: NetnsRef, nsid: number, options: CallOptions = {}): Promise<void> {
+    return withTarget(netns, async (target) => {
+      const { bytes, paths } = nsidSchema.encodeMessage('newnsid', { family: 0, nsid, ...target }, { flags: 0x600 });
+      await this.socket.request(bytes, { ...options, describeOffset: paths });
+    });
+  }
+
+  /** The id of a peer namespace, or undefined when it has none (NETNSA_NSID_NOT_ASSIGNED). */
+  get(netns: NetnsRef, options: CallOptions = {}): Promise<number | undefined> {
+    return withTarget(netns, async (target) => {
+      const { bytes, paths } = nsidSchema.encodeMessage('getnsid', { family: 0, ...target });
+      const [reply] = await this.socket.request(bytes, { ...options, describeOffset: paths });
+      if (!reply) return undefined;
+      const nsid = nsidSchema.decodeBody('newnsid', reply.buf, reply.payload, reply.offset + reply.length, reply.view).nsid as number | undefined;
+      return nsid === undefined || nsid < 0 ? undefined : nsid;
+    });
+  }
+
+  /** Every assigned id. */
+  async list(options: CallOptions = {}): Promise<NsidEntry[]> {
+    const { bytes } = nsidSchema.encodeMessage('getnsid', { family: 0 });
+    const out: NsidEntry[] = [];
+    for await (const m of this.socket.dump(bytes, options)) {
+      const v = nsidSchema.decodeBody('newnsid', m.buf, m.payload, m.offset + m.length, m.view);
+      const e: NsidEntry = { nsid: v.nsid as number };
+      if (v.currentNsid !== undefined) e.currentNsid = v.currentNsid as number;
+      out.push(e);
+    }
+    return out;
+  }
+}

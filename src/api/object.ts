@@ -1,0 +1,242 @@
+/**
+ * The one generic core behind every NETLINK_ROUTE object: list, get, add, replace, change, delete and their bulk
+ * forms, driven by an `ObjectKind` — the object's schema messages plus two small conversions (what a person writes
+ * → the message value, the decoded message → the object they read). Object modules hold only those conversions.
+ *
+ *   export const addressKind: ObjectKind<Address, AddressInput, AddressFilter> = {
+ *     name: 'address', schema: addressSchema,
+ *     messages: { new: 'newaddr', del: 'deladdr', get: 'getaddr' },
+ *     toMessage: (input, ctx) => ({ family: …, prefixlen: …, index: ctx.ifindex(input.dev, 'dev'), local: … }),
+ *     fromMessage: (m) => ({ …m, ifindex: m.index }),
+ *     dumpRequest: (filter, ctx) => ({ family: …, index: … }),
+ *   };
+ */
+import { SchemaError, type Schema, type CompiledMessage } from '../schema/codec.js';
+import type { BatchResult, DumpChunk, NetlinkSocket } from '../socket/socket.js';
+import { NLMSG_HDRLEN, NLMSG_NOOP, Flags, type Message } from '../wire/message.js';
+import { Writer } from '../wire/writer.js';
+import type { Devices } from './devices.js';
+
+export type Value = Record<string, unknown>;
+
+/** Every call takes these. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Milliseconds for each request. */
+  timeout?: number;
+}
+
+export interface BulkOptions extends CallOptions {
+  /** After the first failure, send nothing more (the rest report ERR_NETLINK_NOT_SENT). */
+  stopAtFirstError?: boolean;
+  /** Requests in flight at once (default 1024, at most 64 KiB of messages per send). */
+  window?: number;
+}
+
+/** What conversions may ask while building a message: devices by name or index, resolved before encoding. */
+export interface Context {
+  ifindex(dev: string | number, path: string): number;
+}
+
+export interface ObjectKind<T, Input, Filter> {
+  /** For error messages: 'route', 'link', … */
+  readonly name: string;
+  readonly schema: Schema;
+  readonly messages: { readonly new: string; readonly del: string; readonly get: string };
+  /** Device names an input refers to, so they can be resolved in one go before encoding. */
+  devices?(input: Input): Iterable<string | number | undefined>;
+  toMessage(input: Input, ctx: Context): Value;
+  /** The value of a delete request; by default the same as toMessage. */
+  toDeleteMessage?(input: Input, ctx: Context): Value;
+  fromMessage(message: Value): T;
+  /** Header fields and attributes of the dump request: the filters the kernel applies under strict checking. */
+  dumpRequest?(filter: Filter, ctx: Context): Value;
+  /** The filters the kernel does not apply, checked here on each object. */
+  matches?(object: T, filter: Filter): boolean;
+  devicesOfFilter?(filter: Filter): Iterable<string | number | undefined>;
+  /** NLM_F_* flags of a plain get request (some objects are looked up by a dump with a filter instead). */
+  readonly getFlags?: number;
+}
+
+/** add → CREATE|EXCL, replace → CREATE|REPLACE, change → REPLACE (the object must exist). */
+export type WriteMode = 'add' | 'replace' | 'change' | 'append';
+
+const modeFlags: Record<WriteMode, number> = {
+  add: Flags.CREATE | Flags.EXCL,
+  replace: Flags.CREATE | Flags.REPLACE,
+  change: Flags.REPLACE,
+  append: Flags.CREATE | Flags.APPEND,
+};
+
+export class ObjectApi<T, Input, Filter> {
+  private readonly compiled: { new: CompiledMessage; del: CompiledMessage; get: CompiledMessage };
+  private readonly writer = new Writer(4096);
+
+  constructor(
+    protected readonly kind: ObjectKind<T, Input, Filter>,
+    protected readonly socket: NetlinkSocket,
+    protected readonly devices: Devices,
+  ) {
+    const s = kind.schema;
+    this.compiled = { new: s.message(kind.messages.new), del: s.message(kind.messages.del), get: s.message(kind.messages.get) };
+  }
+
+  /** Every object the kernel has, narrowed by the filter (in the kernel where it can, else here). */
+  async list(filter?: Filter, options: CallOptions = {}): Promise<T[]> {
+    const out: T[] = [];
+    for await (const batch of this.batches(filter, options)) for (const o of batch) out.push(o);
+    return out;
+  }
+
+  /**
+   * The same as list, one object at a time, holding only a few datagrams in memory whatever the count. Objects
+   * are handed out from each datagram's batch without a generator step per object.
+   */
+  stream(filter?: Filter, options: CallOptions = {}): AsyncIterableIterator<T> {
+    const source = this.batches(filter, options);
+    let batch: T[] = [];
+    let i = 0;
+    const refill = async (): Promise<IteratorResult<T>> => {
+      for (;;) {
+        const r = await source.next();
+        if (r.done) return { value: undefined, done: true };
+        batch = r.value;
+        i = 0;
+        if (batch.length) return { value: batch[i++]!, done: false };
+      }
+    };
+    return {
+      next: () => (i < batch.length ? Promise.resolve({ value: batch[i++]!, done: false }) : refill()),
+      return: async () => {
+        await source.return(undefined);
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** The objects a datagram at a time. */
+  async *batches(filter?: Filter, options: CallOptions = {}): AsyncGenerator<T[]> {
+    const ctx = await this.devices.context(filter && this.kind.devicesOfFilter ? this.kind.devicesOfFilter(filter) : [], options);
+    const request = filter && this.kind.dumpRequest ? this.kind.dumpRequest(filter, ctx) : {};
+    const bytes = this.encode(this.compiled.get, request, Flags.DUMP);
+    for await (const chunk of this.socket.dump(bytes, options).chunks()) yield this.decodeChunk(chunk, filter);
+  }
+
+  /**
+   * The objects of one datagram. A method of its own rather than the generator's loop: each dump hands the
+   * generator new closures, which costs its optimized code, while this loop stays optimized from one dump to the
+   * next.
+   */
+  private decodeChunk(chunk: DumpChunk, filter: Filter | undefined): T[] {
+    const { buf, view, end } = chunk;
+    const reply = this.compiled.new;
+    const type = reply.value;
+    const schema = this.kind.schema;
+    const fromMessage = this.kind.fromMessage;
+    const matches = filter ? this.kind.matches : undefined;
+    const out: T[] = [];
+    for (let at = chunk.start; at < end; ) {
+      const length = view.getUint32(at, true);
+      // A dump of one kind can carry another message type (RTM_NEWNEXTHOPBUCKET, …): decode only ours.
+      if (view.getUint16(at + 4, true) === type) {
+        const o = fromMessage(schema.decodeBody(reply, buf, at + NLMSG_HDRLEN, at + length, view));
+        if (matches === undefined || matches(o, filter!)) out.push(o);
+      }
+      at += (length + 3) & ~3;
+    }
+    return out;
+  }
+
+  /** One object by its key, with a get request; rejects with the kernel's error (ENOENT, ENODEV, …) if none. */
+  async get(key: Input, options: CallOptions = {}): Promise<T> {
+    const ctx = await this.devices.context(this.kind.devices?.(key) ?? [], options);
+    const value = this.kind.toDeleteMessage ? this.kind.toDeleteMessage(key, ctx) : this.kind.toMessage(key, ctx);
+    const { bytes, paths } = this.kind.schema.encodeMessage(this.kind.messages.get, value, { flags: this.kind.getFlags ?? 0 });
+    const replies = await this.socket.request(bytes, { ...options, describeOffset: paths });
+    const first = replies.find((m) => m.type === this.compiled.new.value);
+    if (!first) throw new SchemaError(this.kind.name, 'the kernel answered the get request without an object');
+    return this.decode(first);
+  }
+
+  add(input: Input, options?: CallOptions): Promise<void> {
+    return this.write(input, 'add', options);
+  }
+
+  replace(input: Input, options?: CallOptions): Promise<void> {
+    return this.write(input, 'replace', options);
+  }
+
+  change(input: Input, options?: CallOptions): Promise<void> {
+    return this.write(input, 'change', options);
+  }
+
+  async write(input: Input, mode: WriteMode, options: CallOptions = {}, extraFlags = 0): Promise<void> {
+    const ctx = await this.devices.context(this.kind.devices?.(input) ?? [], options);
+    const { bytes, paths } = this.kind.schema.encodeMessage(this.kind.messages.new, this.kind.toMessage(input, ctx), { flags: modeFlags[mode] | extraFlags });
+    await this.socket.request(bytes, { ...options, describeOffset: paths });
+  }
+
+  async delete(key: Input, options: CallOptions = {}): Promise<void> {
+    const ctx = await this.devices.context(this.kind.devices?.(key) ?? [], options);
+    const value = this.kind.toDeleteMessage ? this.kind.toDeleteMessage(key, ctx) : this.kind.toMessage(key, ctx);
+    const { bytes, paths } = this.kind.schema.encodeMessage(this.kind.messages.del, value, { flags: 0 });
+    await this.socket.request(bytes, { ...options, describeOffset: paths });
+  }
+
+  /** Add many with many requests in flight: one result per item, null for success, else why it failed. */
+  addMany(inputs: readonly Input[], options: BulkOptions & { mode?: WriteMode } = {}): Promise<(BatchResult | SchemaError)[]> {
+    return this.bulk(inputs, this.compiled.new, modeFlags[options.mode ?? 'add'], (i, ctx) => this.kind.toMessage(i, ctx), options);
+  }
+
+  deleteMany(inputs: readonly Input[], options: BulkOptions = {}): Promise<(BatchResult | SchemaError)[]> {
+    const del = this.kind.toDeleteMessage ?? this.kind.toMessage;
+    return this.bulk(inputs, this.compiled.del, 0, (i, ctx) => del.call(this.kind, i, ctx), options);
+  }
+
+  decode(m: Message): T {
+    return this.kind.fromMessage(this.kind.schema.decodeBody(this.compiled.new, m.buf, m.payload, m.offset + m.length, m.view));
+  }
+
+  private async bulk(
+    inputs: readonly Input[],
+    message: CompiledMessage,
+    flags: number,
+    toValue: (input: Input, ctx: Context) => Value,
+    options: BulkOptions,
+  ): Promise<(BatchResult | SchemaError)[]> {
+    const names = new Set<string | number | undefined>();
+    if (this.kind.devices) for (const input of inputs) for (const d of this.kind.devices(input)) names.add(d);
+    const ctx = await this.devices.context(names, options, true);
+    // An item that fails to encode is sent as a NOOP (acknowledged, harmless) so the sequence stays whole; its
+    // result is the encoding error instead.
+    const invalid = new Map<number, SchemaError>();
+    const schema = this.kind.schema;
+    const results: (BatchResult | SchemaError)[] = await this.socket.requestBatch(inputs.length, (w, i) => {
+      const at = w.length;
+      try {
+        const m = w.beginMessage(message.value, flags);
+        schema.encodeBody(message, toValue(inputs[i]!, ctx), w);
+        w.endMessage(m);
+      } catch (e) {
+        if (!(e instanceof SchemaError)) throw e;
+        w.length = at;
+        w.endMessage(w.beginMessage(NLMSG_NOOP, 0));
+        invalid.set(i, new SchemaError(`[${i}].${e.path}`, e.message.slice(e.path.length + 2)));
+      }
+    }, options);
+    for (const [i, e] of invalid) results[i] = e;
+    return results;
+  }
+
+  private encode(message: CompiledMessage, value: Value, flags: number): Buffer {
+    const w = this.writer;
+    w.reset();
+    const m = w.beginMessage(message.value, flags);
+    this.kind.schema.encodeBody(message, value, w);
+    w.endMessage(m);
+    return w.finish();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The entry point: one NETLINK_ROUTE socket (strict checking, extended ACKs) in the namespace asked for, with
+ * every object on it.
+ *
+ *   const rt = RouteNetlink.open({ netns: 'blue' });
+ *   await rt.routes.add({ dst: '10.0.0.0/24', gateway: '192.0.2.2', dev: 'v0', table: 100 });
+ *   for (const l of await rt.links.list()) console.log(l.ifname, l.mtu);
+ *   rt.close();
+ */
+import { Protocol } from '../socket/constants.js';
+import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
+import { Addresses } from './addresses.js';
+import { Devices } from './devices.js';
+import { Interfaces } from './interfaces.js';
+import { Links } from './links.js';
+import { Neighbours } from './neighbours.js';
+import { Netconf } from './netconf.js';
+import { Nexthops } from './nexthops.js';
+import { Nsid } from './nsid.js';
+import { Routes } from './routes.js';
+import { Rules } from './rules.js';
+
+export interface RouteNetlinkOptions {
+  /** A namespace by name (`/run/netns/NAME`), `{ path }`, `{ pid }` or `{ fd }`; default the process's own. */
+  netns?: NetnsRef;
+  /** Receive buffer in bytes (default 8 MiB). */
+  receiveBufferSize?: number;
+}
+
+export class RouteNetlink {
+  readonly devices: Devices;
+  readonly links: Links;
+  readonly addresses: Addresses;
+  readonly routes: Routes;
+  readonly nexthops: Nexthops;
+  readonly neighbours: Neighbours;
+  readonly rules: Rules;
+  readonly netconf: Netconf;
+  readonly nsid: Nsid;
+  readonly interfaces: Interfaces;
+
+  private constructor(readonly socket: NetlinkSocket) {
+    this.devices = new Devices(socket);
+    this.links = new Links(socket, this.devices);
+    this.addresses = new Addresses(socket, this.devices);
+    this.routes = new Routes(socket, this.devices);
+    this.nexthops = new Nexthops(socket, this.devices);
+    this.neighbours = new Neighbours(socket, this.devices);
+    this.rules = new Rules(socket, this.devices);
+    this.netconf = new Netconf(socket, this.devices);
+    this.nsid = new Nsid(socket);
+    this.interfaces = new Interfaces(this.links, this.addresses);
+  }
+
+  static open(options: RouteNetlinkOptions = {}): RouteNetlink {
+    const socket = NetlinkSocket.open(Protocol.ROUTE, { netns: options.netns, receiveBufferSize: options.receiveBufferSize });
+    return new RouteNetlink(socket);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

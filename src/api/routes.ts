@@ -1,0 +1,272 @@
+/**
+ * Routes (RTM_*ROUTE): IPv4 and IPv6, every table and type, multipath with weights, nexthop ids, metrics, pref,
+ * expires; and `lookup`, what `ip route get` does. Defaults follow `ip route`: table main, protocol boot, type
+ * unicast, scope link for a unicast route with neither gateway nor nexthops, host for local and nat routes.
+ */
+import { routeSchema } from '../families/route/index.js';
+import { SchemaError } from '../schema/codec.js';
+import type { DecodedSet } from '../schema/types.js';
+import type { routeFamily } from '../families/route/route.js';
+import type { NetlinkSocket } from '../socket/socket.js';
+import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
+import { addressFamily, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
+import type { Devices } from './devices.js';
+
+export type RouteType = 'unspec' | 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
+export type Metrics = DecodedSet<typeof routeFamily, 'rta-metrics'>;
+
+const prefs = { medium: 0, high: 1, low: 3 } as const;
+export type RoutePref = keyof typeof prefs;
+
+export interface NexthopInput {
+  gateway?: string;
+  dev?: string | number;
+  /** 1 to 256 (rtnh_hops + 1). */
+  weight?: number;
+  onlink?: boolean;
+}
+
+export interface RouteInput {
+  /** A prefix (`'10.0.0.0/24'`), an address, or `'default'`. */
+  dst?: string;
+  src?: string;
+  family?: Family;
+  gateway?: string;
+  dev?: string | number;
+  iif?: string | number;
+  /** A number, 'main', 'local', 'default', or a numeric string. */
+  table?: Table | string;
+  protocol?: string | number;
+  scope?: string | number;
+  type?: RouteType | number;
+  tos?: number;
+  /** Also known as metric. */
+  priority?: number;
+  metric?: number;
+  prefsrc?: string;
+  /** A nexthop object (`ip route add … nhid N`). */
+  nhid?: number;
+  multipath?: NexthopInput[];
+  metrics?: Metrics;
+  pref?: RoutePref;
+  /** Seconds (IPv6). */
+  expires?: number;
+  mark?: number;
+  onlink?: boolean;
+}
+
+export interface RouteNexthop {
+  gateway?: string;
+  ifindex: number;
+  weight: number;
+  flags: (string | number)[];
+}
+
+export interface Route {
+  family: Family;
+  /** `'10.0.0.0/24'`, `'192.0.2.1'` for a host route, `'default'`. */
+  dst: string;
+  src?: string;
+  table: Table;
+  protocol: string | number;
+  scope: string | number;
+  type: RouteType | number;
+  tos: number;
+  flags: number;
+  gateway?: string;
+  oif?: number;
+  iif?: number;
+  priority?: number;
+  prefsrc?: string;
+  nhid?: number;
+  multipath?: RouteNexthop[];
+  metrics?: Metrics;
+  pref?: RoutePref | number;
+  expires?: number;
+  mark?: number;
+  /** The decoded message as the kernel sent it, every attribute included. */
+  raw: Value;
+}
+
+export interface RouteFilter {
+  family?: Family;
+  table?: Table;
+  protocol?: string | number;
+  type?: RouteType | number;
+  dev?: string | number;
+  dst?: string;
+}
+
+export interface LookupOptions extends CallOptions {
+  from?: string;
+  iif?: string | number;
+  oif?: string | number;
+  mark?: number;
+}
+
+const RTNH_F_ONLINK = 4;
+const RTM_F_LOOKUP_TABLE = 0x1000;
+
+function defaultScope(type: RouteType | number, input: RouteInput): string {
+  if (type === 'local' || type === 'nat') return 'host';
+  if (type === 'broadcast' || type === 'multicast' || type === 'anycast') return 'link';
+  if ((type === 'unicast' || type === 'unspec') && !input.gateway && !input.multipath?.length && input.nhid === undefined) return 'link';
+  return 'universe';
+}
+
+function inferFamily(input: RouteInput): Family {
+  if (input.family !== undefined) return input.family;
+  const { dst, src, gateway, prefsrc, multipath } = input;
+  for (const a of [dst, src, gateway, prefsrc, multipath?.[0]?.gateway]) {
+    if (a !== undefined && a !== 'default') {
+      const f = addressFamily(a);
+      if (f) return f;
+    }
+  }
+  return 'inet';
+}
+
+function routeMessage(input: RouteInput, ctx: Context, del: boolean): Value {
+  const family = inferFamily(input);
+  const af = familyNumber(family);
+  const v: Value = { family: af };
+  if (input.dst !== undefined) {
+    const p = parsePrefix(input.dst, 'dst', family);
+    if (p.length > 0) v.dst = p.address;
+    v.dstLen = p.length;
+  }
+  if (input.src !== undefined) {
+    const p = parsePrefix(input.src, 'src', family);
+    v.src = p.address;
+    v.srcLen = p.length;
+  }
+  const table = tableNumber(input.table ?? 'main');
+  if (table < 256) v.rtmTable = table;
+  else v.table = table;
+  const type = input.type ?? (del ? 'unspec' : 'unicast');
+  v.type = type;
+  if (!del || input.protocol !== undefined) v.protocol = input.protocol ?? 'boot';
+  v.scope = input.scope ?? (del ? 'nowhere' : defaultScope(type, input));
+  if (input.tos !== undefined) v.tos = input.tos;
+  if (input.gateway !== undefined) v.gateway = input.gateway;
+  if (input.dev !== undefined) v.oif = ctx.ifindex(input.dev, 'dev');
+  if (input.iif !== undefined) v.iif = ctx.ifindex(input.iif, 'iif');
+  const priority = input.priority ?? input.metric;
+  if (priority !== undefined) v.priority = priority;
+  if (input.prefsrc !== undefined) v.prefsrc = input.prefsrc;
+  if (input.nhid !== undefined) v.nhId = input.nhid;
+  if (input.metrics !== undefined) v.metrics = input.metrics;
+  if (input.pref !== undefined) {
+    const p = prefs[input.pref];
+    if (p === undefined) throw new SchemaError('pref', `"${input.pref}" is not low, medium or high`);
+    v.pref = p;
+  }
+  if (input.expires !== undefined) v.expires = input.expires;
+  if (input.mark !== undefined) v.mark = input.mark;
+  if (input.onlink) v.flags = RTNH_F_ONLINK;
+  if (input.multipath?.length) {
+    v.multipath = input.multipath.map((nh, i) => {
+      const weight = nh.weight ?? 1;
+      if (!Number.isInteger(weight) || weight < 1 || weight > 256) throw new SchemaError(`multipath[${i}].weight`, `${weight} is not 1 to 256`);
+      const e: Value = { flags: nh.onlink ? ['onlink'] : [], hops: weight - 1, ifindex: nh.dev === undefined ? 0 : ctx.ifindex(nh.dev, `multipath[${i}].dev`) };
+      if (nh.gateway !== undefined) e.gateway = nh.gateway;
+      return e;
+    });
+  }
+  return v;
+}
+
+const prefNames = new Map<number, RoutePref>(Object.entries(prefs).map(([k, n]) => [n, k as RoutePref]));
+/** '/0' … '/128': a route's prefix text is then one concatenation, not a number formatted per route. */
+const slashes = Array.from({ length: 129 }, (_, i) => `/${i}`);
+
+/** formatPrefix's result, by the short way for the usual case (an address shorter than a host prefix). */
+function prefixText(address: string | undefined, length: number, family: number): string {
+  if (address !== undefined && length < (family === 10 ? 128 : 32)) return address + slashes[length]!;
+  return formatPrefix(address, length, family);
+}
+
+/** One object shape for every route (absent fields are undefined), which keeps consumers' property reads fast. */
+export function routeFromMessage(m: Value): Route {
+  const family = m.family as number;
+  const srcLen = m.srcLen as number;
+  const pref = m.pref as number | undefined;
+  const multipath = m.multipath as Value[] | undefined;
+  return {
+    family: familyName(family),
+    dst: prefixText(m.dst as string | undefined, m.dstLen as number, family),
+    src: m.src !== undefined || srcLen > 0 ? prefixText(m.src as string | undefined, srcLen, family) : undefined,
+    table: tableName((m.table as number | undefined) ?? (m.rtmTable as number)),
+    protocol: m.protocol as string | number,
+    scope: m.scope as string | number,
+    type: m.type as RouteType | number,
+    tos: m.tos as number,
+    flags: m.flags as number,
+    gateway: m.gateway as string | undefined,
+    oif: m.oif as number | undefined,
+    iif: m.iif as number | undefined,
+    priority: m.priority as number | undefined,
+    prefsrc: m.prefsrc as string | undefined,
+    nhid: m.nhId as number | undefined,
+    multipath: multipath?.map((e) => ({ gateway: e.gateway as string | undefined, ifindex: e.ifindex as number, weight: (e.hops as number) + 1, flags: e.flags as (string | number)[] })),
+    metrics: m.metrics as Metrics | undefined,
+    pref: pref === undefined ? undefined : (prefNames.get(pref) ?? pref),
+    expires: m.expires as number | undefined,
+    mark: m.mark as number | undefined,
+    raw: m,
+  };
+}
+
+export const routeKind: ObjectKind<Route, RouteInput, RouteFilter> = {
+  name: 'route',
+  schema: routeSchema,
+  messages: { new: 'newroute', del: 'delroute', get: 'getroute' },
+  devices: (input) => [input.dev, input.iif, ...(input.multipath ?? []).map((n) => n.dev)],
+  toMessage: (input, ctx) => routeMessage(input, ctx, false),
+  toDeleteMessage: (input, ctx) => routeMessage(input, ctx, true),
+  fromMessage: routeFromMessage,
+  devicesOfFilter: (f) => [f.dev],
+  dumpRequest(filter, ctx) {
+    const v: Value = { family: familyNumber(filter.family) };
+    if (filter.table !== undefined) {
+      const t = tableNumber(filter.table);
+      v.rtmTable = t < 256 ? t : 0;
+      v.table = t;
+    }
+    if (filter.protocol !== undefined) v.protocol = filter.protocol;
+    if (filter.type !== undefined) v.type = filter.type;
+    if (filter.dev !== undefined) v.oif = ctx.ifindex(filter.dev, 'dev');
+    return v;
+  },
+  matches(route, filter) {
+    if (filter.dst !== undefined) {
+      const p = parsePrefix(filter.dst, 'dst', route.family);
+      if (route.dst !== formatPrefix(p.length ? p.address : undefined, p.length, familyNumber(route.family))) return false;
+    }
+    return true;
+  },
+};
+
+export class Routes extends ObjectApi<Route, RouteInput, RouteFilter> {
+  constructor(socket: NetlinkSocket, devices: Devices) {
+    super(routeKind, socket, devices);
+  }
+
+  /** The route the kernel would use for `dst` (`ip route get`), with the source and devices it would pick. */
+  async lookup(dst: string, options: LookupOptions = {}): Promise<Route> {
+    const ctx = await this.devices.context([options.iif, options.oif], options);
+    const p = parsePrefix(dst, 'dst');
+    const v: Value = { family: familyNumber(p.family), dst: p.address, dstLen: p.family === 'inet' ? 32 : 128, flags: RTM_F_LOOKUP_TABLE };
+    if (options.from !== undefined) {
+      v.src = parsePrefix(options.from, 'from').address;
+      v.srcLen = p.family === 'inet' ? 32 : 128;
+    }
+    if (options.iif !== undefined) v.iif = ctx.ifindex(options.iif, 'iif');
+    if (options.oif !== undefined) v.oif = ctx.ifindex(options.oif, 'oif');
+    if (options.mark !== undefined) v.mark = options.mark;
+    const { bytes, paths } = routeSchema.encodeMessage('getroute', v);
+    const [reply] = await this.socket.request(bytes, { ...options, describeOffset: paths });
+    if (!reply) throw new SchemaError('dst', 'the kernel answered the route lookup without a route');
+    return this.decode(reply);
+  }
+}

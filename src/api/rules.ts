@@ -1,0 +1,283 @@
+/**
+ * Policy routing rules (RTM_*RULE): IPv4/IPv6, priority, selectors (from, to, iif, oif, fwmark/mask, uid range,
+ * ipproto, port ranges, dscp/tos) and actions (table, goto, blackhole, unreachable, prohibit, nop). Rules have no
+ * replace in the kernel, so `replace` and `change` are refused rather than silently adding a duplicate.
+ */
+import { linkSchema, ruleSchema } from '../families/route/index.js';
+import { SchemaError } from '../schema/codec.js';
+import type { BatchResult, NetlinkSocket } from '../socket/socket.js';
+import { NetlinkError } from '../wire/errors.js';
+import type { Devices } from './devices.js';
+import { ObjectApi, type BulkOptions, type CallOptions, type ObjectKind, type Value, type WriteMode } from './object.js';
+import { addressFamily, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
+
+export type RuleAction = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+
+export interface Range {
+  start: number;
+  end: number;
+}
+
+export interface RuleInput {
+  family?: Family;
+  priority?: number;
+  from?: string;
+  to?: string;
+  /** A device name (it need not exist yet) or an ifindex. */
+  iif?: string | number;
+  oif?: string | number;
+  fwmark?: number;
+  fwmask?: number;
+  uidRange?: Range;
+  /** 'tcp', 'udp', … or a protocol number. */
+  ipProto?: IpProto | number;
+  sport?: Range | number;
+  dport?: Range | number;
+  dscp?: number;
+  tos?: number;
+  /** Default action 'table' when a table is given. */
+  action?: RuleAction;
+  table?: Table;
+  /** For action 'goto': the priority of the rule to go to. */
+  goto?: number;
+  suppressPrefixlength?: number;
+  suppressIfgroup?: number;
+  protocol?: string | number;
+  /** Invert the selectors (`ip rule add not …`). */
+  not?: boolean;
+}
+
+export interface Rule {
+  family: Family;
+  priority?: number;
+  from?: string;
+  to?: string;
+  iif?: string;
+  oif?: string;
+  fwmark?: number;
+  fwmask?: number;
+  uidRange?: Range;
+  ipProto?: IpProto | number;
+  sport?: Range;
+  dport?: Range;
+  dscp?: number;
+  tos: number;
+  action: RuleAction | number;
+  table?: Table;
+  goto?: number;
+  suppressPrefixlength?: number;
+  suppressIfgroup?: number;
+  protocol?: string | number;
+  not: boolean;
+  raw: Value;
+}
+
+export interface RuleFilter {
+  family?: Family;
+  table?: Table;
+  priority?: number;
+}
+
+/** IPPROTO_* (linux/in.h) of the protocols rules match ports or types of. */
+const ipProtos = { icmp: 1, tcp: 6, udp: 17, dccp: 33, gre: 47, esp: 50, ah: 51, 'ipv6-icmp': 58, sctp: 132, udplite: 136 } as const;
+export type IpProto = keyof typeof ipProtos;
+const ipProtoNames = new Map<number, IpProto>(Object.entries(ipProtos).map(([k, v]) => [v, k as IpProto]));
+
+function ipProtoNumber(p: IpProto | number): number {
+  if (typeof p === 'number') return p;
+  const n = (ipProtos as Record<string, number | undefined>)[p];
+  if (n === undefined) throw new SchemaError('ipProto', `unknown IP protocol "${p}" (a number, or one of ${Object.keys(ipProtos).join(', ')})`);
+  return n;
+}
+
+function ifname(dev: string | number, path: string): string {
+  if (typeof dev === 'string') return dev;
+  throw new SchemaError(path, `no device with ifindex ${dev}`);
+}
+
+const FIB_RULE_INVERT = 2;
+const ENOENT = 2;
+const actionToKernel: Record<RuleAction, string> = { table: 'toTbl', goto: 'goto', nop: 'nop', blackhole: 'blackhole', unreachable: 'unreachable', prohibit: 'prohibit' };
+const actionFromKernel = new Map<string, RuleAction>(Object.entries(actionToKernel).map(([k, v]) => [v, k as RuleAction]));
+
+const range = (r: Range | number): Range => (typeof r === 'number' ? { start: r, end: r } : r);
+
+/**
+ * The kernel finds the rule to delete by the fields a request sets, so a delete names an action only when the
+ * caller implies one: `delete({ priority: 100 })` removes the rule at 100 whatever it does.
+ */
+function ruleMessage(input: RuleInput, del = false): Value {
+  const family = input.family ?? [input.from, input.to].map((a) => (a ? addressFamily(a.split('/')[0]!) : undefined)).find((f) => f) ?? 'inet';
+  const action = input.action ?? (input.goto !== undefined ? 'goto' : input.table !== undefined ? 'table' : del ? undefined : 'nop');
+  if (action !== undefined && !(action in actionToKernel)) throw new SchemaError('action', `"${action}" is not one of ${Object.keys(actionToKernel).join(', ')}`);
+  const v: Value = {
+    family: familyNumber(family),
+    dstLen: 0,
+    srcLen: 0,
+    tos: input.tos ?? 0,
+    frhTable: 0,
+    action: action === undefined ? 'unspec' : actionToKernel[action],
+    flags: input.not ? FIB_RULE_INVERT : 0,
+  };
+  if (input.from !== undefined) {
+    const p = parsePrefix(input.from, 'from', family);
+    v.srcLen = p.length;
+    if (p.length) v.src = p.address;
+  }
+  if (input.to !== undefined) {
+    const p = parsePrefix(input.to, 'to', family);
+    v.dstLen = p.length;
+    if (p.length) v.dst = p.address;
+  }
+  if (input.table !== undefined) {
+    const t = tableNumber(input.table);
+    if (t < 256) v.frhTable = t;
+    v.table = t;
+  }
+  if (input.priority !== undefined) v.priority = input.priority;
+  if (input.iif !== undefined) v.iifname = ifname(input.iif, 'iif');
+  if (input.oif !== undefined) v.oifname = ifname(input.oif, 'oif');
+  if (input.fwmark !== undefined) v.fwmark = input.fwmark;
+  if (input.fwmask !== undefined) v.fwmask = input.fwmask;
+  if (input.uidRange !== undefined) v.uidRange = input.uidRange;
+  if (input.ipProto !== undefined) v.ipProto = ipProtoNumber(input.ipProto);
+  if (input.sport !== undefined) v.sportRange = range(input.sport);
+  if (input.dport !== undefined) v.dportRange = range(input.dport);
+  if (input.dscp !== undefined) v.dscp = input.dscp;
+  if (input.goto !== undefined) v.goto = input.goto;
+  if (input.suppressPrefixlength !== undefined) v.suppressPrefixlen = input.suppressPrefixlength;
+  if (input.suppressIfgroup !== undefined) v.suppressIfgroup = input.suppressIfgroup;
+  if (input.protocol !== undefined) v.protocol = input.protocol;
+  return v;
+}
+
+export function ruleFromMessage(m: Value): Rule {
+  const family = m.family as number;
+  const r: Rule = {
+    family: familyName(family),
+    tos: m.tos as number,
+    action: actionFromKernel.get(m.action as string) ?? (m.action as number),
+    not: ((m.flags as number) & FIB_RULE_INVERT) !== 0,
+    raw: m,
+  };
+  if (m.priority !== undefined) r.priority = m.priority as number;
+  if ((m.srcLen as number) > 0) r.from = formatPrefix(m.src as string, m.srcLen as number, family);
+  if ((m.dstLen as number) > 0) r.to = formatPrefix(m.dst as string, m.dstLen as number, family);
+  if (m.iifname !== undefined) r.iif = m.iifname as string;
+  if (m.oifname !== undefined) r.oif = m.oifname as string;
+  if (m.fwmark !== undefined) r.fwmark = m.fwmark as number;
+  if (m.fwmask !== undefined) r.fwmask = m.fwmask as number;
+  if (m.uidRange !== undefined) r.uidRange = m.uidRange as Range;
+  if (m.ipProto !== undefined) r.ipProto = ipProtoNames.get(m.ipProto as number) ?? (m.ipProto as number);
+  if (m.sportRange !== undefined) r.sport = m.sportRange as Range;
+  if (m.dportRange !== undefined) r.dport = m.dportRange as Range;
+  if (m.dscp !== undefined) r.dscp = m.dscp as number;
+  const table = (m.table as number | undefined) ?? (m.frhTable as number);
+  if (table) r.table = tableName(table);
+  if (m.goto !== undefined) r.goto = m.goto as number;
+  if (m.suppressPrefixlen !== undefined) r.suppressPrefixlength = m.suppressPrefixlen as number;
+  if (m.suppressIfgroup !== undefined) r.suppressIfgroup = m.suppressIfgroup as number;
+  if (m.protocol !== undefined) r.protocol = m.protocol as string | number;
+  return r;
+}
+
+export const ruleKind: ObjectKind<Rule, RuleInput, RuleFilter> = {
+  name: 'rule',
+  schema: ruleSchema,
+  messages: { new: 'newrule', del: 'delrule', get: 'getrule' },
+  toMessage: (input) => ruleMessage(input),
+  toDeleteMessage: (input) => ruleMessage(input, true),
+  fromMessage: ruleFromMessage,
+  dumpRequest: (filter) => ({ family: familyNumber(filter.family), dstLen: 0, srcLen: 0, tos: 0, frhTable: 0, action: 'unspec', flags: 0 }),
+  matches: (r, f) =>
+    (f.table === undefined || r.table === tableName(tableNumber(f.table))) && (f.priority === undefined || r.priority === f.priority),
+};
+
+/** The kernel has no replace for rules: NLM_F_REPLACE is ignored and a second, identical rule is added. */
+function refuseReplace(mode: WriteMode | undefined): void {
+  if (mode === 'replace' || mode === 'change') {
+    throw new SchemaError('mode', `rules cannot be replaced or changed in place (the kernel would add a duplicate); delete the rule and add it again`);
+  }
+}
+
+export class Rules extends ObjectApi<Rule, RuleInput, RuleFilter> {
+  constructor(socket: NetlinkSocket, devices: Devices) {
+    super(ruleKind, socket, devices);
+  }
+
+  override async write(input: RuleInput, mode: WriteMode, options?: CallOptions, extraFlags?: number): Promise<void> {
+    refuseReplace(mode);
+    const [named] = await this.named([input], options);
+    return super.write(named!, mode, options, extraFlags);
+  }
+
+  /**
+   * The first rule (in priority order) that has every field the key gives: the kernel has no get for rules, so
+   * this reads the key's family. Rejects with ENOENT if none matches.
+   */
+  override async get(key: RuleInput, options: CallOptions = {}): Promise<Rule> {
+    const [named] = await this.named([key], options);
+    const k = named!;
+    const want = ruleFromMessage(ruleMessage(k, true));
+    const same = (a: unknown, b: unknown) =>
+      a === b || (typeof a === 'object' && typeof b === 'object' && (a as Range).start === (b as Range).start && (a as Range).end === (b as Range).end);
+    const fields = (['priority', 'from', 'to', 'iif', 'oif', 'fwmark', 'fwmask', 'uidRange', 'ipProto', 'sport', 'dport', 'dscp', 'table', 'goto', 'suppressPrefixlength', 'suppressIfgroup', 'protocol'] as const)
+      .filter((f) => want[f] !== undefined);
+    const explicitAction = k.action !== undefined || k.goto !== undefined || k.table !== undefined;
+    for await (const batch of this.batches({ family: want.family }, options)) {
+      for (const r of batch) {
+        if (fields.every((f) => same(r[f], want[f])) && (!explicitAction || r.action === want.action) && (!k.not || r.not) && (!k.tos || r.tos === k.tos)) return r;
+      }
+    }
+    throw new NetlinkError(ENOENT, { message: 'no rule has every field of the key' }, 'rule');
+  }
+
+  override async delete(key: RuleInput, options?: CallOptions): Promise<void> {
+    const [named] = await this.named([key], options);
+    return super.delete(named!, options);
+  }
+
+  override async addMany(inputs: readonly RuleInput[], options: BulkOptions & { mode?: WriteMode } = {}): Promise<(BatchResult | SchemaError)[]> {
+    refuseReplace(options.mode);
+    return super.addMany(await this.named(inputs, options), options);
+  }
+
+  override async deleteMany(inputs: readonly RuleInput[], options: BulkOptions = {}): Promise<(BatchResult | SchemaError)[]> {
+    return super.deleteMany(await this.named(inputs, options), options);
+  }
+
+  /** Rules carry device names (FRA_IIFNAME/OIFNAME), so an ifindex is looked up first: one get each, or one dump. */
+  private async named(inputs: readonly RuleInput[], options: CallOptions = {}): Promise<readonly RuleInput[]> {
+    const indexes = new Set<number>();
+    for (const i of inputs) for (const d of [i.iif, i.oif]) if (typeof d === 'number') indexes.add(d);
+    if (indexes.size === 0) return inputs;
+    const names = new Map<number, string>();
+    if (indexes.size > 8) {
+      for (const [name, index] of await this.devices.all(options)) names.set(index, name);
+    } else {
+      await Promise.all([...indexes].map(async (index) => {
+        const name = await this.ifnameOf(index, options);
+        if (name !== undefined) names.set(index, name);
+      }));
+    }
+    // An index with no device stays a number, so encoding fails for that item alone (one result per bulk item).
+    const name = (dev: string | number): string | number => (typeof dev === 'number' ? (names.get(dev) ?? dev) : dev);
+    return inputs.map((i) => {
+      const out: RuleInput = { ...i };
+      if (i.iif !== undefined) out.iif = name(i.iif);
+      if (i.oif !== undefined) out.oif = name(i.oif);
+      return out;
+    });
+  }
+
+  private async ifnameOf(index: number, options: CallOptions): Promise<string | undefined> {
+    const { bytes } = linkSchema.encodeMessage('getlink', { index, extMask: 0 });
+    try {
+      const [reply] = await this.socket.request(bytes, options);
+      return reply ? (linkSchema.decodeBody('getlinkReply', reply.buf, reply.payload, reply.offset + reply.length, reply.view).ifname as string) : undefined;
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'ENODEV') return undefined;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { withNetns, type TestNetns } from '../../testing/netns.js';
+import { kinds, type NotificationKind } from './kinds.js';
+import { watch, type Watch } from './watch.js';
+import { prng } from '../../testing/prng.js';
+
+/** The kernel's objects of a kind now, keyed like the watch keys them, from a fresh watch's first dump. */
+async function kernelView(ns: TestNetns, kind: NotificationKind): Promise<Map<string, unknown>> {
+  const fresh = await watch(kind, { netns: ns.name });
+  const view = new Map(fresh.view);
+  fresh.close();
+  return view;
+}
+
+const volatile = new Set(['cacheinfo', 'stats', 'stats64', 'afSpec', 'xdp', 'carrierChanges', 'carrierUpCount', 'carrierDownCount', 'probes', 'change', 'event']);
+const comparable = (o: unknown): string => JSON.stringify((o as { raw?: unknown }).raw ?? o, (k, v: unknown) => (volatile.has(k) ? undefined : typeof v === 'bigint' ? String(v) : v));
+
+/** Wait until the watch is in sync and equals a fresh dump (the kernel may still be sending the last changes). */
+async function converge(ns: TestNetns, w: Watch<unknown>, kind: NotificationKind, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  let last = '';
+  for (;;) {
+    const truth = await kernelView(ns, kind);
+    const ours = w.view;
+    const missing = [...truth.keys()].filter((k) => !ours.has(k));
+    const extra = [...ours.keys()].filter((k) => !truth.has(k));
+    const differ = [...truth.keys()].filter((k) => ours.has(k) && comparable(ours.get(k)) !== comparable(truth.get(k)));
+    if (w.inSync && !missing.length && !extra.length && !differ.length) return;
+    last = `${kind}: in sync ${w.inSync}, missing ${missing.slice(0, 3).join(' ')}, extra ${extra.slice(0, 3).join(' ')}, differ ${differ.slice(0, 3).join(' ')}`;
+    if (Date.now() > deadline) assert.fail(`the view never matched the kernel: ${last}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function churn(ns: TestNetns, seed: number, steps: number): Promise<void> {
+  const rand = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const lines: string[] = [];
+  const devs = ['v0', 'v2', 'v4'];
+  for (let i = 0; i < steps; i++) {
+    const dev = pick(devs);
+    const n = Math.floor(rand() * 8);
+    const net = devs.indexOf(dev) + 1;
+    switch (Math.floor(rand() * 12)) {
+      case 0: lines.push(`link set ${dev} ${rand() < 0.5 ? 'down' : 'up'}`); break;
+      case 1: lines.push(`address ${rand() < 0.6 ? 'add' : 'del'} 198.51.${net}.${10 + n}/24 dev ${dev}`); break;
+      case 2: lines.push(`address ${rand() < 0.6 ? 'add' : 'del'} 2001:db8:${net}::${10 + n}/64 dev ${dev} nodad`); break;
+      case 3: lines.push(`route ${pick(['add', 'replace', 'del'])} 10.${net}.${n}.0/24 via 198.51.${net}.1 dev ${dev} table ${pick([100, 254])}`); break;
+      case 4: lines.push(`route ${pick(['add', 'del'])} 10.20.${n}.0/24 nexthop via 198.51.1.1 dev v0 weight 2 nexthop via 198.51.2.1 dev v2`); break;
+      case 5: lines.push(`nexthop ${pick(['add', 'replace', 'del'])} id ${10 + n} via 198.51.${net}.1 dev ${dev}`); break;
+      case 6: lines.push(`route ${pick(['add', 'replace', 'del'])} 10.30.${n}.0/24 nhid ${10 + n}`); break;
+      case 7: lines.push(`neigh ${pick(['add', 'replace', 'del'])} 198.51.${net}.${100 + n} lladdr 02:00:00:00:0${net}:0${n} dev ${dev}`); break;
+      case 8: lines.push(`rule ${pick(['add', 'del'])} priority ${1000 + n} from 10.${n}.0.0/16 table ${100 + n}`); break;
+      case 9: lines.push(`route ${pick(['add', 'replace', 'del'])} 2001:db8:${10 + n}::/64 via 2001:db8:${net}::1 dev ${dev}`); break;
+      case 10: lines.push(`route ${pick(['add', 'del'])} blackhole 10.40.${n}.0/24 table 100`); break;
+      default: lines.push(`address flush dev ${dev} to 198.51.${net}.${10 + n}`);
+    }
+  }
+  // -force: a line the kernel refuses (a delete of something absent) is part of the churn, not a failure.
+  await ns.exec('sh', ['-c', `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} | ip -force -batch - 2>/dev/null || true`]);
+}
+
+const churned: NotificationKind[] = ['link', 'address', 'route', 'nexthop', 'neighbour', 'rule'];
+
+for (const seed of [1, 2, 3]) {
+  test(`random churn (seed ${seed}): every watch's view ends equal to a fresh dump`, async () => {
+    await withNetns(async (ns) => {
+      for (const [a, b] of [['v0', 'v1'], ['v2', 'v3'], ['v4', 'v5']]) {
+        await ns.ip('link', 'add', a!, 'type', 'veth', 'peer', 'name', b!);
+        await ns.ip('link', 'set', a!, 'up');
+        await ns.ip('link', 'set', b!, 'up');
+      }
+      for (const [i, d] of ['v0', 'v2', 'v4'].entries()) {
+        await ns.ip('addr', 'add', `198.51.${i + 1}.2/24`, 'dev', d);
+        await ns.ip('addr', 'add', `2001:db8:${i + 1}::2/64`, 'dev', d, 'nodad');
+      }
+      const watches = await Promise.all(churned.map((k) => watch(k, { netns: ns.name })));
+      const events = watches.map(() => 0);
+      const readers = watches.map(async (w, i) => { for await (const _ of w) events[i]!++; });
+      try {
+        for (let round = 0; round < 4; round++) await churn(ns, seed * 100 + round, 150);
+        for (const [i, w] of watches.entries()) await converge(ns, w as Watch<unknown>, churned[i]!);
+        assert.ok(events.reduce((a, b) => a + b) > 100, 'the churn was seen as events');
+      } finally {
+        for (const w of watches) w.close();
+        await Promise.all(readers);
+      }
+    });
+  });
+}
+
+test('the view keys objects by kernel identity and emits add, change and delete with before and after', async () => {
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    await ns.ip('link', 'set', 'v0', 'up');
+    await ns.ip('link', 'set', 'v1', 'up');
+    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.ip('route', 'add', '10.0.0.0/24', 'via', '192.0.2.2', 'table', '100');
+    const w = await watch('route', { netns: ns.name, filter: { table: 100 } });
+    try {
+      assert.deepEqual([...w.view.values()].map((r) => r.dst), ['10.0.0.0/24']);
+      const it = w[Symbol.asyncIterator]();
+      await ns.ip('route', 'replace', '10.0.0.0/24', 'via', '192.0.2.3', 'table', '100');
+      const change = (await it.next()).value;
+      assert.deepEqual([change.type, change.before?.gateway, change.after?.gateway], ['change', '192.0.2.2', '192.0.2.3']);
+      await ns.ip('route', 'add', '10.0.1.0/24', 'via', '192.0.2.2', 'table', '100');
+      await ns.ip('route', 'add', '10.0.1.0/24', 'via', '192.0.2.2', 'table', '200');
+      const add = (await it.next()).value;
+      assert.deepEqual([add.type, add.after?.dst, add.after?.table], ['add', '10.0.1.0/24', 100]);
+      // Taking the device down removes its routes without a notification: the watch resyncs to see it.
+      await ns.ip('link', 'set', 'v0', 'down');
+      const gone = [(await it.next()).value, (await it.next()).value];
+      assert.deepEqual(gone.map((e) => e.type), ['delete', 'delete']);
+      assert.equal(w.view.size, 0);
+      assert.ok(w.counters.resyncs >= 1);
+      assert.equal(kinds.route.key(gone[0]!.before!), gone[0]!.key);
+    } finally {
+      w.close();
+    }
+  });
+});
+
+test('overload: route changes while the consumer stalls overrun a small buffer; the watch resyncs to the kernel', { timeout: 120_000 }, async () => {
+  const count = Number(process.env.NLKIT_OVERLOAD_ROUTES ?? 50_000);
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    await ns.ip('link', 'set', 'v0', 'up');
+    await ns.ip('link', 'set', 'v1', 'up');
+    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    const w = await watch('route', { netns: ns.name, receiveBufferSize: 64 * 1024, highWaterMark: 256 });
+    try {
+      const it = w[Symbol.asyncIterator]();
+      const lines: string[] = [];
+      for (let i = 0; i < count; i++) lines.push(`route add 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32 via 192.0.2.2`);
+      for (let i = 0; i < count; i += 4) lines.push(`route del 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`);
+      const file = `/tmp/nlkit-overload-${process.pid}.batch`;
+      const { writeFileSync, rmSync } = await import('node:fs');
+      writeFileSync(file, lines.join('\n') + '\n');
+      try {
+        await ns.ip('-batch', file); // nobody reads events meanwhile
+      } finally {
+        rmSync(file);
+      }
+      // The consumer wakes up and reads on: the watch hears of the overrun (it stopped reading meanwhile) and resyncs.
+      const drain = (async () => { for (let r = await it.next(); !r.done; r = await it.next()); })();
+      await converge(ns, w as Watch<unknown>, 'route', 60_000);
+      assert.ok(w.counters.overruns >= 1, 'the stalled consumer made the kernel overrun');
+      assert.ok(w.counters.resyncs >= 1);
+      assert.equal([...w.view.values()].filter((r) => r.table === 'main' && r.dst.startsWith('10.')).length, count - count / 4);
+      w.close();
+      await drain;
+    } finally {
+      w.close();
+    }
+  });
+});

@@ -1,0 +1,337 @@
+/**
+ * A live view of one kind of kernel object that does not go stale. It subscribes first, then dumps, then applies
+ * what was heard during the dump, so nothing that changes in between is lost or doubled. It resyncs — dumps again
+ * and emits only the differences — after an overrun, an interrupted dump, or an event after which the kernel
+ * removes objects without telling anyone (a device going down or away, an address or a nexthop deleted).
+ *
+ *   const w = await watch('route', { netns: 'blue', filter: { table: 'main' } });
+ *   for await (const e of w) console.log(e.type, e.key, e.after ?? e.before);
+ *   w.view;      // Map of the routes now, by kernel identity
+ */
+import { Protocol } from '../../socket/constants.js';
+import { AsyncQueue } from '../../socket/queue.js';
+import { NetlinkSocket, type DumpChunk, type NetnsRef, type SubscriptionEvent } from '../../socket/socket.js';
+import { Flags, NLMSG_HDRLEN } from '../../wire/message.js';
+import { kinds, type KindInfo, type NotificationKind, type ObjectTypes } from './kinds.js';
+import { decodeNotification, groupsOf, predicate, type ObjectFilter, type ObjectNotification } from './notifications.js';
+
+export interface WatchEvent<T> {
+  type: 'add' | 'change' | 'delete';
+  /** The object's kernel identity (see kinds.ts). */
+  key: string;
+  before: T | undefined;
+  after: T | undefined;
+}
+
+/** A resync's differences as the dump goes: adds and changes, and how many old objects it found again. */
+interface Diff<T> {
+  events: WatchEvent<T>[];
+  matched: number;
+}
+
+export interface WatchCounters {
+  /** Notifications of the watched kind applied. */
+  messages: number;
+  /** Receive-queue overruns (each lost an unknown number of notifications and caused a resync). */
+  overruns: number;
+  /** Dumps after the first. */
+  resyncs: number;
+  /** Events emitted. */
+  events: number;
+  /** The most events that waited at once for a consumer. */
+  queueHighWaterMark: number;
+  /** Milliseconds the last (re)sync took. */
+  lastSyncMs: number;
+}
+
+export interface WatchOptions<T> {
+  netns?: NetnsRef;
+  filter?: ObjectFilter<T>;
+  signal?: AbortSignal;
+  /** SO_RCVBUF of the notification socket (default 8 MiB). */
+  receiveBufferSize?: number;
+  /** Events held for a consumer before the watch stops reading (and so lets the kernel overrun; default 65536). */
+  highWaterMark?: number;
+}
+
+/** The kinds whose events tell a watch of the kernel changing its objects silently (see silentlyChanges). */
+const triggers: Partial<Record<NotificationKind, NotificationKind[]>> = {
+  route: ['link', 'address', 'nexthop'],
+  nexthop: ['link'],
+  neighbour: ['link'],
+  address: ['link'],
+};
+
+/**
+ * Events after which the kernel may change other objects without a word: a link event (a device down or away
+ * takes its routes, nexthops and neighbours; a carrier change flags routes linkdown, and clears it again), a
+ * deleted address (its prefix routes go) or nexthop (the routes using it go).
+ */
+function silentlyChanges(n: ObjectNotification): boolean {
+  return n.kind === 'link' || (n.action === 'delete' && (n.kind === 'address' || n.kind === 'nexthop'));
+}
+
+export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
+  private current = new Map<string, T>();
+  readonly counters: WatchCounters = { messages: 0, overruns: 0, resyncs: 0, events: 0, queueHighWaterMark: 0, lastSyncMs: 0 };
+  private inSyncNow = false;
+  private readonly notifier: NetlinkSocket;
+  private readonly dumper: NetlinkSocket;
+  private readonly info: KindInfo<T>;
+  private readonly keep: ((o: T) => boolean) | undefined;
+  private readonly stop = new AbortController();
+  private readonly events: AsyncQueue<WatchEvent<T>>;
+  private iterating = false;
+  private buffered: ObjectNotification[] | null = null;
+  private resyncWanted = false;
+  private syncing: Promise<void> | null = null;
+  private resume: (() => void) | null = null;
+  private readonly highWaterMark: number;
+
+  constructor(readonly kind: NotificationKind, options: WatchOptions<T>) {
+    this.info = kinds[kind] as unknown as KindInfo<T>;
+    this.keep = predicate(options.filter);
+    this.highWaterMark = options.highWaterMark ?? 65536;
+    this.notifier = NetlinkSocket.open(Protocol.ROUTE, { netns: options.netns, receiveBufferSize: options.receiveBufferSize });
+    this.dumper = NetlinkSocket.open(Protocol.ROUTE, { netns: options.netns });
+    this.events = new AsyncQueue<WatchEvent<T>>(() => this.close(), () => this.wake());
+    options.signal?.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  /** The objects now, by kernel identity. */
+  get view(): ReadonlyMap<string, T> {
+    return this.current;
+  }
+
+  /** Whether the view matches the kernel now: false from an overrun or a silent-removal event until the resync ends. */
+  get inSync(): boolean {
+    return this.inSyncNow && !this.resyncWanted;
+  }
+
+  /** Subscribe, dump, merge: resolves when the view is first complete. */
+  async start(): Promise<this> {
+    const groups = groupsOf([this.kind, ...(triggers[this.kind] ?? [])]);
+    const sub = this.notifier.subscribe(groups, { signal: this.stop.signal, highWaterMark: 1024 });
+    void this.consume(sub);
+    await this.sync(false);
+    return this;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
+    this.iterating = true;
+    return this.events;
+  }
+
+  close(): void {
+    if (this.stop.signal.aborted) return;
+    this.stop.abort();
+    this.notifier.close();
+    this.dumper.close();
+    this.events.end();
+    this.wake();
+  }
+
+  private wake(): void {
+    const r = this.resume;
+    this.resume = null;
+    r?.();
+  }
+
+  private async consume(sub: AsyncIterable<SubscriptionEvent>): Promise<void> {
+    try {
+      for await (const e of sub) {
+        if (e.type === 'overrun') {
+          this.counters.overruns++;
+          this.requestResync();
+          continue;
+        }
+        const n = decodeNotification(e.message, e.nsid);
+        if (!n) continue;
+        if (n.kind === this.kind) {
+          this.counters.messages++;
+          if (this.buffered) this.buffered.push(n);
+          else this.apply(this.current, n, true);
+          // An IPv6 route append carries only the added nexthop: the whole route must be read again.
+          if (n.kind === 'route' && n.object.family === 'inet6' && n.flags & Flags.APPEND) this.requestResync();
+        }
+        if (n.kind !== this.kind && silentlyChanges(n)) this.requestResync();
+        // A consumer far behind: stop reading, so the kernel (not our heap) absorbs the backlog, and overruns.
+        while (this.iterating && this.events.size >= this.highWaterMark && !this.stop.signal.aborted) {
+          await new Promise<void>((r) => { this.resume = r; });
+        }
+      }
+    } catch (e) {
+      if (!this.stop.signal.aborted) {
+        this.events.fail(e);
+      }
+    }
+  }
+
+  private apply(view: Map<string, T>, n: ObjectNotification, emit: boolean): void {
+    const object = n.object as unknown as T;
+    const key = this.info.key(object);
+    const before = view.get(key);
+    if (n.action === 'delete') {
+      if (before === undefined) return;
+      view.delete(key);
+      if (emit) this.emit({ type: 'delete', key, before, after: undefined });
+      return;
+    }
+    const after = before !== undefined && this.info.merge ? this.info.merge(before, object) : object;
+    if (this.keep && !this.keep(after)) {
+      if (before !== undefined) {
+        view.delete(key);
+        if (emit) this.emit({ type: 'delete', key, before, after: undefined });
+      }
+      return;
+    }
+    view.set(key, after);
+    if (emit) this.emit({ type: before === undefined ? 'add' : 'change', key, before, after });
+  }
+
+  private emit(e: WatchEvent<T>): void {
+    this.counters.events++;
+    if (!this.iterating) return;
+    this.events.push(e);
+    if (this.events.size > this.counters.queueHighWaterMark) this.counters.queueHighWaterMark = this.events.size;
+  }
+
+  private requestResync(): void {
+    this.resyncWanted = true;
+    if (this.syncing || this.stop.signal.aborted) return;
+    // Coalesce a burst of triggers into one dump.
+    this.syncing = new Promise<void>((r) => setTimeout(r, 10)).then(async () => {
+      while (this.resyncWanted && !this.stop.signal.aborted) {
+        this.resyncWanted = false;
+        this.counters.resyncs++;
+        try {
+          await this.sync(true);
+        } catch (e) {
+          if (this.stop.signal.aborted) return;
+          this.events.fail(e);
+          return;
+        }
+      }
+    }).finally(() => {
+      this.syncing = null;
+    });
+  }
+
+  /**
+   * One dump datagram into the next view, noting adds and changes against the old one (deletions are what is left
+   * unmatched). A method of its own so its loop stays optimized across syncs.
+   */
+  private take(chunk: DumpChunk, old: Map<string, T>, next: Map<string, T>, diff: Diff<T> | null): void {
+    const { buf, view, end } = chunk;
+    const info = this.info;
+    const message = info.schema.message(info.message);
+    for (let at = chunk.start; at < end; ) {
+      const length = view.getUint32(at, true);
+      if (view.getUint16(at + 4, true) === info.newType) {
+        const raw = info.schema.decodeBody(message, buf, at + NLMSG_HDRLEN, at + length, view);
+        if (info.skip === undefined || !info.skip(raw)) {
+          const o = info.fromMessage(raw);
+          if (this.keep === undefined || this.keep(o)) {
+            const key = info.key(o);
+            const was = old.get(key);
+            if (was === undefined) {
+              next.set(key, o);
+              diff?.events.push({ type: 'add', key, before: undefined, after: o });
+            } else {
+              if (diff) diff.matched++;
+              const same = sameObject(was, o);
+              next.set(key, same ? was : o);
+              if (!same) diff?.events.push({ type: 'change', key, before: was, after: o });
+            }
+          }
+        }
+      }
+      at += (length + 3) & ~3;
+    }
+  }
+
+  /**
+   * Dump (again until consistent), apply what was heard meanwhile, and emit the differences. An object that did not
+   * change keeps its old instance, so a resync of a large, quiet view leaves little for the garbage collector.
+   */
+  private async sync(emit: boolean): Promise<void> {
+    const t0 = performance.now();
+    const old = this.current;
+    const next = new Map<string, T>();
+    let diff: Diff<T> | null = null;
+    let heard = 0;
+    this.buffered = [];
+    try {
+      for (;;) {
+        next.clear();
+        diff = emit ? { events: [], matched: 0 } : null;
+        let interrupted = false;
+        for (const request of this.info.dumps) {
+          const { bytes } = this.info.schema.encodeMessage(this.info.getMessage, request, { flags: Flags.DUMP });
+          const stream = this.dumper.dump(bytes, { signal: this.stop.signal });
+          for await (const chunk of stream.chunks()) this.take(chunk, old, next, diff);
+          interrupted ||= stream.interrupted;
+        }
+        if (!interrupted) break;
+      }
+      heard = this.buffered.length;
+      for (const n of this.buffered) this.apply(next, n, false);
+    } finally {
+      this.buffered = null;
+    }
+    if (diff && heard > 0) {
+      // What was heard during the dump changed the next view after the datagrams were compared: compare again.
+      diff.events = [];
+      for (const [key, after] of next) {
+        const before = old.get(key);
+        if (before === undefined) diff.events.push({ type: 'add', key, before, after });
+        else if (before !== after && !sameObject(before, after)) diff.events.push({ type: 'change', key, before, after });
+      }
+      diff.matched = 0;
+    }
+    if (diff) {
+      if (diff.matched < old.size) for (const [key, before] of old) if (!next.has(key)) this.emit({ type: 'delete', key, before, after: undefined });
+      for (const e of diff.events) this.emit(e);
+    }
+    this.current = next;
+    this.counters.lastSyncMs = performance.now() - t0;
+    this.inSyncNow = true;
+  }
+}
+
+/** Fields the kernel changes without a notification (counters, timestamps, per-family device state), or sets only in
+ * notifications (ifi_change, IFLA_EVENT). */
+const volatile = new Set(['cacheinfo', 'stats', 'stats64', 'afSpec', 'xdp', 'carrierChanges', 'carrierUpCount', 'carrierDownCount', 'probes', 'change', 'event']);
+
+/** Equal as the kernel sent them (the raw decoded message), ignoring what moves on its own. */
+function sameObject(a: unknown, b: unknown): boolean {
+  return equal((a as { raw?: unknown }).raw ?? a, (b as { raw?: unknown }).raw ?? b);
+}
+
+function equal(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in ra) {
+    if (volatile.has(k)) continue;
+    na++;
+    if (!equal(ra[k], rb[k])) return false;
+  }
+  for (const k in rb) if (!volatile.has(k)) na--;
+  return na === 0;
+}
+
+/** Start a watch of one kind; resolves once the view is complete. */
+export function watch<K extends NotificationKind>(kind: K, options: WatchOptions<ObjectTypes[K]> = {}): Promise<Watch<ObjectTypes[K]>> {
+  const w = new Watch<ObjectTypes[K]>(kind, options);
+  return w.start().catch((e: unknown) => {
+    w.close();
+    throw e;
+  });
+}

@@ -1,0 +1,149 @@
+/** `nlkit address show` in ip's text (`-br` too) and JSON: each link, then its addresses. */
+import type { Address, AddressInput } from '../api/addresses.js';
+import type { RouteNetlink } from '../api/route-netlink.js';
+import type { Link } from '../api/links.js';
+import { briefJson, briefName, briefState, linkJson, linkRows, linkText, showDevice, type LinkRow } from './link.js';
+import { ipJson } from './json.js';
+import { UsageError } from './usage.js';
+
+export interface AddressOptions {
+  json: boolean;
+  pretty: boolean;
+  brief: boolean;
+  /** `-o`: one line per address, led by the link's index and name. */
+  oneline?: boolean;
+  family: 'inet' | 'inet6' | undefined;
+}
+
+const scopes: Record<string, string> = { universe: 'global', site: 'site', link: 'link', host: 'host', nowhere: 'nowhere' };
+
+/** ip's address flags in ip's order: `dynamic` stands for the absence of permanent; secondary is temporary in IPv6. */
+const flagOrder = ['secondary', 'nodad', 'optimistic', 'dadfailed', 'homeaddress', 'deprecated', 'tentative', 'permanent', 'managetempaddr', 'noprefixroute', 'mcautojoin', 'stablePrivacy'];
+const flagWords: Record<string, string> = {
+  homeaddress: 'home', managetempaddr: 'mngtmpaddr', mcautojoin: 'autojoin', stablePrivacy: 'stable-privacy',
+};
+
+function flags(a: Address): string[] {
+  const words: string[] = [];
+  for (const f of flagOrder) {
+    const set = a.flags.includes(f);
+    if (f === 'permanent') {
+      if (!set) words.push('dynamic');
+    } else if (set) words.push(f === 'secondary' && a.family === 'inet6' ? 'temporary' : (flagWords[f] ?? f));
+  }
+  return words;
+}
+
+const lifetime = (s: number | undefined): string => (s === undefined || s === 0xffffffff ? 'forever' : `${s}sec`);
+
+function addressText(a: Address): string {
+  let line = `    ${a.family} ${a.local ?? a.address.split('/')[0]}`;
+  line += a.peer !== undefined ? ` peer ${a.peer}/${a.prefixlen}` : `/${a.prefixlen}`;
+  if (a.broadcast !== undefined) line += ` brd ${a.broadcast}`;
+  line += ` scope ${scopes[String(a.scope)] ?? a.scope} `;
+  for (const f of flags(a)) line += `${f} `;
+  if (a.family === 'inet' && a.label !== undefined) line = `${line}${a.label}`;
+  return `${line}\n       valid_lft ${lifetime(a.validLifetime)} preferred_lft ${lifetime(a.preferredLifetime)}`;
+}
+
+function addressJson(a: Address): Record<string, unknown> {
+  const o: Record<string, unknown> = { family: a.family, local: a.local ?? a.address.split('/')[0] };
+  if (a.peer !== undefined) o.address = a.peer;
+  o.prefixlen = a.prefixlen;
+  if (a.broadcast !== undefined) o.broadcast = a.broadcast;
+  o.scope = scopes[String(a.scope)] ?? a.scope;
+  for (const f of flags(a)) o[f] = true;
+  if (a.family === 'inet' && a.label !== undefined) o.label = a.label;
+  o.valid_life_time = a.validLifetime ?? 0xffffffff;
+  o.preferred_life_time = a.preferredLifetime ?? 0xffffffff;
+  return o;
+}
+
+function shortHeader({ l, at, flags }: LinkRow, byIndex: Map<number, Link>): string {
+  let line = `${l.ifindex}: ${l.ifname}${at}: <${flags.join(',')}> mtu ${l.mtu}`;
+  if (l.master !== undefined) line += ` master ${byIndex.get(l.master)?.ifname ?? l.master}`;
+  line += ` state ${briefState({ l, at, flags, raw: l.raw, peer: undefined }).trim()}`;
+  if (l.txqlen !== undefined) line += ` qlen ${l.txqlen}`;
+  return line;
+}
+
+const addressFlags = new Set(['nodad', 'noprefixroute', 'mngtmpaddr', 'home', 'autojoin', 'optimistic']);
+const flagNames: Record<string, string> = { mngtmpaddr: 'managetempaddr', home: 'homeaddress', autojoin: 'mcautojoin' };
+
+/** ip's address arguments → an AddressInput. */
+export function parseAddress(args: string[]): AddressInput {
+  let address: string | undefined;
+  let dev: string | undefined;
+  const input: Partial<AddressInput> = {};
+  const value = (i: number): string => {
+    const v = args[i + 1];
+    if (v === undefined) throw new UsageError(`"${args[i]}" needs a value`);
+    return v;
+  };
+  const seconds = (t: string) => (t === 'forever' ? 0xffffffff : Number(t.replace(/sec$/, '')));
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    if (w === 'dev') dev = value(i++);
+    else if (w === 'label') input.label = value(i++);
+    else if (w === 'brd' || w === 'broadcast') input.broadcast = value(i++);
+    else if (w === 'peer' || w === 'remote') input.peer = value(i++);
+    else if (w === 'scope') input.scope = value(i++) === 'global' ? 'universe' : args[i]!;
+    else if (w === 'metric' || w === 'priority') input.metric = Number(value(i++));
+    else if (w === 'valid_lft') input.validLifetime = seconds(value(i++));
+    else if (w === 'preferred_lft') input.preferredLifetime = seconds(value(i++));
+    else if (addressFlags.has(w)) (input.flags ??= []).push(flagNames[w] ?? w);
+    else if (w === 'local') address = value(i++);
+    else if (address === undefined) address = w;
+    else throw new UsageError(`"${w}" is garbage (unknown address keyword)`);
+  }
+  if (address === undefined) throw new UsageError('an address is required');
+  if (dev === undefined) throw new UsageError('Not enough information: "dev" argument is required.');
+  return { ...input, address, dev };
+}
+
+/** ip -j -br's entry for an address: local, the peer as `address` when there is one, and the prefix length. */
+function briefAddressJson(a: Address): Record<string, unknown> {
+  return { local: a.local ?? a.address.split('/')[0], ...(a.peer !== undefined ? { address: a.peer } : {}), prefixlen: a.prefixlen };
+}
+
+export async function address(rt: RouteNetlink, verb: string | undefined, args: string[], options: AddressOptions, out: (line: string) => void): Promise<void> {
+  const v = verb ?? 'show';
+  if (v === 'add' || v === 'a') return rt.addresses.add(parseAddress(args));
+  if (v === 'replace' || v === 'change') return rt.addresses[v](parseAddress(args));
+  if ('delete'.startsWith(v) && v.length >= 3) return rt.addresses.delete(parseAddress(args));
+  if (!('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls')) throw new UsageError(`Command "${v}" is unknown, try "nlkit address help".`);
+  const { rows, byIndex, netnsNames } = await linkRows(rt, showDevice(args, 'address'));
+  const addresses = await rt.addresses.list(options.family ? { family: options.family } : undefined);
+  const of = (ifindex: number) => addresses.filter((a) => a.ifindex === ifindex);
+  if (options.json) {
+    const list = rows
+      .filter((r) => !options.family || of(r.l.ifindex).length > 0)
+      .map((r) => {
+        if (options.brief) return { ...briefJson(r), addr_info: of(r.l.ifindex).map(briefAddressJson) };
+        const o = linkJson(r, byIndex, false);
+        if (options.family) for (const k of ['link_type', 'address', 'broadcast']) delete o[k];
+        if (options.family === 'inet6') for (const k of ['qdisc', 'group']) delete o[k];
+        return { ...o, addr_info: of(r.l.ifindex).map(addressJson) };
+      });
+    out(ipJson(list, options.pretty));
+    return;
+  }
+  for (const row of rows) {
+    const mine = of(row.l.ifindex);
+    // With -4 or -6, ip shows only links with such addresses, under a short header.
+    if (options.family && mine.length === 0) continue;
+    if (options.brief) {
+      out(`${briefName(row)} ${briefState(row)} ${mine.map((a) => (a.peer !== undefined ? `${a.local} peer ${a.peer}/${a.prefixlen} ` : `${a.address} `)).join('')}`);
+      continue;
+    }
+    if (options.oneline) {
+      for (const a of mine) out(`${row.l.ifindex}: ${row.l.ifname}${addressText(a).replaceAll('\n', '\\')}`);
+      continue;
+    }
+    // iproute2 6.1: with -4 the header keeps qdisc and group but loses the link/ line; with -6 it is shorter still.
+    const header = options.family === 'inet6'
+      ? shortHeader(row, byIndex)
+      : options.family === 'inet' ? linkText(row, byIndex, netnsNames, false).split('\n')[0]! : linkText(row, byIndex, netnsNames, false);
+    out([header, ...mine.map(addressText)].join('\n'));
+  }
+}

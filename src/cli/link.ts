@@ -1,0 +1,201 @@
+/** `nlkit link show` in ip's text (`-br` too) and JSON. */
+import type { Link, LinkInput } from '../api/links.js';
+import type { RouteNetlink } from '../api/route-netlink.js';
+import { listNetns } from '../api/netns.js';
+import { ipJson } from './json.js';
+import { UsageError } from './usage.js';
+
+export interface LinkOptions {
+  json: boolean;
+  pretty: boolean;
+  brief: boolean;
+  /** `-o`: each link on one line, its line breaks shown as a backslash. */
+  oneline?: boolean;
+}
+
+/** ip's flag words in ip's order (print_link_flags). */
+const flagOrder: [string, string][] = [
+  ['loopback', 'LOOPBACK'], ['broadcast', 'BROADCAST'], ['pointToPoint', 'POINTOPOINT'], ['multicast', 'MULTICAST'], ['noArp', 'NOARP'],
+  ['allMulti', 'ALLMULTI'], ['promisc', 'PROMISC'], ['master', 'MASTER'], ['slave', 'SLAVE'], ['debug', 'DEBUG'], ['dynamic', 'DYNAMIC'],
+  ['autoMedia', 'AUTOMEDIA'], ['portsel', 'PORTSEL'], ['noTrailers', 'NOTRAILERS'], ['up', 'UP'], ['lowerUp', 'LOWER_UP'], ['dormant', 'DORMANT'], ['echo', 'ECHO'],
+];
+
+/** ARPHRD_* (linux/if_arp.h) names as ip prints them after `link/`. */
+const linkTypes = new Map<number, string>([[1, 'ether'], [772, 'loopback'], [65534, 'none'], [768, 'ipip'], [776, 'sit'], [778, 'gre'], [823, 'ip6gre']]);
+
+function flagWords(l: Link, peerDown: boolean): string[] {
+  const words: string[] = [];
+  if (l.flags.includes('up') && !l.flags.includes('running')) words.push('NO-CARRIER');
+  for (const [name, word] of flagOrder) if (l.flags.includes(name)) words.push(word);
+  if (peerDown) words.push('M-DOWN');
+  return words;
+}
+
+function operstate(l: Link): string {
+  return typeof l.operstate === 'string' ? l.operstate.toUpperCase() : `state ${l.operstate}`;
+}
+
+export interface LinkRow {
+  l: Link;
+  raw: Record<string, unknown>;
+  peer: Link | undefined;
+  /** `@peer`, `@ifN`, or nothing. */
+  at: string;
+  flags: string[];
+}
+
+/** Every link (or those named `dev`) with what ip prints beside it, and ip's names for peer namespaces. */
+export async function linkRows(rt: RouteNetlink, dev: string | undefined): Promise<{ rows: LinkRow[]; byIndex: Map<number, Link>; netnsNames: Map<number, string> }> {
+  const all = await rt.links.list();
+  const byIndex = new Map(all.map((l) => [l.ifindex, l]));
+  const shown = dev === undefined ? all : all.filter((l) => l.ifname === dev || l.altnames.includes(dev));
+  if (dev !== undefined && shown.length === 0) throw new UsageError(`Device "${dev}" does not exist.`);
+  const rows = shown.map((l) => {
+    const raw = l.raw;
+    const peer = l.link !== undefined && l.link !== l.ifindex ? (raw.linkNetnsid !== undefined ? undefined : byIndex.get(l.link)) : undefined;
+    const at = l.link === undefined || l.link === l.ifindex ? '' : raw.linkNetnsid !== undefined || !peer ? `@if${l.link}` : `@${peer.ifname}`;
+    const peerDown = peer !== undefined && !peer.flags.includes('up');
+    return { l, raw, peer, at, flags: flagWords(l, peerDown) };
+  });
+  // ip names the peer's namespace when one of /run/netns has that nsid here.
+  const netnsNames = new Map<number, string>();
+  if (rows.some((r) => r.raw.linkNetnsid !== undefined)) {
+    for (const name of listNetns()) {
+      const id = await rt.nsid.get(name).catch(() => undefined);
+      if (id !== undefined && !netnsNames.has(id)) netnsNames.set(id, name);
+    }
+  }
+  return { rows, byIndex, netnsNames };
+}
+
+/** ip -j's object for a link (`mode`: link show adds linkmode; addr show does not). */
+export function linkJson({ l, raw, peer, flags }: LinkRow, byIndex: Map<number, Link>, mode: boolean): Record<string, unknown> {
+  const o: Record<string, unknown> = { ifindex: l.ifindex };
+  if (l.link !== undefined && l.link !== l.ifindex) {
+    if (raw.linkNetnsid !== undefined) o.link_index = l.link;
+    else if (peer) o.link = peer.ifname;
+  }
+  o.ifname = l.ifname;
+  o.flags = flags;
+  o.mtu = l.mtu;
+  o.qdisc = raw.qdisc;
+  if (l.master !== undefined) o.master = byIndex.get(l.master)?.ifname;
+  o.operstate = operstate(l);
+  if (mode) o.linkmode = raw.linkmode === 1 ? 'DORMANT' : 'DEFAULT';
+  o.group = l.group === 0 ? 'default' : String(l.group);
+  if (l.txqlen !== undefined) o.txqlen = l.txqlen;
+  o.link_type = linkTypes.get(raw.type as number) ?? String(raw.type);
+  if (l.address !== undefined) o.address = l.address;
+  if (l.broadcast !== undefined) o.broadcast = l.broadcast;
+  if (raw.linkNetnsid !== undefined) o.link_netnsid = raw.linkNetnsid;
+  if (l.alias !== undefined) o.ifalias = l.alias;
+  if (l.altnames.length) o.altnames = l.altnames;
+  return o;
+}
+
+/** ip's text lines for a link, without a trailing newline. */
+export function linkText({ l, raw, at, flags }: LinkRow, byIndex: Map<number, Link>, netnsNames: Map<number, string>, mode: boolean): string {
+  let line = `${l.ifindex}: ${l.ifname}${at}: <${flags.join(',')}> mtu ${l.mtu} qdisc ${raw.qdisc as string}`;
+  if (l.master !== undefined) line += ` master ${byIndex.get(l.master)?.ifname ?? l.master}`;
+  line += ` state ${operstate(l)}`;
+  if (mode) line += ` mode ${raw.linkmode === 1 ? 'DORMANT' : 'DEFAULT'}`;
+  line += ` group ${l.group === 0 ? 'default' : l.group}`;
+  if (l.txqlen !== undefined) line += ` qlen ${l.txqlen}`;
+  line += `\n    link/${linkTypes.get(raw.type as number) ?? raw.type}`;
+  if (l.address !== undefined) line += ` ${l.address} brd ${l.broadcast}`;
+  if (raw.linkNetnsid !== undefined) {
+    const name = netnsNames.get(raw.linkNetnsid as number);
+    line += name !== undefined ? ` link-netns ${name}` : ` link-netnsid ${raw.linkNetnsid as number}`;
+  }
+  if (l.alias !== undefined) line += `\n    alias ${l.alias}`;
+  for (const a of l.altnames) line += `\n    altname ${a}`;
+  return line;
+}
+
+export function briefName(row: LinkRow): string {
+  return `${row.l.ifname}${row.at}`.padEnd(16);
+}
+
+/** The start of ip -j -br's object for a link: its lower link (null when ip prints @NONE), name and state. */
+export function briefJson(row: LinkRow): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  // A lower link in another namespace has only its index to show.
+  if (row.raw.linkNetnsid !== undefined && row.l.link !== undefined) o.link_index = row.l.link;
+  else if (row.at) o.link = row.at === '@NONE' ? null : row.at.slice(1);
+  o.ifname = row.l.ifname;
+  o.operstate = operstate(row.l);
+  return o;
+}
+
+export function briefState(row: LinkRow): string {
+  return operstate(row.l).padEnd(14);
+}
+
+/** `dev NAME` or a bare name after show. */
+export function showDevice(args: string[], what: string): string | undefined {
+  let dev: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === 'dev') dev = args[++i];
+    else if (dev === undefined) dev = args[i];
+    else throw new UsageError(`"${args[i]}" is not supported by nlkit ${what} show`);
+  }
+  return dev;
+}
+
+/** ip's link keywords → a LinkInput (`add NAME type KIND [peer name P]`, `set DEV up mtu N master M …`). */
+export function parseLink(args: string[]): LinkInput {
+  const input: LinkInput = {};
+  const value = (i: number): string => {
+    const v = args[i + 1];
+    if (v === undefined) throw new UsageError(`"${args[i]}" needs a value`);
+    return v;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    if (w === 'up' || w === 'down') input.up = w === 'up';
+    else if (w === 'mtu') input.mtu = Number(value(i++));
+    else if (w === 'name') input.ifname = value(i++);
+    else if (w === 'address') input.address = value(i++);
+    else if (w === 'alias') input.alias = value(i++);
+    else if (w === 'txqueuelen' || w === 'txqlen' || w === 'qlen') input.txqlen = Number(value(i++));
+    else if (w === 'group') input.group = Number(value(i++));
+    else if (w === 'master') input.master = value(i++);
+    else if (w === 'nomaster') input.master = null;
+    else if (w === 'netns') input.netns = value(i++);
+    else if (w === 'type') {
+      input.kind = value(i++);
+      if (input.kind === 'veth' && args[i + 1] === 'peer') {
+        input.peer = parseLink(args.slice(i + 2)) as LinkInput['peer'];
+        break;
+      }
+    } else if (w === 'dev') input.dev = value(i++);
+    else if (input.ifname === undefined && input.dev === undefined) input.ifname = w;
+    else throw new UsageError(`"${w}" is garbage (unknown link keyword)`);
+  }
+  return input;
+}
+
+export async function link(rt: RouteNetlink, verb: string | undefined, args: string[], options: LinkOptions, out: (line: string) => void): Promise<void> {
+  const v = verb ?? 'show';
+  if (v === 'add' || v === 'a') return rt.links.add(parseLink(args));
+  if (('delete'.startsWith(v) && v.length >= 3) || v === 'set' || v === 's') {
+    // The device comes first (`set v0 up`, `del dev v0`); `name X` among the changes renames it.
+    const [target, rest] = args[0] === 'dev' ? [args[1], args.slice(2)] : [args[0], args.slice(1)];
+    if (target === undefined) throw new UsageError('which device? (nlkit link set DEV …)');
+    if (v !== 'set' && v !== 's') return rt.links.delete({ dev: target });
+    const { dev: _ignored, ...changes } = parseLink(rest);
+    return rt.links.set(target, changes);
+  }
+  if (!('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls')) throw new UsageError(`Command "${v}" is unknown, try "nlkit link help".`);
+  const { rows, byIndex, netnsNames } = await linkRows(rt, showDevice(args, 'link'));
+  if (options.json) {
+    const brief = (r: LinkRow) => ({ ...briefJson(r), ...(r.l.address !== undefined ? { address: r.l.address } : {}), flags: r.flags });
+    out(ipJson(rows.map((r) => (options.brief ? brief(r) : linkJson(r, byIndex, true))), options.pretty));
+    return;
+  }
+  for (const row of rows) {
+    if (options.brief) out(`${briefName(row)} ${briefState(row)} ${row.l.address ?? ''} <${row.flags.join(',')}> `);
+    else if (options.oneline) out(linkText(row, byIndex, netnsNames, true).replaceAll('\n', '\\'));
+    else out(linkText(row, byIndex, netnsNames, true));
+  }
+}

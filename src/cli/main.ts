@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+import { GenlController } from '../families/generic/controller.js';
+import { Protocol } from '../socket/constants.js';
+import type { RouteNetlink } from '../api/route-netlink.js';
+import { NetlinkSocket } from '../socket/socket.js';
+import { UsageError } from './usage.js';
+
+async function genl(): Promise<void> {
+  const socket = NetlinkSocket.open(Protocol.GENERIC);
+  try {
+    const families = await new GenlController(socket).list();
+    for (const f of families.sort((a, b) => a.id - b.id)) {
+      const groups = Object.entries(f.multicastGroups).map(([n, id]) => `${n}(${id})`).join(' ');
+      console.log(`${f.name.padEnd(16)} id ${String(f.id).padEnd(4)} version ${f.version} ops ${f.operations.length}${groups ? ` groups ${groups}` : ''}`);
+    }
+  } finally {
+    socket.close();
+  }
+}
+
+const usage = `Usage: nlkit [ -4 | -6 ] [ -j [ -p ] ] [ -br ] [ -t | -ts ] [ -n NETNS ] [ -force ] -batch FILE
+       nlkit [ -4 | -6 ] [ -j [ -p ] ] [ -br ] [ -o ] [ -t | -ts ] [ -n NETNS ] { genl | link { show | add | set | del } … | address { show | add | del | replace | change } … | route … | rule { show [ table T ] | add | del } SELECTOR ACTION | netns { list | add NAME | del NAME } | nexthop { show [ id N | groups | dev D | fdb ] | add | replace | del } … | neigh … | monitor [ all | OBJECT… ] [ label ] [ all-nsid ] | ynl ARGS }
+       nlkit route { show [ table TABLE ] | { add | del | replace | change | append } [ TYPE ] PREFIX [ via ADDR ] [ dev DEV ] [ metric N ] [ table T ] … }
+       nlkit ynl --spec FILE { --do OP | --dump OP } [ --json '{…}' ] | --subscribe GROUP | --list-ops | --list-attrs OP
+`;
+
+interface Options {
+  json: boolean;
+  pretty: boolean;
+  brief: boolean;
+  family: 'inet' | 'inet6' | undefined;
+  timestamp: 'none' | 'long' | 'short';
+  netns: string | undefined;
+  batch: string | undefined;
+  force: boolean;
+  oneline: boolean;
+}
+
+/** Options before the object, as ip takes them. */
+function options(args: string[]): Options & { rest: string[] } {
+  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false };
+  let i = 0;
+  for (; i < args.length && args[i]!.startsWith('-'); i++) {
+    const a = args[i]!;
+    if (a === '-j' || a === '-json') o.json = true;
+    else if (a === '-p' || a === '-pretty') o.pretty = true;
+    else if (a === '-br' || a === '-brief') o.brief = true;
+    else if (a === '-4') o.family = 'inet';
+    else if (a === '-6') o.family = 'inet6';
+    else if (a === '-t' || a === '-timestamp') o.timestamp = 'long';
+    else if (a === '-ts' || a === '-tshort') o.timestamp = 'short';
+    else if (a === '-n' || a === '-netns') o.netns = args[++i];
+    else if (a === '-b' || a === '-batch') o.batch = args[++i];
+    else if (a === '-force') o.force = true;
+    else if (a === '-o' || a === '-oneline') o.oneline = true;
+    else throw new UsageError(`Option "${a}" is unknown, try "nlkit help".`);
+  }
+  return { ...o, rest: args.slice(i) };
+}
+
+const write = (line: string) => process.stdout.write(`${line}\n`);
+const is = (object: string | undefined, word: string, min = 1) => object !== undefined && object.length >= min && word.startsWith(object);
+
+/** One route-netlink socket for a whole run (a batch runs all its lines on it). */
+class Session {
+  private rt: RouteNetlink | undefined;
+  constructor(private readonly netns: string | undefined) {}
+  async open(): Promise<RouteNetlink> {
+    if (!this.rt) {
+      const { RouteNetlink } = await import('../api/route-netlink.js');
+      this.rt = RouteNetlink.open({ netns: this.netns });
+    }
+    return this.rt;
+  }
+  close(): void {
+    this.rt?.close();
+  }
+}
+
+async function dispatch(words: string[], o: Options, session: Session): Promise<void> {
+  const [object, verb, ...args] = words;
+  if (object === 'genl') return genl();
+  if (is(object, 'address') || object === 'addr') {
+    const { address } = await import('./address.js');
+    return address(await session.open(), verb, args, o, write);
+  }
+  if (is(object, 'link')) {
+    const { link } = await import('./link.js');
+    return link(await session.open(), verb, args, o, write);
+  }
+  if (is(object, 'neighbour') || is(object, 'neighbor')) {
+    const { neigh } = await import('./neigh.js');
+    return neigh(await session.open(), verb, args, o, write);
+  }
+  if (is(object, 'route')) {
+    const { route } = await import('./route.js');
+    return route(await session.open(), verb, args, o, write);
+  }
+  if (is(object, 'netns', 4)) {
+    const { netns } = await import('./netns.js');
+    return netns(() => session.open(), verb, args, o, write);
+  }
+  if (is(object, 'nexthop', 3) || object === 'nh') {
+    const { nexthop } = await import('./nexthop.js');
+    return nexthop(await session.open(), verb, args, o, write);
+  }
+  if (is(object, 'rule', 2)) {
+    const { rule } = await import('./rule.js');
+    return rule(await session.open(), verb, args, o, write);
+  }
+  if (object === 'ynl' || is(object, 'monitor', 3)) {
+    const ac = new AbortController();
+    process.once('SIGINT', () => ac.abort());
+    process.once('SIGTERM', () => ac.abort());
+    const rest = words.slice(1);
+    const run = object === 'ynl'
+      ? import('./ynl.js').then(({ ynl }) => ynl(rest, o.netns, write, ac.signal))
+      : import('./monitor.js').then(({ monitor }) => monitor(rest, o, write, ac.signal));
+    return run.catch((e: unknown) => {
+      if ((e as { code?: string }).code !== 'ABORT_ERR') throw e;
+    });
+  }
+  if (object === 'help' || object === undefined) {
+    process.stderr.write(usage);
+    if (object === undefined) process.exitCode = 1;
+    return;
+  }
+  throw new UsageError(`Object "${object}" is unknown, try "nlkit help".`);
+}
+
+/** Split a batch line into words, with double quotes holding spaces. */
+function words(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+/**
+ * `-batch FILE|-`: one command per line, on one socket. A failure prints `Command failed FILE:LINE` and stops the
+ * batch unless `-force`; with `-force`, runs of `route add` lines are sent pipelined (many requests in flight),
+ * each line still getting its own result.
+ */
+async function batch(file: string, o: Options, session: Session): Promise<boolean> {
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  const lines = text.split('\n').map((l, i) => ({ no: i + 1, words: words(l.replace(/#.*/, '')) })).filter((l) => l.words.length > 0);
+  let ok = true;
+  const fail = (no: number, e: unknown) => {
+    ok = false;
+    process.stderr.write(`Error: ${(e as Error).message}\nCommand failed ${file}:${no}\n`);
+  };
+  for (let i = 0; i < lines.length; ) {
+    const line = lines[i]!;
+    const routeAdd = (l: typeof line) => is(l.words[0], 'route') && l.words[1] === 'add';
+    if (o.force && routeAdd(line)) {
+      let j = i;
+      while (j < lines.length && routeAdd(lines[j]!)) j++;
+      const group = lines.slice(i, j);
+      const { parseRoute } = await import('./route.js');
+      const parsed = group.map((l) => {
+        try {
+          const input = parseRoute(l.words.slice(2));
+          if (o.family) input.family = o.family;
+          return input;
+        } catch (e) {
+          return e as Error;
+        }
+      });
+      const inputs = parsed.filter((p): p is Exclude<typeof p, Error> => !(p instanceof Error));
+      const results = await (await session.open()).routes.addMany(inputs);
+      let k = 0;
+      for (const [n, p] of parsed.entries()) {
+        const r = p instanceof Error ? p : results[k++];
+        if (r) fail(group[n]!.no, r);
+      }
+      i = j;
+      continue;
+    }
+    try {
+      await dispatch(line.words, o, session);
+    } catch (e) {
+      fail(line.no, e);
+      if (!o.force) break;
+    }
+    i++;
+  }
+  return ok;
+}
+
+// A reader that stops early (`| head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+let session: Session | undefined;
+try {
+  const { rest, ...o } = options(process.argv.slice(2));
+  session = new Session(o.netns);
+  if (o.batch !== undefined) {
+    if (!(await batch(o.batch, o, session))) process.exitCode = 1;
+  } else await dispatch(rest, o, session);
+} catch (e) {
+  process.stderr.write(`Error: ${(e as Error).message}\n`);
+  process.exitCode = (e as { code?: string }).code === 'ERR_USAGE' || !(e as { errno?: number }).errno ? 1 : 2;
+} finally {
+  session?.close();
+}

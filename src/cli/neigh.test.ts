@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { withNetns, type TestNetns } from '../testing/netns.js';
+
+const run = promisify(execFile);
+const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const nlkit = async (ns: TestNetns, ...args: string[]) => (await run(process.execPath, [main, '-n', ns.name, ...args])).stdout;
+
+test('nlkit neigh: add, replace and del with ip syntax; show (text, proxy, per device, -j) as ip prints it', async () => {
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    await ns.ip('link', 'set', 'v0', 'up');
+    await ns.ip('link', 'set', 'v1', 'up');
+    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.ip('addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad');
+    await nlkit(ns, 'neigh', 'add', '192.0.2.2', 'lladdr', '02:00:00:00:00:02', 'dev', 'v0');
+    await nlkit(ns, 'neigh', 'add', '192.0.2.3', 'lladdr', '02:00:00:00:00:03', 'dev', 'v0', 'nud', 'stale');
+    await nlkit(ns, 'neighbour', 'add', '2001:db8::2', 'lladdr', '02:00:00:00:00:04', 'dev', 'v0', 'router', 'nud', 'reachable');
+    await nlkit(ns, 'n', 'add', 'proxy', '192.0.2.50', 'dev', 'v0');
+    await ns.ip('neigh', 'add', '192.0.2.4', 'dev', 'v0', 'nud', 'failed');
+    await nlkit(ns, 'neigh', 'replace', '192.0.2.3', 'lladdr', '02:00:00:00:00:33', 'dev', 'v0', 'nud', 'stale');
+    for (const args of [['neigh', 'show'], ['neigh', 'show', 'proxy'], ['-4', 'neigh', 'show', 'dev', 'v0'], ['-6', 'n']]) {
+      assert.equal(await nlkit(ns, ...args), await ns.ip(...args), args.join(' '));
+    }
+    assert.deepEqual(JSON.parse(await nlkit(ns, '-j', 'neigh', 'show')), JSON.parse(await ns.ip('-j', 'neigh', 'show')));
+    assert.equal(await nlkit(ns, '-j', '-p', 'neigh', 'show'), await ns.ip('-j', '-p', 'neigh', 'show'));
+    await nlkit(ns, 'neigh', 'del', '192.0.2.2', 'dev', 'v0');
+    assert.doesNotMatch(await ns.ip('neigh', 'show'), /192\.0\.2\.2 /);
+    await assert.rejects(nlkit(ns, 'neigh', 'del', '192.0.2.2', 'dev', 'v0'), (e: { code: number; stderr: string }) => e.code === 2 && /^Error: ENOENT/.test(e.stderr));
+  });
+});

@@ -1,0 +1,81 @@
+/** `nlkit neigh`: `show` in ip's text and JSON, and `add`, `del`, `replace`, `change` with ip's keywords. */
+import type { Neighbour, NeighbourInput, NeighbourState } from '../api/neighbours.js';
+import type { RouteNetlink } from '../api/route-netlink.js';
+import { ipJson } from './json.js';
+import { UsageError } from './usage.js';
+
+export interface NeighOptions {
+  json: boolean;
+  pretty: boolean;
+  family: 'inet' | 'inet6' | undefined;
+}
+
+/** NTF_* words in the order ip prints them. */
+const flagWords: [string, string][] = [['router', 'router'], ['proxy', 'proxy'], ['extLearned', 'extern_learn'], ['offloaded', 'offload']];
+const states = new Set(['incomplete', 'reachable', 'stale', 'delay', 'probe', 'failed', 'noarp', 'permanent']);
+
+function parse(args: string[]): NeighbourInput {
+  let dst: string | undefined;
+  let dev: string | undefined;
+  const input: Partial<NeighbourInput> = {};
+  const value = (i: number): string => {
+    const v = args[i + 1];
+    if (v === undefined) throw new UsageError(`"${args[i]}" needs a value`);
+    return v;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    if (w === 'dev') dev = value(i++);
+    else if (w === 'lladdr') input.lladdr = value(i++);
+    else if (w === 'nud') {
+      const s = value(i++);
+      if (!states.has(s)) throw new UsageError(`nud state "${s}" is invalid`);
+      input.state = s as NeighbourState;
+    } else if (w === 'router') (input.flags ??= []).push('router');
+    else if (w === 'proxy') input.proxy = true;
+    else if (w === 'to') dst = value(i++);
+    else if (dst === undefined) dst = w;
+    else throw new UsageError(`"${w}" is garbage (unknown neighbour keyword)`);
+  }
+  if (dev === undefined) throw new UsageError('Device and destination are required arguments.');
+  return { ...input, dst, dev };
+}
+
+export async function neigh(rt: RouteNetlink, verb: string | undefined, args: string[], options: NeighOptions, out: (line: string) => void): Promise<void> {
+  const v = verb ?? 'show';
+  if (v === 'add' || v === 'a') return rt.neighbours.add(parse(args));
+  if (v === 'replace' || v === 'change') return rt.neighbours[v](parse(args));
+  if ('delete'.startsWith(v) && v.length >= 3) return rt.neighbours.delete(parse(args));
+  if (!('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls')) throw new UsageError(`Command "${v}" is unknown, try "nlkit neigh help".`);
+  let dev: string | undefined;
+  let proxy = false;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === 'dev') dev = args[++i];
+    else if (args[i] === 'proxy') proxy = true;
+    else throw new UsageError(`"${args[i]}" is not supported by nlkit neigh show`);
+  }
+  const names = new Map((await rt.links.list()).map((l) => [l.ifindex, l.ifname]));
+  const list = (await rt.neighbours.list({ ...(options.family ? { family: options.family } : {}), ...(dev ? { dev } : {}), ...(proxy ? { proxy } : {}) }))
+    // Like ip: NOARP and state-less entries are left out unless proxies are asked for.
+    .filter((n: Neighbour) => n.family !== 'bridge' && (proxy || (n.state.length > 0 && !n.state.includes('noarp'))));
+  if (options.json) {
+    const rows = list.map((n) => {
+      const o: Record<string, unknown> = { dst: n.dst };
+      if (!dev) o.dev = names.get(n.ifindex) ?? n.ifindex;
+      if (n.lladdr !== undefined) o.lladdr = n.lladdr;
+      for (const [flag, word] of flagWords) if (n.flags.includes(flag)) o[word] = null;
+      if (!proxy) o.state = n.state.map((s) => String(s).toUpperCase());
+      return o;
+    });
+    out(ipJson(rows, options.pretty));
+    return;
+  }
+  for (const n of list) {
+    let line = `${n.dst}`;
+    if (!dev) line += ` dev ${names.get(n.ifindex) ?? n.ifindex}`;
+    if (n.lladdr !== undefined) line += ` lladdr ${n.lladdr}`;
+    for (const [flag, word] of flagWords) if (n.flags.includes(flag)) line += ` ${word}`;
+    if (!proxy) line += ` ${n.state.map((s) => String(s).toUpperCase()).join(',')}`;
+    out(`${line} `);
+  }
+}

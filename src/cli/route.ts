@@ -1,0 +1,138 @@
+/**
+ * `nlkit route`: `show` (`list`, `ls`) in ip's text and JSON, and `add`, `del`, `replace`, `change`, `append` with
+ * ip's keywords (`via`, `dev`, `metric`, `table`, `proto`, `scope`, `src`, route types, `nexthop via … weight …`).
+ */
+import type { RouteNetlink } from '../api/route-netlink.js';
+import type { Route, RouteInput, RouteType } from '../api/routes.js';
+import { ipJson } from './json.js';
+import { UsageError } from './usage.js';
+
+export interface RouteOptions {
+  json: boolean;
+  pretty: boolean;
+  family: 'inet' | 'inet6' | undefined;
+  /** `-o`: each route on one line, a multipath route's line breaks shown as a backslash. */
+  oneline?: boolean;
+}
+
+const types = new Set(['unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat']);
+
+/** RTNH_F_* (rtnetlink.h) in the order ip prints them, then the route's own RTM_F_* offload flags. */
+const nexthopFlags: [number, string][] = [[1, 'dead'], [4, 'onlink'], [2, 'pervasive'], [8, 'offload'], [64, 'trap'], [16, 'linkdown'], [32, 'unresolved']];
+const routeOnlyFlags: [number, string][] = [[0x4000, 'rt_offload'], [0x8000, 'rt_trap'], [0x20000000, 'rt_offload_failed']];
+const nexthopBit = new Map(nexthopFlags.map(([bit, name]) => [name, bit]));
+
+/** The flag words ip prints for a route (rtm_flags) or, given names or bits, for one nexthop of a multipath route. */
+export function flagWords(flags: number | (string | number)[], route = false): string[] {
+  const bits = typeof flags === 'number' ? flags : flags.reduce<number>((a, f) => a | (typeof f === 'number' ? f : (nexthopBit.get(f) ?? 0)), 0);
+  return [...nexthopFlags, ...(route ? routeOnlyFlags : [])].filter(([bit]) => bits & bit).map(([, name]) => name);
+}
+
+/** ip's text form of a route, trailing space included for IPv4 as ip prints it; a listing of one table omits it. */
+export function routeText(r: Route, name: (ifindex: number) => string, oneTable = false): string {
+  let line = r.type === 'unicast' ? r.dst : `${r.type} ${r.dst}`;
+  if (r.gateway) line += ` via ${r.gateway}`;
+  if (r.oif !== undefined) line += ` dev ${name(r.oif)}`;
+  if (r.table !== 'main' && !oneTable) line += ` table ${r.table}`;
+  if (r.protocol !== 'boot') line += ` proto ${r.protocol}`;
+  if (r.scope !== 'universe') line += ` scope ${r.scope}`;
+  if (r.prefsrc) line += ` src ${r.prefsrc}`;
+  if (r.priority !== undefined) line += ` metric ${r.priority}`;
+  for (const f of flagWords(r.flags, true)) line += ` ${f}`;
+  if (r.family === 'inet6') return r.pref !== undefined ? `${line} pref ${r.pref}` : line;
+  line += ' ';
+  for (const nh of r.multipath ?? []) {
+    line += `\n\tnexthop${nh.gateway ? ` via ${nh.gateway}` : ''} dev ${name(nh.ifindex)} weight ${nh.weight} ${flagWords(nh.flags).map((f) => `${f} `).join('')}`;
+  }
+  return line;
+}
+
+/** ip -j's object for a route, keys in ip's order. */
+export function routeJson(r: Route, name: (ifindex: number) => string, oneTable = false): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (r.type !== 'unicast') o.type = r.type;
+  o.dst = r.dst;
+  if (r.gateway) o.gateway = r.gateway;
+  if (r.oif !== undefined) o.dev = name(r.oif);
+  if (r.table !== 'main' && !oneTable) o.table = String(r.table);
+  if (r.protocol !== 'boot') o.protocol = r.protocol;
+  if (r.scope !== 'universe') o.scope = r.scope;
+  if (r.prefsrc) o.prefsrc = r.prefsrc;
+  if (r.priority !== undefined) o.metric = r.priority;
+  o.flags = flagWords(r.flags, true);
+  if (r.multipath) o.nexthops = r.multipath.map((nh) => ({ ...(nh.gateway ? { gateway: nh.gateway } : {}), dev: name(nh.ifindex), weight: nh.weight, flags: flagWords(nh.flags) }));
+  if (r.family === 'inet6' && r.pref !== undefined) o.pref = r.pref;
+  return o;
+}
+
+/** ip's route arguments → a RouteInput. */
+export function parseRoute(args: string[]): RouteInput {
+  const input: RouteInput = {};
+  let i = 0;
+  const value = (word: string): string => {
+    const v = args[++i];
+    if (v === undefined) throw new UsageError(`"${word}" needs a value`);
+    return v;
+  };
+  for (; i < args.length; i++) {
+    const w = args[i]!;
+    if (w === 'via') input.gateway = value(w);
+    else if (w === 'dev' || w === 'oif') input.dev = value(w);
+    else if (w === 'metric' || w === 'priority' || w === 'preference') input.priority = Number(value(w));
+    else if (w === 'table') input.table = value(w);
+    else if (w === 'proto' || w === 'protocol') input.protocol = value(w);
+    else if (w === 'scope') input.scope = value(w);
+    else if (w === 'src') input.prefsrc = value(w);
+    else if (w === 'nhid') input.nhid = Number(value(w));
+    else if (w === 'onlink') input.onlink = true;
+    else if (w === 'type') {
+      const t = value(w);
+      if (!types.has(t)) throw new UsageError(`"${t}" is not a route type`);
+      input.type = t as RouteType;
+    }
+    else if (w === 'nexthop') {
+      const nh: { gateway?: string; dev?: string; weight?: number } = {};
+      for (i++; i < args.length && args[i] !== 'nexthop'; i++) {
+        const k = args[i]!;
+        if (k === 'via') nh.gateway = value(k);
+        else if (k === 'dev') nh.dev = value(k);
+        else if (k === 'weight') nh.weight = Number(value(k));
+        else throw new UsageError(`"${k}" is not a nexthop keyword (via, dev, weight)`);
+      }
+      i--;
+      (input.multipath ??= []).push(nh);
+    } else if (types.has(w) && input.dst === undefined) input.type = w as RouteType;
+    else if (w === 'to') input.dst = value(w);
+    else if (input.dst === undefined) input.dst = w;
+    else throw new UsageError(`"${w}" is garbage (unknown route keyword)`);
+  }
+  return input;
+}
+
+export async function route(rt: RouteNetlink, verb: string | undefined, args: string[], options: RouteOptions, out: (line: string) => void): Promise<void> {
+  const v = verb ?? 'show';
+  if ('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls') {
+    let table: string | number = 'main';
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] === 'table') table = args[++i] ?? 'main';
+      else throw new UsageError(`"${args[i]}" is not supported by nlkit route show`);
+    }
+    const names = new Map<number, string>();
+    for (const l of await rt.links.list()) names.set(l.ifindex, l.ifname);
+    const name = (i: number) => names.get(i) ?? `if${i}`;
+    const routes = await rt.routes.list({ family: options.family ?? 'inet', ...(table === 'all' ? {} : { table: /^\d+$/.test(String(table)) ? Number(table) : (table as 'main') }) });
+    const oneTable = table !== 'main' && table !== 'all';
+    if (options.json) out(ipJson(routes.map((r) => routeJson(r, name, oneTable)), options.pretty));
+    else for (const r of routes) out(options.oneline ? routeText(r, name, oneTable).replaceAll('\n', '\\') : routeText(r, name, oneTable));
+    return;
+  }
+  const input = parseRoute(args);
+  if (input.dst === undefined) throw new UsageError('a destination prefix is required');
+  if (options.family) input.family = options.family;
+  if (v === 'add' || v === 'a') await rt.routes.add(input);
+  else if ('delete'.startsWith(v) && v.length >= 3) await rt.routes.delete(input);
+  else if (v === 'replace') await rt.routes.replace(input);
+  else if (v === 'change') await rt.routes.change(input);
+  else if (v === 'append') await rt.routes.write(input, 'append');
+  else throw new UsageError(`Command "${v}" is unknown, try "nlkit route help".`);
+}

@@ -1,0 +1,189 @@
+/**
+ * `nlkit rule`: `show` (`list`, `ls`, optionally `table T`) in ip 6.1's text and JSON, and `add` / `del` with ip's
+ * keywords (`from`, `to`, `iif`, `oif`, `fwmark M[/MASK]`, `tos`, `uidrange A-B`, `ipproto`, `sport`, `dport`,
+ * `lookup`/`table`, `goto`, `suppress_prefixlength`, `pref`, `proto`, `not`, and the actions).
+ */
+import type { RouteNetlink } from '../api/route-netlink.js';
+import type { Range, Rule, RuleAction, RuleInput } from '../api/rules.js';
+import { ipJson } from './json.js';
+import { UsageError } from './usage.js';
+
+export interface RuleOptions {
+  json: boolean;
+  pretty: boolean;
+  family: 'inet' | 'inet6' | undefined;
+}
+
+/** fib_rules.h flags ip marks a rule with. */
+const FIB_RULE_IIF_DETACHED = 8;
+const FIB_RULE_OIF_DETACHED = 16;
+const FIB_RULE_UNRESOLVED = 4;
+const ALL_ONES = 0xffffffff;
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** ip shows a host prefix without its length. */
+function prefix(p: string, family: Rule['family']): { addr: string; len?: number } {
+  const [addr, len] = p.split('/');
+  const host = family === 'inet6' ? 128 : 32;
+  return len === undefined || Number(len) === host ? { addr: addr! } : { addr: addr!, len: Number(len) };
+}
+
+const flags = (r: Rule) => (r.raw.flags as number | undefined) ?? 0;
+/** The protocol a rule was made by; ip leaves out the kernel's own and the unset one. */
+function shownProtocol(r: Rule): string | undefined {
+  const p = r.protocol;
+  return p === undefined || p === 0 || p === 'unspec' || p === 'kernel' || p === 2 ? undefined : String(p);
+}
+
+/** The fields of a rule in ip's order, as [text, json key, json value] triples. */
+function fields(r: Rule): [string, string, unknown][] {
+  const f: [string, string, unknown][] = [];
+  if (r.not) f.push(['not', 'not', null]);
+  if (r.from) {
+    const p = prefix(r.from, r.family);
+    f.push([`from ${p.len === undefined ? p.addr : `${p.addr}/${p.len}`}`, 'src', p.addr]);
+    if (p.len !== undefined) f.push(['', 'srclen', p.len]);
+  } else f.push(['from all', 'src', 'all']);
+  if (r.to) {
+    const p = prefix(r.to, r.family);
+    f.push([`to ${p.len === undefined ? p.addr : `${p.addr}/${p.len}`}`, 'dst', p.addr]);
+    if (p.len !== undefined) f.push(['', 'dstlen', p.len]);
+  }
+  if (r.tos) f.push([`tos ${hex(r.tos)}`, 'tos', hex(r.tos)]);
+  if (r.fwmark !== undefined || r.fwmask !== undefined) {
+    const mark = r.fwmark ?? 0;
+    const mask = r.fwmask ?? ALL_ONES;
+    if (mask === ALL_ONES) f.push([`fwmark ${hex(mark)}`, 'fwmark', hex(mark)]);
+    else f.push([`fwmark ${hex(mark)}/${hex(mask)}`, 'fwmark', hex(mark)], ['', 'fwmask', hex(mask)]);
+  }
+  if (r.iif !== undefined) {
+    f.push([`iif ${r.iif}`, 'iif', r.iif]);
+    if (flags(r) & FIB_RULE_IIF_DETACHED) f.push(['[detached]', 'iif_detached', null]);
+  }
+  if (r.oif !== undefined) {
+    f.push([`oif ${r.oif}`, 'oif', r.oif]);
+    if (flags(r) & FIB_RULE_OIF_DETACHED) f.push(['[detached]', 'oif_detached', null]);
+  }
+  if (r.uidRange) f.push([`uidrange ${r.uidRange.start}-${r.uidRange.end}`, 'uid_start', r.uidRange.start], ['', 'uid_end', r.uidRange.end]);
+  if (r.ipProto !== undefined) f.push([`ipproto ${r.ipProto}`, 'ipproto', String(r.ipProto)]);
+  for (const [name, range] of [['sport', r.sport], ['dport', r.dport]] as const) {
+    if (!range) continue;
+    if (range.start === range.end) f.push([`${name} ${range.start}`, name, range.start]);
+    else f.push([`${name} ${range.start}-${range.end}`, `${name}_start`, range.start], ['', `${name}_end`, range.end]);
+  }
+  if (r.table !== undefined && r.action === 'table') {
+    f.push([`lookup ${r.table}`, 'table', String(r.table)]);
+    if (r.suppressPrefixlength !== undefined && r.suppressPrefixlength !== ALL_ONES && r.suppressPrefixlength !== -1) {
+      f.push([`suppress_prefixlength ${r.suppressPrefixlength}`, 'suppress_prefixlen', r.suppressPrefixlength]);
+    }
+    if (r.suppressIfgroup !== undefined && r.suppressIfgroup !== ALL_ONES && r.suppressIfgroup !== -1) {
+      f.push([`suppress_ifgroup ${r.suppressIfgroup}`, 'suppress_ifgroup', String(r.suppressIfgroup)]);
+    }
+  }
+  if (r.action === 'goto') {
+    f.push([`goto ${r.goto ?? 'none'}`, 'goto', r.goto ?? 'none']);
+    if (flags(r) & FIB_RULE_UNRESOLVED) f.push(['[unresolved]', 'unresolved', null]);
+  } else if (r.action === 'nop') f.push(['nop', 'nop', null]);
+  else if (r.action !== 'table') f.push([String(r.action), 'action', String(r.action)]);
+  const proto = shownProtocol(r);
+  if (proto !== undefined) f.push([`proto ${proto}`, 'protocol', proto]);
+  return f;
+}
+
+/** ip's text line for a rule: `PRIO:\tSELECTORS ACTION`. */
+export function ruleText(r: Rule): string {
+  return `${r.priority ?? 0}:\t${fields(r).map(([t]) => t).filter(Boolean).join(' ')}`;
+}
+
+/** ip -j's object for a rule, keys in ip's order. */
+export function ruleJson(r: Rule): Record<string, unknown> {
+  const o: Record<string, unknown> = { priority: r.priority ?? 0 };
+  for (const [, k, v] of fields(r)) o[k] = v;
+  return o;
+}
+
+const actions = new Set<RuleAction>(['blackhole', 'unreachable', 'prohibit', 'nop']);
+
+function range(word: string, text: string): Range {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
+  if (!m) throw new UsageError(`"${text}" is not a valid ${word} (N or N-M)`);
+  return { start: Number(m[1]), end: Number(m[2] ?? m[1]) };
+}
+
+function number(word: string, text: string): number {
+  const n = Number(text);
+  if (text === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`"${text}" is not a valid ${word}`);
+  return n;
+}
+
+/** ip's rule arguments → a RuleInput. */
+export function parseRule(args: string[]): RuleInput {
+  const input: RuleInput = {};
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`"${w}" needs a value`);
+      return v;
+    };
+    if (w === 'not') input.not = true;
+    else if (w === 'from') input.from = value();
+    else if (w === 'to') input.to = value();
+    else if (w === 'iif' || w === 'dev') input.iif = value();
+    else if (w === 'oif') input.oif = value();
+    else if (w === 'tos' || w === 'dsfield') input.tos = number(w, value());
+    else if (w === 'fwmark') {
+      const [mark, mask] = value().split('/');
+      input.fwmark = number(w, mark!);
+      if (mask !== undefined) input.fwmask = number(w, mask);
+    } else if (w === 'uidrange') input.uidRange = range(w, value());
+    else if (w === 'ipproto') {
+      const p = value();
+      input.ipProto = /^\d+$/.test(p) ? Number(p) : (p as NonNullable<RuleInput['ipProto']>);
+    } else if (w === 'sport' || w === 'dport') input[w] = range(w, value());
+    else if (w === 'lookup' || (w.length >= 1 && 'table'.startsWith(w))) {
+      const t = value();
+      input.table = /^\d+$/.test(t) ? Number(t) : (t as NonNullable<RuleInput['table']>);
+    } else if (w === 'goto') {
+      input.action = 'goto';
+      input.goto = number(w, value());
+    } else if (w === 'suppress_prefixlength' || w === 'sup_pl') input.suppressPrefixlength = number(w, value());
+    else if (w === 'suppress_ifgroup' || w === 'sup_group') input.suppressIfgroup = number(w, value());
+    else if (['preference', 'order', 'priority'].some((k) => w.length >= 1 && k.startsWith(w)) || w === 'pref') input.priority = number(w, value());
+    else if (w === 'proto' || w === 'protocol') input.protocol = value();
+    else if (w === 'type' || actions.has(w as RuleAction)) {
+      const a = w === 'type' ? value() : w;
+      if (!actions.has(a as RuleAction)) throw new UsageError(`"${a}" is not a rule type`);
+      input.action = a as RuleAction;
+    } else throw new UsageError(`"${w}" is garbage (unknown rule keyword)`);
+  }
+  return input;
+}
+
+export async function rule(rt: RouteNetlink, verb: string | undefined, args: string[], options: RuleOptions, out: (line: string) => void): Promise<void> {
+  const v = verb ?? 'show';
+  if ('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls' || v === 'lst') {
+    let table: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] === 'table' || args[i] === 'lookup') table = args[++i];
+      else throw new UsageError(`"${args[i]}" is not supported by nlkit rule show`);
+    }
+    const rules = await rt.rules.list({
+      family: options.family ?? 'inet',
+      ...(table === undefined ? {} : { table: /^\d+$/.test(table) ? Number(table) : (table as 'main') }),
+    });
+    if (options.json) out(ipJson(rules.map(ruleJson), options.pretty));
+    else for (const r of rules) out(ruleText(r));
+    return;
+  }
+  const input = parseRule(args);
+  if (options.family) input.family = options.family;
+  if (v.length >= 1 && 'add'.startsWith(v)) {
+    // ip's rule add looks up main when it names no action of its own.
+    if (input.action === undefined && input.table === undefined) input.table = 'main';
+    await rt.rules.add(input);
+  }
+  else if (v.length >= 1 && 'delete'.startsWith(v)) await rt.rules.delete(input);
+  else throw new UsageError(`Command "${v}" is unknown, try "nlkit rule help".`);
+}

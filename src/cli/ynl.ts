@@ -1,0 +1,60 @@
+/**
+ * `nlkit ynl --spec FILE (--do OP | --dump OP) [--json '{…}']`, `--subscribe GROUP`, `--list-ops`,
+ * `--list-attrs OP`: any family the kernel describes in a YNL spec, from the command line. Output is JSON, one
+ * object per reply or notification.
+ */
+import { YnlFamily } from '../ynl/family.js';
+import { UsageError } from './usage.js';
+
+const json = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x instanceof Uint8Array ? Buffer.from(x).toString('hex') : x));
+
+function parse(args: string[]): Record<string, string | true> {
+  const out: Record<string, string | true> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) throw new UsageError(`unexpected "${a}" (options start with --)`);
+    const key = a.slice(2);
+    if (['spec', 'do', 'dump', 'json', 'subscribe', 'list-attrs'].includes(key)) {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      out[key] = v;
+    } else if (key === 'list-ops') out[key] = true;
+    else throw new UsageError(`unknown option "${a}"`);
+  }
+  return out;
+}
+
+export async function ynl(args: string[], netns: string | undefined, out: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  const o = parse(args);
+  if (typeof o.spec !== 'string') throw new UsageError('--spec FILE is required');
+  const family = YnlFamily.fromFile(o.spec);
+  if (o['list-ops']) {
+    for (const op of family.decl.operations) {
+      const forms = [op.doRequest && 'do', op.dumpRequest && 'dump', op.notify && 'notify'].filter(Boolean).join(' ');
+      out(`${op.name}${forms ? ` (${forms})` : ''}`);
+    }
+    return;
+  }
+  if (typeof o['list-attrs'] === 'string') {
+    for (const a of family.attributes(o['list-attrs'])) out(a);
+    return;
+  }
+  let value: Record<string, unknown> = {};
+  if (typeof o.json === 'string') {
+    try {
+      value = JSON.parse(o.json) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`--json is not JSON: ${(e as Error).message}`);
+    }
+  }
+  const session = await family.open({ netns });
+  try {
+    if (typeof o.do === 'string') for (const r of await session.do(o.do, value)) out(json(r));
+    else if (typeof o.dump === 'string') for await (const r of session.dump(o.dump, value)) out(json(r));
+    else if (typeof o.subscribe === 'string') for await (const r of session.subscribe(o.subscribe, { signal })) out(json(r));
+    else throw new UsageError('one of --do OP, --dump OP, --subscribe GROUP, --list-ops, --list-attrs OP');
+  } finally {
+    session.close();
+  }
+}

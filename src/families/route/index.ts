@@ -1,0 +1,22 @@
+/** NETLINK_ROUTE families compiled once: decode with `schema.decodeBody`, encode with `schema.encodeMessage`. */
+import { Schema } from '../../schema/codec.js';
+import { addressFamily } from './address.js';
+import { linkFamily } from './link.js';
+import { rtLink } from './generated/link.js';
+import { neighbourFamily } from './neighbour.js';
+import { netconfFamily } from './netconf.js';
+import { nexthopFamily } from './nexthop.js';
+import { nsidFamily } from './nsid.js';
+import { ruleFamily } from './rule.js';
+import { routeFamily } from './route.js';
+
+export { addressFamily, linkFamily, rtLink, neighbourFamily, ruleFamily, netconfFamily, nexthopFamily, nsidFamily, routeFamily };
+
+export const linkSchema = new Schema(linkFamily);
+export const addressSchema = new Schema(addressFamily);
+export const routeSchema = new Schema(routeFamily);
+export const neighbourSchema = new Schema(neighbourFamily);
+export const ruleSchema = new Schema(ruleFamily);
+export const nexthopSchema = new Schema(nexthopFamily);
+export const netconfSchema = new Schema(netconfFamily);
+export const nsidSchema = new Schema(nsidFamily);

@@ -1,0 +1,15 @@
+export * from './wire/index.js';
+export { NetlinkSocket } from './socket/socket.js';
+export type { OpenOptions, RequestOptions, DumpOptions, DumpStream, DumpChunk, BatchOptions, BatchResult, SubscribeOptions, SubscriptionEvent, SocketStats, NetnsRef } from './socket/socket.js';
+export { Protocol, NetlinkOption, SocketOption, SOL_NETLINK, SOL_SOCKET } from './socket/constants.js';
+export { GenlController, genlMessage, GENL_ID_CTRL, GENL_HDRLEN, OperationFlags } from './families/generic/controller.js';
+export type { GenlFamily, GenlOperation, OperationFlag } from './families/generic/controller.js';
+export * from './api/index.js';
+export { SchemaError } from './schema/codec.js';
+export { YnlFamily, YnlSession, type OperationName, type DoRequest, type DoReply, type DumpRequest, type DumpReply } from './ynl/family.js';
+export { ethtool as ethtoolFamily } from './families/generic/generated/ethtool.js';
+export { netdev as netdevFamily } from './families/generic/generated/netdev.js';
+export { nlctrl as nlctrlFamily } from './families/generic/generated/nlctrl.js';
+export { tcpMetrics as tcpMetricsFamily } from './families/generic/generated/tcp_metrics.js';
+export { mptcpPm as mptcpPmFamily } from './families/generic/generated/mptcp_pm.js';
+export { taskstatsFamily } from './families/generic/taskstats.js';

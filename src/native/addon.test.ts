@@ -1,0 +1,456 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { withNetns } from '../testing/netns.js';
+import { addon, MountFlags, SystemError, type NativeSocket } from './addon.js';
+
+const NETLINK_ROUTE = 0;
+const NETLINK_USERSOCK = 2;
+const NETLINK_GENERIC = 16;
+const SOL_SOCKET = 1;
+const SO_SNDBUF = 7;
+const SO_RCVBUF = 8;
+const SO_SNDBUFFORCE = 32;
+const SO_RCVBUFFORCE = 33;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+const RTM_NEWLINK = 16;
+const RTM_GETLINK = 18;
+const IFLA_IFNAME = 3;
+const NLM_F_REQUEST = 1;
+const NLM_F_DUMP = 0x300;
+const RTNLGRP_IPV4_ROUTE = 7;
+const RTNLGRP_LINK = 1;
+const SOL_NETLINK = 270;
+const NETLINK_LISTEN_ALL_NSID = 8;
+
+function netnsInode(): number {
+  return fs.statSync('/proc/self/ns/net').ino;
+}
+
+function fdCount(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+function getlinkDump(seq: number): Buffer {
+  const b = Buffer.alloc(32);
+  b.writeUInt32LE(32, 0);
+  b.writeUInt16LE(RTM_GETLINK, 4);
+  b.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
+  b.writeUInt32LE(seq, 8);
+  return b;
+}
+
+/** Every datagram of a reply, read without blocking; a dump refills the queue as recv drains it. */
+async function recvAll(sock: NativeSocket, until: (msgType: number) => boolean): Promise<Buffer[]> {
+  const info = new Uint32Array(4);
+  const out: Buffer[] = [];
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const r = sock.recv(info);
+    if (typeof r === 'number') {
+      assert.equal(r, -1);
+      assert.ok(Date.now() < deadline, 'reply did not arrive');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      continue;
+    }
+    assert.equal(info[3], r.length);
+    out.push(r);
+    for (let off = 0; off + 16 <= r.length; ) {
+      const len = r.readUInt32LE(off);
+      if (until(r.readUInt16LE(off + 4))) return out;
+      off += (len + 3) & ~3;
+    }
+  }
+}
+
+async function linkNames(sock: NativeSocket): Promise<string[]> {
+  sock.bind(0, 0);
+  assert.equal(sock.send(getlinkDump(1), 0, 0), 32);
+  const names: string[] = [];
+  for (const d of await recvAll(sock, (t) => t === NLMSG_DONE || t === NLMSG_ERROR)) {
+    for (let off = 0; off + 16 <= d.length; ) {
+      const len = d.readUInt32LE(off);
+      if (d.readUInt16LE(off + 4) === RTM_NEWLINK) {
+        for (let a = off + 32; a + 4 <= off + len; ) {
+          const alen = d.readUInt16LE(a);
+          if ((d.readUInt16LE(a + 2) & 0x3fff) === IFLA_IFNAME) names.push(d.toString('latin1', a + 4, a + alen - 1));
+          a += (alen + 3) & ~3;
+        }
+      }
+      off += (len + 3) & ~3;
+    }
+  }
+  return names.sort();
+}
+
+function waitFor<T>(what: string, ms: number, check: () => T | undefined): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + ms;
+    const tick = (): void => {
+      const v = check();
+      if (v !== undefined) resolve(v);
+      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+test('opens and binds NETLINK_ROUTE and NETLINK_GENERIC; socket options round-trip', () => {
+  for (const protocol of [NETLINK_ROUTE, NETLINK_GENERIC]) {
+    const s = addon.openSocket(protocol);
+    try {
+      assert.ok(s.fd >= 0);
+      s.bind(0, 0);
+      assert.ok(s.portId() > 0);
+      s.setOption(SOL_SOCKET, SO_RCVBUF, 100_000);
+      // The kernel doubles the value for bookkeeping overhead.
+      assert.equal(s.getOption(SOL_SOCKET, SO_RCVBUF), 200_000);
+    } finally {
+      s.close();
+    }
+    assert.equal(s.fd, -1);
+  }
+});
+
+test('system call errors are SystemErrors with code, errno and the call in the message', () => {
+  const s = addon.openSocket(NETLINK_ROUTE);
+  try {
+    assert.throws(() => s.setOption(SOL_SOCKET, 0x7fff, 1), (e: unknown) => {
+      assert.ok(e instanceof SystemError);
+      assert.equal(e.code, 'ENOPROTOOPT');
+      assert.equal(e.errno, os.constants.errno.ENOPROTOOPT);
+      assert.match(e.message, /^setsockopt: /);
+      return true;
+    });
+    assert.throws(() => s.send(new Uint16Array(8) as unknown as Uint8Array, 0, 0), TypeError);
+  } finally {
+    s.close();
+  }
+  assert.throws(() => s.portId(), { code: 'EBADF' });
+  assert.throws(() => addon.openSocket(NETLINK_ROUTE, { path: '/nonexistent/ns' }), {
+    code: 'ENOENT',
+    syscall: 'open',
+    path: '/nonexistent/ns',
+    message: 'open /nonexistent/ns: No such file or directory',
+  });
+  assert.throws(() => addon.openSocket(NETLINK_ROUTE, { fd: -1 }), { code: 'EBADF' });
+  const notNs = fs.openSync('/proc/self/stat', 'r');
+  try {
+    assert.throws(() => addon.openSocket(NETLINK_ROUTE, { fd: notNs }), { code: 'EINVAL', message: /^setns: / });
+  } finally {
+    fs.closeSync(notNs);
+  }
+});
+
+test('10,000 open/close cycles leak no file descriptors; close twice is harmless', () => {
+  const before = fdCount();
+  for (let i = 0; i < 10_000; i++) {
+    const s = addon.openSocket(NETLINK_ROUTE);
+    if (i % 2 === 0) s.poll(() => {});
+    s.close();
+    s.close();
+  }
+  assert.equal(fdCount(), before);
+});
+
+test('a socket opened by namespace path or fd lives in that namespace; the process does not move', async () => {
+  const inode = netnsInode();
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'nlktest0', 'type', 'bridge');
+    const byPath = addon.openSocket(NETLINK_ROUTE, { path: ns.path });
+    try {
+      assert.deepEqual(await linkNames(byPath), ['lo', 'nlktest0']);
+    } finally {
+      byPath.close();
+    }
+    const nsFd = fs.openSync(ns.path, 'r');
+    const byFd = addon.openSocket(NETLINK_ROUTE, { fd: nsFd });
+    try {
+      fs.closeSync(nsFd);
+      assert.deepEqual(await linkNames(byFd), ['lo', 'nlktest0']);
+    } finally {
+      byFd.close();
+    }
+  }, 'addon');
+  const own = addon.openSocket(NETLINK_ROUTE);
+  try {
+    assert.ok(!(await linkNames(own)).includes('nlktest0'));
+  } finally {
+    own.close();
+  }
+  assert.equal(netnsInode(), inode);
+});
+
+test('createNetns gives a fresh namespace; mount binds it to a path like `ip netns add`', async () => {
+  const inode = netnsInode();
+  const nsFd = addon.createNetns();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nlkit-ns-'));
+  const target = path.join(dir, 'ns');
+  try {
+    assert.notEqual(fs.fstatSync(nsFd).ino, inode);
+    const s = addon.openSocket(NETLINK_ROUTE, { fd: nsFd });
+    try {
+      assert.deepEqual(await linkNames(s), ['lo']);
+    } finally {
+      s.close();
+    }
+    fs.writeFileSync(target, '');
+    addon.mount(`/proc/self/fd/${nsFd}`, target, null, MountFlags.MS_BIND, null);
+    try {
+      assert.equal(fs.statSync(target).ino, fs.fstatSync(nsFd).ino);
+      const byPath = addon.openSocket(NETLINK_ROUTE, { path: target });
+      byPath.close();
+    } finally {
+      addon.umount(target, MountFlags.MNT_DETACH);
+    }
+  } finally {
+    addon.closeFd(nsFd);
+    fs.rmSync(dir, { recursive: true });
+  }
+  assert.throws(() => addon.closeFd(nsFd), { code: 'EBADF' });
+  assert.equal(netnsInode(), inode);
+});
+
+test('a 1 MiB datagram arrives whole, announced by poll', async () => {
+  const nsFd = addon.createNetns();
+  const a = addon.openSocket(NETLINK_USERSOCK, { fd: nsFd });
+  const b = addon.openSocket(NETLINK_USERSOCK, { fd: nsFd });
+  addon.closeFd(nsFd);
+  try {
+    a.bind(0, 0);
+    b.bind(0, 0);
+    a.setOption(SOL_SOCKET, SO_SNDBUFFORCE, 4 << 20);
+    b.setOption(SOL_SOCKET, SO_RCVBUFFORCE, 4 << 20);
+    assert.ok(a.getOption(SOL_SOCKET, SO_SNDBUF) >= 4 << 20);
+    const size = 1 << 20;
+    const msg = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 4) msg.writeUInt32LE(i * 2654435761 >>> 0, i);
+    msg.writeUInt32LE(size, 0);
+    const events: string[] = [];
+    b.poll((event) => {
+      events.push(event);
+      b.pause();
+    });
+    assert.equal(a.send(msg, b.portId(), 0), size);
+    await waitFor('readable', 5000, () => (events.length ? true : undefined));
+    assert.deepEqual(events, ['readable']);
+    const info = new Uint32Array(4);
+    const got = b.recv(info);
+    assert.ok(Buffer.isBuffer(got));
+    assert.equal(got.length, size);
+    assert.ok(got.equals(msg));
+    assert.deepEqual([...info], [a.portId(), 0, 0xffffffff, size]);
+    assert.equal(b.recv(info), -1);
+    // Each datagram is a fresh copy: a later, smaller one must not change the first.
+    const small = Buffer.from([16, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.equal(a.send(small, b.portId(), 0), 16);
+    const second = b.recv(info);
+    assert.ok(Buffer.isBuffer(second));
+    assert.ok(second.equals(small));
+    assert.ok(got.equals(msg));
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test('recv reports the multicast group and the nsid of a notification from a peer namespace', async () => {
+  await withNetns(async (listener) => {
+    await withNetns(async (peer) => {
+      await listener.ip('netns', 'set', peer.name, '42');
+      const s = addon.openSocket(NETLINK_ROUTE, { path: listener.path });
+      try {
+        s.setOption(SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, 1);
+        s.bind(0, 1 << (RTNLGRP_LINK - 1));
+        await peer.ip('link', 'add', 'nlkpeer0', 'type', 'bridge');
+        const info = new Uint32Array(4);
+        const got = await waitFor('a link notification', 5000, () => {
+          const r = s.recv(info);
+          return typeof r === 'number' ? undefined : r;
+        });
+        assert.equal(got.readUInt16LE(4), RTM_NEWLINK);
+        assert.deepEqual([...info], [0, RTNLGRP_LINK, 42, got.length]);
+      } finally {
+        s.close();
+      }
+    }, 'nsid-peer');
+  }, 'nsid');
+});
+
+test('a queue overrun is reported and polling goes on', { timeout: 30_000 }, async () => {
+  await withNetns(async (ns) => {
+    const s = addon.openSocket(NETLINK_ROUTE, { path: ns.path });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nlkit-batch-'));
+    try {
+      s.bind(0, 1 << (RTNLGRP_IPV4_ROUTE - 1));
+      s.setOption(SOL_SOCKET, SO_RCVBUF, 1);
+      const events: string[] = [];
+      // Level-triggered readiness would call back on every loop turn while unread data waits: pause on
+      // 'readable' and look again after the burst.
+      const onEvent = (event: string): void => {
+        events.push(event);
+        if (event === 'readable') s.pause();
+      };
+      s.poll(onEvent);
+      const batch = path.join(dir, 'routes');
+      const lines: string[] = [];
+      for (let i = 0; i < 3000; i++) lines.push(`route add 10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32 dev lo`);
+      fs.writeFileSync(batch, lines.join('\n') + '\n');
+      await ns.ip('-batch', batch);
+      s.poll(onEvent);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const info = new Uint32Array(4);
+      let overrunByRecv = false;
+      for (;;) {
+        const r = s.recv(info);
+        if (r === -1) break;
+        if (r === -3) overrunByRecv = true;
+        else if (typeof r !== 'number') assert.equal(info[1], RTNLGRP_IPV4_ROUTE);
+      }
+      assert.ok(events.includes('overrun') || overrunByRecv, `no overrun seen (events: ${events.join(',')})`);
+      events.length = 0;
+      s.poll(onEvent);
+      await ns.ip('route', 'add', '192.0.2.0/24', 'dev', 'lo');
+      await waitFor('readable after overrun', 5000, () => (events.includes('readable') ? true : undefined));
+      const r = s.recv(info);
+      assert.ok(Buffer.isBuffer(r));
+      assert.equal(info[1], RTNLGRP_IPV4_ROUTE);
+    } finally {
+      s.close();
+      fs.rmSync(dir, { recursive: true });
+    }
+  }, 'overrun');
+});
+
+function runChild(unref: boolean): Promise<number | null> {
+  const addonUrl = new URL('./addon.js', import.meta.url).href;
+  const script = `
+    const { addon } = await import(${JSON.stringify(addonUrl)});
+    const s = addon.openSocket(0);
+    s.bind(0, 0);
+    s.poll(() => {});
+    ${unref ? 's.unref();' : ''}
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.dirname(fileURLToPath(import.meta.url)),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, 3000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+test('garbage collection of unclosed (or polled and paused) sockets closes their fds', async () => {
+  const addonUrl = new URL('./addon.js', import.meta.url).href;
+  const script = `
+    const { addon } = await import(${JSON.stringify(addonUrl)});
+    const { readdirSync, readlinkSync } = await import('node:fs');
+    const sockets = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try { return readlinkSync('/proc/self/fd/' + fd).startsWith('socket:'); } catch { return false; }
+    }).length;
+    const before = sockets();
+    const open = (i) => {
+      const s = addon.openSocket(0);
+      s.bind(0, 0);
+      if (i % 2) {
+        s.poll(() => {});
+        s.pause();
+      }
+    };
+    for (let i = 0; i < 200; i++) open(i);
+    const opened = sockets();
+    for (let i = 0; i < 10 && sockets() > before; i++) {
+      globalThis.gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    process.stdout.write(JSON.stringify([before, opened, sockets()]));
+  `;
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`child exited with ${code}`))));
+  });
+  const [before, opened, after] = JSON.parse(out) as number[];
+  assert.equal(opened, before! + 200);
+  assert.equal(after, before);
+});
+
+test('a worker that exits with open, polled sockets closes them without crashing', async () => {
+  const addonUrl = new URL('./addon.js', import.meta.url).href;
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    import(${JSON.stringify(addonUrl)}).then(({ addon }) => {
+      for (let i = 0; i < 20; i++) {
+        const s = addon.openSocket(0);
+        s.bind(0, 0);
+        if (i % 2) s.poll(() => {});
+        if (i % 4 === 1) s.unref();
+        if (i % 5 === 0) s.close();
+      }
+      parentPort.postMessage('open');
+    });
+  `;
+  const sockets = (): number =>
+    fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false;
+      }
+    }).length;
+  const before = sockets();
+  for (let round = 0; round < 3; round++) {
+    const worker = new Worker(code, { eval: true });
+    await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+  }
+  assert.equal(sockets(), before);
+});
+
+test('a polled socket keeps the process alive unless unref()ed', async () => {
+  const [unrefd, refd] = await Promise.all([runChild(true), runChild(false)]);
+  assert.equal(unrefd, 0);
+  assert.equal(refd, null);
+});
+
+test('importing nlkit anywhere but Linux fails with one error that says why', async () => {
+  const index = new URL('../index.js', import.meta.url).href;
+  const script = `
+    Object.defineProperty(process, 'platform', { value: 'darwin' });
+    try {
+      await import(${JSON.stringify(index)});
+      process.stdout.write('imported');
+    } catch (e) {
+      process.stdout.write(e.message);
+    }
+  `;
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('error', reject);
+    child.on('exit', () => resolve(text));
+  });
+  assert.equal(out, 'nlkit needs Linux: netlink is a Linux kernel interface, and this is darwin');
+});

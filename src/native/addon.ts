@@ -1,0 +1,142 @@
+import { createRequire } from 'node:module';
+import { errnoName, describeErrno } from '../wire/errors.js';
+
+/**
+ * Filled in by recv: [0] sender port id (nl_pid), [1] destination multicast group (NETLINK_PKTINFO; 0 for unicast),
+ * [2] nsid of the sender's namespace (NETLINK_LISTEN_ALL_NSID; 0xffffffff when absent), [3] datagram size.
+ * A caller-provided Uint32Array(4), reused across calls.
+ */
+export interface RecvInfo extends Uint32Array {}
+
+/** mount(2) flags (linux/mount.h) and umount2(2) flags (sys/mount.h) for `ip netns add`-style namespaces. */
+export const MountFlags = {
+  MS_RDONLY: 1,
+  MS_NOSUID: 2,
+  MS_NODEV: 4,
+  MS_NOEXEC: 8,
+  MS_BIND: 4096,
+  MS_REC: 16384,
+  MS_PRIVATE: 1 << 18,
+  MS_SLAVE: 1 << 19,
+  MS_SHARED: 1 << 20,
+  MNT_FORCE: 1,
+  MNT_DETACH: 2,
+  UMOUNT_NOFOLLOW: 8,
+} as const;
+
+/** A netlink socket in the addon: non-blocking, close-on-exec, polled through libuv. */
+export interface NativeSocket {
+  /** -1 once closed. */
+  readonly fd: number;
+  /** bind(2) a sockaddr_nl; port 0 lets the kernel choose. */
+  bind(portId: number, groups: number): void;
+  /** The bound port id (getsockname). */
+  portId(): number;
+  setOption(level: number, name: number, value: number): void;
+  getOption(level: number, name: number): number;
+  /** One sendto(2) for the whole buffer, however many messages it holds. Bytes sent, or -1 on EAGAIN. */
+  send(buf: Uint8Array, portId: number, groups: number): number;
+  /**
+   * One whole datagram, never truncated, in a new Buffer; -1 when nothing is queued; -3 on a receive-queue overrun
+   * (ENOBUFS). info: [sender port, multicast group or 0, nsid or 0xffffffff, size].
+   */
+  recv(info: RecvInfo): Buffer | number;
+  /** Watch readability; 'overrun' and 'error' come from POLLERR, after which polling goes on. */
+  poll(callback: (event: 'readable' | 'overrun' | 'error', errno: number) => void): void;
+  pause(): void;
+  ref(): void;
+  unref(): void;
+  /** Idempotent. */
+  close(): void;
+}
+
+interface RawAddon {
+  openSocket(protocol: number, path: string | null, fd: number | null): NativeSocket;
+  createNetns(): number;
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount(target: string, flags: number): void;
+  closeFd(fd: number): void;
+}
+
+export interface Addon {
+  /**
+   * Open AF_NETLINK/SOCK_RAW for `protocol`, optionally inside another network namespace (by path or fd): a
+   * short-lived thread enters it and creates the socket, so the process's own threads never change namespace.
+   */
+  openSocket(protocol: number, netns?: { path?: string; fd?: number }): NativeSocket;
+  /** The fd of a fresh, anonymous network namespace; it lives while the fd or a socket in it does. */
+  createNetns(): number;
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount(target: string, flags: number): void;
+  closeFd(fd: number): void;
+}
+
+/** An Error from a system call in the addon, with Node's `code` (errno name) and `errno`. */
+export class SystemError extends Error {
+  readonly code: string;
+  constructor(readonly syscall: string, readonly errno: number, readonly path?: string) {
+    super(`${syscall}${path === undefined ? '' : ` ${path}`}: ${describeErrno(errno)}`);
+    this.name = 'SystemError';
+    this.code = errnoName(errno);
+  }
+}
+
+function load(): RawAddon {
+  if (process.platform !== 'linux') {
+    throw new Error(`nlkit needs Linux: netlink is a Linux kernel interface, and this is ${process.platform}`);
+  }
+  const require = createRequire(import.meta.url);
+  try {
+    return require('../../../build/Release/nlkit.node') as RawAddon;
+  } catch (e) {
+    throw new Error('nlkit: the native addon is not built (build/Release/nlkit.node); run `npm install` in the package', { cause: e });
+  }
+}
+
+/** The addon throws plain Errors carrying { errno, syscall, path? }; give them a named code. */
+function rethrow(e: unknown): never {
+  const { errno, syscall, path } = e as { errno?: unknown; syscall?: unknown; path?: unknown };
+  if (typeof errno === 'number' && typeof syscall === 'string') {
+    throw new SystemError(syscall, errno, typeof path === 'string' ? path : undefined);
+  }
+  throw e;
+}
+
+function named<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  return (...args: A) => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      return rethrow(e);
+    }
+  };
+}
+
+/** Per-call wrappers without argument spreading: send and recv are the hot path. */
+function wrapSocket(s: NativeSocket): NativeSocket {
+  return {
+    get fd() { return s.fd; },
+    bind(portId, groups) { try { s.bind(portId, groups); } catch (e) { rethrow(e); } },
+    portId() { try { return s.portId(); } catch (e) { return rethrow(e); } },
+    setOption(level, name, value) { try { s.setOption(level, name, value); } catch (e) { rethrow(e); } },
+    getOption(level, name) { try { return s.getOption(level, name); } catch (e) { return rethrow(e); } },
+    send(buf, portId, groups) { try { return s.send(buf, portId, groups); } catch (e) { return rethrow(e); } },
+    recv(info) { try { return s.recv(info); } catch (e) { return rethrow(e); } },
+    poll(callback) { try { s.poll(callback); } catch (e) { rethrow(e); } },
+    pause() { s.pause(); },
+    ref() { s.ref(); },
+    unref() { s.unref(); },
+    close() { s.close(); },
+  };
+}
+
+const raw = load();
+
+export const addon: Addon = {
+  openSocket: named((protocol: number, netns?: { path?: string; fd?: number }) =>
+    wrapSocket(raw.openSocket(protocol, netns?.path ?? null, netns?.fd ?? null))),
+  createNetns: named(() => raw.createNetns()),
+  mount: named((source: string | null, target: string, fstype: string | null, flags: number, data: string | null) => raw.mount(source, target, fstype, flags, data)),
+  umount: named((target: string, flags: number) => raw.umount(target, flags)),
+  closeFd: named((fd: number) => raw.closeFd(fd)),
+};

@@ -1,0 +1,175 @@
+/**
+ * Straight-line decoders generated per message layout with `new Function`: the fixed header becomes one
+ * constructor (every decoded object of a layout shares one hidden class) and the attribute walk a `switch` on the
+ * type number with the common kinds (integers, addresses, strings) inlined. Other kinds call the generic
+ * decoder. Returns null when the generic path must take the whole message (a sub-message before its selector).
+ */
+import { DecodeError } from '../wire/index.js';
+import {
+  D_IP,
+  D_NONE,
+  K_BINARY,
+  K_PAD,
+  K_S16,
+  K_S32,
+  K_S8,
+  K_STRING,
+  K_U16,
+  K_U32,
+  K_U8,
+  decodeValue,
+  fromInt,
+  unknown,
+  type Attr,
+  type CompiledMessage,
+  type Field,
+} from './codec.js';
+import { formatIPv6 } from './address.js';
+
+export type FastDecoder = (buf: Uint8Array, dv: DataView, start: number, end: number) => Record<string, unknown> | null;
+
+const utf8 = new TextDecoder();
+/** Decimal text of each byte value: dotted quads are built from these instead of formatting numbers. */
+const octets = Array.from({ length: 256 }, (_, i) => String(i));
+/**
+ * Dotted quads as two cached halves, 'a.b.' and 'c.d' by 16-bit value, filled as they are met: one string
+ * concatenation per address instead of seven (a dump of a million routes spends most of its decoding here). At
+ * most 2 × 65,536 short strings, and only those a program has seen. The tables are made with the first decoder.
+ */
+let quadHeads: (string | undefined)[] = [];
+let quadTails: (string | undefined)[] = [];
+
+function ipv4(buf: Uint8Array, p: number): string {
+  const a = buf[p]!, b = buf[p + 1]!, c = buf[p + 2]!, d = buf[p + 3]!;
+  const h = (a << 8) | b;
+  const t = (c << 8) | d;
+  return (quadHeads[h] ??= octets[a]! + '.' + octets[b]! + '.') + (quadTails[t] ??= octets[c]! + '.' + octets[d]!);
+}
+
+/** A u8 enum's names as a dense 256-entry table (the number itself where the declaration has no name). */
+function byteNames(f: Field): (string | number)[] {
+  return Array.from({ length: 256 }, (_, v) => f.enumeration!.byValue.get(v) ?? v);
+}
+
+const runtime = {
+  bad(at: number, len: number, end: number): never {
+    if (len < 4) throw new DecodeError(`attribute length ${len} is shorter than its header`, at);
+    throw new DecodeError(`attribute length ${len} runs past the end of its container (${end - at} bytes left)`, at);
+  },
+  short(name: string, at: number, plen: number, n: number): never {
+    throw new DecodeError(`attribute ${name} has ${plen} payload bytes, expected ${n}`, at);
+  },
+  ip(buf: Uint8Array, _dv: DataView, p: number, plen: number): string | Uint8Array {
+    if (plen === 4) return ipv4(buf, p);
+    if (plen === 16) return formatIPv6(buf, p);
+    return new Uint8Array(buf.subarray(p, p + plen));
+  },
+  string(buf: Uint8Array, p: number, plen: number): string {
+    const b = buf.subarray(p, p + plen);
+    const nul = b.indexOf(0);
+    return utf8.decode(nul < 0 ? b : b.subarray(0, nul));
+  },
+  /** A plain enum (header fields like rtm_type): a name, or the number when the declaration has none. */
+  enumName(f: Field, v: number): string | number {
+    return f.enumeration!.byValue.get(v) ?? v;
+  },
+  ipv4,
+  decodeValue,
+  fromInt,
+  unknown,
+};
+
+// Built on first use: codec.ts and this module import each other, so codec's constants are not ready earlier.
+let readers: Record<number, [string, number]> | undefined;
+function reader(kind: number): [string, number] | undefined {
+  readers ??= {
+    [K_U8]: ['getUint8', 1], [K_U16]: ['getUint16', 2], [K_U32]: ['getUint32', 4],
+    [K_S8]: ['getInt8', 1], [K_S16]: ['getInt16', 2], [K_S32]: ['getInt32', 4],
+  };
+  return readers[kind];
+}
+
+function readExpr(f: Field, at: string, ref: (v: unknown) => string): string | undefined {
+  const r = reader(f.kind);
+  if (!r) return undefined;
+  const read = r[1] === 1 ? `dv.${r[0]}(${at})` : `dv.${r[0]}(${at}, ${!f.be})`;
+  if (f.enumeration === undefined) return f.display === D_NONE ? read : undefined;
+  if (f.enumeration.flags || f.asFlags) return `rt.fromInt(${ref(f)}, ${read})`;
+  // A byte indexes its table without a bounds check or a map lookup.
+  if (f.kind === K_U8) return `${ref(byteNames(f))}[${read}]`;
+  return `rt.enumName(${ref(f)}, ${read})`;
+}
+
+export function compileDecoder(m: CompiledMessage): FastDecoder {
+  if (quadHeads.length === 0) {
+    quadHeads = new Array<string | undefined>(65536).fill(undefined);
+    quadTails = new Array<string | undefined>(65536).fill(undefined);
+  }
+  const consts: unknown[] = [];
+  const ref = (v: unknown): string => {
+    consts.push(v);
+    return `c[${consts.length - 1}]`;
+  };
+  const lines: string[] = [];
+  // The object comes from a constructor rather than a literal: V8 then reserves in-object room for the attributes
+  // added after the header (a literal gets none, and each object would grow a separate property store). Its
+  // prototype is Object.prototype, so it is a plain object to every reader.
+  const ctor = ['function O(dv, start) {'];
+  let at = 'start';
+  if (m.header) {
+    for (const f of m.header.fields) {
+      const e = readExpr(f, `start + ${f.offset}`, ref);
+      if (e === undefined) return () => null;
+      ctor.push(`  this[${JSON.stringify(f.name)}] = ${e};`);
+    }
+    at = `start + ${(m.header.size + 3) & ~3}`;
+  }
+  ctor.push('}', 'O.prototype = Object.prototype;');
+  lines.push('const o = new O(dv, start);', `let at = ${at};`);
+  const set = m.set;
+  if (set) {
+    lines.push(
+      'while (end - at >= 4) {',
+      '  const len = dv.getUint16(at, true);',
+      '  if (len < 4 || len > end - at) rt.bad(at, len, end);',
+      '  const p = at + 4, plen = len - 4;',
+      '  switch (dv.getUint16(at + 2, true) & 0x3fff) {',
+    );
+    for (const a of set.attrs) {
+      if (a.kind === K_PAD) {
+        lines.push(`    case ${a.value}: break;`);
+        continue;
+      }
+      const key = `o[${JSON.stringify(a.name)}]`;
+      const r = reader(a.kind);
+      let value: string;
+      if (a.kind === 17 /* sub-message */) {
+        lines.push(`    case ${a.value}: if (o[${JSON.stringify(a.selector)}] === undefined) return null; ${key} = rt.decodeValue(${ref(a)}, buf, dv, p, plen, o); break;`);
+        continue;
+      } else if (!a.multi && r && a.display === D_NONE && a.enumeration === undefined) {
+        value = `(plen < ${r[1]} ? rt.short(${JSON.stringify(a.name)}, at, plen, ${r[1]}) : ${r[1] === 1 ? `dv.${r[0]}(p)` : `dv.${r[0]}(p, ${!a.be})`})`;
+      } else if (!a.multi && a.kind === K_BINARY && a.display === D_IP && !a.struct) {
+        value = '(plen === 4 ? rt.ipv4(buf, p) : rt.ip(buf, dv, p, plen))';
+      } else if (!a.multi && a.kind === K_STRING && !a.struct) {
+        value = 'rt.string(buf, p, plen)';
+      } else {
+        const call = `rt.decodeValue(${ref(a satisfies Attr)}, buf, dv, p, plen, o)`;
+        if (a.multi) {
+          lines.push(`    case ${a.value}: { const v = ${call}; const l = ${key}; if (l === undefined) ${key} = [v]; else l.push(v); break; }`);
+          continue;
+        }
+        value = call;
+      }
+      lines.push(`    case ${a.value}: ${key} = ${value}; break;`);
+    }
+    lines.push(
+      '    default: rt.unknown(o, dv.getUint16(at + 2, true) & 0x3fff, buf, p, plen);',
+      '  }',
+      '  at += (len + 3) & ~3;',
+      '}',
+    );
+  }
+  lines.push('return o;');
+  const body = `${ctor.join('\n')}\nreturn function decode_${m.name.replace(/\W/g, '_')}(buf, dv, start, end) {\n${lines.join('\n')}\n};`;
+  return new Function('rt', 'c', body)(runtime, consts) as FastDecoder;
+}

@@ -1,0 +1,6 @@
+/** Netlink aligns every header, attribute and payload to 4 bytes (NLMSG_ALIGNTO, NLA_ALIGNTO). */
+export const ALIGNTO = 4;
+
+export function align4(n: number): number {
+  return (n + 3) & ~3;
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ethtool } from '../families/generic/generated/ethtool.js';
+import { netdev } from '../families/generic/generated/netdev.js';
+import { SchemaError } from '../schema/codec.js';
+import { withNetns } from '../testing/netns.js';
+import { NetlinkError } from '../wire/errors.js';
+import { YnlFamily } from './family.js';
+
+/** The kernel's YNL specs beside the repository (test data; the library itself takes any path). */
+const specs = join(fileURLToPath(new URL('../../../', import.meta.url)), '..', 'shared', 'ynl-specs', 'linux-6.12', 'specs');
+const spec = (name: string) => YnlFamily.fromFile(join(specs, `${name}.yaml`));
+
+test('nlctrl from its spec: the controller describes itself, and lists every family', async () => {
+  const s = await spec('nlctrl').open();
+  try {
+    const [self] = await s.do('getfamily', { familyName: 'nlctrl' });
+    assert.deepEqual([self!.familyId, self!.familyName, self!.version], [16, 'nlctrl', 2]);
+    const names: unknown[] = [];
+    for await (const f of s.dump('getfamily')) names.push(f.familyName);
+    for (const n of ['nlctrl', 'ethtool', 'netdev', 'tcp_metrics', 'mptcp_pm']) assert.ok(names.includes(n), n);
+  } finally {
+    s.close();
+  }
+});
+
+test('netdev from its spec lists the namespace devices, and agrees with the generated declaration', async () => {
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    const fromSpec = await spec('netdev').open({ netns: ns.name });
+    const generated = await new YnlFamily(netdev).open({ netns: ns.name });
+    try {
+      const a: unknown[] = [];
+      for await (const d of fromSpec.dump('dev-get')) a.push(d);
+      const b: unknown[] = [];
+      for await (const d of generated.dump('devGet')) b.push(d);
+      assert.deepEqual(a.map((d) => (d as { ifindex: number }).ifindex), [1, 2, 3]);
+      assert.deepEqual(a, b);
+    } finally {
+      fromSpec.close();
+      generated.close();
+    }
+  });
+});
+
+test('ethtool from its spec on a veth: channels, link state, features read and toggled; errors name the attribute', async () => {
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    const s = await spec('ethtool').open({ netns: ns.name });
+    const typed = await new YnlFamily(ethtool).open({ netns: ns.name });
+    try {
+      const header = { devName: 'v0' };
+      const [channels] = await s.do('channels-get', { header });
+      assert.deepEqual([channels!.rxMax, channels!.txMax, channels!.rxCount], [2, 2, 1]);
+      assert.deepEqual(await s.do('channels-get', { header }), await typed.do('channelsGet', { header }));
+      // The generated declaration types the session: operation names, request values and replies.
+      const [typedChannels] = await typed.do('channelsGet', { header: { devName: 'v0' } });
+      const rxMax: number | undefined = typedChannels?.rxMax;
+      assert.equal(rxMax, 2);
+      // @ts-expect-error: not an ethtool operation
+      await assert.rejects(typed.do('channelsGot', {}), /no operation channelsGot/);
+      // A verbose bitset without a mask lists the bits that are set.
+      const active = async (name: string) => {
+        const [f] = await s.do('features-get', { header });
+        const set = f!.active as { nomask?: true; bits: { bit: { name: string; value?: true }[] } };
+        const bit = set.bits.bit.find((b) => b.name === name);
+        return bit !== undefined && (set.nomask === true || bit.value === true);
+      };
+      assert.equal(await active('tx-checksum-ip-generic'), true);
+      await s.do('features-set', { header, wanted: { nomask: false, bits: { bit: [{ name: 'tx-checksum-ip-generic' }] } } });
+      assert.equal(await active('tx-checksum-ip-generic'), false);
+
+      await assert.rejects(s.do('channels-get', { header: { devName: 'nope0' } }), (e: unknown) =>
+        e instanceof NetlinkError && e.code === 'ENODEV' && e.extack.attribute === 'header.devName');
+      await assert.rejects(s.do('channels-get', { header: { devNme: 'v0' } }), (e: unknown) =>
+        e instanceof SchemaError && e.path === 'header.devNme');
+      assert.throws(() => s.family.operation('no-such-op'), /no operation no-such-op in ethtool/);
+    } finally {
+      s.close();
+      typed.close();
+    }
+  });
+});
+
+test('mptcp_pm from its spec: endpoints added, listed (as ip mptcp sees them) and flushed', async () => {
+  await withNetns(async (ns) => {
+    const s = await spec('mptcp_pm').open({ netns: ns.name });
+    try {
+      // MPTCP_PM_ADDR_FLAG_SIGNAL = 1 (linux/mptcp_pm.h); the 6.12 spec names the field but not its flags.
+      await s.do('add-addr', { addr: { family: 2, addr4: '192.0.2.1', id: 3, flags: 1 } });
+      const list: unknown[] = [];
+      for await (const a of s.dump('get-addr')) list.push(a);
+      assert.deepEqual(list, [{ addr: { family: 2, port: 0, id: 3, flags: 1, addr4: 0xc0000201 } }]);
+      assert.match(await ns.ip('mptcp', 'endpoint', 'show'), /^192\.0\.2\.1 id 3 signal/);
+      await s.do('flush-addrs');
+      assert.equal((await ns.ip('mptcp', 'endpoint', 'show')).trim(), '');
+    } finally {
+      s.close();
+    }
+  });
+});
+
+test("nlctrl's policy dump: each operation's policy, attribute by attribute", async () => {
+  const s = await spec('nlctrl').open();
+  try {
+    const policies = new Map<number, Record<string, unknown>>();
+    let ops = 0;
+    for await (const p of s.dump('getpolicy', { familyName: 'netdev' })) {
+      if (p.opPolicy) ops++;
+      const byIndex = p.policy as Record<number, Record<number, Record<string, unknown>>> | undefined;
+      for (const [idx, attrs] of Object.entries(byIndex ?? {})) for (const [attr, desc] of Object.entries(attrs)) policies.set(Number(idx) * 1000 + Number(attr), desc);
+    }
+    assert.ok(ops > 0, 'per-operation policy indexes');
+    // NETDEV_A_DEV_IFINDEX (1) of dev-get's do policy: a u32 of at least 1.
+    const ifindex = [...policies.values()].find((d) => d.type === 'u32' && d.minValueU === 1n);
+    assert.ok(ifindex, 'an ifindex policy with its range');
+  } finally {
+    s.close();
+  }
+});
+
+test('tcp_metrics from its spec: what a TCP connection between two namespaces leaves behind, as ip tcp_metrics sees it', { timeout: 30_000 }, async () => {
+  await withNetns(async (a) => {
+    await withNetns(async (b) => {
+      await a.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1', 'netns', b.name);
+      await a.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+      await b.ip('addr', 'add', '192.0.2.2/24', 'dev', 'v1');
+      await a.ip('link', 'set', 'v0', 'up');
+      await b.ip('link', 'set', 'v1', 'up');
+      const { spawn } = await import('node:child_process');
+      const server = spawn('ip', ['netns', 'exec', b.name, process.execPath, '-e',
+        "require('net').createServer((s) => { s.resume(); s.on('end', () => s.end()); }).listen(8080, () => console.log('listening'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        await new Promise<void>((resolve) => server.stdout.once('data', () => resolve()));
+        await a.exec(process.execPath, ['-e',
+          "const s = require('net').connect(8080, '192.0.2.2', () => { s.write(Buffer.alloc(100000)); s.end(); }); s.resume();"]);
+        const s = await spec('tcp_metrics').open({ netns: a.name });
+        try {
+          const seen: Record<string, unknown>[] = [];
+          for await (const m of s.dump('get')) seen.push(m);
+          const entry = seen.find((m) => m.addrIpv4 === '192.0.2.2');
+          assert.ok(entry, 'the peer has metrics');
+          assert.equal(entry.saddrIpv4, '192.0.2.1');
+          assert.ok((entry.vals as { cwnd: number }).cwnd > 0);
+          assert.match(await a.ip('tcp_metrics', 'show'), /^192\.0\.2\.2 .*source 192\.0\.2\.1/m);
+        } finally {
+          s.close();
+        }
+      } finally {
+        server.kill();
+      }
+    });
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * Any family the kernel describes in a YNL spec, at run time and without generated code: load the spec, resolve
+ * the family (genetlink: by name through the controller), then call operations as do or dump with plain values,
+ * subscribe to its multicast groups, and read every reply and notification as a plain object.
+ *
+ *   const netdev = YnlFamily.fromFile('netdev.yaml');
+ *   const s = await netdev.open();
+ *   for await (const dev of s.dump('dev-get')) console.log(dev);
+ *   s.close();
+ */
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { GenlController } from '../families/generic/controller.js';
+import { Schema, SchemaError, GENL_HDRLEN } from '../schema/codec.js';
+import type { FamilyDecl, OperationDecl } from '../schema/declaration.js';
+import type { DecodedMessage } from '../schema/types.js';
+import { camel, fromYnl } from '../schema/ynl.js';
+import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
+import { Flags, type Message } from '../wire/message.js';
+
+export type Value = Record<string, unknown>;
+
+/**
+ * Types of a generated declaration's operations: `new YnlFamily(ethtool)` gives a session whose `do('channelsGet',
+ * …)` takes the request's typed value and returns typed replies. A spec loaded at run time types as plain records.
+ */
+type Operation<F extends FamilyDecl, O extends string> = Extract<F['operations'][number], { name: O }>;
+type MessageValue<F extends FamilyDecl, M> = M extends keyof F['messages'] & string ? DecodedMessage<F, M> : Value;
+export type OperationName<F extends FamilyDecl> = FamilyDecl extends F ? string : F['operations'][number]['name'];
+export type DoRequest<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : Partial<MessageValue<F, Operation<F, O>['doRequest']>>;
+export type DoReply<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : MessageValue<F, Operation<F, O>['doReply']>;
+export type DumpRequest<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : Partial<MessageValue<F, Operation<F, O>['dumpRequest']>>;
+export type DumpReply<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : MessageValue<F, Operation<F, O>['dumpReply']>;
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeout?: number;
+}
+
+export class YnlFamily<F extends FamilyDecl = FamilyDecl> {
+  readonly schema: Schema;
+
+  constructor(readonly decl: F) {
+    this.schema = new Schema(decl);
+  }
+
+  /** A spec file (YAML), as found in the kernel's Documentation/netlink/specs. */
+  static fromFile(path: string): YnlFamily {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new SchemaError('spec', `cannot read ${path}: ${(e as Error).message}`);
+    }
+    return new YnlFamily(fromYnl(YAML.parse(text)));
+  }
+
+  get name(): string {
+    return this.decl.name;
+  }
+
+  /** Operation names, as the spec writes them in camelCase (`devGet`); the spec's kebab-case is accepted too. */
+  operations(): string[] {
+    return this.decl.operations.map((o) => o.name);
+  }
+
+  operation(name: string): OperationDecl {
+    const wanted = camel(name);
+    const op = this.decl.operations.find((o) => o.name === wanted);
+    if (!op) throw new SchemaError(name, `no operation ${name} in ${this.name} (${this.operations().join(', ')})`);
+    return op;
+  }
+
+  /** The attributes an operation's request takes (do, else dump). */
+  attributes(name: string): string[] {
+    const op = this.operation(name);
+    const message = op.doRequest ?? op.dumpRequest;
+    const set = message ? this.decl.messages[message]?.attributeSet : undefined;
+    return set ? this.decl.attributeSets[set]!.attributes.filter((a) => a.type !== 'pad' && a.type !== 'unused').map((a) => a.name) : [];
+  }
+
+  /** Open a socket for the family (in `netns` if given) and resolve its id. */
+  async open(options: { netns?: NetnsRef } & CallOptions = {}): Promise<YnlSession<F>> {
+    const socket = NetlinkSocket.open(this.decl.protonum, { netns: options.netns });
+    try {
+      if (this.decl.protocol === 'netlink-raw') return new YnlSession(this, socket, undefined, {});
+      const family = await new GenlController(socket).family(this.name, options);
+      return new YnlSession(this, socket, family.id, family.multicastGroups);
+    } catch (e) {
+      socket.close();
+      throw e;
+    }
+  }
+}
+
+/** The spec's own kebab-case names (`family-name`) accepted as well as camelCase, at any depth. */
+function camelKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(camelKeys);
+  if (typeof v !== 'object' || v === null || v instanceof Uint8Array) return v;
+  const out: Value = {};
+  for (const [k, x] of Object.entries(v)) out[k.includes('-') ? camel(k) : k] = camelKeys(x);
+  return out;
+}
+
+export class YnlSession<F extends FamilyDecl = FamilyDecl> {
+  constructor(
+    readonly family: YnlFamily<F>,
+    readonly socket: NetlinkSocket,
+    /** The genetlink family id (undefined for netlink-raw). */
+    readonly id: number | undefined,
+    private readonly groups: Record<string, number>,
+  ) {}
+
+  /** A do request: the replies the kernel sent before its ACK (none for most set operations). */
+  async do<O extends OperationName<F>>(op: O, value: DoRequest<F, O> = {} as DoRequest<F, O>, options: CallOptions = {}): Promise<DoReply<F, O>[]> {
+    const o = this.family.operation(op);
+    if (!o.doRequest) throw new SchemaError(op, `${op} has no do form`);
+    const { bytes, paths } = this.encode(o.doRequest, value, 0);
+    const replies = await this.socket.request(bytes, { ...options, describeOffset: paths });
+    return replies.map((m) => this.decode(m, o.doReply) as DoReply<F, O>);
+  }
+
+  /** A dump request: every reply, as they come. */
+  async *dump<O extends OperationName<F>>(op: O, value: DumpRequest<F, O> = {} as DumpRequest<F, O>, options: CallOptions = {}): AsyncGenerator<DumpReply<F, O>> {
+    const o = this.family.operation(op);
+    if (!o.dumpRequest) throw new SchemaError(op, `${op} has no dump form`);
+    const { bytes, paths } = this.encode(o.dumpRequest, value, Flags.DUMP);
+    for await (const m of this.socket.dump(bytes, { ...options, describeOffset: paths })) yield this.decode(m, o.dumpReply) as DumpReply<F, O>;
+  }
+
+  /** Notifications of a multicast group (by the spec's name), each decoded with the operation it belongs to. */
+  async *subscribe(group: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Value & { op?: string }> {
+    const id = this.family.decl.protocol === 'netlink-raw' ? (this.family.decl.mcastGroups[camel(group)] as number | undefined) : this.groups[group];
+    if (id === undefined) throw new SchemaError(group, `no multicast group ${group} in ${this.family.name} (${Object.keys(this.groups).join(', ')})`);
+    for await (const e of this.socket.subscribe([id], options)) {
+      if (e.type === 'overrun') {
+        yield { op: 'overrun', count: e.count };
+        continue;
+      }
+      yield this.decode(e.message, undefined);
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private encode(message: string, value: Value, flags: number): { bytes: Buffer; paths: (offset: number) => string | undefined } {
+    const v = camelKeys(value) as Value;
+    return this.family.schema.encodeMessage(message, v, this.id === undefined ? { flags } : { flags, type: this.id });
+  }
+
+  /** Decode with the reply layout named, or else the layout its command (or type) number says. */
+  private decode(m: Message, reply: string | undefined): Value & { op?: string } {
+    const genl = this.id !== undefined;
+    const start = m.payload + (genl ? GENL_HDRLEN : 0);
+    const number = genl ? m.buf[m.payload]! : m.type;
+    const layout = reply ?? this.family.schema.byValue.get(number)?.name;
+    if (!layout) throw new SchemaError(this.family.name, `no layout for message ${number}`);
+    const value: Value & { op?: string } = this.family.schema.decodeBody(layout, m.buf, start, m.offset + m.length, m.view);
+    if (!reply) value.op = layout;
+    return value;
+  }
+}
+
