@@ -2,6 +2,7 @@
 import type { Address, AddressInput } from '../api/addresses.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import type { Link } from '../api/links.js';
+import { statsJson, statsText } from './link-details.js';
 import { briefJson, briefName, briefState, linkJson, linkRows, linkText, showDevice, type LinkRow } from './link.js';
 import { ipJson } from './json.js';
 import { UsageError } from './usage.js';
@@ -12,6 +13,8 @@ export interface AddressOptions {
   brief: boolean;
   /** `-o`: one line per address, led by the link's index and name. */
   oneline?: boolean;
+  details?: boolean;
+  stats?: boolean;
   family: 'inet' | 'inet6' | undefined;
 }
 
@@ -120,10 +123,11 @@ export async function address(rt: RouteNetlink, verb: string | undefined, args: 
       .filter((r) => !options.family || of(r.l.ifindex).length > 0)
       .map((r) => {
         if (options.brief) return { ...briefJson(r), addr_info: of(r.l.ifindex).map(briefAddressJson) };
-        const o = linkJson(r, byIndex, false);
+        const o = linkJson(r, byIndex, { link: false, details: options.details });
         if (options.family) for (const k of ['link_type', 'address', 'broadcast']) delete o[k];
         if (options.family === 'inet6') for (const k of ['qdisc', 'group']) delete o[k];
-        return { ...o, addr_info: of(r.l.ifindex).map(addressJson) };
+        const stats = options.stats && r.l.stats64 ? { stats64: statsJson(r.l.stats64) } : {};
+        return { ...o, addr_info: of(r.l.ifindex).map(addressJson), ...stats };
       });
     out(ipJson(list, options.pretty));
     return;
@@ -143,7 +147,9 @@ export async function address(rt: RouteNetlink, verb: string | undefined, args: 
     // iproute2 6.1: with -4 the header keeps qdisc and group but loses the link/ line; with -6 it is shorter still.
     const header = options.family === 'inet6'
       ? shortHeader(row, byIndex)
-      : options.family === 'inet' ? linkText(row, byIndex, netnsNames, false).split('\n')[0]! : linkText(row, byIndex, netnsNames, false);
-    out([header, ...mine.map(addressText)].join('\n'));
+      : options.family === 'inet' ? linkText(row, byIndex, netnsNames, { link: false, details: options.details }).split('\n')[0]! : linkText(row, byIndex, netnsNames, { link: false, details: options.details });
+    // ip -s puts a link's counters after its addresses.
+    const stats = options.stats && row.l.stats64 ? [statsText(row.l.stats64)] : [];
+    out([header, ...mine.map(addressText), ...stats].join('\n'));
   }
 }

@@ -53,3 +53,29 @@ test('nlkit link add/set/del and address add/del take ip syntax, and ip sees the
     await assert.rejects(nlkit(ns, 'addr', 'add', '192.0.2.1/24'), (e: { code: number; stderr: string }) => e.code === 1 && /"dev" argument is required/.test(e.stderr));
   });
 });
+
+test('nlkit -d and -s add what ip -d and ip -s add: details, counters (after traffic), in link and address show, text and JSON', async () => {
+  await withNetns(async (ns) => {
+    await withNetns(async (other) => {
+      await ns.ip('link', 'add', 'x0', 'type', 'veth', 'peer', 'name', 'x1', 'netns', other.name);
+      await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+      await ns.ip('link', 'set', 'v0', 'alias', 'shown with -d in addr show');
+      await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'x0');
+      await other.ip('addr', 'add', '192.0.2.2/24', 'dev', 'x1');
+      await ns.ip('link', 'set', 'x0', 'up');
+      await other.ip('link', 'set', 'x1', 'up');
+      // Traffic without ping (not installed everywhere): bash's /dev/udp sends datagrams, after an ARP exchange.
+      await ns.exec('bash', ['-c', 'for i in 1 2 3; do echo hello > /dev/udp/192.0.2.2/9; sleep 0.1; done']);
+      const counters = JSON.parse(await ns.ip('-s', '-j', 'link', 'show', 'x0')) as { stats64: { tx: { packets: number } } }[];
+      assert.ok(counters[0]!.stats64.tx.packets >= 2, 'traffic was counted');
+      for (const opts of [['-d'], ['-s'], ['-d', '-s'], ['-s', '-o']]) {
+        for (const object of ['link', 'address']) {
+          const args = [...opts, object, 'show'];
+          assert.equal(await nlkit(ns, ...args), await ns.ip(...args), args.join(' '));
+          const json = ['-j', ...args.filter((a) => a !== '-o')];
+          assert.deepEqual(JSON.parse(await nlkit(ns, ...json)), JSON.parse(await ns.ip(...json)), json.join(' '));
+        }
+      }
+    });
+  });
+});

@@ -3,6 +3,7 @@ import type { Link, LinkInput } from '../api/links.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { listNetns } from '../api/netns.js';
 import { ipJson } from './json.js';
+import { detailsJson, detailsText, statsJson, statsText } from './link-details.js';
 import { UsageError } from './usage.js';
 
 export interface LinkOptions {
@@ -11,6 +12,17 @@ export interface LinkOptions {
   brief: boolean;
   /** `-o`: each link on one line, its line breaks shown as a backslash. */
   oneline?: boolean;
+  /** `-d`: promiscuity, MTU bounds, kind, queues and offload limits. */
+  details?: boolean;
+  /** `-s`: the RX/TX counters. */
+  stats?: boolean;
+}
+
+/** What a link's lines hold: `link` for link show (mode, addrgenmode), and the -d and -s parts. */
+export interface LinkShow {
+  link: boolean;
+  details?: boolean | undefined;
+  stats?: boolean | undefined;
 }
 
 /** ip's flag words in ip's order (print_link_flags). */
@@ -35,6 +47,9 @@ function operstate(l: Link): string {
   return typeof l.operstate === 'string' ? l.operstate.toUpperCase() : `state ${l.operstate}`;
 }
 
+/** A lower link ip names: a link to itself is none, unless the index is in another namespace. */
+const hasLower = (l: Link) => l.link !== undefined && (l.link !== l.ifindex || l.raw.linkNetnsid !== undefined);
+
 export interface LinkRow {
   l: Link;
   raw: Record<string, unknown>;
@@ -52,8 +67,8 @@ export async function linkRows(rt: RouteNetlink, dev: string | undefined): Promi
   if (dev !== undefined && shown.length === 0) throw new UsageError(`Device "${dev}" does not exist.`);
   const rows = shown.map((l) => {
     const raw = l.raw;
-    const peer = l.link !== undefined && l.link !== l.ifindex ? (raw.linkNetnsid !== undefined ? undefined : byIndex.get(l.link)) : undefined;
-    const at = l.link === undefined || l.link === l.ifindex ? '' : raw.linkNetnsid !== undefined || !peer ? `@if${l.link}` : `@${peer.ifname}`;
+    const peer = hasLower(l) && raw.linkNetnsid === undefined ? byIndex.get(l.link!) : undefined;
+    const at = !hasLower(l) ? '' : raw.linkNetnsid !== undefined || !peer ? `@if${l.link}` : `@${peer.ifname}`;
     const peerDown = peer !== undefined && !peer.flags.includes('up');
     return { l, raw, peer, at, flags: flagWords(l, peerDown) };
   });
@@ -69,9 +84,10 @@ export async function linkRows(rt: RouteNetlink, dev: string | undefined): Promi
 }
 
 /** ip -j's object for a link (`mode`: link show adds linkmode; addr show does not). */
-export function linkJson({ l, raw, peer, flags }: LinkRow, byIndex: Map<number, Link>, mode: boolean): Record<string, unknown> {
+export function linkJson({ l, raw, peer, flags }: LinkRow, byIndex: Map<number, Link>, show: LinkShow): Record<string, unknown> {
+  const mode = show.link;
   const o: Record<string, unknown> = { ifindex: l.ifindex };
-  if (l.link !== undefined && l.link !== l.ifindex) {
+  if (hasLower(l)) {
     if (raw.linkNetnsid !== undefined) o.link_index = l.link;
     else if (peer) o.link = peer.ifname;
   }
@@ -88,13 +104,16 @@ export function linkJson({ l, raw, peer, flags }: LinkRow, byIndex: Map<number, 
   if (l.address !== undefined) o.address = l.address;
   if (l.broadcast !== undefined) o.broadcast = l.broadcast;
   if (raw.linkNetnsid !== undefined) o.link_netnsid = raw.linkNetnsid;
-  if (l.alias !== undefined) o.ifalias = l.alias;
+  if (show.details) detailsJson(raw, mode, o);
+  if (l.alias !== undefined && (mode || show.details)) o.ifalias = l.alias;
+  if (show.stats && mode && l.stats64) o.stats64 = statsJson(l.stats64);
   if (l.altnames.length) o.altnames = l.altnames;
   return o;
 }
 
 /** ip's text lines for a link, without a trailing newline. */
-export function linkText({ l, raw, at, flags }: LinkRow, byIndex: Map<number, Link>, netnsNames: Map<number, string>, mode: boolean): string {
+export function linkText({ l, raw, at, flags }: LinkRow, byIndex: Map<number, Link>, netnsNames: Map<number, string>, show: LinkShow): string {
+  const mode = show.link;
   let line = `${l.ifindex}: ${l.ifname}${at}: <${flags.join(',')}> mtu ${l.mtu} qdisc ${raw.qdisc as string}`;
   if (l.master !== undefined) line += ` master ${byIndex.get(l.master)?.ifname ?? l.master}`;
   line += ` state ${operstate(l)}`;
@@ -107,7 +126,10 @@ export function linkText({ l, raw, at, flags }: LinkRow, byIndex: Map<number, Li
     const name = netnsNames.get(raw.linkNetnsid as number);
     line += name !== undefined ? ` link-netns ${name}` : ` link-netnsid ${raw.linkNetnsid as number}`;
   }
-  if (l.alias !== undefined) line += `\n    alias ${l.alias}`;
+  if (show.details) line += detailsText(raw, mode);
+  if (l.alias !== undefined && (mode || show.details)) line += `\n    alias ${l.alias}`;
+  // addr show puts the counters after the addresses.
+  if (show.stats && mode && l.stats64) line += `\n${statsText(l.stats64)}`;
   for (const a of l.altnames) line += `\n    altname ${a}`;
   return line;
 }
@@ -190,12 +212,14 @@ export async function link(rt: RouteNetlink, verb: string | undefined, args: str
   const { rows, byIndex, netnsNames } = await linkRows(rt, showDevice(args, 'link'));
   if (options.json) {
     const brief = (r: LinkRow) => ({ ...briefJson(r), ...(r.l.address !== undefined ? { address: r.l.address } : {}), flags: r.flags });
-    out(ipJson(rows.map((r) => (options.brief ? brief(r) : linkJson(r, byIndex, true))), options.pretty));
+    const show: LinkShow = { link: true, details: options.details, stats: options.stats };
+    out(ipJson(rows.map((r) => (options.brief ? brief(r) : linkJson(r, byIndex, show))), options.pretty));
     return;
   }
+  const show: LinkShow = { link: true, details: options.details, stats: options.stats };
   for (const row of rows) {
     if (options.brief) out(`${briefName(row)} ${briefState(row)} ${row.l.address ?? ''} <${row.flags.join(',')}> `);
-    else if (options.oneline) out(linkText(row, byIndex, netnsNames, true).replaceAll('\n', '\\'));
-    else out(linkText(row, byIndex, netnsNames, true));
+    else if (options.oneline) out(linkText(row, byIndex, netnsNames, show).replaceAll('\n', '\\'));
+    else out(linkText(row, byIndex, netnsNames, show));
   }
 }

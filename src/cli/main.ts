@@ -34,11 +34,13 @@ interface Options {
   batch: string | undefined;
   force: boolean;
   oneline: boolean;
+  details: boolean;
+  stats: boolean;
 }
 
 /** Options before the object, as ip takes them. */
 function options(args: string[]): Options & { rest: string[] } {
-  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false };
+  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false, details: false, stats: false };
   let i = 0;
   for (; i < args.length && args[i]!.startsWith('-'); i++) {
     const a = args[i]!;
@@ -53,6 +55,8 @@ function options(args: string[]): Options & { rest: string[] } {
     else if (a === '-b' || a === '-batch') o.batch = args[++i];
     else if (a === '-force') o.force = true;
     else if (a === '-o' || a === '-oneline') o.oneline = true;
+    else if (a === '-d' || a === '-details') o.details = true;
+    else if (a === '-s' || a === '-stats' || a === '-statistics') o.stats = true;
     else throw new UsageError(`Option "${a}" is unknown, try "nlkit help".`);
   }
   return { ...o, rest: args.slice(i) };

@@ -1,0 +1,88 @@
+/**
+ * What `ip -d` and `ip -s` add to a link: the generic details (promiscuity, MTU bounds, kind, queues, GSO/TSO/GRO
+ * limits) and the stats64 block, in iproute2 6.1's text and JSON. Kind-specific options (bridge, vxlan, …) are
+ * not printed: only the kind's name.
+ */
+
+/** IN6_ADDR_GEN_MODE_* (linux/if_link.h) as ip names them. */
+const addrGenModes = ['eui64', 'none', 'stable_secret', 'random'];
+
+type Raw = Record<string, unknown>;
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/** ip's detail fields in its order: [JSON key, text word, value]; `kind` marks the `\n    KIND` break. */
+function detailFields(raw: Raw, link: boolean): ([string, string, number | string] | 'kind')[] {
+  const out: ([string, string, number | string] | 'kind')[] = [];
+  const add = (key: string, word: string, v: unknown) => {
+    if (v !== undefined) out.push([key, word, v as number | string]);
+  };
+  add('promiscuity', ' promiscuity', num(raw.promiscuity) ?? 0);
+  add('allmulti', ' allmulti', num(raw.allmulti));
+  add('min_mtu', 'minmtu', num(raw.minMtu));
+  add('max_mtu', 'maxmtu', num(raw.maxMtu));
+  if ((raw.linkinfo as Raw | undefined)?.kind !== undefined) out.push('kind');
+  const inet6 = (raw.afSpec as { inet6?: Raw } | undefined)?.inet6;
+  if (link && typeof inet6?.addrGenMode === 'number') add('inet6_addr_gen_mode', 'addrgenmode', addrGenModes[inet6.addrGenMode] ?? String(inet6.addrGenMode));
+  add('num_tx_queues', 'numtxqueues', num(raw.numTxQueues));
+  add('num_rx_queues', 'numrxqueues', num(raw.numRxQueues));
+  add('gso_max_size', 'gso_max_size', num(raw.gsoMaxSize));
+  add('gso_max_segs', 'gso_max_segs', num(raw.gsoMaxSegs));
+  add('tso_max_size', 'tso_max_size', num(raw.tsoMaxSize));
+  add('tso_max_segs', 'tso_max_segs', num(raw.tsoMaxSegs));
+  add('gro_max_size', 'gro_max_size', num(raw.groMaxSize));
+  add('phys_port_name', 'portname', raw.physPortName);
+  add('parentbus', 'parentbus', raw.parentDevBusName);
+  add('parentdev', 'parentdev', raw.parentDevName);
+  return out;
+}
+
+/** The text ip -d appends to the `link/…` line (its line break before the kind included). */
+export function detailsText(raw: Raw, link: boolean): string {
+  let s = '';
+  for (const f of detailFields(raw, link)) {
+    // ip prints " promiscuity %u " then " allmulti %u ": hence its double space.
+    if (f === 'kind') s += `\n    ${(raw.linkinfo as Raw).kind as string} `;
+    else s += `${f[1]} ${f[2]} `;
+  }
+  return s;
+}
+
+/** ip -d -j's keys, in its order. */
+export function detailsJson(raw: Raw, link: boolean, o: Record<string, unknown>): void {
+  for (const f of detailFields(raw, link)) {
+    if (f === 'kind') o.linkinfo = { info_kind: (raw.linkinfo as Raw).kind };
+    else o[f[0]] = f[2];
+  }
+}
+
+type Stats = Record<string, bigint>;
+const n = (s: Stats, k: string): bigint => s[k] ?? 0n;
+
+/** The digits ip sizes its columns by. */
+const width = (v: bigint) => String(v).length;
+
+/** ip -s's RX/TX block, lines after the link's other lines. */
+export function statsText(stats: Stats): string {
+  const rx = [n(stats, 'rxBytes'), n(stats, 'rxPackets'), n(stats, 'rxErrors'), n(stats, 'rxDropped'), n(stats, 'rxMissedErrors'), n(stats, 'multicast'), n(stats, 'rxCompressed')];
+  const tx = [n(stats, 'txBytes'), n(stats, 'txPackets'), n(stats, 'txErrors'), n(stats, 'txDropped'), n(stats, 'txCarrierErrors'), n(stats, 'collisions'), n(stats, 'txCompressed')];
+  // Column widths start at ip's header widths ("*X errors:", "packets", …) and grow to fit the numbers.
+  const cols = [10, 7, 6, 7, 7, 7, 10];
+  for (const row of [rx, tx]) row.forEach((v, i) => (cols[i] = Math.max(cols[i]!, width(v))));
+  const header = (dir: string, names: string[], compressed: boolean) =>
+    `    ${dir}: ${names.map((h, i) => h.padStart(i === 0 ? cols[0]! - 4 : cols[i]!)).join(' ')} ${(compressed ? 'compressed' : '').padStart(cols[6]!)}`;
+  const values = (row: bigint[]) => `    ${row.slice(0, 6).map((v, i) => `${String(v).padStart(cols[i]!)} `).join('')}${row[6] ? `${String(row[6]).padStart(cols[6]!)} ` : ''}`;
+  return [
+    header('RX', ['bytes', 'packets', 'errors', 'dropped', 'missed', 'mcast'], rx[6]! > 0n), values(rx),
+    header('TX', ['bytes', 'packets', 'errors', 'dropped', 'carrier', 'collsns'], tx[6]! > 0n), values(tx),
+  ].join('\n');
+}
+
+/** ip -s -j's `stats64` object. */
+export function statsJson(stats: Stats): Record<string, unknown> {
+  const v = (k: string) => Number(n(stats, k));
+  const rx: Record<string, number> = { bytes: v('rxBytes'), packets: v('rxPackets'), errors: v('rxErrors'), dropped: v('rxDropped'), over_errors: v('rxOverErrors'), multicast: v('multicast') };
+  if (v('rxCompressed')) rx.compressed = v('rxCompressed');
+  const tx: Record<string, number> = { bytes: v('txBytes'), packets: v('txPackets'), errors: v('txErrors'), dropped: v('txDropped'), carrier_errors: v('txCarrierErrors'), collisions: v('collisions') };
+  if (v('txCompressed')) tx.compressed = v('txCompressed');
+  return { rx, tx };
+}
