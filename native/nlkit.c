@@ -574,6 +574,18 @@ static napi_value js_close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Move the calling thread into the network namespace behind fd: only for `netns exec`, whose process then spawns
+   the command (a child inherits the namespace of the thread that forks it) and does nothing else. */
+static napi_value js_enter_netns(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t fd = -1;
+  arg_int(env, argv[0], &fd);
+  if (setns((int)fd, CLONE_NEWNET) < 0) return throw_errno(env, "setns", errno);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "openSocket", NULL, js_open_socket, NULL, NULL, NULL, napi_default, NULL },
@@ -581,6 +593,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL },
     { "umount", NULL, js_umount, NULL, NULL, NULL, napi_default, NULL },
     { "closeFd", NULL, js_close_fd, NULL, NULL, NULL, napi_default, NULL },
+    { "enterNetns", NULL, js_enter_netns, NULL, NULL, NULL, napi_default, NULL },
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -11,6 +11,6 @@ export { Rules, type Rule, type RuleInput, type RuleFilter, type RuleAction, typ
 export { Netconf, type NetconfEntry } from './netconf.js';
 export { Nsid, type NsidEntry } from './nsid.js';
 export { Interfaces, type Interface } from './interfaces.js';
-export { addNetns, deleteNetns, listNetns, openNetns, NETNS_RUN_DIR } from './netns.js';
+export { addNetns, deleteNetns, identifyNetns, listNetns, netnsPids, openNetns, spawnInNetns, NETNS_RUN_DIR } from './netns.js';
 export { parsePrefix, formatPrefix, familyNumber, familyName, tableNumber, tableName, type Family, type FamilyName, type Table, type Prefix } from './values.js';
 export * from './watch/index.js';

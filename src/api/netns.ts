@@ -3,6 +3,7 @@
  * each other's: a namespace is kept alive by a bind mount of its nsfs file on /run/netns/NAME, and /run/netns is a
  * shared mount so the bind propagates to every mount namespace.
  */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { addon, MountFlags } from '../native/addon.js';
 import { SchemaError } from '../schema/codec.js';
@@ -90,4 +91,52 @@ export function openNetns(ref: NetnsRef): { fd?: number; pid?: number; close(): 
     throw new SchemaError('netns', `cannot open namespace ${path}: ${(e as Error).message}`);
   }
   return { fd, close: () => closeSync(fd) };
+}
+
+/** The device and inode that identify a namespace file (nsfs): equal for the same namespace. */
+function identity(path: string): string | undefined {
+  try {
+    const s = statSync(path);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The names under /run/netns of the namespace process `pid` (default: this one) is in (`ip netns identify`). */
+export function identifyNetns(pid: number | 'self' = 'self'): string[] {
+  const mine = identity(`/proc/${pid}/ns/net`);
+  if (mine === undefined) throw new SchemaError('pid', `no process ${pid}`);
+  return listNetns().filter((name) => identity(`${NETNS_RUN_DIR}/${name}`) === mine);
+}
+
+/** The pids of the processes in namespace `name` (`ip netns pids`), in /proc's order. */
+export function netnsPids(name: string): number[] {
+  checkName(name);
+  const target = identity(`${NETNS_RUN_DIR}/${name}`);
+  if (target === undefined) throw new SchemaError('name', `no namespace named "${name}" under ${NETNS_RUN_DIR}`);
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d) && identity(`/proc/${d}/ns/net`) === target)
+    .map(Number);
+}
+
+/**
+ * Start `command` inside namespace `ref` (`ip netns exec`, without its private /sys and /etc/netns mounts). The
+ * main thread enters the namespace only while spawn forks — a child inherits the namespace of the thread that forks
+ * it — and returns at once, so nothing else in the process runs there.
+ */
+export function spawnInNetns(ref: NetnsRef, command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+  const target = openNetns(typeof ref === 'object' && 'pid' in ref ? `/proc/${ref.pid}/ns/net` : ref);
+  const home = openSync('/proc/thread-self/ns/net', 'r');
+  try {
+    addon.enterNetns(target.fd!);
+    try {
+      return spawn(command, args, options);
+    } finally {
+      addon.enterNetns(home);
+    }
+  } finally {
+    closeSync(home);
+    target.close();
+  }
 }

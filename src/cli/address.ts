@@ -109,8 +109,35 @@ function briefAddressJson(a: Address): Record<string, unknown> {
   return { local: a.local ?? a.address.split('/')[0], ...(a.peer !== undefined ? { address: a.peer } : {}), prefixlen: a.prefixlen };
 }
 
+/** `address flush` selectors: `dev`, `label`, `scope`, `to PREFIX`, with -4/-6. */
+async function flush(rt: RouteNetlink, args: string[], options: AddressOptions): Promise<void> {
+  if (args.length === 0) throw new UsageError('Flush requires arguments.');
+  const sel: { dev?: string; label?: string; scope?: string; to?: string } = {};
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    if (w !== 'dev' && w !== 'label' && w !== 'scope' && w !== 'to') throw new UsageError(`"${w}" is not an address flush selector (dev, label, scope, to)`);
+    const value = args[++i];
+    if (value === undefined) throw new UsageError(`"${w}" needs a value`);
+    sel[w] = value;
+  }
+  const links = await rt.links.list();
+  const ifindex = sel.dev === undefined ? undefined : links.find((l) => l.ifname === sel.dev)?.ifindex;
+  if (sel.dev !== undefined && ifindex === undefined) throw new UsageError(`Device "${sel.dev}" does not exist.`);
+  // Deleting a primary IPv4 address takes its secondaries with it: list again until nothing matches.
+  for (let round = 0; round < 16; round++) {
+    const list = (await rt.addresses.list(options.family ? { family: options.family } : undefined)).filter((a) =>
+      (ifindex === undefined || a.ifindex === ifindex) && (sel.label === undefined || a.label === sel.label) &&
+      (sel.scope === undefined || String(a.scope) === sel.scope) && (sel.to === undefined || a.address === sel.to || a.address.split('/')[0] === sel.to));
+    if (list.length === 0) return;
+    const results = await rt.addresses.deleteMany(list.map((a) => (a.peer !== undefined && a.local !== undefined ? { address: `${a.local}/${a.prefixlen}`, peer: a.peer, dev: a.ifindex } : { address: a.address, dev: a.ifindex })));
+    const failed = results.find((e) => e !== null && (e as { code?: string }).code !== 'EADDRNOTAVAIL');
+    if (failed) throw failed;
+  }
+}
+
 export async function address(rt: RouteNetlink, verb: string | undefined, args: string[], options: AddressOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'show';
+  if (v === 'flush' || v === 'f') return flush(rt, args, options);
   if (v === 'add' || v === 'a') return rt.addresses.add(parseAddress(args));
   if (v === 'replace' || v === 'change') return rt.addresses[v](parseAddress(args));
   if ('delete'.startsWith(v) && v.length >= 3) return rt.addresses.delete(parseAddress(args));

@@ -3,7 +3,7 @@ import { GenlController } from '../families/generic/controller.js';
 import { Protocol } from '../socket/constants.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { NetlinkSocket } from '../socket/socket.js';
-import { UsageError } from './usage.js';
+import { mainUsage, objectUsage, UsageError } from './usage.js';
 
 async function genl(): Promise<void> {
   const socket = NetlinkSocket.open(Protocol.GENERIC);
@@ -17,12 +17,6 @@ async function genl(): Promise<void> {
     socket.close();
   }
 }
-
-const usage = `Usage: nlkit [ -4 | -6 ] [ -j [ -p ] ] [ -br ] [ -t | -ts ] [ -n NETNS ] [ -force ] -batch FILE
-       nlkit [ -4 | -6 ] [ -j [ -p ] ] [ -br ] [ -o ] [ -t | -ts ] [ -n NETNS ] { genl | link { show | add | set | del } … | address { show | add | del | replace | change } … | route … | rule { show [ table T ] | add | del } SELECTOR ACTION | netns { list | add NAME | del NAME } | nexthop { show [ id N | groups | dev D | fdb ] | add | replace | del } … | neigh … | monitor [ all | OBJECT… ] [ label ] [ all-nsid ] | ynl ARGS }
-       nlkit route { show [ table TABLE ] | { add | del | replace | change | append } [ TYPE ] PREFIX [ via ADDR ] [ dev DEV ] [ metric N ] [ table T ] … }
-       nlkit ynl --spec FILE { --do OP | --dump OP } [ --json '{…}' ] | --subscribe GROUP | --list-ops | --list-attrs OP
-`;
 
 interface Options {
   json: boolean;
@@ -81,55 +75,75 @@ class Session {
   }
 }
 
+/** ip's object names and the shortest abbreviation each takes (`a`, `addr`, `r`, `n`, `nh`, `ru`, `l`…). */
+const objects: [string, number, string[]][] = [
+  ['address', 1, ['addr']], ['link', 1, []], ['neigh', 1, ['neighbour', 'neighbor']], ['route', 1, []], ['netns', 4, []],
+  ['nexthop', 3, ['nh']], ['rule', 2, []], ['monitor', 3, []], ['genl', 4, []], ['ynl', 3, []], ['help', 1, []],
+];
+
+function objectName(word: string): string | undefined {
+  for (const [name, min, aliases] of objects) if (aliases.includes(word) || is(word, name, min)) return name;
+  if (is(word, 'neighbour') || is(word, 'neighbor')) return 'neigh';
+  return undefined;
+}
+
+/** ip prints usage on stderr and exits 255. */
+function help(text: string): void {
+  process.stderr.write(text);
+  process.exitCode = 255;
+}
+
 async function dispatch(words: string[], o: Options, session: Session): Promise<void> {
-  const [object, verb, ...args] = words;
-  if (object === 'genl') return genl();
-  if (is(object, 'address') || object === 'addr') {
-    const { address } = await import('./address.js');
-    return address(await session.open(), verb, args, o, write);
+  const [word, verb, ...args] = words;
+  if (word === undefined) return help(mainUsage);
+  const object = objectName(word);
+  if (object === undefined) throw new UsageError(`Object "${word}" is unknown, try "nlkit help".`);
+  if (object === 'help') return help(mainUsage);
+  if (verb === 'help' && objectUsage[object]) return help(objectUsage[object]);
+  switch (object) {
+    case 'genl':
+      return genl();
+    case 'address': {
+      const { address } = await import('./address.js');
+      return address(await session.open(), verb, args, o, write);
+    }
+    case 'link': {
+      const { link } = await import('./link.js');
+      return link(await session.open(), verb, args, o, write);
+    }
+    case 'neigh': {
+      const { neigh } = await import('./neigh.js');
+      return neigh(await session.open(), verb, args, o, write);
+    }
+    case 'route': {
+      const { route } = await import('./route.js');
+      return route(await session.open(), verb, args, o, write);
+    }
+    case 'netns': {
+      const { netns } = await import('./netns.js');
+      return netns(() => session.open(), verb, args, o, write);
+    }
+    case 'nexthop': {
+      const { nexthop } = await import('./nexthop.js');
+      return nexthop(await session.open(), verb, args, o, write);
+    }
+    case 'rule': {
+      const { rule } = await import('./rule.js');
+      return rule(await session.open(), verb, args, o, write);
+    }
+    default: {
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      process.once('SIGTERM', () => ac.abort());
+      const rest = words.slice(1);
+      const run = object === 'ynl'
+        ? import('./ynl.js').then(({ ynl }) => ynl(rest, o.netns, write, ac.signal))
+        : import('./monitor.js').then(({ monitor }) => monitor(rest, o, write, ac.signal));
+      return run.catch((e: unknown) => {
+        if ((e as { code?: string }).code !== 'ABORT_ERR') throw e;
+      });
+    }
   }
-  if (is(object, 'link')) {
-    const { link } = await import('./link.js');
-    return link(await session.open(), verb, args, o, write);
-  }
-  if (is(object, 'neighbour') || is(object, 'neighbor')) {
-    const { neigh } = await import('./neigh.js');
-    return neigh(await session.open(), verb, args, o, write);
-  }
-  if (is(object, 'route')) {
-    const { route } = await import('./route.js');
-    return route(await session.open(), verb, args, o, write);
-  }
-  if (is(object, 'netns', 4)) {
-    const { netns } = await import('./netns.js');
-    return netns(() => session.open(), verb, args, o, write);
-  }
-  if (is(object, 'nexthop', 3) || object === 'nh') {
-    const { nexthop } = await import('./nexthop.js');
-    return nexthop(await session.open(), verb, args, o, write);
-  }
-  if (is(object, 'rule', 2)) {
-    const { rule } = await import('./rule.js');
-    return rule(await session.open(), verb, args, o, write);
-  }
-  if (object === 'ynl' || is(object, 'monitor', 3)) {
-    const ac = new AbortController();
-    process.once('SIGINT', () => ac.abort());
-    process.once('SIGTERM', () => ac.abort());
-    const rest = words.slice(1);
-    const run = object === 'ynl'
-      ? import('./ynl.js').then(({ ynl }) => ynl(rest, o.netns, write, ac.signal))
-      : import('./monitor.js').then(({ monitor }) => monitor(rest, o, write, ac.signal));
-    return run.catch((e: unknown) => {
-      if ((e as { code?: string }).code !== 'ABORT_ERR') throw e;
-    });
-  }
-  if (object === 'help' || object === undefined) {
-    process.stderr.write(usage);
-    if (object === undefined) process.exitCode = 1;
-    return;
-  }
-  throw new UsageError(`Object "${object}" is unknown, try "nlkit help".`);
 }
 
 /** Split a batch line into words, with double quotes holding spaces. */

@@ -41,8 +41,36 @@ function parse(args: string[]): NeighbourInput {
   return { ...input, dst, dev };
 }
 
+/** Neighbours of `dev` in the states asked for (`nud all`, `nud STATE`), or, as ip flushes, all but permanent and NOARP ones. */
+async function flush(rt: RouteNetlink, args: string[], options: NeighOptions): Promise<void> {
+  if (args.length === 0) throw new UsageError('Flush requires arguments.');
+  let dev: string | undefined;
+  let nud: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    if (w === 'dev') dev = args[++i];
+    else if (w === 'nud') nud = args[++i];
+    else throw new UsageError(`"${w}" is not a neigh flush selector (dev, nud)`);
+  }
+  if (nud !== undefined && nud !== 'all' && !states.has(nud)) throw new UsageError(`nud state "${nud}" is unknown`);
+  const wanted = (n: Neighbour) => nud === 'all' || (nud === undefined ? !n.state.includes('permanent') && !n.state.includes('noarp') : n.state.includes(nud as NeighbourState));
+  const list = (await rt.neighbours.list({ ...(options.family ? { family: options.family } : {}), ...(dev ? { dev } : {}) }))
+    .filter((n) => n.family !== 'bridge' && wanted(n));
+  const results = await rt.neighbours.deleteMany(list.map((n) => ({ dst: n.dst, dev: n.ifindex, family: n.family })));
+  const failed = results.find((e) => e !== null && (e as { code?: string }).code !== 'ENOENT');
+  if (failed) throw failed;
+}
+
 export async function neigh(rt: RouteNetlink, verb: string | undefined, args: string[], options: NeighOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'show';
+  if (v === 'flush' || v === 'f') return flush(rt, args, options);
+  if (v === 'get') {
+    const key = parse(args);
+    if (key.dst === undefined) throw new UsageError('"nlkit neigh get" needs an ADDRESS');
+    const n = await rt.neighbours.get(key);
+    const names = new Map((await rt.links.list()).map((l) => [l.ifindex, l.ifname]));
+    return print([n], names, false, undefined, options, out);
+  }
   if (v === 'add' || v === 'a') return rt.neighbours.add(parse(args));
   if (v === 'replace' || v === 'change') return rt.neighbours[v](parse(args));
   if ('delete'.startsWith(v) && v.length >= 3) return rt.neighbours.delete(parse(args));
@@ -55,9 +83,13 @@ export async function neigh(rt: RouteNetlink, verb: string | undefined, args: st
     else throw new UsageError(`"${args[i]}" is not supported by nlkit neigh show`);
   }
   const names = new Map((await rt.links.list()).map((l) => [l.ifindex, l.ifname]));
-  const list = (await rt.neighbours.list({ ...(options.family ? { family: options.family } : {}), ...(dev ? { dev } : {}), ...(proxy ? { proxy } : {}) }))
+  const shown = (await rt.neighbours.list({ ...(options.family ? { family: options.family } : {}), ...(dev ? { dev } : {}), ...(proxy ? { proxy } : {}) }))
     // Like ip: NOARP and state-less entries are left out unless proxies are asked for.
     .filter((n: Neighbour) => n.family !== 'bridge' && (proxy || (n.state.length > 0 && !n.state.includes('noarp'))));
+  print(shown, names, proxy, dev, options, out);
+}
+
+function print(list: Neighbour[], names: Map<number, string>, proxy: boolean, dev: string | undefined, options: NeighOptions, out: (line: string) => void): void {
   if (options.json) {
     const rows = list.map((n) => {
       const o: Record<string, unknown> = { dst: n.dst };

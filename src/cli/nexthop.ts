@@ -103,6 +103,27 @@ export function parseNexthop(args: string[]): NexthopInput {
 
 export async function nexthop(rt: RouteNetlink, verb: string | undefined, args: string[], options: NexthopOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'show';
+  if (v === 'get') {
+    if (args[0] !== 'id' || args.length !== 2) throw new UsageError('"nlkit nexthop get" needs "id ID"');
+    return nexthop(rt, 'show', args, options, out);
+  }
+  if (v === 'flush') {
+    const filter: NexthopFilter = options.family ? { family: options.family } : {};
+    for (let i = 0; i < args.length; i++) {
+      const w = args[i]!;
+      if (w === 'groups') filter.groups = true;
+      else if (w === 'fdb') filter.fdb = true;
+      else if (w === 'dev') filter.dev = args[++i];
+      else throw new UsageError(`"${w}" is not a nexthop flush selector (dev, groups, fdb)`);
+    }
+    const list = await rt.nexthops.list(filter);
+    // A nexthop that went with a group or device deleted before it is already flushed.
+    const results = await rt.nexthops.deleteMany(list.map((n) => ({ id: n.id })));
+    const failed = results.find((e) => e !== null && (e as { code?: string }).code !== 'ENOENT');
+    if (failed) throw failed;
+    out(list.length ? `Flushed ${list.length} nexthops` : 'Nothing to flush');
+    return;
+  }
   if ('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls') {
     const filter: NexthopFilter = options.family ? { family: options.family } : {};
     let id: number | undefined;

@@ -109,8 +109,106 @@ export function parseRoute(args: string[]): RouteInput {
   return input;
 }
 
+/** RTCF_* (linux/in_route.h) that ip prints in a cached route's `cache <…>`, in its order. */
+const cacheFlags: [number, string][] = [
+  [0x80000000, 'local'], [0x40000000, 'reject'], [0x20000000, 'mc'], [0x10000000, 'brd'], [0x08000000, 'dst-nat'],
+  [0x00800000, 'src-nat'], [0x00400000, 'masq'], [0x00020000, 'dst-direct'], [0x04000000, 'src-direct'],
+  [0x00040000, 'redirected'], [0x01000000, 'redirect'], [0x00010000, 'notify'],
+];
+const RTM_F_CLONED = 0x200;
+
+/** `route get`'s answer as ip prints it: the route the kernel would use, then its cache line. */
+function routeGetText(r: Route, name: (ifindex: number) => string): string {
+  let line = r.type === 'unicast' ? r.dst : `${r.type} ${r.dst}`;
+  if (r.src) line += ` from ${r.src}`;
+  if (r.gateway) line += ` via ${r.gateway}`;
+  if (r.oif !== undefined) line += ` dev ${name(r.oif)}`;
+  if (r.table !== 'main') line += ` table ${r.table}`;
+  // A cloned (cached) route has no protocol or scope of its own to show.
+  if (!((r.flags >>> 0) & RTM_F_CLONED)) {
+    if (r.protocol !== 'boot' && r.protocol !== 'unspec') line += ` proto ${r.protocol}`;
+    if (r.scope !== 'universe') line += ` scope ${r.scope}`;
+  }
+  if (r.prefsrc) line += ` src ${r.prefsrc}`;
+  if (r.priority !== undefined) line += ` metric ${r.priority}`;
+  if (r.mark !== undefined) line += ` mark ${r.mark}`;
+  if (r.raw.uid !== undefined) line += ` uid ${r.raw.uid as number}`;
+  if (r.family === 'inet6') return r.pref !== undefined ? `${line} pref ${r.pref}` : line;
+  const cache = cacheFlags.filter(([bit]) => (r.flags >>> 0) & bit).map(([, w]) => w);
+  return `${line} \n    cache ${cache.length ? `<${cache.join(',')}> ` : ''}`;
+}
+
+function routeGetJson(r: Route, name: (ifindex: number) => string): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (r.type !== 'unicast') o.type = r.type;
+  o.dst = r.dst;
+  if (r.src) o.from = r.src;
+  if (r.gateway) o.gateway = r.gateway;
+  if (r.oif !== undefined) o.dev = name(r.oif);
+  if (r.table !== 'main') o.table = String(r.table);
+  if (r.prefsrc) o.prefsrc = r.prefsrc;
+  if (r.priority !== undefined) o.metric = r.priority;
+  o.flags = flagWords(r.flags, true);
+  if (r.mark !== undefined) o.mark = r.mark;
+  if (r.raw.uid !== undefined) o.uid = r.raw.uid;
+  if (r.family === 'inet') o.cache = cacheFlags.filter(([bit]) => (r.flags >>> 0) & bit).map(([, w]) => w);
+  return o;
+}
+
+/** ip's route selectors for flush: `table` (default main, or all), `dev`, `proto`; `cache` is a no-op. */
+async function flush(rt: RouteNetlink, args: string[], options: RouteOptions): Promise<void> {
+  if (args.length === 0) throw new UsageError('"nlkit route flush" requires arguments.');
+  let table: string = 'main';
+  let dev: string | undefined;
+  let protocol: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`"${w}" needs a value`);
+      return v;
+    };
+    if (w === 'table') table = value();
+    else if (w === 'dev' || w === 'oif') dev = value();
+    else if (w === 'proto' || w === 'protocol') protocol = value();
+    else if (w === 'cache') return;
+    else throw new UsageError(`"${w}" is not a route flush selector (table, dev, proto)`);
+  }
+  const ifindex = dev === undefined ? undefined : (await rt.links.list()).find((l) => l.ifname === dev)?.ifindex;
+  if (dev !== undefined && ifindex === undefined) throw new UsageError(`Cannot find device "${dev}"`);
+  const routes = (await rt.routes.list({ family: options.family ?? 'inet', ...(table === 'all' ? {} : { table: /^\d+$/.test(table) ? Number(table) : (table as 'main') }) }))
+    .filter((r) => (ifindex === undefined || r.oif === ifindex) && (protocol === undefined || String(r.protocol) === protocol));
+  const results = await rt.routes.deleteMany(routes.map((r) => ({
+    family: r.family, dst: r.dst, table: r.table, tos: r.tos, type: r.type, ...(r.priority !== undefined ? { priority: r.priority } : {}),
+    ...(r.oif !== undefined ? { dev: r.oif } : {}),
+  })));
+  const failed = results.find((e) => e !== null && (e as { code?: string }).code !== 'ESRCH');
+  if (failed) throw failed;
+}
+
 export async function route(rt: RouteNetlink, verb: string | undefined, args: string[], options: RouteOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'show';
+  if (v === 'flush' || v === 'f') return flush(rt, args, options);
+  if (v === 'get' || v === 'g') {
+    const [dst, ...rest] = args[0] === 'to' ? args.slice(1) : args;
+    if (dst === undefined) throw new UsageError('"nlkit route get" needs an ADDRESS');
+    const lookup: Parameters<typeof rt.routes.lookup>[1] = {};
+    for (let i = 0; i < rest.length; i++) {
+      const w = rest[i]!;
+      const value = rest[++i];
+      if (value === undefined) throw new UsageError(`"${w}" needs a value`);
+      if (w === 'from') lookup.from = value;
+      else if (w === 'iif') lookup.iif = value;
+      else if (w === 'oif' || w === 'dev') lookup.oif = value;
+      else if (w === 'mark') lookup.mark = Number(value);
+      else throw new UsageError(`"${w}" is not a route get keyword (from, iif, oif, mark)`);
+    }
+    const r = await rt.routes.lookup(dst, lookup);
+    const names = new Map((await rt.links.list()).map((l) => [l.ifindex, l.ifname]));
+    const name = (i: number) => names.get(i) ?? `if${i}`;
+    out(options.json ? ipJson([routeGetJson(r, name)], options.pretty) : routeGetText(r, name));
+    return;
+  }
   if ('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls') {
     let table: string | number = 'main';
     for (let i = 0; i < args.length; i++) {

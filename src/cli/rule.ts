@@ -177,6 +177,15 @@ export async function rule(rt: RouteNetlink, verb: string | undefined, args: str
     else for (const r of rules) out(ruleText(r));
     return;
   }
+  if (v === 'flush') {
+    if (args.length) throw new UsageError(`"${args[0]}" is garbage: rule flush takes no selectors`);
+    // As ip does: every rule but priority 0 (lookup local) goes, main and default included.
+    const rules = (await rt.rules.list({ family: options.family ?? 'inet' })).filter((r) => (r.priority ?? 0) !== 0);
+    const results = await rt.rules.deleteMany(rules.map((r) => ({ family: r.family, priority: r.priority })));
+    const failed = results.find((e) => e !== null && (e as { code?: string }).code !== 'ENOENT');
+    if (failed) throw failed;
+    return;
+  }
   const input = parseRule(args);
   if (options.family) input.family = options.family;
   if (v.length >= 1 && 'add'.startsWith(v)) {

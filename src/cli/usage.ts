@@ -2,3 +2,66 @@
 export class UsageError extends Error {
   readonly code = 'ERR_USAGE';
 }
+
+export const mainUsage = `Usage: nlkit [ OPTIONS ] OBJECT { COMMAND | help }
+       nlkit [ -force ] -batch FILENAME
+where  OBJECT := { link | address | route | neigh | nexthop | rule | netns | monitor | genl | ynl }
+       OPTIONS := { -4 | -6 | -d[etails] | -s[tatistics] | -j[son] | -p[retty] | -br[ief] | -o[neline] |
+                    -t[imestamp] | -ts[hort] | -n[etns] NAME | -c[olor][={always|auto|never}] | -b[atch] FILE | -force }
+`;
+
+/** `nlkit OBJECT help`, in ip's grammar. */
+export const objectUsage: Record<string, string> = {
+  link: `Usage: nlkit link add NAME type TYPE [ peer name PEER ] [ mtu MTU ] [ address LLADDR ] [ master DEV ] …
+       nlkit link delete { DEV | dev DEV }
+       nlkit link set { DEV | dev DEV } [ up | down ] [ mtu MTU ] [ name NAME ] [ address LLADDR ]
+                      [ alias ALIAS ] [ txqueuelen N ] [ group N ] [ master DEV | nomaster ] [ netns NAME ]
+       nlkit [ -d ] [ -s ] link show [ [ dev ] DEV ]
+`,
+  address: `Usage: nlkit address { add | change | replace } IFADDR dev IFNAME [ LIFETIME ] [ CONFFLAG-LIST ]
+       nlkit address del IFADDR dev IFNAME
+       nlkit address flush { dev IFNAME | label LABEL | scope SCOPE | to PREFIX } …
+       nlkit [ -d ] [ -s ] address show [ [ dev ] IFNAME ]
+IFADDR := PREFIX [ peer PREFIX ] [ broadcast ADDR ] [ label LABEL ] [ scope SCOPE ] [ metric N ]
+`,
+  route: `Usage: nlkit route { show | list } [ table TABLE_ID ]
+       nlkit route flush { table TABLE_ID | dev DEV | proto RTPROTO | cache } …
+       nlkit route get ADDRESS [ from ADDRESS ] [ iif DEV ] [ oif DEV ] [ mark NUMBER ]
+       nlkit route { add | del | change | append | replace } ROUTE
+ROUTE := [ TYPE ] PREFIX [ via ADDRESS ] [ dev DEV ] [ metric N ] [ table TABLE_ID ] [ proto RTPROTO ]
+         [ scope SCOPE ] [ src ADDRESS ] [ nhid ID ] [ nexthop via ADDRESS dev DEV weight N … ]
+`,
+  neigh: `Usage: nlkit neigh { add | del | change | replace } ADDR [ lladdr LLADDR ] [ nud STATE ] [ proxy ] dev DEV
+       nlkit neigh { show | flush } [ proxy ] [ dev DEV ] [ nud STATE ]
+       nlkit neigh get ADDR dev DEV
+`,
+  nexthop: `Usage: nlkit nexthop { add | replace } id ID NH
+       nlkit nexthop { show | flush } [ id ID | dev DEV | groups | fdb ]
+       nlkit nexthop get id ID
+       nlkit nexthop del id ID
+NH := { blackhole | [ via ADDRESS ] [ dev DEV ] [ onlink ] | group ID[,WEIGHT]/… [ type { mpath | resilient buckets N } ] }
+`,
+  rule: `Usage: nlkit rule { add | del } SELECTOR ACTION
+       nlkit rule { show | flush } [ table TABLE_ID ]
+SELECTOR := [ not ] [ from PREFIX ] [ to PREFIX ] [ tos TOS ] [ fwmark MARK[/MASK] ] [ iif DEV ] [ oif DEV ]
+            [ pref N ] [ ipproto PROTO ] [ sport PORT ] [ dport PORT ]
+ACTION := [ table TABLE_ID | goto N | nop | blackhole | unreachable | prohibit ] [ suppress_prefixlength N ]
+`,
+  netns: `Usage: nlkit netns list
+       nlkit netns add NAME
+       nlkit netns set NAME NETNSID
+       nlkit netns delete NAME
+       nlkit netns identify [ PID ]
+       nlkit netns pids NAME
+       nlkit netns exec NAME COMMAND…
+       nlkit netns list-id
+NETNSID := auto | POSITIVE-INT
+`,
+  monitor: `Usage: nlkit [ -t | -ts ] [ -j ] monitor [ all | OBJECT-LIST ] [ label ] [ all-nsid ]
+OBJECT-LIST := [ link ] [ address ] [ route ] [ neigh ] [ nexthop ] [ rule ] [ netconf ] [ nsid ]
+`,
+  ynl: `Usage: nlkit ynl --spec FILE { --do OP | --dump OP } [ --json '{…}' ]
+       nlkit ynl --spec FILE --subscribe GROUP
+       nlkit ynl --spec FILE { --list-ops | --list-attrs OP }
+`,
+};

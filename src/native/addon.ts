@@ -56,6 +56,7 @@ interface RawAddon {
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
   umount(target: string, flags: number): void;
   closeFd(fd: number): void;
+  enterNetns(fd: number): void;
 }
 
 export interface Addon {
@@ -69,6 +70,11 @@ export interface Addon {
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
   umount(target: string, flags: number): void;
   closeFd(fd: number): void;
+  /**
+   * setns(2) for the calling thread — the main thread, from which child processes are forked. For a process that
+   * only spawns a command in the namespace afterwards (`nlkit netns exec`); a library never calls it.
+   */
+  enterNetns(fd: number): void;
 }
 
 /** An Error from a system call in the addon, with Node's `code` (errno name) and `errno`. */
@@ -139,4 +145,5 @@ export const addon: Addon = {
   mount: named((source: string | null, target: string, fstype: string | null, flags: number, data: string | null) => raw.mount(source, target, fstype, flags, data)),
   umount: named((target: string, flags: number) => raw.umount(target, flags)),
   closeFd: named((fd: number) => raw.closeFd(fd)),
+  enterNetns: named((fd: number) => raw.enterNetns(fd)),
 };
