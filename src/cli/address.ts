@@ -1,9 +1,9 @@
 /** `nlkit address show` in ip's text (`-br` too) and JSON: each link, then its addresses. */
 import type { Address, AddressInput } from '../api/addresses.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
-import type { Link } from '../api/links.js';
 import { statsJson, statsText } from './link-details.js';
-import { briefJson, briefName, briefState, linkJson, linkRows, linkText, showDevice, type LinkRow } from './link.js';
+import { familyColor, paint, stateColor } from './color.js';
+import { briefJson, briefName, briefState, operstate, linkJson, linkRows, linkText, showDevice, type LinkRow } from './link.js';
 import { ipJson } from './json.js';
 import { UsageError } from './usage.js';
 
@@ -40,8 +40,9 @@ function flags(a: Address): string[] {
 const lifetime = (s: number | undefined): string => (s === undefined || s === 0xffffffff ? 'forever' : `${s}sec`);
 
 function addressText(a: Address): string {
-  let line = `    ${a.family} ${a.local ?? a.address.split('/')[0]}`;
-  line += a.peer !== undefined ? ` peer ${a.peer}/${a.prefixlen}` : `/${a.prefixlen}`;
+  const color = familyColor(a.family);
+  let line = `    ${a.family} ${paint(color, a.local ?? a.address.split('/')[0]!)}`;
+  line += a.peer !== undefined ? ` peer ${paint(color, a.peer)}/${a.prefixlen}` : `/${a.prefixlen}`;
   if (a.broadcast !== undefined) line += ` brd ${a.broadcast}`;
   line += ` scope ${scopes[String(a.scope)] ?? a.scope} `;
   for (const f of flags(a)) line += `${f} `;
@@ -62,11 +63,12 @@ function addressJson(a: Address): Record<string, unknown> {
   return o;
 }
 
-function shortHeader({ l, at, flags }: LinkRow, byIndex: Map<number, Link>): string {
-  let line = `${l.ifindex}: ${l.ifname}${at}: <${flags.join(',')}> mtu ${l.mtu}`;
-  if (l.master !== undefined) line += ` master ${byIndex.get(l.master)?.ifname ?? l.master}`;
-  line += ` state ${briefState({ l, at, flags, raw: l.raw, peer: undefined }).trim()}`;
-  if (l.txqlen !== undefined) line += ` qlen ${l.txqlen}`;
+function shortHeader({ l, at, flags }: LinkRow): string {
+  // iproute2 6.1 leaves the master out of this header.
+  let line = `${l.ifindex}: ${paint('ifname', `${l.ifname}${at}: `)}<${flags.join(',')}> mtu ${l.mtu} `;
+  const state = operstate(l);
+  line += `state ${paint(stateColor(state), `${state} `)}`;
+  if (l.txqlen !== undefined) line += `qlen ${l.txqlen}`;
   return line;
 }
 
@@ -164,7 +166,11 @@ export async function address(rt: RouteNetlink, verb: string | undefined, args: 
     // With -4 or -6, ip shows only links with such addresses, under a short header.
     if (options.family && mine.length === 0) continue;
     if (options.brief) {
-      out(`${briefName(row)} ${briefState(row)} ${mine.map((a) => (a.peer !== undefined ? `${a.local} peer ${a.peer}/${a.prefixlen} ` : `${a.address} `)).join('')}`);
+      const shown = (a: Address) => {
+        const color = familyColor(a.family);
+        return a.peer !== undefined ? `${paint(color, a.local ?? '')} peer ${paint(color, a.peer)}/${a.prefixlen} ` : `${paint(color, a.address.split('/')[0]!)}/${a.prefixlen} `;
+      };
+      out(`${briefName(row)}${briefState(row)}${mine.map(shown).join('')}`);
       continue;
     }
     if (options.oneline) {
@@ -173,7 +179,7 @@ export async function address(rt: RouteNetlink, verb: string | undefined, args: 
     }
     // iproute2 6.1: with -4 the header keeps qdisc and group but loses the link/ line; with -6 it is shorter still.
     const header = options.family === 'inet6'
-      ? shortHeader(row, byIndex)
+      ? shortHeader(row)
       : options.family === 'inet' ? linkText(row, byIndex, netnsNames, { link: false, details: options.details }).split('\n')[0]! : linkText(row, byIndex, netnsNames, { link: false, details: options.details });
     // ip -s puts a link's counters after its addresses.
     const stats = options.stats && row.l.stats64 ? [statsText(row.l.stats64)] : [];

@@ -2,6 +2,7 @@
 import type { Link, LinkInput } from '../api/links.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { listNetns } from '../api/netns.js';
+import { paint, stateColor } from './color.js';
 import { ipJson } from './json.js';
 import { detailsJson, detailsText, statsJson, statsText } from './link-details.js';
 import { UsageError } from './usage.js';
@@ -43,7 +44,7 @@ function flagWords(l: Link, peerDown: boolean): string[] {
   return words;
 }
 
-function operstate(l: Link): string {
+export function operstate(l: Link): string {
   return typeof l.operstate === 'string' ? l.operstate.toUpperCase() : `state ${l.operstate}`;
 }
 
@@ -114,14 +115,16 @@ export function linkJson({ l, raw, peer, flags }: LinkRow, byIndex: Map<number, 
 /** ip's text lines for a link, without a trailing newline. */
 export function linkText({ l, raw, at, flags }: LinkRow, byIndex: Map<number, Link>, netnsNames: Map<number, string>, show: LinkShow): string {
   const mode = show.link;
-  let line = `${l.ifindex}: ${l.ifname}${at}: <${flags.join(',')}> mtu ${l.mtu} qdisc ${raw.qdisc as string}`;
-  if (l.master !== undefined) line += ` master ${byIndex.get(l.master)?.ifname ?? l.master}`;
-  line += ` state ${operstate(l)}`;
-  if (mode) line += ` mode ${raw.linkmode === 1 ? 'DORMANT' : 'DEFAULT'}`;
-  line += ` group ${l.group === 0 ? 'default' : l.group}`;
+  let line = `${l.ifindex}: ${paint('ifname', `${l.ifname}${at}: `)}<${flags.join(',')}> mtu ${l.mtu} qdisc ${raw.qdisc as string}`;
+  line += l.master !== undefined ? ` master ${byIndex.get(l.master)?.ifname ?? l.master} ` : ' ';
+  // ip colours a word with the space after it.
+  const state = operstate(l);
+  line += `state ${paint(stateColor(state), `${state} `)}`;
+  if (mode) line += `mode ${raw.linkmode === 1 ? 'DORMANT' : 'DEFAULT'} `;
+  line += `group ${l.group === 0 ? 'default' : l.group}`;
   if (l.txqlen !== undefined) line += ` qlen ${l.txqlen}`;
   line += `\n    link/${linkTypes.get(raw.type as number) ?? raw.type}`;
-  if (l.address !== undefined) line += ` ${l.address} brd ${l.broadcast}`;
+  if (l.address !== undefined) line += ` ${paint('mac', l.address)} brd ${paint('mac', l.broadcast ?? '')}`;
   if (raw.linkNetnsid !== undefined) {
     const name = netnsNames.get(raw.linkNetnsid as number);
     line += name !== undefined ? ` link-netns ${name}` : ` link-netnsid ${raw.linkNetnsid as number}`;
@@ -134,8 +137,9 @@ export function linkText({ l, raw, at, flags }: LinkRow, byIndex: Map<number, Li
   return line;
 }
 
+/** `-br`'s name column, with the space after it. */
 export function briefName(row: LinkRow): string {
-  return `${row.l.ifname}${row.at}`.padEnd(16);
+  return paint('ifname', `${`${row.l.ifname}${row.at}`.padEnd(16)} `);
 }
 
 /** The start of ip -j -br's object for a link: its lower link (null when ip prints @NONE), name and state. */
@@ -149,8 +153,10 @@ export function briefJson(row: LinkRow): Record<string, unknown> {
   return o;
 }
 
+/** `-br`'s state column, with the space after it. */
 export function briefState(row: LinkRow): string {
-  return operstate(row.l).padEnd(14);
+  const state = operstate(row.l);
+  return paint(stateColor(state), `${state.padEnd(14)} `);
 }
 
 /** `dev NAME` or a bare name after show. */
@@ -218,7 +224,7 @@ export async function link(rt: RouteNetlink, verb: string | undefined, args: str
   }
   const show: LinkShow = { link: true, details: options.details, stats: options.stats };
   for (const row of rows) {
-    if (options.brief) out(`${briefName(row)} ${briefState(row)} ${row.l.address ?? ''} <${row.flags.join(',')}> `);
+    if (options.brief) out(`${briefName(row)}${briefState(row)}${row.l.address === undefined ? ' ' : paint('mac', `${row.l.address} `)}<${row.flags.join(',')}> `);
     else if (options.oneline) out(linkText(row, byIndex, netnsNames, show).replaceAll('\n', '\\'));
     else out(linkText(row, byIndex, netnsNames, show));
   }

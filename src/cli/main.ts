@@ -3,6 +3,7 @@ import { GenlController } from '../families/generic/controller.js';
 import { Protocol } from '../socket/constants.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { NetlinkSocket } from '../socket/socket.js';
+import { enableColor, type ColorMode } from './color.js';
 import { mainUsage, objectUsage, UsageError } from './usage.js';
 
 async function genl(): Promise<void> {
@@ -30,11 +31,12 @@ interface Options {
   oneline: boolean;
   details: boolean;
   stats: boolean;
+  color: ColorMode;
 }
 
 /** Options before the object, as ip takes them. */
 function options(args: string[]): Options & { rest: string[] } {
-  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false, details: false, stats: false };
+  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false, details: false, stats: false, color: 'never' };
   let i = 0;
   for (; i < args.length && args[i]!.startsWith('-'); i++) {
     const a = args[i]!;
@@ -50,6 +52,11 @@ function options(args: string[]): Options & { rest: string[] } {
     else if (a === '-force') o.force = true;
     else if (a === '-o' || a === '-oneline') o.oneline = true;
     else if (a === '-d' || a === '-details') o.details = true;
+    else if (/^-c(olor)?(=|$)/.test(a)) {
+      const mode = a.includes('=') ? a.slice(a.indexOf('=') + 1) : 'always';
+      if (mode !== 'always' && mode !== 'auto' && mode !== 'never') throw new UsageError(`Option "${a}": the colour is always, auto or never`);
+      o.color = mode;
+    }
     else if (a === '-s' || a === '-stats' || a === '-statistics') o.stats = true;
     else throw new UsageError(`Option "${a}" is unknown, try "nlkit help".`);
   }
@@ -213,6 +220,7 @@ let session: Session | undefined;
 try {
   const { rest, ...o } = options(process.argv.slice(2));
   session = new Session(o.netns);
+  enableColor(o.color, o.json, process.stdout.isTTY === true);
   if (o.batch !== undefined) {
     if (!(await batch(o.batch, o, session))) process.exitCode = 1;
   } else await dispatch(rest, o, session);

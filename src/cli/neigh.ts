@@ -1,6 +1,7 @@
 /** `nlkit neigh`: `show` in ip's text and JSON, and `add`, `del`, `replace`, `change` with ip's keywords. */
 import type { Neighbour, NeighbourInput, NeighbourState } from '../api/neighbours.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
+import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
 import { UsageError } from './usage.js';
 
@@ -103,11 +104,12 @@ function print(list: Neighbour[], names: Map<number, string>, proxy: boolean, de
     return;
   }
   for (const n of list) {
-    let line = `${n.dst}`;
-    if (!dev) line += ` dev ${names.get(n.ifindex) ?? n.ifindex}`;
-    if (n.lladdr !== undefined) line += ` lladdr ${n.lladdr}`;
-    for (const [flag, word] of flagWords) if (n.flags.includes(flag)) line += ` ${word}`;
-    if (!proxy) line += ` ${n.state.map((s) => String(s).toUpperCase()).join(',')}`;
-    out(`${line} `);
+    // ip colours each value with the space after it.
+    let line = paint(familyColor(n.family), `${n.dst} `);
+    if (!dev) line += `dev ${paint('ifname', `${names.get(n.ifindex) ?? n.ifindex} `)}`;
+    if (n.lladdr !== undefined) line += `lladdr ${paint('mac', `${n.lladdr} `)}`;
+    for (const [flag, word] of flagWords) if (n.flags.includes(flag)) line += `${word} `;
+    if (!proxy) line += `${n.state.map((s) => String(s).toUpperCase()).join(',')} `;
+    out(line);
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { RouteNetlink } from '../api/route-netlink.js';
 import type { Route, RouteInput, RouteType } from '../api/routes.js';
+import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
 import { UsageError } from './usage.js';
 
@@ -28,21 +29,24 @@ export function flagWords(flags: number | (string | number)[], route = false): s
   return [...nexthopFlags, ...(route ? routeOnlyFlags : [])].filter(([bit]) => bits & bit).map(([, name]) => name);
 }
 
+/** An address in its family's colour, with the space after it (ip colours both). */
+const address = (a: string) => paint(familyColor(a.includes(':') ? 'inet6' : 'inet'), `${a} `);
+
 /** ip's text form of a route, trailing space included for IPv4 as ip prints it; a listing of one table omits it. */
 export function routeText(r: Route, name: (ifindex: number) => string, oneTable = false): string {
-  let line = r.type === 'unicast' ? r.dst : `${r.type} ${r.dst}`;
-  if (r.gateway) line += ` via ${r.gateway}`;
-  if (r.oif !== undefined) line += ` dev ${name(r.oif)}`;
-  if (r.table !== 'main' && !oneTable) line += ` table ${r.table}`;
-  if (r.protocol !== 'boot') line += ` proto ${r.protocol}`;
-  if (r.scope !== 'universe') line += ` scope ${r.scope}`;
-  if (r.prefsrc) line += ` src ${r.prefsrc}`;
-  if (r.priority !== undefined) line += ` metric ${r.priority}`;
-  for (const f of flagWords(r.flags, true)) line += ` ${f}`;
-  if (r.family === 'inet6') return r.pref !== undefined ? `${line} pref ${r.pref}` : line;
-  line += ' ';
+  let line = r.type === 'unicast' ? '' : `${r.type} `;
+  line += r.dst === 'default' ? 'default ' : paint(familyColor(r.family), `${r.dst} `);
+  if (r.gateway) line += `via ${address(r.gateway)}`;
+  if (r.oif !== undefined) line += `dev ${paint('ifname', `${name(r.oif)} `)}`;
+  if (r.table !== 'main' && !oneTable) line += `table ${r.table} `;
+  if (r.protocol !== 'boot') line += `proto ${r.protocol} `;
+  if (r.scope !== 'universe') line += `scope ${r.scope} `;
+  if (r.prefsrc) line += `src ${address(r.prefsrc)}`;
+  if (r.priority !== undefined) line += `metric ${r.priority} `;
+  for (const f of flagWords(r.flags, true)) line += `${f} `;
+  if (r.family === 'inet6') return r.pref !== undefined ? `${line}pref ${r.pref}` : line.trimEnd();
   for (const nh of r.multipath ?? []) {
-    line += `\n\tnexthop${nh.gateway ? ` via ${nh.gateway}` : ''} dev ${name(nh.ifindex)} weight ${nh.weight} ${flagWords(nh.flags).map((f) => `${f} `).join('')}`;
+    line += `\n\tnexthop ${nh.gateway ? `via ${address(nh.gateway)}` : ''}dev ${name(nh.ifindex)} weight ${nh.weight} ${flagWords(nh.flags).map((f) => `${f} `).join('')}`;
   }
   return line;
 }
@@ -119,23 +123,24 @@ const RTM_F_CLONED = 0x200;
 
 /** `route get`'s answer as ip prints it: the route the kernel would use, then its cache line. */
 function routeGetText(r: Route, name: (ifindex: number) => string): string {
-  let line = r.type === 'unicast' ? r.dst : `${r.type} ${r.dst}`;
-  if (r.src) line += ` from ${r.src}`;
-  if (r.gateway) line += ` via ${r.gateway}`;
-  if (r.oif !== undefined) line += ` dev ${name(r.oif)}`;
-  if (r.table !== 'main') line += ` table ${r.table}`;
+  let line = r.type === 'unicast' ? '' : `${r.type} `;
+  line += address(r.dst);
+  if (r.src) line += `from ${address(r.src)}`;
+  if (r.gateway) line += `via ${address(r.gateway)}`;
+  if (r.oif !== undefined) line += `dev ${paint('ifname', `${name(r.oif)} `)}`;
+  if (r.table !== 'main') line += `table ${r.table} `;
   // A cloned (cached) route has no protocol or scope of its own to show.
   if (!((r.flags >>> 0) & RTM_F_CLONED)) {
-    if (r.protocol !== 'boot' && r.protocol !== 'unspec') line += ` proto ${r.protocol}`;
-    if (r.scope !== 'universe') line += ` scope ${r.scope}`;
+    if (r.protocol !== 'boot' && r.protocol !== 'unspec') line += `proto ${r.protocol} `;
+    if (r.scope !== 'universe') line += `scope ${r.scope} `;
   }
-  if (r.prefsrc) line += ` src ${r.prefsrc}`;
-  if (r.priority !== undefined) line += ` metric ${r.priority}`;
-  if (r.mark !== undefined) line += ` mark ${r.mark}`;
-  if (r.raw.uid !== undefined) line += ` uid ${r.raw.uid as number}`;
-  if (r.family === 'inet6') return r.pref !== undefined ? `${line} pref ${r.pref}` : line;
+  if (r.prefsrc) line += `src ${address(r.prefsrc)}`;
+  if (r.priority !== undefined) line += `metric ${r.priority} `;
+  if (r.mark !== undefined) line += `mark ${r.mark} `;
+  if (r.raw.uid !== undefined) line += `uid ${r.raw.uid as number} `;
+  if (r.family === 'inet6') return r.pref !== undefined ? `${line}pref ${r.pref}` : line.trimEnd();
   const cache = cacheFlags.filter(([bit]) => (r.flags >>> 0) & bit).map(([, w]) => w);
-  return `${line} \n    cache ${cache.length ? `<${cache.join(',')}> ` : ''}`;
+  return `${line}\n    cache ${cache.length ? `<${cache.join(',')}> ` : ''}`;
 }
 
 function routeGetJson(r: Route, name: (ifindex: number) => string): Record<string, unknown> {
