@@ -63,7 +63,25 @@ function options(args: string[]): Options & { rest: string[] } {
   return { ...o, rest: args.slice(i) };
 }
 
-const write = (line: string) => process.stdout.write(`${line}\n`);
+/**
+ * Lines go out in 64 KiB writes: one write per line costs more than formatting a route. What is pending is written
+ * once the current turn of the event loop is over, so a monitor's events are not held back.
+ */
+let pending = '';
+let scheduled = false;
+function flush(): void {
+  scheduled = false;
+  if (pending) process.stdout.write(pending);
+  pending = '';
+}
+const write = (line: string) => {
+  pending += `${line}\n`;
+  if (pending.length >= 65536) flush();
+  else if (!scheduled) {
+    scheduled = true;
+    setImmediate(flush);
+  }
+};
 const is = (object: string | undefined, word: string, min = 1) => object !== undefined && object.length >= min && word.startsWith(object);
 
 /** One route-netlink socket for a whole run (a batch runs all its lines on it). */
@@ -155,7 +173,11 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
 
 /** Split a batch line into words, with double quotes holding spaces. */
 function words(line: string): string[] {
-  return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  const hash = line.indexOf('#');
+  const text = hash < 0 ? line : line.slice(0, hash);
+  // Most lines have no quotes: a plain split is several times cheaper than the quote-aware pattern.
+  if (!text.includes('"')) return text.split(/\s+/).filter((w) => w !== '');
+  return [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 }
 
 /**
@@ -166,7 +188,7 @@ function words(line: string): string[] {
 async function batch(file: string, o: Options, session: Session): Promise<boolean> {
   const { readFileSync } = await import('node:fs');
   const text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  const lines = text.split('\n').map((l, i) => ({ no: i + 1, words: words(l.replace(/#.*/, '')) })).filter((l) => l.words.length > 0);
+  const lines = text.split('\n').map((l, i) => ({ no: i + 1, words: words(l) })).filter((l) => l.words.length > 0);
   let ok = true;
   const fail = (no: number, e: unknown) => {
     ok = false;
@@ -228,5 +250,6 @@ try {
   process.stderr.write(`Error: ${(e as Error).message}\n`);
   process.exitCode = (e as { code?: string }).code === 'ERR_USAGE' || !(e as { errno?: number }).errno ? 1 : 2;
 } finally {
+  flush();
   session?.close();
 }

@@ -223,10 +223,16 @@ export async function route(rt: RouteNetlink, verb: string | undefined, args: st
     const names = new Map<number, string>();
     for (const l of await rt.links.list()) names.set(l.ifindex, l.ifname);
     const name = (i: number) => names.get(i) ?? `if${i}`;
-    const routes = await rt.routes.list({ family: options.family ?? 'inet', ...(table === 'all' ? {} : { table: /^\d+$/.test(String(table)) ? Number(table) : (table as 'main') }) });
+    const filter = { family: options.family ?? 'inet', ...(table === 'all' ? {} : { table: /^\d+$/.test(String(table)) ? Number(table) : (table as 'main') }) } as const;
     const oneTable = table !== 'main' && table !== 'all';
-    if (options.json) out(ipJson(routes.map((r) => routeJson(r, name, oneTable)), options.pretty));
-    else for (const r of routes) out(options.oneline ? routeText(r, name, oneTable).replaceAll('\n', '\\') : routeText(r, name, oneTable));
+    if (options.json) {
+      out(ipJson((await rt.routes.list(filter)).map((r) => routeJson(r, name, oneTable)), options.pretty));
+      return;
+    }
+    // Printed batch by batch as the dump arrives: a table of a million routes is never held whole.
+    for await (const batch of rt.routes.batches(filter)) {
+      for (const r of batch) out(options.oneline ? routeText(r, name, oneTable).replaceAll('\n', '\\') : routeText(r, name, oneTable));
+    }
     return;
   }
   const input = parseRoute(args);

@@ -117,49 +117,67 @@ const utf8 = new TextDecoder();
 export class Schema<F extends FamilyDecl = FamilyDecl> {
   readonly sets = new Map<string, CompiledSet>();
   readonly structs = new Map<string, CompiledStruct>();
-  readonly enums = new Map<string, CompiledEnum>();
-  readonly messages = new Map<string, CompiledMessage>();
-  /** Message layout by nlmsg_type (netlink-raw) or genetlink command, the first declared winning. */
-  readonly byValue = new Map<number, CompiledMessage>();
+  private readonly enums = new Map<string, CompiledEnum>();
+  private readonly messages = new Map<string, CompiledMessage>();
+  private layouts: Map<number, CompiledMessage> | undefined;
 
-  constructor(readonly decl: F) {
-    for (const [name, e] of Object.entries(decl.enums)) {
-      const byValue = new Map<number, string>();
-      const byName = new Map<string, number>();
-      for (const [k, v] of Object.entries(e.entries)) {
-        if (!byValue.has(v)) byValue.set(v, k);
-        byName.set(k, v);
-      }
-      this.enums.set(name, { flags: e.type === 'flags', byValue, byName });
+  /**
+   * Nothing is compiled up front: a family declares hundreds of sets and messages and a short-lived process (the
+   * CLI) uses a few, so each is compiled on first use.
+   */
+  constructor(readonly decl: F) {}
+
+  /** Message layout by nlmsg_type (netlink-raw) or genetlink command, the first declared winning. */
+  get byValue(): Map<number, CompiledMessage> {
+    if (!this.layouts) {
+      this.layouts = new Map();
+      for (const [name, m] of Object.entries(this.decl.messages)) if (!this.layouts.has(m.value)) this.layouts.set(m.value, this.message(name));
     }
-    for (const name of Object.keys(decl.structs)) this.struct(name);
-    for (const name of Object.keys(decl.attributeSets)) this.set(name);
-    for (const [name, m] of Object.entries(decl.messages)) {
-      const cm: CompiledMessage = {
-        name,
-        fast: undefined,
-        value: m.value,
-        header: m.fixedHeader ? this.struct(m.fixedHeader) : undefined,
-        set: m.attributeSet ? this.set(m.attributeSet) : undefined,
-      };
-      this.messages.set(name, cm);
-      if (!this.byValue.has(m.value)) this.byValue.set(m.value, cm);
-    }
+    return this.layouts;
+  }
+
+  /** Compile every struct, attribute set and message now, to find a broken declaration at once. */
+  compileAll(): this {
+    for (const name of Object.keys(this.decl.enums)) this.enumeration(name);
+    for (const name of Object.keys(this.decl.structs)) this.struct(name);
+    for (const name of Object.keys(this.decl.attributeSets)) this.set(name);
+    for (const name of Object.keys(this.decl.messages)) this.message(name);
+    return this;
   }
 
   message(name: string): CompiledMessage {
-    const m = this.messages.get(name);
+    let cm = this.messages.get(name);
+    if (cm) return cm;
+    const m = this.decl.messages[name];
     if (!m) throw new SchemaError(name, `no message ${name} in family ${this.decl.name}`);
-    return m;
+    cm = {
+      name,
+      fast: undefined,
+      value: m.value,
+      header: m.fixedHeader ? this.struct(m.fixedHeader) : undefined,
+      set: m.attributeSet ? this.set(m.attributeSet) : undefined,
+    };
+    this.messages.set(name, cm);
+    return cm;
   }
 
   // ---- compilation -------------------------------------------------------------------------------------
 
   private enumeration(name: string | undefined): CompiledEnum | undefined {
     if (name === undefined) return undefined;
-    const e = this.enums.get(name);
+    let compiled = this.enums.get(name);
+    if (compiled) return compiled;
+    const e = this.decl.enums[name];
     if (!e) throw new SchemaError(name, `unknown enum ${name} in family ${this.decl.name}`);
-    return e;
+    const byValue = new Map<number, string>();
+    const byName = new Map<string, number>();
+    for (const [k, v] of Object.entries(e.entries)) {
+      if (!byValue.has(v)) byValue.set(v, k);
+      byName.set(k, v);
+    }
+    compiled = { flags: e.type === 'flags', byValue, byName };
+    this.enums.set(name, compiled);
+    return compiled;
   }
 
   struct(name: string): CompiledStruct {
