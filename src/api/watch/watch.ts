@@ -14,6 +14,7 @@ import { NetlinkSocket, type DumpChunk, type NetnsRef, type SubscriptionEvent } 
 import { Flags, NLMSG_HDRLEN } from '../../wire/message.js';
 import { kinds, type KindInfo, type NotificationKind, type ObjectTypes } from './kinds.js';
 import { decodeNotification, groupsOf, predicate, type ObjectFilter, type ObjectNotification } from './notifications.js';
+import { digest, DumpSequence, Reconciler } from './reconcile.js';
 
 export interface WatchEvent<T> {
   type: 'add' | 'change' | 'delete';
@@ -21,12 +22,6 @@ export interface WatchEvent<T> {
   key: string;
   before: T | undefined;
   after: T | undefined;
-}
-
-/** A resync's differences as the dump goes: adds and changes, and how many old objects it found again. */
-interface Diff<T> {
-  events: WatchEvent<T>[];
-  matched: number;
 }
 
 export interface WatchCounters {
@@ -72,7 +67,11 @@ function silentlyChanges(n: ObjectNotification): boolean {
 }
 
 export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
-  private current = new Map<string, T>();
+  private readonly current = new Map<string, T>();
+  /** The last dump, message by message (see reconcile.ts), and the keys notifications touched since. */
+  private sequence = new DumpSequence<T>();
+  private changedSince = new Set<string>();
+  private readonly hash = new Uint32Array(2);
   readonly counters: WatchCounters = { messages: 0, overruns: 0, resyncs: 0, events: 0, queueHighWaterMark: 0, lastSyncMs: 0 };
   private inSyncNow = false;
   private readonly notifier: NetlinkSocket;
@@ -167,15 +166,18 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     }
   }
 
-  private apply(view: Map<string, T>, n: ObjectNotification, emit: boolean): void {
+  /** A notification into the view; returns the key it touched. */
+  private apply(view: Map<string, T>, n: ObjectNotification, emit: boolean): string {
     const object = n.object as unknown as T;
     const key = this.info.key(object);
+    // The last dump's sequence knows nothing of this: the next resync must look at the key itself.
+    this.changedSince.add(key);
     const before = view.get(key);
     if (n.action === 'delete') {
-      if (before === undefined) return;
+      if (before === undefined) return key;
       view.delete(key);
       if (emit) this.emit({ type: 'delete', key, before, after: undefined });
-      return;
+      return key;
     }
     const after = before !== undefined && this.info.merge ? this.info.merge(before, object) : object;
     if (this.keep && !this.keep(after)) {
@@ -183,10 +185,11 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
         view.delete(key);
         if (emit) this.emit({ type: 'delete', key, before, after: undefined });
       }
-      return;
+      return key;
     }
     view.set(key, after);
     if (emit) this.emit({ type: before === undefined ? 'add' : 'change', key, before, after });
+    return key;
   }
 
   private emit(e: WatchEvent<T>): void {
@@ -218,82 +221,81 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
   }
 
   /**
-   * One dump datagram into the next view, noting adds and changes against the old one (deletions are what is left
-   * unmatched). A method of its own so its loop stays optimized across syncs.
+   * One dump datagram, message by message, into the reconciler: a message whose bytes are unchanged since the last
+   * dump is not decoded. A method of its own so its loop stays optimized across syncs.
    */
-  private take(chunk: DumpChunk, old: Map<string, T>, next: Map<string, T>, diff: Diff<T> | null): void {
+  private take(chunk: DumpChunk, r: Reconciler<T>): void {
     const { buf, view, end } = chunk;
     const info = this.info;
     const message = info.schema.message(info.message);
+    const hash = this.hash;
     for (let at = chunk.start; at < end; ) {
       const length = view.getUint32(at, true);
       if (view.getUint16(at + 4, true) === info.newType) {
-        const raw = info.schema.decodeBody(message, buf, at + NLMSG_HDRLEN, at + length, view);
-        if (info.skip === undefined || !info.skip(raw)) {
-          const o = info.fromMessage(raw);
-          if (this.keep === undefined || this.keep(o)) {
-            const key = info.key(o);
-            const was = old.get(key);
-            if (was === undefined) {
-              next.set(key, o);
-              diff?.events.push({ type: 'add', key, before: undefined, after: o });
-            } else {
-              if (diff) diff.matched++;
-              const same = sameObject(was, o);
-              next.set(key, same ? was : o);
-              if (!same) diff?.events.push({ type: 'change', key, before: was, after: o });
-            }
-          }
-        }
+        const body = at + NLMSG_HDRLEN;
+        digest(view, body, at + length, hash);
+        r.message(hash[0]!, hash[1]!, () => {
+          const raw = info.schema.decodeBody(message, buf, body, at + length, view);
+          if (info.skip !== undefined && info.skip(raw)) return undefined;
+          const object = info.fromMessage(raw);
+          if (this.keep !== undefined && !this.keep(object)) return undefined;
+          return { key: info.key(object), object };
+        });
       }
       at += (length + 3) & ~3;
     }
   }
 
   /**
-   * Dump (again until consistent), apply what was heard meanwhile, and emit the differences. An object that did not
-   * change keeps its old instance, so a resync of a large, quiet view leaves little for the garbage collector.
+   * Dump (again until consistent), bring the view to it in place, apply what was heard meanwhile, and emit the
+   * differences — found by comparing, for each key touched, the object before with the object after, so a change
+   * that the dump already showed and a notification repeated is one event, or none.
    */
   private async sync(emit: boolean): Promise<void> {
     const t0 = performance.now();
-    const old = this.current;
-    const next = new Map<string, T>();
-    let diff: Diff<T> | null = null;
-    let heard = 0;
+    const view = this.current;
+    let r: Reconciler<T>;
     this.buffered = [];
+    let heard: ObjectNotification[];
     try {
       for (;;) {
-        next.clear();
-        diff = emit ? { events: [], matched: 0 } : null;
+        r = new Reconciler(this.sequence, view, this.changedSince, sameObject);
         let interrupted = false;
         for (const request of this.info.dumps) {
           const { bytes } = this.info.schema.encodeMessage(this.info.getMessage, request, { flags: Flags.DUMP });
           const stream = this.dumper.dump(bytes, { signal: this.stop.signal });
-          for await (const chunk of stream.chunks()) this.take(chunk, old, next, diff);
+          for await (const chunk of stream.chunks()) this.take(chunk, r);
           interrupted ||= stream.interrupted;
         }
         if (!interrupted) break;
       }
-      heard = this.buffered.length;
-      for (const n of this.buffered) this.apply(next, n, false);
     } finally {
+      heard = this.buffered;
       this.buffered = null;
     }
-    if (diff && heard > 0) {
-      // What was heard during the dump changed the next view after the datagrams were compared: compare again.
-      diff.events = [];
-      for (const [key, after] of next) {
-        const before = old.get(key);
-        if (before === undefined) diff.events.push({ type: 'add', key, before, after });
-        else if (before !== after && !sameObject(before, after)) diff.events.push({ type: 'change', key, before, after });
-      }
-      diff.matched = 0;
+    const before = new Map<string, T | undefined>();
+    const touch = (key: string) => {
+      if (emit && !before.has(key)) before.set(key, view.get(key));
+    };
+    for (const [key, object] of r.sets) {
+      touch(key);
+      view.set(key, object);
     }
-    if (diff) {
-      if (diff.matched < old.size) for (const [key, before] of old) if (!next.has(key)) this.emit({ type: 'delete', key, before, after: undefined });
-      for (const e of diff.events) this.emit(e);
+    for (const key of r.missing()) {
+      if (!view.has(key)) continue;
+      touch(key);
+      view.delete(key);
     }
-    this.current = next;
+    this.sequence = r.next;
+    this.changedSince = new Set();
+    for (const n of heard) touch(this.apply(view, n, false));
+    for (const [key, was] of before) {
+      const now = view.get(key);
+      if (was === undefined) {
+        if (now !== undefined) this.emit({ type: 'add', key, before: undefined, after: now });
+      } else if (now === undefined) this.emit({ type: 'delete', key, before: was, after: undefined });
+      else if (now !== was && !sameObject(was, now)) this.emit({ type: 'change', key, before: was, after: now });
+    }
     this.counters.lastSyncMs = performance.now() - t0;
     this.inSyncNow = true;
   }

@@ -1,0 +1,153 @@
+/**
+ * Resync without decoding what did not change. The kernel dumps a table in the same order each time, so a watch
+ * keeps the last dump as a sequence of message digests, each with the key and object it decoded to; the next dump
+ * is walked against it with a cursor, and a message whose bytes are those of the old message at (or just after) the
+ * cursor is the same object again. Only the rest is decoded and compared.
+ */
+
+/** Two independent 32-bit hashes of a message's bytes from `start` to `end` (a 64-bit digest). */
+export function digest(view: DataView, start: number, end: number, out: Uint32Array): void {
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9;
+  let at = start;
+  for (; at + 4 <= end; at += 4) {
+    const w = view.getUint32(at, true);
+    a = Math.imul(a ^ w, 0x01000193);
+    b = Math.imul(b + w, 0x85ebca6b) ^ (b >>> 13);
+  }
+  for (; at < end; at++) {
+    const w = view.getUint8(at);
+    a = Math.imul(a ^ w, 0x01000193);
+    b = Math.imul(b + w, 0x85ebca6b) ^ (b >>> 13);
+  }
+  out[0] = a;
+  out[1] = b ^ (end - start);
+}
+
+/** One dump in order: each message's digest, and the key and object it stands for (none if left out). */
+export class DumpSequence<T> {
+  hashA: Uint32Array;
+  hashB: Uint32Array;
+  keys: (string | undefined)[];
+  objects: (T | undefined)[];
+  length = 0;
+
+  /** `capacity`: room for this many messages before growing (the last dump's size is a good guess). */
+  constructor(capacity = 1024) {
+    this.hashA = new Uint32Array(capacity);
+    this.hashB = new Uint32Array(capacity);
+    this.keys = new Array<string | undefined>(capacity);
+    this.objects = new Array<T | undefined>(capacity);
+  }
+
+  push(a: number, b: number, key: string | undefined, object: T | undefined): void {
+    const at = this.length++;
+    if (at === this.hashA.length) this.grow();
+    this.hashA[at] = a;
+    this.hashB[at] = b;
+    this.keys[at] = key;
+    this.objects[at] = object;
+  }
+
+  private grow(): void {
+    const size = this.hashA.length * 2;
+    const a = new Uint32Array(size);
+    const b = new Uint32Array(size);
+    a.set(this.hashA);
+    b.set(this.hashB);
+    this.hashA = a;
+    this.hashB = b;
+    this.keys.length = size;
+    this.objects.length = size;
+  }
+}
+
+/** How far past the cursor a digest is looked for: objects deleted since the last dump leave gaps. */
+const LOOKAHEAD = 4;
+
+/** Walks one new dump against the last: what to set in the view, and what the new dump no longer has. */
+export class Reconciler<T> {
+  readonly next: DumpSequence<T>;
+  /** Keys to set in the view, with their new objects. */
+  readonly sets: [string, T][] = [];
+  private readonly seen: Uint8Array;
+  private cursor = 0;
+  private positions: Map<string, number> | undefined;
+  private readonly found = new Set<string>();
+
+  /**
+   * `view`: the objects now; `changedSince`: keys that notifications set or deleted since the last dump (the
+   * sequence knows nothing of them).
+   */
+  constructor(
+    private readonly old: DumpSequence<T>,
+    private readonly view: ReadonlyMap<string, T>,
+    private readonly changedSince: ReadonlySet<string>,
+    private readonly same: (a: T, b: T) => boolean,
+  ) {
+    this.seen = new Uint8Array(old.length);
+    this.next = new DumpSequence<T>(Math.max(1024, old.length + (old.length >> 4)));
+  }
+
+  /** The next message of the new dump, by digest; `decode` gives its key and object, or undefined to leave it out. */
+  message(a: number, b: number, decode: () => { key: string; object: T } | undefined): void {
+    const old = this.old;
+    const stop = Math.min(this.cursor + LOOKAHEAD, old.length);
+    for (let p = this.cursor; p < stop; p++) {
+      if (old.hashA[p] === a && old.hashB[p] === b) {
+        this.seen[p] = 1;
+        this.cursor = p + 1;
+        const key = old.keys[p];
+        const object = old.objects[p];
+        this.next.push(a, b, key, object);
+        // Only a notification since the last dump can have put another object in the view under this key.
+        if (key !== undefined && this.changedSince.size > 0 && this.changedSince.has(key)) this.keep(key, object!);
+        return;
+      }
+    }
+    const d = decode();
+    if (!d) {
+      this.next.push(a, b, undefined, undefined);
+      return;
+    }
+    const was = this.view.get(d.key);
+    if (was !== undefined && !this.changedSince.has(d.key)) {
+      // In the last dump, but not where the cursor is: find its old place, so the cursor follows the dump again.
+      const p = this.position(d.key);
+      if (p !== undefined) {
+        this.seen[p] = 1;
+        if (p >= this.cursor) this.cursor = p + 1;
+      }
+    }
+    const object = was !== undefined && this.same(was, d.object) ? was : d.object;
+    this.next.push(a, b, d.key, object);
+    this.keep(d.key, object);
+  }
+
+  /** Keys in the view that the new dump does not have. */
+  *missing(): Iterable<string> {
+    const old = this.old;
+    for (let p = 0; p < old.length; p++) {
+      const key = old.keys[p];
+      if (this.seen[p] === 0 && key !== undefined && !this.found.has(key)) yield key;
+    }
+    for (const key of this.changedSince) if (!this.found.has(key)) yield key;
+  }
+
+  private keep(key: string, object: T): void {
+    if (this.view.get(key) !== object) this.sets.push([key, object]);
+    if (this.changedSince.size > 0 && this.changedSince.has(key)) this.found.add(key);
+  }
+
+  /** Where `key` was in the last dump: looked for just ahead of the cursor, then in an index built once. */
+  private position(key: string): number | undefined {
+    const keys = this.old.keys;
+    const stop = Math.min(this.cursor + 256, this.old.length);
+    for (let p = this.cursor; p < stop; p++) if (keys[p] === key) return p;
+    if (!this.positions) {
+      this.positions = new Map();
+      for (let p = 0; p < this.old.length; p++) if (keys[p] !== undefined) this.positions.set(keys[p]!, p);
+    }
+    return this.positions.get(key);
+  }
+}
