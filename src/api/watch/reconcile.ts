@@ -28,16 +28,15 @@ export function digest(view: DataView, start: number, end: number, out: Uint32Ar
 export class DumpSequence<T> {
   hashA: Uint32Array;
   hashB: Uint32Array;
-  keys: (string | undefined)[];
-  objects: (T | undefined)[];
+  // Grown by push: V8 gives `new Array(n)` of a large n slow dictionary elements.
+  readonly keys: (string | undefined)[] = [];
+  readonly objects: (T | undefined)[] = [];
   length = 0;
 
   /** `capacity`: room for this many messages before growing (the last dump's size is a good guess). */
   constructor(capacity = 1024) {
     this.hashA = new Uint32Array(capacity);
     this.hashB = new Uint32Array(capacity);
-    this.keys = new Array<string | undefined>(capacity);
-    this.objects = new Array<T | undefined>(capacity);
   }
 
   push(a: number, b: number, key: string | undefined, object: T | undefined): void {
@@ -45,8 +44,8 @@ export class DumpSequence<T> {
     if (at === this.hashA.length) this.grow();
     this.hashA[at] = a;
     this.hashB[at] = b;
-    this.keys[at] = key;
-    this.objects[at] = object;
+    this.keys.push(key);
+    this.objects.push(object);
   }
 
   private grow(): void {
@@ -57,8 +56,6 @@ export class DumpSequence<T> {
     b.set(this.hashB);
     this.hashA = a;
     this.hashB = b;
-    this.keys.length = size;
-    this.objects.length = size;
   }
 }
 
@@ -89,8 +86,11 @@ export class Reconciler<T> {
     this.next = new DumpSequence<T>(Math.max(1024, old.length + (old.length >> 4)));
   }
 
-  /** The next message of the new dump, by digest; `decode` gives its key and object, or undefined to leave it out. */
-  message(a: number, b: number, decode: () => { key: string; object: T } | undefined): void {
+  /**
+   * The next message of the new dump, by digest: true if it is the same as one just ahead in the last dump (and so
+   * taken); otherwise the caller decodes it and hands it to `decoded` or `skipped`.
+   */
+  matches(a: number, b: number): boolean {
     const old = this.old;
     const stop = Math.min(this.cursor + LOOKAHEAD, old.length);
     for (let p = this.cursor; p < stop; p++) {
@@ -102,26 +102,31 @@ export class Reconciler<T> {
         this.next.push(a, b, key, object);
         // Only a notification since the last dump can have put another object in the view under this key.
         if (key !== undefined && this.changedSince.size > 0 && this.changedSince.has(key)) this.keep(key, object!);
-        return;
+        return true;
       }
     }
-    const d = decode();
-    if (!d) {
-      this.next.push(a, b, undefined, undefined);
-      return;
-    }
-    const was = this.view.get(d.key);
-    if (was !== undefined && !this.changedSince.has(d.key)) {
+    return false;
+  }
+
+  /** A message that did not match, decoded to an object the view holds under `key`. */
+  decoded(a: number, b: number, key: string, object: T): void {
+    const was = this.view.get(key);
+    if (was !== undefined && !this.changedSince.has(key)) {
       // In the last dump, but not where the cursor is: find its old place, so the cursor follows the dump again.
-      const p = this.position(d.key);
+      const p = this.position(key);
       if (p !== undefined) {
         this.seen[p] = 1;
         if (p >= this.cursor) this.cursor = p + 1;
       }
     }
-    const object = was !== undefined && this.same(was, d.object) ? was : d.object;
-    this.next.push(a, b, d.key, object);
-    this.keep(d.key, object);
+    const kept = was !== undefined && this.same(was, object) ? was : object;
+    this.next.push(a, b, key, kept);
+    this.keep(key, kept);
+  }
+
+  /** A message that did not match and that the view leaves out (filtered, or not an object of the kind). */
+  skipped(a: number, b: number): void {
+    this.next.push(a, b, undefined, undefined);
   }
 
   /** Keys in the view that the new dump does not have. */

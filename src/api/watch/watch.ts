@@ -234,13 +234,14 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
       if (view.getUint16(at + 4, true) === info.newType) {
         const body = at + NLMSG_HDRLEN;
         digest(view, body, at + length, hash);
-        r.message(hash[0]!, hash[1]!, () => {
+        const a = hash[0]!;
+        const b = hash[1]!;
+        if (!r.matches(a, b)) {
           const raw = info.schema.decodeBody(message, buf, body, at + length, view);
-          if (info.skip !== undefined && info.skip(raw)) return undefined;
-          const object = info.fromMessage(raw);
-          if (this.keep !== undefined && !this.keep(object)) return undefined;
-          return { key: info.key(object), object };
-        });
+          const object = info.skip !== undefined && info.skip(raw) ? undefined : info.fromMessage(raw);
+          if (object === undefined || (this.keep !== undefined && !this.keep(object))) r.skipped(a, b);
+          else r.decoded(a, b, info.key(object), object);
+        }
       }
       at += (length + 3) & ~3;
     }
