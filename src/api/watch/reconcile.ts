@@ -28,15 +28,17 @@ export function digest(view: DataView, start: number, end: number, out: Uint32Ar
 export class DumpSequence<T> {
   hashA: Uint32Array;
   hashB: Uint32Array;
-  // Grown by push: V8 gives `new Array(n)` of a large n slow dictionary elements.
-  readonly keys: (string | undefined)[] = [];
-  readonly objects: (T | undefined)[] = [];
+  readonly keys: (string | undefined)[];
+  readonly objects: (T | undefined)[];
   length = 0;
 
   /** `capacity`: room for this many messages before growing (the last dump's size is a good guess). */
   constructor(capacity = 1024) {
     this.hashA = new Uint32Array(capacity);
     this.hashB = new Uint32Array(capacity);
+    // Filled, so that V8 keeps fast elements: a bare `new Array(n)` of a large n gets slow dictionary elements.
+    this.keys = new Array<string | undefined>(capacity).fill(undefined);
+    this.objects = new Array<T | undefined>(capacity).fill(undefined);
   }
 
   push(a: number, b: number, key: string | undefined, object: T | undefined): void {
@@ -44,8 +46,13 @@ export class DumpSequence<T> {
     if (at === this.hashA.length) this.grow();
     this.hashA[at] = a;
     this.hashB[at] = b;
-    this.keys.push(key);
-    this.objects.push(object);
+    if (at < this.keys.length) {
+      this.keys[at] = key;
+      this.objects[at] = object;
+    } else {
+      this.keys.push(key);
+      this.objects.push(object);
+    }
   }
 
   private grow(): void {
