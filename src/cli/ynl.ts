@@ -1,5 +1,6 @@
 /**
- * `nlkit ynl --spec FILE (--do OP | --dump OP) [--json '{…}']`, `--subscribe GROUP`, `--list-ops`,
+ * `nlkit ynl --spec FILE (--do OP | --dump OP) [--json '{…}'] [--create] [--excl] [--replace] [--append]`,
+ * `--subscribe GROUP`, `--list-ops`,
  * `--list-attrs OP`: any family the kernel describes in a YNL spec, from the command line. Output is JSON, one
  * object per reply or notification.
  */
@@ -19,7 +20,7 @@ function parse(args: string[]): Record<string, string | true> {
       const v = args[++i];
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       out[key] = v;
-    } else if (key === 'list-ops') out[key] = true;
+    } else if (['list-ops', 'create', 'excl', 'replace', 'append'].includes(key)) out[key] = true;
     else throw new UsageError(`unknown option "${a}"`);
   }
   return out;
@@ -50,7 +51,8 @@ export async function ynl(args: string[], netns: string | undefined, out: (line:
   }
   const session = await family.open({ netns });
   try {
-    if (typeof o.do === 'string') for (const r of await session.do(o.do, value)) out(json(r));
+    const flags = (['create', 'excl', 'replace', 'append'] as const).filter((f) => o[f] === true);
+    if (typeof o.do === 'string') for (const r of await session.do(o.do, value, { flags })) out(json(r));
     else if (typeof o.dump === 'string') for await (const r of session.dump(o.dump, value)) out(json(r));
     else if (typeof o.subscribe === 'string') for await (const r of session.subscribe(o.subscribe, { signal })) out(json(r));
     else throw new UsageError('one of --do OP, --dump OP, --subscribe GROUP, --list-ops, --list-attrs OP');

@@ -154,3 +154,47 @@ test('tcp_metrics from its spec: what a TCP connection between two namespaces le
     });
   });
 });
+
+test('rt_link, rt_addr and rt_route from their specs (netlink-raw): a bridge made through a sub-message by kind, read back as ip -d sees it', async () => {
+  await withNetns(async (ns) => {
+    const link = await spec('rt_link').open({ netns: ns.name });
+    const addr = await spec('rt_addr').open({ netns: ns.name });
+    const route = await spec('rt_route').open({ netns: ns.name });
+    try {
+      // Without create the kernel looks for an existing device; with create|excl it makes one, once.
+      await assert.rejects(link.do('newlink', { ifname: 'br9', linkinfo: { kind: 'bridge' } }), { code: 'ENODEV' });
+      await link.do('newlink', { ifname: 'br9', linkinfo: { kind: 'bridge', data: { 'forward-delay': 500, 'stp-state': 0 } } }, { flags: ['create', 'excl'] });
+      await assert.rejects(link.do('newlink', { ifname: 'br9', linkinfo: { kind: 'bridge' } }, { flags: ['create', 'excl'] }), { code: 'EEXIST' });
+      await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+      await ns.ip('link', 'set', 'v1', 'master', 'br9');
+      await ns.ip('link', 'set', 'br9', 'up');
+      await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'br9');
+      await ns.ip('route', 'add', '10.0.0.0/24', 'via', '192.0.2.2', 'table', '100');
+
+      const shown = JSON.parse(await ns.ip('-d', '-j', 'link', 'show')) as { ifname: string; linkinfo?: { info_data?: Record<string, number>; info_slave_data?: Record<string, number> } }[];
+      const links: Record<string, unknown>[] = [];
+      for await (const l of link.dump('getlink')) links.push(l);
+      const bridge = links.find((l) => l.ifname === 'br9') as { linkinfo: { kind: string; data: Record<string, number> } };
+      const ipBridge = shown.find((l) => l.ifname === 'br9')!.linkinfo!.info_data!;
+      assert.equal(bridge.linkinfo.kind, 'bridge');
+      for (const [ours, theirs] of [['forwardDelay', 'forward_delay'], ['helloTime', 'hello_time'], ['maxAge', 'max_age'], ['ageingTime', 'ageing_time'], ['stpState', 'stp_state'], ['mcastSnooping', 'mcast_snooping']]) {
+        assert.equal(bridge.linkinfo.data[ours!], ipBridge[theirs!], ours);
+      }
+      const port = links.find((l) => l.ifname === 'v1') as { linkinfo: { kind: string; slaveKind: string; slaveData: Record<string, number> } };
+      const ipPort = shown.find((l) => l.ifname === 'v1')!.linkinfo!.info_slave_data!;
+      assert.deepEqual([port.linkinfo.kind, port.linkinfo.slaveKind], ['veth', 'bridge']);
+      assert.deepEqual([port.linkinfo.slaveData.priority, port.linkinfo.slaveData.cost, port.linkinfo.slaveData.learning], [ipPort.priority, ipPort.cost, 1]);
+
+      const addresses: Record<string, unknown>[] = [];
+      for await (const a of addr.dump('getaddr', { family: 2 })) addresses.push(a);
+      assert.deepEqual(addresses.filter((a) => a.label === 'br9').map((a) => [a.local, a.prefixlen]), [['192.0.2.1', 24]]);
+      const routes: Record<string, unknown>[] = [];
+      for await (const r of route.dump('getroute', { family: 2 })) routes.push(r);
+      assert.ok(routes.some((r) => r.dst === '10.0.0.0' && r.dstLen === 24 && r.table === 100 && r.gateway === '192.0.2.2'));
+    } finally {
+      link.close();
+      addr.close();
+      route.close();
+    }
+  });
+});

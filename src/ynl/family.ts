@@ -102,6 +102,9 @@ function camelKeys(v: unknown): unknown {
   return out;
 }
 
+export type RequestFlag = 'create' | 'excl' | 'replace' | 'append';
+const requestFlags: Record<RequestFlag, number> = { create: Flags.CREATE, excl: Flags.EXCL, replace: Flags.REPLACE, append: Flags.APPEND };
+
 export class YnlSession<F extends FamilyDecl = FamilyDecl> {
   constructor(
     readonly family: YnlFamily<F>,
@@ -111,12 +114,17 @@ export class YnlSession<F extends FamilyDecl = FamilyDecl> {
     private readonly groups: Record<string, number>,
   ) {}
 
-  /** A do request: the replies the kernel sent before its ACK (none for most set operations). */
-  async do<O extends OperationName<F>>(op: O, value: DoRequest<F, O> = {} as DoRequest<F, O>, options: CallOptions = {}): Promise<DoReply<F, O>[]> {
+  /**
+   * A do request: the replies the kernel sent before its ACK (none for most set operations). `flags` adds the
+   * NLM_F_* request flags that netlink-raw families read (`create`, `excl`, `replace`, `append`: new objects).
+   */
+  async do<O extends OperationName<F>>(op: O, value: DoRequest<F, O> = {} as DoRequest<F, O>, options: CallOptions & { flags?: readonly RequestFlag[] } = {}): Promise<DoReply<F, O>[]> {
     const o = this.family.operation(op);
     if (!o.doRequest) throw new SchemaError(op, `${op} has no do form`);
-    const { bytes, paths } = this.encode(o.doRequest, value, 0);
-    const replies = await this.socket.request(bytes, { ...options, describeOffset: paths });
+    const { flags: names = [], ...rest } = options;
+    const flags = names.reduce((all, f) => all | requestFlags[f], 0);
+    const { bytes, paths } = this.encode(o.doRequest, value, flags);
+    const replies = await this.socket.request(bytes, { ...rest, flags, describeOffset: paths });
     return replies.map((m) => this.decode(m, o.doReply) as DoReply<F, O>);
   }
 
