@@ -1,25 +1,16 @@
+import { GENL_HDRLEN, Schema } from '../../schema/codec.js';
 import type { NetlinkSocket } from '../../socket/socket.js';
-import { AttributeDecoder } from '../../wire/attribute.js';
 import { NetlinkError } from '../../wire/errors.js';
 import type { Message } from '../../wire/message.js';
 import { Writer } from '../../wire/writer.js';
+import { nlctrl } from './generated/nlctrl.js';
 
-/** The controller's own fixed family id (GENL_ID_CTRL) and the genlmsghdr size. */
+/** The controller's own fixed family id (GENL_ID_CTRL). */
 export const GENL_ID_CTRL = 0x10;
-export const GENL_HDRLEN = 4;
+export { GENL_HDRLEN };
 
-const CTRL_CMD_GETFAMILY = 3;
-const CTRL_ATTR_FAMILY_ID = 1;
-const CTRL_ATTR_FAMILY_NAME = 2;
-const CTRL_ATTR_VERSION = 3;
-const CTRL_ATTR_HDRSIZE = 4;
-const CTRL_ATTR_MAXATTR = 5;
-const CTRL_ATTR_OPS = 6;
-const CTRL_ATTR_MCAST_GROUPS = 7;
-const CTRL_ATTR_OP_ID = 1;
-const CTRL_ATTR_OP_FLAGS = 2;
-const CTRL_ATTR_MCAST_GRP_NAME = 1;
-const CTRL_ATTR_MCAST_GRP_ID = 2;
+/** nlctrl as its YNL spec declares it: requests and replies are encoded and decoded from the declaration. */
+const schema = new Schema(nlctrl);
 
 /** GENL_* operation flags, by name. */
 export const OperationFlags = {
@@ -74,12 +65,8 @@ export class GenlController {
   family(name: string, options: { signal?: AbortSignal; timeout?: number } = {}): Promise<GenlFamily> {
     let p = this.cache.get(name);
     if (!p) {
-      const req = genlMessage(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, (w) => {
-        const a = w.beginAttr(CTRL_ATTR_FAMILY_NAME);
-        w.string(name);
-        w.endAttr(a);
-      });
-      p = this.socket.request(req, options).then(
+      const { bytes } = schema.encodeMessage('getfamily', { familyName: name }, { type: GENL_ID_CTRL });
+      p = this.socket.request(bytes, options).then(
         (replies) => {
           const first = replies[0];
           if (!first) throw new NetlinkError(2, { message: `no reply describing generic netlink family "${name}"` });
@@ -100,7 +87,7 @@ export class GenlController {
 
   /** Every family the kernel has registered now. */
   async list(options: { signal?: AbortSignal; timeout?: number } = {}): Promise<GenlFamily[]> {
-    const { messages } = await this.socket.dumpAll(genlMessage(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1), options);
+    const { messages } = await this.socket.dumpAll(schema.encodeMessage('getfamily', {}, { type: GENL_ID_CTRL }).bytes, options);
     const families = messages.map(parseFamily);
     for (const f of families) this.cache.set(f.name, Promise.resolve(f));
     return families;
@@ -111,49 +98,30 @@ export class GenlController {
   }
 }
 
-function parseFamily(m: Message): GenlFamily {
-  const f: GenlFamily = { id: 0, name: '', version: 0, headerSize: 0, maxAttribute: 0, operations: [], multicastGroups: {} };
-  const d = new AttributeDecoder(m.buf, m.payload + GENL_HDRLEN, m.offset + m.length, m.view);
-  while (d.next()) {
-    switch (d.type) {
-      case CTRL_ATTR_FAMILY_ID: f.id = d.u16(); break;
-      case CTRL_ATTR_FAMILY_NAME: f.name = d.string(); break;
-      case CTRL_ATTR_VERSION: f.version = d.u32(); break;
-      case CTRL_ATTR_HDRSIZE: f.headerSize = d.u32(); break;
-      case CTRL_ATTR_MAXATTR: f.maxAttribute = d.u32(); break;
-      case CTRL_ATTR_OPS: {
-        const list = d.nest();
-        while (list.next()) {
-          const op = list.nest();
-          const o: GenlOperation = { id: 0, flags: [] };
-          while (op.next()) {
-            if (op.type === CTRL_ATTR_OP_ID) o.id = op.u32();
-            else if (op.type === CTRL_ATTR_OP_FLAGS) o.flags = flagNames(op.u32());
-          }
-          f.operations.push(o);
-        }
-        break;
-      }
-      case CTRL_ATTR_MCAST_GROUPS: {
-        const list = d.nest();
-        while (list.next()) {
-          const g = list.nest();
-          let name = '';
-          let id = 0;
-          while (g.next()) {
-            if (g.type === CTRL_ATTR_MCAST_GRP_NAME) name = g.string();
-            else if (g.type === CTRL_ATTR_MCAST_GRP_ID) id = g.u32();
-          }
-          f.multicastGroups[name] = id;
-        }
-        break;
-      }
-    }
-  }
-  if (d.error) throw d.error;
-  return f;
+/** The spec's operation flag names (op-flags), as GenlOperation names them. */
+const operationFlag: Record<string, OperationFlag> = {
+  adminPerm: 'adminPerm', cmdCapDo: 'do', cmdCapDump: 'dump', cmdCapHaspol: 'hasPolicy', unsAdminPerm: 'unsAdminPerm',
+};
+
+interface FamilyReply {
+  familyId?: number;
+  familyName?: string;
+  version?: number;
+  hdrsize?: number;
+  maxattr?: number;
+  ops?: { id?: number; flags?: string[] }[];
+  mcastGroups?: { name?: string; id?: number }[];
 }
 
-function flagNames(bits: number): OperationFlag[] {
-  return (Object.keys(OperationFlags) as OperationFlag[]).filter((k) => bits & OperationFlags[k]);
+function parseFamily(m: Message): GenlFamily {
+  const v = schema.decodeBody('getfamilyReply', m.buf, m.payload + GENL_HDRLEN, m.offset + m.length, m.view) as FamilyReply;
+  return {
+    id: v.familyId ?? 0,
+    name: v.familyName ?? '',
+    version: v.version ?? 0,
+    headerSize: v.hdrsize ?? 0,
+    maxAttribute: v.maxattr ?? 0,
+    operations: (v.ops ?? []).map((o) => ({ id: o.id ?? 0, flags: (o.flags ?? []).flatMap((f) => operationFlag[f] ?? []) })),
+    multicastGroups: Object.fromEntries((v.mcastGroups ?? []).map((g) => [g.name ?? '', g.id ?? 0])),
+  };
 }
