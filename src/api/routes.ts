@@ -211,10 +211,20 @@ export function routeFromMessage(m: Value): Route {
     multipath: multipath?.map((e) => ({ gateway: e.gateway as string | undefined, ifindex: e.ifindex as number, weight: (e.hops as number) + 1, flags: e.flags as (string | number)[] })),
     metrics: m.metrics as Metrics | undefined,
     pref: pref === undefined ? undefined : (prefNames.get(pref) ?? pref),
-    expires: m.expires as number | undefined,
+    expires: expiresOf(m),
     mark: m.mark as number | undefined,
     raw: m,
   };
+}
+
+/** USER_HZ: the unit of rta_cacheinfo's times (clock_t), fixed by the kernel's user ABI. */
+const USER_HZ = 100;
+
+/** Seconds until an (IPv6) route expires: rta_cacheinfo.rta_expires in dumps, RTA_EXPIRES where one is sent. */
+function expiresOf(m: Value): number | undefined {
+  const ticks = (m.cacheinfo as { expires?: number } | undefined)?.expires;
+  if (ticks) return Math.trunc((ticks | 0) / USER_HZ);
+  return m.expires as number | undefined;
 }
 
 export const routeKind: ObjectKind<Route, RouteInput, RouteFilter> = {

@@ -144,7 +144,11 @@ export async function address(rt: RouteNetlink, verb: string | undefined, args: 
   if (v === 'replace' || v === 'change') return rt.addresses[v](parseAddress(args));
   if ('delete'.startsWith(v) && v.length >= 3) return rt.addresses.delete(parseAddress(args));
   if (!('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls')) throw new UsageError(`Command "${v}" is unknown, try "nlkit address help".`);
-  const { rows, byIndex, netnsNames } = await linkRows(rt, showDevice(args, 'address'));
+  const dev = showDevice(args, 'address');
+  const { rows, byIndex, netnsNames } = await linkRows(rt, dev);
+  // ip -6 lists links with an IPv6 dump, whose messages carry no qdisc, master or group; for one device it asks
+  // for the whole link.
+  const ipv6Header = options.family === 'inet6' && dev === undefined;
   const addresses = await rt.addresses.list(options.family ? { family: options.family } : undefined);
   const of = (ifindex: number) => addresses.filter((a) => a.ifindex === ifindex);
   if (options.json) {
@@ -154,7 +158,7 @@ export async function address(rt: RouteNetlink, verb: string | undefined, args: 
         if (options.brief) return { ...briefJson(r), addr_info: of(r.l.ifindex).map(briefAddressJson) };
         const o = linkJson(r, byIndex, { link: false, details: options.details });
         if (options.family) for (const k of ['link_type', 'address', 'broadcast']) delete o[k];
-        if (options.family === 'inet6') for (const k of ['qdisc', 'group']) delete o[k];
+        if (ipv6Header) for (const k of ['qdisc', 'master', 'group']) delete o[k];
         const stats = options.stats && r.l.stats64 ? { stats64: statsJson(r.l.stats64) } : {};
         return { ...o, addr_info: of(r.l.ifindex).map(addressJson), ...stats };
       });
@@ -178,9 +182,9 @@ export async function address(rt: RouteNetlink, verb: string | undefined, args: 
       continue;
     }
     // iproute2 6.1: with -4 the header keeps qdisc and group but loses the link/ line; with -6 it is shorter still.
-    const header = options.family === 'inet6'
+    const header = ipv6Header
       ? shortHeader(row)
-      : options.family === 'inet' ? linkText(row, byIndex, netnsNames, { link: false, details: options.details }).split('\n')[0]! : linkText(row, byIndex, netnsNames, { link: false, details: options.details });
+      : options.family ? linkText(row, byIndex, netnsNames, { link: false, details: options.details }).split('\n')[0]! : linkText(row, byIndex, netnsNames, { link: false, details: options.details });
     // ip -s puts a link's counters after its addresses.
     const stats = options.stats && row.l.stats64 ? [statsText(row.l.stats64)] : [];
     out([header, ...mine.map(addressText), ...stats].join('\n'));

@@ -1,8 +1,8 @@
 /**
- * What `ip -d` and `ip -s` add to a link: the generic details (promiscuity, MTU bounds, kind, queues, GSO/TSO/GRO
- * limits) and the stats64 block, in iproute2 6.1's text and JSON. Kind-specific options (bridge, vxlan, …) are
- * not printed: only the kind's name.
+ * What `ip -d` and `ip -s` add to a link: the generic details (promiscuity, MTU bounds, kind and its options, the
+ * bridge-port options of a port, queues, GSO/TSO/GRO limits) and the stats64 block, in iproute2 6.1's text and JSON.
  */
+import { kindJson, kindText } from './link-kinds.js';
 
 /** IN6_ADDR_GEN_MODE_* (linux/if_link.h) as ip names them. */
 const addrGenModes = ['eui64', 'none', 'stable_secret', 'random'];
@@ -41,7 +41,11 @@ export function detailsText(raw: Raw, link: boolean): string {
   let s = '';
   for (const f of detailFields(raw, link)) {
     // ip prints " promiscuity %u " then " allmulti %u ": hence its double space.
-    if (f === 'kind') s += `\n    ${(raw.linkinfo as Raw).kind as string} `;
+    if (f === 'kind') {
+      const info = raw.linkinfo as Raw;
+      s += `\n    ${info.kind as string} ${kindText(info, false)}`;
+      if (info.slaveKind !== undefined) s += `\n    ${info.slaveKind as string}_slave ${kindText(info, true)}`;
+    }
     else s += `${f[1]} ${f[2]} `;
   }
   return s;
@@ -50,7 +54,18 @@ export function detailsText(raw: Raw, link: boolean): string {
 /** ip -d -j's keys, in its order. */
 export function detailsJson(raw: Raw, link: boolean, o: Record<string, unknown>): void {
   for (const f of detailFields(raw, link)) {
-    if (f === 'kind') o.linkinfo = { info_kind: (raw.linkinfo as Raw).kind };
+    if (f === 'kind') {
+      const info = raw.linkinfo as Raw;
+      const linkinfo: Record<string, unknown> = { info_kind: info.kind };
+      const data = kindJson(info, false);
+      if (data) linkinfo.info_data = data;
+      if (info.slaveKind !== undefined) {
+        linkinfo.info_slave_kind = info.slaveKind;
+        const slave = kindJson(info, true);
+        if (slave) linkinfo.info_slave_data = slave;
+      }
+      o.linkinfo = linkinfo;
+    }
     else o[f[0]] = f[2];
   }
 }

@@ -36,6 +36,7 @@ const address = (a: string) => paint(familyColor(a.includes(':') ? 'inet6' : 'in
 export function routeText(r: Route, name: (ifindex: number) => string, oneTable = false): string {
   let line = r.type === 'unicast' ? '' : `${r.type} `;
   line += r.dst === 'default' ? 'default ' : paint(familyColor(r.family), `${r.dst} `);
+  if (r.nhid !== undefined) line += `nhid ${r.nhid} `;
   if (r.gateway) line += `via ${address(r.gateway)}`;
   if (r.oif !== undefined) line += `dev ${paint('ifname', `${name(r.oif)} `)}`;
   if (r.table !== 'main' && !oneTable) line += `table ${r.table} `;
@@ -44,7 +45,9 @@ export function routeText(r: Route, name: (ifindex: number) => string, oneTable 
   if (r.prefsrc) line += `src ${address(r.prefsrc)}`;
   if (r.priority !== undefined) line += `metric ${r.priority} `;
   for (const f of flagWords(r.flags, true)) line += `${f} `;
-  if (r.family === 'inet6') return r.pref !== undefined ? `${line}pref ${r.pref}` : line.trimEnd();
+  if (r.family === 'inet6' && r.expires) line += `expires ${r.expires}sec `;
+  // IPv6 ends its first line with the preference, IPv4 with a space; a multipath route's nexthops follow.
+  if (r.family === 'inet6') line = r.pref !== undefined ? `${line}pref ${r.pref}` : line.trimEnd();
   for (const nh of r.multipath ?? []) {
     line += `\n\tnexthop ${nh.gateway ? `via ${address(nh.gateway)}` : ''}dev ${name(nh.ifindex)} weight ${nh.weight} ${flagWords(nh.flags).map((f) => `${f} `).join('')}`;
   }
@@ -56,6 +59,7 @@ export function routeJson(r: Route, name: (ifindex: number) => string, oneTable 
   const o: Record<string, unknown> = {};
   if (r.type !== 'unicast') o.type = r.type;
   o.dst = r.dst;
+  if (r.nhid !== undefined) o.nhid = r.nhid;
   if (r.gateway) o.gateway = r.gateway;
   if (r.oif !== undefined) o.dev = name(r.oif);
   if (r.table !== 'main' && !oneTable) o.table = String(r.table);
@@ -64,6 +68,7 @@ export function routeJson(r: Route, name: (ifindex: number) => string, oneTable 
   if (r.prefsrc) o.prefsrc = r.prefsrc;
   if (r.priority !== undefined) o.metric = r.priority;
   o.flags = flagWords(r.flags, true);
+  if (r.family === 'inet6' && r.expires) o.expires = r.expires;
   if (r.multipath) o.nexthops = r.multipath.map((nh) => ({ ...(nh.gateway ? { gateway: nh.gateway } : {}), dev: name(nh.ifindex), weight: nh.weight, flags: flagWords(nh.flags) }));
   if (r.family === 'inet6' && r.pref !== undefined) o.pref = r.pref;
   return o;
@@ -223,7 +228,9 @@ export async function route(rt: RouteNetlink, verb: string | undefined, args: st
     const names = new Map<number, string>();
     for (const l of await rt.links.list()) names.set(l.ifindex, l.ifname);
     const name = (i: number) => names.get(i) ?? `if${i}`;
-    const filter = { family: options.family ?? 'inet', ...(table === 'all' ? {} : { table: /^\d+$/.test(String(table)) ? Number(table) : (table as 'main') }) } as const;
+    // ip lists IPv4 unless told otherwise, except for `table all`, which is every family.
+    const family = options.family ?? (table === 'all' ? undefined : 'inet');
+    const filter = { ...(family ? { family } : {}), ...(table === 'all' ? {} : { table: /^\d+$/.test(String(table)) ? Number(table) : (table as 'main') }) };
     const oneTable = table !== 'main' && table !== 'all';
     if (options.json) {
       out(ipJson((await rt.routes.list(filter)).map((r) => routeJson(r, name, oneTable)), options.pretty));
