@@ -57,6 +57,8 @@ test('nlkit link add/set/del and address add/del take ip syntax, and ip sees the
 test('nlkit -d and -s add what ip -d and ip -s add: details, counters (after traffic), in link and address show, text and JSON', async () => {
   await withNetns(async (ns) => {
     await withNetns(async (other) => {
+      // No IPv6: its router solicitations and MLD reports would move the counters between two commands.
+      for (const n of [ns, other]) await n.exec('sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
       await ns.ip('link', 'add', 'x0', 'type', 'veth', 'peer', 'name', 'x1', 'netns', other.name);
       await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
       await ns.ip('link', 'set', 'v0', 'alias', 'shown with -d in addr show');
