@@ -564,25 +564,24 @@ static napi_value js_umount(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value js_close_fd(napi_env env, napi_callback_info info) {
+/* The fd a one-argument call was given; -1 if it is not a number. */
+static int fd_arg(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int64_t fd = -1;
-  arg_int(env, argv[0], &fd);
-  if (close((int)fd) < 0) return throw_errno(env, "close", errno);
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == 1) arg_int(env, argv[0], &fd);
+  return (int)fd;
+}
+
+static napi_value js_close_fd(napi_env env, napi_callback_info info) {
+  if (close(fd_arg(env, info)) < 0) return throw_errno(env, "close", errno);
   return NULL;
 }
 
 /* Move the calling thread into the network namespace behind fd: only for `netns exec`, whose process then spawns
    the command (a child inherits the namespace of the thread that forks it) and does nothing else. */
 static napi_value js_enter_netns(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int64_t fd = -1;
-  arg_int(env, argv[0], &fd);
-  if (setns((int)fd, CLONE_NEWNET) < 0) return throw_errno(env, "setns", errno);
+  if (setns(fd_arg(env, info), CLONE_NEWNET) < 0) return throw_errno(env, "setns", errno);
   return NULL;
 }
 

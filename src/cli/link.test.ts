@@ -14,7 +14,7 @@ test('nlkit link show prints what ip link show prints: text, -br, -j, one device
     await withNetns(async (other) => {
       await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
       await ns.ip('link', 'add', 'br0', 'type', 'bridge');
-      await ns.ip('link', 'add', 'x0', 'type', 'veth', 'peer', 'name', 'x1', 'netns', other.name);
+      await ns.ip('link', 'add', 'x0', 'address', '02:00:00:00:00:f0', 'type', 'veth', 'peer', 'name', 'x1', 'address', '02:00:00:00:00:f1', 'netns', other.name);
       await ns.ip('link', 'set', 'v1', 'master', 'br0');
       await ns.ip('link', 'set', 'v0', 'up');
       await ns.ip('link', 'set', 'v0', 'alias', 'uplink to nowhere');
@@ -59,14 +59,18 @@ test('nlkit -d and -s add what ip -d and ip -s add: details, counters (after tra
     await withNetns(async (other) => {
       // No IPv6: its router solicitations and MLD reports would move the counters between two commands.
       for (const n of [ns, other]) await n.exec('sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
-      await ns.ip('link', 'add', 'x0', 'type', 'veth', 'peer', 'name', 'x1', 'netns', other.name);
+      await ns.ip('link', 'add', 'x0', 'address', '02:00:00:00:00:f0', 'type', 'veth', 'peer', 'name', 'x1', 'address', '02:00:00:00:00:f1', 'netns', other.name);
       await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
       await ns.ip('link', 'set', 'v0', 'alias', 'shown with -d in addr show');
       await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'x0');
       await other.ip('addr', 'add', '192.0.2.2/24', 'dev', 'x1');
       await ns.ip('link', 'set', 'x0', 'up');
       await other.ip('link', 'set', 'x1', 'up');
-      // Traffic without ping (not installed everywhere): bash's /dev/udp sends datagrams, after an ARP exchange.
+      // Static neighbours: no ARP probe comes later to move the counters.
+      await ns.ip('neigh', 'add', '192.0.2.2', 'lladdr', '02:00:00:00:00:f1', 'dev', 'x0', 'nud', 'permanent');
+      await other.ip('neigh', 'add', '192.0.2.1', 'lladdr', '02:00:00:00:00:f0', 'dev', 'x1', 'nud', 'permanent');
+      // Traffic without ping (not installed everywhere): bash's /dev/udp sends datagrams (and each brings back an
+      // ICMP port unreachable).
       await ns.exec('bash', ['-c', 'for i in 1 2 3; do echo hello > /dev/udp/192.0.2.2/9; sleep 0.1; done']);
       const counters = JSON.parse(await ns.ip('-s', '-j', 'link', 'show', 'x0')) as { stats64: { tx: { packets: number } } }[];
       assert.ok(counters[0]!.stats64.tx.packets >= 2, 'traffic was counted');
