@@ -14,7 +14,7 @@ export interface AddressOptions {
   /** `-o`: one line per address, led by the link's index and name. */
   oneline?: boolean;
   details?: boolean;
-  stats?: boolean;
+  stats?: number;
   family: 'inet' | 'inet6' | undefined;
 }
 
@@ -159,7 +159,7 @@ export async function address(rt: RouteNetlink, verb: string | undefined, args: 
         const o = linkJson(r, byIndex, { link: false, details: options.details });
         if (options.family) for (const k of ['link_type', 'address', 'broadcast']) delete o[k];
         if (ipv6Header) for (const k of ['qdisc', 'master', 'group']) delete o[k];
-        const stats = options.stats && r.l.stats64 ? { stats64: statsJson(r.l.stats64) } : {};
+        const stats = options.stats && r.l.stats64 ? { stats64: statsJson(r.l.stats64, options.stats, r.raw.carrierChanges) } : {};
         return { ...o, addr_info: of(r.l.ifindex).map(addressJson), ...stats };
       });
     out(ipJson(list, options.pretty));
@@ -186,7 +186,7 @@ export async function address(rt: RouteNetlink, verb: string | undefined, args: 
       ? shortHeader(row)
       : options.family ? linkText(row, byIndex, netnsNames, { link: false, details: options.details }).split('\n')[0]! : linkText(row, byIndex, netnsNames, { link: false, details: options.details });
     // ip -s puts a link's counters after its addresses.
-    const stats = options.stats && row.l.stats64 ? [statsText(row.l.stats64)] : [];
+    const stats = options.stats && row.l.stats64 ? [statsText(row.l.stats64, options.stats, row.raw.carrierChanges)] : [];
     out([header, ...mine.map(addressText), ...stats].join('\n'));
   }
 }

@@ -76,28 +76,43 @@ const n = (s: Stats, k: string): bigint => s[k] ?? 0n;
 /** The digits ip sizes its columns by. */
 const width = (v: bigint) => String(v).length;
 
-/** ip -s's RX/TX block, lines after the link's other lines. */
-export function statsText(stats: Stats): string {
+/** ip -s's RX/TX block (with `level` 2, -s -s, the error counters too), lines after the link's other lines. */
+export function statsText(stats: Stats, level: number, carrierChanges: unknown): string {
   const rx = [n(stats, 'rxBytes'), n(stats, 'rxPackets'), n(stats, 'rxErrors'), n(stats, 'rxDropped'), n(stats, 'rxMissedErrors'), n(stats, 'multicast'), n(stats, 'rxCompressed')];
   const tx = [n(stats, 'txBytes'), n(stats, 'txPackets'), n(stats, 'txErrors'), n(stats, 'txDropped'), n(stats, 'txCarrierErrors'), n(stats, 'collisions'), n(stats, 'txCompressed')];
+  // The error rows fill columns 1 to 5 (column 0 is their label).
+  const rxErrors = [0n, n(stats, 'rxLengthErrors'), n(stats, 'rxCrcErrors'), n(stats, 'rxFrameErrors'), n(stats, 'rxFifoErrors'), n(stats, 'rxOverErrors')];
+  const txErrors = [0n, n(stats, 'txAbortedErrors'), n(stats, 'txFifoErrors'), n(stats, 'txWindowErrors'), n(stats, 'txHeartbeatErrors'), BigInt(typeof carrierChanges === 'number' ? carrierChanges : 0)];
   // Column widths start at ip's header widths ("*X errors:", "packets", …) and grow to fit the numbers.
   const cols = [10, 7, 6, 7, 7, 7, 10];
-  for (const row of [rx, tx]) row.forEach((v, i) => (cols[i] = Math.max(cols[i]!, width(v))));
+  const rows = level > 1 ? [rx, rxErrors, tx, txErrors] : [rx, tx];
+  for (const row of rows) row.forEach((v, i) => (cols[i] = Math.max(cols[i]!, width(v))));
   const header = (dir: string, names: string[], compressed: boolean) =>
     `    ${dir}: ${names.map((h, i) => h.padStart(i === 0 ? cols[0]! - 4 : cols[i]!)).join(' ')} ${(compressed ? 'compressed' : '').padStart(cols[6]!)}`;
   const values = (row: bigint[]) => `    ${row.slice(0, 6).map((v, i) => `${String(v).padStart(cols[i]!)} `).join('')}${row[6] ? `${String(row[6]).padStart(cols[6]!)} ` : ''}`;
-  return [
-    header('RX', ['bytes', 'packets', 'errors', 'dropped', 'missed', 'mcast'], rx[6]! > 0n), values(rx),
-    header('TX', ['bytes', 'packets', 'errors', 'dropped', 'carrier', 'collsns'], tx[6]! > 0n), values(tx),
-  ].join('\n');
+  const errorHeader = (dir: string, names: string[]) => `    ${dir} errors: ${names.map((h, i) => h.padStart(cols[i + 1]!)).join(' ')}`;
+  const errorValues = (row: bigint[]) => `${' '.repeat(cols[0]! + 5)}${row.slice(1).map((v, i) => `${String(v).padStart(cols[i + 1]!)} `).join('')}`;
+  const lines = [header('RX', ['bytes', 'packets', 'errors', 'dropped', 'missed', 'mcast'], rx[6]! > 0n), values(rx)];
+  if (level > 1) lines.push(errorHeader('RX', ['length', 'crc', 'frame', 'fifo', 'overrun']), errorValues(rxErrors));
+  lines.push(header('TX', ['bytes', 'packets', 'errors', 'dropped', 'carrier', 'collsns'], tx[6]! > 0n), values(tx));
+  if (level > 1) lines.push(errorHeader('TX', ['aborted', 'fifo', 'window', 'heartbt', 'transns']), errorValues(txErrors));
+  return lines.join('\n');
 }
 
-/** ip -s -j's `stats64` object. */
-export function statsJson(stats: Stats): Record<string, unknown> {
+/** ip -s's `stats64` object (-s -s: with the error counters). */
+export function statsJson(stats: Stats, level: number, carrierChanges: unknown): Record<string, unknown> {
   const v = (k: string) => Number(n(stats, k));
   const rx: Record<string, number> = { bytes: v('rxBytes'), packets: v('rxPackets'), errors: v('rxErrors'), dropped: v('rxDropped'), over_errors: v('rxOverErrors'), multicast: v('multicast') };
   if (v('rxCompressed')) rx.compressed = v('rxCompressed');
+  if (level > 1) {
+    Object.assign(rx, { length_errors: v('rxLengthErrors'), crc_errors: v('rxCrcErrors'), frame_errors: v('rxFrameErrors'), fifo_errors: v('rxFifoErrors'), missed_errors: v('rxMissedErrors') });
+    if (v('rxNohandler')) rx.nohandler = v('rxNohandler');
+  }
   const tx: Record<string, number> = { bytes: v('txBytes'), packets: v('txPackets'), errors: v('txErrors'), dropped: v('txDropped'), carrier_errors: v('txCarrierErrors'), collisions: v('collisions') };
   if (v('txCompressed')) tx.compressed = v('txCompressed');
+  if (level > 1) {
+    Object.assign(tx, { aborted_errors: v('txAbortedErrors'), fifo_errors: v('txFifoErrors'), window_errors: v('txWindowErrors'), heartbeat_errors: v('txHeartbeatErrors') });
+    if (typeof carrierChanges === 'number') tx.carrier_changes = carrierChanges;
+  }
   return { rx, tx };
 }

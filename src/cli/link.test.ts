@@ -74,7 +74,7 @@ test('nlkit -d and -s add what ip -d and ip -s add: details, counters (after tra
       await ns.exec('bash', ['-c', 'for i in 1 2 3; do echo hello > /dev/udp/192.0.2.2/9; sleep 0.1; done']);
       const counters = JSON.parse(await ns.ip('-s', '-j', 'link', 'show', 'x0')) as { stats64: { tx: { packets: number } } }[];
       assert.ok(counters[0]!.stats64.tx.packets >= 2, 'traffic was counted');
-      for (const opts of [['-d'], ['-s'], ['-d', '-s'], ['-s', '-o']]) {
+      for (const opts of [['-d'], ['-s'], ['-d', '-s'], ['-s', '-o'], ['-s', '-s']]) {
         for (const object of ['link', 'address']) {
           const args = [...opts, object, 'show'];
           assert.equal(await nlkit(ns, ...args), await ns.ip(...args), args.join(' '));

@@ -15,15 +15,15 @@ export interface LinkOptions {
   oneline?: boolean;
   /** `-d`: promiscuity, MTU bounds, kind, queues and offload limits. */
   details?: boolean;
-  /** `-s`: the RX/TX counters. */
-  stats?: boolean;
+  /** `-s`: the RX/TX counters (twice: the error counters too). */
+  stats?: number;
 }
 
 /** What a link's lines hold: `link` for link show (mode, addrgenmode), and the -d and -s parts. */
 export interface LinkShow {
   link: boolean;
   details?: boolean | undefined;
-  stats?: boolean | undefined;
+  stats?: number | undefined;
 }
 
 /** ip's flag words in ip's order (print_link_flags). */
@@ -107,7 +107,7 @@ export function linkJson({ l, raw, peer, flags }: LinkRow, byIndex: Map<number, 
   if (raw.linkNetnsid !== undefined) o.link_netnsid = raw.linkNetnsid;
   if (show.details) detailsJson(raw, mode, o);
   if (l.alias !== undefined && (mode || show.details)) o.ifalias = l.alias;
-  if (show.stats && mode && l.stats64) o.stats64 = statsJson(l.stats64);
+  if (show.stats && mode && l.stats64) o.stats64 = statsJson(l.stats64, show.stats, raw.carrierChanges);
   if (l.altnames.length) o.altnames = l.altnames;
   return o;
 }
@@ -132,7 +132,7 @@ export function linkText({ l, raw, at, flags }: LinkRow, byIndex: Map<number, Li
   if (show.details) line += detailsText(raw, mode);
   if (l.alias !== undefined && (mode || show.details)) line += `\n    alias ${l.alias}`;
   // addr show puts the counters after the addresses.
-  if (show.stats && mode && l.stats64) line += `\n${statsText(l.stats64)}`;
+  if (show.stats && mode && l.stats64) line += `\n${statsText(l.stats64, show.stats, raw.carrierChanges)}`;
   for (const a of l.altnames) line += `\n    altname ${a}`;
   return line;
 }

@@ -30,13 +30,14 @@ interface Options {
   force: boolean;
   oneline: boolean;
   details: boolean;
-  stats: boolean;
+  /** How many -s: 1 the counters, 2 the error counters too. */
+  stats: number;
   color: ColorMode;
 }
 
 /** Options before the object, as ip takes them. */
 function options(args: string[]): Options & { rest: string[] } {
-  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false, details: false, stats: false, color: 'never' };
+  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false, details: false, stats: 0, color: 'never' };
   let i = 0;
   for (; i < args.length && args[i]!.startsWith('-'); i++) {
     const a = args[i]!;
@@ -57,7 +58,7 @@ function options(args: string[]): Options & { rest: string[] } {
       if (mode !== 'always' && mode !== 'auto' && mode !== 'never') throw new UsageError(`Option "${a}": the colour is always, auto or never`);
       o.color = mode;
     }
-    else if (a === '-s' || a === '-stats' || a === '-statistics') o.stats = true;
+    else if (a === '-s' || a === '-stats' || a === '-statistics') o.stats++;
     else throw new UsageError(`Option "${a}" is unknown, try "nlkit help".`);
   }
   return { ...o, rest: args.slice(i) };
