@@ -8,6 +8,8 @@ import { UsageError } from './usage.js';
 export interface NeighOptions {
   json: boolean;
   pretty: boolean;
+  brief?: boolean;
+  stats?: number;
   family: 'inet' | 'inet6' | undefined;
 }
 
@@ -90,13 +92,28 @@ export async function neigh(rt: RouteNetlink, verb: string | undefined, args: st
   print(shown, names, proxy, dev, options, out);
 }
 
+/** -s: `ref`, `used/confirmed/updated` (seconds; the kernel counts in USER_HZ ticks) and `probes`, in ip's order. */
+function statistics(n: Neighbour): [string, string, number][] {
+  const out: [string, string, number][] = [];
+  const ci = n.raw.cacheinfo as { refcnt?: number; used?: number; confirmed?: number; updated?: number } | undefined;
+  if (ci) {
+    if (ci.refcnt) out.push(['refcnt', ` ref ${ci.refcnt}`, ci.refcnt]);
+    const s = (t: number | undefined) => Math.floor((t ?? 0) / 100);
+    out.push(['used', ` used ${s(ci.used)}`, s(ci.used)], ['confirmed', `/${s(ci.confirmed)}`, s(ci.confirmed)], ['updated', `/${s(ci.updated)}`, s(ci.updated)]);
+  }
+  if (n.probes !== undefined) out.push(['probes', `probes ${n.probes} `, n.probes]);
+  return out;
+}
+
 function print(list: Neighbour[], names: Map<number, string>, proxy: boolean, dev: string | undefined, options: NeighOptions, out: (line: string) => void): void {
   if (options.json) {
     const rows = list.map((n) => {
       const o: Record<string, unknown> = { dst: n.dst };
       if (!dev) o.dev = names.get(n.ifindex) ?? n.ifindex;
       if (n.lladdr !== undefined) o.lladdr = n.lladdr;
+      if (options.brief) return o;
       for (const [flag, word] of flagWords) if (n.flags.includes(flag)) o[word] = null;
+      if (options.stats) for (const [key, , value] of statistics(n)) o[key] = value;
       if (!proxy) o.state = n.state.map((s) => String(s).toUpperCase());
       return o;
     });
@@ -104,11 +121,19 @@ function print(list: Neighbour[], names: Map<number, string>, proxy: boolean, de
     return;
   }
   for (const n of list) {
+    const color = familyColor(n.family);
+    if (options.brief) {
+      let line = paint(color, `${String(n.dst).padEnd(39)} `);
+      if (!dev) line += paint('ifname', `${String(names.get(n.ifindex) ?? n.ifindex).padEnd(16)} `);
+      out(n.lladdr === undefined ? line : line + paint('mac', n.lladdr));
+      continue;
+    }
     // ip colours each value with the space after it.
-    let line = paint(familyColor(n.family), `${n.dst} `);
+    let line = paint(color, `${n.dst} `);
     if (!dev) line += `dev ${paint('ifname', `${names.get(n.ifindex) ?? n.ifindex} `)}`;
     if (n.lladdr !== undefined) line += `lladdr ${paint('mac', `${n.lladdr} `)}`;
     for (const [flag, word] of flagWords) if (n.flags.includes(flag)) line += `${word} `;
+    if (options.stats) for (const [, text] of statistics(n)) line += text;
     if (!proxy) line += `${n.state.map((s) => String(s).toUpperCase()).join(',')} `;
     out(line);
   }

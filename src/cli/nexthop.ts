@@ -5,6 +5,7 @@
  */
 import type { RouteNetlink } from '../api/route-netlink.js';
 import type { Nexthop, NexthopFilter, NexthopInput } from '../api/nexthops.js';
+import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
 import { UsageError } from './usage.js';
 
@@ -12,14 +13,15 @@ export interface NexthopOptions {
   json: boolean;
   pretty: boolean;
   oneline?: boolean;
+  details?: boolean;
   family: 'inet' | 'inet6' | undefined;
 }
 
 /** RTNH_F_* in the order ip prints them. */
 const flagOrder = ['dead', 'onlink', 'pervasive', 'offload', 'trap', 'linkdown', 'unresolved'];
 
-/** The fields of a nexthop in ip's order, as [text, json key, json value] triples. */
-function fields(n: Nexthop, name: (ifindex: number) => string): [string, string, unknown][] {
+/** The fields of a nexthop in ip's order, as [text, json key, json value] triples; `details` as ip -d. */
+function fields(n: Nexthop, name: (ifindex: number) => string, details: boolean): [string, string, unknown][] {
   const f: [string, string, unknown][] = [[`id ${n.id}`, 'id', n.id]];
   if (n.group) {
     f.push([
@@ -34,11 +36,14 @@ function fields(n: Nexthop, name: (ifindex: number) => string): [string, string,
       f.push([Object.entries(args).map(([k, v]) => `${k} ${v}`).join(' '), 'resilient_args', args]);
     }
   }
-  if (n.gateway) f.push([`via ${n.gateway}`, 'gateway', n.gateway]);
-  if (n.oif !== undefined) f.push([`dev ${name(n.oif)}`, 'dev', name(n.oif)]);
-  if (n.scope !== 'universe' && n.scope !== 0) f.push([`scope ${n.scope}`, 'scope', String(n.scope)]);
+  // ip colours a value with the space after it; the trailing space is dropped from these texts below.
+  if (n.gateway) f.push([`via ${paint(familyColor(n.gateway.includes(':') ? 'inet6' : 'inet'), `${n.gateway} `)}`, 'gateway', n.gateway]);
+  if (n.oif !== undefined) f.push([`dev ${paint('ifname', `${name(n.oif)} `)}`, 'dev', name(n.oif)]);
+  const universe = n.scope === 'universe' || n.scope === 0;
+  if (!universe || details) f.push([`scope ${universe ? 'global' : n.scope}`, 'scope', universe ? 'global' : String(n.scope)]);
   if (n.blackhole) f.push(['blackhole', 'blackhole', null]);
-  if (n.protocol !== 'unspec' && n.protocol !== 0) f.push([`proto ${n.protocol}`, 'protocol', String(n.protocol)]);
+  const unspec = n.protocol === 'unspec' || n.protocol === 0;
+  if (!unspec || details) f.push([`proto ${unspec ? 'unspec' : n.protocol}`, 'protocol', unspec ? 'unspec' : String(n.protocol)]);
   const flags = flagOrder.filter((w) => n.flags.includes(w));
   for (const w of flags) f.push([w, '', undefined]);
   f.push(['', 'flags', flags]);
@@ -47,15 +52,15 @@ function fields(n: Nexthop, name: (ifindex: number) => string): [string, string,
 }
 
 /** ip's text line for a nexthop. */
-export function nexthopText(n: Nexthop, name: (ifindex: number) => string): string {
-  // ip ends every field with a space except fdb, the last one.
-  return fields(n, name).map(([t]) => t).filter(Boolean).map((t) => (t === 'fdb' ? t : `${t} `)).join('');
+export function nexthopText(n: Nexthop, name: (ifindex: number) => string, details = false): string {
+  // ip ends every field with a space except fdb, the last one (a coloured value has its space inside the colour).
+  return fields(n, name, details).map(([t]) => t).filter(Boolean).map((t) => (t === 'fdb' || t.endsWith(' ') || t.endsWith(' \x1b[0m') ? t : `${t} `)).join('');
 }
 
 /** ip -j's object for a nexthop, keys in ip's order. */
-export function nexthopJson(n: Nexthop, name: (ifindex: number) => string): Record<string, unknown> {
+export function nexthopJson(n: Nexthop, name: (ifindex: number) => string, details = false): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [, k, v] of fields(n, name)) if (k) o[k] = v;
+  for (const [, k, v] of fields(n, name, details)) if (k) o[k] = v;
   return o;
 }
 
@@ -139,8 +144,8 @@ export async function nexthop(rt: RouteNetlink, verb: string | undefined, args: 
     for (const l of await rt.links.list()) names.set(l.ifindex, l.ifname);
     const name = (i: number) => names.get(i) ?? `if${i}`;
     const list = id === undefined ? await rt.nexthops.list(filter) : [await rt.nexthops.get({ id })];
-    if (options.json) out(ipJson(list.map((n) => nexthopJson(n, name)), options.pretty));
-    else for (const n of list) out(nexthopText(n, name));
+    if (options.json) out(ipJson(list.map((n) => nexthopJson(n, name, options.details)), options.pretty));
+    else for (const n of list) out(nexthopText(n, name, options.details));
     return;
   }
   const input = parseNexthop(args);

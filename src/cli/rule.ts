@@ -5,6 +5,7 @@
  */
 import type { RouteNetlink } from '../api/route-netlink.js';
 import type { Range, Rule, RuleAction, RuleInput } from '../api/rules.js';
+import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
 import { UsageError } from './usage.js';
 
@@ -12,6 +13,7 @@ export interface RuleOptions {
   json: boolean;
   pretty: boolean;
   family: 'inet' | 'inet6' | undefined;
+  details?: boolean;
 }
 
 /** fib_rules.h flags ip marks a rule with. */
@@ -30,24 +32,26 @@ function prefix(p: string, family: Rule['family']): { addr: string; len?: number
 }
 
 const flags = (r: Rule) => (r.raw.flags as number | undefined) ?? 0;
-/** The protocol a rule was made by; ip leaves out the kernel's own and the unset one. */
-function shownProtocol(r: Rule): string | undefined {
-  const p = r.protocol;
-  return p === undefined || p === 0 || p === 'unspec' || p === 'kernel' || p === 2 ? undefined : String(p);
+/** The protocol a rule was made by; ip leaves out the kernel's own and the unset one, unless with -d. */
+function shownProtocol(r: Rule, details: boolean): string | undefined {
+  const p = r.protocol ?? 0;
+  const name = p === 0 ? 'unspec' : p === 2 ? 'kernel' : String(p);
+  return details || (name !== 'unspec' && name !== 'kernel') ? name : undefined;
 }
 
-/** The fields of a rule in ip's order, as [text, json key, json value] triples. */
-function fields(r: Rule): [string, string, unknown][] {
+/** The fields of a rule in ip's order, as [text, json key, json value] triples; `details` as ip -d. */
+function fields(r: Rule, details: boolean): [string, string, unknown][] {
   const f: [string, string, unknown][] = [];
+  const color = familyColor(r.family);
   if (r.not) f.push(['not', 'not', null]);
   if (r.from) {
     const p = prefix(r.from, r.family);
-    f.push([`from ${p.len === undefined ? p.addr : `${p.addr}/${p.len}`}`, 'src', p.addr]);
+    f.push([`from ${paint(color, p.addr)}${p.len === undefined ? '' : `/${p.len}`}`, 'src', p.addr]);
     if (p.len !== undefined) f.push(['', 'srclen', p.len]);
   } else f.push(['from all', 'src', 'all']);
   if (r.to) {
     const p = prefix(r.to, r.family);
-    f.push([`to ${p.len === undefined ? p.addr : `${p.addr}/${p.len}`}`, 'dst', p.addr]);
+    f.push([`to ${paint(color, p.addr)}${p.len === undefined ? '' : `/${p.len}`}`, 'dst', p.addr]);
     if (p.len !== undefined) f.push(['', 'dstlen', p.len]);
   }
   if (r.tos) f.push([`tos ${hex(r.tos)}`, 'tos', hex(r.tos)]);
@@ -58,11 +62,11 @@ function fields(r: Rule): [string, string, unknown][] {
     else f.push([`fwmark ${hex(mark)}/${hex(mask)}`, 'fwmark', hex(mark)], ['', 'fwmask', hex(mask)]);
   }
   if (r.iif !== undefined) {
-    f.push([`iif ${r.iif}`, 'iif', r.iif]);
+    f.push([`iif ${paint('ifname', String(r.iif))}`, 'iif', r.iif]);
     if (flags(r) & FIB_RULE_IIF_DETACHED) f.push(['[detached]', 'iif_detached', null]);
   }
   if (r.oif !== undefined) {
-    f.push([`oif ${r.oif}`, 'oif', r.oif]);
+    f.push([`oif ${paint('ifname', String(r.oif))}`, 'oif', r.oif]);
     if (flags(r) & FIB_RULE_OIF_DETACHED) f.push(['[detached]', 'oif_detached', null]);
   }
   if (r.uidRange) f.push([`uidrange ${r.uidRange.start}-${r.uidRange.end}`, 'uid_start', r.uidRange.start], ['', 'uid_end', r.uidRange.end]);
@@ -86,20 +90,20 @@ function fields(r: Rule): [string, string, unknown][] {
     if (flags(r) & FIB_RULE_UNRESOLVED) f.push(['[unresolved]', 'unresolved', null]);
   } else if (r.action === 'nop') f.push(['nop', 'nop', null]);
   else if (r.action !== 'table') f.push([String(r.action), 'action', String(r.action)]);
-  const proto = shownProtocol(r);
+  const proto = shownProtocol(r, details);
   if (proto !== undefined) f.push([`proto ${proto}`, 'protocol', proto]);
   return f;
 }
 
 /** ip's text line for a rule: `PRIO:\tSELECTORS ACTION`. */
-export function ruleText(r: Rule): string {
-  return `${r.priority ?? 0}:\t${fields(r).map(([t]) => t).filter(Boolean).join(' ')}`;
+export function ruleText(r: Rule, details = false): string {
+  return `${r.priority ?? 0}:\t${fields(r, details).map(([t]) => t).filter(Boolean).join(' ')}`;
 }
 
 /** ip -j's object for a rule, keys in ip's order. */
-export function ruleJson(r: Rule): Record<string, unknown> {
+export function ruleJson(r: Rule, details = false): Record<string, unknown> {
   const o: Record<string, unknown> = { priority: r.priority ?? 0 };
-  for (const [, k, v] of fields(r)) o[k] = v;
+  for (const [, k, v] of fields(r, details)) o[k] = v;
   return o;
 }
 
@@ -173,8 +177,8 @@ export async function rule(rt: RouteNetlink, verb: string | undefined, args: str
       family: options.family ?? 'inet',
       ...(table === undefined ? {} : { table: /^\d+$/.test(table) ? Number(table) : (table as 'main') }),
     });
-    if (options.json) out(ipJson(rules.map(ruleJson), options.pretty));
-    else for (const r of rules) out(ruleText(r));
+    if (options.json) out(ipJson(rules.map((r) => ruleJson(r, options.details)), options.pretty));
+    else for (const r of rules) out(ruleText(r, options.details));
     return;
   }
   if (v === 'flush') {
