@@ -40,6 +40,7 @@ async function build(ns: TestNetns): Promise<void> {
   await ip('nexthop', 'add', 'id', '10', 'group', '1/2,3');
   await ip('nexthop', 'add', 'id', '3', 'blackhole');
   await ip('route', 'add', '172.16.0.0/16', 'nhid', '10');
+  await ip('route', 'add', '172.17.0.0/16', 'nhid', '1');
   await ip('neigh', 'add', '192.0.2.7', 'lladdr', '02:00:00:00:00:07', 'dev', 'v0');
   await ip('neigh', 'add', '192.0.2.8', 'lladdr', '02:00:00:00:00:08', 'dev', 'v0', 'nud', 'stale');
   await ip('neigh', 'add', '192.0.2.10', 'dev', 'v0', 'nud', 'failed');
@@ -81,10 +82,10 @@ async function compare(ns: TestNetns, args: string[]): Promise<void> {
 const shows: Record<string, string[][]> = {
   link: [[], ['-d'], ['-s'], ['-s', '-s'], ['-br'], ['-o'], ['-c'], ['-j'], ['-j', '-p'], ['-d', '-j'], ['-s', '-j'], ['-s', '-s', '-j'], ['-br', '-j']],
   address: [[], ['-4'], ['-6'], ['-d'], ['-s'], ['-s', '-s'], ['-br'], ['-o'], ['-c'], ['-j'], ['-4', '-j'], ['-6', '-j'], ['-br', '-j'], ['-j', '-p']],
-  route: [[], ['-6'], ['-o'], ['-c'], ['-j'], ['-6', '-j'], ['-j', '-p']],
-  neigh: [[], ['-4'], ['-6'], ['-c'], ['-j']],
-  nexthop: [[], ['-j'], ['-j', '-p']],
-  rule: [[], ['-6'], ['-j'], ['-6', '-j']],
+  route: [[], ['-6'], ['-d'], ['-d', '-6'], ['-o'], ['-d', '-o'], ['-c'], ['-j'], ['-6', '-j'], ['-d', '-j'], ['-j', '-p']],
+  neigh: [[], ['-4'], ['-6'], ['-s'], ['-br'], ['-c'], ['-c', '-s'], ['-j'], ['-s', '-j'], ['-br', '-j']],
+  nexthop: [[], ['-d'], ['-c'], ['-j'], ['-d', '-j'], ['-j', '-p']],
+  rule: [[], ['-6'], ['-d'], ['-c'], ['-j'], ['-6', '-j'], ['-d', '-j']],
 };
 const extra: Record<string, string[][]> = {
   route: [['table', 'all'], ['table', '100'], ['table', '200'], ['table', 'local']],
@@ -105,5 +106,8 @@ test('every show command under every option prints what ip prints, on links of e
         await compare(ns, ['-j', object, 'show', ...selector]);
       }
     }
+    // Every table with details: main named too, and nh_info for routes that use a nexthop object.
+    await compare(ns, ['-d', 'route', 'show', 'table', 'all']);
+    await compare(ns, ['-d', '-j', 'route', 'show', 'table', 'all']);
   });
 });

@@ -3,9 +3,11 @@
  * ip's keywords (`via`, `dev`, `metric`, `table`, `proto`, `scope`, `src`, route types, `nexthop via … weight …`).
  */
 import type { RouteNetlink } from '../api/route-netlink.js';
+import type { Nexthop } from '../api/nexthops.js';
 import type { Route, RouteInput, RouteType } from '../api/routes.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
+import { nexthopJson, nexthopText } from './nexthop.js';
 import { UsageError } from './usage.js';
 
 export interface RouteOptions {
@@ -14,6 +16,7 @@ export interface RouteOptions {
   family: 'inet' | 'inet6' | undefined;
   /** `-o`: each route on one line, a multipath route's line breaks shown as a backslash. */
   oneline?: boolean;
+  details?: boolean;
 }
 
 const types = new Set(['unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat']);
@@ -32,44 +35,61 @@ export function flagWords(flags: number | (string | number)[], route = false): s
 /** An address in its family's colour, with the space after it (ip colours both). */
 const address = (a: string) => paint(familyColor(a.includes(':') ? 'inet6' : 'inet'), `${a} `);
 
-/** ip's text form of a route, trailing space included for IPv4 as ip prints it; a listing of one table omits it. */
-export function routeText(r: Route, name: (ifindex: number) => string, oneTable = false): string {
-  let line = r.type === 'unicast' ? '' : `${r.type} `;
+/** How a listing shows its routes: one table (never named), every table (main named only with -d), -d's details. */
+export interface RouteView {
+  oneTable?: boolean;
+  allTables?: boolean;
+  details?: boolean;
+  /** Nexthop objects by id, for -d's `nh_info` of routes that use one. */
+  nexthops?: ReadonlyMap<number, Nexthop>;
+}
+
+const tableShown = (r: Route, v: RouteView) => !v.oneTable && (r.table !== 'main' || (v.details === true && v.allTables === true));
+const scopeName = (r: Route) => (r.scope === 'universe' ? 'global' : r.scope);
+
+/** ip's text form of a route, trailing space included for IPv4 as ip prints it. */
+export function routeText(r: Route, name: (ifindex: number) => string, v: RouteView = {}): string {
+  let line = r.type === 'unicast' && !v.details ? '' : `${r.type} `;
   line += r.dst === 'default' ? 'default ' : paint(familyColor(r.family), `${r.dst} `);
   if (r.nhid !== undefined) line += `nhid ${r.nhid} `;
   if (r.gateway) line += `via ${address(r.gateway)}`;
   if (r.oif !== undefined) line += `dev ${paint('ifname', `${name(r.oif)} `)}`;
-  if (r.table !== 'main' && !oneTable) line += `table ${r.table} `;
-  if (r.protocol !== 'boot') line += `proto ${r.protocol} `;
-  if (r.scope !== 'universe') line += `scope ${r.scope} `;
+  if (tableShown(r, v)) line += `table ${r.table} `;
+  if (r.protocol !== 'boot' || v.details) line += `proto ${r.protocol} `;
+  if (r.scope !== 'universe' || v.details) line += `scope ${scopeName(r)} `;
   if (r.prefsrc) line += `src ${address(r.prefsrc)}`;
   if (r.priority !== undefined) line += `metric ${r.priority} `;
   for (const f of flagWords(r.flags, true)) line += `${f} `;
   if (r.family === 'inet6' && r.expires) line += `expires ${r.expires}sec `;
-  // IPv6 ends its first line with the preference, IPv4 with a space; a multipath route's nexthops follow.
+  // IPv6 ends its first line with the preference, IPv4 with a space; -d's nexthop object, then a multipath
+  // route's nexthops, follow.
   if (r.family === 'inet6') line = r.pref !== undefined ? `${line}pref ${r.pref}` : line.trimEnd();
-  for (const nh of r.multipath ?? []) {
-    line += `\n\tnexthop ${nh.gateway ? `via ${address(nh.gateway)}` : ''}dev ${name(nh.ifindex)} weight ${nh.weight} ${flagWords(nh.flags).map((f) => `${f} `).join('')}`;
+  const nh = v.details && r.nhid !== undefined ? v.nexthops?.get(r.nhid) : undefined;
+  if (nh) line += `\n\tnh_info ${nexthopText(nh, name, true)}`;
+  for (const hop of r.multipath ?? []) {
+    line += `\n\tnexthop ${hop.gateway ? `via ${address(hop.gateway)}` : ''}dev ${name(hop.ifindex)} weight ${hop.weight} ${flagWords(hop.flags).map((f) => `${f} `).join('')}`;
   }
   return line;
 }
 
 /** ip -j's object for a route, keys in ip's order. */
-export function routeJson(r: Route, name: (ifindex: number) => string, oneTable = false): Record<string, unknown> {
+export function routeJson(r: Route, name: (ifindex: number) => string, v: RouteView = {}): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  if (r.type !== 'unicast') o.type = r.type;
+  if (r.type !== 'unicast' || v.details) o.type = r.type;
   o.dst = r.dst;
   if (r.nhid !== undefined) o.nhid = r.nhid;
   if (r.gateway) o.gateway = r.gateway;
   if (r.oif !== undefined) o.dev = name(r.oif);
-  if (r.table !== 'main' && !oneTable) o.table = String(r.table);
-  if (r.protocol !== 'boot') o.protocol = r.protocol;
-  if (r.scope !== 'universe') o.scope = r.scope;
+  if (tableShown(r, v)) o.table = String(r.table);
+  if (r.protocol !== 'boot' || v.details) o.protocol = r.protocol;
+  if (r.scope !== 'universe' || v.details) o.scope = scopeName(r);
   if (r.prefsrc) o.prefsrc = r.prefsrc;
   if (r.priority !== undefined) o.metric = r.priority;
   o.flags = flagWords(r.flags, true);
   if (r.family === 'inet6' && r.expires) o.expires = r.expires;
-  if (r.multipath) o.nexthops = r.multipath.map((nh) => ({ ...(nh.gateway ? { gateway: nh.gateway } : {}), dev: name(nh.ifindex), weight: nh.weight, flags: flagWords(nh.flags) }));
+  const nh = v.details && r.nhid !== undefined ? v.nexthops?.get(r.nhid) : undefined;
+  if (nh) o.nh_info = nexthopJson(nh, name, true);
+  if (r.multipath) o.nexthops = r.multipath.map((hop) => ({ ...(hop.gateway ? { gateway: hop.gateway } : {}), dev: name(hop.ifindex), weight: hop.weight, flags: flagWords(hop.flags) }));
   if (r.family === 'inet6' && r.pref !== undefined) o.pref = r.pref;
   return o;
 }
@@ -231,14 +251,20 @@ export async function route(rt: RouteNetlink, verb: string | undefined, args: st
     // ip lists IPv4 unless told otherwise, except for `table all`, which is every family.
     const family = options.family ?? (table === 'all' ? undefined : 'inet');
     const filter = { ...(family ? { family } : {}), ...(table === 'all' ? {} : { table: /^\d+$/.test(String(table)) ? Number(table) : (table as 'main') }) };
-    const oneTable = table !== 'main' && table !== 'all';
+    const view: RouteView = {
+      oneTable: table !== 'main' && table !== 'all',
+      allTables: table === 'all',
+      details: options.details,
+      nexthops: options.details ? new Map((await rt.nexthops.list()).map((n) => [n.id, n])) : undefined,
+    };
     if (options.json) {
-      out(ipJson((await rt.routes.list(filter)).map((r) => routeJson(r, name, oneTable)), options.pretty));
+      out(ipJson((await rt.routes.list(filter)).map((r) => routeJson(r, name, view)), options.pretty));
       return;
     }
     // Printed batch by batch as the dump arrives: a table of a million routes is never held whole.
     for await (const batch of rt.routes.batches(filter)) {
-      for (const r of batch) out(options.oneline ? routeText(r, name, oneTable).replaceAll('\n', '\\') : routeText(r, name, oneTable));
+      // With -o, ip still breaks the line before nh_info.
+      for (const r of batch) out(options.oneline ? routeText(r, name, view).replace(/\n(?!\tnh_info)/g, '\\') : routeText(r, name, view));
     }
     return;
   }
