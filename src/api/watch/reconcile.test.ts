@@ -73,3 +73,15 @@ test('reconcile: a key a notification changed since the last dump is set back to
   assert.deepEqual(Object.fromEntries(sets), { k005: 1 });
   assert.deepEqual(missing, ['k500']);
 });
+
+test('reconcile: with no last dump to go by, every key of the view is checked against the new dump', () => {
+  const view = new Map(range(0, 10).map((o) => [o.key, o]));
+  view.set('gone', { key: 'gone', version: 1 });
+  const r = new Reconciler(new DumpSequence<Obj>(), view, new Set(), same, true);
+  for (const o of range(0, 10)) {
+    const [a, b] = hashOf(o);
+    assert.equal(r.matches(a, b), false);
+    r.decoded(a, b, o.key, { ...o });
+  }
+  assert.deepEqual([r.sets.length, [...r.missing()]], [0, ['gone']]);
+});

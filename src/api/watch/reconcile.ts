@@ -81,13 +81,15 @@ export class Reconciler<T> {
 
   /**
    * `view`: the objects now; `changedSince`: keys that notifications set or deleted since the last dump (the
-   * sequence knows nothing of them).
+   * sequence knows nothing of them). Without a last dump to go by (`old` empty and `complete`), every key of the
+   * view is checked against the new dump.
    */
   constructor(
     private readonly old: DumpSequence<T>,
     private readonly view: ReadonlyMap<string, T>,
     private readonly changedSince: ReadonlySet<string>,
     private readonly same: (a: T, b: T) => boolean,
+    private readonly complete = false,
   ) {
     this.seen = new Uint8Array(old.length);
     this.next = new DumpSequence<T>(Math.max(1024, old.length + (old.length >> 4)));
@@ -144,11 +146,12 @@ export class Reconciler<T> {
       if (this.seen[p] === 0 && key !== undefined && !this.found.has(key)) yield key;
     }
     for (const key of this.changedSince) if (!this.found.has(key)) yield key;
+    if (this.complete) for (const key of this.view.keys()) if (!this.found.has(key)) yield key;
   }
 
   private keep(key: string, object: T): void {
     if (this.view.get(key) !== object) this.sets.push([key, object]);
-    if (this.changedSince.size > 0 && this.changedSince.has(key)) this.found.add(key);
+    if (this.complete || (this.changedSince.size > 0 && this.changedSince.has(key))) this.found.add(key);
   }
 
   /** Where `key` was in the last dump: looked for just ahead of the cursor, then in an index built once. */

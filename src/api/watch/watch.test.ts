@@ -155,3 +155,38 @@ test('overload: route changes while the consumer stalls overrun a small buffer; 
     }
   });
 });
+
+test('a long run of notifications without a resync: the watch forgets its last dump, and the next resync checks the whole view', async () => {
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    await ns.ip('link', 'set', 'v0', 'up');
+    await ns.ip('link', 'set', 'v1', 'up');
+    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    const w = await watch('route', { netns: ns.name });
+    try {
+      // 6,000 distinct routes come and go (more keys than the watch keeps notes on), heard one by one.
+      const lines: string[] = [];
+      for (let i = 0; i < 6000; i++) lines.push(`route add 10.7.${i >> 8}.${i & 255}/32 via 192.0.2.2`);
+      for (let i = 0; i < 6000; i += 2) lines.push(`route del 10.7.${i >> 8}.${i & 255}/32`);
+      const { writeFileSync, rmSync } = await import('node:fs');
+      const file = `/tmp/nlkit-forget-${process.pid}.batch`;
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      try {
+        await ns.ip('-batch', file);
+      } finally {
+        rmSync(file);
+      }
+      await converge(ns, w as Watch<unknown>, 'route');
+      const resyncs = w.counters.resyncs;
+      // A link event makes a route watch resync: it must end equal to the kernel again.
+      await ns.ip('link', 'set', 'v1', 'down');
+      await ns.ip('link', 'set', 'v1', 'up');
+      await converge(ns, w as Watch<unknown>, 'route');
+      assert.ok(w.counters.resyncs > resyncs, 'a resync ran');
+      assert.equal(w.counters.overruns, 0);
+      assert.equal([...w.view.values()].filter((r) => r.dst.startsWith('10.7.')).length, 3000);
+    } finally {
+      w.close();
+    }
+  });
+});

@@ -71,6 +71,8 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
   /** The last dump, message by message (see reconcile.ts), and the keys notifications touched since. */
   private sequence = new DumpSequence<T>();
   private changedSince = new Set<string>();
+  /** Set when changedSince outgrew the view and was dropped with the sequence: the next resync checks every key. */
+  private forgotten = false;
   private readonly hash = new Uint32Array(2);
   readonly counters: WatchCounters = { messages: 0, overruns: 0, resyncs: 0, events: 0, queueHighWaterMark: 0, lastSyncMs: 0 };
   private inSyncNow = false;
@@ -170,8 +172,15 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
   private apply(view: Map<string, T>, n: ObjectNotification, emit: boolean): string {
     const object = n.object as unknown as T;
     const key = this.info.key(object);
-    // The last dump's sequence knows nothing of this: the next resync must look at the key itself.
+    // The last dump's sequence knows nothing of this: the next resync must look at the key itself. A long quiet
+    // run of notifications would grow the set without bound (deleted keys too): past the view's size, forget the
+    // sequence instead, and let the next resync compare the whole view.
     this.changedSince.add(key);
+    if (this.changedSince.size > Math.max(4096, this.sequence.length) && this.buffered === null) {
+      this.sequence = new DumpSequence<T>();
+      this.changedSince = new Set();
+      this.forgotten = true;
+    }
     const before = view.get(key);
     if (n.action === 'delete') {
       if (before === undefined) return key;
@@ -260,7 +269,7 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     let heard: ObjectNotification[];
     try {
       for (;;) {
-        r = new Reconciler(this.sequence, view, this.changedSince, sameObject);
+        r = new Reconciler(this.sequence, view, this.changedSince, sameObject, this.forgotten);
         let interrupted = false;
         for (const request of this.info.dumps) {
           const { bytes } = this.info.schema.encodeMessage(this.info.getMessage, request, { flags: Flags.DUMP });
@@ -289,6 +298,7 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     }
     this.sequence = r.next;
     this.changedSince = new Set();
+    this.forgotten = false;
     for (const n of heard) touch(this.apply(view, n, false));
     for (const [key, was] of before) {
       const now = view.get(key);
