@@ -48,7 +48,7 @@ function setBits(b: unknown): Set<string> {
   return new Set((set?.bits?.bit ?? []).filter((x) => set?.nomask === true || x.value === true).map((x) => x.name!));
 }
 
-test('ethtool typed client on a veth agrees with ethtool -k, -g, -l, -a, -c and link settings; a feature toggled shows in ethtool -k', { skip }, async () => {
+test('ethtool typed client on a veth agrees with ethtool -k, -g, -l, -a, -c, -S and link settings and info; a feature toggled shows in ethtool -k', { skip }, async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     const et = await new YnlFamily(ethtool).open({ netns: ns.name });
@@ -92,6 +92,22 @@ test('ethtool typed client on a veth agrees with ethtool -k, -g, -l, -a, -c and 
       assert.match(settings, new RegExp(`Speed: ${modes!.speed}Mb/s`));
       assert.match(settings, new RegExp(`Duplex: ${modes!.duplex === 1 ? 'Full' : 'Half'}`));
       assert.match(settings, new RegExp(`Link detected: ${state!.link ? 'yes' : 'no'}`));
+
+      // Link info as `ethtool DEV` prints it: PORT_TP, PHYAD, XCVR_INTERNAL (linux/ethtool.h).
+      const [info] = await et.do('linkinfoGet', { header });
+      assert.deepEqual([info!.port, info!.phyaddr, info!.transceiver], [0, 0, 0]);
+      assert.match(settings, /Port: Twisted Pair/);
+      assert.match(settings, /PHYAD: 0/);
+      assert.match(settings, /Transceiver: internal/);
+
+      // The driver's statistics names (string set ETH_SS_STATS) are the names `ethtool -S` lists.
+      const [sets] = await et.do('strsetGet', { header, stringsets: { stringset: [{ id: 1 }] } });
+      const names = sets!.stringsets!.stringset![0]!.strings!.flatMap((s) => s.string ?? []).map((x) => x.value);
+      const theirNames = [...(await run(ns, '-S', 'v0')).text.matchAll(/^\s+(\S+): \d+$/gm)].map((m) => m[1]);
+      assert.deepEqual(names, theirNames);
+      // Standard statistics groups: veth keeps none, and says so with an empty reply.
+      const [stats] = await et.do('statsGet', { header, groups: { nomask: true, bits: { bit: [{ name: 'eth-mac' }, { name: 'rmon' }] } } });
+      assert.equal(stats!.header!.devName, 'v0');
 
       // veth has no rings, pause or coalescing settings: both say so, nlkit with the errno's name.
       for (const [flag, op] of [['-g', 'ringsGet'], ['-a', 'pauseGet'], ['-c', 'coalesceGet']] as const) {
