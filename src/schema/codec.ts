@@ -636,13 +636,21 @@ function toInt(f: Field, v: unknown, path: string, kind: number, step?: string):
     const [lo, hi] = numberRange[kind]!;
     if (Number.isInteger(v) && v >= lo && v <= hi) return v;
   }
-  if (step !== undefined) path = join(path, step);
+  const e = f.enumeration;
+  if (typeof v === 'string' && e && !(e.flags || f.asFlags)) {
+    // A value by name, the other common case (route types, protocols, scopes): no path unless it is unknown.
+    const n = e.byName.get(v);
+    if (n !== undefined) return n;
+  }
+  return toIntSlow(f, v, step === undefined ? path : join(path, step), kind);
+}
+
+function toIntSlow(f: Field, v: unknown, path: string, kind: number): number | bigint {
   let n: number | bigint | undefined;
   const e = f.enumeration;
   if (typeof v === 'number' || typeof v === 'bigint') n = v;
   else if (typeof v === 'string' && e && !(e.flags || f.asFlags)) {
-    n = e.byName.get(v);
-    if (n === undefined) throw new SchemaError(path, `unknown value ${JSON.stringify(v)} (expected one of ${[...e.byName.keys()].join(', ')})`);
+    throw new SchemaError(path, `unknown value ${JSON.stringify(v)} (expected one of ${[...e.byName.keys()].join(', ')})`);
   } else if (Array.isArray(v) && e && (e.flags || f.asFlags)) {
     let bits = 0;
     for (const x of v) {
