@@ -17,10 +17,7 @@ interface IpNexthop {
 
 test('nexthops and groups round-trip: gateway, blackhole, fdb, weighted and resilient groups; dumps by id, group, device', async () => {
   await withNetns(async (ns) => {
-    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    await ns.ip('link', 'set', 'v0', 'up');
-    await ns.ip('link', 'set', 'v1', 'up');
-    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.vethPair();
     const rt = RouteNetlink.open({ netns: ns.name });
     try {
       await rt.nexthops.add({ id: 1, gateway: '192.0.2.2', dev: 'v0' });

@@ -6,10 +6,7 @@ import { withNetns, type TestNetns } from '../testing/netns.js';
 import { RouteNetlink } from './route-netlink.js';
 
 async function setup(ns: TestNetns): Promise<RouteNetlink> {
-  await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-  await ns.ip('link', 'set', 'v0', 'up');
-  await ns.ip('link', 'set', 'v1', 'up');
-  await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+  await ns.vethPair();
   await ns.ip('addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad');
   return RouteNetlink.open({ netns: ns.name });
 }

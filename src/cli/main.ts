@@ -119,6 +119,19 @@ function help(text: string): void {
   process.exitCode = 255;
 }
 
+/** An object's command: its verb and arguments, on the run's socket. */
+type ObjectCommand = (rt: RouteNetlink, verb: string | undefined, args: string[], options: Options, out: (line: string) => void) => Promise<void>;
+
+/** Each object's module, loaded only when its object is asked for (a short-lived CLI pays for what it loads). */
+const objectCommands: Partial<Record<string, () => Promise<ObjectCommand>>> = {
+  address: async () => (await import('./address.js')).address,
+  link: async () => (await import('./link.js')).link,
+  neigh: async () => (await import('./neigh.js')).neigh,
+  route: async () => (await import('./route.js')).route,
+  nexthop: async () => (await import('./nexthop.js')).nexthop,
+  rule: async () => (await import('./rule.js')).rule,
+};
+
 async function dispatch(words: string[], o: Options, session: Session): Promise<void> {
   const [word, verb, ...args] = words;
   if (word === undefined) return help(mainUsage);
@@ -126,50 +139,24 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
   if (object === undefined) throw new UsageError(`Object "${word}" is unknown, try "nlkit help".`);
   if (object === 'help') return help(mainUsage);
   if (verb === 'help' && objectUsage[object]) return help(objectUsage[object]);
-  switch (object) {
-    case 'genl':
-      return genl();
-    case 'address': {
-      const { address } = await import('./address.js');
-      return address(await session.open(), verb, args, o, write);
-    }
-    case 'link': {
-      const { link } = await import('./link.js');
-      return link(await session.open(), verb, args, o, write);
-    }
-    case 'neigh': {
-      const { neigh } = await import('./neigh.js');
-      return neigh(await session.open(), verb, args, o, write);
-    }
-    case 'route': {
-      const { route } = await import('./route.js');
-      return route(await session.open(), verb, args, o, write);
-    }
-    case 'netns': {
-      const { netns } = await import('./netns.js');
-      return netns(() => session.open(), verb, args, o, write);
-    }
-    case 'nexthop': {
-      const { nexthop } = await import('./nexthop.js');
-      return nexthop(await session.open(), verb, args, o, write);
-    }
-    case 'rule': {
-      const { rule } = await import('./rule.js');
-      return rule(await session.open(), verb, args, o, write);
-    }
-    default: {
-      const ac = new AbortController();
-      process.once('SIGINT', () => ac.abort());
-      process.once('SIGTERM', () => ac.abort());
-      const rest = words.slice(1);
-      const run = object === 'ynl'
-        ? import('./ynl.js').then(({ ynl }) => ynl(rest, o.netns, write, ac.signal))
-        : import('./monitor.js').then(({ monitor }) => monitor(rest, o, write, ac.signal));
-      return run.catch((e: unknown) => {
-        if ((e as { code?: string }).code !== 'ABORT_ERR') throw e;
-      });
-    }
+  if (object === 'genl') return genl();
+  if (object === 'netns') {
+    const { netns } = await import('./netns.js');
+    return netns(() => session.open(), verb, args, o, write);
   }
+  const command = objectCommands[object];
+  if (command) return (await command())(await session.open(), verb, args, o, write);
+  // ynl and monitor run until interrupted.
+  const ac = new AbortController();
+  process.once('SIGINT', () => ac.abort());
+  process.once('SIGTERM', () => ac.abort());
+  const rest = words.slice(1);
+  const run = object === 'ynl'
+    ? import('./ynl.js').then(({ ynl }) => ynl(rest, o.netns, write, ac.signal))
+    : import('./monitor.js').then(({ monitor }) => monitor(rest, o, write, ac.signal));
+  return run.catch((e: unknown) => {
+    if ((e as { code?: string }).code !== 'ABORT_ERR') throw e;
+  });
 }
 
 /** Split a batch line into words, with double quotes holding spaces. */

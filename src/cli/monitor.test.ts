@@ -30,10 +30,7 @@ async function run(ns: TestNetns, args: string[], change: () => Promise<void>, l
 
 test('nlkit monitor prints route events as they come, with Deleted and labels; -j one JSON object per event', { timeout: 60_000 }, async () => {
   await withNetns(async (ns) => {
-    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    await ns.ip('link', 'set', 'v0', 'up');
-    await ns.ip('link', 'set', 'v1', 'up');
-    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.vethPair();
     const change = async () => {
       await ns.ip('route', 'add', '10.0.0.0/24', 'via', '192.0.2.2', 'metric', '5');
       await ns.ip('route', 'add', '10.0.1.0/24', 'dev', 'v0', 'table', '100');

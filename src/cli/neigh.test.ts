@@ -11,10 +11,7 @@ const nlkit = async (ns: TestNetns, ...args: string[]) => (await run(process.exe
 
 test('nlkit neigh: add, replace and del with ip syntax; show (text, proxy, per device, -j) as ip prints it', async () => {
   await withNetns(async (ns) => {
-    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    await ns.ip('link', 'set', 'v0', 'up');
-    await ns.ip('link', 'set', 'v1', 'up');
-    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.vethPair();
     await ns.ip('addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad');
     await nlkit(ns, 'neigh', 'add', '192.0.2.2', 'lladdr', '02:00:00:00:00:02', 'dev', 'v0');
     await nlkit(ns, 'neigh', 'add', '192.0.2.3', 'lladdr', '02:00:00:00:00:03', 'dev', 'v0', 'nud', 'stale');

@@ -14,10 +14,7 @@ type Failure = { code: number; stderr: string };
 test('nlkit nexthop add/replace/del take ip syntax, and nexthop show prints what ip prints, text and JSON', async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'set', 'lo', 'up');
-    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    await ns.ip('link', 'set', 'v0', 'up');
-    await ns.ip('link', 'set', 'v1', 'up');
-    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.vethPair();
     await ns.ip('addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad');
     const nexthops = [
       ['id', '1', 'via', '192.0.2.2', 'dev', 'v0'],

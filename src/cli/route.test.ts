@@ -11,10 +11,7 @@ const nlkit = async (ns: TestNetns, ...args: string[]) => (await run(process.exe
 
 test('nlkit route show prints what ip route show prints, text and JSON, IPv4 and IPv6', async () => {
   await withNetns(async (ns) => {
-    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    await ns.ip('link', 'set', 'v0', 'up');
-    await ns.ip('link', 'set', 'v1', 'up');
-    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.vethPair();
     await ns.ip('addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad');
     // Made through nlkit with ip's syntax, then shown by both.
     await nlkit(ns, 'route', 'add', '10.0.0.0/24', 'via', '192.0.2.2', 'metric', '5');

@@ -9,6 +9,8 @@ export interface TestNetns {
   ip(...args: string[]): Promise<string>;
   /** A command inside the namespace (`ip netns exec <name> cmd …args`). */
   exec(cmd: string, args: string[]): Promise<string>;
+  /** The usual test link: veth v0 with peer v1, both up, and `address` (default 192.0.2.1/24) on v0. */
+  vethPair(address?: string): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -32,6 +34,12 @@ export async function createTestNetns(prefix = 't'): Promise<TestNetns> {
     path: `/run/netns/${name}`,
     ip: (...args) => run('ip', ['-n', name, ...args]),
     exec: (cmd, args) => run('ip', ['netns', 'exec', name, cmd, ...args]),
+    async vethPair(address = '192.0.2.1/24') {
+      await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+      await ns.ip('link', 'set', 'v0', 'up');
+      await ns.ip('link', 'set', 'v1', 'up');
+      await ns.ip('addr', 'add', address, 'dev', 'v0');
+    },
     dispose: () => run('ip', ['netns', 'del', name]).then(() => {}),
   };
   try {

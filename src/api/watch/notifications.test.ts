@@ -20,10 +20,7 @@ test('typed notifications of links, addresses, routes, nexthops, neighbours and 
     // The subscription is made on the first next(): start it before changing anything.
     const first = it.next();
     await new Promise((r) => setTimeout(r, 50));
-    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    await ns.ip('link', 'set', 'v0', 'up');
-    await ns.ip('link', 'set', 'v1', 'up');
-    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.vethPair();
     await ns.ip('route', 'add', '10.0.0.0/24', 'via', '192.0.2.2', 'table', '100');
     await ns.ip('nexthop', 'add', 'id', '5', 'via', '192.0.2.2', 'dev', 'v0');
     await ns.ip('neigh', 'add', '192.0.2.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'v0');

@@ -92,10 +92,7 @@ for (const seed of [1, 2, 3]) {
 
 test('the view keys objects by kernel identity and emits add, change and delete with before and after', async () => {
   await withNetns(async (ns) => {
-    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    await ns.ip('link', 'set', 'v0', 'up');
-    await ns.ip('link', 'set', 'v1', 'up');
-    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.vethPair();
     await ns.ip('route', 'add', '10.0.0.0/24', 'via', '192.0.2.2', 'table', '100');
     const w = await watch('route', { netns: ns.name, filter: { table: 100 } });
     try {
@@ -124,10 +121,7 @@ test('the view keys objects by kernel identity and emits add, change and delete 
 test('overload: route changes while the consumer stalls overrun a small buffer; the watch resyncs to the kernel', { timeout: 120_000 }, async () => {
   const count = Number(process.env.NLKIT_OVERLOAD_ROUTES ?? 50_000);
   await withNetns(async (ns) => {
-    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    await ns.ip('link', 'set', 'v0', 'up');
-    await ns.ip('link', 'set', 'v1', 'up');
-    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.vethPair();
     const w = await watch('route', { netns: ns.name, receiveBufferSize: 64 * 1024, highWaterMark: 256 });
     try {
       const it = w[Symbol.asyncIterator]();
@@ -158,10 +152,7 @@ test('overload: route changes while the consumer stalls overrun a small buffer; 
 
 test('a long run of notifications without a resync: the watch forgets its last dump, and the next resync checks the whole view', async () => {
   await withNetns(async (ns) => {
-    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    await ns.ip('link', 'set', 'v0', 'up');
-    await ns.ip('link', 'set', 'v1', 'up');
-    await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    await ns.vethPair();
     const w = await watch('route', { netns: ns.name });
     try {
       // 6,000 distinct routes come and go (more keys than the watch keeps notes on), heard one by one.
