@@ -39,6 +39,11 @@ export function formatHex(b: Uint8Array): string {
 /** Dotted quad to bytes, scanning characters (bulk encoders parse millions of these). */
 export function parseIPv4(s: string): Uint8Array | undefined {
   const out = new Uint8Array(4);
+  return parseIPv4Into(s, out, 0) ? out : undefined;
+}
+
+/** A dotted quad written into `out` at `at`; false (with `out` scribbled on) if `s` is not one. */
+export function parseIPv4Into(s: string, out: Uint8Array, at: number): boolean {
   let part = 0;
   let value = 0;
   let digits = 0;
@@ -46,16 +51,16 @@ export function parseIPv4(s: string): Uint8Array | undefined {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       value = value * 10 + (c - 48);
-      if (++digits > 3 || value > 255) return undefined;
+      if (++digits > 3 || value > 255) return false;
     } else if (c === 46 && digits > 0 && part < 3) {
-      out[part++] = value;
+      out[at + part++] = value;
       value = 0;
       digits = 0;
-    } else return undefined;
+    } else return false;
   }
-  if (part !== 3 || digits === 0) return undefined;
-  out[3] = value;
-  return out;
+  if (part !== 3 || digits === 0) return false;
+  out[at + 3] = value;
+  return true;
 }
 
 export function parseIPv6(s: string): Uint8Array | undefined {

@@ -1,6 +1,7 @@
 import { DecodeError, NLA_F_NESTED, NLMSG_HDRLEN, Writer } from '../wire/index.js';
-import { formatHex, formatIPv4, formatIPv6, formatMac, parseIP, parseIPv4, parseMac } from './address.js';
+import { formatHex, formatIPv4, formatIPv6, formatMac, parseIP, parseIPv4, parseIPv4Into, parseMac } from './address.js';
 import { compileDecoder, type FastDecoder } from './jit.js';
+import { compileStructEncoder, type StructEncoder } from './jit-encode.js';
 import type { AttrDecl, FamilyDecl, MemberDecl, StructDecl } from './declaration.js';
 
 /** A value that does not fit its declaration; the message names the attribute path. */
@@ -60,6 +61,8 @@ export interface CompiledStruct {
   fields: Field[];
   /** Field names, so attribute encoders can skip a flat message's header fields in one lookup. */
   names: Set<string>;
+  /** The generated encoder (jit-encode.ts), made on first use; null where the generic one must do. */
+  encoder?: StructEncoder | null;
 }
 
 export interface Attr extends Field {
@@ -717,7 +720,19 @@ function join(path: string, name: string): string {
   return path ? `${path}.${name}` : name;
 }
 
+/** A struct field's value the generic way (enum names, IPv4 text, range errors with the field's path). */
+function slowField(s: CompiledStruct, path: string, i: number, x: unknown): number {
+  const f = s.fields[i]!;
+  return Number(toInt(f, x, path, f.kind, f.name));
+}
+
 function encodeStruct(s: CompiledStruct, value: Readonly<Record<string, unknown>>, w: Writer, path: string): void {
+  const fast = s.encoder === undefined ? (s.encoder = compileStructEncoder(s)) : s.encoder;
+  if (fast) {
+    const at = w.reserve(s.size);
+    fast(value, w.buf, w.view, at, s, path, slowField);
+    return;
+  }
   const start = w.reserve(s.size);
   w.buf.fill(0, start, start + s.size);
   const end = w.length;
@@ -764,8 +779,14 @@ function encodeAttrs(
     if (!rec && !a.multi && !a.decl.checks && (kind < K_UINT || (kind === K_BINARY && !a.struct))) {
       // Plain scalars and addresses, the bulk of most messages: no path string unless something is wrong.
       const at = w.beginAttr(a.value);
-      if (kind === K_BINARY) w.bytes(toBytes(a, v, path, key));
-      else writeInt(w, kind, a.be, toInt(a, v, path, kind, key));
+      if (kind === K_BINARY) {
+        // An IPv4 address as text goes straight into the buffer, without an array of its own.
+        const into = typeof v === 'string' && (a.display === D_IP || a.display === D_NONE) ? w.reserve(4) : -1;
+        if (into < 0 || !parseIPv4Into(v as string, w.buf, into)) {
+          if (into >= 0) w.length = into;
+          w.bytes(toBytes(a, v, path, key));
+        }
+      } else writeInt(w, kind, a.be, toInt(a, v, path, kind, key));
       w.endAttr(at);
       continue;
     }
