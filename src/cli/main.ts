@@ -173,22 +173,33 @@ function words(line: string): string[] {
  * batch unless `-force`; with `-force`, runs of `route add` lines are sent pipelined (many requests in flight),
  * each line still getting its own result.
  */
+/** Lines of route adds sent per bulk call: enough for full windows, few enough that their objects die young. */
+const BATCH_GROUP = 4096;
+
 async function batch(file: string, o: Options, session: Session): Promise<boolean> {
   const { readFileSync } = await import('node:fs');
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  const lines = text.split('\n').map((l, i) => ({ no: i + 1, words: words(l) })).filter((l) => l.words.length > 0);
+  const lines = readFileSync(file === '-' ? 0 : file, 'utf8').split('\n');
   let ok = true;
   const fail = (no: number, e: unknown) => {
     ok = false;
     process.stderr.write(`Error: ${(e as Error).message}\nCommand failed ${file}:${no}\n`);
   };
+  const routeAdd = (w: string[]) => is(w[0], 'route') && w[1] === 'add';
   for (let i = 0; i < lines.length; ) {
-    const line = lines[i]!;
-    const routeAdd = (l: typeof line) => is(l.words[0], 'route') && l.words[1] === 'add';
-    if (o.force && routeAdd(line)) {
-      let j = i;
-      while (j < lines.length && routeAdd(lines[j]!)) j++;
-      const group = lines.slice(i, j);
+    const first = words(lines[i]!);
+    if (first.length === 0) {
+      i++;
+      continue;
+    }
+    if (o.force && routeAdd(first)) {
+      // Lines are read a group at a time, so that a file of a million routes is never held as objects.
+      const group: { no: number; words: string[] }[] = [];
+      for (; i < lines.length && group.length < BATCH_GROUP; i++) {
+        const w = group.length === 0 ? first : words(lines[i]!);
+        if (w.length === 0) continue;
+        if (!routeAdd(w)) break;
+        group.push({ no: i + 1, words: w });
+      }
       const { parseRoute } = await import('./route.js');
       const parsed = group.map((l) => {
         try {
@@ -206,13 +217,12 @@ async function batch(file: string, o: Options, session: Session): Promise<boolea
         const r = p instanceof Error ? p : results[k++];
         if (r) fail(group[n]!.no, r);
       }
-      i = j;
       continue;
     }
     try {
-      await dispatch(line.words, o, session);
+      await dispatch(first, o, session);
     } catch (e) {
-      fail(line.no, e);
+      fail(i + 1, e);
       if (!o.force) break;
     }
     i++;
