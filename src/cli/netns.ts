@@ -4,6 +4,7 @@
  * `pids NAME` and `exec NAME COMMAND…`.
  */
 import { opendirSync } from 'node:fs';
+import { constants } from 'node:os';
 import { addNetns, deleteNetns, identifyNetns, netnsPids, spawnInNetns, NETNS_RUN_DIR } from '../api/netns.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { describeErrno } from '../wire/errors.js';
@@ -33,16 +34,21 @@ function names(): string[] {
   return out;
 }
 
+/** The named namespaces in directory order, each with the id this namespace gave it, if any. */
+async function namedIds(rt: RouteNetlink): Promise<{ name: string; id?: number }[]> {
+  const rows: { name: string; id?: number }[] = [];
+  for (const name of names()) {
+    // A namespace removed between the walk and the lookup is simply shown without an id, as ip does.
+    const id = await rt.nsid.get(name).catch(() => undefined);
+    rows.push(id === undefined ? { name } : { name, id });
+  }
+  return rows;
+}
+
 export async function netns(open: () => Promise<RouteNetlink>, verb: string | undefined, args: string[], options: NetnsOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'list';
   if (v === 'list' || v === 'show' || v === 'ls' || v === 'lst') {
-    const rt = await open();
-    const rows: { name: string; id?: number }[] = [];
-    for (const name of names()) {
-      // A namespace removed between the walk and the lookup is simply shown without an id, as ip does.
-      const id = await rt.nsid.get(name).catch(() => undefined);
-      rows.push(id === undefined ? { name } : { name, id });
-    }
+    const rows = await namedIds(await open());
     if (options.json) out(ipJson(rows, options.pretty));
     else for (const r of rows) out(r.id === undefined ? r.name : `${r.name} (id: ${r.id})`);
     return;
@@ -50,10 +56,7 @@ export async function netns(open: () => Promise<RouteNetlink>, verb: string | un
   if (v === 'list-id') {
     const rt = await open();
     const byId = new Map<number, string>();
-    for (const name of names()) {
-      const id = await rt.nsid.get(name).catch(() => undefined);
-      if (id !== undefined && !byId.has(id)) byId.set(id, name);
-    }
+    for (const { name, id } of await namedIds(rt)) if (id !== undefined && !byId.has(id)) byId.set(id, name);
     const rows = (await rt.nsid.list()).map((e) => ({ nsid: e.nsid, ...(byId.has(e.nsid) ? { name: byId.get(e.nsid)! } : {}) }));
     if (options.json) out(ipJson(rows, options.pretty));
     else for (const r of rows) out(r.name === undefined ? `nsid ${r.nsid} ` : `nsid ${r.nsid} (iproute2 netns name: ${r.name})`);
@@ -96,7 +99,8 @@ function exec(name: string, command: string[]): Promise<void> {
       resolve();
     });
     child.once('exit', (code, signal) => {
-      process.exitCode = code ?? 128 + (signal === null ? 0 : 1);
+      // Killed by a signal: the shell's convention, 128 + its number.
+      process.exitCode = code ?? 128 + (signal === null ? 0 : constants.signals[signal]);
       resolve();
     });
   });
