@@ -122,13 +122,10 @@ async function flush(rt: RouteNetlink, args: string[], options: AddressOptions):
     if (value === undefined) throw new UsageError(`"${w}" needs a value`);
     sel[w] = value;
   }
-  const links = await rt.links.list();
-  const ifindex = sel.dev === undefined ? undefined : links.find((l) => l.ifname === sel.dev)?.ifindex;
-  if (sel.dev !== undefined && ifindex === undefined) throw new UsageError(`Device "${sel.dev}" does not exist.`);
+  const filter = { ...(options.family ? { family: options.family } : {}), ...(sel.dev === undefined ? {} : { dev: sel.dev }) };
   // Deleting a primary IPv4 address takes its secondaries with it: list again until nothing matches.
   for (let round = 0; round < 16; round++) {
-    const list = (await rt.addresses.list(options.family ? { family: options.family } : undefined)).filter((a) =>
-      (ifindex === undefined || a.ifindex === ifindex) && (sel.label === undefined || a.label === sel.label) &&
+    const list = (await rt.addresses.list(filter)).filter((a) => (sel.label === undefined || a.label === sel.label) &&
       (sel.scope === undefined || String(a.scope) === sel.scope) && (sel.to === undefined || a.address === sel.to || a.address.split('/')[0] === sel.to));
     if (list.length === 0) return;
     const results = await rt.addresses.deleteMany(list.map((a) => (a.peer !== undefined && a.local !== undefined ? { address: `${a.local}/${a.prefixlen}`, peer: a.peer, dev: a.ifindex } : { address: a.address, dev: a.ifindex })));

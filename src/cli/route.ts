@@ -204,10 +204,12 @@ async function flush(rt: RouteNetlink, args: string[], options: RouteOptions): P
     else if (w === 'cache') return;
     else throw new UsageError(`"${w}" is not a route flush selector (table, dev, proto)`);
   }
-  const ifindex = dev === undefined ? undefined : (await rt.links.list()).find((l) => l.ifname === dev)?.ifindex;
-  if (dev !== undefined && ifindex === undefined) throw new UsageError(`Cannot find device "${dev}"`);
-  const routes = (await rt.routes.list({ family: options.family ?? 'inet', ...(table === 'all' ? {} : { table: /^\d+$/.test(table) ? Number(table) : (table as 'main') }) }))
-    .filter((r) => (ifindex === undefined || r.oif === ifindex) && (protocol === undefined || String(r.protocol) === protocol));
+  const routes = await rt.routes.list({
+    family: options.family ?? 'inet',
+    ...(table === 'all' ? {} : { table: /^\d+$/.test(table) ? Number(table) : (table as 'main') }),
+    ...(dev === undefined ? {} : { dev }),
+    ...(protocol === undefined ? {} : { protocol: /^\d+$/.test(protocol) ? Number(protocol) : protocol }),
+  });
   const results = await rt.routes.deleteMany(routes.map((r) => ({
     family: r.family, dst: r.dst, table: r.table, tos: r.tos, type: r.type, ...(r.priority !== undefined ? { priority: r.priority } : {}),
     ...(r.oif !== undefined ? { dev: r.oif } : {}),
