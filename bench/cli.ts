@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { median, root } from './harness.js';
 
 const [mode, nArg] = process.argv.slice(2);
-const nlkit = join(root, 'dist', 'src', 'cli', 'main.js');
+const nlkit = join(root, 'dist', 'src', 'cli', 'nlkit.js');
 
 function time(cmd: string, args: string[]): number {
   const t0 = performance.now();

@@ -3,7 +3,8 @@
  * each other's: a namespace is kept alive by a bind mount of its nsfs file on /run/netns/NAME, and /run/netns is a
  * shared mount so the bind propagates to every mount namespace.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { addon, MountFlags } from '../native/addon.js';
 import { SchemaError } from '../schema/codec.js';
@@ -120,6 +121,11 @@ export function netnsPids(name: string): number[] {
     .map(Number);
 }
 
+/** node:child_process, loaded when first needed: it costs a command that never spawns a few milliseconds. */
+function childProcess(): typeof import('node:child_process') {
+  return createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+}
+
 /**
  * Start `command` inside namespace `ref` (`ip netns exec`, without its private /sys and /etc/netns mounts). The
  * main thread enters the namespace only while spawn forks — a child inherits the namespace of the thread that forks
@@ -131,7 +137,7 @@ export function spawnInNetns(ref: NetnsRef, command: string, args: readonly stri
   try {
     addon.enterNetns(target.fd!);
     try {
-      return spawn(command, args, options);
+      return childProcess().spawn(command, args, options);
     } finally {
       addon.enterNetns(home);
     }

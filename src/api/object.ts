@@ -69,16 +69,19 @@ const modeFlags: Record<WriteMode, number> = {
 };
 
 export class ObjectApi<T, Input, Filter> {
-  private readonly compiled: { new: CompiledMessage; del: CompiledMessage; get: CompiledMessage };
+  private messages: { new: CompiledMessage; del: CompiledMessage; get: CompiledMessage } | undefined;
   private readonly writer = new Writer(4096);
 
   constructor(
     protected readonly kind: ObjectKind<T, Input, Filter>,
     protected readonly socket: NetlinkSocket,
     protected readonly devices: Devices,
-  ) {
-    const s = kind.schema;
-    this.compiled = { new: s.message(kind.messages.new), del: s.message(kind.messages.del), get: s.message(kind.messages.get) };
+  ) {}
+
+  /** Compiled on first use: a session opens every object kind, a command uses one or two. */
+  private get compiled(): { new: CompiledMessage; del: CompiledMessage; get: CompiledMessage } {
+    const s = this.kind.schema;
+    return (this.messages ??= { new: s.message(this.kind.messages.new), del: s.message(this.kind.messages.del), get: s.message(this.kind.messages.get) });
   }
 
   /** Every object the kernel has, narrowed by the filter (in the kernel where it can, else here). */

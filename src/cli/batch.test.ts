@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { withNetns } from '../testing/netns.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 
 test('nlkit -batch: one command per line; a failure stops the batch unless -force, naming FILE:LINE', async () => {
   await withNetns(async (ns) => {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { withNetns, type TestNetns } from '../testing/netns.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 
 /** Both commands with the same environment; stdout is a pipe, as for any script. */
 async function both(ns: TestNetns, env: Record<string, string>, args: string[]): Promise<[string, string]> {

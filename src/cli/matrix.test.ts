@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { withNetns, type TestNetns } from '../testing/netns.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 
 async function build(ns: TestNetns): Promise<void> {
   const ip = (...args: string[]) => ns.ip(...args);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { withNetns, type TestNetns } from '../testing/netns.js';
 
-const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 
 /** Start `nlkit … monitor …`, make changes once it listens, and collect its output until `lines` lines arrived. */
 async function run(ns: TestNetns, args: string[], change: () => Promise<void>, lines: number): Promise<string[]> {

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { withNetns, type TestNetns } from '../testing/netns.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 const nlkit = async (ns: TestNetns, ...args: string[]) => (await run(process.execPath, [main, '-n', ns.name, ...args])).stdout;
 
 test('nlkit netns add/del make and remove a named namespace; netns list prints what ip prints, ids and -j included', async () => {

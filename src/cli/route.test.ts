@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { withNetns, type TestNetns } from '../testing/netns.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 const nlkit = async (ns: TestNetns, ...args: string[]) => (await run(process.execPath, [main, '-n', ns.name, ...args])).stdout;
 
 test('nlkit route show prints what ip route show prints, text and JSON, IPv4 and IPv6', async () => {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { withNetns, type TestNetns } from '../testing/netns.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 const nlkit = async (ns: TestNetns, ...args: string[]) => (await run(process.execPath, [main, '-n', ns.name, ...args])).stdout;
 
 type Failure = { code: number; stderr: string };

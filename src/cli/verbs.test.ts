@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { withNetns, type TestNetns } from '../testing/netns.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 const nlkit = async (ns: TestNetns | undefined, ...args: string[]) =>
   (await run(process.execPath, [main, ...(ns ? ['-n', ns.name] : []), ...args])).stdout;
 const failure = (p: Promise<unknown>) => p.then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
@@ -29,6 +29,13 @@ async function build(ns: TestNetns): Promise<void> {
   await ns.ip('neigh', 'add', '192.0.2.8', 'lladdr', '02:00:00:00:00:08', 'dev', 'v0', 'nud', 'stale');
   await ns.ip('nexthop', 'add', 'id', '3', 'via', '192.0.2.2', 'dev', 'v0');
   await ns.ip('nexthop', 'add', 'id', '4', 'dev', 'v1');
+  // The link-local addresses and their local routes arrive after DAD, asynchronously: wait for both, so two
+  // namespaces built one after the other compare equal.
+  for (;;) {
+    const [addrs, local] = await Promise.all([ns.ip('-6', 'addr', 'show'), ns.ip('-6', 'route', 'show', 'table', 'local')]);
+    if (!addrs.includes('tentative') && local.includes('fe80::ff:fe00:a0') && local.includes('fe80::ff:fe00:a1')) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Everything ip shows of a namespace, to compare two of them (lines sorted: neighbours come in hash order). */

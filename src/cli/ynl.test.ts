@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { withNetns } from '../testing/netns.js';
 
 const run = promisify(execFile);
-const main = fileURLToPath(new URL('./main.js', import.meta.url));
+const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 const specs = join(fileURLToPath(new URL('../../../', import.meta.url)), '..', 'shared', 'ynl-specs', 'linux-6.12', 'specs');
 
 test('nlkit ynl: list ops and attributes, do and dump with JSON in and out, in a namespace', async () => {

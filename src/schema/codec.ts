@@ -2,7 +2,7 @@ import { DecodeError, NLA_F_NESTED, NLMSG_HDRLEN, Writer } from '../wire/index.j
 import { formatHex, formatIPv4, formatIPv6, formatMac, parseIP, parseIPv4, parseIPv4Into, parseMac } from './address.js';
 import { compileDecoder, type FastDecoder } from './jit.js';
 import { compileStructEncoder, type StructEncoder } from './jit-encode.js';
-import type { AttrDecl, FamilyDecl, MemberDecl, StructDecl } from './declaration.js';
+import type { AttrDecl, FamilyDecl, MemberDecl, StructDecl, SubMessageVariant } from './declaration.js';
 
 /** A value that does not fit its declaration; the message names the attribute path. */
 export class SchemaError extends Error {
@@ -73,10 +73,41 @@ export interface Attr extends Field {
   structArray: boolean;
   element: CompiledSet | undefined;
   elementLength: Field | undefined;
-  subMessage: Map<string, { header: CompiledStruct | undefined; set: CompiledSet | undefined }> | undefined;
+  subMessage: SubMessage | undefined;
   selector: string;
   header: CompiledStruct | undefined;
   decl: AttrDecl;
+}
+
+export interface SubMessageVariantCompiled {
+  header: CompiledStruct | undefined;
+  set: CompiledSet | undefined;
+}
+
+/**
+ * The variants of a sub-message attribute, compiled on first use: rt_link's linkinfo alone names dozens of
+ * kinds, and a command that meets one of them should not pay for the rest.
+ */
+export class SubMessage {
+  private readonly compiled = new Map<string, SubMessageVariantCompiled | null>();
+  constructor(
+    private readonly schema: Schema,
+    private readonly variants: Readonly<Record<string, SubMessageVariant>>,
+  ) {}
+
+  get(key: string): SubMessageVariantCompiled | undefined {
+    let c = this.compiled.get(key);
+    if (c === undefined) {
+      const v = Object.hasOwn(this.variants, key) ? this.variants[key]! : undefined;
+      c = v ? { header: v.fixedHeader ? this.schema.struct(v.fixedHeader) : undefined, set: v.attributeSet ? this.schema.set(v.attributeSet) : undefined } : null;
+      this.compiled.set(key, c);
+    }
+    return c ?? undefined;
+  }
+
+  compileAll(): void {
+    for (const key of Object.keys(this.variants)) this.get(key);
+  }
 }
 
 export interface CompiledSet {
@@ -143,7 +174,7 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
   compileAll(): this {
     for (const name of Object.keys(this.decl.enums)) this.enumeration(name);
     for (const name of Object.keys(this.decl.structs)) this.struct(name);
-    for (const name of Object.keys(this.decl.attributeSets)) this.set(name);
+    for (const name of Object.keys(this.decl.attributeSets)) for (const a of this.set(name).attrs) a.subMessage?.compileAll();
     for (const name of Object.keys(this.decl.messages)) this.message(name);
     return this;
   }
@@ -258,13 +289,7 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
       if (a.subMessage) {
         const variants = this.decl.subMessages[a.subMessage];
         if (!variants) throw new SchemaError(a.name, `unknown sub-message ${a.subMessage}`);
-        attr.subMessage = new Map();
-        for (const [key, v] of Object.entries(variants)) {
-          attr.subMessage.set(key, {
-            header: v.fixedHeader ? this.struct(v.fixedHeader) : undefined,
-            set: v.attributeSet ? this.set(v.attributeSet) : undefined,
-          });
-        }
+        attr.subMessage = new SubMessage(this, variants);
       }
     }
     // A packed array (no holes) keeps the decoder's table lookup on the fast path.
