@@ -13,11 +13,13 @@ const IFNAMSIZ = 16;
 export class Devices {
   constructor(private readonly socket: NetlinkSocket) {}
 
-  /** A context that knows the ifindex of every name given; numbers and numeric strings pass through. */
-  async context(names: Iterable<string | number | undefined>, options: CallOptions = {}, bulk = false): Promise<Context> {
+  /**
+   * A context that knows the ifindex of every name given; numbers and numeric strings pass through. Names already
+   * in `known` are not asked for; the ones found are added to it.
+   */
+  async context(names: Iterable<string | number | undefined>, options: CallOptions = {}, bulk = false, known = new Map<string, number>()): Promise<Context> {
     const wanted = new Set<string>();
-    for (const n of names) if (typeof n === 'string' && !/^\d+$/.test(n)) wanted.add(n);
-    const known = new Map<string, number>();
+    for (const n of names) if (typeof n === 'string' && !known.has(n) && !/^\d+$/.test(n)) wanted.add(n);
     if (wanted.size > 8 || (bulk && wanted.size > 1)) {
       for (const [name, index] of await this.all(options)) if (wanted.has(name)) known.set(name, index);
     } else {
@@ -29,10 +31,10 @@ export class Devices {
     return {
       ifindex(dev: string | number, path: string): number {
         if (typeof dev === 'number') return dev;
-        if (/^\d+$/.test(dev)) return Number(dev);
         const index = known.get(dev);
-        if (index === undefined) throw new SchemaError(path, `no device named "${dev}"`);
-        return index;
+        if (index !== undefined) return index;
+        if (/^\d+$/.test(dev)) return Number(dev);
+        throw new SchemaError(path, `no device named "${dev}"`);
       },
     };
   }

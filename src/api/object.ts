@@ -31,6 +31,11 @@ export interface BulkOptions extends CallOptions {
   stopAtFirstError?: boolean;
   /** Requests in flight at once (default 1024, at most 64 KiB of messages per send). */
   window?: number;
+  /**
+   * Device names already resolved, and a place for the ones this call resolves: calls that share it ask the
+   * kernel once per name (as `ip -batch` does). Without it, each call resolves its names afresh.
+   */
+  ifindexes?: Map<string, number>;
 }
 
 /** What conversions may ask while building a message: devices by name or index, resolved before encoding. */
@@ -212,7 +217,7 @@ export class ObjectApi<T, Input, Filter> {
   ): Promise<(BatchResult | SchemaError)[]> {
     const names = new Set<string | number | undefined>();
     if (this.kind.devices) for (const input of inputs) for (const d of this.kind.devices(input)) names.add(d);
-    const ctx = await this.devices.context(names, options, true);
+    const ctx = await this.devices.context(names, options, true, options.ifindexes);
     // An item that fails to encode is sent as a NOOP (acknowledged, harmless) so the sequence stays whole; its
     // result is the encoding error instead.
     const invalid = new Map<number, SchemaError>();

@@ -116,14 +116,11 @@ function defaultScope(type: RouteType | number, input: RouteInput): string {
 
 function inferFamily(input: RouteInput): Family {
   if (input.family !== undefined) return input.family;
-  const { dst, src, gateway, prefsrc, multipath } = input;
-  for (const a of [dst, src, gateway, prefsrc, multipath?.[0]?.gateway]) {
-    if (a !== undefined && a !== 'default') {
-      const f = addressFamily(a);
-      if (f) return f;
-    }
-  }
-  return 'inet';
+  return familyOf(input.dst) ?? familyOf(input.src) ?? familyOf(input.gateway) ?? familyOf(input.prefsrc) ?? familyOf(input.multipath?.[0]?.gateway) ?? 'inet';
+}
+
+function familyOf(address: string | undefined): Family | undefined {
+  return address === undefined || address === 'default' ? undefined : addressFamily(address);
 }
 
 function routeMessage(input: RouteInput, ctx: Context, del: boolean): Value {

@@ -2,6 +2,7 @@
 import { GenlController } from '../families/generic/controller.js';
 import { Protocol } from '../socket/constants.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
+import type { RouteInput } from '../api/routes.js';
 import { NetlinkSocket } from '../socket/socket.js';
 import { enableColor, type ColorMode } from './color.js';
 import { mainUsage, objectUsage, UsageError } from './usage.js';
@@ -163,70 +164,125 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
 function words(line: string): string[] {
   const hash = line.indexOf('#');
   const text = hash < 0 ? line : line.slice(0, hash);
-  // Most lines have no quotes: a plain split is several times cheaper than the quote-aware pattern.
-  if (!text.includes('"')) return text.split(/\s+/).filter((w) => w !== '');
-  return [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  if (text.includes('"')) return [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  // Most lines have no quotes: a scan is several times cheaper than a pattern, and leaves no empty words.
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      if (start >= 0) out.push(text.slice(start, i));
+      start = -1;
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) out.push(text.slice(start));
+  return out;
+}
+
+/** The lines of a text one at a time, numbered from 1, without an array of them all. */
+class Lines {
+  no = 0;
+  private at = 0;
+  constructor(private readonly text: string) {}
+
+  next(): string | undefined {
+    if (this.at > this.text.length || (this.at === this.text.length && this.no > 0)) return undefined;
+    let end = this.text.indexOf('\n', this.at);
+    if (end < 0) end = this.text.length;
+    const line = this.text.slice(this.at, end);
+    this.at = end + 1;
+    this.no++;
+    return line;
+  }
+}
+
+/** Lines of route adds sent per bulk call: enough for full windows, few enough that their objects die young. */
+const BATCH_GROUP = 4096;
+
+/** A run of `route add` lines, parsed: what goes to the kernel, and the lines that failed before it. */
+class RouteGroup {
+  readonly inputs: RouteInput[] = [];
+  readonly lineOf: number[] = [];
+  readonly invalid: [number, Error][] = [];
+  get size(): number {
+    return this.inputs.length + this.invalid.length;
+  }
+
+  add(no: number, w: string[], family: Options['family'], parse: (args: string[]) => RouteInput): void {
+    try {
+      const input = parse(w.slice(2));
+      if (family) input.family = family;
+      this.inputs.push(input);
+      this.lineOf.push(no);
+    } catch (e) {
+      this.invalid.push([no, e as Error]);
+    }
+  }
+
+  /** Every failure, parse or kernel, in line order. */
+  failures(results: readonly unknown[]): [number, unknown][] {
+    const out: [number, unknown][] = [...this.invalid];
+    for (let k = 0; k < results.length; k++) if (results[k]) out.push([this.lineOf[k]!, results[k]]);
+    return this.invalid.length ? out.sort((a, b) => a[0] - b[0]) : out;
+  }
 }
 
 /**
  * `-batch FILE|-`: one command per line, on one socket. A failure prints `Command failed FILE:LINE` and stops the
  * batch unless `-force`; with `-force`, runs of `route add` lines are sent pipelined (many requests in flight),
- * each line still getting its own result.
+ * each line still getting its own result, and device names are resolved once for the whole batch.
  */
-/** Lines of route adds sent per bulk call: enough for full windows, few enough that their objects die young. */
-const BATCH_GROUP = 4096;
-
 async function batch(file: string, o: Options, session: Session): Promise<boolean> {
   const { readFileSync } = await import('node:fs');
-  const lines = readFileSync(file === '-' ? 0 : file, 'utf8').split('\n');
+  const lines = new Lines(readFileSync(file === '-' ? 0 : file, 'utf8'));
   let ok = true;
   const fail = (no: number, e: unknown) => {
     ok = false;
     process.stderr.write(`Error: ${(e as Error).message}\nCommand failed ${file}:${no}\n`);
   };
   const routeAdd = (w: string[]) => is(w[0], 'route') && w[1] === 'add';
-  for (let i = 0; i < lines.length; ) {
-    const first = words(lines[i]!);
-    if (first.length === 0) {
-      i++;
+  const ifindexes = new Map<string, number>();
+  // A group of route adds is in the kernel while the next is parsed, and the next is queued behind it before it is
+  // answered, so the kernel does not wait for us; failures are reported in line order, before any other line runs.
+  let inflight: Promise<void> | undefined;
+  let line = lines.next();
+  while (line !== undefined) {
+    let w = words(line);
+    if (w.length === 0) {
+      line = lines.next();
       continue;
     }
-    if (o.force && routeAdd(first)) {
-      // Lines are read a group at a time, so that a file of a million routes is never held as objects.
-      const group: { no: number; words: string[] }[] = [];
-      for (; i < lines.length && group.length < BATCH_GROUP; i++) {
-        const w = group.length === 0 ? first : words(lines[i]!);
-        if (w.length === 0) continue;
-        if (!routeAdd(w)) break;
-        group.push({ no: i + 1, words: w });
+    if (!o.force || !routeAdd(w)) {
+      await inflight;
+      inflight = undefined;
+      try {
+        await dispatch(w, o, session);
+      } catch (e) {
+        fail(lines.no, e);
+        if (!o.force) break;
       }
-      const { parseRoute } = await import('./route.js');
-      const parsed = group.map((l) => {
-        try {
-          const input = parseRoute(l.words.slice(2));
-          if (o.family) input.family = o.family;
-          return input;
-        } catch (e) {
-          return e as Error;
-        }
-      });
-      const inputs = parsed.filter((p): p is Exclude<typeof p, Error> => !(p instanceof Error));
-      const results = await (await session.open()).routes.addMany(inputs);
-      let k = 0;
-      for (const [n, p] of parsed.entries()) {
-        const r = p instanceof Error ? p : results[k++];
-        if (r) fail(group[n]!.no, r);
-      }
+      line = lines.next();
       continue;
     }
-    try {
-      await dispatch(first, o, session);
-    } catch (e) {
-      fail(i + 1, e);
-      if (!o.force) break;
+    const { parseRoute } = await import('./route.js');
+    const group = new RouteGroup();
+    // This line and the route adds after it; `line` is left at the first line not taken.
+    for (;;) {
+      if (w.length > 0) group.add(lines.no, w, o.family, parseRoute);
+      line = lines.next();
+      if (line === undefined || group.size >= BATCH_GROUP) break;
+      w = words(line);
+      if (w.length > 0 && !routeAdd(w)) break;
     }
-    i++;
+    const rt = await session.open();
+    const sending = rt.routes.addMany(group.inputs, { ifindexes });
+    // This group is queued behind the previous one while we wait for that one's answers.
+    await inflight;
+    inflight = sending.then((results) => {
+      for (const [no, e] of group.failures(results)) fail(no, e);
+    });
   }
+  await inflight;
   return ok;
 }
 

@@ -37,6 +37,13 @@ export interface NativeSocket {
   /** One sendto(2) for the whole buffer, however many messages it holds. Bytes sent, or -1 on EAGAIN. */
   send(buf: Uint8Array, portId: number, groups: number): number;
   /**
+   * Queue a copy of `buf` for the socket's sender thread (started on first use), which sends queued buffers to the
+   * kernel one sendto each, in order. The kernel applies a NETLINK_ROUTE request inside sendto, so JavaScript goes
+   * on meanwhile. `done` gets the bytes sent (-1 on failure) and an errno (0 on success; ECANCELED if the socket
+   * closed first). Buffers sent with `send` are not ordered with these.
+   */
+  sendQueued(buf: Uint8Array, done: (sent: number, errno: number) => void): void;
+  /**
    * One whole datagram, never truncated, in a new Buffer; -1 when nothing is queued; -3 on a receive-queue overrun
    * (ENOBUFS). info: [sender port, multicast group or 0, nsid or 0xffffffff, size].
    */
@@ -127,6 +134,7 @@ function wrapSocket(s: NativeSocket): NativeSocket {
     setOption(level, name, value) { try { s.setOption(level, name, value); } catch (e) { rethrow(e); } },
     getOption(level, name) { try { return s.getOption(level, name); } catch (e) { return rethrow(e); } },
     send(buf, portId, groups) { try { return s.send(buf, portId, groups); } catch (e) { return rethrow(e); } },
+    sendQueued(buf, done) { try { s.sendQueued(buf, done); } catch (e) { rethrow(e); } },
     recv(info) { try { return s.recv(info); } catch (e) { return rethrow(e); } },
     poll(callback) { try { s.poll(callback); } catch (e) { rethrow(e); } },
     pause() { s.pause(); },

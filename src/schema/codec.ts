@@ -791,7 +791,8 @@ function encodeAttrs(
   rec: PathRecorder | undefined,
   header?: CompiledStruct,
 ): void {
-  for (const key of Object.keys(value)) {
+  // for-in visits own keys in the same order as Object.keys (values are plain objects), without an array.
+  for (const key in value) {
     const v = value[key];
     if (v === undefined) continue;
     const a = set.byName.get(key);

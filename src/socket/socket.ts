@@ -1,5 +1,5 @@
 import { addon, type NativeSocket } from '../native/addon.js';
-import { NetlinkError, RequestError, DecodeError, type ExtendedAck } from '../wire/errors.js';
+import { NetlinkError, RequestError, DecodeError, errnoNumber, type ExtendedAck } from '../wire/errors.js';
 import { parseDone, parseError } from '../wire/extack.js';
 import { align4 } from '../wire/align.js';
 import { Flags, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_MIN_TYPE, NLMSG_NOOP, NLMSG_OVERRUN, parseMessages, type Message } from '../wire/message.js';
@@ -150,10 +150,15 @@ interface BatchWindow {
   seen: Uint8Array;
   results: BatchResult[];
   describeOffset: BatchOptions['describeOffset'];
+  /** True until the sender thread's sendto of this window returns: the kernel may still be answering it. */
+  sending: boolean;
+  /** An overrun came while sending: once sendto returns, whatever answers are queued are all there will be. */
+  overrun: boolean;
   done: () => void;
 }
 
 const MAX_BATCH = 64 * 1024;
+const ECANCELED = errnoNumber('ECANCELED')!;
 
 /**
  * A netlink socket: requests matched to replies by sequence number and port, dumps as AsyncIterables, and
@@ -181,7 +186,8 @@ export class NetlinkSocket {
   private paused = false;
   private dumping: DumpPending | null = null;
   private dumpWaiters: (() => void)[] = [];
-  private batch: BatchWindow | null = null;
+  /** Batch windows queued or sent and not yet answered, oldest first. */
+  private windows: BatchWindow[] = [];
   private batchQueue: Promise<unknown> = Promise.resolve();
   private readonly batchWriter = new Writer(MAX_BATCH);
 
@@ -336,24 +342,36 @@ export class NetlinkSocket {
    * are set here), `window` per sendmsg, and resolve with one result per item — every failure with its errno and
    * the kernel's message. Nothing is dropped: items not sent (stopAtFirstError, abort) say so. Cheaper than
    * `request()` per item: no promise, timer or map entry per message.
+   *
+   * Windows go to the socket's sender thread (see NativeSocket.sendQueued), in order: the kernel applies one
+   * while the next is encoded here, and a batch requested while another is being answered is encoded and queued
+   * behind it at once. With stopAtFirstError each window is answered before the next is encoded.
    */
   requestBatch(count: number, encode: (w: Writer, index: number) => void, options: BatchOptions = {}): Promise<BatchResult[]> {
-    const run = this.batchQueue.then(() => this.runBatch(count, encode, options));
-    this.batchQueue = run.catch(() => {});
+    let queued = () => {};
+    const allQueued = new Promise<void>((resolve) => { queued = resolve; });
+    const run = this.batchQueue.then(() => this.runBatch(count, encode, options, queued));
+    // The next batch may start encoding once this one's windows are all queued (or it failed).
+    this.batchQueue = Promise.race([allQueued, run.then(() => {}, () => {})]);
     return run;
   }
 
-  private async runBatch(count: number, encode: (w: Writer, index: number) => void, options: BatchOptions): Promise<BatchResult[]> {
+  private async runBatch(count: number, encode: (w: Writer, index: number) => void, options: BatchOptions, queued: () => void): Promise<BatchResult[]> {
     const results: BatchResult[] = new Array<BatchResult>(count).fill(null);
     const window = Math.max(1, options.window ?? 1024);
     const w = this.batchWriter;
+    const answered: Promise<void>[] = [];
+    const mine: BatchWindow[] = [];
     let next = 0;
-    let failed = false;
     try {
       while (next < count) {
+        if (options.stopAtFirstError && mine.length > 0) {
+          await answered[answered.length - 1];
+          const prev = mine[mine.length - 1]!;
+          if (results.slice(prev.first, prev.first + prev.count).some((r) => r !== null)) break;
+        }
         const native = this.live();
         if (options.signal?.aborted) break;
-        if (failed && options.stopAtFirstError) break;
         if (this.seq > 0xffffffff - window - 1) this.seq = 0;
         w.reset();
         const first = next;
@@ -373,17 +391,26 @@ export class NetlinkSocket {
           next++;
         }
         w.view.setUint16(last + 6, w.view.getUint16(last + 6, true) | Flags.ACK, true);
-        const win: BatchWindow = { base, count: next - first, first, seen: new Uint8Array(next - first), results, describeOffset: options.describeOffset, done: () => {} };
-        const finished = new Promise<void>((resolve) => { win.done = resolve; });
-        this.batch = win;
+        const win: BatchWindow = {
+          base, count: next - first, first, seen: new Uint8Array(next - first), results, describeOffset: options.describeOffset,
+          sending: true, overrun: false, done: () => {},
+        };
+        answered.push(new Promise<void>((resolve) => { win.done = resolve; }));
+        mine.push(win);
+        this.windows.push(win);
         this.updateRef();
-        if (native.send(w.bytesView(), 0, 0) < 0) throw Object.assign(new Error('send: the kernel did not take the batch (EAGAIN)'), { code: 'EAGAIN' });
-        this.drain();
-        await finished;
-        for (let i = first; i < next; i++) if (results[i]) failed = true;
+        native.sendQueued(w.bytesView(), (sent, errno) => {
+          win.sending = false;
+          if (sent < 0) this.failWindow(win, errno === ECANCELED ? closedError() : sendError(errno));
+          else if (win.overrun) this.afterOverrun([], win);
+        });
       }
+      queued();
+      await Promise.all(answered);
     } finally {
-      this.batch = null;
+      queued();
+      // Only after an exception: the windows already queued are answered, but nobody reads the results.
+      for (const win of mine) this.failWindow(win, closedError());
       this.updateRef();
     }
     if (next < count) {
@@ -392,6 +419,15 @@ export class NetlinkSocket {
       for (let i = next; i < count; i++) results[i] = err;
     }
     return results;
+  }
+
+  /** Settle a window's unanswered items with `err` (they may or may not have been applied). */
+  private failWindow(win: BatchWindow, err: NetlinkError | RequestError): void {
+    const i = this.windows.indexOf(win);
+    if (i < 0) return;
+    this.windows.splice(i, 1);
+    for (let k = 0; k < win.count; k++) if (!win.seen[k]) win.results[win.first + k] = err;
+    win.done();
   }
 
   /** A batch item's error, or the last item's ACK, which closes the window. */
@@ -407,7 +443,7 @@ export class NetlinkSocket {
       b.results[index] = kernelError(errno, e.extack, describe ? (offset) => describe(index, offset) : undefined);
     }
     if (k === b.count - 1) {
-      this.batch = null;
+      this.windows.splice(this.windows.indexOf(b), 1);
       b.done();
     }
   }
@@ -485,12 +521,7 @@ export class NetlinkSocket {
     this.outHead = 0;
     for (const s of [...this.subscriptions]) s.queue.end();
     for (const w of this.dumpWaiters.splice(0)) w();
-    const batch = this.batch;
-    if (batch) {
-      for (let k = 0; k < batch.count; k++) if (!batch.seen[k]) batch.results[batch.first + k] = err;
-      this.batch = null;
-      batch.done();
-    }
+    for (const win of [...this.windows]) this.failWindow(win, err);
   }
 
   private live(): NativeSocket {
@@ -638,7 +669,7 @@ export class NetlinkSocket {
       off += align4(length);
       count++;
     }
-    if (off !== end || count === 0 || this.batch !== null) return false;
+    if (off !== end || count === 0 || this.windows.length !== 0) return false;
     if (interrupted) d.stream.interrupted = true;
     this.stats.messages += count;
     d.queue.push({ buf, view, start: 0, end });
@@ -647,8 +678,7 @@ export class NetlinkSocket {
   }
 
   private dispatch(m: Message, sender: number): void {
-    const b = this.batch;
-    if (b && sender === 0 && ((m.seq - b.base) >>> 0) < b.count) return this.batchAck(b, m);
+    if (sender === 0) for (const b of this.windows) if (((m.seq - b.base) >>> 0) < b.count) return this.batchAck(b, m);
     const p = this.pending.get(m.seq);
     if (!p || (sender === 0 && m.pid !== this.portId && m.pid !== 0)) {
       if (sender !== 0 && m.type >= 0x10) {
@@ -698,19 +728,21 @@ export class NetlinkSocket {
     this.stats.overruns++;
     for (const s of this.subscriptions) s.queue.push({ type: 'overrun', count: this.stats.overruns });
     const waiting = [...this.pending.values()].filter((p) => p.kind === 'request' && p.sent);
-    const batch = this.batch;
-    if (waiting.length === 0 && !batch) return;
-    queueMicrotask(() => {
-      this.drain();
-      const err = new NetlinkError(105, { message: 'the reply was lost in a receive-queue overrun' });
-      for (const p of waiting) if (this.pending.get(p.seq) === p) this.settle(p, err);
-      if (batch && this.batch === batch) {
-        // Unacknowledged items may or may not have been applied; say which ones are unknown.
-        for (let k = 0; k < batch.count; k++) if (!batch.seen[k]) batch.results[batch.first + k] = err;
-        this.batch = null;
-        batch.done();
-      }
-    });
+    for (const win of this.windows) {
+      // A window still inside sendto is still being answered: it is settled when sendto returns.
+      if (win.sending) win.overrun = true;
+      else queueMicrotask(() => this.afterOverrun([], win));
+    }
+    if (waiting.length > 0) queueMicrotask(() => this.afterOverrun(waiting, undefined));
+  }
+
+  /** Read what is queued, then fail what is still unanswered: an overrun dropped its answer. */
+  private afterOverrun(waiting: Pending[], win: BatchWindow | undefined): void {
+    this.drain();
+    const err = new NetlinkError(105, { message: 'the reply was lost in a receive-queue overrun' });
+    for (const p of waiting) if (this.pending.get(p.seq) === p) this.settle(p, err);
+    // Unacknowledged items may or may not have been applied; say which ones are unknown.
+    if (win) this.failWindow(win, err);
   }
 
   private onCorrupt(error: DecodeError, group: number): void {
@@ -783,7 +815,7 @@ export class NetlinkSocket {
   private updateRef(): void {
     const native = this.native;
     if (!native) return;
-    const busy = this.pending.size > 0 || this.subscriptions.size > 0 || this.outHead < this.outbox.length || this.batch !== null;
+    const busy = this.pending.size > 0 || this.subscriptions.size > 0 || this.outHead < this.outbox.length || this.windows.length !== 0;
     const want = this.wantRef && busy;
     if (want !== this.refd) {
       this.refd = want;
@@ -799,6 +831,11 @@ function kernelError(errno: number, extack: ExtendedAck, describe: ((offset: num
     if (attribute) extack = { ...extack, attribute };
   }
   return new NetlinkError(errno, extack);
+}
+
+/** sendto failed: the kernel took none of the window. */
+function sendError(errno: number): NetlinkError {
+  return new NetlinkError(errno, {}, 'send: the kernel did not take the batch');
 }
 
 function closedError(): RequestError {
