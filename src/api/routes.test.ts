@@ -128,6 +128,16 @@ test('bulk: 10,000 routes in flight, one result per item, failures with errno an
       assert.deepEqual(stop.slice(16, 24).filter((r) => r !== null).length, 1);
       assert.ok(stop.slice(24).every((r) => r !== null && r.code === 'ERR_NETLINK_NOT_SENT'), 'nothing sent after the failing window');
       assert.equal((await rt.routes.list({ table: 'main', family: 'inet' })).length, 10_000 - 3 + 1 - 23);
+
+      // Calls that share `ifindexes` ask for each name once; a name found there is not asked for at all.
+      const ifindexes = new Map<string, number>();
+      assert.deepEqual(await rt.routes.addMany([{ dst: '10.201.0.0/24', dev: 'v0' }], { ifindexes }), [null]);
+      const v0 = (await rt.links.get({ dev: 'v0' })).ifindex;
+      assert.deepEqual([...ifindexes], [['v0', v0]]);
+      ifindexes.set('elsewhere', v0);
+      assert.deepEqual(await rt.routes.addMany([{ dst: '10.202.0.0/24', dev: 'elsewhere' }], { ifindexes }), [null]);
+      const [added] = (await rt.routes.list({ table: 'main', family: 'inet' })).filter((r) => r.dst === '10.202.0.0/24');
+      assert.equal(added?.oif, v0);
     } finally {
       rt.close();
     }

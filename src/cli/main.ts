@@ -3,6 +3,7 @@ import { GenlController } from '../families/generic/controller.js';
 import { Protocol } from '../socket/constants.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import type { RouteInput } from '../api/routes.js';
+import { SchemaError } from '../schema/codec.js';
 import { NetlinkSocket } from '../socket/socket.js';
 import { enableColor, type ColorMode } from './color.js';
 import { mainUsage, objectUsage, UsageError } from './usage.js';
@@ -219,10 +220,14 @@ class RouteGroup {
     }
   }
 
-  /** Every failure, parse or kernel, in line order. */
-  failures(results: readonly unknown[]): [number, unknown][] {
-    const out: [number, unknown][] = [...this.invalid];
-    for (let k = 0; k < results.length; k++) if (results[k]) out.push([this.lineOf[k]!, results[k]]);
+  /** Every failure, parse or kernel, in line order, as the line alone would have said it. */
+  failures(results: readonly (Error | null)[]): [number, Error][] {
+    const out: [number, Error][] = [...this.invalid];
+    for (let k = 0; k < results.length; k++) {
+      const r = results[k];
+      // The bulk call names the item by its index ("[17].dst: …"); here the line number does.
+      if (r) out.push([this.lineOf[k]!, r instanceof SchemaError ? new Error(r.message.replace(/^\[\d+\]\./, '')) : r]);
+    }
     return this.invalid.length ? out.sort((a, b) => a[0] - b[0]) : out;
   }
 }

@@ -8,6 +8,7 @@ import { Protocol, SOL_SOCKET, SocketOption } from './constants.js';
 import { NetlinkSocket, type SubscriptionEvent } from './socket.js';
 
 const RTM_NEWLINK = 16;
+const RTM_DELLINK = 17;
 const RTM_GETLINK = 18;
 const RTM_GETROUTE = 26;
 const IFLA_IFNAME = 3;
@@ -356,6 +357,40 @@ test('requestBatch returns one result per item, with each failure and nothing dr
       const stopped = await s.requestBatch(10, (w, i) => encode(w, i === 0 ? 49 : 400 + i), { window: 1, stopAtFirstError: true });
       assert.equal(stopped[0]?.code, 'EEXIST');
       assert.ok(stopped.slice(1).every((r) => r?.code === 'ERR_NETLINK_NOT_SENT'));
+    } finally {
+      s.close();
+    }
+  });
+});
+
+test('batches requested together reach the kernel in order through the sender thread; a close fails what is unanswered', async () => {
+  await withNetns(async (ns) => {
+    const s = NetlinkSocket.open(Protocol.ROUTE, { netns: ns.name });
+    try {
+      // The second batch deletes what the first creates: out of order, its items would fail with ENODEV.
+      const del = (w: Writer, i: number) => {
+        const m = w.beginMessage(RTM_DELLINK, 0);
+        w.zeros(16);
+        const a = w.beginAttr(IFLA_IFNAME);
+        w.string(`d${i}`);
+        w.endAttr(a);
+        w.endMessage(m);
+      };
+      const created = s.requestBatch(200, (w, i) => w.bytes(newLink(`d${i}`, 'bridge')), { window: 16 });
+      const deleted = s.requestBatch(200, del, { window: 16 });
+      assert.deepEqual([...(await created), ...(await deleted)].filter((r) => r !== null), []);
+      assert.equal((await ns.ip('-br', 'link')).trim().split('\n').length, 1);
+
+      // One request per window: many windows are still queued when the socket closes.
+      const pending = s.requestBatch(2000, (w, i) => w.bytes(newLink(`c${i}`, 'bridge')), { window: 1 });
+      await new Promise((resolve) => setImmediate(resolve));
+      s.close();
+      const results = await pending;
+      const closed = results.filter((r) => r?.code === 'ERR_NETLINK_CLOSED').length;
+      const applied = results.filter((r) => r === null).length;
+      assert.equal(closed + applied, 2000);
+      assert.ok(closed > 0, 'some windows were still unanswered at close');
+      assert.ok((await ns.ip('-br', 'link')).trim().split('\n').length - 1 >= applied, 'every item reported done was applied');
     } finally {
       s.close();
     }
