@@ -197,8 +197,13 @@ class Lines {
   }
 }
 
-/** Lines of route adds sent per bulk call: enough for full windows, few enough that their objects die young. */
+/**
+ * Lines of route adds sent per bulk call: enough for full windows, few enough that their objects die young. The
+ * first groups are smaller, so that the kernel has work while the rest is still being read.
+ */
 const BATCH_GROUP = 4096;
+const FIRST_GROUP = 256;
+const GROUPS_AHEAD = 3;
 
 /** A run of `route add` lines, parsed: what goes to the kernel, and the lines that failed before it. */
 class RouteGroup {
@@ -247,9 +252,12 @@ async function batch(file: string, o: Options, session: Session): Promise<boolea
   };
   const routeAdd = (w: string[]) => is(w[0], 'route') && w[1] === 'add';
   const ifindexes = new Map<string, number>();
-  // A group of route adds is in the kernel while the next is parsed, and the next is queued behind it before it is
-  // answered, so the kernel does not wait for us; failures are reported in line order, before any other line runs.
-  let inflight: Promise<void> | undefined;
+  // Groups of route adds are queued for the kernel while the next is parsed, up to GROUPS_AHEAD of them, so that
+  // the kernel does not wait for us (nor for a pause of the garbage collector); failures are reported in line
+  // order, before any other line runs.
+  let reported: Promise<void> = Promise.resolve();
+  const ahead: Promise<void>[] = [];
+  let groupSize = FIRST_GROUP;
   let line = lines.next();
   while (line !== undefined) {
     let w = words(line);
@@ -258,8 +266,8 @@ async function batch(file: string, o: Options, session: Session): Promise<boolea
       continue;
     }
     if (!o.force || !routeAdd(w)) {
-      await inflight;
-      inflight = undefined;
+      await reported;
+      ahead.length = 0;
       try {
         await dispatch(w, o, session);
       } catch (e) {
@@ -275,19 +283,20 @@ async function batch(file: string, o: Options, session: Session): Promise<boolea
     for (;;) {
       if (w.length > 0) group.add(lines.no, w, o.family, parseRoute);
       line = lines.next();
-      if (line === undefined || group.size >= BATCH_GROUP) break;
+      if (line === undefined || group.size >= groupSize) break;
       w = words(line);
       if (w.length > 0 && !routeAdd(w)) break;
     }
+    groupSize = Math.min(BATCH_GROUP, groupSize * 4);
     const rt = await session.open();
     const sending = rt.routes.addMany(group.inputs, { ifindexes });
-    // This group is queued behind the previous one while we wait for that one's answers.
-    await inflight;
-    inflight = sending.then((results) => {
+    reported = Promise.all([reported, sending]).then(([, results]) => {
       for (const [no, e] of group.failures(results)) fail(no, e);
     });
+    ahead.push(reported);
+    if (ahead.length > GROUPS_AHEAD) await ahead.shift();
   }
-  await inflight;
+  await reported;
   return ok;
 }
 

@@ -1,7 +1,7 @@
 import { DecodeError, NLA_F_NESTED, NLMSG_HDRLEN, Writer } from '../wire/index.js';
 import { formatHex, formatIPv4, formatIPv6, formatMac, parseIP, parseIPv4, parseIPv4Into, parseMac } from './address.js';
 import { compileDecoder, type FastDecoder } from './jit.js';
-import { compileStructEncoder, type StructEncoder } from './jit-encode.js';
+import { compileSetEncoder, compileStructEncoder, type SetEncoder, type StructEncoder } from './jit-encode.js';
 import type { AttrDecl, FamilyDecl, MemberDecl, StructDecl, SubMessageVariant } from './declaration.js';
 
 /** A value that does not fit its declaration; the message names the attribute path. */
@@ -112,6 +112,8 @@ export class SubMessage {
 
 export interface CompiledSet {
   name: string;
+  /** Generated encoders (jit-encode.ts), one per fixed header the set is encoded after, made on first use. */
+  encoders?: Map<CompiledStruct | undefined, SetEncoder>;
   /** Indexed by attribute type: the decoder's table. */
   byType: (Attr | undefined)[];
   byName: Map<string, Attr>;
@@ -791,36 +793,18 @@ function encodeAttrs(
   rec: PathRecorder | undefined,
   header?: CompiledStruct,
 ): void {
-  // for-in visits own keys in the same order as Object.keys (values are plain objects), without an array.
-  for (const key in value) {
-    const v = value[key];
-    if (v === undefined) continue;
-    const a = set.byName.get(key);
-    if (!a) {
-      if (header?.names.has(key)) continue;
-      throw new SchemaError(join(path, key), `unknown attribute (set ${set.name})`);
+  if (rec) {
+    // for-in visits own keys in the same order as Object.keys (values are plain objects), without an array.
+    for (const key in value) {
+      const v = value[key];
+      if (v !== undefined) encodeKey(set, key, v, w, path, rec, header, value);
     }
-    const kind = a.kind;
-    if (kind === K_PAD) continue;
-    if (!rec && !a.multi && !a.decl.checks && (kind < K_UINT || (kind === K_BINARY && !a.struct))) {
-      // Plain scalars and addresses, the bulk of most messages: no path string unless something is wrong.
-      const at = w.beginAttr(a.value);
-      if (kind === K_BINARY) {
-        // An IPv4 address as text goes straight into the buffer, without an array of its own.
-        const into = typeof v === 'string' && (a.display === D_IP || a.display === D_NONE) ? w.reserve(4) : -1;
-        if (into < 0 || !parseIPv4Into(v as string, w.buf, into)) {
-          if (into >= 0) w.length = into;
-          w.bytes(toBytes(a, v, path, key));
-        }
-      } else writeInt(w, kind, a.be, toInt(a, v, path, kind, key));
-      w.endAttr(at);
-      continue;
-    }
-    const p = join(path, key);
-    if (a.multi) {
-      if (!Array.isArray(v)) throw new SchemaError(p, `expected an array (repeated attribute), got ${describe(v)}`);
-      v.forEach((x, i) => encodeAttr(a, x, w, `${p}[${i}]`, rec, value));
-    } else encodeAttr(a, v, w, p, rec, value);
+  } else {
+    let encoders = set.encoders;
+    if (!encoders) encoders = set.encoders = new Map();
+    let encode = encoders.get(header);
+    if (!encode) encoders.set(header, (encode = compileSetEncoder(set, header)));
+    encode(value, w, set, path, header, encodeKey, parseIPv4Into);
   }
   const raw = (value as { [UNKNOWN_ATTRIBUTES]?: RawAttribute[] })[UNKNOWN_ATTRIBUTES];
   if (raw) {
@@ -830,6 +814,45 @@ function encodeAttrs(
       w.endAttr(at);
     }
   }
+}
+
+/** One attribute of a set from `value[key]`: the generic path, which also raises every error. */
+function encodeKey(
+  set: CompiledSet,
+  key: string,
+  v: unknown,
+  w: Writer,
+  path: string,
+  rec: PathRecorder | undefined,
+  header: CompiledStruct | undefined,
+  value: Readonly<Record<string, unknown>>,
+): void {
+  const a = set.byName.get(key);
+  if (!a) {
+    if (header?.names.has(key)) return;
+    throw new SchemaError(join(path, key), `unknown attribute (set ${set.name})`);
+  }
+  const kind = a.kind;
+  if (kind === K_PAD) return;
+  if (!rec && !a.multi && !a.decl.checks && (kind < K_UINT || (kind === K_BINARY && !a.struct))) {
+    // Plain scalars and addresses, the bulk of most messages: no path string unless something is wrong.
+    const at = w.beginAttr(a.value);
+    if (kind === K_BINARY) {
+      // An IPv4 address as text goes straight into the buffer, without an array of its own.
+      const into = typeof v === 'string' && (a.display === D_IP || a.display === D_NONE) ? w.reserve(4) : -1;
+      if (into < 0 || !parseIPv4Into(v as string, w.buf, into)) {
+        if (into >= 0) w.length = into;
+        w.bytes(toBytes(a, v, path, key));
+      }
+    } else writeInt(w, kind, a.be, toInt(a, v, path, kind, key));
+    w.endAttr(at);
+    return;
+  }
+  const p = join(path, key);
+  if (a.multi) {
+    if (!Array.isArray(v)) throw new SchemaError(p, `expected an array (repeated attribute), got ${describe(v)}`);
+    v.forEach((x, i) => encodeAttr(a, x, w, `${p}[${i}]`, rec, value));
+  } else encodeAttr(a, v, w, p, rec, value);
 }
 
 function encodeTypeValue(a: Attr, depth: number, v: unknown, w: Writer, path: string, rec: PathRecorder | undefined): void {

@@ -1,11 +1,17 @@
 /**
- * Straight-line encoders for fixed headers (struct ifinfomsg, rtmsg, …), generated per struct with `new Function`:
- * each field is read by its own name (one inline cache per field instead of a lookup by computed key) and
- * written at its offset. A value that is not a plain in-range number (an enum name, a bad value) goes to the
- * generic conversion, which also raises the error. Structs with 64-bit, byte-array or nested fields keep the
- * generic encoder (null).
+ * Encoders generated with `new Function` from a compiled schema.
+ *
+ * Fixed headers (struct ifinfomsg, rtmsg, …): straight-line code per struct, each field read by its own name (one
+ * inline cache per field instead of a lookup by computed key) and written at its offset. A value that is not a
+ * plain in-range number (an enum name, a bad value) goes to the generic conversion, which also raises the error.
+ * Structs with 64-bit, byte-array or nested fields keep the generic encoder (null).
+ *
+ * Attribute sets: a loop over the value's keys in their own order (the wire order callers chose) with a `switch`
+ * on the key, so that a plain number or an IPv4 address in text is written without a map lookup or a path
+ * string; the fixed header's fields are skipped by name. Anything else goes to the generic `encodeKey`.
  */
-import { K_S16, K_S32, K_S8, K_U16, K_U32, K_U8, type CompiledStruct } from './codec.js';
+import type { Writer } from '../wire/writer.js';
+import { D_IP, D_NONE, K_BINARY, K_PAD, K_S16, K_S32, K_S8, K_U16, K_U32, K_U8, type CompiledSet, type CompiledStruct, type PathRecorder } from './codec.js';
 
 /**
  * Writes `value`'s fields at `at` (the struct's bytes already reserved); `slow(s, path, i, x)` converts field i's
@@ -47,4 +53,61 @@ export function compileStructEncoder(s: CompiledStruct): StructEncoder | null {
     if (!c) lines.push(`buf[at + ${offset}] = 0;`);
   });
   return new Function('value', 'buf', 'dv', 'at', 's', 'path', 'slow', lines.join('\n')) as StructEncoder;
+}
+
+export type EncodeKey = (
+  set: CompiledSet, key: string, v: unknown, w: Writer, path: string, rec: PathRecorder | undefined,
+  header: CompiledStruct | undefined, value: Readonly<Record<string, unknown>>,
+) => void;
+export type SetEncoder = (
+  value: Readonly<Record<string, unknown>>, w: Writer, set: CompiledSet, path: string, header: CompiledStruct | undefined,
+  encodeKey: EncodeKey, parseIPv4Into: (text: string, buf: Uint8Array, at: number) => boolean,
+) => void;
+
+let intWrites: Record<number, { fits: string; le: string; be: string }> | undefined;
+
+function intWrite(kind: number) {
+  intWrites ??= {
+    [K_U8]: { fits: '(x & 255) === x', le: 'w.u8(x)', be: 'w.u8(x)' },
+    [K_S8]: { fits: '(x << 24 >> 24) === x', le: 'w.s8(x)', be: 'w.s8(x)' },
+    [K_U16]: { fits: '(x & 65535) === x', le: 'w.u16(x)', be: 'w.u16be(x)' },
+    [K_S16]: { fits: '(x << 16 >> 16) === x', le: 'w.s16(x)', be: 'w.u16be(x & 65535)' },
+    [K_U32]: { fits: '(x >>> 0) === x', le: 'w.u32(x)', be: 'w.u32be(x)' },
+    [K_S32]: { fits: '(x | 0) === x', le: 'w.s32(x)', be: 'w.u32be(x >>> 0)' },
+  };
+  return intWrites[kind];
+}
+
+export function compileSetEncoder(set: CompiledSet, header: CompiledStruct | undefined): SetEncoder {
+  const cases: string[] = [];
+  for (const a of set.attrs) {
+    const key = JSON.stringify(a.name);
+    if (a.kind === K_PAD) {
+      cases.push(`case ${key}: continue;`);
+      continue;
+    }
+    if (a.multi || a.decl.checks) continue;
+    const int = intWrite(a.kind);
+    if (int) {
+      cases.push(`case ${key}: if (typeof x === 'number' && ${int.fits}) { at = w.beginAttr(${a.value}); ${a.be ? int.be : int.le}; w.endAttr(at); continue; } break;`);
+    } else if (a.kind === K_BINARY && !a.struct && (a.display === D_IP || a.display === D_NONE)) {
+      cases.push(
+        `case ${key}: if (typeof x === 'string') { at = w.beginAttr(${a.value}); into = w.reserve(4); if (ipv4(x, w.buf, into)) { w.endAttr(at); continue; } w.length = at; } break;`,
+      );
+    }
+  }
+  // A header field is skipped unless an attribute has the same name (the attribute wins, as in encodeKey).
+  for (const f of header?.fields ?? []) if (!set.byName.has(f.name)) cases.push(`case ${JSON.stringify(f.name)}: continue;`);
+  const body = [
+    'let at, into;',
+    'for (const key in value) {',
+    '  const x = value[key];',
+    '  if (x === undefined) continue;',
+    '  switch (key) {',
+    ...cases.map((c) => `    ${c}`),
+    '  }',
+    '  encodeKey(set, key, x, w, path, undefined, header, value);',
+    '}',
+  ];
+  return new Function('value', 'w', 'set', 'path', 'header', 'encodeKey', 'ipv4', body.join('\n')) as SetEncoder;
 }
