@@ -61,8 +61,9 @@ export interface CompiledStruct {
   fields: Field[];
   /** Field names, so attribute encoders can skip a flat message's header fields in one lookup. */
   names: Set<string>;
-  /** The generated encoder (jit-encode.ts), made on first use; null where the generic one must do. */
+  /** The generated encoder (jit-encode.ts), made after JIT_AFTER uses; null where the generic one must do. */
   encoder?: StructEncoder | null;
+  uses: number;
 }
 
 export interface Attr extends Field {
@@ -78,6 +79,12 @@ export interface Attr extends Field {
   header: CompiledStruct | undefined;
   decl: AttrDecl;
 }
+
+/**
+ * Uses of a message, struct or set before its generated code is built: generating costs more than a few generic
+ * runs, and a command that sends one request and reads three links should not pay for it. Exported for tests.
+ */
+export const JIT_AFTER = 8;
 
 export interface SubMessageVariantCompiled {
   header: CompiledStruct | undefined;
@@ -112,8 +119,9 @@ export class SubMessage {
 
 export interface CompiledSet {
   name: string;
-  /** Generated encoders (jit-encode.ts), one per fixed header the set is encoded after, made on first use. */
+  /** Generated encoders (jit-encode.ts), one per fixed header the set is encoded after, made after JIT_AFTER uses. */
   encoders?: Map<CompiledStruct | undefined, SetEncoder>;
+  uses: number;
   /** Indexed by attribute type: the decoder's table. */
   byType: (Attr | undefined)[];
   byName: Map<string, Attr>;
@@ -122,8 +130,10 @@ export interface CompiledSet {
 
 export interface CompiledMessage {
   name: string;
-  /** The generated straight-line decoder (see jit.ts), built on first use. */
+  /** The generated straight-line decoder (see jit.ts), built once the message has been decoded JIT_AFTER times. */
   fast: FastDecoder | undefined;
+  /** Decodes so far, until `fast` is built. */
+  uses: number;
   value: number;
   header: CompiledStruct | undefined;
   set: CompiledSet | undefined;
@@ -189,6 +199,7 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
     cm = {
       name,
       fast: undefined,
+      uses: 0,
       value: m.value,
       header: m.fixedHeader ? this.struct(m.fixedHeader) : undefined,
       set: m.attributeSet ? this.set(m.attributeSet) : undefined,
@@ -221,7 +232,7 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
     if (s) return s;
     const decl: StructDecl | undefined = this.decl.structs[name];
     if (!decl) throw new SchemaError(name, `unknown struct ${name} in family ${this.decl.name}`);
-    s = { name, size: 0, fields: [], names: new Set() };
+    s = { name, size: 0, fields: [], names: new Set(), uses: 0 };
     this.structs.set(name, s);
     let offset = 0;
     for (const m of decl.members) {
@@ -257,7 +268,7 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
     if (s) return s;
     const decl = this.decl.attributeSets[name];
     if (!decl) throw new SchemaError(name, `unknown attribute set ${name} in family ${this.decl.name}`);
-    s = { name, byType: [], byName: new Map(), attrs: [] };
+    s = { name, byType: [], byName: new Map(), attrs: [], uses: 0 };
     this.sets.set(name, s);
     for (const a of decl.attributes) {
       const base = this.field({ name: a.name, type: 'u8', enum: a.enum, enumAsFlags: a.enumAsFlags, byteOrder: a.byteOrder, display: a.display, struct: a.struct }, 0);
@@ -307,7 +318,11 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
     const dv = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     // length, not byteLength: the same for bytes, and V8 reads it inline where byteLength on a Buffer costs a call.
     if (end > buf.length || start > end) throw new DecodeError(`message body [${start}, ${end}) runs past the buffer`, start);
-    const fast = (m.fast ??= compileDecoder(m));
+    let fast = m.fast;
+    if (fast === undefined) {
+      if (++m.uses < JIT_AFTER) return this.decodeSlow(m, buf, dv, start, end);
+      fast = m.fast = compileDecoder(m);
+    }
     if (!m.header || end - start >= m.header.size) {
       const o = fast(buf, dv, start, end);
       if (o !== null) return o;
@@ -754,7 +769,8 @@ function slowField(s: CompiledStruct, path: string, i: number, x: unknown): numb
 }
 
 function encodeStruct(s: CompiledStruct, value: Readonly<Record<string, unknown>>, w: Writer, path: string): void {
-  const fast = s.encoder === undefined ? (s.encoder = compileStructEncoder(s)) : s.encoder;
+  let fast = s.encoder;
+  if (fast === undefined && ++s.uses >= JIT_AFTER) fast = s.encoder = compileStructEncoder(s);
   if (fast) {
     const at = w.reserve(s.size);
     fast(value, w.buf, w.view, at, s, path, slowField);
@@ -793,18 +809,14 @@ function encodeAttrs(
   rec: PathRecorder | undefined,
   header?: CompiledStruct,
 ): void {
-  if (rec) {
+  const encode = rec ? undefined : setEncoder(set, header);
+  if (encode) encode(value, w, set, path, header, encodeKey, parseIPv4Into);
+  else {
     // for-in visits own keys in the same order as Object.keys (values are plain objects), without an array.
     for (const key in value) {
       const v = value[key];
       if (v !== undefined) encodeKey(set, key, v, w, path, rec, header, value);
     }
-  } else {
-    let encoders = set.encoders;
-    if (!encoders) encoders = set.encoders = new Map();
-    let encode = encoders.get(header);
-    if (!encode) encoders.set(header, (encode = compileSetEncoder(set, header)));
-    encode(value, w, set, path, header, encodeKey, parseIPv4Into);
   }
   const raw = (value as { [UNKNOWN_ATTRIBUTES]?: RawAttribute[] })[UNKNOWN_ATTRIBUTES];
   if (raw) {
@@ -814,6 +826,12 @@ function encodeAttrs(
       w.endAttr(at);
     }
   }
+}
+
+function setEncoder(set: CompiledSet, header: CompiledStruct | undefined): SetEncoder | undefined {
+  let encode = set.encoders?.get(header);
+  if (!encode && ++set.uses >= JIT_AFTER) (set.encoders ??= new Map()).set(header, (encode = compileSetEncoder(set, header)));
+  return encode;
 }
 
 /** One attribute of a set from `value[key]`: the generic path, which also raises every error. */

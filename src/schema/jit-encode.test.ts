@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Writer } from '../wire/index.js';
-import { PathRecorder, Schema, SchemaError } from './codec.js';
+import { JIT_AFTER, PathRecorder, Schema, SchemaError } from './codec.js';
 import type { FamilyDecl } from './declaration.js';
 
 const decl = {
@@ -23,11 +23,19 @@ const decl = {
   mcastGroups: {},
 } as const satisfies FamilyDecl;
 
+/** A schema whose generated code for `msg` is built already (it is built after JIT_AFTER uses). */
+function warm<F extends FamilyDecl>(d: F): Schema<F> {
+  const schema = new Schema(d);
+  for (let i = 0; i < JIT_AFTER; i++) schema.encodeBody('msg', {}, new Writer(64));
+  assert.ok(schema.message('msg').header!.encoder, 'the generated header encoder is built');
+  return schema;
+}
+
 /** The header's bytes, written over a buffer full of 0xff so that unwritten bytes would show. */
 function encode(value: Record<string, unknown>): string {
   const w = new Writer(64);
   w.buf.fill(0xff);
-  new Schema(decl).encodeBody('msg', value, w);
+  warm(decl).encodeBody('msg', value, w);
   return w.buf.subarray(0, 20).toString('hex');
 }
 
@@ -72,7 +80,8 @@ const setDecl = {
 
 /** The whole body through the generated set encoder (no path recorder) and through the generic one. */
 function bothWays(value: Record<string, unknown>): [string, string] {
-  const schema = new Schema(setDecl);
+  const schema = warm(setDecl);
+  assert.ok(schema.message('msg').set!.encoders?.size, 'the generated set encoder is built');
   const fast = new Writer(64);
   schema.encodeBody('msg', value, fast);
   const generic = new Writer(64);
@@ -98,7 +107,7 @@ test('generated set encoders write what the generic encoder writes, in the value
 });
 
 test('generated set encoders refuse bad values and unknown keys with the generic encoder\'s errors', () => {
-  const schema = new Schema(setDecl);
+  const schema = warm(setDecl);
   for (const [value, path, message] of [
     [{ u8v: 256 }, 'u8v', /expected u8, got 256/],
     [{ port: -1 }, 'port', /expected u16/],

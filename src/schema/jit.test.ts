@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { routeSchema } from '../families/route/index.js';
 import { formatIPv4 } from './address.js';
+import { JIT_AFTER } from './codec.js';
 
 const route = routeSchema.message('newroute');
 
@@ -16,6 +17,8 @@ function routeBody(protocol: number, dst: Uint8Array, gateway: Uint8Array): Buff
 
 test('generated decoders give plain objects, attributes in message order', () => {
   const b = routeBody(3, Uint8Array.of(192, 0, 2, 0), Uint8Array.of(198, 51, 100, 1));
+  for (let i = 0; i < JIT_AFTER; i++) routeSchema.decodeBody(route, b, 0, b.length);
+  assert.ok(route.fast, 'the generated decoder is built');
   const o = routeSchema.decodeBody(route, b, 0, b.length);
   assert.equal(Object.getPrototypeOf(o), Object.prototype);
   assert.equal(o.constructor, Object);
