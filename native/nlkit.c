@@ -32,7 +32,7 @@ typedef struct {
 } Socket;
 
 typedef struct Sender Sender;
-static void stop_sender(Sender *q);
+static void stop_sender(Socket *s);
 
 #define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
 
@@ -136,10 +136,7 @@ static void close_socket(Socket *s, napi_env env) {
     uv_close((uv_handle_t *)s->poll, on_handle_closed);
     s->poll = NULL;
   }
-  if (s->sender) {
-    stop_sender(s->sender);
-    s->sender = NULL;
-  }
+  if (s->sender) stop_sender(s);
   close(s->fd);
   s->fd = -1;
   if (env && s->callback) { napi_delete_reference(env, s->callback); s->callback = NULL; }
@@ -270,6 +267,7 @@ struct Sender {
   SendItem *head, *tail;
   int stop;
   int fd;
+  napi_env env;
   pthread_t thread;
   napi_threadsafe_function report; /* carries finished items back to the JS thread */
 };
@@ -288,9 +286,19 @@ static void report_item(napi_env env, napi_value unused, void *context, void *da
   free(item);
 }
 
+/* Hand a finished item to the JS thread. Once the environment is closing the function may already be freed:
+ * then nothing more is handed over, and the item is dropped here. */
+static void report(Sender *q, SendItem *item, int *closing) {
+  napi_status status = *closing ? napi_closing : napi_call_threadsafe_function(q->report, item, napi_tsfn_blocking);
+  if (status == napi_ok) return;
+  if (status == napi_closing) *closing = 1;
+  free(item);
+}
+
 static void *sender_thread(void *arg) {
   Sender *q = arg;
   struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+  int closing = 0;
   pthread_mutex_lock(&q->lock);
   for (;;) {
     while (!q->head && !q->stop) pthread_cond_wait(&q->wake, &q->lock);
@@ -303,7 +311,7 @@ static void *sender_thread(void *arg) {
     do n = sendto(q->fd, item->data, item->len, 0, (struct sockaddr *)&sa, sizeof sa); while (n < 0 && errno == EINTR);
     item->sent = n;
     item->err = n < 0 ? errno : 0;
-    if (napi_call_threadsafe_function(q->report, item, napi_tsfn_blocking) != napi_ok) free(item);
+    report(q, item, &closing);
     pthread_mutex_lock(&q->lock);
   }
   /* Stopped: what was not sent never will be; the JS side has already failed it as closed. */
@@ -313,12 +321,14 @@ static void *sender_thread(void *arg) {
     SendItem *next = rest->next;
     rest->sent = -1;
     rest->err = ECANCELED;
-    if (napi_call_threadsafe_function(q->report, rest, napi_tsfn_blocking) != napi_ok) free(rest);
+    report(q, rest, &closing);
     rest = next;
   }
-  napi_release_threadsafe_function(q->report, napi_tsfn_release);
+  if (!closing) napi_release_threadsafe_function(q->report, napi_tsfn_release);
   return NULL;
 }
+
+static void sender_cleanup(void *arg);
 
 static Sender *start_sender(napi_env env, Socket *s) {
   Sender *q = calloc(1, sizeof *q);
@@ -334,6 +344,7 @@ static Sender *start_sender(napi_env env, Socket *s) {
   pthread_mutex_init(&q->lock, NULL);
   pthread_cond_init(&q->wake, NULL);
   q->fd = s->fd;
+  q->env = env;
   int rc = pthread_create(&q->thread, NULL, sender_thread, q);
   if (rc != 0) {
     napi_release_threadsafe_function(q->report, napi_tsfn_abort);
@@ -343,12 +354,13 @@ static Sender *start_sender(napi_env env, Socket *s) {
     errno = rc;
     return NULL;
   }
+  napi_add_env_cleanup_hook(env, sender_cleanup, s);
   return q;
 }
 
 /* Waits for a sendto in progress (one window: milliseconds at most), so the fd can be closed behind it and the
  * thread is gone before the environment that its reports go to. */
-static void stop_sender(Sender *q) {
+static void join_sender(Sender *q) {
   pthread_mutex_lock(&q->lock);
   q->stop = 1;
   pthread_cond_signal(&q->wake);
@@ -357,6 +369,22 @@ static void stop_sender(Sender *q) {
   pthread_mutex_destroy(&q->lock);
   pthread_cond_destroy(&q->wake);
   free(q);
+}
+
+/* An environment torn down with the socket still open (a worker's end): the thread must go before its
+ * threadsafe function does. Registered after that function, so it runs first. */
+static void sender_cleanup(void *arg) {
+  Socket *s = arg;
+  Sender *q = s->sender;
+  s->sender = NULL;
+  if (q) join_sender(q);
+}
+
+static void stop_sender(Socket *s) {
+  Sender *q = s->sender;
+  s->sender = NULL;
+  napi_remove_env_cleanup_hook(q->env, sender_cleanup, s);
+  join_sender(q);
 }
 
 static napi_value js_send_queued(napi_env env, napi_callback_info info) {

@@ -393,16 +393,21 @@ test('garbage collection of unclosed (or polled and paused) sockets closes their
   assert.equal(after, before);
 });
 
-test('a worker that exits with open, polled sockets closes them without crashing', async () => {
+test('a worker that exits with open, polled sockets and queued sends closes them without crashing', async () => {
   const addonUrl = new URL('./addon.js', import.meta.url).href;
   const code = `
     const { parentPort } = require('node:worker_threads');
     import(${JSON.stringify(addonUrl)}).then(({ addon }) => {
+      // NLMSG_NOOP without NLM_F_ACK: the kernel reads it and answers nothing.
+      const noop = new Uint8Array(16);
+      new DataView(noop.buffer).setUint32(0, 16, true);
+      new DataView(noop.buffer).setUint16(4, 1, true);
       for (let i = 0; i < 20; i++) {
         const s = addon.openSocket(0);
         s.bind(0, 0);
         if (i % 2) s.poll(() => {});
         if (i % 4 === 1) s.unref();
+        if (i % 3 === 0) for (let k = 0; k < 500; k++) s.sendQueued(noop, () => {});
         if (i % 5 === 0) s.close();
       }
       parentPort.postMessage('open');
