@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,10 +31,23 @@ typedef struct {
   int polling;
   int refd;
   struct Sender *sender;     /* started by the first sendQueued */
+  struct Reader *reader;     /* started by the first readAhead(true) */
+  int reading_ahead;         /* readAhead(true): the reader thread reads, the poll handle rests */
 } Socket;
 
 typedef struct Sender Sender;
+typedef struct Reader Reader;
 static void stop_sender(Socket *s);
+static void stop_reader(Socket *s);
+
+/* A datagram the reader thread read ahead, or the error recvmsg gave in its place. */
+typedef struct Datagram {
+  struct Datagram *next;
+  uint32_t info[4];
+  int err;
+  size_t len;
+  unsigned char data[];
+} Datagram;
 
 #define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
 
@@ -137,6 +152,7 @@ static void close_socket(Socket *s, napi_env env) {
     s->poll = NULL;
   }
   if (s->sender) stop_sender(s);
+  if (s->reader) stop_reader(s);
   close(s->fd);
   s->fd = -1;
   if (env && s->callback) { napi_delete_reference(env, s->callback); s->callback = NULL; }
@@ -420,6 +436,256 @@ static napi_value js_send_queued(napi_env env, napi_callback_info info) {
 
 /* recv(info): one whole datagram as a new Buffer; -1 nothing queued; -3 overrun (ENOBUFS).
  * info[0] sender port, info[1] multicast group (NETLINK_PKTINFO), info[2] nsid or 0xffffffff, info[3] size. */
+/* The size of the next datagram, learnt without copying it: a peek with MSG_TRUNC returns its full length; or
+ * -errno. The kernel sizes dump datagrams by the largest length a reader has asked for (up to 32 KiB), so the
+ * socket's first peek offers the 64 KiB scratch; later peeks offer nothing. */
+static ssize_t next_size(Socket *s) {
+  struct iovec iov = { .iov_base = s->scratch, .iov_len = s->scratch ? s->scratch_len : 0 };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  ssize_t n;
+  do n = recvmsg(s->fd, &mh, MSG_PEEK | MSG_TRUNC); while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  if (s->scratch) {
+    free(s->scratch);
+    s->scratch = NULL;
+    s->scratch_len = 0;
+  }
+  return n;
+}
+
+/* Read the next datagram into data[0, len) — len from next_size — with what recv() reports in info; or -errno. */
+static ssize_t read_datagram(int fd, void *data, size_t len, uint32_t info[4]) {
+  struct sockaddr_nl sa;
+  union {
+    struct cmsghdr align;
+    char bytes[CMSG_SPACE(sizeof(struct nl_pktinfo)) + CMSG_SPACE(sizeof(int))];
+  } control;
+  struct iovec iov = { .iov_base = data, .iov_len = len };
+  struct msghdr mh = {
+    .msg_name = &sa, .msg_namelen = sizeof sa, .msg_iov = &iov, .msg_iovlen = 1,
+    .msg_control = control.bytes, .msg_controllen = sizeof control.bytes,
+  };
+  ssize_t n;
+  do n = recvmsg(fd, &mh, 0); while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  info[0] = sa.nl_pid;
+  info[1] = 0;
+  info[2] = 0xffffffffu;
+  info[3] = (uint32_t)n;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_NETLINK) continue;
+    if (c->cmsg_type == NETLINK_PKTINFO) {
+      struct nl_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      info[1] = pi.group;
+    } else if (c->cmsg_type == NETLINK_LISTEN_ALL_NSID) {
+      int nsid;
+      memcpy(&nsid, CMSG_DATA(c), sizeof nsid);
+      info[2] = (uint32_t)nsid;
+    }
+  }
+  return n;
+}
+
+static napi_value recv_result(napi_env env, int err) {
+  if (err == EAGAIN || err == EWOULDBLOCK) return number(env, -1);
+  if (err == ENOBUFS) return number(env, -3);
+  return throw_errno(env, "recvmsg", err);
+}
+
+/* ---- the reader thread: readAhead(on) ----
+ * In a dump the kernel fills the next datagram inside the reader's recvmsg. While a dump runs, a thread of the
+ * socket's own reads up to READ_AHEAD datagrams ahead, so the kernel works while JavaScript decodes; recv() hands
+ * them over in order, and a threadsafe function stands in for the resting poll handle's "readable". */
+#define READ_AHEAD 16
+
+struct Reader {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;     /* to the thread: room in the queue, or run/stop changed */
+  pthread_cond_t parked;   /* to the JS thread: the thread no longer touches the socket */
+  Datagram *head, *tail;
+  int queued;
+  int run;                 /* JS wants reading ahead */
+  int reading;             /* the thread may be using the socket */
+  int stop;
+  int kick;                /* eventfd: wakes the thread out of poll() */
+  Socket *socket;
+  pthread_t thread;
+  napi_threadsafe_function ready;
+  Socket **target;         /* ready's context: the socket, or NULL once it is closed (freed with ready) */
+};
+
+static Datagram read_ahead_empty;
+#define READ_AHEAD_EMPTY (&read_ahead_empty)
+
+static ssize_t next_size(Socket *s);
+static ssize_t read_datagram(int fd, void *data, size_t len, uint32_t info[4]);
+static void call_js(Socket *s, const char *event, int err);
+
+static void *reader_thread(void *arg) {
+  Reader *r = arg;
+  Socket *s = r->socket;
+  int closing = 0;
+  pthread_mutex_lock(&r->lock);
+  for (;;) {
+    while (!r->stop && (!r->run || r->queued >= READ_AHEAD)) {
+      r->reading = 0;
+      pthread_cond_broadcast(&r->parked);
+      pthread_cond_wait(&r->wake, &r->lock);
+    }
+    if (r->stop) break;
+    r->reading = 1;
+    pthread_mutex_unlock(&r->lock);
+    struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN }, { .fd = r->kick, .events = POLLIN } };
+    Datagram *d = NULL;
+    if (poll(p, 2, -1) > 0) {
+      if (p[1].revents & POLLIN) {
+        uint64_t v;
+        if (read(r->kick, &v, sizeof v) < 0) v = 0;
+      } else {
+        ssize_t n = next_size(s);
+        if (n >= 0) {
+          d = malloc(sizeof *d + (size_t)n);
+          n = d ? read_datagram(s->fd, d->data, (size_t)n, d->info) : -ENOMEM;
+        }
+        if (n == -EAGAIN) {
+          free(d);
+          d = NULL;
+        } else if (n < 0) {
+          if (!d) d = malloc(sizeof *d);
+          if (d) d->err = (int)-n, d->len = 0;
+        } else d->err = 0, d->len = (size_t)n;
+      }
+    }
+    pthread_mutex_lock(&r->lock);
+    if (d) {
+      d->next = NULL;
+      int was_empty = !r->head;
+      if (r->tail) r->tail->next = d;
+      else r->head = d;
+      r->tail = d;
+      r->queued++;
+      /* Past an unexpected error, read no further: recv() reports it, and JS decides. */
+      if (d->err && d->err != ENOBUFS) r->run = 0;
+      if (was_empty && !closing && napi_call_threadsafe_function(r->ready, NULL, napi_tsfn_nonblocking) == napi_closing) closing = 1;
+    }
+  }
+  r->reading = 0;
+  pthread_cond_broadcast(&r->parked);
+  pthread_mutex_unlock(&r->lock);
+  if (!closing) napi_release_threadsafe_function(r->ready, napi_tsfn_release);
+  return NULL;
+}
+
+static void on_ready(napi_env env, napi_value unused, void *context, void *data) {
+  Socket *s = *(Socket **)context;
+  if (env && s && s->fd >= 0 && s->polling) call_js(s, "readable", 0);
+}
+
+static void free_target(napi_env env, void *data, void *hint) { free(hint); }
+
+static void reader_cleanup(void *arg) {
+  Socket *s = arg;
+  if (s->reader) stop_reader(s);
+}
+
+static Reader *start_reader(napi_env env, Socket *s) {
+  Reader *r = calloc(1, sizeof *r);
+  Socket **target = malloc(sizeof *target);
+  napi_value name;
+  if (!r || !target) goto fail;
+  *target = s;
+  r->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (r->kick < 0) goto fail;
+  if (napi_create_string_utf8(env, "nlkit.reader", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, target, free_target, target, on_ready, &r->ready) != napi_ok) {
+    close(r->kick);
+    goto fail;
+  }
+  /* js_read_ahead refs it while reading ahead, as the poll handle is ref'd while polling. */
+  napi_unref_threadsafe_function(env, r->ready);
+  r->target = target;
+  r->socket = s;
+  pthread_mutex_init(&r->lock, NULL);
+  pthread_cond_init(&r->wake, NULL);
+  pthread_cond_init(&r->parked, NULL);
+  int rc = pthread_create(&r->thread, NULL, reader_thread, r);
+  if (rc != 0) {
+    napi_release_threadsafe_function(r->ready, napi_tsfn_abort);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->wake);
+    pthread_cond_destroy(&r->parked);
+    close(r->kick);
+    free(r);
+    errno = rc;
+    return NULL;
+  }
+  napi_add_env_cleanup_hook(env, reader_cleanup, s);
+  return r;
+fail:
+  free(r);
+  free(target);
+  errno = ENOMEM;
+  return NULL;
+}
+
+static void kick_reader(Reader *r) {
+  uint64_t one = 1;
+  if (write(r->kick, &one, sizeof one) < 0) { /* the counter is already set: the thread wakes anyway */ }
+}
+
+/* Closing: the thread is joined (a recvmsg in progress returns at once: the socket is non-blocking), and what it
+ * read and nobody took is dropped with the socket. */
+static void stop_reader(Socket *s) {
+  Reader *r = s->reader;
+  s->reader = NULL;
+  s->reading_ahead = 0;
+  napi_remove_env_cleanup_hook(s->env, reader_cleanup, s);
+  *r->target = NULL;
+  pthread_mutex_lock(&r->lock);
+  r->stop = 1;
+  pthread_cond_signal(&r->wake);
+  pthread_mutex_unlock(&r->lock);
+  kick_reader(r);
+  pthread_join(r->thread, NULL);
+  for (Datagram *d = r->head, *next; d; d = next) {
+    next = d->next;
+    free(d);
+  }
+  close(r->kick);
+  pthread_mutex_destroy(&r->lock);
+  pthread_cond_destroy(&r->wake);
+  pthread_cond_destroy(&r->parked);
+  free(r);
+}
+
+/* The next datagram read ahead; READ_AHEAD_EMPTY when the thread is reading but has none yet; NULL when the
+ * thread rests and nothing is left, so that recv() reads the socket itself. */
+static Datagram *take_read_ahead(Socket *s) {
+  Reader *r = s->reader;
+  pthread_mutex_lock(&r->lock);
+  Datagram *d = r->head;
+  if (d) {
+    r->head = d->next;
+    if (!r->head) r->tail = NULL;
+    if (r->queued-- == READ_AHEAD) pthread_cond_signal(&r->wake);
+  } else if (r->run || r->reading) d = READ_AHEAD_EMPTY;
+  pthread_mutex_unlock(&r->lock);
+  return d;
+}
+
+static int read_ahead_pending(Reader *r) {
+  pthread_mutex_lock(&r->lock);
+  int pending = r->head != NULL;
+  pthread_mutex_unlock(&r->lock);
+  return pending;
+}
+
+static void free_datagram(napi_env env, void *data, void *hint) { free(hint); }
+
+/* recv(info): one whole datagram as a Buffer of its exact size; -1 nothing queued; -3 overrun (ENOBUFS).
+ * info[0] sender port, info[1] multicast group (NETLINK_PKTINFO), info[2] nsid or 0xffffffff, info[3] size.
+ * While a reader thread reads ahead (readAhead), datagrams come from its queue, in order. */
 static napi_value js_recv(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -434,65 +700,32 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "recv: expected a Uint32Array(4)");
     return NULL;
   }
-  struct sockaddr_nl sa;
-  union {
-    struct cmsghdr align;
-    char bytes[CMSG_SPACE(sizeof(struct nl_pktinfo)) + CMSG_SPACE(sizeof(int))];
-  } control;
-  struct iovec iov;
-  struct msghdr mh;
-  ssize_t n;
-  /* Learn the true size first, without copying: a peek with MSG_TRUNC returns the datagram's full length. The
-   * kernel sizes dump datagrams by the largest length a reader has asked for (up to 32 KiB), so the socket's first
-   * peek offers the 64 KiB scratch; later peeks offer nothing. Then the datagram is read straight into a Buffer of
-   * its exact size. */
   napi_value buf = NULL;
-  iov.iov_base = s->scratch;
-  iov.iov_len = s->scratch ? s->scratch_len : 0;
-  memset(&mh, 0, sizeof mh);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  do n = recvmsg(s->fd, &mh, MSG_PEEK | MSG_TRUNC); while (n < 0 && errno == EINTR);
-  if (n >= 0) {
-    if (s->scratch) {
-      free(s->scratch);
-      s->scratch = NULL;
-      s->scratch_len = 0;
+  if (s->reader) {
+    Datagram *d = take_read_ahead(s);
+    if (d == READ_AHEAD_EMPTY) return number(env, -1);
+    if (d) {
+      if (d->err) {
+        int err = d->err;
+        free(d);
+        return recv_result(env, err);
+      }
+      memcpy(out, d->info, sizeof d->info);
+      /* The bytes stay where the thread put them: the Buffer frees them when it is collected. */
+      if (napi_create_external_buffer(env, d->len, d->data, free_datagram, d, &buf) != napi_ok) {
+        free(d);
+        return NULL;
+      }
+      return buf;
     }
+  }
+  ssize_t n = next_size(s);
+  if (n >= 0) {
     void *data;
     CHECK(napi_create_buffer(env, (size_t)n, &data, &buf));
-    iov.iov_base = data;
-    iov.iov_len = (size_t)n;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_name = &sa;
-    mh.msg_namelen = sizeof sa;
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = control.bytes;
-    mh.msg_controllen = sizeof control.bytes;
-    do n = recvmsg(s->fd, &mh, 0); while (n < 0 && errno == EINTR);
+    n = read_datagram(s->fd, data, (size_t)n, out);
   }
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return number(env, -1);
-    if (errno == ENOBUFS) return number(env, -3);
-    return throw_errno(env, "recvmsg", errno);
-  }
-  out[0] = sa.nl_pid;
-  out[1] = 0;
-  out[2] = 0xffffffffu;
-  out[3] = (uint32_t)n;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-    if (c->cmsg_level != SOL_NETLINK) continue;
-    if (c->cmsg_type == NETLINK_PKTINFO) {
-      struct nl_pktinfo pi;
-      memcpy(&pi, CMSG_DATA(c), sizeof pi);
-      out[1] = pi.group;
-    } else if (c->cmsg_type == NETLINK_LISTEN_ALL_NSID) {
-      int nsid;
-      memcpy(&nsid, CMSG_DATA(c), sizeof nsid);
-      out[2] = (uint32_t)nsid;
-    }
-  }
+  if (n < 0) return recv_result(env, (int)-n);
   return buf;
 }
 
@@ -525,7 +758,7 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
     s->polling = 0;
     if (s->poll) {
-      uv_poll_start(s->poll, UV_READABLE, on_poll);
+      if (!s->reading_ahead) uv_poll_start(s->poll, UV_READABLE, on_poll);
       s->polling = 1;
     }
     if (err != 0) call_js(s, err == ENOBUFS ? "overrun" : "error", err);
@@ -565,9 +798,51 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
     CHECK(napi_async_init(env, self, name, &s->async));
   }
   s->env = env;
+  if (s->reading_ahead) {
+    s->polling = 1;
+    if (read_ahead_pending(s->reader)) napi_call_threadsafe_function(s->reader->ready, NULL, napi_tsfn_nonblocking);
+    return NULL;
+  }
   int rc = uv_poll_start(s->poll, UV_READABLE, on_poll);
   if (rc < 0) return throw_errno(env, "uv_poll_start", -rc);
   s->polling = 1;
+  return NULL;
+}
+
+/* readAhead(on): start or stop reading ahead on the reader thread (see above). Stopping waits until the thread no
+ * longer touches the socket; datagrams it already read still come first from recv(). */
+static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  Socket *s = open_socket(env, info, &argc, argv, "readAhead");
+  if (!s) return NULL;
+  bool on = false;
+  napi_get_value_bool(env, argv[0], &on);
+  if (on == (bool)s->reading_ahead) return NULL;
+  if (on && !s->reader && !(s->reader = start_reader(env, s))) return throw_errno(env, "reader thread", errno);
+  Reader *r = s->reader;
+  if (!r) return NULL;
+  s->env = env;
+  s->reading_ahead = on;
+  pthread_mutex_lock(&r->lock);
+  r->run = on;
+  pthread_cond_signal(&r->wake);
+  if (!on) {
+    pthread_mutex_unlock(&r->lock);
+    kick_reader(r);
+    pthread_mutex_lock(&r->lock);
+    while (r->reading) pthread_cond_wait(&r->parked, &r->lock);
+  }
+  pthread_mutex_unlock(&r->lock);
+  if (on) {
+    if (s->poll && s->polling) uv_poll_stop(s->poll);
+    if (s->refd) napi_ref_threadsafe_function(env, r->ready);
+  } else {
+    napi_unref_threadsafe_function(env, r->ready);
+    if (s->poll && s->polling) uv_poll_start(s->poll, UV_READABLE, on_poll);
+    /* What was read ahead and not yet taken has no readiness of its own to announce it. */
+    if (read_ahead_pending(r)) napi_call_threadsafe_function(r->ready, NULL, napi_tsfn_nonblocking);
+  }
   return NULL;
 }
 
@@ -590,6 +865,10 @@ static napi_value set_ref(napi_env env, napi_callback_info info, int ref) {
   if (s->poll) {
     if (ref) uv_ref((uv_handle_t *)s->poll);
     else uv_unref((uv_handle_t *)s->poll);
+  }
+  if (s->reading_ahead) {
+    if (ref) napi_ref_threadsafe_function(env, s->reader->ready);
+    else napi_unref_threadsafe_function(env, s->reader->ready);
   }
   return NULL;
 }
@@ -673,6 +952,7 @@ static napi_value js_open_socket(napi_env env, napi_callback_info info) {
     { "getOption", NULL, js_get_option, NULL, NULL, NULL, napi_default, NULL },
     { "send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL },
     { "sendQueued", NULL, js_send_queued, NULL, NULL, NULL, napi_default, NULL },
+    { "readAhead", NULL, js_read_ahead, NULL, NULL, NULL, napi_default, NULL },
     { "recv", NULL, js_recv, NULL, NULL, NULL, napi_default, NULL },
     { "poll", NULL, js_poll, NULL, NULL, NULL, napi_default, NULL },
     { "pause", NULL, js_pause, NULL, NULL, NULL, napi_default, NULL },

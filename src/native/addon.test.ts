@@ -21,6 +21,9 @@ const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
 const RTM_NEWLINK = 16;
 const RTM_GETLINK = 18;
+const RTM_NEWROUTE = 24;
+const RTM_GETROUTE = 26;
+const RTA_DST = 1;
 const IFLA_IFNAME = 3;
 const NLM_F_REQUEST = 1;
 const NLM_F_DUMP = 0x300;
@@ -329,6 +332,105 @@ test('a queue overrun is reported and polling goes on', { timeout: 30_000 }, asy
   }, 'overrun');
 });
 
+/** The dst of every RTM_NEWROUTE in `datagrams`, and whether the last one ends the dump. */
+function routeDsts(datagrams: Buffer[]): { dsts: string[]; done: boolean } {
+  const dsts: string[] = [];
+  let done = false;
+  for (const d of datagrams) {
+    for (let off = 0; off + 16 <= d.length; ) {
+      const len = d.readUInt32LE(off);
+      const type = d.readUInt16LE(off + 4);
+      if (type === NLMSG_DONE) done = true;
+      if (type === RTM_NEWROUTE) {
+        for (let a = off + 28; a + 4 <= off + len; ) {
+          const alen = d.readUInt16LE(a);
+          if (d.readUInt16LE(a + 2) === RTA_DST) dsts.push([...d.subarray(a + 4, a + 8)].join('.'));
+          a += (alen + 3) & ~3;
+        }
+      }
+      off += (len + 3) & ~3;
+    }
+  }
+  return { dsts, done };
+}
+
+function routeDump(seq: number): Buffer {
+  const b = Buffer.alloc(28);
+  b.writeUInt32LE(28, 0);
+  b.writeUInt16LE(RTM_GETROUTE, 4);
+  b.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
+  b.writeUInt32LE(seq, 8);
+  b.writeUInt8(2, 16); // AF_INET
+  return b;
+}
+
+test('readAhead: a reader thread reads a dump ahead and recv hands every datagram over once, in order, on or off', async () => {
+  await withNetns(async (ns) => {
+    await ns.vethPair();
+    const file = path.join(os.tmpdir(), `nlkit-readahead-${process.pid}`);
+    fs.writeFileSync(file, Array.from({ length: 20_000 }, (_, i) => `route add 10.${i >> 8}.${i & 255}.0/24 via 192.0.2.2\n`).join(''));
+    try {
+      await ns.ip('-batch', file);
+    } finally {
+      fs.rmSync(file);
+    }
+    const expected = routeDsts(await recvAllOf(ns.path, false)).dsts;
+    assert.ok(expected.length > 20_000);
+    // Reading ahead all along, and turned off after a few datagrams: the same routes, in the same order.
+    for (const stopAfter of [Infinity, 3]) {
+      const got = await recvAllOf(ns.path, true, stopAfter);
+      const { dsts, done } = routeDsts(got);
+      assert.ok(done, 'the dump ends');
+      assert.deepEqual(dsts, expected, `readAhead off after ${stopAfter} datagrams`);
+    }
+
+    // A pause holds the reader at its limit; closing with datagrams read ahead and not taken is clean.
+    const fds = fdCount();
+    const s = addon.openSocket(NETLINK_ROUTE, { path: ns.path });
+    s.bind(0, 0);
+    let events = 0;
+    s.poll(() => events++);
+    s.readAhead(true);
+    s.send(routeDump(7), 0, 0);
+    await waitFor('the first datagrams', 2000, () => (events > 0 ? true : undefined));
+    s.pause();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    s.close();
+    assert.equal(fdCount(), fds);
+  });
+});
+
+/** A whole route dump of namespace `netnsPath`, by poll and recv, reading ahead until `stopAfter` datagrams. */
+async function recvAllOf(netnsPath: string, readAhead: boolean, stopAfter = Infinity): Promise<Buffer[]> {
+  const s = addon.openSocket(NETLINK_ROUTE, { path: netnsPath });
+  try {
+    s.bind(0, 0);
+    const info = new Uint32Array(4);
+    const out: Buffer[] = [];
+    let finished = false;
+    await new Promise<void>((resolve, reject) => {
+      s.poll(() => {
+        try {
+          for (let r = s.recv(info); typeof r !== 'number'; r = s.recv(info)) {
+            assert.equal(info[3], r.length);
+            out.push(r);
+            if (out.length === stopAfter) s.readAhead(false);
+            if (routeDsts([r]).done) finished = true;
+          }
+          if (finished) resolve();
+        } catch (e) {
+          reject(e);
+        }
+      });
+      if (readAhead) s.readAhead(true);
+      s.send(routeDump(1), 0, 0);
+    });
+    return out;
+  } finally {
+    s.close();
+  }
+}
+
 function runChild(unref: boolean): Promise<number | null> {
   const addonUrl = new URL('./addon.js', import.meta.url).href;
   const script = `
@@ -393,7 +495,7 @@ test('garbage collection of unclosed (or polled and paused) sockets closes their
   assert.equal(after, before);
 });
 
-test('a worker that exits with open, polled sockets and queued sends closes them without crashing', async () => {
+test('a worker that exits with open, polled sockets, queued sends and reads ahead closes them without crashing', async () => {
   const addonUrl = new URL('./addon.js', import.meta.url).href;
   const code = `
     const { parentPort } = require('node:worker_threads');
@@ -408,6 +510,15 @@ test('a worker that exits with open, polled sockets and queued sends closes them
         if (i % 2) s.poll(() => {});
         if (i % 4 === 1) s.unref();
         if (i % 3 === 0) for (let k = 0; k < 500; k++) s.sendQueued(noop, () => {});
+        if (i % 3 === 1) {
+          // A link dump (it changes nothing), read ahead by the reader thread.
+          const dump = new Uint8Array(32);
+          new DataView(dump.buffer).setUint32(0, 32, true);
+          new DataView(dump.buffer).setUint16(4, 18, true);
+          new DataView(dump.buffer).setUint16(6, 0x301, true);
+          s.readAhead(true);
+          s.send(dump, 0, 0);
+        }
         if (i % 5 === 0) s.close();
       }
       parentPort.postMessage('open');
