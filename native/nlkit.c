@@ -493,11 +493,10 @@ static napi_value recv_result(napi_env env, int err) {
   return throw_errno(env, "recvmsg", err);
 }
 
-/* ---- the reader thread: readAhead(on) ----
+/* ---- the reader thread: readAhead(count) ----
  * In a dump the kernel fills the next datagram inside the reader's recvmsg. While a dump runs, a thread of the
- * socket's own reads up to READ_AHEAD datagrams ahead, so the kernel works while JavaScript decodes; recv() hands
+ * socket's own reads up to `count` datagrams ahead, so the kernel works while JavaScript decodes; recv() hands
  * them over in order, and a threadsafe function stands in for the resting poll handle's "readable". */
-#define READ_AHEAD 16
 
 struct Reader {
   pthread_mutex_t lock;
@@ -505,6 +504,7 @@ struct Reader {
   pthread_cond_t parked;   /* to the JS thread: the thread no longer touches the socket */
   Datagram *head, *tail;
   int queued;
+  int limit;               /* datagrams to read ahead at most */
   int run;                 /* JS wants reading ahead */
   int reading;             /* the thread may be using the socket */
   int stop;
@@ -528,7 +528,7 @@ static void *reader_thread(void *arg) {
   int closing = 0;
   pthread_mutex_lock(&r->lock);
   for (;;) {
-    while (!r->stop && (!r->run || r->queued >= READ_AHEAD)) {
+    while (!r->stop && (!r->run || r->queued >= r->limit)) {
       r->reading = 0;
       pthread_cond_broadcast(&r->parked);
       pthread_cond_wait(&r->wake, &r->lock);
@@ -668,7 +668,7 @@ static Datagram *take_read_ahead(Socket *s) {
   if (d) {
     r->head = d->next;
     if (!r->head) r->tail = NULL;
-    if (r->queued-- == READ_AHEAD) pthread_cond_signal(&r->wake);
+    if (r->queued-- == r->limit) pthread_cond_signal(&r->wake);
   } else if (r->run || r->reading) d = READ_AHEAD_EMPTY;
   pthread_mutex_unlock(&r->lock);
   return d;
@@ -809,24 +809,29 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* readAhead(on): start or stop reading ahead on the reader thread (see above). Stopping waits until the thread no
- * longer touches the socket; datagrams it already read still come first from recv(). */
+/* readAhead(count): read up to count datagrams ahead on the reader thread (see above), or stop with 0. Stopping
+ * waits until the thread no longer touches the socket; datagrams it already read still come first from recv(). */
 static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   Socket *s = open_socket(env, info, &argc, argv, "readAhead");
   if (!s) return NULL;
-  bool on = false;
-  napi_get_value_bool(env, argv[0], &on);
-  if (on == (bool)s->reading_ahead) return NULL;
+  int64_t count = 0;
+  arg_int(env, argv[0], &count);
+  bool on = count > 0;
   if (on && !s->reader && !(s->reader = start_reader(env, s))) return throw_errno(env, "reader thread", errno);
   Reader *r = s->reader;
   if (!r) return NULL;
+  pthread_mutex_lock(&r->lock);
+  if (on) r->limit = count > INT32_MAX ? INT32_MAX : (int)count;
+  pthread_cond_signal(&r->wake);
+  if (on == (bool)s->reading_ahead) {
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+  }
   s->env = env;
   s->reading_ahead = on;
-  pthread_mutex_lock(&r->lock);
   r->run = on;
-  pthread_cond_signal(&r->wake);
   if (!on) {
     pthread_mutex_unlock(&r->lock);
     kick_reader(r);

@@ -49,12 +49,12 @@ export interface NativeSocket {
    */
   recv(info: RecvInfo): Buffer | number;
   /**
-   * While on, a reader thread of the socket's own (started on first use) reads datagrams ahead — a few at a time —
-   * and recv() hands them over in order; the poll callback still says when there are some. In a dump the kernel
-   * makes the next datagram inside the reader's recvmsg, so it works while JavaScript decodes. Turning it off
-   * waits until the thread has let go of the socket.
+   * Read up to `count` datagrams ahead on a reader thread of the socket's own (started on first use); 0 stops.
+   * recv() hands them over in order, and the poll callback still says when there are some. In a dump the kernel
+   * makes the next datagram inside the reader's recvmsg, so it works while JavaScript decodes. Stopping waits
+   * until the thread has let go of the socket.
    */
-  readAhead(on: boolean): void;
+  readAhead(count: number): void;
   /** Watch readability; 'overrun' and 'error' come from POLLERR, after which polling goes on. */
   poll(callback: (event: 'readable' | 'overrun' | 'error', errno: number) => void): void;
   pause(): void;
@@ -143,7 +143,7 @@ function wrapSocket(s: NativeSocket): NativeSocket {
     send(buf, portId, groups) { try { return s.send(buf, portId, groups); } catch (e) { return rethrow(e); } },
     sendQueued(buf, done) { try { s.sendQueued(buf, done); } catch (e) { rethrow(e); } },
     recv(info) { try { return s.recv(info); } catch (e) { return rethrow(e); } },
-    readAhead(on) { try { s.readAhead(on); } catch (e) { rethrow(e); } },
+    readAhead(count) { try { s.readAhead(count); } catch (e) { rethrow(e); } },
     poll(callback) { try { s.poll(callback); } catch (e) { rethrow(e); } },
     pause() { s.pause(); },
     ref() { s.ref(); },

@@ -327,8 +327,9 @@ export class NetlinkSocket {
     let timer: NodeJS.Timeout | undefined;
     try {
       this.enqueue(bytes, Flags.REQUEST | Flags.DUMP | (options.flags ?? 0), p);
-      // The kernel makes each datagram of the dump inside our recvmsg: read ahead on a thread meanwhile.
-      this.native?.readAhead(true);
+      // The kernel makes each datagram of the dump inside our recvmsg: read ahead on a thread meanwhile, no more
+      // than the consumer may hold, so that the rest still waits in the kernel.
+      this.native?.readAhead(p.highWaterMark);
       if (options.timeout !== undefined) {
         timer = setTimeout(() => p.queue.fail(new RequestError(`dump not finished within ${options.timeout} ms`, 'ETIMEDOUT')), options.timeout);
       }
@@ -785,7 +786,7 @@ export class NetlinkSocket {
   }
 
   private releaseDump(p: DumpPending): void {
-    this.native?.readAhead(false);
+    this.native?.readAhead(0);
     if (this.pending.get(p.seq) === p) {
       // The consumer stopped early: the kernel still sends the rest, which is dropped as stale.
       this.pending.delete(p.seq);
