@@ -236,21 +236,30 @@ static napi_value js_get_option(napi_env env, napi_callback_info info) {
   return number(env, v);
 }
 
+/* The data of a typed array of `type` with at least `min` elements (len: how many), or NULL with `message` thrown.
+ * An empty array may have no data at all: it gets a pointer to nothing, so NULL always means an error. */
+static void *typed_array(napi_env env, napi_value v, napi_typedarray_type type, size_t min, size_t *len, const char *message) {
+  static unsigned char nothing;
+  napi_typedarray_type actual;
+  void *data = NULL;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &actual, len, &data, &ab, &offset) != napi_ok || actual != type || *len < min) {
+    napi_throw_type_error(env, NULL, message);
+    return NULL;
+  }
+  return data ? data : &nothing;
+}
+
 /* send(buf, portId, groups): one sendto for the whole buffer, however many messages it holds. */
 static napi_value js_send(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   Socket *s = open_socket(env, info, &argc, argv, "sendto");
   if (!s) return NULL;
-  void *data;
   size_t len;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "send: expected a Uint8Array");
-    return NULL;
-  }
+  void *data = typed_array(env, argv[0], napi_uint8_array, 0, &len, "send: expected a Uint8Array");
+  if (!data) return NULL;
   int64_t port = 0, groups = 0;
   arg_int(env, argv[1], &port);
   arg_int(env, argv[2], &groups);
@@ -408,15 +417,9 @@ static napi_value js_send_queued(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   Socket *s = open_socket(env, info, &argc, argv, "sendto");
   if (!s) return NULL;
-  void *data;
   size_t len;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "sendQueued: expected a Uint8Array");
-    return NULL;
-  }
+  void *data = typed_array(env, argv[0], napi_uint8_array, 0, &len, "sendQueued: expected a Uint8Array");
+  if (!data) return NULL;
   if (!s->sender && !(s->sender = start_sender(env, s))) return throw_errno(env, "sender thread", errno ? errno : ENOMEM);
   SendItem *item = malloc(sizeof *item + len);
   if (!item) return throw_errno(env, "sendto", ENOMEM);
@@ -691,15 +694,9 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   Socket *s = open_socket(env, info, &argc, argv, "recvmsg");
   if (!s) return NULL;
-  uint32_t *out;
   size_t out_len;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_typedarray_info(env, argv[0], &type, &out_len, (void **)&out, &ab, &offset) != napi_ok || type != napi_uint32_array || out_len < 4) {
-    napi_throw_type_error(env, NULL, "recv: expected a Uint32Array(4)");
-    return NULL;
-  }
+  uint32_t *out = typed_array(env, argv[0], napi_uint32_array, 4, &out_len, "recv: expected a Uint32Array(4)");
+  if (!out) return NULL;
   napi_value buf = NULL;
   if (s->reader) {
     Datagram *d = take_read_ahead(s);

@@ -40,14 +40,19 @@ function fdCount(): number {
   return fs.readdirSync('/proc/self/fd').length;
 }
 
-function getlinkDump(seq: number): Buffer {
-  const b = Buffer.alloc(32);
-  b.writeUInt32LE(32, 0);
-  b.writeUInt16LE(RTM_GETLINK, 4);
+/** A dump request: nlmsghdr, then a family header of `header` bytes whose first byte is the address family. */
+function dumpRequest(type: number, seq: number, header: number, family = 0): Buffer {
+  const b = Buffer.alloc(16 + header);
+  b.writeUInt32LE(b.length, 0);
+  b.writeUInt16LE(type, 4);
   b.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
   b.writeUInt32LE(seq, 8);
+  b.writeUInt8(family, 16);
   return b;
 }
+
+const getlinkDump = (seq: number): Buffer => dumpRequest(RTM_GETLINK, seq, 16);
+const routeDump = (seq: number): Buffer => dumpRequest(RTM_GETROUTE, seq, 12, 2);
 
 /** Every datagram of a reply, read without blocking; a dump refills the queue as recv drains it. */
 async function recvAll(sock: NativeSocket, until: (msgType: number) => boolean): Promise<Buffer[]> {
@@ -354,15 +359,6 @@ function routeDsts(datagrams: Buffer[]): { dsts: string[]; done: boolean } {
   return { dsts, done };
 }
 
-function routeDump(seq: number): Buffer {
-  const b = Buffer.alloc(28);
-  b.writeUInt32LE(28, 0);
-  b.writeUInt16LE(RTM_GETROUTE, 4);
-  b.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
-  b.writeUInt32LE(seq, 8);
-  b.writeUInt8(2, 16); // AF_INET
-  return b;
-}
 
 test('readAhead: a reader thread reads a dump ahead and recv hands every datagram over once, in order, on or off', async () => {
   await withNetns(async (ns) => {
