@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,5 +64,19 @@ test('nlkit -force -batch: route adds across groups report every failure once, i
     } finally {
       rmSync(file, { force: true });
     }
+  });
+});
+
+test('nlkit -batch - reads standard input; a file that cannot be opened is a usage error, as in ip', async () => {
+  await withNetns(async (ns) => {
+    await ns.vethPair();
+    const r = spawnSync(process.execPath, [main, '-n', ns.name, '-force', '-batch', '-'], {
+      input: 'route add 10.3.0.0/24 via 192.0.2.2\n# no newline at the end\nroute add 10.4.0.0/24 via 192.0.2.2',
+      encoding: 'utf8',
+    });
+    assert.deepEqual([r.status, r.stderr], [0, '']);
+    assert.match(await ns.ip('route', 'show'), /10\.3\.0\.0\/24[^]*10\.4\.0\.0\/24/);
+    const missing = spawnSync(process.execPath, [main, '-batch', '/nonexistent/batch'], { encoding: 'utf8' });
+    assert.deepEqual([missing.status, missing.stderr], [1, 'Error: Cannot open file "/nonexistent/batch" for reading: No such file or directory\n']);
   });
 });

@@ -2,8 +2,6 @@
 import { GenlController } from '../families/generic/controller.js';
 import { Protocol } from '../socket/constants.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
-import type { RouteInput } from '../api/routes.js';
-import { SchemaError } from '../schema/codec.js';
 import { NetlinkSocket } from '../socket/socket.js';
 import { enableColor, type ColorMode } from './color.js';
 import { mainUsage, objectUsage, UsageError } from './usage.js';
@@ -161,145 +159,6 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
   });
 }
 
-/** Split a batch line into words, with double quotes holding spaces. */
-function words(line: string): string[] {
-  const hash = line.indexOf('#');
-  const text = hash < 0 ? line : line.slice(0, hash);
-  if (text.includes('"')) return [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-  // Most lines have no quotes: a scan is several times cheaper than a pattern, and leaves no empty words.
-  const out: string[] = [];
-  let start = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || (c >= 9 && c <= 13)) {
-      if (start >= 0) out.push(text.slice(start, i));
-      start = -1;
-    } else if (start < 0) start = i;
-  }
-  if (start >= 0) out.push(text.slice(start));
-  return out;
-}
-
-/** The lines of a text one at a time, numbered from 1, without an array of them all. */
-class Lines {
-  no = 0;
-  private at = 0;
-  constructor(private readonly text: string) {}
-
-  next(): string | undefined {
-    if (this.at > this.text.length || (this.at === this.text.length && this.no > 0)) return undefined;
-    let end = this.text.indexOf('\n', this.at);
-    if (end < 0) end = this.text.length;
-    const line = this.text.slice(this.at, end);
-    this.at = end + 1;
-    this.no++;
-    return line;
-  }
-}
-
-/**
- * Lines of route adds sent per bulk call: enough for full windows, few enough that their objects die young. The
- * first groups are smaller, so that the kernel has work while the rest is still being read.
- */
-const BATCH_GROUP = 4096;
-const FIRST_GROUP = 256;
-const GROUPS_AHEAD = 3;
-
-/** A run of `route add` lines, parsed: what goes to the kernel, and the lines that failed before it. */
-class RouteGroup {
-  readonly inputs: RouteInput[] = [];
-  readonly lineOf: number[] = [];
-  readonly invalid: [number, Error][] = [];
-  get size(): number {
-    return this.inputs.length + this.invalid.length;
-  }
-
-  add(no: number, w: string[], family: Options['family'], parse: (args: string[]) => RouteInput): void {
-    try {
-      const input = parse(w.slice(2));
-      if (family) input.family = family;
-      this.inputs.push(input);
-      this.lineOf.push(no);
-    } catch (e) {
-      this.invalid.push([no, e as Error]);
-    }
-  }
-
-  /** Every failure, parse or kernel, in line order, as the line alone would have said it. */
-  failures(results: readonly (Error | null)[]): [number, Error][] {
-    const out: [number, Error][] = [...this.invalid];
-    for (let k = 0; k < results.length; k++) {
-      const r = results[k];
-      // The bulk call names the item by its index ("[17].dst: …"); here the line number does.
-      if (r) out.push([this.lineOf[k]!, r instanceof SchemaError ? new Error(r.message.replace(/^\[\d+\]\./, '')) : r]);
-    }
-    return this.invalid.length ? out.sort((a, b) => a[0] - b[0]) : out;
-  }
-}
-
-/**
- * `-batch FILE|-`: one command per line, on one socket. A failure prints `Command failed FILE:LINE` and stops the
- * batch unless `-force`; with `-force`, runs of `route add` lines are sent pipelined (many requests in flight),
- * each line still getting its own result, and device names are resolved once for the whole batch.
- */
-async function batch(file: string, o: Options, session: Session): Promise<boolean> {
-  const { readFileSync } = await import('node:fs');
-  const lines = new Lines(readFileSync(file === '-' ? 0 : file, 'utf8'));
-  let ok = true;
-  const fail = (no: number, e: unknown) => {
-    ok = false;
-    process.stderr.write(`Error: ${(e as Error).message}\nCommand failed ${file}:${no}\n`);
-  };
-  const routeAdd = (w: string[]) => is(w[0], 'route') && w[1] === 'add';
-  const ifindexes = new Map<string, number>();
-  // Groups of route adds are queued for the kernel while the next is parsed, up to GROUPS_AHEAD of them, so that
-  // the kernel does not wait for us (nor for a pause of the garbage collector); failures are reported in line
-  // order, before any other line runs.
-  let reported: Promise<void> = Promise.resolve();
-  const ahead: Promise<void>[] = [];
-  let groupSize = FIRST_GROUP;
-  let line = lines.next();
-  while (line !== undefined) {
-    let w = words(line);
-    if (w.length === 0) {
-      line = lines.next();
-      continue;
-    }
-    if (!o.force || !routeAdd(w)) {
-      await reported;
-      ahead.length = 0;
-      try {
-        await dispatch(w, o, session);
-      } catch (e) {
-        fail(lines.no, e);
-        if (!o.force) break;
-      }
-      line = lines.next();
-      continue;
-    }
-    const { parseRoute } = await import('./route.js');
-    const group = new RouteGroup();
-    // This line and the route adds after it; `line` is left at the first line not taken.
-    for (;;) {
-      if (w.length > 0) group.add(lines.no, w, o.family, parseRoute);
-      line = lines.next();
-      if (line === undefined || group.size >= groupSize) break;
-      w = words(line);
-      if (w.length > 0 && !routeAdd(w)) break;
-    }
-    groupSize = Math.min(BATCH_GROUP, groupSize * 4);
-    const rt = await session.open();
-    const sending = rt.routes.addMany(group.inputs, { ifindexes });
-    reported = Promise.all([reported, sending]).then(([, results]) => {
-      for (const [no, e] of group.failures(results)) fail(no, e);
-    });
-    ahead.push(reported);
-    if (ahead.length > GROUPS_AHEAD) await ahead.shift();
-  }
-  await reported;
-  return ok;
-}
-
 // A reader that stops early (`| head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
@@ -312,7 +171,10 @@ try {
   session = new Session(o.netns);
   enableColor(o.color, o.json, process.stdout.isTTY === true);
   if (o.batch !== undefined) {
-    if (!(await batch(o.batch, o, session))) process.exitCode = 1;
+    const { batch } = await import('./batch.js');
+    const open = session.open.bind(session);
+    const ok = await batch(o.batch, { force: o.force, family: o.family, open, run: (words) => dispatch(words, o, session!) });
+    if (!ok) process.exitCode = 1;
   } else await dispatch(rest, o, session);
 } catch (e) {
   process.stderr.write(`Error: ${(e as Error).message}\n`);
