@@ -29,6 +29,8 @@ const nexthopBit = new Map(nexthopFlags.map(([bit, name]) => [name, bit]));
 /** The flag words ip prints for a route (rtm_flags) or, given names or bits, for one nexthop of a multipath route. */
 export function flagWords(flags: number | (string | number)[], route = false): string[] {
   const bits = typeof flags === 'number' ? flags : flags.reduce<number>((a, f) => a | (typeof f === 'number' ? f : (nexthopBit.get(f) ?? 0)), 0);
+  // Most routes have none: no arrays to build for them.
+  if (bits === 0) return [];
   return [...nexthopFlags, ...(route ? routeOnlyFlags : [])].filter(([bit]) => bits & bit).map(([, name]) => name);
 }
 
