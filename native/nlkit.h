@@ -1,0 +1,106 @@
+/* nlkit's native layer — a netlink socket, libuv readiness, threads that let the kernel work while JavaScript
+ * runs, and network namespaces — shared between its files. Everything else is TypeScript. Errors go to JavaScript
+ * as negative errnos or thrown Errors with the errno in `errno`; the TypeScript loader turns them into named codes.
+ *   nlkit.c   the module: its functions, and helpers for arguments and errors
+ *   socket.c  the socket object: options, send, recv, poll
+ *   sender.c  the sender thread (sendQueued)
+ *   reader.c  the reader thread (readAhead)
+ *   netns.c   namespaces and mounts */
+#ifndef NLKIT_H
+#define NLKIT_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <node_api.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+
+#define SCRATCH_MIN (64 * 1024)
+#define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
+
+typedef struct Sender Sender;
+typedef struct Reader Reader;
+
+typedef struct {
+  int fd;
+  uv_poll_t *poll;           /* NULL until poll() */
+  napi_env env;
+  napi_ref callback;         /* poll callback */
+  napi_ref self;             /* keeps the JS object alive while polling */
+  napi_async_context async;  /* so async hooks see poll callbacks as one resource */
+  unsigned char *scratch;    /* offered by the first peek only (see next_size), then freed */
+  size_t scratch_len;
+  int polling;
+  int refd;
+  Sender *sender;           /* started by the first sendQueued */
+  Reader *reader;           /* started by the first readAhead(true) */
+  int reading_ahead;         /* readAhead(true): the reader thread reads, the poll handle rests */
+} Socket;
+
+/* A datagram the reader thread read ahead, or the error recvmsg gave in its place. */
+typedef struct Datagram {
+  struct Datagram *next;
+  uint32_t info[4];
+  int err;
+  size_t len;
+  unsigned char data[];
+} Datagram;
+
+/* nlkit.c */
+napi_value throw_errno(napi_env env, const char *what, int err);
+napi_value number(napi_env env, double v);
+int arg_int(napi_env env, napi_value v, int64_t *out);
+void *typed_array(napi_env env, napi_value v, napi_typedarray_type type, size_t min, size_t *len, const char *message);
+
+/* socket.c */
+Socket *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv);
+Socket *open_socket(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv, const char *what);
+void call_js(Socket *s, const char *event, int err);
+void on_poll(uv_poll_t *handle, int status, int events);
+ssize_t next_size(Socket *s);
+ssize_t read_datagram(int fd, void *data, size_t len, uint32_t info[4]);
+napi_value js_open_socket(napi_env env, napi_callback_info info);
+
+/* sender.c */
+void stop_sender(Socket *s);
+napi_value js_send_queued(napi_env env, napi_callback_info info);
+
+/* reader.c */
+extern Datagram read_ahead_empty;
+#define READ_AHEAD_EMPTY (&read_ahead_empty)
+void stop_reader(Socket *s);
+Datagram *take_read_ahead(Socket *s);
+void free_datagram(napi_env env, void *data, void *hint);
+void announce_read_ahead(Socket *s);
+void ref_read_ahead(napi_env env, Socket *s, int ref);
+napi_value js_read_ahead(napi_env env, napi_callback_info info);
+
+/* netns.c */
+typedef struct {
+  int ns_fd;       /* namespace to enter, or -1 to create a new one */
+  int protocol;    /* >= 0: open a netlink socket there; < 0: return an fd of the new namespace */
+  int result;
+  int err;
+  const char *what;
+} NsJob;
+
+int run_ns_job(NsJob *job);
+napi_value js_create_netns(napi_env env, napi_callback_info info);
+napi_value js_mount(napi_env env, napi_callback_info info);
+napi_value js_umount(napi_env env, napi_callback_info info);
+napi_value js_close_fd(napi_env env, napi_callback_info info);
+napi_value js_enter_netns(napi_env env, napi_callback_info info);
+
+#endif
