@@ -42,12 +42,12 @@ void *typed_array(napi_env env, napi_value v, napi_typedarray_type type, size_t 
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-    { "openSocket", NULL, js_open_socket, NULL, NULL, NULL, napi_default, NULL },
-    { "createNetns", NULL, js_create_netns, NULL, NULL, NULL, napi_default, NULL },
-    { "mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL },
-    { "umount", NULL, js_umount, NULL, NULL, NULL, napi_default, NULL },
-    { "closeFd", NULL, js_close_fd, NULL, NULL, NULL, napi_default, NULL },
-    { "enterNetns", NULL, js_enter_netns, NULL, NULL, NULL, napi_default, NULL },
+    METHOD("openSocket", js_open_socket),
+    METHOD("createNetns", js_create_netns),
+    METHOD("mount", js_mount),
+    METHOD("umount", js_umount),
+    METHOD("closeFd", js_close_fd),
+    METHOD("enterNetns", js_enter_netns),
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -29,6 +29,7 @@
 
 #define SCRATCH_MIN (64 * 1024)
 #define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
+#define METHOD(name, fn) { name, NULL, fn, NULL, NULL, NULL, napi_default, NULL }
 
 typedef struct Sender Sender;
 typedef struct Reader Reader;

@@ -419,19 +419,19 @@ napi_value js_open_socket(napi_env env, napi_callback_info info) {
   s->env = env;
   napi_value obj;
   napi_property_descriptor props[] = {
-    { "bind", NULL, js_bind, NULL, NULL, NULL, napi_default, NULL },
-    { "portId", NULL, js_port_id, NULL, NULL, NULL, napi_default, NULL },
-    { "setOption", NULL, js_set_option, NULL, NULL, NULL, napi_default, NULL },
-    { "getOption", NULL, js_get_option, NULL, NULL, NULL, napi_default, NULL },
-    { "send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL },
-    { "sendQueued", NULL, js_send_queued, NULL, NULL, NULL, napi_default, NULL },
-    { "readAhead", NULL, js_read_ahead, NULL, NULL, NULL, napi_default, NULL },
-    { "recv", NULL, js_recv, NULL, NULL, NULL, napi_default, NULL },
-    { "poll", NULL, js_poll, NULL, NULL, NULL, napi_default, NULL },
-    { "pause", NULL, js_pause, NULL, NULL, NULL, napi_default, NULL },
-    { "ref", NULL, js_ref, NULL, NULL, NULL, napi_default, NULL },
-    { "unref", NULL, js_unref, NULL, NULL, NULL, napi_default, NULL },
-    { "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
+    METHOD("bind", js_bind),
+    METHOD("portId", js_port_id),
+    METHOD("setOption", js_set_option),
+    METHOD("getOption", js_get_option),
+    METHOD("send", js_send),
+    METHOD("sendQueued", js_send_queued),
+    METHOD("readAhead", js_read_ahead),
+    METHOD("recv", js_recv),
+    METHOD("poll", js_poll),
+    METHOD("pause", js_pause),
+    METHOD("ref", js_ref),
+    METHOD("unref", js_unref),
+    METHOD("close", js_close),
     { "fd", NULL, NULL, js_fd, NULL, NULL, napi_default, NULL },
   };
   CHECK(napi_create_object(env, &obj));
