@@ -33,6 +33,13 @@ test('nlkit -c colours names, MAC and IP addresses and UP/DOWN as ip -c does (bo
     await ns.ip('route', 'add', 'default', 'via', '192.0.2.2');
     await ns.ip('route', 'add', '10.9.0.0/16', 'table', '100', 'nexthop', 'via', '192.0.2.2', 'weight', '1', 'nexthop', 'via', '192.0.2.3', 'weight', '2');
     await ns.ip('neigh', 'add', '192.0.2.7', 'lladdr', '02:00:00:00:00:07', 'dev', 'v0');
+    // Carrier and operstate settle asynchronously (the kernel's link watch runs up to a second later): compare
+    // only once both ends are up, or ip and nlkit, run side by side, can see different states.
+    for (;;) {
+      const states = await ns.ip('-br', 'link', 'show', 'type', 'veth');
+      if (/^v0@v1\s+UP\s/m.test(states) && /^v1@v0\s+UP\s/m.test(states)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const commands = [
       ['link', 'show'], ['-br', 'link', 'show'], ['address', 'show'], ['-br', 'address', 'show'], ['-o', 'address', 'show'],
       ['-6', 'address', 'show'], ['route', 'show'], ['route', 'show', 'table', '100'], ['route', 'show', 'table', 'local'],
