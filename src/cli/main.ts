@@ -168,14 +168,13 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 let session: Session | undefined;
 try {
   const { rest, ...o } = options(process.argv.slice(2));
-  session = new Session(o.netns);
+  const s = (session = new Session(o.netns));
   enableColor(o.color, o.json, process.stdout.isTTY === true);
   if (o.batch !== undefined) {
     const { batch } = await import('./batch.js');
-    const open = session.open.bind(session);
-    const ok = await batch(o.batch, { force: o.force, family: o.family, open, run: (words) => dispatch(words, o, session!) });
+    const ok = await batch(o.batch, { force: o.force, family: o.family, open: () => s.open(), run: (words) => dispatch(words, o, s) });
     if (!ok) process.exitCode = 1;
-  } else await dispatch(rest, o, session);
+  } else await dispatch(rest, o, s);
 } catch (e) {
   process.stderr.write(`Error: ${(e as Error).message}\n`);
   process.exitCode = (e as { code?: string }).code === 'ERR_USAGE' || !(e as { errno?: number }).errno ? 1 : 2;
