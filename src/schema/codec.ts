@@ -167,11 +167,20 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
   private readonly messages = new Map<string, CompiledMessage>();
   private layouts: Map<number, CompiledMessage> | undefined;
 
+  /** Where every use counter starts, so that generated code is built after `jitAfter` uses (JIT_AFTER by default). */
+  private readonly firstUse: number;
+
   /**
    * Nothing is compiled up front: a family declares hundreds of sets and messages and a short-lived process (the
-   * CLI) uses a few, so each is compiled on first use.
+   * CLI) uses a few, so each is compiled on first use. `jitAfter`: uses before generated code is built — 0 at
+   * once, Infinity never (the generic code only, as a reference).
    */
-  constructor(readonly decl: F) {}
+  constructor(
+    readonly decl: F,
+    options: { jitAfter?: number } = {},
+  ) {
+    this.firstUse = JIT_AFTER - (options.jitAfter ?? JIT_AFTER);
+  }
 
   /** Message layout by nlmsg_type (netlink-raw) or genetlink command, the first declared winning. */
   get byValue(): Map<number, CompiledMessage> {
@@ -199,7 +208,7 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
     cm = {
       name,
       fast: undefined,
-      uses: 0,
+      uses: this.firstUse,
       value: m.value,
       header: m.fixedHeader ? this.struct(m.fixedHeader) : undefined,
       set: m.attributeSet ? this.set(m.attributeSet) : undefined,
@@ -232,7 +241,7 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
     if (s) return s;
     const decl: StructDecl | undefined = this.decl.structs[name];
     if (!decl) throw new SchemaError(name, `unknown struct ${name} in family ${this.decl.name}`);
-    s = { name, size: 0, fields: [], names: new Set(), uses: 0 };
+    s = { name, size: 0, fields: [], names: new Set(), uses: this.firstUse };
     this.structs.set(name, s);
     let offset = 0;
     for (const m of decl.members) {
@@ -268,7 +277,7 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
     if (s) return s;
     const decl = this.decl.attributeSets[name];
     if (!decl) throw new SchemaError(name, `unknown attribute set ${name} in family ${this.decl.name}`);
-    s = { name, byType: [], byName: new Map(), attrs: [], uses: 0 };
+    s = { name, byType: [], byName: new Map(), attrs: [], uses: this.firstUse };
     this.sets.set(name, s);
     for (const a of decl.attributes) {
       const base = this.field({ name: a.name, type: 'u8', enum: a.enum, enumAsFlags: a.enumAsFlags, byteOrder: a.byteOrder, display: a.display, struct: a.struct }, 0);
