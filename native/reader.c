@@ -182,7 +182,8 @@ static int read_ahead_pending(Reader *r) {
   return pending;
 }
 
-/* A resumed poll: what was read ahead and not yet taken has no readiness of its own to announce it. */
+/* What was read ahead and not yet taken has no readiness of its own (the socket may have nothing left): announce
+ * it when polling resumes or reading ahead stops. */
 void announce_read_ahead(Socket *s) {
   if (read_ahead_pending(s->reader)) napi_call_threadsafe_function(s->reader->ready, NULL, napi_tsfn_nonblocking);
 }
@@ -227,12 +228,11 @@ napi_value js_read_ahead(napi_env env, napi_callback_info info) {
   pthread_mutex_unlock(&r->lock);
   if (on) {
     if (s->poll && s->polling) uv_poll_stop(s->poll);
-    if (s->refd) napi_ref_threadsafe_function(env, r->ready);
+    ref_read_ahead(env, s, s->refd);
   } else {
-    napi_unref_threadsafe_function(env, r->ready);
+    ref_read_ahead(env, s, 0);
     if (s->poll && s->polling) uv_poll_start(s->poll, UV_READABLE, on_poll);
-    /* What was read ahead and not yet taken has no readiness of its own to announce it. */
-    if (read_ahead_pending(r)) napi_call_threadsafe_function(r->ready, NULL, napi_tsfn_nonblocking);
+    announce_read_ahead(s);
   }
   return NULL;
 }
