@@ -76,6 +76,14 @@ test('nlkit -batch - reads standard input; a file that cannot be opened is a usa
     });
     assert.deepEqual([r.status, r.stderr], [0, '']);
     assert.match(await ns.ip('route', 'show'), /10\.3\.0\.0\/24[^]*10\.4\.0\.0\/24/);
+    // A device made again between two runs of route adds is looked up again, not taken from the first run.
+    const again = spawnSync(process.execPath, [main, '-n', ns.name, '-force', '-batch', '-'], {
+      input: ['route add 10.5.0.0/24 dev v0', 'link del v0', 'link add v0 type veth peer name v1', 'link set v0 up',
+        'route add 10.6.0.0/24 dev v0'].join('\n'),
+      encoding: 'utf8',
+    });
+    assert.deepEqual([again.status, again.stderr], [0, '']);
+    assert.match(await ns.ip('route', 'show', 'dev', 'v0'), /^10\.6\.0\.0\/24 scope link/m);
     const missing = spawnSync(process.execPath, [main, '-batch', '/nonexistent/batch'], { encoding: 'utf8' });
     assert.deepEqual([missing.status, missing.stderr], [1, 'Error: Cannot open file "/nonexistent/batch" for reading: No such file or directory\n']);
   });

@@ -157,6 +157,8 @@ export async function batch(file: string, ctx: BatchContext): Promise<boolean> {
     if (!ctx.force || !routeAdd(w)) {
       await reported;
       ahead.length = 0;
+      // Any other line may add, delete or rename a link: names are resolved afresh after it.
+      ifindexes.clear();
       try {
         await ctx.run(w);
       } catch (e) {
