@@ -143,3 +143,19 @@ test('bulk: 10,000 routes in flight, one result per item, failures with errno an
     }
   });
 });
+
+test('thousands of small dumps back to back never race the reader thread (a racing recvmsg leaves EINVAL on the socket)', async () => {
+  await withNetns(async (ns) => {
+    const rt = await setup(ns);
+    try {
+      // Each of these dumps is built inside sendto, in one datagram or none: the reader must not read meanwhile.
+      for (let i = 0; i < 5000; i++) {
+        await rt.links.list();
+        await rt.routes.list();
+        assert.deepEqual(await rt.nexthops.list(), []);
+      }
+    } finally {
+      rt.close();
+    }
+  });
+});

@@ -327,9 +327,6 @@ export class NetlinkSocket {
     let timer: NodeJS.Timeout | undefined;
     try {
       this.enqueue(bytes, Flags.REQUEST | Flags.DUMP | (options.flags ?? 0), p);
-      // The kernel makes each datagram of the dump inside our recvmsg: read ahead on a thread meanwhile, no more
-      // than the consumer may hold, so that the rest still waits in the kernel.
-      this.native?.readAhead(p.highWaterMark);
       if (options.timeout !== undefined) {
         timer = setTimeout(() => p.queue.fail(new RequestError(`dump not finished within ${options.timeout} ms`, 'ETIMEDOUT')), options.timeout);
       }
@@ -585,7 +582,14 @@ export class NetlinkSocket {
         for (const p of batch) this.settle(p, e);
         continue;
       }
-      for (const p of batch) p.sent = true;
+      for (const p of batch) {
+        p.sent = true;
+        // The kernel makes each datagram of a dump inside the reader's recvmsg: read ahead on a thread meanwhile,
+        // no more than the consumer may hold, so that the rest still waits in the kernel. Only now that sendto has
+        // returned: the kernel builds the first datagram inside it, and a recvmsg racing with that can find the
+        // dump already over and leave EINVAL as the socket's error.
+        if (p.kind === 'dump') native.readAhead(p.highWaterMark);
+      }
       this.inFlight += batch.length;
       // The kernel answers most requests inside sendmsg, so the replies are already queued: read them now
       // instead of waiting a turn of the event loop for poll to say so.
@@ -601,16 +605,25 @@ export class NetlinkSocket {
   private onPoll(event: 'readable' | 'overrun' | 'error', errno: number): void {
     if (event === 'readable') this.drain();
     else if (event === 'overrun') this.onOverrun();
-    else {
-      const err = Object.assign(new Error(`netlink socket error ${errno}`), { errno });
-      for (const p of [...this.pending.values()]) if (p.sent) this.settle(p, err);
-    }
+    else this.onSocketError(Object.assign(new Error(`netlink socket error ${errno}`), { errno }));
+  }
+
+  /** The kernel set an error on the socket (SO_ERROR): whatever was sent and awaits an answer gets it. */
+  private onSocketError(err: Error): void {
+    for (const p of [...this.pending.values()]) if (p.sent) this.settle(p, err);
   }
 
   private drain(): void {
     const info = this.info;
     while (this.native && !this.paused) {
-      const r = this.native.recv(info);
+      let r: Buffer | number;
+      try {
+        r = this.native.recv(info);
+      } catch (e) {
+        // A socket error can surface from recvmsg as well as from poll; it must not escape a poll callback.
+        this.onSocketError(e as Error);
+        break;
+      }
       if (typeof r === 'number') {
         if (r === -3) {
           this.onOverrun();
