@@ -1,14 +1,14 @@
 /**
- * Micro-benchmark of the schema decoder on real route dump bytes: `node dist/src/schema/bench.js [routes]`.
+ * Micro-benchmark of the schema decoder on real route dump bytes: `node dist/bench/schema-decode.js [routes]`.
  * Fills a throwaway namespace with routes, dumps them once, then decodes the captured messages repeatedly.
  */
 import { writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NetlinkSocket } from '../socket/socket.js';
-import { withNetns } from '../testing/netns.js';
-import { routeSchema } from '../families/route/index.js';
-import { payloadEnd } from '../wire/index.js';
+import { NetlinkSocket } from '../src/socket/socket.js';
+import { withNetns } from '../src/testing/netns.js';
+import { routeSchema } from '../src/families/route/index.js';
+import { payloadEnd } from '../src/wire/index.js';
 
 const count = Number(process.argv[2] ?? 20000);
 
