@@ -1,0 +1,79 @@
+/**
+ * The package as a user gets it: `npm pack`, installed into a new project in a temporary folder, imported as an
+ * ES module and through `require`, and its CLI run. Also pins what the tarball holds and leaves out.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+test('the packed tarball installs, imports (ESM and require) and runs its CLI', { timeout: 170_000 }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'nlkit-pack-'));
+  try {
+    // --ignore-scripts: `prepare` would rebuild dist/ under the other tests' feet; dist/ is already built.
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' }),
+    ) as { filename: string; files: { path: string }[] }[];
+    const shipped = packed[0]!.files.map((f) => f.path);
+    assert.ok(shipped.includes('LICENSE'), 'LICENSE is shipped');
+    assert.ok(shipped.includes('dist/src/cli/nlkit.js'), 'the CLI bundle is shipped');
+    assert.ok(shipped.includes('binding.gyp') && shipped.includes('native/socket.c'), 'the addon sources are shipped');
+    assert.deepEqual(
+      shipped.filter((p) => /\.test\.|\/testing\/|(^|\/)bench|^dist\/(bench|tools)\//.test(p)),
+      [],
+      'no tests, test helpers or benchmarks',
+    );
+    assert.deepEqual(
+      shipped.filter((p) => p.startsWith('dist/src/cli/') && !/\/(nlkit|ynl|usage)\.js(\.map)?$/.test(p)),
+      [],
+      'no unbundled copy of the CLI beside the bundle (ynl.js and usage.js are loaded by it on demand)',
+    );
+
+    const project = join(work, 'app');
+    execFileSync('mkdir', ['-p', project]);
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module', allowScripts: { nlkit: true } }),
+    );
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed[0]!.filename)], {
+      cwd: project,
+      stdio: 'pipe',
+    });
+    const installed = join(project, 'node_modules', 'nlkit');
+    assert.ok(existsSync(join(installed, 'build', 'Release', 'nlkit.node')), 'the install script built the addon');
+    for (const map of files(join(installed, 'dist')).filter((p) => p.endsWith('.map'))) {
+      const { sources } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] };
+      for (const s of sources) assert.ok(existsSync(resolve(dirname(map), s)), `${map} points at ${s}, which is shipped`);
+    }
+
+    const program = `
+      import { NetlinkSocket, Protocol, GenlController, SchemaError, NetlinkError } from 'nlkit';
+      const socket = NetlinkSocket.open(Protocol.GENERIC);
+      const family = await new GenlController(socket).family('nlctrl');
+      socket.close();
+      console.log(family.id, typeof SchemaError, typeof NetlinkError);`;
+    writeFileSync(join(project, 'esm.mjs'), program);
+    assert.equal(execFileSync('node', ['esm.mjs'], { cwd: project, encoding: 'utf8' }).trim(), '16 function function');
+
+    // require(esm) is on by default from Node 20.19: CommonJS callers load the same module.
+    writeFileSync(join(project, 'cjs.cjs'), `const nl = require('nlkit'); console.log(typeof nl.NetlinkSocket.open);`);
+    assert.equal(execFileSync('node', ['cjs.cjs'], { cwd: project, encoding: 'utf8' }).trim(), 'function');
+
+    const genl = execFileSync(join(project, 'node_modules', '.bin', 'nlkit'), ['genl'], { cwd: project, encoding: 'utf8' });
+    assert.match(genl, /^nlctrl +id 16 /m);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
