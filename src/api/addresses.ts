@@ -7,7 +7,7 @@ import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
 import { ObjectApi, type Context, type ObjectKind, type Value } from './object.js';
-import { familyName, familyNumber, parsePrefix, type Family } from './values.js';
+import { canonicalAddress, familyName, familyNumber, parsePrefix, type Family } from './values.js';
 
 export interface AddressInput {
   /** `'192.0.2.1/24'`, `'2001:db8::1/64'` (IFA_LOCAL, and IFA_ADDRESS unless there is a peer). */
@@ -110,6 +110,17 @@ export const addressKind: ObjectKind<Address, AddressInput, AddressFilter> = {
     const v: Value = { family: familyNumber(filter.family) };
     if (filter.dev !== undefined) v.index = ctx.ifindex(filter.dev, 'dev');
     return v;
+  },
+  // IPv4 has no get request for addresses, and IPv6's needs the exact local address: both are found in a dump. A
+  // key without a prefix length matches the address whatever its length.
+  getFromDump(key, ctx) {
+    const p = parsePrefix(key.address, 'address');
+    const local = canonicalAddress(p.address);
+    const anyLength = !key.address.includes('/');
+    const peer = key.peer === undefined ? undefined : canonicalAddress(parsePrefix(key.peer, 'peer').address);
+    const filter: AddressFilter = { family: p.family };
+    if (key.dev !== undefined) filter.dev = ctx.ifindex(key.dev, 'dev');
+    return { filter, matches: (a) => a.address.slice(0, a.address.lastIndexOf('/')) === local && (anyLength || a.prefixlen === p.length) && (peer === undefined || a.peer === peer) };
   },
   matches: (a, f) => (f.label === undefined || a.label === f.label) && (f.scope === undefined || a.scope === f.scope),
 };

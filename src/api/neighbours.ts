@@ -6,6 +6,8 @@
 import { neighbourSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
+import { formatMac, parseMac } from '../schema/address.js';
+import { NetlinkError } from '../wire/errors.js';
 import type { Devices } from './devices.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, familyName, familyNumber, type Family } from './values.js';
@@ -66,6 +68,12 @@ export interface NeighbourFilter {
 }
 
 const BRIDGE = 7;
+
+/** A MAC as replies format it (`'02:AA:0:0:0:1'` → `'02:aa:00:00:00:01'`), to compare with them. */
+function canonicalMac(text: string): string {
+  const b = parseMac(text);
+  return b ? formatMac(b) : text;
+}
 
 function familyOf(input: NeighbourInput): number {
   const family = input.family ?? (input.dst ? addressFamily(input.dst) : undefined) ?? (input.lladdr ? 'bridge' : undefined);
@@ -165,12 +173,27 @@ export class Neighbours extends ObjectApi<Neighbour, NeighbourInput, NeighbourFi
     super(neighbourKind, socket, devices);
   }
 
-  /** One entry by its key (see getMessage); rejects with ENOENT if there is none. */
+  /**
+   * One entry by its key (see getMessage); rejects with ENOENT if there is none. A device that keeps FDB entries
+   * but has no get operation for them (veth, macvlan, … : EOPNOTSUPP) is searched in a dump of its entries.
+   */
   override async get(key: NeighbourInput, options: CallOptions = {}): Promise<Neighbour> {
     const ctx = await this.devices.context([key.dev], options);
-    const { bytes, paths } = neighbourSchema.encodeMessage('getneigh', getMessage(key, ctx));
-    const [reply] = await this.socket.request(bytes, { ...options, describeOffset: paths });
-    if (!reply) throw new SchemaError('neighbour', 'the kernel answered the get request without an entry');
-    return this.decode(reply);
+    const value = getMessage(key, ctx);
+    const { bytes, paths } = neighbourSchema.encodeMessage('getneigh', value);
+    try {
+      const [reply] = await this.socket.request(bytes, { ...options, describeOffset: paths });
+      if (!reply) throw new SchemaError('neighbour', 'the kernel answered the get request without an entry');
+      return this.decode(reply);
+    } catch (e) {
+      if (!(e instanceof NetlinkError && e.code === 'EOPNOTSUPP' && value.family === BRIDGE)) throw e;
+      const ifindex = value.ndmIfindex as number;
+      const lladdr = canonicalMac(key.lladdr!);
+      const flags = value.flags as string[];
+      return this.getFromDump({
+        filter: { family: 'bridge', dev: ifindex },
+        matches: (n) => n.ifindex === ifindex && n.lladdr === lladdr && n.vlan === key.vlan && flags.every((f) => n.flags.includes(f)),
+      }, options);
+    }
   }
 }

@@ -15,6 +15,7 @@ import { SchemaError, type Schema, type CompiledMessage } from '../schema/codec.
 import type { BatchResult, DumpChunk, NetlinkSocket } from '../socket/socket.js';
 import { NLMSG_HDRLEN, NLMSG_NOOP, Flags, type Message } from '../wire/message.js';
 import { Writer } from '../wire/writer.js';
+import { NetlinkError, errnoNumber } from '../wire/errors.js';
 import type { Devices } from './devices.js';
 
 export type Value = Record<string, unknown>;
@@ -59,8 +60,12 @@ export interface ObjectKind<T, Input, Filter> {
   /** The filters the kernel does not apply, checked here on each object. */
   matches?(object: T, filter: Filter): boolean;
   devicesOfFilter?(filter: Filter): Iterable<string | number | undefined>;
-  /** NLM_F_* flags of a plain get request (some objects are looked up by a dump with a filter instead). */
-  readonly getFlags?: number;
+  /**
+   * For objects the kernel has no get request for (addresses), or none that takes the object's whole key (a
+   * route's prefix, table, metric, …): the dump filter that narrows the search in the kernel, and the test that
+   * picks the key's object out of what it sends.
+   */
+  getFromDump?(key: Input, ctx: Context): { filter: Filter; matches(object: T): boolean };
 }
 
 /** add → CREATE|EXCL, replace → CREATE|REPLACE, change → REPLACE (the object must exist). */
@@ -72,6 +77,8 @@ const modeFlags: Record<WriteMode, number> = {
   change: Flags.REPLACE,
   append: Flags.CREATE | Flags.APPEND,
 };
+
+const ENOENT = errnoNumber('ENOENT')!;
 
 export class ObjectApi<T, Input, Filter> {
   private messages: { new: CompiledMessage; del: CompiledMessage; get: CompiledMessage } | undefined;
@@ -158,15 +165,27 @@ export class ObjectApi<T, Input, Filter> {
     return out;
   }
 
-  /** One object by its key, with a get request; rejects with the kernel's error (ENOENT, ENODEV, …) if none. */
+  /**
+   * One object by its key, with a get request, or a filtered dump where the kernel has no get for the key; rejects
+   * with the kernel's error (ENOENT, ENODEV, …), or ENOENT when no object of the dump matches.
+   */
   async get(key: Input, options: CallOptions = {}): Promise<T> {
     const ctx = await this.devices.context(this.kind.devices?.(key) ?? [], options);
+    if (this.kind.getFromDump) return this.getFromDump(this.kind.getFromDump(key, ctx), options);
     const value = this.kind.toDeleteMessage ? this.kind.toDeleteMessage(key, ctx) : this.kind.toMessage(key, ctx);
-    const { bytes, paths } = this.kind.schema.encodeMessage(this.kind.messages.get, value, { flags: this.kind.getFlags ?? 0 });
+    const { bytes, paths } = this.kind.schema.encodeMessage(this.kind.messages.get, value);
     const replies = await this.socket.request(bytes, { ...options, describeOffset: paths });
     const first = replies.find((m) => m.type === this.compiled.new.value);
     if (!first) throw new SchemaError(this.kind.name, 'the kernel answered the get request without an object');
     return this.decode(first);
+  }
+
+  /** The first object of a filtered dump that matches; the dump is read to its end, which frees the socket at once. */
+  protected async getFromDump(search: { filter: Filter; matches(object: T): boolean }, options: CallOptions): Promise<T> {
+    let found: T | undefined;
+    for await (const batch of this.batches(search.filter, options)) if (found === undefined) found = batch.find((o) => search.matches(o));
+    if (found === undefined) throw new NetlinkError(ENOENT, { message: `no ${this.kind.name} matches the key` }, this.kind.name);
+    return found;
   }
 
   add(input: Input, options?: CallOptions): Promise<void> {

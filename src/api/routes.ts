@@ -9,7 +9,7 @@ import type { DecodedSet } from '../schema/types.js';
 import type { routeFamily } from '../families/route/route.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
-import { addressFamily, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
+import { addressFamily, canonicalAddress, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
 import type { Devices } from './devices.js';
 
 export type RouteType = 'unspec' | 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
@@ -245,6 +245,31 @@ export const routeKind: ObjectKind<Route, RouteInput, RouteFilter> = {
     if (filter.dev !== undefined) v.oif = ctx.ifindex(filter.dev, 'dev');
     return v;
   },
+  // The kernel's get request is a lookup (of a host address, as `lookup` does): a route is found by its key in a dump.
+  getFromDump(key, ctx) {
+    const family = inferFamily(key);
+    const af = familyNumber(family);
+    const p = parsePrefix(key.dst ?? 'default', 'dst', family);
+    const dst = formatPrefix(p.length ? canonicalAddress(p.address) : undefined, p.length, af);
+    const table = key.table ?? 'main';
+    const tableText = tableName(tableNumber(table));
+    const priority = key.priority ?? key.metric;
+    const gateway = key.gateway === undefined ? undefined : canonicalAddress(key.gateway);
+    const oif = key.dev === undefined ? undefined : ctx.ifindex(key.dev, 'dev');
+    const src = key.src === undefined ? undefined : parsePrefix(key.src, 'src', family);
+    const srcText = src && formatPrefix(canonicalAddress(src.address), src.length, af);
+    const filter: RouteFilter = { family, table: typeof table === 'string' ? tableNumber(table) : table };
+    if (key.protocol !== undefined) filter.protocol = key.protocol;
+    if (key.type !== undefined) filter.type = key.type;
+    if (oif !== undefined) filter.dev = oif;
+    return {
+      filter,
+      matches: (r) =>
+        r.dst === dst && r.table === tableText && (key.tos === undefined || r.tos === key.tos) && (priority === undefined || (r.priority ?? 0) === priority) &&
+        (gateway === undefined || r.gateway === gateway) && (oif === undefined || r.oif === oif) && (srcText === undefined || r.src === srcText) &&
+        (key.nhid === undefined || r.nhid === key.nhid),
+    };
+  },
   matches(route, filter) {
     if (filter.dst !== undefined) {
       const p = parsePrefix(filter.dst, 'dst', route.family);
@@ -263,7 +288,9 @@ export class Routes extends ObjectApi<Route, RouteInput, RouteFilter> {
   async lookup(dst: string, options: LookupOptions = {}): Promise<Route> {
     const ctx = await this.devices.context([options.iif, options.oif], options);
     const p = parsePrefix(dst, 'dst');
-    const v: Value = { family: familyNumber(p.family), dst: p.address, dstLen: p.family === 'inet' ? 32 : 128, flags: RTM_F_LOOKUP_TABLE };
+    // As `ip route get`: IPv6 refuses every flag but RTM_F_FIB_MATCH in a get request, so the table is asked for
+    // only of IPv4 (IPv6 replies carry the table whatever the flags).
+    const v: Value = { family: familyNumber(p.family), dst: p.address, dstLen: p.family === 'inet' ? 32 : 128, flags: p.family === 'inet' ? RTM_F_LOOKUP_TABLE : 0 };
     if (options.from !== undefined) {
       v.src = parsePrefix(options.from, 'from').address;
       v.srcLen = p.family === 'inet' ? 32 : 128;

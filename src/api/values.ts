@@ -2,6 +2,7 @@
  * Values as people write them, and back: address families by name, prefixes as `'192.0.2.0/24'`, routing
  * tables by name. Numbers stay accepted everywhere, so the raw kernel form is always one step away.
  */
+import { formatIPv4, formatIPv6, parseIP } from '../schema/address.js';
 import { SchemaError } from '../schema/codec.js';
 
 /** AF_* numbers (linux/socket.h) of the families netlink route objects use. */
@@ -88,4 +89,11 @@ export function addressFamily(address: string): 'inet' | 'inet6' | undefined {
   const c = address.charCodeAt(0);
   // The encoder checks the full form; a leading digit is enough to tell the family.
   return c >= 48 && c <= 57 && address.includes('.') ? 'inet' : undefined;
+}
+
+/** An address as the kernel's replies are formatted (`'2001:DB8:0::1'` → `'2001:db8::1'`), to compare with them. */
+export function canonicalAddress(address: string): string {
+  const b = parseIP(address);
+  if (!b) return address;
+  return b.length === 4 ? formatIPv4(b) : formatIPv6(b);
 }
