@@ -1,31 +1,78 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { withNetns } from '../testing/netns.js';
+import { sharedSpec, withSharedSpecs } from '../testing/shared.js';
 
-const run = promisify(execFile);
+const exec = promisify(execFile);
 const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
-const specs = join(fileURLToPath(new URL('../../../', import.meta.url)), '..', 'shared', 'ynl-specs', 'linux-6.12', 'specs');
+/** Without $YNL_SPECS from the caller's environment, unless the test sets it. */
+const run = (args: string[], env: Record<string, string> = {}) => {
+  const { YNL_SPECS: _, ...rest } = process.env;
+  return exec(process.execPath, [main, ...args], { env: { ...rest, ...env } });
+};
 
-test('nlkit ynl: list ops and attributes, do and dump with JSON in and out, in a namespace', async () => {
-  const ops = (await run(process.execPath, [main, 'ynl', '--spec', join(specs, 'ethtool.yaml'), '--list-ops'])).stdout;
+test('nlkit ynl --family: list ops and attributes, do and dump with JSON in and out, in a namespace', async () => {
+  const ops = (await run(['ynl', '--family', 'ethtool', '--list-ops'])).stdout;
   assert.match(ops, /^channelsGet \(do dump\)$/m);
-  const attrs = (await run(process.execPath, [main, 'ynl', '--spec', join(specs, 'ethtool.yaml'), '--list-attrs', 'channels-get'])).stdout;
+  const attrs = (await run(['ynl', '--family', 'ethtool', '--list-attrs', 'channels-get'])).stdout;
   assert.match(attrs, /^rxMax$/m);
-  const ctrl = (await run(process.execPath, [main, 'ynl', '--spec', join(specs, 'nlctrl.yaml'), '--do', 'getfamily', '--json', '{"family-name":"nlctrl"}'])).stdout;
+  const ctrl = (await run(['ynl', '--family', 'nlctrl', '--do', 'getfamily', '--json', '{"family-name":"nlctrl"}'])).stdout;
   assert.equal((JSON.parse(ctrl) as { familyId: number }).familyId, 16);
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    const out = (await run(process.execPath, [main, '-n', ns.name, 'ynl', '--spec', join(specs, 'netdev.yaml'), '--dump', 'dev-get'])).stdout;
+    const out = (await run(['-n', ns.name, 'ynl', '--family', 'netdev', '--dump', 'dev-get'])).stdout;
     assert.deepEqual(out.trim().split('\n').map((l) => (JSON.parse(l) as { ifindex: number }).ifindex), [1, 2, 3]);
-    const ch = (await run(process.execPath, [main, '-n', ns.name, 'ynl', '--spec', join(specs, 'ethtool.yaml'), '--do', 'channels-get', '--json', '{"header":{"dev-name":"v0"}}'])).stdout;
+    const ch = (await run(['-n', ns.name, 'ynl', '--family', 'ethtool', '--do', 'channels-get', '--json', '{"header":{"dev-name":"v0"}}'])).stdout;
     assert.deepEqual((JSON.parse(ch) as { rxMax: number; header: { devName: string } }).header.devName, 'v0');
   });
-  await assert.rejects(run(process.execPath, [main, 'ynl', '--spec', join(specs, 'ethtool.yaml'), '--do', 'channels-get', '--json', '{"header":{"dev-name":"nope0"}}']),
+  await assert.rejects(run(['ynl', '--family', 'ethtool', '--do', 'channels-get', '--json', '{"header":{"dev-name":"nope0"}}']),
     (e: { code: number; stderr: string }) => e.code === 2 && /^Error: ENODEV: no device matches name \(attribute header\.devName\)/.test(e.stderr));
-  await assert.rejects(run(process.execPath, [main, 'ynl', '--spec', join(specs, 'ethtool.yaml'), '--frobnicate']),
+  await assert.rejects(run(['ynl', '--family', 'ethtool', '--frobnicate']),
     (e: { code: number; stderr: string }) => e.code === 1 && /unknown option "--frobnicate"/.test(e.stderr));
+});
+
+test('nlkit ynl: --spec FILE, --family from $YNL_SPECS, --list-families, and the words refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-specs-'));
+  try {
+    // A spec of the test's own: the controller's getfamily with a few attributes (numbers as linux/genetlink.h).
+    writeFileSync(join(dir, 'ctrl-part.yaml'), `
+name: nlctrl
+doc: the controller, in part
+protocol: genetlink-legacy
+attribute-sets:
+  - { name: ctrl-attrs, attributes: [ { name: family-id, type: u16, value: 1 }, { name: family-name, type: string } ] }
+operations:
+  enum-model: directional
+  list:
+    - { name: getfamily, doc: by name, attribute-set: ctrl-attrs, do: { request: { value: 3 }, reply: { value: 1 } } }
+`);
+    const want = { familyId: 16, familyName: 'nlctrl' };
+    assert.deepEqual(JSON.parse((await run(['ynl', '--spec', join(dir, 'ctrl-part.yaml'), '--do', 'getfamily', '--json', '{"family-name":"nlctrl"}'])).stdout), want);
+    const byName = await run(['ynl', '--family', 'ctrl-part', '--do', 'getfamily', '--json', '{"family-name":"nlctrl"}'], { YNL_SPECS: `/nonexistent:${dir}` });
+    assert.deepEqual(JSON.parse(byName.stdout), want);
+    const families = (await run(['ynl', '--list-families'], { YNL_SPECS: dir })).stdout.trim().split('\n');
+    for (const n of ['ctrl-part', 'ethtool', 'netdev', 'nlctrl', 'rt-link']) assert.ok(families.includes(n), n);
+    assert.deepEqual(families, [...families].sort());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await assert.rejects(run(['ynl', '--family', 'nope', '--list-ops']),
+    (e: { code: number; stderr: string }) => e.code === 1 && /^Error: nope: no spec for family nope in \/usr\/share\/ynl\/specs/.test(e.stderr));
+  await assert.rejects(run(['ynl', '--family', 'netdev', '--spec', 'x.yaml', '--list-ops']),
+    (e: { code: number; stderr: string }) => e.code === 1 && /--spec and --family cannot be given together/.test(e.stderr));
+  await assert.rejects(run(['ynl', '--list-ops']),
+    (e: { code: number; stderr: string }) => e.code === 1 && /one of --spec FILE, --family NAME, --list-families is required/.test(e.stderr));
+});
+
+test('nlkit ynl --spec with the kernel\'s own spec files', withSharedSpecs, async () => {
+  const ops = (await run(['ynl', '--spec', sharedSpec('linux-6.12/specs/ethtool.yaml'), '--list-ops'])).stdout;
+  assert.equal(ops, (await run(['ynl', '--family', 'ethtool', '--list-ops'])).stdout);
+  const ctrl = (await run(['ynl', '--spec', sharedSpec('linux-6.12/specs/nlctrl.yaml'), '--do', 'getfamily', '--json', '{"family-name":"nlctrl"}'])).stdout;
+  assert.equal((JSON.parse(ctrl) as { familyId: number }).familyId, 16);
 });

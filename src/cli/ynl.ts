@@ -1,10 +1,12 @@
 /**
- * `nlkit ynl --spec FILE (--do OP | --dump OP) [--json '{…}'] [--create] [--excl] [--replace] [--append]`,
- * `--subscribe GROUP`, `--list-ops`,
- * `--list-attrs OP`: any family the kernel describes in a YNL spec, from the command line. Output is JSON, one
- * object per reply or notification.
+ * `nlkit ynl (--spec FILE | --family NAME) (--do OP | --dump OP) [--json '{…}'] [--create] [--excl] [--replace]
+ * [--append]`, `--subscribe GROUP`, `--list-ops`, `--list-attrs OP`, and `nlkit ynl --list-families`: any family
+ * the kernel describes in a YNL spec, from the command line. `--family` looks as the kernel's ynl does (spec
+ * directories: $YNL_SPECS, /usr/share/ynl/specs), then in what nlkit ships. Output is JSON, one object per reply
+ * or notification.
  */
 import { YnlFamily } from '../ynl/family.js';
+import { listFamilies } from '../ynl/specs.js';
 import { UsageError } from './usage.js';
 
 const json = (v: unknown): string =>
@@ -16,11 +18,11 @@ function parse(args: string[]): Record<string, string | true> {
     const a = args[i]!;
     if (!a.startsWith('--')) throw new UsageError(`unexpected "${a}" (options start with --)`);
     const key = a.slice(2);
-    if (['spec', 'do', 'dump', 'json', 'subscribe', 'list-attrs'].includes(key)) {
+    if (['spec', 'family', 'do', 'dump', 'json', 'subscribe', 'list-attrs'].includes(key)) {
       const v = args[++i];
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       out[key] = v;
-    } else if (['list-ops', 'create', 'excl', 'replace', 'append'].includes(key)) out[key] = true;
+    } else if (['list-families', 'list-ops', 'create', 'excl', 'replace', 'append'].includes(key)) out[key] = true;
     else throw new UsageError(`unknown option "${a}"`);
   }
   return out;
@@ -28,8 +30,15 @@ function parse(args: string[]): Record<string, string | true> {
 
 export async function ynl(args: string[], netns: string | undefined, out: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const o = parse(args);
-  if (typeof o.spec !== 'string') throw new UsageError('--spec FILE is required');
-  const family = YnlFamily.fromFile(o.spec);
+  const sources = (['spec', 'family', 'list-families'] as const).filter((k) => o[k] !== undefined);
+  if (sources.length !== 1) {
+    throw new UsageError(sources.length ? `--${sources[0]} and --${sources[1]} cannot be given together` : 'one of --spec FILE, --family NAME, --list-families is required');
+  }
+  if (o['list-families']) {
+    for (const f of listFamilies()) out(f.name);
+    return;
+  }
+  const family = typeof o.spec === 'string' ? YnlFamily.fromFile(o.spec) : YnlFamily.byName(o.family as string);
   if (o['list-ops']) {
     for (const op of family.decl.operations) {
       const forms = [op.doRequest && 'do', op.dumpRequest && 'dump', op.notify && 'notify'].filter(Boolean).join(' ');

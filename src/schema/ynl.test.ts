@@ -4,44 +4,122 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { fromYnl } from './ynl.js';
 import { Schema } from './codec.js';
+import type { FamilyDecl } from './declaration.js';
+import { ethtool } from '../families/generic/generated/ethtool.js';
+import { nlctrl } from '../families/generic/generated/nlctrl.js';
+import { rtAddr } from '../families/route/generated/address.js';
+import { rtRoute } from '../families/route/generated/route.js';
+import { sharedSpec, withSharedSpecs } from '../testing/shared.js';
 
-const specs = process.env.NLKIT_YNL_SPECS ?? '../shared/ynl-specs';
-const load = (p: string) => fromYnl(parse(readFileSync(`${specs}/${p}`, 'utf8')));
+const load = (p: string) => fromYnl(parse(readFileSync(sharedSpec(p), 'utf8')));
 
-test('names: C prefixes dropped, header fields keep theirs on a clash', () => {
-  const route = load('linux-6.12/specs/rt_route.yaml');
+/** A netlink-raw family of the test's own, shaped as rt_route: C prefixes in every name, a header field and an attribute both called table. */
+const rawSpec = `
+name: rt-mini
+doc: a route-like family
+protocol: netlink-raw
+protonum: 0
+definitions:
+  -
+    name: rtmsg
+    type: struct
+    members:
+      - { name: rtm-family, type: u8 }
+      - { name: rtm-dst-len, type: u8 }
+      - { name: rtm-table, type: u8 }
+attribute-sets:
+  -
+    name: route-attrs
+    attributes:
+      - { name: rta-dst, type: binary, display-hint: ipv4 }
+      - { name: rta-table, type: u32, value: 15 }
+      - { name: rta-oif, type: u32 }
+operations:
+  fixed-header: rtmsg
+  list:
+    -
+      name: getroute
+      doc: routes
+      attribute-set: route-attrs
+      dump:
+        request: { value: 26, attributes: [ rta-dst ] }
+        reply: { value: 24, attributes: [ rta-dst, rta-table ] }
+`;
+
+/** A genetlink family of the test's own numbered as ethtool is: directional, no explicit values. */
+const directionalSpec = `
+name: et-mini
+doc: numbered as ethtool
+protocol: genetlink-legacy
+attribute-sets:
+  - { name: linkinfo, attributes: [ { name: header, type: u32 }, { name: port, type: u8 } ] }
+operations:
+  enum-model: directional
+  list:
+    - { name: strset-get, doc: a, attribute-set: linkinfo, do: { request: { attributes: [ header ] }, reply: { attributes: [ header ] } } }
+    - name: linkinfo-get
+      doc: b
+      attribute-set: linkinfo
+      do: { request: { attributes: [ header ] }, reply: { attributes: [ header, port ] } }
+      dump: { request: { attributes: [ header ] }, reply: { attributes: [ header, port ] } }
+    - { name: linkinfo-set, doc: c, attribute-set: linkinfo, do: { request: { attributes: [ header, port ] } } }
+    - { name: linkinfo-ntf, doc: d, notify: linkinfo-get }
+`;
+
+function checkRouteNames(route: FamilyDecl, addr: FamilyDecl): void {
   assert.deepEqual(route.structs.rtmsg!.members.map((m) => m.name), ['family', 'dstLen', 'srcLen', 'tos', 'rtmTable', 'protocol', 'scope', 'type', 'flags']);
   const attrs = route.attributeSets['route-attrs']!.attributes;
   assert.deepEqual(attrs.slice(0, 5).map((a) => [a.name, a.value]), [['dst', 1], ['src', 2], ['iif', 3], ['oif', 4], ['gateway', 5]]);
   assert.equal(route.attributeSets['rta-metrics']!.attributes.find((a) => a.value === 16)!.name, 'ccAlgo');
-  const addr = load('linux-6.12/specs/rt_addr.yaml');
   assert.deepEqual(addr.structs.ifaddrmsg!.members.map((m) => m.name), ['family', 'prefixlen', 'ifaFlags', 'scope', 'index']);
   assert.equal(addr.messages.newaddr!.value, 20);
+}
+
+test('names: C prefixes dropped, header fields keep theirs on a clash', () => {
+  const mini = fromYnl(parse(rawSpec));
+  assert.deepEqual(mini.structs.rtmsg!.members.map((m) => m.name), ['family', 'dstLen', 'rtmTable']);
+  assert.deepEqual(mini.attributeSets['route-attrs']!.attributes.map((a) => [a.name, a.value]), [['dst', 1], ['table', 15], ['oif', 16]]);
+  assert.deepEqual([mini.messages.getroute, mini.messages.getrouteReply], [
+    { value: 26, fixedHeader: 'rtmsg', attributeSet: 'route-attrs' },
+    { value: 24, fixedHeader: 'rtmsg', attributeSet: 'route-attrs' },
+  ]);
+  // The declarations generated from the kernel's rt_route and rt_addr follow the same rule.
+  checkRouteNames(rtRoute, rtAddr);
 });
 
-test('genetlink: directional numbering and a dump without its own request', () => {
-  const ctrl = load('linux-6.12/specs/nlctrl.yaml');
-  assert.equal(ctrl.protocol, 'genetlink-legacy');
-  assert.equal(ctrl.messages.getfamily!.value, 3);
-  assert.equal(ctrl.messages.getfamilyReply!.value, 1);
-  assert.deepEqual(ctrl.operations[0], { name: 'getfamily', doRequest: 'getfamily', doReply: 'getfamilyReply', dumpRequest: 'getfamily', dumpReply: 'getfamilyReply' });
-  const netdev = load('linux-6.12/specs/netdev.yaml');
-  assert.equal(netdev.mcastGroups.mgmt, 'mgmt');
+test('names from the kernel\'s rt_route and rt_addr specs', withSharedSpecs, () => {
+  checkRouteNames(load('linux-6.12/specs/rt_route.yaml'), load('linux-6.12/specs/rt_addr.yaml'));
 });
 
-test('every spec converts and compiles', () => {
+test('genetlink: directional numbering without explicit values, and a dump without its own request', () => {
+  const mini = fromYnl(parse(directionalSpec));
+  // As linux/ethtool_netlink.h: STRSET_GET 1, LINKINFO_GET 2, LINKINFO_SET 3 (user to kernel);
+  // STRSET_GET_REPLY 1, LINKINFO_GET_REPLY 2, LINKINFO_NTF 3 (kernel to user).
+  assert.deepEqual(
+    ['strsetGet', 'linkinfoGet', 'linkinfoSet', 'strsetGetReply', 'linkinfoGetReply', 'linkinfoNtfNotify'].map((m) => mini.messages[m]?.value),
+    [1, 2, 3, 1, 2, 3],
+  );
+  assert.deepEqual(mini.operations[1], { name: 'linkinfoGet', doRequest: 'linkinfoGet', doReply: 'linkinfoGetReply', dumpRequest: 'linkinfoGet', dumpReply: 'linkinfoGetReply' });
+  // linux/ethtool_netlink.h: ETHTOOL_MSG_LINKINFO_GET = 2, ETHTOOL_MSG_RINGS_GET = 15 (user to kernel);
+  // ETHTOOL_MSG_LINKINFO_NTF = 3, ETHTOOL_MSG_FEATURES_SET_REPLY = 12, ETHTOOL_MSG_RINGS_GET_REPLY = 16 (kernel to user).
+  const numbers = (e: FamilyDecl) => ['linkinfoGet', 'ringsGet', 'linkinfoNtfNotify', 'featuresSetReply', 'ringsGetReply'].map((m) => e.messages[m]?.value);
+  assert.deepEqual(numbers(ethtool), [2, 15, 3, 12, 16]);
+  assert.equal(nlctrl.protocol, 'genetlink-legacy');
+  assert.deepEqual([nlctrl.messages.getfamily!.value, nlctrl.messages.getfamilyReply!.value], [3, 1]);
+  assert.deepEqual(nlctrl.operations[0], { name: 'getfamily', doRequest: 'getfamily', doReply: 'getfamilyReply', dumpRequest: 'getfamily', dumpReply: 'getfamilyReply' });
+});
+
+test('the kernel\'s specs: numbering, groups, and every spec converts and compiles', withSharedSpecs, () => {
+  const ethtoolSpec = load('linux-6.12/specs/ethtool.yaml');
+  assert.deepEqual(['linkinfoGet', 'ringsGet', 'linkinfoNtfNotify', 'featuresSetReply', 'ringsGetReply'].map((m) => ethtoolSpec.messages[m]?.value), [2, 15, 3, 12, 16]);
+  assert.deepEqual(load('linux-6.12/specs/nlctrl.yaml').operations[0], nlctrl.operations[0]);
+  assert.equal(load('linux-6.12/specs/netdev.yaml').mcastGroups.mgmt, 'mgmt');
   for (const p of ['linux-6.12/specs/rt_link.yaml', 'linux-6.12/specs/ethtool.yaml', 'linux-6.12/specs/devlink.yaml', 'linux-6.12/specs/tc.yaml', 'linux-6.12/specs/ovs_flow.yaml', 'upstream/specs/nl80211.yaml', 'upstream/specs/conntrack.yaml']) {
     const s = new Schema(load(p)).compileAll();
     assert.ok(s.byValue.size > 0, p);
   }
 });
 
-test('directional numbering without explicit values follows the uapi enums (ethtool)', () => {
-  const ethtool = load('linux-6.12/specs/ethtool.yaml');
-  // linux/ethtool_netlink.h: ETHTOOL_MSG_LINKINFO_GET = 2, ETHTOOL_MSG_RINGS_GET = 15 (user to kernel);
-  // ETHTOOL_MSG_LINKINFO_NTF = 3, ETHTOOL_MSG_FEATURES_SET_REPLY = 12, ETHTOOL_MSG_RINGS_GET_REPLY = 16 (kernel to user).
-  assert.deepEqual(
-    ['linkinfoGet', 'ringsGet', 'linkinfoNtfNotify', 'featuresSetReply', 'ringsGetReply'].map((m) => ethtool.messages[m]?.value),
-    [2, 15, 3, 12, 16],
-  );
+test('the test\'s own specs compile', () => {
+  for (const text of [rawSpec, directionalSpec]) assert.ok(new Schema(fromYnl(parse(text))).compileAll().byValue.size > 0);
 });

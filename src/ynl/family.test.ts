@@ -1,20 +1,104 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ethtool } from '../families/generic/generated/ethtool.js';
+import { mptcpPm } from '../families/generic/generated/mptcp_pm.js';
 import { netdev } from '../families/generic/generated/netdev.js';
+import { nlctrl } from '../families/generic/generated/nlctrl.js';
+import { tcpMetrics } from '../families/generic/generated/tcp_metrics.js';
+import { rtAddr } from '../families/route/generated/address.js';
+import { rtLink } from '../families/route/generated/link.js';
+import { rtRoute } from '../families/route/generated/route.js';
 import { SchemaError } from '../schema/codec.js';
+import type { FamilyDecl } from '../schema/declaration.js';
 import { withNetns } from '../testing/netns.js';
+import { sharedSpec, withSharedSpecs } from '../testing/shared.js';
 import { NetlinkError } from '../wire/errors.js';
 import { YnlFamily } from './family.js';
+import { listFamilies, SYSTEM_SPECS, specDirs } from './specs.js';
 
-/** The kernel's YNL specs beside the repository (test data; the library itself takes any path). */
-const specs = join(fileURLToPath(new URL('../../../', import.meta.url)), '..', 'shared', 'ynl-specs', 'linux-6.12', 'specs');
-const spec = (name: string) => YnlFamily.fromFile(join(specs, `${name}.yaml`));
+/** The kernel's own spec file, when ../shared is there (extra coverage: the shipped declarations are the base). */
+const spec = (name: string) => YnlFamily.fromFile(sharedSpec(`linux-6.12/specs/${name}.yaml`));
 
-test('nlctrl from its spec: the controller describes itself, and lists every family', async () => {
-  const s = await spec('nlctrl').open();
+/** A throwaway directory of spec files the test writes. */
+async function withSpecDir(files: Record<string, string>, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-specs-'));
+  try {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A small genetlink spec: the controller's getfamily with a few of its attributes (numbers as linux/genetlink.h). */
+const miniNlctrl = `
+name: nlctrl
+doc: the controller, in part
+protocol: genetlink-legacy
+attribute-sets:
+  -
+    name: ctrl-attrs
+    attributes:
+      - { name: family-id, type: u16, value: 1 }
+      - { name: family-name, type: string }
+      - { name: version, type: u32 }
+operations:
+  enum-model: directional
+  list:
+    -
+      name: getfamily
+      doc: the family by name
+      value: 3
+      attribute-set: ctrl-attrs
+      do:
+        request: { value: 3, attributes: [ family-name ] }
+        reply: { value: 1, attributes: [ family-id, family-name, version ] }
+`;
+
+test('a spec file the test writes: loaded from a file, it talks to the kernel', () =>
+  withSpecDir({ 'nlctrl.yaml': miniNlctrl }, async (dir) => {
+    const s = await YnlFamily.fromFile(join(dir, 'nlctrl.yaml')).open();
+    try {
+      const [self, ...more] = await s.do('getfamily', { 'family-name': 'nlctrl' });
+      assert.deepEqual([self!.familyId, self!.familyName, self!.version, more.length], [16, 'nlctrl', 2, 0]);
+    } finally {
+      s.close();
+    }
+  }));
+
+test('byName: $YNL_SPECS, then /usr/share/ynl/specs, then the declarations nlkit ships', async () => {
+  assert.deepEqual(specDirs({ YNL_SPECS: '/a:/b:' }), ['/a', '/b', SYSTEM_SPECS]);
+  assert.deepEqual(specDirs({}), [SYSTEM_SPECS]);
+  const files = { 'nlctrl.yaml': miniNlctrl, 'rt_link.yaml': miniNlctrl.replace('name: nlctrl', 'name: rt-link'), 'notes.txt': '' };
+  await withSpecDir(files, async (dir) => {
+    // A spec file wins over what nlkit ships; the other spelling of a file name (6.12's rt_link, later rt-link) is found.
+    assert.equal(YnlFamily.byName('nlctrl', [dir]).decl.attributeSets['ctrl-attrs']!.attributes.length, 3);
+    assert.equal(YnlFamily.byName('rt-link', [dir]).decl.protocol, 'genetlink-legacy');
+    // Nothing on disk: the shipped declarations, by either spelling.
+    assert.equal(YnlFamily.byName('nlctrl', []).decl, nlctrl);
+    assert.equal(YnlFamily.byName('tcp-metrics', []).decl, tcpMetrics);
+    assert.equal(YnlFamily.byName('rt_link', []).decl, rtLink);
+    const s = await YnlFamily.byName('nlctrl', [dir]).open();
+    try {
+      assert.equal((await s.do('getfamily', { familyName: 'netdev' }))[0]!.familyName, 'netdev');
+    } finally {
+      s.close();
+    }
+    assert.throws(() => YnlFamily.byName('nope', [dir]), (e: unknown) => e instanceof SchemaError && e.path === 'nope' && /no spec for family nope in .*nlkit-specs-/.test(e.message));
+    const listed = listFamilies([dir]);
+    assert.deepEqual(listed.filter((f) => 'path' in f).map((f) => f.name), ['nlctrl', 'rt_link']);
+    for (const n of ['ethtool', 'netdev', 'mptcp_pm', 'tcp_metrics', 'devlink', 'nl80211', 'wireguard', 'rt-route', 'rt-addr']) {
+      assert.ok(listed.some((f) => f.name === n && 'decl' in f), n);
+    }
+    assert.ok(!listed.some((f) => f.name === 'rt-link'), 'listed once, as its file');
+  });
+});
+
+test('nlctrl: the controller describes itself, and lists every family', async () => {
+  const s = await new YnlFamily(nlctrl).open();
   try {
     const [self] = await s.do('getfamily', { familyName: 'nlctrl' });
     assert.deepEqual([self!.familyId, self!.familyName, self!.version], [16, 'nlctrl', 2]);
@@ -26,7 +110,7 @@ test('nlctrl from its spec: the controller describes itself, and lists every fam
   }
 });
 
-test('netdev from its spec lists the namespace devices, and agrees with the generated declaration', async () => {
+test('netdev from its spec lists the namespace devices, and agrees with the generated declaration', withSharedSpecs, async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     const fromSpec = await spec('netdev').open({ netns: ns.name });
@@ -45,10 +129,10 @@ test('netdev from its spec lists the namespace devices, and agrees with the gene
   });
 });
 
-test('ethtool from its spec on a veth: channels, link state, features read and toggled; errors name the attribute', async () => {
+test('ethtool on a veth: channels, link state, features read and toggled; errors name the attribute', async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    const s = await spec('ethtool').open({ netns: ns.name });
+    const s = await YnlFamily.byName('ethtool', []).open({ netns: ns.name });
     const typed = await new YnlFamily(ethtool).open({ netns: ns.name });
     try {
       const header = { devName: 'v0' };
@@ -84,17 +168,18 @@ test('ethtool from its spec on a veth: channels, link state, features read and t
   });
 });
 
-test('mptcp_pm from its spec: endpoints added, listed (as ip mptcp sees them) and flushed', async () => {
+test('mptcp_pm: endpoints added, listed (as ip mptcp sees them) and flushed', async () => {
   await withNetns(async (ns) => {
-    const s = await spec('mptcp_pm').open({ netns: ns.name });
+    // Untyped (as a spec loaded at run time), so that the address can be written as text.
+    const s = await new YnlFamily<FamilyDecl>(mptcpPm).open({ netns: ns.name });
     try {
       // MPTCP_PM_ADDR_FLAG_SIGNAL = 1 (linux/mptcp_pm.h); the 6.12 spec names the field but not its flags.
-      await s.do('add-addr', { addr: { family: 2, addr4: '192.0.2.1', id: 3, flags: 1 } });
+      await s.do('addAddr', { addr: { family: 2, addr4: '192.0.2.1', id: 3, flags: 1 } });
       const list: unknown[] = [];
-      for await (const a of s.dump('get-addr')) list.push(a);
+      for await (const a of s.dump('getAddr')) list.push(a);
       assert.deepEqual(list, [{ addr: { family: 2, port: 0, id: 3, flags: 1, addr4: 0xc0000201 } }]);
       assert.match(await ns.ip('mptcp', 'endpoint', 'show'), /^192\.0\.2\.1 id 3 signal/);
-      await s.do('flush-addrs');
+      await s.do('flushAddrs');
       assert.equal((await ns.ip('mptcp', 'endpoint', 'show')).trim(), '');
     } finally {
       s.close();
@@ -103,7 +188,7 @@ test('mptcp_pm from its spec: endpoints added, listed (as ip mptcp sees them) an
 });
 
 test("nlctrl's policy dump: each operation's policy, attribute by attribute", async () => {
-  const s = await spec('nlctrl').open();
+  const s = await new YnlFamily(nlctrl).open();
   try {
     const policies = new Map<number, Record<string, unknown>>();
     let ops = 0;
@@ -121,7 +206,7 @@ test("nlctrl's policy dump: each operation's policy, attribute by attribute", as
   }
 });
 
-test('tcp_metrics from its spec: what a TCP connection between two namespaces leaves behind, as ip tcp_metrics sees it', { timeout: 30_000 }, async () => {
+test('tcp_metrics: what a TCP connection between two namespaces leaves behind, as ip tcp_metrics sees it', { timeout: 30_000 }, async () => {
   await withNetns(async (a) => {
     await withNetns(async (b) => {
       await a.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1', 'netns', b.name);
@@ -136,7 +221,7 @@ test('tcp_metrics from its spec: what a TCP connection between two namespaces le
         await new Promise<void>((resolve) => server.stdout.once('data', () => resolve()));
         await a.exec(process.execPath, ['-e',
           "const s = require('net').connect(8080, '192.0.2.2', () => { s.write(Buffer.alloc(100000)); s.end(); }); s.resume();"]);
-        const s = await spec('tcp_metrics').open({ netns: a.name });
+        const s = await new YnlFamily(tcpMetrics).open({ netns: a.name });
         try {
           const seen: Record<string, unknown>[] = [];
           for await (const m of s.dump('get')) seen.push(m);
@@ -155,15 +240,15 @@ test('tcp_metrics from its spec: what a TCP connection between two namespaces le
   });
 });
 
-test('rt_link, rt_addr and rt_route from their specs (netlink-raw): a bridge made through a sub-message by kind, read back as ip -d sees it', async () => {
+test('rt-link, rt-addr and rt-route (netlink-raw): a bridge made through a sub-message by kind, read back as ip -d sees it', async () => {
   await withNetns(async (ns) => {
-    const link = await spec('rt_link').open({ netns: ns.name });
-    const addr = await spec('rt_addr').open({ netns: ns.name });
-    const route = await spec('rt_route').open({ netns: ns.name });
+    const link = await new YnlFamily(rtLink).open({ netns: ns.name });
+    const addr = await new YnlFamily(rtAddr).open({ netns: ns.name });
+    const route = await new YnlFamily(rtRoute).open({ netns: ns.name });
     try {
       // Without create the kernel looks for an existing device; with create|excl it makes one, once.
       await assert.rejects(link.do('newlink', { ifname: 'br9', linkinfo: { kind: 'bridge' } }), { code: 'ENODEV' });
-      await link.do('newlink', { ifname: 'br9', linkinfo: { kind: 'bridge', data: { 'forward-delay': 500, 'stp-state': 0 } } }, { flags: ['create', 'excl'] });
+      await link.do('newlink', { ifname: 'br9', linkinfo: { kind: 'bridge', data: { forwardDelay: 500, stpState: 0 } } }, { flags: ['create', 'excl'] });
       await assert.rejects(link.do('newlink', { ifname: 'br9', linkinfo: { kind: 'bridge' } }, { flags: ['create', 'excl'] }), { code: 'EEXIST' });
       await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
       await ns.ip('link', 'set', 'v1', 'master', 'br9');

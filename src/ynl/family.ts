@@ -17,6 +17,7 @@ import type { DecodedMessage } from '../schema/types.js';
 import { camel, fromYnl } from '../schema/ynl.js';
 import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
 import { Flags, type Message } from '../wire/message.js';
+import { findFamily, listFamilies, specDirs } from './specs.js';
 
 export type Value = Record<string, unknown>;
 
@@ -53,6 +54,19 @@ export class YnlFamily<F extends FamilyDecl = FamilyDecl> {
       throw new SchemaError('spec', `cannot read ${path}: ${(e as Error).message}`);
     }
     return new YnlFamily(fromYnl(YAML.parse(text)));
+  }
+
+  /**
+   * A family by name, as the kernel's ynl tool finds it: `NAME.yaml` in a directory of $YNL_SPECS or in
+   * /usr/share/ynl/specs (or `dirs`), else the declaration nlkit ships (ethtool, netdev, nlctrl, rt-link, …).
+   */
+  static byName(name: string, dirs: readonly string[] = specDirs()): YnlFamily {
+    const found = findFamily(name, dirs);
+    if (!found) {
+      const known = listFamilies(dirs).map((f) => f.name).join(', ');
+      throw new SchemaError(name, `no spec for family ${name} in ${dirs.join(', ')}, and nlkit ships none (known: ${known})`);
+    }
+    return 'path' in found ? YnlFamily.fromFile(found.path) : new YnlFamily(found.decl);
   }
 
   get name(): string {
