@@ -15,7 +15,8 @@ import { SchemaError, type Schema, type CompiledMessage } from '../schema/codec.
 import type { BatchResult, DumpChunk, NetlinkSocket } from '../socket/socket.js';
 import { NLMSG_HDRLEN, NLMSG_NOOP, Flags, type Message } from '../wire/message.js';
 import { Writer } from '../wire/writer.js';
-import { NetlinkError, errnoNumber } from '../wire/errors.js';
+import { NetlinkError, RequestError, errnoNumber } from '../wire/errors.js';
+import { abortError } from '../socket/queue.js';
 import type { Devices } from './devices.js';
 
 export type Value = Record<string, unknown>;
@@ -79,6 +80,13 @@ const modeFlags: Record<WriteMode, number> = {
 };
 
 const ENOENT = errnoNumber('ENOENT')!;
+const notSent = new RequestError('not sent: an earlier item failed and stopAtFirstError is set', 'ERR_NETLINK_NOT_SENT');
+
+/** A bulk item's error, its path prefixed with the item's index. */
+function itemError(i: number, e: unknown): SchemaError {
+  if (e instanceof SchemaError) return new SchemaError(`[${i}].${e.path}`, e.message.slice(e.path.length + 2));
+  return Object.assign(new SchemaError(`[${i}]`, e instanceof Error ? e.message : String(e)), { cause: e });
+}
 
 export class ObjectApi<T, Input, Filter> {
   private messages: { new: CompiledMessage; del: CompiledMessage; get: CompiledMessage } | undefined;
@@ -227,6 +235,14 @@ export class ObjectApi<T, Input, Filter> {
     return this.kind.fromMessage(this.kind.schema.decodeBody(this.compiled.new, m.buf, m.payload, m.offset + m.length, m.view));
   }
 
+  /**
+   * Every item is checked before its window is sent, and a bad one (SchemaError, with its index in the path) is sent
+   * as a NOOP (acknowledged, harmless) so the window's sequence stays whole. Windows go one at a time, the next
+   * encoded and queued while the kernel applies the one before (none ahead with stopAtFirstError, which waits for
+   * each answer); an abort or a failure with stopAtFirstError is seen between windows, and every item not sent
+   * then says why (ABORT_ERR, with the signal's reason as cause, or ERR_NETLINK_NOT_SENT). Never throws: whatever
+   * happens, one result per item.
+   */
   private async bulk(
     inputs: readonly Input[],
     message: CompiledMessage,
@@ -234,26 +250,77 @@ export class ObjectApi<T, Input, Filter> {
     toValue: (input: Input, ctx: Context) => Value,
     options: BulkOptions,
   ): Promise<(BatchResult | SchemaError)[]> {
-    const names = new Set<string | number | undefined>();
-    if (this.kind.devices) for (const input of inputs) for (const d of this.kind.devices(input)) names.add(d);
-    const ctx = await this.devices.context(names, options, true, options.ifindexes);
-    // An item that fails to encode is sent as a NOOP (acknowledged, harmless) so the sequence stays whole; its
-    // result is the encoding error instead.
+    const count = inputs.length;
+    const results: (BatchResult | SchemaError)[] = new Array<BatchResult | SchemaError>(count).fill(null);
     const invalid = new Map<number, SchemaError>();
-    const schema = this.kind.schema;
-    const results: (BatchResult | SchemaError)[] = await this.socket.requestBatch(inputs.length, (w, i) => {
-      const at = w.length;
+    const names = new Set<string | number | undefined>();
+    for (let i = 0; i < count; i++) {
       try {
-        const m = w.beginMessage(message.value, flags);
-        schema.encodeBody(message, toValue(inputs[i]!, ctx), w);
-        w.endMessage(m);
+        if (this.kind.devices) for (const d of this.kind.devices(inputs[i]!)) names.add(d);
       } catch (e) {
-        if (!(e instanceof SchemaError)) throw e;
-        w.length = at;
-        w.endMessage(w.beginMessage(NLMSG_NOOP, 0));
-        invalid.set(i, new SchemaError(`[${i}].${e.path}`, e.message.slice(e.path.length + 2)));
+        invalid.set(i, itemError(i, e));
       }
-    }, options);
+    }
+    const { signal, stopAtFirstError } = options;
+    let ctx: Context;
+    try {
+      ctx = await this.devices.context(names, options, true, options.ifindexes);
+    } catch (e) {
+      // Nothing was sent: every item says why.
+      const err = e instanceof NetlinkError || e instanceof RequestError || e instanceof SchemaError ? e : new RequestError(`not sent: ${String(e)}`, 'ERR_NETLINK_NOT_SENT', { cause: e });
+      return results.fill(err);
+    }
+    const schema = this.kind.schema;
+    const window = Math.max(1, Math.trunc(options.window ?? 1024)) || 1024;
+    const encode = (w: Writer, i: number): void => {
+      const at = w.length;
+      if (!invalid.has(i)) {
+        try {
+          const m = w.beginMessage(message.value, flags);
+          schema.encodeBody(message, toValue(inputs[i]!, ctx), w);
+          w.endMessage(m);
+          return;
+        } catch (e) {
+          invalid.set(i, itemError(i, e));
+        }
+      }
+      w.length = at;
+      w.endMessage(w.beginMessage(NLMSG_NOOP, 0));
+    };
+    const failedIn = (first: number, n: number): boolean => {
+      for (let i = first; i < first + n; i++) if (results[i] !== null || invalid.has(i)) return true;
+      return false;
+    };
+    let pending: { first: number; n: number; answer: Promise<void> } | undefined;
+    let next = 0;
+    let stopped: BatchResult = null;
+    while (next < count || pending) {
+      let queued: typeof pending;
+      if (next < count && !(stopAtFirstError && pending)) {
+        if (signal?.aborted) stopped = abortError(signal);
+        else {
+          const first = next;
+          const n = Math.min(window, count - first);
+          next += n;
+          const answer = this.socket.requestBatch(n, (w, k) => encode(w, first + k), { window: n, stopAtFirstError }).then(
+            (r) => { for (let k = 0; k < n; k++) results[first + k] = r[k]!; },
+            (e: unknown) => { results.fill(e instanceof NetlinkError || e instanceof RequestError ? e : new RequestError(String(e), 'ERR_NETLINK_CLOSED', { cause: e }), first, first + n); },
+          );
+          queued = { first, n, answer };
+        }
+      }
+      if (pending) {
+        await pending.answer;
+        if (stopAtFirstError && failedIn(pending.first, pending.n)) stopped = notSent;
+      }
+      pending = queued;
+      if (stopped) {
+        if (pending) await pending.answer;
+        pending = undefined;
+        break;
+      }
+    }
+    if (stopped) results.fill(stopped, next);
     for (const [i, e] of invalid) results[i] = e;
     return results;
   }
