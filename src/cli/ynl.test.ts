@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,30 @@ test('nlkit ynl --family: list ops and attributes, do and dump with JSON in and 
     (e: { code: number; stderr: string }) => e.code === 2 && /^Error: ENODEV: no device matches name \(attribute header\.devName\)/.test(e.stderr));
   await assert.rejects(run(['ynl', '--family', 'ethtool', '--frobnicate']),
     (e: { code: number; stderr: string }) => e.code === 1 && /unknown option "--frobnicate"/.test(e.stderr));
+});
+
+test('nlkit ynl --subscribe: each notification a JSON line with its attributes', { timeout: 30_000 }, async () => {
+  await withNetns(async (ns) => {
+    const child = spawn(process.execPath, [main, '-n', ns.name, 'ynl', '--family', 'netdev', '--subscribe', 'mgmt'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const lines: string[] = [];
+      createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+      // The command subscribes some time after it starts: make devices until one is announced.
+      for (let i = 0; i < 20 && lines.length === 0; i++) {
+        await ns.ip('link', 'add', `a${i}`, 'type', 'veth', 'peer', 'name', `b${i}`);
+        for (let t = 0; t < 10 && lines.length === 0; t++) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const line = lines[0];
+      assert.ok(line, 'a notification');
+      const n = JSON.parse(line) as { op: string; ifindex: number; xdpFeatures: unknown };
+      assert.equal(n.op, 'devAddNtf');
+      const ifindexes = (JSON.parse(await ns.ip('-j', 'link', 'show')) as { ifindex: number; ifname: string }[]).filter((l) => l.ifname !== 'lo').map((l) => l.ifindex);
+      assert.ok(ifindexes.includes(n.ifindex), line);
+      assert.ok(Array.isArray(n.xdpFeatures), line);
+    } finally {
+      child.kill();
+    }
+  });
 });
 
 test('nlkit ynl: --spec FILE, --family from $YNL_SPECS, --list-families, and the words refused', async () => {

@@ -6,6 +6,7 @@ import { fromYnl } from './ynl.js';
 import { Schema } from './codec.js';
 import type { FamilyDecl } from './declaration.js';
 import { ethtool } from '../families/generic/generated/ethtool.js';
+import { netdev } from '../families/generic/generated/netdev.js';
 import { nlctrl } from '../families/generic/generated/nlctrl.js';
 import { rtAddr } from '../families/route/generated/address.js';
 import { rtRoute } from '../families/route/generated/route.js';
@@ -53,6 +54,7 @@ doc: numbered as ethtool
 protocol: genetlink-legacy
 attribute-sets:
   - { name: linkinfo, attributes: [ { name: header, type: u32 }, { name: port, type: u8 } ] }
+  - { name: cable, attributes: [ { name: status, type: u8 } ] }
 operations:
   enum-model: directional
   list:
@@ -64,6 +66,7 @@ operations:
       dump: { request: { attributes: [ header ] }, reply: { attributes: [ header, port ] } }
     - { name: linkinfo-set, doc: c, attribute-set: linkinfo, do: { request: { attributes: [ header, port ] } } }
     - { name: linkinfo-ntf, doc: d, notify: linkinfo-get }
+    - { name: cable-test-ntf, doc: e, attribute-set: cable, event: { attributes: [ status ] } }
 `;
 
 function checkRouteNames(route: FamilyDecl, addr: FamilyDecl): void {
@@ -107,6 +110,18 @@ test('genetlink: directional numbering without explicit values, and a dump witho
   assert.equal(nlctrl.protocol, 'genetlink-legacy');
   assert.deepEqual([nlctrl.messages.getfamily!.value, nlctrl.messages.getfamilyReply!.value], [3, 1]);
   assert.deepEqual(nlctrl.operations[0], { name: 'getfamily', doRequest: 'getfamily', doReply: 'getfamilyReply', dumpRequest: 'getfamily', dumpReply: 'getfamilyReply' });
+});
+
+test('notifications: a notify op takes its target\'s layout, an event op has its own, netlink-raw ones their value', () => {
+  const mini = fromYnl(parse(directionalSpec));
+  assert.deepEqual(mini.messages.linkinfoNtfNotify, { value: 3, attributeSet: 'linkinfo' });
+  assert.deepEqual(mini.messages.cableTestNtf, { value: 4, attributeSet: 'cable' });
+  assert.deepEqual(mini.operations.slice(3), [{ name: 'linkinfoNtf', notify: 'linkinfoNtfNotify' }, { name: 'cableTestNtf', notify: 'cableTestNtf' }]);
+  const raw = fromYnl(parse(`${rawSpec}    - { name: newroute-ntf, doc: new, value: 24, notify: getroute }\n`));
+  assert.deepEqual(raw.messages.newrouteNtfNotify, { value: 24, fixedHeader: 'rtmsg', attributeSet: 'route-attrs' });
+  // The declarations nlkit ships: netdev's dev-add-ntf is dev-get's reply, ethtool's channels-ntf channels-get's.
+  assert.deepEqual([netdev.messages.devAddNtfNotify, netdev.messages.devGetReply.attributeSet], [{ value: 2, attributeSet: 'dev' }, 'dev']);
+  assert.deepEqual(ethtool.messages.channelsNtfNotify, { value: 19, attributeSet: 'channels' });
 });
 
 test('the kernel\'s specs: numbering, groups, and every spec converts and compiles', withSharedSpecs, () => {

@@ -222,10 +222,14 @@ export function fromYnl(spec: unknown): FamilyDecl {
   // one, and replies and notifications (kernel to user) likewise among theirs — ethtool's two message enums.
   let nextRequest = 1;
   let nextReply = 1;
-  for (const op of list(ops.list)) {
+  const opList = list(ops.list);
+  const opsByName = new Map(opList.map((op) => [str(op.name), op]));
+  for (const op of opList) {
     const oname = camel(str(op.name)!);
-    const header = str(op['fixed-header']) ?? defaultHeader;
-    const set = str(op['attribute-set']);
+    // A `notify: OP` notification is OP's reply sent unasked: its layout is OP's unless it names its own.
+    const target = op.notify !== undefined ? opsByName.get(str(op.notify)) : undefined;
+    const header = str(op['fixed-header']) ?? str(target?.['fixed-header']) ?? defaultHeader;
+    const set = str(op['attribute-set']) ?? str(target?.['attribute-set']);
     const opValue = typeof op.value === 'number' ? op.value : nextCmd;
     nextCmd = opValue + 1;
     const decl: { -readonly [K in keyof OperationDecl]: OperationDecl[K] } = { name: oname };
@@ -264,9 +268,9 @@ export function fromYnl(spec: unknown): FamilyDecl {
       }
     }
     if (op.notify || op.event) {
-      const ev = obj(op.event);
-      const kernelValue = model === 'directional' ? nextReply++ : opValue;
-      decl.notify = add(op.event ? oname : `${oname}Notify`, typeof ev.value === 'number' ? ev.value : raw ? undefined : kernelValue);
+      // netlink-raw notifications carry their nlmsg_type as the op's value (rt-neigh's newneigh-ntf: 28).
+      const kernelValue = raw ? (typeof op.value === 'number' ? op.value : undefined) : model === 'directional' ? nextReply++ : opValue;
+      decl.notify = add(op.event ? oname : `${oname}Notify`, kernelValue);
     }
     operations.push(decl);
   }

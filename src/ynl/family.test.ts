@@ -97,6 +97,67 @@ test('byName: $YNL_SPECS, then /usr/share/ynl/specs, then the declarations nlkit
   });
 });
 
+/** Notifications until `done` says enough (or 10 s pass), while `act` makes them. */
+async function collect(sessions: [{ subscribe(g: string, o: { signal: AbortSignal }): AsyncGenerator<Record<string, unknown>> }, string][], act: () => Promise<void>, done: (seen: Record<string, unknown>[]) => boolean): Promise<Record<string, unknown>[]> {
+  const seen: Record<string, unknown>[] = [];
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), 10_000);
+  let ready!: () => void;
+  const started = new Promise<void>((r) => (ready = r));
+  const readers = sessions.map(async ([s, group]) => {
+    const it = s.subscribe(group, { signal: ac.signal });
+    const first = it.next();
+    ready();
+    try {
+      for (let r = await first; !r.done; r = await it.next()) {
+        seen.push(r.value);
+        if (done(seen)) ac.abort();
+      }
+    } catch (e) {
+      if (!ac.signal.aborted) throw e;
+    }
+  });
+  await started;
+  await act();
+  await Promise.all(readers);
+  clearTimeout(timer);
+  return seen;
+}
+
+test('notifications decode with their attributes: netdev device events and ethtool changes on a veth', { timeout: 30_000 }, async () => {
+  await withNetns(async (ns) => {
+    const nd = await new YnlFamily(netdev).open({ netns: ns.name });
+    const et = await YnlFamily.byName('ethtool', []).open({ netns: ns.name });
+    const control = await YnlFamily.byName('ethtool', []).open({ netns: ns.name });
+    try {
+      const header = { devName: 'v0' };
+      const seen = await collect([[nd, 'mgmt'], [et, 'monitor']], async () => {
+        await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+        await control.do('features-set', { header, wanted: { nomask: false, bits: { bit: [{ name: 'tx-checksum-ip-generic' }] } } });
+        await control.do('channels-set', { header, rxCount: 2 });
+        await ns.ip('link', 'del', 'v0');
+      }, (all) => all.filter((n) => n.op === 'devDelNtf').length === 2);
+      const ifindex = Number(JSON.parse(await ns.ip('-j', 'link', 'show', 'lo'))[0].ifindex) + 1;
+      const dev = (op: string) => seen.filter((n) => n.op === op).map((n) => n.ifindex).sort();
+      // netdev: a dev-add-ntf per veth end, then a dev-del-ntf each, with the dev-get reply's attributes.
+      assert.deepEqual(dev('devAddNtf'), [ifindex, ifindex + 1]);
+      assert.deepEqual(dev('devDelNtf'), [ifindex, ifindex + 1]);
+      for (const n of seen.filter((x) => x.op === 'devAddNtf')) assert.ok(Array.isArray(n.xdpFeatures) && Array.isArray(n.xskFeatures), JSON.stringify(n));
+      // ethtool: features-ntf and channels-ntf carry features-get's and channels-get's reply attributes.
+      const channels = seen.find((n) => n.op === 'channelsNtf') as { header: { devName: string }; rxCount: number; rxMax: number } | undefined;
+      assert.deepEqual([channels?.header.devName, channels?.rxCount, channels?.rxMax], ['v0', 2, 2]);
+      const features = seen.find((n) => n.op === 'featuresNtf') as { header: { devName: string }; wanted?: unknown; active?: unknown } | undefined;
+      assert.equal(features?.header.devName, 'v0');
+      assert.ok(features.wanted !== undefined && features.active !== undefined, JSON.stringify(features));
+      assert.ok(seen.every((n) => n.op !== 'unknown'), 'every message known');
+    } finally {
+      nd.close();
+      et.close();
+      control.close();
+    }
+  });
+});
+
 test('nlctrl: the controller describes itself, and lists every family', async () => {
   const s = await new YnlFamily(nlctrl).open();
   try {

@@ -85,6 +85,34 @@ export class YnlFamily<F extends FamilyDecl = FamilyDecl> {
     return op;
   }
 
+  private kernel: Map<number, { op: string; message: string }> | undefined;
+
+  /**
+   * What a message from the kernel is, by its command (genetlink) or nlmsg_type (netlink-raw): the notifications
+   * first, then the replies. Requests come last and only where they cannot mean something else: netlink-raw
+   * sends a deletion as the del request's type (RTM_DELLINK), and a unified genetlink op shares one number both
+   * ways — but a directional family (ethtool) numbers requests apart, so its request numbers say nothing.
+   */
+  kernelMessages(): Map<number, { op: string; message: string }> {
+    if (this.kernel) return this.kernel;
+    const map = new Map<number, { op: string; message: string }>();
+    const put = (op: string, message: string | undefined) => {
+      const m = message === undefined ? undefined : this.decl.messages[message];
+      if (m && !map.has(m.value)) map.set(m.value, { op, message: message! });
+    };
+    const ops = this.decl.operations;
+    for (const o of ops) put(o.name, o.notify);
+    const raw = this.decl.protocol === 'netlink-raw';
+    // netlink-raw: RTM_NEWLINK is newlink's request type before it is getlink's reply type, and names the event better.
+    if (raw) for (const o of ops) put(o.name, o.doRequest);
+    for (const o of ops) for (const r of [o.doReply, o.dumpReply]) put(o.name, r);
+    const value = (m: string | undefined) => (m === undefined ? undefined : this.decl.messages[m]?.value);
+    const directional = ops.some((o) => o.doReply !== undefined && value(o.doReply) !== value(o.doRequest));
+    if (!raw && !directional) for (const o of ops) put(o.name, o.doRequest);
+    this.kernel = map;
+    return map;
+  }
+
   /** The attributes an operation's request takes (do, else dump). */
   attributes(name: string): string[] {
     const op = this.operation(name);
@@ -150,16 +178,23 @@ export class YnlSession<F extends FamilyDecl = FamilyDecl> {
     for await (const m of this.socket.dump(bytes, { ...options, describeOffset: paths })) yield this.decode(m, o.dumpReply) as DumpReply<F, O>;
   }
 
-  /** Notifications of a multicast group (by the spec's name), each decoded with the operation it belongs to. */
-  async *subscribe(group: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Value & { op?: string }> {
+  /**
+   * Notifications of a multicast group (by the spec's name), each decoded with its attributes and named by the
+   * operation it belongs to (`{ op: 'devAddNtf', ifindex: 5, … }`); `{ op: 'overrun', count }` when the kernel
+   * dropped some, `{ op: 'unknown', type }` for a message the spec does not describe.
+   */
+  async *subscribe(group: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Value & { op: string }> {
     const id = this.family.decl.protocol === 'netlink-raw' ? (this.family.decl.mcastGroups[camel(group)] as number | undefined) : this.groups[group];
     if (id === undefined) throw new SchemaError(group, `no multicast group ${group} in ${this.family.name} (${Object.keys(this.groups).join(', ')})`);
+    const kernel = this.family.kernelMessages();
     for await (const e of this.socket.subscribe([id], options)) {
       if (e.type === 'overrun') {
         yield { op: 'overrun', count: e.count };
         continue;
       }
-      yield this.decode(e.message, undefined);
+      const type = this.id !== undefined ? e.message.buf[e.message.payload]! : e.message.type;
+      const known = kernel.get(type);
+      yield known ? { op: known.op, ...this.decode(e.message, known.message) } : { op: 'unknown', type };
     }
   }
 
@@ -172,16 +207,11 @@ export class YnlSession<F extends FamilyDecl = FamilyDecl> {
     return this.family.schema.encodeMessage(message, v, this.id === undefined ? { flags } : { flags, type: this.id });
   }
 
-  /** Decode with the reply layout named, or else the layout its command (or type) number says. */
-  private decode(m: Message, reply: string | undefined): Value & { op?: string } {
-    const genl = this.id !== undefined;
-    const start = m.payload + (genl ? GENL_HDRLEN : 0);
-    const number = genl ? m.buf[m.payload]! : m.type;
-    const layout = reply ?? this.family.schema.byValue.get(number)?.name;
-    if (!layout) throw new SchemaError(this.family.name, `no layout for message ${number}`);
-    const value: Value & { op?: string } = this.family.schema.decodeBody(layout, m.buf, start, m.offset + m.length, m.view);
-    if (!reply) value.op = layout;
-    return value;
+  /** Decode with the layout named (a reply's, a notification's). */
+  private decode(m: Message, layout: string | undefined): Value {
+    if (!layout) throw new SchemaError(this.family.name, `no layout for message ${this.id !== undefined ? m.buf[m.payload]! : m.type}`);
+    const start = m.payload + (this.id !== undefined ? GENL_HDRLEN : 0);
+    return this.family.schema.decodeBody(layout, m.buf, start, m.offset + m.length, m.view);
   }
 }
 

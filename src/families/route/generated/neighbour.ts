@@ -175,8 +175,10 @@ export const rtNeigh = {
   messages: {
     newneigh: { value: 28, fixedHeader: 'ndmsg', attributeSet: 'neighbour-attrs' },
     delneigh: { value: 29, fixedHeader: 'ndmsg', attributeSet: 'neighbour-attrs' },
+    delneighNtfNotify: { value: 29, fixedHeader: 'ndmsg', attributeSet: 'neighbour-attrs' },
     getneigh: { value: 30, fixedHeader: 'ndmsg', attributeSet: 'neighbour-attrs' },
     getneighReply: { value: 28, fixedHeader: 'ndmsg', attributeSet: 'neighbour-attrs' },
+    newneighNtfNotify: { value: 28, fixedHeader: 'ndmsg', attributeSet: 'neighbour-attrs' },
     getneightbl: { value: 66, fixedHeader: 'ndtmsg', attributeSet: 'ndt-attrs' },
     getneightblReply: { value: 64, fixedHeader: 'ndtmsg', attributeSet: 'ndt-attrs' },
     setneightbl: { value: 67, fixedHeader: 'ndtmsg', attributeSet: 'ndt-attrs' },
@@ -184,7 +186,7 @@ export const rtNeigh = {
   operations: [
     { name: 'newneigh', doRequest: 'newneigh' },
     { name: 'delneigh', doRequest: 'delneigh' },
-    { name: 'delneighNtf', notify: undefined },
+    { name: 'delneighNtf', notify: 'delneighNtfNotify' },
     {
       name: 'getneigh',
       doRequest: 'getneigh',
@@ -192,7 +194,7 @@ export const rtNeigh = {
       dumpRequest: 'getneigh',
       dumpReply: 'getneighReply',
     },
-    { name: 'newneighNtf', notify: undefined },
+    { name: 'newneighNtf', notify: 'newneighNtfNotify' },
     { name: 'getneightbl', dumpRequest: 'getneightbl', dumpReply: 'getneightblReply' },
     { name: 'setneightbl', doRequest: 'setneightbl' },
   ],
