@@ -41,7 +41,27 @@ export interface LinkInput {
   netns?: NetnsRef;
   numTxQueues?: number;
   numRxQueues?: number;
+  /** Device flags to set (true) or clear (false), by the kernel's IFF_* names: `{ promisc: true, noArp: false }`. */
+  flags?: Partial<Record<LinkFlag, boolean>>;
+  /** IFLA_CARRIER: the carrier of a device that lets it be set (veth, dummy, …). */
+  carrier?: boolean;
+  /** IFLA_LINKMODE. */
+  linkmode?: 'default' | 'dormant';
+  /** IFLA_OPERSTATE, by RFC 2863 name ('up', 'dormant', …). */
+  operstate?: string;
+  protoDown?: boolean;
+  gsoMaxSize?: number;
+  gsoMaxSegs?: number;
+  groMaxSize?: number;
+  /** IFLA_NEW_IFINDEX: the index a link takes in the namespace it is moved to. */
+  newIfindex?: number;
+  /** IFLA_LINK_NETNSID: the namespace (by nsid) the lower device or peer lives in. */
+  linkNetnsid?: number;
 }
+
+/** The IFF_* flags a link's owner may set, with their bits (linux/if.h). */
+export const linkFlagBits = { noTrailers: 0x20, noArp: 0x80, promisc: 0x100, allMulti: 0x200, multicast: 0x1000, dynamic: 0x8000 } as const;
+export type LinkFlag = keyof typeof linkFlagBits;
 
 export interface Link {
   ifindex: number;
@@ -78,10 +98,36 @@ function linkMessage(input: LinkInput, ctx: Context, create: boolean): Value {
   if (input.ifindex !== undefined) v.index = input.ifindex;
   else if (input.dev !== undefined) v.index = ctx.ifindex(input.dev, 'dev');
   if (input.ifname !== undefined) v.ifname = input.ifname;
+  let flags = 0;
+  let change = 0;
   if (input.up !== undefined) {
-    v.flags = input.up ? IFF_UP : 0;
-    v.change = IFF_UP;
+    flags = input.up ? IFF_UP : 0;
+    change = IFF_UP;
   }
+  for (const [name, on] of Object.entries(input.flags ?? {})) {
+    const bit = linkFlagBits[name as LinkFlag];
+    if (bit === undefined) throw new SchemaError(`flags.${name}`, `not a link flag one may set (${Object.keys(linkFlagBits).join(', ')})`);
+    if (on === undefined) continue;
+    change |= bit;
+    if (on) flags |= bit;
+  }
+  if (change) {
+    v.flags = flags;
+    v.change = change;
+  }
+  if (input.carrier !== undefined) v.carrier = input.carrier ? 1 : 0;
+  if (input.linkmode !== undefined) v.linkmode = input.linkmode === 'dormant' ? 1 : 0;
+  if (input.operstate !== undefined) {
+    const state = operstates.indexOf(input.operstate);
+    if (state < 0) throw new SchemaError('operstate', `"${input.operstate}" is not an operstate (${operstates.join(', ')})`);
+    v.operstate = state;
+  }
+  if (input.protoDown !== undefined) v.protoDown = input.protoDown ? 1 : 0;
+  if (input.gsoMaxSize !== undefined) v.gsoMaxSize = input.gsoMaxSize;
+  if (input.gsoMaxSegs !== undefined) v.gsoMaxSegs = input.gsoMaxSegs;
+  if (input.groMaxSize !== undefined) v.groMaxSize = input.groMaxSize;
+  if (input.newIfindex !== undefined) v.newIfindex = input.newIfindex;
+  if (input.linkNetnsid !== undefined) v.linkNetnsid = input.linkNetnsid;
   if (input.mtu !== undefined) v.mtu = input.mtu;
   if (input.address !== undefined) v.address = input.address;
   if (input.broadcast !== undefined) v.broadcast = input.broadcast;

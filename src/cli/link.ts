@@ -1,10 +1,12 @@
 /** `nlkit link show` in ip's text (`-br` too) and JSON. */
-import type { Link, LinkInput } from '../api/links.js';
+import type { Link } from '../api/links.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { listNetns } from '../api/netns.js';
 import { paint, stateColor } from './color.js';
 import { ipJson } from './json.js';
 import { detailsJson, detailsText, statsJson, statsText } from './link-details.js';
+import { matches, refuse, unknownCommand } from './args.js';
+import { linkUsage, parseLinkCommand, type LinkLookup } from './link-parse.js';
 import { UsageError } from './usage.js';
 
 export interface LinkOptions {
@@ -170,51 +172,47 @@ export function showDevice(args: string[], what: string): string | undefined {
   return dev;
 }
 
-/** ip's link keywords → a LinkInput (`add NAME type KIND [peer name P]`, `set DEV up mtu N master M …`). */
-export function parseLink(args: string[]): LinkInput {
-  const input: LinkInput = {};
-  const value = (i: number): string => {
-    const v = args[i + 1];
-    if (v === undefined) throw new UsageError(`"${args[i]}" needs a value`);
-    return v;
+/** What link-parse.ts needs to know of the namespace, asked of the kernel as ip asks it. */
+function lookup(rt: RouteNetlink): LinkLookup {
+  const byName = (name: string) => rt.links.byName(name).catch(() => undefined);
+  return {
+    ifindex: async (name) => (await byName(name))?.ifindex ?? 0,
+    addressLength: async (name) => {
+      const address = (await byName(name))?.address;
+      return address === undefined ? -1 : address.split(':').length;
+    },
+    isVrf: async (name) => (await byName(name))?.kind === 'vrf',
+    netnsid: async (name) => {
+      if (!listNetns().includes(name)) return -1;
+      const id = await rt.nsid.get(name).catch(() => undefined);
+      if (id !== undefined) return id;
+      await rt.nsid.set(name, -1);
+      return (await rt.nsid.get(name).catch(() => undefined)) ?? -1;
+    },
+    hasNetns: (name) => listNetns().includes(name),
   };
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i]!;
-    if (w === 'up' || w === 'down') input.up = w === 'up';
-    else if (w === 'mtu') input.mtu = Number(value(i++));
-    else if (w === 'name') input.ifname = value(i++);
-    else if (w === 'address') input.address = value(i++);
-    else if (w === 'alias') input.alias = value(i++);
-    else if (w === 'txqueuelen' || w === 'txqlen' || w === 'qlen') input.txqlen = Number(value(i++));
-    else if (w === 'group') input.group = Number(value(i++));
-    else if (w === 'master') input.master = value(i++);
-    else if (w === 'nomaster') input.master = null;
-    else if (w === 'netns') input.netns = value(i++);
-    else if (w === 'type') {
-      input.kind = value(i++);
-      if (input.kind === 'veth' && args[i + 1] === 'peer') {
-        input.peer = parseLink(args.slice(i + 2)) as LinkInput['peer'];
-        break;
-      }
-    } else if (w === 'dev') input.dev = value(i++);
-    else if (input.ifname === undefined && input.dev === undefined) input.ifname = w;
-    else throw new UsageError(`"${w}" is garbage (unknown link keyword)`);
-  }
-  return input;
 }
 
 export async function link(rt: RouteNetlink, verb: string | undefined, args: string[], options: LinkOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'show';
-  if (v === 'add' || v === 'a') return rt.links.add(parseLink(args));
-  if (('delete'.startsWith(v) && v.length >= 3) || v === 'set' || v === 's') {
-    // The device comes first (`set v0 up`, `del dev v0`); `name X` among the changes renames it.
-    const [target, rest] = args[0] === 'dev' ? [args[1], args.slice(2)] : [args[0], args.slice(1)];
-    if (target === undefined) throw new UsageError('which device? (nlkit link set DEV …)');
-    if (v !== 'set' && v !== 's') return rt.links.delete({ dev: target });
-    const { dev: _ignored, ...changes } = parseLink(rest);
-    return rt.links.set(target, changes);
+  const modify = matches(v, 'add') ? 'add' : matches(v, 'set') || matches(v, 'change') ? 'set' : matches(v, 'replace') ? 'replace' : matches(v, 'delete') ? 'delete' : undefined;
+  if (modify) {
+    const create = modify === 'add' || modify === 'replace';
+    const { input, dev, group } = await parseLinkCommand(args, create, lookup(rt));
+    if (group !== undefined) {
+      if (modify === 'delete') throw refuse('"delete group" is not supported by nlkit.');
+      return rt.links.change(input);
+    }
+    if (modify === 'add') return rt.links.add(input);
+    if (modify === 'replace') return rt.links.replace(input);
+    if (modify === 'delete') return rt.links.delete({ dev: dev! });
+    return rt.links.set(dev!, input);
   }
-  if (!('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls')) throw new UsageError(`Command "${v}" is unknown, try "nlkit link help".`);
+  if (matches(v, 'help')) throw refuse(linkUsage);
+  if (!(matches(v, 'show') || matches(v, 'lst') || matches(v, 'list'))) {
+    if (matches(v, 'xstats') || matches(v, 'afstats') || matches(v, 'property')) throw refuse(`"ip link ${v}" is not supported by nlkit.`);
+    throw unknownCommand(v, 'link');
+  }
   const { rows, byIndex, netnsNames } = await linkRows(rt, showDevice(args, 'link'));
   if (options.json) {
     const brief = (r: LinkRow) => ({ ...briefJson(r), ...(r.l.address !== undefined ? { address: r.l.address } : {}), flags: r.flags });

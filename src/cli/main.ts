@@ -4,6 +4,9 @@ import { Protocol } from '../socket/constants.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { NetlinkSocket } from '../socket/socket.js';
 import { enableColor, type ColorMode } from './color.js';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { describeErrno } from '../wire/errors.js';
+import { incomplete, matches } from './args.js';
 import { mainUsage, objectUsage, UsageError } from './usage.js';
 
 async function genl(): Promise<void> {
@@ -35,31 +38,65 @@ interface Options {
   color: ColorMode;
 }
 
-/** Options before the object, as ip takes them. */
+/**
+ * Options before the object, as ip takes them: in ip's order, so that an abbreviation means what it means to ip
+ * (`-b` is -batch, not -brief; `-s` -stats), a `--` prefix taken as `-`, and `--` ending them.
+ */
 function options(args: string[]): Options & { rest: string[] } {
   const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false, details: false, stats: 0, color: 'never' };
   let i = 0;
-  for (; i < args.length && args[i]!.startsWith('-'); i++) {
-    const a = args[i]!;
-    if (a === '-j' || a === '-json') o.json = true;
-    else if (a === '-p' || a === '-pretty') o.pretty = true;
-    else if (a === '-br' || a === '-brief') o.brief = true;
-    else if (a === '-4') o.family = 'inet';
-    else if (a === '-6') o.family = 'inet6';
-    else if (a === '-t' || a === '-timestamp') o.timestamp = 'long';
-    else if (a === '-ts' || a === '-tshort') o.timestamp = 'short';
-    else if (a === '-n' || a === '-netns') o.netns = args[++i];
-    else if (a === '-b' || a === '-batch') o.batch = args[++i];
-    else if (a === '-force') o.force = true;
-    else if (a === '-o' || a === '-oneline') o.oneline = true;
-    else if (a === '-d' || a === '-details') o.details = true;
-    else if (/^-c(olor)?(=|$)/.test(a)) {
-      const mode = a.includes('=') ? a.slice(a.indexOf('=') + 1) : 'always';
-      if (mode !== 'always' && mode !== 'auto' && mode !== 'never') throw new UsageError(`Option "${a}": the colour is always, auto or never`);
-      o.color = mode;
+  const value = (): string => {
+    if (++i >= args.length) throw new UsageError(mainUsage.trimEnd(), { status: 255, bare: true });
+    return args[i]!;
+  };
+  for (; i < args.length; i++) {
+    let a = args[i]!;
+    if (a === '--') {
+      i++;
+      break;
     }
-    else if (a === '-s' || a === '-stats' || a === '-statistics') o.stats++;
-    else throw new UsageError(`Option "${a}" is unknown, try "nlkit help".`);
+    if (!a.startsWith('-')) break;
+    if (a[1] === '-') a = a.slice(1);
+    const m = (word: string) => matches(a, word);
+    if (m('-loops') || m('-human') || m('-human-readable') || m('-iec') || m('-resolve') || m('-rcvbuf') || m('-Numeric') || m('-all') || a === '-echo' || ['-0', '-M', '-B'].includes(a)) {
+      throw new UsageError(`Option "${a}" is not supported by nlkit.`, { status: 255, bare: true });
+    } else if (m('-family')) {
+      const f = value();
+      if (f === 'help') throw new UsageError(mainUsage.trimEnd(), { status: 255, bare: true });
+      if (f === 'inet' || f === 'inet6') o.family = f;
+      else throw new UsageError(`Option "${a} ${f}" is not supported by nlkit.`, { status: 255, bare: true });
+    } else if (a === '-4') o.family = 'inet';
+    else if (a === '-6') o.family = 'inet6';
+    else if (m('-stats') || m('-statistics')) o.stats++;
+    else if (m('-details')) o.details = true;
+    else if (m('-oneline')) o.oneline = true;
+    else if (m('-timestamp')) o.timestamp = o.timestamp === 'none' ? 'long' : o.timestamp;
+    else if (m('-tshort')) o.timestamp = 'short';
+    else if (m('-Version')) {
+      // Read only when asked: dist/src/cli/ is three levels below the package.
+      const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+      process.stdout.write(`nlkit utility, nlkit-${version}\n`);
+      process.exit(0);
+    } else if (m('-force')) o.force = true;
+    else if (m('-batch')) o.batch = value();
+    else if (m('-brief')) o.brief = true;
+    else if (m('-json')) o.json = true;
+    else if (m('-pretty')) o.pretty = true;
+    else if (/^-c(o(l(o(r)?)?)?)?(=(always|auto|never)?)?$/.test(a)) {
+      const mode = a.includes('=') ? a.slice(a.indexOf('=') + 1) : '';
+      o.color = mode === '' ? 'always' : (mode as ColorMode);
+    } else if (m('-help')) throw new UsageError(mainUsage.trimEnd(), { status: 255, bare: true });
+    else if (m('-netns')) {
+      // ip switches namespace here, before anything else: a missing one ends the run.
+      const name = args[++i];
+      if (name === undefined) throw incomplete();
+      try {
+        closeSync(openSync(`/run/netns/${name}`, 'r'));
+      } catch (e) {
+        throw new UsageError(`Cannot open network namespace "${name}": ${describeErrno(-((e as { errno?: number }).errno ?? 0))}`, { status: 255, bare: true });
+      }
+      o.netns = name;
+    } else throw new UsageError(`Option "${a}" is unknown, try "nlkit -help".`, { status: 255, bare: true });
   }
   return { ...o, rest: args.slice(i) };
 }
@@ -83,7 +120,6 @@ const write = (line: string) => {
     setImmediate(flush);
   }
 };
-const is = (object: string | undefined, word: string, min = 1) => object !== undefined && object.length >= min && word.startsWith(object);
 
 /** One route-netlink socket for a whole run (a batch runs all its lines on it). */
 class Session {
@@ -101,22 +137,27 @@ class Session {
   }
 }
 
-/** ip's object names and the shortest abbreviation each takes (`a`, `addr`, `r`, `n`, `nh`, `ru`, `l`…). */
-const objects: [string, number, string[]][] = [
-  ['address', 1, ['addr']], ['link', 1, []], ['neigh', 1, ['neighbour', 'neighbor']], ['route', 1, []], ['netns', 4, []],
-  ['nexthop', 3, ['nh']], ['rule', 2, []], ['monitor', 3, []], ['genl', 4, []], ['ynl', 3, []], ['help', 1, []],
+/**
+ * ip's objects in ip's order, each with the name nlkit knows it by: a word names the first it abbreviates, as in
+ * ip (`a` address, `r` route, `n` neighbour, `m` maddress, `net` netns); nlkit's own objects come after them.
+ */
+const objects: [string, string][] = [
+  ['address', 'address'], ['addrlabel', 'addrlabel'], ['maddress', 'maddress'], ['route', 'route'], ['rule', 'rule'],
+  ['neighbor', 'neigh'], ['neighbour', 'neigh'], ['ntable', 'ntable'], ['ntbl', 'ntable'], ['link', 'link'], ['l2tp', 'l2tp'],
+  ['fou', 'fou'], ['ila', 'ila'], ['macsec', 'macsec'], ['tunnel', 'tunnel'], ['tunl', 'tunnel'], ['tuntap', 'tuntap'],
+  ['tap', 'tuntap'], ['token', 'token'], ['tcpmetrics', 'tcp_metrics'], ['tcp_metrics', 'tcp_metrics'], ['monitor', 'monitor'],
+  ['xfrm', 'xfrm'], ['mroute', 'mroute'], ['mrule', 'mrule'], ['netns', 'netns'], ['netconf', 'netconf'], ['vrf', 'vrf'],
+  ['sr', 'sr'], ['nexthop', 'nexthop'], ['mptcp', 'mptcp'], ['ioam', 'ioam'], ['help', 'help'], ['stats', 'stats'],
+  ['genl', 'genl'], ['ynl', 'ynl'],
 ];
 
 function objectName(word: string): string | undefined {
-  for (const [name, min, aliases] of objects) if (aliases.includes(word) || is(word, name, min)) return name;
-  if (is(word, 'neighbour') || is(word, 'neighbor')) return 'neigh';
-  return undefined;
+  return objects.find(([name]) => matches(word, name))?.[1];
 }
 
-/** ip prints usage on stderr and exits 255. */
-function help(text: string): void {
-  process.stderr.write(text);
-  process.exitCode = 255;
+/** ip prints usage on stderr and exits 255, ending a batch. */
+function help(text: string): never {
+  throw new UsageError(text.replace(/\n$/, ''), { status: 255, bare: true });
 }
 
 /** An object's command: its verb and arguments, on the run's socket. */
@@ -136,10 +177,11 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
   const [word, verb, ...args] = words;
   if (word === undefined) return help(mainUsage);
   const object = objectName(word);
-  if (object === undefined) throw new UsageError(`Object "${word}" is unknown, try "nlkit help".`);
+  if (object === undefined) throw new UsageError(`Object "${word}" is unknown, try "nlkit help".`, { bare: true });
   if (object === 'help') return help(mainUsage);
-  if (verb === 'help' && objectUsage[object]) return help(objectUsage[object]);
+  if (verb !== undefined && matches(verb, 'help') && objectUsage[object]) return help(objectUsage[object]);
   if (object === 'genl') return genl();
+  if (!objectCommands[object] && !['netns', 'ynl', 'monitor'].includes(object)) throw new UsageError(`Object "${word}" (ip ${object}) is not supported by nlkit.`, { bare: true });
   if (object === 'netns') {
     const { netns } = await import('./netns.js');
     return netns(() => session.open(), verb, args, o, write);
@@ -176,8 +218,13 @@ try {
     if (!ok) process.exitCode = 1;
   } else await dispatch(rest, o, s);
 } catch (e) {
-  process.stderr.write(`Error: ${(e as Error).message}\n`);
-  process.exitCode = (e as { code?: string }).code === 'ERR_USAGE' || !(e as { errno?: number }).errno ? 1 : 2;
+  if (e instanceof UsageError) {
+    process.stderr.write(e.bare ? `${e.message}\n` : `Error: ${e.message}\n`);
+    process.exitCode = e.status;
+  } else {
+    process.stderr.write(`Error: ${(e as Error).message}\n`);
+    process.exitCode = (e as { errno?: number }).errno ? 2 : 1;
+  }
 } finally {
   flush();
   session?.close();

@@ -28,6 +28,6 @@ test('nlkit netns add/del make and remove a named namespace; netns list prints w
       await nlkit(ns, 'netns', 'del', peer);
     }
     assert.equal(existsSync(`/run/netns/${peer}`), false);
-    await assert.rejects(nlkit(ns, 'netns', 'add'), (e: { code: number; stderr: string }) => e.code === 1 && /needs a NAME/.test(e.stderr));
+    await assert.rejects(nlkit(ns, 'netns', 'add'), (e: { code: number; stderr: string }) => e.code === 1 && e.stderr === 'No netns name specified\n');
   });
 });

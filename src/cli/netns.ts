@@ -9,7 +9,7 @@ import { addNetns, deleteNetns, identifyNetns, netnsPids, spawnInNetns, NETNS_RU
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { describeErrno } from '../wire/errors.js';
 import { ipJson } from './json.js';
-import { UsageError } from './usage.js';
+import { fail, integer, invarg, matches, refuse, unknownCommand } from './args.js';
 
 export interface NetnsOptions {
   json: boolean;
@@ -45,15 +45,22 @@ async function namedIds(rt: RouteNetlink): Promise<{ name: string; id?: number }
   return rows;
 }
 
+/** ip's invalid_name(): what cannot be a file under /run/netns. */
+const invalidName = (name: string) => name === '' || Buffer.byteLength(name) > 255 || name.includes('/') || name === '.' || name === '..';
+
+/** An errno of a file operation, in strerror's words. */
+const reason = (e: unknown) => describeErrno(-((e as { errno?: number }).errno ?? 0));
+
 export async function netns(open: () => Promise<RouteNetlink>, verb: string | undefined, args: string[], options: NetnsOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'list';
-  if (v === 'list' || v === 'show' || v === 'ls' || v === 'lst') {
+  if (verb !== undefined && args.length > 0 && invalidName(args[0]!)) throw refuse(`Invalid netns name "${args[0]}"`);
+  if (matches(v, 'list') || matches(v, 'show') || matches(v, 'lst')) {
     const rows = await namedIds(await open());
     if (options.json) out(ipJson(rows, options.pretty));
     else for (const r of rows) out(r.id === undefined ? r.name : `${r.name} (id: ${r.id})`);
     return;
   }
-  if (v === 'list-id') {
+  if (matches(v, 'list-id')) {
     const rt = await open();
     const byId = new Map<number, string>();
     for (const { name, id } of await namedIds(rt)) if (id !== undefined && !byId.has(id)) byId.set(id, name);
@@ -62,34 +69,57 @@ export async function netns(open: () => Promise<RouteNetlink>, verb: string | un
     else for (const r of rows) out(r.name === undefined ? `nsid ${r.nsid} ` : `nsid ${r.nsid} (iproute2 netns name: ${r.name})`);
     return;
   }
-  if (v === 'identify') {
-    const pid = args[0] === undefined ? 'self' : Number(args[0]);
-    if (pid !== 'self' && !Number.isInteger(pid)) throw new UsageError(`Invalid pid "${args[0]}"`);
-    for (const name of identifyNetns(pid)) out(name);
+  if (matches(v, 'identify')) {
+    if (args.length > 1) throw fail('extra arguments specified');
+    if (args[0] !== undefined && !/^\d+$/.test(args[0])) throw fail(`Specified string '${args[0]}' is not a pid`);
+    for (const name of identifyNetns(args[0] === undefined ? 'self' : Number(args[0]))) out(name);
     return;
   }
   const name = args[0];
-  if (name === undefined) throw new UsageError(`"netns ${v}" needs a NAME`);
-  if (v === 'pids') {
+  if (matches(v, 'add')) {
+    if (name === undefined) throw fail('No netns name specified');
+    try {
+      addNetns(name);
+    } catch (e) {
+      throw fail(`Cannot create namespace file "${NETNS_RUN_DIR}/${name}": ${reason(e)}`);
+    }
+    return;
+  }
+  if (matches(v, 'set')) {
+    if (name === undefined) throw fail('No netns name specified');
+    if (args[1] === undefined) throw fail('No nsid specified');
+    const id = args[1] === 'auto' ? -1 : integer(args[1]);
+    if (id === undefined) throw invarg('Invalid "netnsid" value', args[1]);
+    if (id < -1 || (id === -1 && args[1] !== 'auto')) throw invarg('"netnsid" value should be >= 0', args[1]);
+    return (await open()).nsid.set(name, id);
+  }
+  if (matches(v, 'delete')) {
+    if (name === undefined) throw fail('No netns name specified');
+    try {
+      deleteNetns(name);
+    } catch (e) {
+      throw fail(`Cannot remove namespace file "${NETNS_RUN_DIR}/${name}": ${reason(e)}`);
+    }
+    return;
+  }
+  if (matches(v, 'pids')) {
+    if (name === undefined) throw fail('No netns name specified');
+    if (args.length > 1) throw fail('extra arguments specified');
     for (const pid of netnsPids(name)) out(String(pid));
     return;
   }
-  if (v === 'exec') return exec(name, args.slice(1));
-  if (v === 'set') {
-    const id = args[1] === 'auto' ? -1 : Number(args[1]);
-    if (args[1] === undefined || !Number.isInteger(id) || id < -1) throw new UsageError(`Invalid netns id "${args[1] ?? ''}" (auto or a number)`);
-    return (await open()).nsid.set(name, id);
+  if (matches(v, 'exec')) {
+    if (name === undefined) throw fail('No netns name specified');
+    return exec(name, args.slice(1));
   }
-  if (args.length > 1) throw new UsageError(`"${args[1]}" is garbage after the name`);
-  if (v === 'add' || v === 'a') addNetns(name);
-  else if (v.length >= 3 && 'delete'.startsWith(v)) deleteNetns(name);
-  else throw new UsageError(`Command "${v}" is unknown, try "nlkit netns help".`);
+  if (matches(v, 'monitor') || matches(v, 'attach')) throw refuse(`"ip netns ${v}" is not supported by nlkit.`);
+  throw unknownCommand(v, 'netns');
 }
 
 /** Run the command in the namespace with this terminal, and exit with its status, as `ip netns exec` does. */
 function exec(name: string, command: string[]): Promise<void> {
   const [file, ...args] = command;
-  if (file === undefined) throw new UsageError('No command specified');
+  if (file === undefined) throw fail('No command specified');
   return new Promise((resolve) => {
     const child = spawnInNetns(name, file, args, { stdio: 'inherit' });
     child.once('error', (e) => {

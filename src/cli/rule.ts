@@ -7,7 +7,8 @@ import type { RouteNetlink } from '../api/route-netlink.js';
 import type { Range, Rule, RuleAction, RuleInput } from '../api/rules.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
-import { UsageError } from './usage.js';
+import { fail, matches, refuse, unknownCommand, Words } from './args.js';
+import { objectUsage, UsageError } from './usage.js';
 
 export interface RuleOptions {
   json: boolean;
@@ -167,11 +168,11 @@ export function parseRule(args: string[]): RuleInput {
 
 export async function rule(rt: RouteNetlink, verb: string | undefined, args: string[], options: RuleOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'show';
-  if ('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls' || v === 'lst') {
+  if (matches(v, 'list') || matches(v, 'lst') || matches(v, 'show')) {
     let table: string | undefined;
-    for (let i = 0; i < args.length; i++) {
-      if (args[i] === 'table' || args[i] === 'lookup') table = args[++i];
-      else throw new UsageError(`"${args[i]}" is not supported by nlkit rule show`);
+    for (const w = new Words(args); !w.done; w.skip()) {
+      if (matches(w.word!, 'lookup') || matches(w.word!, 'table')) table = w.next();
+      else throw refuse(`"${w.word!}" is not supported by nlkit rule show.`);
     }
     const rules = await rt.rules.list({
       family: options.family ?? 'inet',
@@ -181,22 +182,28 @@ export async function rule(rt: RouteNetlink, verb: string | undefined, args: str
     else for (const r of rules) out(ruleText(r, options.details));
     return;
   }
-  if (v === 'flush') {
-    if (args.length) throw new UsageError(`"${args[0]}" is garbage: rule flush takes no selectors`);
-    // As ip does: every rule but priority 0 (lookup local) goes, main and default included.
-    const rules = (await rt.rules.list({ family: options.family ?? 'inet' })).filter((r) => (r.priority ?? 0) !== 0);
-    const results = await rt.rules.deleteMany(rules.map((r) => ({ family: r.family, priority: r.priority })));
-    const failed = results.find((e) => e !== null && (e as { code?: string }).code !== 'ENOENT');
-    if (failed) throw failed;
-    return;
+  if (matches(v, 'save') || matches(v, 'restore')) throw refuse(`"ip rule ${v}" is not supported by nlkit.`);
+  const add = matches(v, 'add');
+  if (!add && !matches(v, 'delete')) {
+    if (matches(v, 'flush')) return flush(rt, args, options);
+    if (matches(v, 'help')) throw refuse(objectUsage.rule!.trimEnd());
+    throw unknownCommand(v, 'rule');
   }
+  if (add && args.length === 0) throw fail('"ip rule add" requires arguments.');
   const input = parseRule(args);
   if (options.family) input.family = options.family;
-  if (v.length >= 1 && 'add'.startsWith(v)) {
+  if (add) {
     // ip's rule add looks up main when it names no action of its own.
     if (input.action === undefined && input.table === undefined) input.table = 'main';
     await rt.rules.add(input);
-  }
-  else if (v.length >= 1 && 'delete'.startsWith(v)) await rt.rules.delete(input);
-  else throw new UsageError(`Command "${v}" is unknown, try "nlkit rule help".`);
+  } else await rt.rules.delete(input);
+}
+
+async function flush(rt: RouteNetlink, args: string[], options: RuleOptions): Promise<void> {
+  if (args.length) throw refuse(`"${args[0]}" is not supported by nlkit rule flush.`);
+  // As ip does: every rule but priority 0 (lookup local) goes, main and default included.
+  const rules = (await rt.rules.list({ family: options.family ?? 'inet' })).filter((r) => (r.priority ?? 0) !== 0);
+  const results = await rt.rules.deleteMany(rules.map((r) => ({ family: r.family, priority: r.priority })));
+  const failed = results.find((e) => e !== null && (e as { code?: string }).code !== 'ENOENT');
+  if (failed) throw failed;
 }

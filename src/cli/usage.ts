@@ -1,6 +1,17 @@
-/** A command line that cannot be run as written: exit code 1, and the word at fault in the message. */
+/**
+ * A command line that cannot be run as written, with the word at fault in the message. `status` is ip's exit
+ * status for it: 1 where ip returns a failure, 255 where ip calls exit(-1) — which also ends a batch at once, even
+ * under -force. `bare` messages are printed as they are; the others after "Error: ".
+ */
 export class UsageError extends Error {
   readonly code = 'ERR_USAGE';
+  readonly status: number;
+  readonly bare: boolean;
+  constructor(message: string, options: { status?: number; bare?: boolean } = {}) {
+    super(message);
+    this.status = options.status ?? 1;
+    this.bare = options.bare ?? false;
+  }
 }
 
 export const mainUsage = `Usage: nlkit [ OPTIONS ] OBJECT { COMMAND | help }

@@ -85,12 +85,12 @@ test('nlkit get and flush do what ip get and flush do: route, neigh and nexthop 
 test('nlkit help and OBJECT help print usage on stderr and exit 255, as ip does; abbreviations name the same objects', async () => {
   const top = await failure(nlkit(undefined, 'help'));
   assert.deepEqual([top.code, /^Usage: nlkit/.test(top.stderr)], [255, true]);
-  for (const [object, word] of [['route', 'route'], ['a', 'address'], ['nh', 'nexthop'], ['ru', 'rule'], ['l', 'link'], ['n', 'neigh'], ['netns', 'netns']] as const) {
+  for (const [object, word] of [['route', 'route'], ['a', 'address'], ['nex', 'nexthop'], ['ru', 'rule'], ['l', 'link'], ['n', 'neigh'], ['net', 'netns']] as const) {
     const e = await failure(nlkit(undefined, object, 'help'));
     assert.deepEqual([e.code, e.stderr.startsWith(`Usage: nlkit ${word}`)], [255, true], object);
   }
   const unknown = await failure(nlkit(undefined, 'frob'));
-  assert.deepEqual([unknown.code, unknown.stderr], [1, 'Error: Object "frob" is unknown, try "nlkit help".\n']);
+  assert.deepEqual([unknown.code, unknown.stderr], [1, 'Object "frob" is unknown, try "nlkit help".\n']);
 });
 
 test('nlkit netns set, list-id, identify, pids and exec agree with ip netns', async () => {

@@ -1,0 +1,98 @@
+/**
+ * Twin namespaces for comparing `nlkit` with `ip`: two namespaces built by the same steps, one command line run
+ * with `ip -n A` and with `nlkit -n B`, and what each printed, its exit status and the state it left compared.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createTestNetns, type TestNetns } from './netns.js';
+
+const nlkitMain = fileURLToPath(new URL('../cli/nlkit.js', import.meta.url));
+
+export interface Outcome {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+function run(file: string, args: string[], input?: string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { maxBuffer: 64 << 20, timeout: 20_000 }, (err, stdout, stderr) => {
+      const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ stdout, stderr, status });
+    });
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+/** `ip ARGS` or `nlkit ARGS` (no namespace added). */
+export const runIp = (args: string[], input?: string) => run('ip', args, input);
+export const runNlkit = (args: string[], input?: string) => run(process.execPath, [nlkitMain, ...args], input);
+
+/** What nlkit says in its own name where ip says "ip", and a namespace's own name, made alike. */
+export function normalize(text: string, names: string[]): string {
+  let t = text.replace(/"ip /g, '"nlkit ').replace(/^(Usage: |\s+)ip /gm, '$1nlkit ');
+  for (const n of names) t = t.replaceAll(n, 'NS');
+  return t;
+}
+
+/**
+ * Everything ip shows of a namespace, from one `ip -batch` run, as comparable text: link addresses the kernel
+ * chose at random (and what follows from them) and timers that tick are left out.
+ */
+export async function snapshot(ns: TestNetns, keep: (mac: string) => boolean = () => false): Promise<string> {
+  const out = await runIp(['-n', ns.name, '-d', '-j', '-batch', '-'], 'link show\naddress show\nroute show table all\nrule show\nneigh show\nnexthop show\n');
+  const drop = /"(?:[a-z_]*_timer|stats64?|inet6_addr_gen_mode|addr_gen_mode|promiscuity|allmulti|num_tx_queues|num_rx_queues|gso_max_size|gso_max_segs|tso_max_size|tso_max_segs|gro_max_size|gso_ipv4_max_size|gro_ipv4_max_size|min_mtu|max_mtu|parentbus|parentdev|used|updated|probes)":[^,}\]]*(?:\{[^}]*\})?,?/g;
+  return out.stdout
+    .replace(drop, '')
+    .replace(/"(address|broadcast|perm_address|lladdr|bridge_id|root_id)":"([^"]*)"/g, (all, key: string, mac: string) => (keep(mac) ? all : `"${key}":"*"`))
+    .replace(/,}/g, '}') + out.stderr;
+}
+
+export interface Twins {
+  a: TestNetns;
+  b: TestNetns;
+  dispose(): Promise<void>;
+}
+
+/** Two namespaces, each built by `build`, with IPv6 off (its link-local addresses follow the random MACs). */
+export async function createTwins(build: (ns: TestNetns) => Promise<void>, prefix = 'tw'): Promise<Twins> {
+  const make = async () => {
+    const ns = await createTestNetns(prefix);
+    try {
+      await ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      await build(ns);
+    } catch (e) {
+      await ns.dispose();
+      throw e;
+    }
+    return ns;
+  };
+  const [a, b] = await Promise.all([make(), make()]);
+  return { a, b, dispose: async () => void (await Promise.all([a.dispose(), b.dispose()])) };
+}
+
+export interface Comparison {
+  ip: Outcome;
+  nlkit: Outcome;
+  /** What differed: 'stdout', 'stderr', 'status', 'state'. */
+  differences: string[];
+  /** Whether ip changed the namespace's state. */
+  changed: boolean;
+}
+
+/**
+ * `ip -n A ARGS` against `nlkit -n B ARGS`, with the state of both after. `before` is A's snapshot before the
+ * command, when the caller has it, to tell whether the command changed anything.
+ */
+export async function compare(t: Twins, args: string[], before?: string): Promise<Comparison> {
+  const [ip, nlkit] = await Promise.all([runIp(['-n', t.a.name, ...args]), runNlkit(['-n', t.b.name, ...args])]);
+  const macs = new Set(args.filter((w) => /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(w)).map((w) => w.toLowerCase()));
+  const [sa, sb] = await Promise.all([snapshot(t.a, (m) => macs.has(m)), snapshot(t.b, (m) => macs.has(m))]);
+  const names = [t.a.name, t.b.name];
+  const differences: string[] = [];
+  if (normalize(ip.stdout, names) !== normalize(nlkit.stdout, names)) differences.push('stdout');
+  if (normalize(ip.stderr, names) !== normalize(nlkit.stderr, names)) differences.push('stderr');
+  if (ip.status !== nlkit.status) differences.push('status');
+  if (sa !== sb) differences.push('state');
+  return { ip, nlkit, differences, changed: before !== undefined && before !== sa };
+}
