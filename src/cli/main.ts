@@ -3,6 +3,7 @@ import { GenlController } from '../families/generic/controller.js';
 import { Protocol } from '../socket/constants.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { NetlinkSocket } from '../socket/socket.js';
+import { Recorder, recordEverySocket } from '../socket/record.js';
 import { enableColor, type ColorMode } from './color.js';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { describeErrno } from '../wire/errors.js';
@@ -36,6 +37,8 @@ interface Options {
   /** How many -s: 1 the counters, 2 the error counters too. */
   stats: number;
   color: ColorMode;
+  /** --record FILE: every socket's traffic as pcapng. */
+  record: string | undefined;
 }
 
 /**
@@ -43,7 +46,7 @@ interface Options {
  * (`-b` is -batch, not -brief; `-s` -stats), a `--` prefix taken as `-`, and `--` ending them.
  */
 function options(args: string[]): Options & { rest: string[] } {
-  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false, details: false, stats: 0, color: 'never' };
+  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false, details: false, stats: 0, color: 'never', record: undefined };
   let i = 0;
   const value = (): string => {
     if (++i >= args.length) throw new UsageError(mainUsage.trimEnd(), { status: 255, bare: true });
@@ -96,7 +99,8 @@ function options(args: string[]): Options & { rest: string[] } {
         throw new UsageError(`Cannot open network namespace "${name}": ${describeErrno(-((e as { errno?: number }).errno ?? 0))}`, { status: 255, bare: true });
       }
       o.netns = name;
-    } else throw new UsageError(`Option "${a}" is unknown, try "nlkit -help".`, { status: 255, bare: true });
+    } else if (a === '-record') o.record = value(); // nlkit's own: every socket's traffic as pcapng
+    else throw new UsageError(`Option "${a}" is unknown, try "nlkit -help".`, { status: 255, bare: true });
   }
   return { ...o, rest: args.slice(i) };
 }
@@ -210,6 +214,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 let session: Session | undefined;
 try {
   const { rest, ...o } = options(process.argv.slice(2));
+  if (o.record !== undefined) recordEverySocket(new Recorder(o.record));
   const s = (session = new Session(o.netns));
   enableColor(o.color, o.json, process.stdout.isTTY === true);
   if (o.batch !== undefined) {

@@ -6,6 +6,7 @@ import { Flags, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_MIN_TYPE, NLMSG_NOO
 import { Writer } from '../wire/writer.js';
 import { NetlinkOption, SOL_NETLINK, SOL_SOCKET, SocketOption } from './constants.js';
 import { AsyncQueue, abortError } from './queue.js';
+import { recording, type Recorder } from './record.js';
 
 /** Where a socket lives: a namespace name (as `ip netns` names them), a path, a pid, or an open fd. */
 export type NetnsRef = string | { path: string } | { pid: number } | { fd: number };
@@ -34,6 +35,11 @@ export interface OpenOptions {
   acceptUserspace?: boolean;
   /** Requests in flight at once before more wait to be sent (default 512). */
   window?: number;
+  /**
+   * Record every datagram sent and received as pcapng (LINKTYPE_NETLINK, as nlmon captures): to a file path
+   * (closed with the socket) or a Recorder shared by several sockets. See src/socket/record.ts.
+   */
+  record?: string | Recorder;
 }
 
 export interface RequestOptions {
@@ -203,7 +209,7 @@ export class NetlinkSocket {
 
   /** Open and bind a socket for a netlink protocol (see `Protocol`), optionally in another namespace. */
   static open(protocol: number, options: OpenOptions = {}): NetlinkSocket {
-    const native = addon.openSocket(protocol, netnsTarget(options.netns));
+    const native = recording(addon.openSocket(protocol, netnsTarget(options.netns)), protocol, options.record);
     try {
       const on = (name: number, value: boolean | undefined, fallback: boolean) => {
         if (value ?? fallback) native.setOption(SOL_NETLINK, name, 1);
