@@ -88,3 +88,36 @@ test('nlkit -batch - reads standard input; a file that cannot be opened is a usa
     assert.deepEqual([missing.status, missing.stderr], [1, 'Error: Cannot open file "/nonexistent/batch" for reading: No such file or directory\n']);
   });
 });
+
+test('nlkit -batch reads lines as ip does: quotes, continuations, comments, NULs, word limits; a refused line ends it', async () => {
+  const twins = await import('../testing/twins.js');
+  const build = async (ns: { ip(...a: string[]): Promise<string> }) => {
+    await ns.ip('link', 'add', 'd1', 'address', '02:00:00:00:00:01', 'type', 'veth', 'peer', 'name', 'd2', 'address', '02:00:00:00:00:02');
+  };
+  const many = (n: number) => Array.from({ length: n }, () => 'up').join(' ');
+  const files: [string, string[]][] = [
+    ['link set d1 alias "hello world" # a comment\nlink set d2 \\\n  alias x\\\n\nlink set d1 mtu 1400 # \\\nlink set d1 alias a\0b c\nlink set d2 alias \'q q\'z\n', ['-force']],
+    ['link set d1 mtu 1400\nlink set d1 uo\nlink set d1 mtu 1300\n', ['-force']],
+    ['link set d1 alias "unterminated\nlink set d1 mtu 1300\n', []],
+    ['link set d1 mtu 1400\nlink set d1 \\', []],
+    ['link set d1 mtu 1400\nlink set d2 \\\n', []],
+    [`link set d1 mtu 1400 ${many(507)}\nlink set d1 mtu 1300 ${many(508)}\n`, ['-force']],
+    ['frob\nlink set d1 mtu 1200\nlink set nosuch up\nlink set d2 mtu 1300\n', ['-force']],
+    ['link set d1 mtu 1200\nlink set nosuch up\nlink set d2 mtu 1300\n', []],
+  ];
+  const t = await twins.createTwins(build);
+  const file = join(tmpdir(), `nlkit-batch-ip-${process.pid}`);
+  try {
+    for (const [text, opts] of files) {
+      writeFileSync(file, text);
+      const ip = await twins.runIp(['-n', t.a.name, ...opts, '-batch', file]);
+      const nl = await twins.runNlkit(['-n', t.b.name, ...opts, '-batch', file]);
+      const names = [t.a.name, t.b.name];
+      assert.deepEqual([nl.status, twins.normalize(nl.stderr, names), nl.stdout], [ip.status, twins.normalize(ip.stderr, names), ip.stdout], JSON.stringify(text));
+      assert.equal(await twins.snapshot(t.b), await twins.snapshot(t.a), JSON.stringify(text));
+    }
+  } finally {
+    rmSync(file, { force: true });
+    await t.dispose();
+  }
+});

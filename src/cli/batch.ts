@@ -1,7 +1,9 @@
 /**
- * `-batch FILE|-`: one command per line, on one socket. A failure prints `Command failed FILE:LINE` and stops the
- * batch unless `-force`; with `-force`, runs of `route add` lines are sent pipelined (many requests in flight),
- * each line still getting its own result, and device names are resolved once for the whole batch.
+ * `-batch FILE|-`: one command per line, on one socket, read as ip reads it (getcmdline and makeargs in iproute2's
+ * lib/utils.c): comments, backslash continuations, quoted words, a line cut at a NUL, at most 511 words. A failure
+ * prints `Command failed FILE:LINE` and stops the batch unless `-force`; a line ip refuses with exit(-1) ends the
+ * batch with status 255 even under -force. With `-force`, runs of `route add` lines are sent pipelined (many
+ * requests in flight), each line still getting its own result, and device names are resolved once for the batch.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
@@ -20,23 +22,46 @@ export interface BatchContext {
   run(words: string[]): Promise<void>;
 }
 
-/** Split a batch line into words, with double quotes holding spaces. */
-function words(line: string): string[] {
-  const hash = line.indexOf('#');
-  const text = hash < 0 ? line : line.slice(0, hash);
-  if (text.includes('"')) return [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-  // Most lines have no quotes: a scan is several times cheaper than a pattern, and leaves no empty words.
+/** ip's MAX_ARGS: a line of more words is refused. */
+const MAX_ARGS = 512;
+
+/** Ends the whole batch at once, as ip's exit(1) in makeargs does: nothing after it runs, no "Command failed". */
+const abort = (text: string) => new UsageError(text, { status: 1, bare: true });
+
+/**
+ * A batch line's words, split as ip's makeargs splits them: on spaces, tabs, CR and LF; a word that begins with a
+ * quote (' or ") runs to the next same quote, spaces and all, and ends there even if letters follow it.
+ */
+export function words(text: string): string[] {
   const out: string[] = [];
-  let start = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || (c >= 9 && c <= 13)) {
-      if (start >= 0) out.push(text.slice(start, i));
-      start = -1;
-    } else if (start < 0) start = i;
+  let i = 0;
+  const n = text.length;
+  const ws = (c: number) => c === 32 || c === 9 || c === 13 || c === 10;
+  for (;;) {
+    while (i < n && ws(text.charCodeAt(i))) i++;
+    if (i >= n) return out;
+    if (out.length >= MAX_ARGS - 1) throw abort('Too many arguments to command');
+    const c = text[i]!;
+    if (c === "'" || c === '"') {
+      const end = text.indexOf(c, i + 1);
+      if (end < 0) throw abort('Unterminated quoted string');
+      out.push(text.slice(i + 1, end));
+      i = end + 1;
+    } else {
+      const start = i;
+      while (i < n && !ws(text.charCodeAt(i))) i++;
+      out.push(text.slice(start, i));
+      i++;
+    }
   }
-  if (start >= 0) out.push(text.slice(start));
-  return out;
+}
+
+/** A physical line as C's string functions see it: cut at a NUL, then at a `#` (the comment). */
+function cut(line: string): { text: string; whole: boolean } {
+  const nul = line.indexOf('\0');
+  const text = nul < 0 ? line : line.slice(0, nul);
+  const hash = text.indexOf('#');
+  return hash < 0 ? { text, whole: nul < 0 } : { text: text.slice(0, hash), whole: false };
 }
 
 /**
@@ -60,7 +85,11 @@ class Lines {
     }
   }
 
-  next(): string | undefined {
+  /** Whether the last line read ended with a newline (the file's last line may not). */
+  newline = false;
+
+  /** The next physical line, without its newline. */
+  physical(): string | undefined {
     for (;;) {
       const end = this.text.indexOf('\n', this.at);
       if (end >= 0 || (this.fd === undefined && this.at < this.text.length)) {
@@ -68,11 +97,34 @@ class Lines {
         const line = this.text.slice(this.at, stop);
         this.at = stop + 1;
         this.no++;
+        this.newline = end >= 0;
         return line;
       }
       if (this.fd === undefined) return undefined;
       this.fill(this.fd);
     }
+  }
+
+  /**
+   * The next command line as ip's getcmdline makes it: a comment cut off, a backslash before the newline joining
+   * the next physical line on; `no` is then the number of the last physical line taken. Undefined at the end, and
+   * when a continuation line is missing (ip says so and ends the batch as if at the end of the file).
+   */
+  next(): string | undefined {
+    const first = this.physical();
+    if (first === undefined) return undefined;
+    let { text, whole } = cut(first);
+    while (whole && this.newline && text.endsWith('\\')) {
+      const more = this.physical();
+      if (more === undefined) {
+        process.stderr.write('Missing continuation line\n');
+        return undefined;
+      }
+      const next = cut(more);
+      text = text.slice(0, -1) + next.text;
+      whole = next.whole;
+    }
+    return text;
   }
 
   private fill(fd: number): void {
@@ -102,6 +154,8 @@ class RouteGroup {
   readonly inputs: RouteInput[] = [];
   readonly lineOf: number[] = [];
   readonly invalid: [number, Error][] = [];
+  /** A line ip would have ended the batch at (exit 255 before anything of it is sent): the group ends before it. */
+  fatal: Error | undefined;
   get size(): number {
     return this.inputs.length + this.invalid.length;
   }
@@ -113,7 +167,8 @@ class RouteGroup {
       this.inputs.push(input);
       this.lineOf.push(no);
     } catch (e) {
-      this.invalid.push([no, e as Error]);
+      if (isFatal(e)) this.fatal = e as Error;
+      else this.invalid.push([no, e as Error]);
     }
   }
 
@@ -129,6 +184,9 @@ class RouteGroup {
   }
 }
 
+/** What ip refuses with exit(-1): the process ends there, batch or not, -force or not. */
+const isFatal = (e: unknown): boolean => e instanceof UsageError && e.status === 255;
+
 /** `route add …` with ip's abbreviations of `route`. */
 const routeAdd = (w: string[]): boolean => w[0] !== undefined && 'route'.startsWith(w[0]) && w[1] === 'add';
 
@@ -138,7 +196,8 @@ export async function batch(file: string, ctx: BatchContext): Promise<boolean> {
   let ok = true;
   const fail = (no: number, e: unknown) => {
     ok = false;
-    process.stderr.write(`Error: ${(e as Error).message}\nCommand failed ${file}:${no}\n`);
+    const message = e instanceof UsageError && e.bare ? e.message : `Error: ${(e as Error).message}`;
+    process.stderr.write(`${message}\nCommand failed ${file}:${no}\n`);
   };
   const ifindexes = new Map<string, number>();
   // Groups of route adds are queued for the kernel while the next is parsed, up to GROUPS_AHEAD of them, so that
@@ -149,7 +208,13 @@ export async function batch(file: string, ctx: BatchContext): Promise<boolean> {
   let groupSize = FIRST_GROUP;
   let line = lines.next();
   while (line !== undefined) {
-    let w = words(line);
+    let w: string[];
+    try {
+      w = words(line);
+    } catch (e) {
+      await reported;
+      throw e;
+    }
     if (w.length === 0) {
       line = lines.next();
       continue;
@@ -162,6 +227,7 @@ export async function batch(file: string, ctx: BatchContext): Promise<boolean> {
       try {
         await ctx.run(w);
       } catch (e) {
+        if (isFatal(e)) throw e;
         fail(lines.no, e);
         if (!ctx.force) break;
       }
@@ -169,12 +235,20 @@ export async function batch(file: string, ctx: BatchContext): Promise<boolean> {
       continue;
     }
     const group = new RouteGroup();
-    // This line and the route adds after it; `line` is left at the first line not taken.
+    // This line and the route adds after it; `line` is left at the first line not taken. A line that ends the
+    // batch ends the group too: what came before it is still sent and reported.
+    let stop: unknown;
     for (;;) {
       if (w.length > 0) group.add(lines.no, w, ctx.family);
+      if (group.fatal) break;
       line = lines.next();
       if (line === undefined || group.size >= groupSize) break;
-      w = words(line);
+      try {
+        w = words(line);
+      } catch (e) {
+        stop = e;
+        break;
+      }
       if (w.length > 0 && !routeAdd(w)) break;
     }
     groupSize = Math.min(BATCH_GROUP, groupSize * 4);
@@ -185,6 +259,10 @@ export async function batch(file: string, ctx: BatchContext): Promise<boolean> {
     });
     ahead.push(reported);
     if (ahead.length > GROUPS_AHEAD) await ahead.shift();
+    if (group.fatal ?? stop) {
+      await reported;
+      throw group.fatal ?? stop;
+    }
   }
   await reported;
   return ok;
