@@ -36,64 +36,51 @@ napi_value js_create_netns(napi_env env, napi_callback_info info) {
   return number(env, job.result);
 }
 
-static int get_string(napi_env env, napi_value v, char *buf, size_t size, int *present) {
-  napi_valuetype t;
-  napi_typeof(env, v, &t);
-  *present = t == napi_string;
-  if (!*present) return 1;
-  size_t len;
-  return napi_get_value_string_utf8(env, v, buf, size, &len) == napi_ok;
-}
-
-/* mount(source, target, fstype | null, flags, data | null) */
+/* mount(source | null, target, fstype | null, flags, data | null); a null source is passed as "". */
 napi_value js_mount(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char source[4096], target[4096], fstype[64], data[1024];
-  int has_source, has_target, has_fstype, has_data;
-  int64_t flags = 0;
-  get_string(env, argv[0], source, sizeof source, &has_source);
-  get_string(env, argv[1], target, sizeof target, &has_target);
-  get_string(env, argv[2], fstype, sizeof fstype, &has_fstype);
-  arg_int(env, argv[3], &flags);
-  get_string(env, argv[4], data, sizeof data, &has_data);
-  if (mount(has_source ? source : "", has_target ? target : "", has_fstype ? fstype : NULL, (unsigned long)flags,
-            has_data ? data : NULL) < 0)
-    return throw_errno(env, "mount", errno);
-  return NULL;
+  char *source = NULL, *target = NULL, *fstype = NULL, *data = NULL;
+  int64_t flags;
+  int ok = get_args(env, info, 5, argv, NULL) && arg_string(env, argv[0], "source", 1, &source) &&
+           arg_string(env, argv[1], "target", 0, &target) && arg_string(env, argv[2], "fstype", 1, &fstype) &&
+           arg_int(env, argv[3], "flags", 0, UINT32_MAX, &flags) && arg_string(env, argv[4], "data", 1, &data);
+  int err = ok && mount(source ? source : "", target, fstype, (unsigned long)flags, data) < 0 ? errno : 0;
+  free(source);
+  free(target);
+  free(fstype);
+  free(data);
+  return err ? throw_errno(env, "mount", err) : NULL;
 }
 
+/* umount(target, flags) */
 napi_value js_umount(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char target[4096];
-  int has_target;
-  int64_t flags = 0;
-  get_string(env, argv[0], target, sizeof target, &has_target);
-  arg_int(env, argv[1], &flags);
-  if (umount2(target, (int)flags) < 0) return throw_errno(env, "umount2", errno);
-  return NULL;
+  char *target = NULL;
+  int64_t flags;
+  int ok = get_args(env, info, 2, argv, NULL) && arg_string(env, argv[0], "target", 0, &target) &&
+           arg_int(env, argv[1], "flags", 0, INT32_MAX, &flags);
+  int err = ok && umount2(target, (int)flags) < 0 ? errno : 0;
+  free(target);
+  return err ? throw_errno(env, "umount2", err) : NULL;
 }
 
-/* The fd a one-argument call was given; -1 if it is not a number. */
+/* The fd a one-argument call was given, or -1 with an error thrown. */
 static int fd_arg(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  int64_t fd = -1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == 1) arg_int(env, argv[0], &fd);
-  return (int)fd;
+  int64_t fd;
+  return get_args(env, info, 1, argv, NULL) && arg_int(env, argv[0], "fd", 0, INT32_MAX, &fd) ? (int)fd : -1;
 }
 
 napi_value js_close_fd(napi_env env, napi_callback_info info) {
-  if (close(fd_arg(env, info)) < 0) return throw_errno(env, "close", errno);
+  int fd = fd_arg(env, info);
+  if (fd >= 0 && close(fd) < 0) return throw_errno(env, "close", errno);
   return NULL;
 }
 
 /* Move the calling thread into the network namespace behind fd: only for `netns exec`, whose process then spawns
    the command (a child inherits the namespace of the thread that forks it) and does nothing else. */
 napi_value js_enter_netns(napi_env env, napi_callback_info info) {
-  if (setns(fd_arg(env, info), CLONE_NEWNET) < 0) return throw_errno(env, "setns", errno);
+  int fd = fd_arg(env, info);
+  if (fd >= 0 && setns(fd, CLONE_NEWNET) < 0) return throw_errno(env, "setns", errno);
   return NULL;
 }

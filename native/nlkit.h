@@ -1,6 +1,7 @@
 /* nlkit's native layer — a netlink socket, libuv readiness, threads that let the kernel work while JavaScript
  * runs, and network namespaces — shared between its files. Everything else is TypeScript. Errors go to JavaScript
  * as negative errnos or thrown Errors with the errno in `errno`; the TypeScript loader turns them into named codes.
+ * Wrong arguments throw TypeErrors and RangeErrors with Node's codes (nlkit.c), before anything is done.
  *   nlkit.c   the module: its functions, and helpers for arguments and errors
  *   socket.c  the socket object: options, send, recv, poll
  *   sender.c  the sender thread (sendQueued)
@@ -27,8 +28,7 @@
 #include <uv.h>
 
 
-#define SCRATCH_MIN (64 * 1024)
-#define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
+#define CHECK(call) do { if ((call) != napi_ok) return throw_napi_failure(env); } while (0)
 #define METHOD(name, fn) { name, NULL, fn, NULL, NULL, NULL, napi_default, NULL }
 
 typedef struct Sender Sender;
@@ -41,8 +41,7 @@ typedef struct {
   napi_ref callback;         /* poll callback */
   napi_ref self;             /* keeps the JS object alive while polling */
   napi_async_context async;  /* so async hooks see poll callbacks as one resource */
-  unsigned char *scratch;    /* offered by the first peek only (see next_size), then freed */
-  size_t scratch_len;
+  int sized;                 /* the kernel has seen a large enough read (see next_size) */
   int polling;
   int refd;
   Sender *sender;           /* started by the first sendQueued */
@@ -61,13 +60,18 @@ typedef struct Datagram {
 
 /* nlkit.c */
 napi_value throw_errno(napi_env env, const char *what, int err);
+napi_value throw_napi_failure(napi_env env);
 napi_value number(napi_env env, double v);
-int arg_int(napi_env env, napi_value v, int64_t *out);
-void *typed_array(napi_env env, napi_value v, napi_typedarray_type type, size_t min, size_t *len, const char *message);
+int get_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv, napi_value *self);
+int arg_int(napi_env env, napi_value v, const char *name, int64_t min, int64_t max, int64_t *out);
+int arg_absent(napi_env env, napi_value v);
+int arg_string(napi_env env, napi_value v, const char *name, int nullable, char **out);
+int arg_function(napi_env env, napi_value v, const char *name);
+void *typed_array(napi_env env, napi_value v, const char *name, napi_typedarray_type type, size_t min, size_t *len);
 
 /* socket.c */
-Socket *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv);
-Socket *open_socket(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv, const char *what);
+Socket *unwrap(napi_env env, napi_callback_info info, size_t argc, napi_value *argv, napi_value *self);
+Socket *open_socket(napi_env env, napi_callback_info info, size_t argc, napi_value *argv, const char *what);
 void call_js(Socket *s, const char *event, int err);
 void on_poll(uv_poll_t *handle, int status, int events);
 ssize_t next_size(Socket *s);

@@ -197,14 +197,16 @@ void ref_read_ahead(napi_env env, Socket *s, int ref) {
 void free_datagram(napi_env env, void *data, void *hint) { free(hint); }
 
 /* readAhead(count): read up to count datagrams ahead on the reader thread (see above), or stop with 0. Stopping
- * waits until the thread no longer touches the socket; datagrams it already read still come first from recv(). */
+ * waits until the thread no longer touches the socket; datagrams it already read still come first from recv().
+ * Any count from 2**31 - 1 to Infinity means no limit at all. */
 napi_value js_read_ahead(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  Socket *s = open_socket(env, info, &argc, argv, "readAhead");
+  double limit;
+  int64_t count = INT32_MAX;
+  Socket *s = open_socket(env, info, 1, argv, "readAhead");
   if (!s) return NULL;
-  int64_t count = 0;
-  arg_int(env, argv[0], &count);
+  if (napi_get_value_double(env, argv[0], &limit) != napi_ok || !(limit >= INT32_MAX))
+    if (!arg_int(env, argv[0], "count", 0, INT32_MAX, &count)) return NULL;
   bool on = count > 0;
   if (on && !s->reader && !(s->reader = start_reader(env, s))) return throw_errno(env, "reader thread", errno);
   Reader *r = s->reader;

@@ -140,13 +140,12 @@ void stop_sender(Socket *s) {
 }
 
 napi_value js_send_queued(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  Socket *s = open_socket(env, info, &argc, argv, "sendto");
-  if (!s) return NULL;
   size_t len;
-  void *data = typed_array(env, argv[0], napi_uint8_array, 0, &len, "sendQueued: expected a Uint8Array");
-  if (!data) return NULL;
+  void *data;
+  Socket *s = open_socket(env, info, 2, argv, "sendto");
+  if (!s || !(data = typed_array(env, argv[0], "buf", napi_uint8_array, 0, &len)) || !arg_function(env, argv[1], "done"))
+    return NULL;
   if (!s->sender && !(s->sender = start_sender(env, s))) return throw_errno(env, "sender thread", errno ? errno : ENOMEM);
   SendItem *item = malloc(sizeof *item + len);
   if (!item) return throw_errno(env, "sendto", ENOMEM);

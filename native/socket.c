@@ -1,6 +1,12 @@
 /* The socket object: bind, options, send, recv, and libuv readiness. */
 #include "nlkit.h"
 
+#define SCRATCH_LEN (64 * 1024)
+
+/* Marks this addon's socket objects, so that a method called on any other object — another addon's wrapped one
+ * included — throws instead of taking its data for a Socket. */
+static const napi_type_tag socket_tag = { 0x6e6c6b69742e736fULL, 0x636b65742e746167ULL };
+
 /* The poll handle with the hook that makes environment teardown wait for its close: the close callback is
  * this module's code, which must not run after a worker's copy of the addon is unloaded. */
 typedef struct {
@@ -51,20 +57,27 @@ static void finalize_socket(napi_env env, void *data, void *hint) {
   Socket *s = data;
   /* The JS object is gone, so no callback can run: close without touching JS references' targets. */
   close_socket(s, env);
-  free(s->scratch);
   free(s);
 }
 
-Socket *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
-  napi_value self;
+/* The Socket behind `this` (given in self if wanted), with the call's first argc arguments in argv. */
+Socket *unwrap(napi_env env, napi_callback_info info, size_t argc, napi_value *argv, napi_value *self) {
+  napi_value this_value;
+  bool tagged = false;
   void *data;
-  if (napi_get_cb_info(env, info, argc, argv, &self, NULL) != napi_ok) return NULL;
-  if (napi_unwrap(env, self, &data) != napi_ok) return NULL;
+  if (!get_args(env, info, argc, argv, &this_value)) return NULL;
+  if (napi_check_object_type_tag(env, this_value, &socket_tag, &tagged) != napi_ok || !tagged ||
+      napi_unwrap(env, this_value, &data) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_THIS", "Value of \"this\" must be of type NativeSocket");
+    return NULL;
+  }
+  if (self) *self = this_value;
   return data;
 }
 
-Socket *open_socket(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv, const char *what) {
-  Socket *s = unwrap(env, info, argc, argv);
+/* As unwrap, for a call that needs the socket open. */
+Socket *open_socket(napi_env env, napi_callback_info info, size_t argc, napi_value *argv, const char *what) {
+  Socket *s = unwrap(env, info, argc, argv, NULL);
   if (s && s->fd < 0) {
     throw_errno(env, what, EBADF);
     return NULL;
@@ -73,21 +86,19 @@ Socket *open_socket(napi_env env, napi_callback_info info, size_t *argc, napi_va
 }
 
 static napi_value js_bind(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  Socket *s = open_socket(env, info, &argc, argv, "bind");
-  if (!s) return NULL;
-  int64_t port = 0, groups = 0;
-  arg_int(env, argv[0], &port);
-  arg_int(env, argv[1], &groups);
+  int64_t port, groups;
+  Socket *s = open_socket(env, info, 2, argv, "bind");
+  if (!s || !arg_int(env, argv[0], "portId", 0, UINT32_MAX, &port) ||
+      !arg_int(env, argv[1], "groups", 0, UINT32_MAX, &groups))
+    return NULL;
   struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_pid = (uint32_t)port, .nl_groups = (uint32_t)groups };
   if (bind(s->fd, (struct sockaddr *)&sa, sizeof sa) < 0) return throw_errno(env, "bind", errno);
   return NULL;
 }
 
 static napi_value js_port_id(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  Socket *s = open_socket(env, info, &argc, NULL, "getsockname");
+  Socket *s = open_socket(env, info, 0, NULL, "getsockname");
   if (!s) return NULL;
   struct sockaddr_nl sa;
   socklen_t len = sizeof sa;
@@ -96,27 +107,25 @@ static napi_value js_port_id(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_set_option(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  Socket *s = open_socket(env, info, &argc, argv, "setsockopt");
-  if (!s) return NULL;
-  int64_t level = 0, name = 0, value = 0;
-  arg_int(env, argv[0], &level);
-  arg_int(env, argv[1], &name);
-  arg_int(env, argv[2], &value);
+  int64_t level, name, value;
+  Socket *s = open_socket(env, info, 3, argv, "setsockopt");
+  if (!s || !arg_int(env, argv[0], "level", INT32_MIN, INT32_MAX, &level) ||
+      !arg_int(env, argv[1], "name", INT32_MIN, INT32_MAX, &name) ||
+      !arg_int(env, argv[2], "value", INT32_MIN, INT32_MAX, &value))
+    return NULL;
   int v = (int)value;
   if (setsockopt(s->fd, (int)level, (int)name, &v, sizeof v) < 0) return throw_errno(env, "setsockopt", errno);
   return NULL;
 }
 
 static napi_value js_get_option(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  Socket *s = open_socket(env, info, &argc, argv, "getsockopt");
-  if (!s) return NULL;
-  int64_t level = 0, name = 0;
-  arg_int(env, argv[0], &level);
-  arg_int(env, argv[1], &name);
+  int64_t level, name;
+  Socket *s = open_socket(env, info, 2, argv, "getsockopt");
+  if (!s || !arg_int(env, argv[0], "level", INT32_MIN, INT32_MAX, &level) ||
+      !arg_int(env, argv[1], "name", INT32_MIN, INT32_MAX, &name))
+    return NULL;
   int v = 0;
   socklen_t len = sizeof v;
   if (getsockopt(s->fd, (int)level, (int)name, &v, &len) < 0) return throw_errno(env, "getsockopt", errno);
@@ -125,16 +134,14 @@ static napi_value js_get_option(napi_env env, napi_callback_info info) {
 
 /* send(buf, portId, groups): one sendto for the whole buffer, however many messages it holds. */
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  Socket *s = open_socket(env, info, &argc, argv, "sendto");
-  if (!s) return NULL;
   size_t len;
-  void *data = typed_array(env, argv[0], napi_uint8_array, 0, &len, "send: expected a Uint8Array");
-  if (!data) return NULL;
-  int64_t port = 0, groups = 0;
-  arg_int(env, argv[1], &port);
-  arg_int(env, argv[2], &groups);
+  void *data;
+  int64_t port, groups;
+  Socket *s = open_socket(env, info, 3, argv, "sendto");
+  if (!s || !(data = typed_array(env, argv[0], "buf", napi_uint8_array, 0, &len)) ||
+      !arg_int(env, argv[1], "portId", 0, UINT32_MAX, &port) || !arg_int(env, argv[2], "groups", 0, UINT32_MAX, &groups))
+    return NULL;
   struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_pid = (uint32_t)port, .nl_groups = (uint32_t)groups };
   ssize_t n;
   do n = sendto(s->fd, data, len, 0, (struct sockaddr *)&sa, sizeof sa); while (n < 0 && errno == EINTR);
@@ -146,19 +153,21 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 }
 
 /* The size of the next datagram, learnt without copying it: a peek with MSG_TRUNC returns its full length; or
- * -errno. The kernel sizes dump datagrams by the largest length a reader has asked for (up to 32 KiB), so the
- * socket's first peek offers the 64 KiB scratch; later peeks offer nothing. */
+ * -errno. The kernel sizes dump datagrams by the largest length a reader has asked for (up to 32 KiB), so until
+ * a peek has found a datagram, each offers a 64 KiB scratch buffer, which lives for that peek only: a socket that
+ * never receives holds none, open or closed. Later peeks offer nothing. */
 ssize_t next_size(Socket *s) {
-  struct iovec iov = { .iov_base = s->scratch, .iov_len = s->scratch ? s->scratch_len : 0 };
+  size_t len = s->sized ? 0 : SCRATCH_LEN;
+  void *scratch = len ? malloc(len) : NULL;
+  if (len && !scratch) return -ENOMEM;
+  struct iovec iov = { .iov_base = scratch, .iov_len = len };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
   ssize_t n;
   do n = recvmsg(s->fd, &mh, MSG_PEEK | MSG_TRUNC); while (n < 0 && errno == EINTR);
-  if (n < 0) return -errno;
-  if (s->scratch) {
-    free(s->scratch);
-    s->scratch = NULL;
-    s->scratch_len = 0;
-  }
+  int err = errno;
+  free(scratch);
+  if (n < 0) return -err;
+  s->sized = 1;
   return n;
 }
 
@@ -167,7 +176,8 @@ ssize_t read_datagram(int fd, void *data, size_t len, uint32_t info[4]) {
   struct sockaddr_nl sa;
   union {
     struct cmsghdr align;
-    char bytes[CMSG_SPACE(sizeof(struct nl_pktinfo)) + CMSG_SPACE(sizeof(int))];
+    /* NETLINK_PKTINFO, NETLINK_LISTEN_ALL_NSID, and SCM_CREDENTIALS should SO_PASSCRED be set */
+    char bytes[CMSG_SPACE(sizeof(struct nl_pktinfo)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
   } control;
   struct iovec iov = { .iov_base = data, .iov_len = len };
   struct msghdr mh = {
@@ -177,6 +187,9 @@ ssize_t read_datagram(int fd, void *data, size_t len, uint32_t info[4]) {
   ssize_t n;
   do n = recvmsg(fd, &mh, 0); while (n < 0 && errno == EINTR);
   if (n < 0) return -errno;
+  /* Cut short — the datagram (should a datagram other than the one peeked at arrive here) or its control data (an
+   * option made the kernel add some not foreseen above) — it is not what was sent, so it is an error. */
+  if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) return -EMSGSIZE;
   info[0] = sa.nl_pid;
   info[1] = 0;
   info[2] = 0xffffffffu;
@@ -206,13 +219,11 @@ static napi_value recv_result(napi_env env, int err) {
  * info[0] sender port, info[1] multicast group (NETLINK_PKTINFO), info[2] nsid or 0xffffffff, info[3] size.
  * While a reader thread reads ahead (readAhead), datagrams come from its queue, in order. */
 static napi_value js_recv(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  Socket *s = open_socket(env, info, &argc, argv, "recvmsg");
-  if (!s) return NULL;
   size_t out_len;
-  uint32_t *out = typed_array(env, argv[0], napi_uint32_array, 4, &out_len, "recv: expected a Uint32Array(4)");
-  if (!out) return NULL;
+  uint32_t *out;
+  Socket *s = open_socket(env, info, 1, argv, "recvmsg");
+  if (!s || !(out = typed_array(env, argv[0], "info", napi_uint32_array, 4, &out_len))) return NULL;
   napi_value buf = NULL;
   if (s->reader) {
     Datagram *d = take_read_ahead(s);
@@ -224,12 +235,14 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
         return recv_result(env, err);
       }
       memcpy(out, d->info, sizeof d->info);
-      /* The bytes stay where the thread put them: the Buffer frees them when it is collected. */
-      if (napi_create_external_buffer(env, d->len, d->data, free_datagram, d, &buf) != napi_ok) {
+      /* The bytes stay where the thread put them: the Buffer frees them when it is collected. Where Node allows
+       * no external buffers, they are copied. Any other failure may have handed d to free_datagram already. */
+      napi_status status = napi_create_external_buffer(env, d->len, d->data, free_datagram, d, &buf);
+      if (status == napi_no_external_buffers_allowed) {
+        status = napi_create_buffer_copy(env, d->len, d->data, NULL, &buf);
         free(d);
-        return NULL;
       }
-      return buf;
+      return status == napi_ok ? buf : throw_napi_failure(env);
     }
   }
   ssize_t n = next_size(s);
@@ -281,12 +294,11 @@ void on_poll(uv_poll_t *handle, int status, int events) {
 }
 
 static napi_value js_poll(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], self;
-  void *data;
-  if (napi_get_cb_info(env, info, &argc, argv, &self, NULL) != napi_ok || napi_unwrap(env, self, &data) != napi_ok) return NULL;
-  Socket *s = data;
+  Socket *s = unwrap(env, info, 1, argv, &self);
+  if (!s) return NULL;
   if (s->fd < 0) return throw_errno(env, "poll", EBADF);
+  if (!arg_function(env, argv[0], "callback")) return NULL;
   if (!s->poll) {
     uv_loop_t *loop;
     CHECK(napi_get_uv_event_loop(env, &loop));
@@ -302,8 +314,11 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
     s->poll = &box->handle;
     if (!s->refd) uv_unref((uv_handle_t *)s->poll);
   }
+  /* The new callback is held before the old one is let go, so a failure leaves the socket as it was. */
+  napi_ref callback;
+  CHECK(napi_create_reference(env, argv[0], 1, &callback));
   if (s->callback) napi_delete_reference(env, s->callback);
-  CHECK(napi_create_reference(env, argv[0], 1, &s->callback));
+  s->callback = callback;
   if (!s->self) CHECK(napi_create_reference(env, self, 1, &s->self));
   if (!s->async) {
     napi_value name;
@@ -323,8 +338,7 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_pause(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  Socket *s = unwrap(env, info, &argc, NULL);
+  Socket *s = unwrap(env, info, 0, NULL, NULL);
   if (!s) return NULL;
   stop_poll(s);
   /* A paused socket nobody holds may be collected (and so closed); poll() takes both references again. */
@@ -334,8 +348,7 @@ static napi_value js_pause(napi_env env, napi_callback_info info) {
 }
 
 static napi_value set_ref(napi_env env, napi_callback_info info, int ref) {
-  size_t argc = 0;
-  Socket *s = unwrap(env, info, &argc, NULL);
+  Socket *s = unwrap(env, info, 0, NULL, NULL);
   if (!s) return NULL;
   s->refd = ref;
   if (s->poll) {
@@ -350,71 +363,24 @@ static napi_value js_ref(napi_env env, napi_callback_info info) { return set_ref
 static napi_value js_unref(napi_env env, napi_callback_info info) { return set_ref(env, info, 0); }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  Socket *s = unwrap(env, info, &argc, NULL);
+  Socket *s = unwrap(env, info, 0, NULL, NULL);
   if (s) close_socket(s, env);
   return NULL;
 }
 
 static napi_value js_fd(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  Socket *s = unwrap(env, info, &argc, NULL);
+  Socket *s = unwrap(env, info, 0, NULL, NULL);
   return s ? number(env, s->fd) : NULL;
 }
 
-/* openSocket(protocol, netnsPath | null, netnsFd): a NativeSocket object. */
-napi_value js_open_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int64_t protocol = 0, ns_fd = -1;
-  arg_int(env, argv[0], &protocol);
-  napi_valuetype t;
-  char path[4096];
-  int own_ns_fd = -1;
-  napi_typeof(env, argv[1], &t);
-  if (t == napi_string) {
-    size_t len;
-    napi_get_value_string_utf8(env, argv[1], path, sizeof path, &len);
-    own_ns_fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (own_ns_fd < 0) {
-      int err = errno;
-      throw_errno(env, "open", err);
-      napi_value error, p;
-      if (napi_get_and_clear_last_exception(env, &error) == napi_ok &&
-          napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &p) == napi_ok) {
-        napi_set_named_property(env, error, "path", p);
-        napi_throw(env, error);
-      }
-      return NULL;
-    }
-    ns_fd = own_ns_fd;
-  } else {
-    napi_typeof(env, argv[2], &t);
-    if (t == napi_number) {
-      arg_int(env, argv[2], &ns_fd);
-      if (ns_fd < 0) return throw_errno(env, "setns", EBADF);
-    }
-  }
-  int fd;
-  if (ns_fd >= 0) {
-    NsJob job = { .ns_fd = (int)ns_fd, .protocol = (int)protocol };
-    int rc = run_ns_job(&job);
-    if (own_ns_fd >= 0) close(own_ns_fd);
-    if (rc < 0) return throw_errno(env, job.what, job.err);
-    fd = job.result;
-  } else {
-    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, (int)protocol);
-    if (fd < 0) return throw_errno(env, "socket", errno);
-  }
-  int one = 1;
-  setsockopt(fd, SOL_NETLINK, NETLINK_PKTINFO, &one, sizeof one);
+/* The object for a new socket's fd. On failure the fd is closed, and nothing is left behind. */
+static napi_value wrap_socket(napi_env env, int fd) {
   Socket *s = calloc(1, sizeof *s);
-  unsigned char *scratch = malloc(SCRATCH_MIN);
-  if (!s || !scratch) { free(s); free(scratch); close(fd); return throw_errno(env, "socket", ENOMEM); }
+  if (!s) {
+    close(fd);
+    return throw_errno(env, "socket", ENOMEM);
+  }
   s->fd = fd;
-  s->scratch = scratch;
-  s->scratch_len = SCRATCH_MIN;
   s->refd = 1;
   s->env = env;
   napi_value obj;
@@ -434,13 +400,69 @@ napi_value js_open_socket(napi_env env, napi_callback_info info) {
     METHOD("close", js_close),
     { "fd", NULL, NULL, js_fd, NULL, NULL, napi_default, NULL },
   };
-  CHECK(napi_create_object(env, &obj));
-  CHECK(napi_define_properties(env, obj, sizeof props / sizeof props[0], props));
-  if (napi_wrap(env, obj, s, finalize_socket, NULL, NULL) != napi_ok) {
+  if (napi_create_object(env, &obj) != napi_ok ||
+      napi_define_properties(env, obj, sizeof props / sizeof props[0], props) != napi_ok ||
+      napi_type_tag_object(env, obj, &socket_tag) != napi_ok || napi_wrap(env, obj, s, finalize_socket, NULL, NULL) != napi_ok) {
     close(fd);
-    free(scratch);
     free(s);
-    return NULL;
+    return throw_napi_failure(env);
   }
   return obj;
+}
+
+/* The error for a namespace path that would not open, naming the path. */
+static napi_value throw_open_error(napi_env env, int err, const char *path) {
+  napi_value error, p;
+  throw_errno(env, "open", err);
+  if (napi_get_and_clear_last_exception(env, &error) == napi_ok &&
+      napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &p) == napi_ok) {
+    napi_set_named_property(env, error, "path", p);
+    napi_throw(env, error);
+  }
+  return NULL;
+}
+
+/* openSocket(protocol, netnsPath | null, netnsFd | null): a NativeSocket object, in the namespace at the path or
+ * behind the fd (not both), else in the caller's. */
+napi_value js_open_socket(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int64_t protocol, ns_fd = -1;
+  char *path;
+  if (!get_args(env, info, 3, argv, NULL) || !arg_int(env, argv[0], "protocol", 0, INT32_MAX, &protocol) ||
+      !arg_string(env, argv[1], "path", 1, &path))
+    return NULL;
+  if (!arg_absent(env, argv[2])) {
+    if (path) {
+      free(path);
+      napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "openSocket: give a namespace path or fd, not both");
+      return NULL;
+    }
+    if (!arg_int(env, argv[2], "fd", 0, INT32_MAX, &ns_fd)) return NULL;
+  }
+  int own_ns_fd = -1;
+  if (path) {
+    own_ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (own_ns_fd < 0) throw_open_error(env, errno, path);
+    free(path);
+    if (own_ns_fd < 0) return NULL;
+    ns_fd = own_ns_fd;
+  }
+  int fd;
+  if (ns_fd >= 0) {
+    NsJob job = { .ns_fd = (int)ns_fd, .protocol = (int)protocol };
+    int rc = run_ns_job(&job);
+    if (own_ns_fd >= 0) close(own_ns_fd);
+    if (rc < 0) return throw_errno(env, job.what, job.err);
+    fd = job.result;
+  } else {
+    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, (int)protocol);
+    if (fd < 0) return throw_errno(env, "socket", errno);
+  }
+  int one = 1;
+  if (setsockopt(fd, SOL_NETLINK, NETLINK_PKTINFO, &one, sizeof one) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "setsockopt", err);
+  }
+  return wrap_socket(env, fd);
 }

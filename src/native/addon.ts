@@ -24,7 +24,12 @@ export const MountFlags = {
   UMOUNT_NOFOLLOW: 8,
 } as const;
 
-/** A netlink socket in the addon: non-blocking, close-on-exec, polled through libuv. */
+/**
+ * A netlink socket in the addon: non-blocking, close-on-exec, polled through libuv. Every method checks its
+ * arguments before it acts, as Node's own functions do: a wrong type throws a TypeError with code
+ * ERR_INVALID_ARG_TYPE, a number that is no integer or does not fit the C type (an fd, a u32 port id) a RangeError
+ * with code ERR_OUT_OF_RANGE, and a method called on anything but a NativeSocket a TypeError with ERR_INVALID_THIS.
+ */
 export interface NativeSocket {
   /** -1 once closed. */
   readonly fd: number;
@@ -52,7 +57,7 @@ export interface NativeSocket {
    * Read up to `count` datagrams ahead on a reader thread of the socket's own (started on first use); 0 stops.
    * recv() hands them over in order, and the poll callback still says when there are some. In a dump the kernel
    * makes the next datagram inside the reader's recvmsg, so it works while JavaScript decodes. Stopping waits
-   * until the thread has let go of the socket.
+   * until the thread has let go of the socket. A count of 2**31 - 1 or more (Infinity too) sets no limit.
    */
   readAhead(count: number): void;
   /** Watch readability; 'overrun' and 'error' come from POLLERR, after which polling goes on. */
@@ -65,6 +70,7 @@ export interface NativeSocket {
 }
 
 interface RawAddon {
+  /** path or fd (not both) names the namespace to open the socket in. */
   openSocket(protocol: number, path: string | null, fd: number | null): NativeSocket;
   createNetns(): number;
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
@@ -73,6 +79,7 @@ interface RawAddon {
   enterNetns(fd: number): void;
 }
 
+/** The addon's functions check their arguments as NativeSocket's methods do. */
 export interface Addon {
   /**
    * Open AF_NETLINK/SOCK_RAW for `protocol`, optionally inside another network namespace (by path or fd): a

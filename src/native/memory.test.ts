@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import { addon } from './addon.js';
+
+const NETLINK_ROUTE = 0;
+
+/** The process's private writable memory (VmData): what malloc holds, whether or not its pages were touched. */
+function dataBytes(): number {
+  return Number(/^VmData:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+}
+
+// A socket offers the kernel a 64 KiB buffer until it has received something. Sockets that never receive must not
+// each keep one until garbage collection: finalizers cannot run inside this synchronous loop, so whatever a closed
+// socket still holds adds up here. RSS would show only the pages touched of each buffer; VmData shows them whole.
+test('sockets opened and closed without receiving hold no receive buffer', () => {
+  const count = 20_000;
+  for (let i = 0; i < 500; i++) addon.openSocket(NETLINK_ROUTE).close();
+  const before = dataBytes();
+  for (let i = 0; i < count; i++) addon.openSocket(NETLINK_ROUTE).close();
+  const perSocket = (dataBytes() - before) / count;
+  assert.ok(perSocket < 32 * 1024, `each closed socket still holds ${Math.round(perSocket)} bytes`);
+});
