@@ -1,8 +1,15 @@
-import { RequestError } from '../wire/errors.js';
+import { abortError } from '../wire/errors.js';
+
+/** Node's AbortError for an aborted signal (defined with the other errors in src/wire). */
+export { abortError };
 
 /**
  * A single-consumer queue exposed as an AsyncIterable. Producers push synchronously from the receive loop;
  * `onConsume` lets the socket resume reading once a stalled consumer catches up (backpressure).
+ *
+ * An abort of `signal` drops whatever is queued and rejects the consumer's current or next `next()` with an
+ * AbortError (cause: the signal's reason), even when the producer had already ended the queue: whoever aborted
+ * wants no more items. Once the consumer has seen the end (or left), an abort changes nothing.
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private items: T[] = [];
@@ -19,9 +26,9 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     signal?: AbortSignal,
   ) {
     if (signal) {
-      if (signal.aborted) this.fail(abortError(signal));
+      if (signal.aborted) this.abort(abortError(signal));
       else {
-        const onAbort = () => this.fail(abortError(signal));
+        const onAbort = () => this.abort(abortError(signal));
         signal.addEventListener('abort', onAbort, { once: true });
         this.detachAbort = () => signal.removeEventListener('abort', onAbort);
       }
@@ -60,6 +67,16 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     this.finish();
   }
 
+  /** Drop what is queued and fail at once, even after end(), unless the consumer has already seen the end. */
+  private abort(error: unknown): void {
+    if (this.detachAbort === null && this.done) return;
+    this.items = [];
+    this.head = 0;
+    this.failure = error;
+    this.done = true;
+    this.finish();
+  }
+
   next(): Promise<IteratorResult<T>> {
     if (this.head < this.items.length) {
       const value = this.items[this.head++] as T;
@@ -71,6 +88,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
       return Promise.resolve({ value, done: false });
     }
     if (this.done) {
+      this.settled();
       if (this.failure !== undefined) {
         const f = this.failure;
         this.failure = undefined;
@@ -91,6 +109,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     this.failure = undefined;
     this.done = true;
     this.finish();
+    this.settled();
     return Promise.resolve({ value: undefined, done: true });
   }
 
@@ -98,10 +117,15 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     return this;
   }
 
-  private finish(): void {
+  /** The consumer has seen the end: an abort no longer concerns it. */
+  private settled(): void {
     this.detachAbort?.();
     this.detachAbort = null;
+  }
+
+  private finish(): void {
     if (this.waiter && this.head >= this.items.length) {
+      this.settled();
       const w = this.waiter;
       this.waiter = null;
       if (this.failure !== undefined) {
@@ -115,8 +139,4 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
       this.onClose();
     }
   }
-}
-
-export function abortError(signal: AbortSignal): RequestError {
-  return new RequestError('the operation was aborted', 'ABORT_ERR', { cause: signal.reason });
 }

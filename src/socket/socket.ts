@@ -1,11 +1,12 @@
 import { addon, type NativeSocket } from '../native/addon.js';
-import { NetlinkError, RequestError, DecodeError, errnoNumber, type ExtendedAck } from '../wire/errors.js';
+import { randomBytes } from 'node:crypto';
+import { NetlinkError, RequestError, DecodeError, abortError, errnoNumber, type ExtendedAck } from '../wire/errors.js';
 import { parseDone, parseError } from '../wire/extack.js';
 import { align4 } from '../wire/align.js';
 import { Flags, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_MIN_TYPE, NLMSG_NOOP, NLMSG_OVERRUN, parseMessages, type Message } from '../wire/message.js';
 import { Writer } from '../wire/writer.js';
 import { NetlinkOption, SOL_NETLINK, SOL_SOCKET, SocketOption } from './constants.js';
-import { AsyncQueue, abortError } from './queue.js';
+import { AsyncQueue } from './queue.js';
 import { recording, type Recorder } from './record.js';
 
 /** Where a socket lives: a namespace name (as `ip netns` names them), a path, a pid, or an open fd. */
@@ -31,7 +32,10 @@ export interface OpenOptions {
   noEnobufs?: boolean;
   /** NETLINK_LISTEN_ALL_NSID: receive notifications from every namespace with an nsid here. */
   listenAllNsid?: boolean;
-  /** Accept messages from other userspace ports (by default only the kernel, port 0, is listened to). */
+  /**
+   * Accept messages from other userspace ports, for subscribers (by default only the kernel, port 0, is listened
+   * to). They are never taken as answers: this socket's requests go to the kernel, and only it answers them.
+   */
   acceptUserspace?: boolean;
   /** Requests in flight at once before more wait to be sent (default 512). */
   window?: number;
@@ -45,6 +49,7 @@ export interface OpenOptions {
 export interface RequestOptions {
   /** Milliseconds until the request fails with ETIMEDOUT. */
   timeout?: number;
+  /** Aborts with an AbortError (`code` 'ABORT_ERR', `cause` the signal's reason); see each call for what it stops. */
   signal?: AbortSignal;
   /** Maps an extended-ACK attribute offset (from the request's first byte) to an attribute path. */
   describeOffset?: (offset: number) => string | undefined;
@@ -69,6 +74,7 @@ export interface BatchOptions {
   window?: number;
   /** After the first failure, send nothing more; the unsent items get ERR_NETLINK_NOT_SENT. */
   stopAtFirstError?: boolean;
+  /** Stops the batch before its next window (see requestBatch). */
   signal?: AbortSignal;
   /** Maps an extended-ACK offset within item `index`'s message to an attribute path. */
   describeOffset?: (index: number, offset: number) => string | undefined;
@@ -83,6 +89,7 @@ export type SubscriptionEvent =
   | { type: 'overrun'; count: number };
 
 export interface SubscribeOptions {
+  /** Ends the subscription with an AbortError (see subscribe). */
   signal?: AbortSignal;
   /** Datagrams a stalled consumer may leave queued before nlkit stops reading (so the kernel reports overruns). */
   highWaterMark?: number;
@@ -117,7 +124,10 @@ export interface SocketStats {
   overruns: number;
   /** Replies that matched no request (timed out or aborted before the answer came). */
   stale: number;
-  /** Messages dropped because a userspace port sent them and acceptUserspace is off. */
+  /**
+   * Dropped from userspace ports: their datagrams while acceptUserspace is off, and with it on, their control
+   * messages (DONE, ERROR, …), which could only pose as answers to our requests: only the kernel answers those.
+   */
   foreign: number;
 }
 
@@ -143,6 +153,12 @@ interface DumpPending {
   describeOffset: ((offset: number) => string | undefined) | undefined;
   sent: boolean;
   cleanup: null;
+  /**
+   * The consumer left before DONE. The kernel allows one dump per socket and answers another with EBUSY until this
+   * one ends, and it makes each further datagram only when we read: so the rest is read and dropped, and the socket's
+   * dump slot is released at its DONE.
+   */
+  abandoned: boolean;
 }
 
 type Pending = RequestPending | DumpPending;
@@ -175,7 +191,8 @@ export class NetlinkSocket {
   readonly portId: number;
   readonly stats: SocketStats = { messages: 0, datagrams: 0, overruns: 0, stale: 0, foreign: 0 };
   private native: NativeSocket | null;
-  private seq = (Math.random() * 0x7fffffff) >>> 0;
+  /** Random at first, so that a userspace sender cannot guess which numbers our requests carry. */
+  private seq = randomBytes(4).readUInt32LE(0);
   private pending = new Map<number, Pending>();
   private outbox: { bytes: Uint8Array; flags: number; pending: Pending }[] = [];
   private outHead = 0;
@@ -267,6 +284,9 @@ export class NetlinkSocket {
   /**
    * Send one request message (a complete nlmsghdr + payload; its seq, pid and REQUEST|ACK flags are set here, on a
    * copy) and resolve with the replies that came before its ACK — empty for a plain ACK.
+   *
+   * On abort: rejects at once with an AbortError (`code` 'ABORT_ERR', `cause` the signal's reason). A request not
+   * yet sent is not sent; one already sent may have been applied by the kernel, and its answer is dropped.
    */
   request(message: Uint8Array, options: RequestOptions = {}): Promise<Message[]> {
     return new Promise<Message[]>((resolve, reject) => {
@@ -295,6 +315,11 @@ export class NetlinkSocket {
    * Send a dump request (NLM_F_DUMP is added) and stream every reply until NLMSG_DONE, across datagrams. A dump
    * the kernel fails rejects the iteration with its NetlinkError. Dumps on one socket run one after another, as the
    * kernel allows only one at a time per socket.
+   *
+   * On abort (or `break`, or a timeout): the iteration rejects at its next step with an AbortError (`code`
+   * 'ABORT_ERR', `cause` the signal's reason) and drops the replies not yet taken; a dump still waiting for the
+   * socket's dump slot is not sent. The kernel's rest of a dump already sent is read and dropped in the background,
+   * so the next dump on the socket starts as soon as the kernel has finished this one; requests go on meanwhile.
    */
   dump(message: Uint8Array, options: DumpOptions = {}): DumpStream {
     const state = { interrupted: false, started: false };
@@ -324,8 +349,9 @@ export class NetlinkSocket {
   }
 
   private async *runDump(bytes: Uint8Array, options: DumpOptions, state: { interrupted: boolean }): AsyncGenerator<DumpChunk | Message[]> {
+    if (options.signal?.aborted) throw abortError(options.signal);
     const p: DumpPending = {
-      kind: 'dump', seq: 0, stream: state, describeOffset: options.describeOffset, sent: false, cleanup: null, current: [],
+      kind: 'dump', seq: 0, stream: state, describeOffset: options.describeOffset, sent: false, cleanup: null, current: [], abandoned: false,
       highWaterMark: Math.max(1, options.highWaterMark ?? 8),
       queue: new AsyncQueue<DumpChunk | Message[]>(() => {}, () => this.updateFlow(), options.signal),
     };
@@ -352,6 +378,9 @@ export class NetlinkSocket {
    * Windows go to the socket's sender thread (see NativeSocket.sendQueued), in order: the kernel applies one
    * while the next is encoded here, and a batch requested while another is being answered is encoded and queued
    * behind it at once. With stopAtFirstError each window is answered before the next is encoded.
+   *
+   * On abort: nothing more is encoded or sent, the windows already sent are answered, and the promise still resolves
+   * with one result per item — those never sent get a RequestError 'ERR_NETLINK_NOT_SENT' ('the batch was aborted').
    */
   requestBatch(count: number, encode: (w: Writer, index: number) => void, options: BatchOptions = {}): Promise<BatchResult[]> {
     let queued = () => {};
@@ -456,7 +485,8 @@ export class NetlinkSocket {
 
   /**
    * A whole dump, collected. An interrupted dump (the kernel's state changed under it) is retried up to `retries`
-   * times by default; `consistent` says whether the result is a consistent snapshot.
+   * times by default; `consistent` says whether the result is a consistent snapshot. On abort: rejects with an
+   * AbortError, as `dump` does.
    */
   async dumpAll(message: Uint8Array, options: DumpOptions = {}): Promise<{ messages: Message[]; consistent: boolean }> {
     const attempts = options.interrupted === 'return' ? 1 : Math.max(1, options.retries ?? 3);
@@ -473,6 +503,9 @@ export class NetlinkSocket {
   /**
    * Multicast notifications from `groups` as an AsyncIterable. A receive-queue overrun (lost notifications) is
    * yielded as an `overrun` event; the stream goes on. Breaking out of the loop or aborting leaves the groups.
+   *
+   * On abort: the current or next `next()` rejects with an AbortError (`code` 'ABORT_ERR', `cause` the signal's
+   * reason), and the events not yet taken are dropped.
    */
   subscribe(groups: number[], options: SubscribeOptions = {}): AsyncIterableIterator<SubscriptionEvent> {
     this.live();
@@ -692,20 +725,27 @@ export class NetlinkSocket {
       count++;
     }
     if (off !== end || count === 0 || this.windows.length !== 0) return false;
-    if (interrupted) d.stream.interrupted = true;
     this.stats.messages += count;
+    if (d.abandoned) return true;
+    if (interrupted) d.stream.interrupted = true;
     d.queue.push({ buf, view, start: 0, end });
     if (d.queue.size >= d.highWaterMark) this.updateFlow();
     return true;
   }
 
   private dispatch(m: Message, sender: number): void {
-    if (sender === 0) for (const b of this.windows) if (((m.seq - b.base) >>> 0) < b.count) return this.batchAck(b, m);
-    const p = this.pending.get(m.seq);
-    if (!p || (sender === 0 && m.pid !== this.portId && m.pid !== 0)) {
-      if (sender !== 0 && m.type >= 0x10) {
+    // Requests go to the kernel (port 0) only, so only the kernel answers them: a userspace port's message is never
+    // a reply, whatever sequence number it carries (a forged DONE must not end a dump).
+    if (sender !== 0) {
+      if (m.type >= NLMSG_MIN_TYPE) {
         for (const s of this.subscriptions) this.deliver(s, { type: 'message', message: m, group: 0, nsid: undefined, sender });
-      } else this.stats.stale++;
+      } else this.stats.foreign++;
+      return;
+    }
+    for (const b of this.windows) if (((m.seq - b.base) >>> 0) < b.count) return this.batchAck(b, m);
+    const p = this.pending.get(m.seq);
+    if (!p || (m.pid !== this.portId && m.pid !== 0)) {
+      this.stats.stale++;
       return;
     }
     if (m.type === NLMSG_NOOP || m.type === NLMSG_OVERRUN) return;
@@ -719,6 +759,7 @@ export class NetlinkSocket {
       else this.settle(p, kernelError(e.errno, e.extack, p.describeOffset));
       return;
     }
+    if (m.type !== NLMSG_DONE && m.type !== NLMSG_ERROR && p.abandoned) return;
     if (m.flags & Flags.DUMP_INTR) p.stream.interrupted = true;
     if ((m.type === NLMSG_DONE || m.type === NLMSG_ERROR) && p.current.length) p.queue.push(p.current.splice(0));
     if (m.type === NLMSG_DONE) {
@@ -784,8 +825,11 @@ export class NetlinkSocket {
       p.cleanup?.();
       if (error) p.reject(error);
       else p.resolve(p.replies);
-    } else if (error) p.queue.fail(error);
-    else p.queue.end();
+    } else {
+      if (error) p.queue.fail(error);
+      else p.queue.end();
+      if (p.abandoned) this.endDump(p);
+    }
   }
 
   private cancel(p: RequestPending, error: unknown): void {
@@ -794,24 +838,54 @@ export class NetlinkSocket {
     this.updateRef();
   }
 
-  /** Wait for the socket's dump slot and take it in the same turn, so two dumps started together cannot both see it free. */
+  /**
+   * Wait for the socket's dump slot and take it in the same turn, so two dumps started together cannot both see it
+   * free. An abort while waiting rejects at once with an AbortError.
+   */
   private async acquireDump(p: DumpPending, signal: AbortSignal | undefined): Promise<void> {
     while (this.dumping) {
       if (signal?.aborted) throw abortError(signal);
-      await new Promise<void>((r) => this.dumpWaiters.push(r));
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = this.dumpWaiters.indexOf(wake);
+          if (i >= 0) this.dumpWaiters.splice(i, 1);
+          resolve();
+        };
+        this.dumpWaiters.push(wake);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
     }
+    if (signal?.aborted) throw abortError(signal);
     if (!this.native) throw closedError();
     this.dumping = p;
   }
 
+  /** The dump's consumer is done with it: at its end, or early (break, abort, timeout, error). */
   private releaseDump(p: DumpPending): void {
-    this.native?.readAhead(0);
     if (this.pending.get(p.seq) === p) {
-      // The consumer stopped early: the kernel still sends the rest, which is dropped as stale.
+      if (p.sent && this.native) {
+        // Left early: the kernel goes on with this dump, and refuses another on the socket (EBUSY) until it ends.
+        // Read the rest and drop it; the slot is released at its DONE (settle), so the next dump starts cleanly.
+        p.abandoned = true;
+        p.current = [];
+        this.updateFlow();
+        return;
+      }
+      // Not sent yet: flush skips a request no longer pending.
       this.pending.delete(p.seq);
-      if (p.sent) this.inFlight--;
     }
-    if (this.dumping === p) this.dumping = null;
+    this.endDump(p);
+  }
+
+  /** Give the socket's dump slot to whoever waits for it. */
+  private endDump(p: DumpPending): void {
+    if (this.dumping !== p) return;
+    this.native?.readAhead(0);
+    this.dumping = null;
     this.dumpWaiters.shift()?.();
     this.updateFlow();
     this.updateRef();

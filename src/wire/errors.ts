@@ -80,6 +80,22 @@ export class RequestError extends Error {
   }
 }
 
+/**
+ * An operation stopped by its AbortSignal, as Node's own AbortError: `name` 'AbortError', `code` 'ABORT_ERR',
+ * `cause` the signal's reason. A RequestError too, since nothing more is heard from the kernel about it.
+ */
+export class AbortError extends RequestError {
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, 'ABORT_ERR', options);
+    this.name = 'AbortError';
+  }
+}
+
+/** The AbortError for an aborted signal. */
+export function abortError(signal: AbortSignal): AbortError {
+  return new AbortError(undefined, { cause: signal.reason });
+}
+
 const descriptions: Record<string, string> = {
   EPERM: 'Operation not permitted', ENOENT: 'No such file or directory', ESRCH: 'No such process',
   EINTR: 'Interrupted system call', EIO: 'Input/output error', ENXIO: 'No such device or address',

@@ -5,6 +5,7 @@
  */
 import { Protocol } from '../../socket/constants.js';
 import { NetlinkSocket, type NetnsRef } from '../../socket/socket.js';
+import { abortError } from '../../wire/errors.js';
 import type { Message } from '../../wire/message.js';
 import { byType, kinds, type NotificationKind, type ObjectTypes } from './kinds.js';
 
@@ -65,9 +66,14 @@ export function groupsOf(list: readonly NotificationKind[]): number[] {
 
 /**
  * Subscribe to the kinds asked for, on a socket of its own (closed when the iteration ends), in `netns` or this
- * process's namespace.
+ * process's namespace. The socket is opened at the first `next()`.
+ *
+ * On abort of `options.signal`: the consumer's current or next `next()` rejects with an AbortError (`code`
+ * 'ABORT_ERR', `cause` the signal's reason), notifications not yet taken are dropped, and the socket is closed. A
+ * signal aborted already rejects the first `next()` without opening a socket.
  */
 export async function* notifications(list: readonly NotificationKind[], options: NotificationOptions = {}): AsyncGenerator<Notification> {
+  if (options.signal?.aborted) throw abortError(options.signal);
   const socket = NetlinkSocket.open(Protocol.ROUTE, {
     netns: options.netns,
     receiveBufferSize: options.receiveBufferSize,

@@ -340,8 +340,8 @@ function equal(a: unknown, b: unknown): boolean {
   return na === 0;
 }
 
-/** Start a watch of one kind; resolves once the view is complete. */
-export function watch<K extends NotificationKind>(kind: K, options: WatchOptions<ObjectTypes[K]> = {}): Promise<Watch<ObjectTypes[K]>> {
+/** Start a watch of one kind; resolves once the view is complete, and rejects (never throws) when it cannot start. */
+export async function watch<K extends NotificationKind>(kind: K, options: WatchOptions<ObjectTypes[K]> = {}): Promise<Watch<ObjectTypes[K]>> {
   const w = new Watch<ObjectTypes[K]>(kind, options);
   return w.start().catch((e: unknown) => {
     w.close();
