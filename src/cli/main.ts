@@ -152,7 +152,7 @@ const objects: [string, string][] = [
   ['tap', 'tuntap'], ['token', 'token'], ['tcpmetrics', 'tcp_metrics'], ['tcp_metrics', 'tcp_metrics'], ['monitor', 'monitor'],
   ['xfrm', 'xfrm'], ['mroute', 'mroute'], ['mrule', 'mrule'], ['netns', 'netns'], ['netconf', 'netconf'], ['vrf', 'vrf'],
   ['sr', 'sr'], ['nexthop', 'nexthop'], ['mptcp', 'mptcp'], ['ioam', 'ioam'], ['help', 'help'], ['stats', 'stats'],
-  ['genl', 'genl'], ['ynl', 'ynl'],
+  ['genl', 'genl'], ['ynl', 'ynl'], ['decode', 'decode'],
 ];
 
 function objectName(word: string): string | undefined {
@@ -185,6 +185,8 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
   if (object === 'help') return help(mainUsage);
   if (verb !== undefined && matches(verb, 'help') && objectUsage[object]) return help(objectUsage[object]);
   if (object === 'genl') return genl();
+  // Unbundled, as ynl: it loads every shipped family's declaration, which no other command needs.
+  if (object === 'decode') return import('./decode.js').then(({ decode }) => decode(words.slice(1), o.json, write));
   if (!objectCommands[object] && !['netns', 'ynl', 'monitor'].includes(object)) throw new UsageError(`Object "${word}" (ip ${object}) is not supported by nlkit.`, { bare: true });
   if (object === 'netns') {
     const { netns } = await import('./netns.js');

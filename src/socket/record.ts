@@ -98,14 +98,19 @@ export class Recorder {
   }
 }
 
-let everySocket: Recorder | undefined;
+/**
+ * Kept on globalThis: the CLI is a bundle that loads unbundled modules (`nlkit ynl`), each with its own copy of
+ * this module, and all of them must see the one recorder.
+ */
+const EVERY_SOCKET = Symbol.for('nlkit.recordEverySocket');
+const registry = globalThis as { [EVERY_SOCKET]?: Recorder };
 
 /**
  * Record every socket opened from now on that names no recording of its own (`nlkit --record FILE`), or stop
  * with undefined.
  */
 export function recordEverySocket(recorder: Recorder | undefined): void {
-  everySocket = recorder;
+  registry[EVERY_SOCKET] = recorder;
 }
 
 /**
@@ -114,6 +119,6 @@ export function recordEverySocket(recorder: Recorder | undefined): void {
  */
 export function recording(native: NativeSocket, protocol: number, record: string | Recorder | undefined): NativeSocket {
   if (typeof record === 'string') return new Recorder(record).tap(native, protocol, true);
-  const recorder = record ?? everySocket;
+  const recorder = record ?? registry[EVERY_SOCKET];
   return recorder ? recorder.tap(native, protocol) : native;
 }

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { asNlmonPcap } from '../testing/capture.js';
 import { loadCorpus } from '../testing/corpus.js';
 import { parseMessages } from './message.js';
 import { enhancedPacket, interfaceDescription, readCapture, sectionHeader, type CapturedDatagram } from './pcapng.js';
@@ -46,32 +47,9 @@ test('pcapng: a file cut inside a block, or not a capture at all, is a DecodeErr
   assert.throws(() => [...readCapture(Buffer.from('hello, world'))], /not a pcap or pcapng file/);
 });
 
-/** A capture as `tcpdump -i nlmon0 -w` writes it: classic pcap, every packet PACKET_OUTGOING, no address. */
-function nlmonCapture(datagrams: CapturedDatagram[]): Buffer {
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(262144, 16);
-  head.writeUInt32LE(253, 20);
-  const records = datagrams.map((d) => {
-    const r = Buffer.alloc(32 + d.data.byteLength);
-    r.writeUInt32LE(Number(d.timestamp / 1_000_000_000n), 0);
-    r.writeUInt32LE(Number((d.timestamp % 1_000_000_000n) / 1000n), 4);
-    r.writeUInt32LE(16 + d.data.byteLength, 8);
-    r.writeUInt32LE(16 + d.data.byteLength, 12);
-    r.writeUInt16BE(4, 16);
-    r.writeUInt16BE(824, 18);
-    r.writeUInt16BE(d.protocol, 30);
-    r.set(d.data, 32);
-    return r;
-  });
-  return Buffer.concat([head, ...records]);
-}
-
 test('classic pcap from nlmon: the direction comes from NLM_F_REQUEST, microsecond timestamps', () => {
   const datagrams = sample();
-  const back = [...readCapture(nlmonCapture(datagrams))];
+  const back = [...readCapture(asNlmonPcap(datagrams))];
   assert.deepEqual(back.map((d) => d.direction), datagrams.map((d) => d.direction));
   assert.deepEqual(back.map((d) => d.protocol), datagrams.map((d) => d.protocol));
   assert.ok(back.every((d) => d.peer === undefined));
@@ -107,7 +85,7 @@ test('tshark reads our pcapng and finds the same message types and lengths', { s
   const dir = mkdtempSync(join(tmpdir(), 'nlkit-pcapng-'));
   try {
     const datagrams = sample();
-    for (const [name, bytes] of [['ours.pcapng', file(datagrams)], ['nlmon.pcap', nlmonCapture(datagrams)]] as const) {
+    for (const [name, bytes] of [['ours.pcapng', file(datagrams)], ['nlmon.pcap', asNlmonPcap(datagrams)]] as const) {
       const path = join(dir, name);
       writeFileSync(path, bytes);
       const packets = tsharkHeaders(path);
