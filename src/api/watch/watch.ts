@@ -4,37 +4,43 @@
  * and emits only the differences — after an overrun, an interrupted dump, or an event after which the kernel
  * removes objects without telling anyone (a device going down or away, an address or a nexthop deleted).
  *
+ * No lost notification goes unnoticed. The kernel reports an overrun once per congestion episode: it sets ENOBUFS
+ * when it first drops, and drops on silently until the socket's queue has been read empty. So a watch never trusts
+ * a socket that overran: it closes it at once and subscribes on a fresh one — whose first drop is reported again —
+ * before the dump that resyncs. Anything else that leaves the view in doubt (an interrupted dump, more notifications
+ * during a dump than it holds) counts as an overrun too. The watch always reads on, whatever its consumer does: a
+ * consumer that falls behind gets its events folded per key (see events.ts), never a stale view.
+ *
  *   const w = await watch('route', { netns: 'blue', filter: { table: 'main' } });
  *   for await (const e of w) console.log(e.type, e.key, e.after ?? e.before);
  *   w.view;      // Map of the routes now, by kernel identity
  */
 import { Protocol } from '../../socket/constants.js';
-import { AsyncQueue } from '../../socket/queue.js';
 import { NetlinkSocket, type DumpChunk, type NetnsRef, type SubscriptionEvent } from '../../socket/socket.js';
 import { Flags, NLMSG_HDRLEN } from '../../wire/message.js';
+import { EventQueue, type WatchEvent } from './events.js';
 import { kinds, type KindInfo, type NotificationKind, type ObjectTypes } from './kinds.js';
 import { decodeNotification, groupsOf, predicate, type ObjectFilter, type ObjectNotification } from './notifications.js';
 import { digest, DumpSequence, Reconciler } from './reconcile.js';
 
-export interface WatchEvent<T> {
-  type: 'add' | 'change' | 'delete';
-  /** The object's kernel identity (see kinds.ts). */
-  key: string;
-  before: T | undefined;
-  after: T | undefined;
-}
+export type { WatchEvent } from './events.js';
 
 export interface WatchCounters {
-  /** Notifications of the watched kind applied. */
+  /** Notifications of the watched kind heard. */
   messages: number;
-  /** Receive-queue overruns (each lost an unknown number of notifications and caused a resync). */
+  /**
+   * Receive-queue overruns, and other doubts treated as one (more notifications during a dump than it holds): each
+   * lost an unknown number of notifications, and caused a resync on a fresh notification socket.
+   */
   overruns: number;
   /** Dumps after the first. */
   resyncs: number;
   /** Events emitted. */
   events: number;
-  /** The most events that waited at once for a consumer. */
+  /** The most events that waited at once for a consumer (never more than highWaterMark). */
   queueHighWaterMark: number;
+  /** Changes noted per key instead of queued, while the consumer was highWaterMark events behind. */
+  coalesced: number;
   /** Milliseconds the last (re)sync took. */
   lastSyncMs: number;
 }
@@ -45,7 +51,10 @@ export interface WatchOptions<T> {
   signal?: AbortSignal;
   /** SO_RCVBUF of the notification socket (default 8 MiB). */
   receiveBufferSize?: number;
-  /** Events held for a consumer before the watch stops reading (and so lets the kernel overrun; default 65536). */
+  /**
+   * Events held for a consumer (default 65536). Past it, changes are noted per key and emitted as one event each
+   * once the consumer reads on; the view itself is always kept current.
+   */
   highWaterMark?: number;
 }
 
@@ -74,28 +83,32 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
   /** Set when changedSince outgrew the view and was dropped with the sequence: the next resync checks every key. */
   private forgotten = false;
   private readonly hash = new Uint32Array(2);
-  readonly counters: WatchCounters = { messages: 0, overruns: 0, resyncs: 0, events: 0, queueHighWaterMark: 0, lastSyncMs: 0 };
+  readonly counters: WatchCounters = { messages: 0, overruns: 0, resyncs: 0, events: 0, queueHighWaterMark: 0, coalesced: 0, lastSyncMs: 0 };
   private inSyncNow = false;
-  private readonly notifier: NetlinkSocket;
+  /** The notification socket now; null once it overran, until the next resync opens another. */
+  private notifier: NetlinkSocket | null = null;
+  /** Counts notification sockets: a consumer of an older one stops at its next event. */
+  private generation = 0;
   private readonly dumper: NetlinkSocket;
   private readonly info: KindInfo<T>;
   private readonly keep: ((o: T) => boolean) | undefined;
   private readonly stop = new AbortController();
-  private readonly events: AsyncQueue<WatchEvent<T>>;
+  private readonly events: EventQueue<T>;
   private iterating = false;
+  /** Notifications heard while a dump runs, applied after it; at most `bufferLimit`. */
   private buffered: ObjectNotification[] | null = null;
+  private readonly bufferLimit: number;
   private resyncWanted = false;
   private syncing: Promise<void> | null = null;
-  private resume: (() => void) | null = null;
-  private readonly highWaterMark: number;
 
-  constructor(readonly kind: NotificationKind, options: WatchOptions<T>) {
+  constructor(readonly kind: NotificationKind, private readonly options: WatchOptions<T>) {
     this.info = kinds[kind] as unknown as KindInfo<T>;
     this.keep = predicate(options.filter);
-    this.highWaterMark = options.highWaterMark ?? 65536;
-    this.notifier = NetlinkSocket.open(Protocol.ROUTE, { netns: options.netns, receiveBufferSize: options.receiveBufferSize });
+    const highWaterMark = options.highWaterMark ?? 65536;
+    // Notifications held during one dump cost about what view entries do; past this, re-dumping is as cheap.
+    this.bufferLimit = Math.max(highWaterMark, 65536);
     this.dumper = NetlinkSocket.open(Protocol.ROUTE, { netns: options.netns });
-    this.events = new AsyncQueue<WatchEvent<T>>(() => this.close(), () => this.wake());
+    this.events = new EventQueue<T>(this.current, sameObject, highWaterMark, this.counters, () => this.close());
     options.signal?.addEventListener('abort', () => this.close(), { once: true });
   }
 
@@ -104,72 +117,88 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     return this.current;
   }
 
-  /** Whether the view matches the kernel now: false from an overrun or a silent-removal event until the resync ends. */
+  /**
+   * Whether the view is known to match the kernel (as of the notifications read so far): false from an overrun or a
+   * silent-removal event until a resync ends with nothing new in doubt.
+   */
   get inSync(): boolean {
-    return this.inSyncNow && !this.resyncWanted;
+    return this.inSyncNow;
   }
 
   /** Subscribe, dump, merge: resolves when the view is first complete. */
   async start(): Promise<this> {
-    const groups = groupsOf([this.kind, ...(triggers[this.kind] ?? [])]);
-    const sub = this.notifier.subscribe(groups, { signal: this.stop.signal, highWaterMark: 1024 });
-    void this.consume(sub);
-    await this.sync(false);
+    this.resyncWanted = true;
+    this.syncing = this.run().finally(() => {
+      this.syncing = null;
+    });
+    await this.syncing;
     return this;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
     this.iterating = true;
-    return this.events;
+    return this.events.queue;
   }
 
   close(): void {
     if (this.stop.signal.aborted) return;
     this.stop.abort();
-    this.notifier.close();
+    this.notifier?.close();
+    this.notifier = null;
     this.dumper.close();
     this.events.end();
-    this.wake();
   }
 
-  private wake(): void {
-    const r = this.resume;
-    this.resume = null;
-    r?.();
+  /** Open a notification socket and subscribe: from now on every notification is heard, or an overrun is. */
+  private listen(): void {
+    const socket = NetlinkSocket.open(Protocol.ROUTE, { netns: this.options.netns, receiveBufferSize: this.options.receiveBufferSize });
+    this.notifier = socket;
+    const generation = ++this.generation;
+    const groups = groupsOf([this.kind, ...(triggers[this.kind] ?? [])]);
+    void this.consume(socket.subscribe(groups, { signal: this.stop.signal, highWaterMark: 1024 }), generation);
   }
 
-  private async consume(sub: AsyncIterable<SubscriptionEvent>): Promise<void> {
+  /** Stop trusting the notification socket: close it (what it still holds is older than the next dump). */
+  private overrun(): void {
+    this.counters.overruns++;
+    this.generation++;
+    this.notifier?.close();
+    this.notifier = null;
+    this.requestResync();
+  }
+
+  private async consume(sub: AsyncIterable<SubscriptionEvent>, generation: number): Promise<void> {
     try {
       for await (const e of sub) {
+        if (generation !== this.generation) break;
         if (e.type === 'overrun') {
-          this.counters.overruns++;
-          this.requestResync();
-          continue;
+          this.overrun();
+          break;
         }
         const n = decodeNotification(e.message, e.nsid);
         if (!n) continue;
         if (n.kind === this.kind) {
           this.counters.messages++;
-          if (this.buffered) this.buffered.push(n);
-          else this.apply(this.current, n, true);
+          if (this.buffered) {
+            if (this.buffered.length >= this.bufferLimit) {
+              // Holding more would outgrow the view: drop what comes next, knowingly, and dump again.
+              this.overrun();
+              break;
+            }
+            this.buffered.push(n);
+          } else this.apply(this.current, n, this.iterating);
           // An IPv6 route append carries only the added nexthop: the whole route must be read again.
           if (n.kind === 'route' && n.object.family === 'inet6' && n.flags & Flags.APPEND) this.requestResync();
         }
         if (n.kind !== this.kind && silentlyChanges(n)) this.requestResync();
-        // A consumer far behind: stop reading, so the kernel (not our heap) absorbs the backlog, and overruns.
-        while (this.iterating && this.events.size >= this.highWaterMark && !this.stop.signal.aborted) {
-          await new Promise<void>((r) => { this.resume = r; });
-        }
       }
     } catch (e) {
-      if (!this.stop.signal.aborted) {
-        this.events.fail(e);
-      }
+      if (!this.stop.signal.aborted && generation === this.generation) this.events.fail(e);
     }
   }
 
-  /** A notification into the view; returns the key it touched. */
-  private apply(view: Map<string, T>, n: ObjectNotification, emit: boolean): string {
+  /** A notification into the view. */
+  private apply(view: Map<string, T>, n: ObjectNotification, emit: boolean): void {
     const object = n.object as unknown as T;
     const key = this.info.key(object);
     // The last dump's sequence knows nothing of this: the next resync must look at the key itself. A long quiet
@@ -183,50 +212,45 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     }
     const before = view.get(key);
     if (n.action === 'delete') {
-      if (before === undefined) return key;
+      if (before === undefined) return;
       view.delete(key);
-      if (emit) this.emit({ type: 'delete', key, before, after: undefined });
-      return key;
+      if (emit) this.events.change(key, before, undefined);
+      return;
     }
     const after = before !== undefined && this.info.merge ? this.info.merge(before, object) : object;
     if (this.keep && !this.keep(after)) {
       if (before !== undefined) {
         view.delete(key);
-        if (emit) this.emit({ type: 'delete', key, before, after: undefined });
+        if (emit) this.events.change(key, before, undefined);
       }
-      return key;
+      return;
     }
     view.set(key, after);
-    if (emit) this.emit({ type: before === undefined ? 'add' : 'change', key, before, after });
-    return key;
-  }
-
-  private emit(e: WatchEvent<T>): void {
-    this.counters.events++;
-    if (!this.iterating) return;
-    this.events.push(e);
-    if (this.events.size > this.counters.queueHighWaterMark) this.counters.queueHighWaterMark = this.events.size;
+    if (emit) this.events.change(key, before, after);
   }
 
   private requestResync(): void {
     this.resyncWanted = true;
+    this.inSyncNow = false;
     if (this.syncing || this.stop.signal.aborted) return;
     // Coalesce a burst of triggers into one dump.
-    this.syncing = new Promise<void>((r) => setTimeout(r, 10)).then(async () => {
-      while (this.resyncWanted && !this.stop.signal.aborted) {
-        this.resyncWanted = false;
-        this.counters.resyncs++;
-        try {
-          await this.sync(true);
-        } catch (e) {
-          if (this.stop.signal.aborted) return;
-          this.events.fail(e);
-          return;
-        }
-      }
+    this.syncing = new Promise<void>((r) => setTimeout(r, 10)).then(() => this.run()).catch((e: unknown) => {
+      if (!this.stop.signal.aborted) this.events.fail(e);
     }).finally(() => {
       this.syncing = null;
     });
+  }
+
+  /** Sync until nothing is in doubt, on a fresh notification socket whenever the last one overran. */
+  private async run(): Promise<void> {
+    let first = this.notifier === null && this.generation === 0;
+    while (this.resyncWanted && !this.stop.signal.aborted) {
+      this.resyncWanted = false;
+      if (this.notifier === null) this.listen();
+      if (!first) this.counters.resyncs++;
+      first = false;
+      await this.sync();
+    }
   }
 
   /**
@@ -261,7 +285,7 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
    * differences — found by comparing, for each key touched, the object before with the object after, so a change
    * that the dump already showed and a notification repeated is one event, or none.
    */
-  private async sync(emit: boolean): Promise<void> {
+  private async sync(): Promise<void> {
     const t0 = performance.now();
     const view = this.current;
     let r: Reconciler<T>;
@@ -283,6 +307,8 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
       heard = this.buffered;
       this.buffered = null;
     }
+    // From here on all is synchronous: a consumer that took the iterator meanwhile gets every difference.
+    const emit = this.iterating;
     const before = new Map<string, T | undefined>();
     const touch = (key: string) => {
       if (emit && !before.has(key)) before.set(key, view.get(key));
@@ -299,16 +325,18 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     this.sequence = r.next;
     this.changedSince = new Set();
     this.forgotten = false;
-    for (const n of heard) touch(this.apply(view, n, false));
+    // Each key's object as it was before the notification: one heard during the dump is a change the consumer is owed.
+    for (const n of heard) {
+      touch(this.info.key(n.object as unknown as T));
+      this.apply(view, n, false);
+    }
     for (const [key, was] of before) {
       const now = view.get(key);
-      if (was === undefined) {
-        if (now !== undefined) this.emit({ type: 'add', key, before: undefined, after: now });
-      } else if (now === undefined) this.emit({ type: 'delete', key, before: was, after: undefined });
-      else if (now !== was && !sameObject(was, now)) this.emit({ type: 'change', key, before: was, after: now });
+      if (was === undefined ? now !== undefined : now === undefined || (now !== was && !sameObject(was, now))) this.events.change(key, was, now);
     }
     this.counters.lastSyncMs = performance.now() - t0;
-    this.inSyncNow = true;
+    // A trigger or an overrun during this sync leaves the view in doubt until the next one.
+    this.inSyncNow = !this.resyncWanted;
   }
 }
 
