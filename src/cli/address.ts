@@ -39,10 +39,11 @@ function flags(a: Address): string[] {
 
 const lifetime = (s: number | undefined): string => (s === undefined || s === 0xffffffff ? 'forever' : `${s}sec`);
 
-function addressText(a: Address): string {
+export function addressText(a: Address): string {
   const color = familyColor(a.family);
   let line = `    ${a.family} ${paint(color, a.local ?? a.address.split('/')[0]!)}`;
   line += a.peer !== undefined ? ` peer ${paint(color, a.peer)}/${a.prefixlen}` : `/${a.prefixlen}`;
+  if (a.metric !== undefined) line += ` metric ${a.metric}`;
   if (a.broadcast !== undefined) line += ` brd ${a.broadcast}`;
   line += ` scope ${scopes[String(a.scope)] ?? a.scope} `;
   for (const f of flags(a)) line += `${f} `;
@@ -54,6 +55,7 @@ function addressJson(a: Address): Record<string, unknown> {
   const o: Record<string, unknown> = { family: a.family, local: a.local ?? a.address.split('/')[0] };
   if (a.peer !== undefined) o.address = a.peer;
   o.prefixlen = a.prefixlen;
+  if (a.metric !== undefined) o.metric = a.metric;
   if (a.broadcast !== undefined) o.broadcast = a.broadcast;
   o.scope = scopes[String(a.scope)] ?? a.scope;
   for (const f of flags(a)) o[f] = true;

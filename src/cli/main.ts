@@ -175,6 +175,7 @@ const objectCommands: Partial<Record<string, () => Promise<ObjectCommand>>> = {
   route: async () => (await import('./route.js')).route,
   nexthop: async () => (await import('./nexthop.js')).nexthop,
   rule: async () => (await import('./rule.js')).rule,
+  netconf: async () => (await import('./netconf.js')).netconf,
 };
 
 async function dispatch(words: string[], o: Options, session: Session): Promise<void> {

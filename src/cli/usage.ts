@@ -70,8 +70,13 @@ ACTION := [ table TABLE_ID | goto N | nop | blackhole | unreachable | prohibit ]
        nlkit netns list-id
 NETNSID := auto | POSITIVE-INT
 `,
-  monitor: `Usage: nlkit [ -t | -ts ] [ -j ] monitor [ all | OBJECT-LIST ] [ label ] [ all-nsid ]
-OBJECT-LIST := [ link ] [ address ] [ route ] [ neigh ] [ nexthop ] [ rule ] [ netconf ] [ nsid ]
+  monitor: `Usage: nlkit monitor [ all | OBJECTS ] [ FILE ] [ label ] [ all-nsid ]
+                  [ dev DEVICE ]
+OBJECTS :=  address | link | mroute | neigh | netconf |
+            nexthop | nsid | prefix | route | rule | stats
+FILE := file FILENAME
+`,
+  netconf: `Usage: nlkit netconf show [ dev STRING ]
 `,
   ynl: `Usage: nlkit ynl --spec FILE { --do OP | --dump OP } [ --json '{…}' ]
        nlkit ynl --spec FILE --subscribe GROUP

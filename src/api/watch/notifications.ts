@@ -37,6 +37,11 @@ export interface NotificationOptions {
   highWaterMark?: number;
   /** Also hear other namespaces that have an nsid here (NETLINK_LISTEN_ALL_NSID). */
   allNsid?: boolean;
+  /**
+   * Pass on what lists and watches leave out — bridge-port link messages, NOARP neighbours, a device's multicast
+   * FDB entries, cached and multicast routes — as `ip monitor` prints them.
+   */
+  everything?: boolean;
 }
 
 /** A filter as a predicate. */
@@ -50,12 +55,12 @@ export function predicate<T>(filter: ObjectFilter<T> | undefined): ((o: T) => bo
 }
 
 /** Decode one notification message, or undefined for message types of no kind we know (or ones skipped). */
-export function decodeNotification(m: Message, nsid: number | undefined): ObjectNotification | undefined {
+export function decodeNotification(m: Message, nsid: number | undefined, everything = false): ObjectNotification | undefined {
   const t = byType.get(m.type);
   if (!t) return undefined;
   const info = kinds[t.kind];
   const raw = info.schema.decodeBody(info.message, m.buf, m.payload, m.offset + m.length, m.view);
-  if (info.skip?.(raw)) return undefined;
+  if (!everything && info.skip?.(raw)) return undefined;
   return { kind: t.kind, action: t.deleted ? 'delete' : 'new', object: info.fromMessage(raw), nsid, flags: m.flags } as ObjectNotification;
 }
 
@@ -91,7 +96,7 @@ export async function* notifications(list: readonly NotificationKind[], options:
         yield { kind: 'overrun', count: e.count };
         continue;
       }
-      const n = decodeNotification(e.message, e.nsid);
+      const n = decodeNotification(e.message, e.nsid, options.everything);
       if (!n || !wanted.has(n.kind)) continue;
       const keep = filters.get(n.kind);
       if (keep && !keep(n.object as never)) continue;

@@ -1,0 +1,43 @@
+/** Run the same command line through `ip` and `nlkit` and compare what each printed and how each exited. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../cli/nlkit.js', import.meta.url));
+
+export interface Outcome {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[]): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const status = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** `ip -n NS …args` and `nlkit -n NS …args` (no namespace when `netns` is undefined). */
+export async function twin(netns: string | undefined, args: string[]): Promise<{ ip: Outcome; nlkit: Outcome }> {
+  const ns = netns === undefined ? [] : ['-n', netns];
+  const ip = await run('ip', [...ns, ...args]);
+  const nlkit = await run(process.execPath, [main, ...ns, ...args]);
+  return { ip, nlkit };
+}
+
+/**
+ * Assert that nlkit printed and exited as ip did, ip's own name in its messages read as nlkit's. JSON output is
+ * compared as JSON unless `bytes`.
+ */
+export async function sameAsIp(netns: string | undefined, args: string[], bytes = false): Promise<Outcome> {
+  const { ip, nlkit } = await twin(netns, args);
+  const what = args.join(' ');
+  assert.equal(nlkit.stderr, ip.stderr.replace(/\bip\b/g, 'nlkit'), `stderr of ${what}`);
+  assert.equal(nlkit.status, ip.status, `exit status of ${what}`);
+  if (!bytes && args.includes('-j') && ip.stdout) assert.deepEqual(JSON.parse(nlkit.stdout), JSON.parse(ip.stdout), what);
+  else assert.equal(nlkit.stdout, ip.stdout, what);
+  return ip;
+}
