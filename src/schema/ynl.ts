@@ -14,6 +14,7 @@ import type {
   SubMessageVariant,
 } from './declaration.js';
 import { SchemaError } from './codec.js';
+import { validateYnl } from './ynl-spec.js';
 
 /** kebab-case → camelCase (`dst-len` → `dstLen`). */
 export function camel(s: string): string {
@@ -47,6 +48,7 @@ function commonPrefix(names: string[]): string {
 
 /** Convert a parsed YNL spec (the object `yaml.parse` returns) into a family declaration. */
 export function fromYnl(spec: unknown): FamilyDecl {
+  validateYnl(spec);
   const s = obj(spec);
   const protocol = (str(s.protocol) ?? 'genetlink') as FamilyDecl['protocol'];
   const raw = protocol === 'netlink-raw';

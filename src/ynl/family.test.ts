@@ -69,6 +69,16 @@ test('a spec file the test writes: loaded from a file, it talks to the kernel', 
     }
   }));
 
+test('a malformed spec file: a SchemaError naming the place in the spec and the file', () =>
+  withSpecDir({ 'bad.yaml': miniNlctrl.replace('type: u32', 'type: u23'), 'broken.yaml': 'name: [', 'loop.yaml': miniNlctrl.replace('attribute-set: ctrl-attrs', 'attribute-set: ctrl') }, async (dir) => {
+    assert.throws(() => YnlFamily.fromFile(join(dir, 'bad.yaml')), (e: unknown) =>
+      e instanceof SchemaError && e.path === 'attribute-sets[0].attributes[2].type' && e.message.endsWith(`got "u23" (in ${join(dir, 'bad.yaml')})`));
+    assert.throws(() => YnlFamily.fromFile(join(dir, 'broken.yaml')), (e: unknown) => e instanceof SchemaError && e.path === 'spec' && /broken\.yaml is not YAML/.test(e.message));
+    assert.throws(() => YnlFamily.fromFile(join(dir, 'loop.yaml')), (e: unknown) =>
+      e instanceof SchemaError && e.path === 'operations.list[0].attribute-set' && /no attribute set named "ctrl"/.test(e.message));
+    assert.throws(() => YnlFamily.fromFile(join(dir, 'none.yaml')), (e: unknown) => e instanceof SchemaError && /cannot read/.test(e.message));
+  }));
+
 test('byName: $YNL_SPECS, then /usr/share/ynl/specs, then the declarations nlkit ships', async () => {
   assert.deepEqual(specDirs({ YNL_SPECS: '/a:/b:' }), ['/a', '/b', SYSTEM_SPECS]);
   assert.deepEqual(specDirs({}), [SYSTEM_SPECS]);

@@ -53,7 +53,19 @@ export class YnlFamily<F extends FamilyDecl = FamilyDecl> {
     } catch (e) {
       throw new SchemaError('spec', `cannot read ${path}: ${(e as Error).message}`);
     }
-    return new YnlFamily(fromYnl(YAML.parse(text)));
+    let spec: unknown;
+    try {
+      spec = YAML.parse(text);
+    } catch (e) {
+      throw new SchemaError('spec', `${path} is not YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
+    try {
+      return new YnlFamily(fromYnl(spec));
+    } catch (e) {
+      // The spec's own path names the place; the file's name says which spec.
+      if (e instanceof SchemaError) throw new SchemaError(e.path, `${e.message.slice(e.path.length + 2)} (in ${path})`);
+      throw e;
+    }
   }
 
   /**
