@@ -172,6 +172,7 @@ static napi_value init(napi_env env, napi_value exports) {
     METHOD("enterNetns", js_enter_netns),
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  if (!define_socket_class(env)) return throw_napi_failure(env);
   return exports;
 }
 

@@ -76,6 +76,7 @@ void call_js(Socket *s, const char *event, int err);
 void on_poll(uv_poll_t *handle, int status, int events);
 ssize_t next_size(Socket *s);
 ssize_t read_datagram(int fd, void *data, size_t len, uint32_t info[4]);
+int define_socket_class(napi_env env);
 napi_value js_open_socket(napi_env env, napi_callback_info info);
 
 /* sender.c */

@@ -373,17 +373,19 @@ static napi_value js_fd(napi_env env, napi_callback_info info) {
   return s ? number(env, s->fd) : NULL;
 }
 
-/* The object for a new socket's fd. On failure the fd is closed, and nothing is left behind. */
-static napi_value wrap_socket(napi_env env, int fd) {
-  Socket *s = calloc(1, sizeof *s);
-  if (!s) {
-    close(fd);
-    return throw_errno(env, "socket", ENOMEM);
-  }
-  s->fd = fd;
-  s->refd = 1;
-  s->env = env;
-  napi_value obj;
+/* JavaScript can reach the constructor (socket.constructor), but what `new` makes there is no socket: only
+ * wrap_socket wraps and tags one, and every method refuses anything else (ERR_INVALID_THIS). */
+static napi_value construct(napi_env env, napi_callback_info info) {
+  napi_value self;
+  CHECK(napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
+  return self;
+}
+
+static void free_class(napi_env env, void *data, void *hint) { napi_delete_reference(env, data); }
+
+/* The class of sockets, one per environment (a worker has its own): their methods live on its prototype, made
+ * once, rather than on each socket. */
+int define_socket_class(napi_env env) {
   napi_property_descriptor props[] = {
     METHOD("bind", js_bind),
     METHOD("portId", js_port_id),
@@ -400,9 +402,37 @@ static napi_value wrap_socket(napi_env env, int fd) {
     METHOD("close", js_close),
     { "fd", NULL, NULL, js_fd, NULL, NULL, napi_default, NULL },
   };
-  if (napi_create_object(env, &obj) != napi_ok ||
-      napi_define_properties(env, obj, sizeof props / sizeof props[0], props) != napi_ok ||
-      napi_type_tag_object(env, obj, &socket_tag) != napi_ok || napi_wrap(env, obj, s, finalize_socket, NULL, NULL) != napi_ok) {
+  /* Set on the prototype rather than given to napi_define_class, whose methods V8 guards with a signature check
+   * ("Illegal invocation", no code): unwrap's check gives Node's ERR_INVALID_THIS. */
+  napi_value cls, prototype;
+  napi_ref ref;
+  if (napi_define_class(env, "NativeSocket", NAPI_AUTO_LENGTH, construct, NULL, 0, NULL, &cls) != napi_ok ||
+      napi_get_named_property(env, cls, "prototype", &prototype) != napi_ok ||
+      napi_define_properties(env, prototype, sizeof props / sizeof props[0], props) != napi_ok ||
+      napi_create_reference(env, cls, 1, &ref) != napi_ok)
+    return 0;
+  if (napi_set_instance_data(env, ref, free_class, NULL) != napi_ok) {
+    napi_delete_reference(env, ref);
+    return 0;
+  }
+  return 1;
+}
+
+/* The object for a new socket's fd. On failure the fd is closed, and nothing is left behind. */
+static napi_value wrap_socket(napi_env env, int fd) {
+  Socket *s = calloc(1, sizeof *s);
+  if (!s) {
+    close(fd);
+    return throw_errno(env, "socket", ENOMEM);
+  }
+  s->fd = fd;
+  s->refd = 1;
+  s->env = env;
+  void *cls_ref;
+  napi_value cls, obj;
+  if (napi_get_instance_data(env, &cls_ref) != napi_ok || napi_get_reference_value(env, cls_ref, &cls) != napi_ok ||
+      napi_new_instance(env, cls, 0, NULL, &obj) != napi_ok || napi_type_tag_object(env, obj, &socket_tag) != napi_ok ||
+      napi_wrap(env, obj, s, finalize_socket, NULL, NULL) != napi_ok) {
     close(fd);
     free(s);
     return throw_napi_failure(env);

@@ -139,31 +139,33 @@ function named<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R
   };
 }
 
-/** Per-call wrappers without argument spreading: send and recv are the hot path. */
-function wrapSocket(s: NativeSocket): NativeSocket {
-  return {
-    get fd() { return s.fd; },
-    bind(portId, groups) { try { s.bind(portId, groups); } catch (e) { rethrow(e); } },
-    portId() { try { return s.portId(); } catch (e) { return rethrow(e); } },
-    setOption(level, name, value) { try { s.setOption(level, name, value); } catch (e) { rethrow(e); } },
-    getOption(level, name) { try { return s.getOption(level, name); } catch (e) { return rethrow(e); } },
-    send(buf, portId, groups) { try { return s.send(buf, portId, groups); } catch (e) { return rethrow(e); } },
-    sendQueued(buf, done) { try { s.sendQueued(buf, done); } catch (e) { rethrow(e); } },
-    recv(info) { try { return s.recv(info); } catch (e) { return rethrow(e); } },
-    readAhead(count) { try { s.readAhead(count); } catch (e) { rethrow(e); } },
-    poll(callback) { try { s.poll(callback); } catch (e) { rethrow(e); } },
-    pause() { s.pause(); },
-    ref() { s.ref(); },
-    unref() { s.unref(); },
-    close() { s.close(); },
-  };
+/**
+ * Per-call wrappers without argument spreading (send and recv are the hot path), in a class so that its methods
+ * are made once, not for each socket.
+ */
+class NamedErrorsSocket implements NativeSocket {
+  constructor(private readonly s: NativeSocket) {}
+  get fd(): number { return this.s.fd; }
+  bind(portId: number, groups: number): void { try { this.s.bind(portId, groups); } catch (e) { rethrow(e); } }
+  portId(): number { try { return this.s.portId(); } catch (e) { return rethrow(e); } }
+  setOption(level: number, name: number, value: number): void { try { this.s.setOption(level, name, value); } catch (e) { rethrow(e); } }
+  getOption(level: number, name: number): number { try { return this.s.getOption(level, name); } catch (e) { return rethrow(e); } }
+  send(buf: Uint8Array, portId: number, groups: number): number { try { return this.s.send(buf, portId, groups); } catch (e) { return rethrow(e); } }
+  sendQueued(buf: Uint8Array, done: (sent: number, errno: number) => void): void { try { this.s.sendQueued(buf, done); } catch (e) { rethrow(e); } }
+  recv(info: RecvInfo): Buffer | number { try { return this.s.recv(info); } catch (e) { return rethrow(e); } }
+  readAhead(count: number): void { try { this.s.readAhead(count); } catch (e) { rethrow(e); } }
+  poll(callback: (event: 'readable' | 'overrun' | 'error', errno: number) => void): void { try { this.s.poll(callback); } catch (e) { rethrow(e); } }
+  pause(): void { this.s.pause(); }
+  ref(): void { this.s.ref(); }
+  unref(): void { this.s.unref(); }
+  close(): void { this.s.close(); }
 }
 
 const raw = load();
 
 export const addon: Addon = {
   openSocket: named((protocol: number, netns?: { path?: string; fd?: number }) =>
-    wrapSocket(raw.openSocket(protocol, netns?.path ?? null, netns?.fd ?? null))),
+    new NamedErrorsSocket(raw.openSocket(protocol, netns?.path ?? null, netns?.fd ?? null))),
   createNetns: named(() => raw.createNetns()),
   mount: named((source: string | null, target: string, fstype: string | null, flags: number, data: string | null) => raw.mount(source, target, fstype, flags, data)),
   umount: named((target: string, flags: number) => raw.umount(target, flags)),

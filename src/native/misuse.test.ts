@@ -198,13 +198,16 @@ async function child(): Promise<void> {
   check('umount(target longer than PATH_MAX)', 'Error ENAMETOOLONG', () => raw.umount!(long, 0));
 
   // `this` must be one of the addon's sockets.
-  const strangers: [string, unknown][] = [['undefined', undefined], ['{}', {}], ['42', 42], ['Object.create(socket)', Object.create(sock)]];
+  const made = Reflect.construct(sock.constructor as new () => object, []);
+  const strangers: [string, unknown][] = [
+    ['undefined', undefined], ['{}', {}], ['42', 42], ['Object.create(socket)', Object.create(sock)], ['new socket.constructor()', made],
+  ];
   for (const m of socketMethods) {
     for (const [text, self] of strangers) {
       check(`socket.${m.name}.call(${text})`, 'TypeError ERR_INVALID_THIS', () => Reflect.apply(sock[m.name]!, self, m.valid));
     }
   }
-  const fdGetter = Object.getOwnPropertyDescriptor(sock, 'fd')!.get!;
+  const fdGetter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(sock), 'fd')!.get!;
   check('the fd getter on {}', 'TypeError ERR_INVALID_THIS', () => Reflect.apply(fdGetter, {}, []));
 
   // Closed sockets and fds.
