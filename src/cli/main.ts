@@ -4,6 +4,8 @@ import { Protocol } from '../socket/constants.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { NetlinkSocket } from '../socket/socket.js';
 import { Recorder, recordEverySocket } from '../socket/record.js';
+import { Replay } from '../socket/replay.js';
+import { useTransportEverywhere } from '../socket/transport.js';
 import { enableColor, type ColorMode } from './color.js';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { describeErrno } from '../wire/errors.js';
@@ -39,6 +41,8 @@ interface Options {
   color: ColorMode;
   /** --record FILE: every socket's traffic as pcapng. */
   record: string | undefined;
+  /** --replay FILE: every socket talks to a recording instead of the kernel. */
+  replay: string | undefined;
 }
 
 /**
@@ -46,7 +50,7 @@ interface Options {
  * (`-b` is -batch, not -brief; `-s` -stats), a `--` prefix taken as `-`, and `--` ending them.
  */
 function options(args: string[]): Options & { rest: string[] } {
-  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false, details: false, stats: 0, color: 'never', record: undefined };
+  const o: Options = { json: false, pretty: false, brief: false, family: undefined, timestamp: 'none', netns: undefined, batch: undefined, force: false, oneline: false, details: false, stats: 0, color: 'never', record: undefined, replay: undefined };
   let i = 0;
   const value = (): string => {
     if (++i >= args.length) throw new UsageError(mainUsage.trimEnd(), { status: 255, bare: true });
@@ -100,6 +104,7 @@ function options(args: string[]): Options & { rest: string[] } {
       }
       o.netns = name;
     } else if (a === '-record') o.record = value(); // nlkit's own: every socket's traffic as pcapng
+    else if (a === '-replay') o.replay = value(); // nlkit's own: a recording answers instead of the kernel
     else throw new UsageError(`Option "${a}" is unknown, try "nlkit -help".`, { status: 255, bare: true });
   }
   return { ...o, rest: args.slice(i) };
@@ -218,6 +223,7 @@ let session: Session | undefined;
 try {
   const { rest, ...o } = options(process.argv.slice(2));
   if (o.record !== undefined) recordEverySocket(new Recorder(o.record));
+  if (o.replay !== undefined) useTransportEverywhere(Replay.fromFile(o.replay));
   const s = (session = new Session(o.netns));
   enableColor(o.color, o.json, process.stdout.isTTY === true);
   if (o.batch !== undefined) {

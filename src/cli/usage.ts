@@ -20,7 +20,7 @@ export const mainUsage = `Usage: nlkit [ OPTIONS ] OBJECT { COMMAND | help }
 where  OBJECT := { link | address | route | neigh | nexthop | rule | netns | monitor | genl | ynl }
        OPTIONS := { -4 | -6 | -d[etails] | -s[tatistics] | -j[son] | -p[retty] | -br[ief] | -o[neline] |
                     -t[imestamp] | -ts[hort] | -n[etns] NAME | -c[olor][={always|auto|never}] | -b[atch] FILE | -force |
-                    --record FILE }
+                    --record FILE | --replay FILE }
 `;
 
 /** `nlkit OBJECT help`, in ip's grammar. */

@@ -19,6 +19,7 @@ export interface RecordSink {
 const epochOffset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 const now = (): bigint => epochOffset + process.hrtime.bigint();
 
+/** A pcapng recording that sockets write to: `NetlinkSocket.open(p, { record: recorder })`. */
 export class Recorder {
   private fd: number | undefined;
   private sink: RecordSink | undefined;

@@ -1,4 +1,4 @@
-import { addon, type NativeSocket } from '../native/addon.js';
+import type { NativeSocket } from '../native/addon.js';
 import { randomBytes } from 'node:crypto';
 import { NetlinkError, RequestError, DecodeError, abortError, errnoNumber, type ExtendedAck } from '../wire/errors.js';
 import { parseDone, parseError } from '../wire/extack.js';
@@ -8,6 +8,7 @@ import { Writer } from '../wire/writer.js';
 import { NetlinkOption, SOL_NETLINK, SOL_SOCKET, SocketOption } from './constants.js';
 import { AsyncQueue } from './queue.js';
 import { recording, type Recorder } from './record.js';
+import { defaultTransport, type Transport } from './transport.js';
 
 /** Where a socket lives: a namespace name (as `ip netns` names them), a path, a pid, or an open fd. */
 export type NetnsRef = string | { path: string } | { pid: number } | { fd: number };
@@ -44,6 +45,11 @@ export interface OpenOptions {
    * (closed with the socket) or a Recorder shared by several sockets. See src/socket/record.ts.
    */
   record?: string | Recorder;
+  /**
+   * What the socket talks through instead of the kernel (default: the native addon, or the process's choice, see
+   * useTransportEverywhere). `Replay` serves a recording (src/socket/replay.ts).
+   */
+  transport?: Transport;
 }
 
 export interface RequestOptions {
@@ -226,7 +232,7 @@ export class NetlinkSocket {
 
   /** Open and bind a socket for a netlink protocol (see `Protocol`), optionally in another namespace. */
   static open(protocol: number, options: OpenOptions = {}): NetlinkSocket {
-    const native = recording(addon.openSocket(protocol, netnsTarget(options.netns)), protocol, options.record);
+    const native = recording((options.transport ?? defaultTransport()).openSocket(protocol, netnsTarget(options.netns)), protocol, options.record);
     try {
       const on = (name: number, value: boolean | undefined, fallback: boolean) => {
         if (value ?? fallback) native.setOption(SOL_NETLINK, name, 1);
