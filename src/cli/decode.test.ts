@@ -78,6 +78,7 @@ test('nlkit decode: generic families by the ids the capture resolved, errors wit
     // A spec given on the command line is used instead: this one knows three attributes of the controller's.
     const spec = join(dir, 'nlctrl.yaml');
     writeFileSync(spec, `name: nlctrl
+doc: the controller, in part
 protocol: genetlink-legacy
 attribute-sets:
   - name: ctrl-attrs
@@ -89,6 +90,7 @@ operations:
   enum-model: directional
   list:
     - name: getfamily
+      doc: the family by name
       value: 3
       attribute-set: ctrl-attrs
       do:
