@@ -78,8 +78,11 @@ FILE := file FILENAME
 `,
   netconf: `Usage: nlkit netconf show [ dev STRING ]
 `,
-  ynl: `Usage: nlkit ynl --spec FILE { --do OP | --dump OP } [ --json '{…}' ]
-       nlkit ynl --spec FILE --subscribe GROUP
-       nlkit ynl --spec FILE { --list-ops | --list-attrs OP }
+  ynl: `Usage: nlkit ynl SPEC { --do OP | --dump OP } [ --json '{…}' ] [ --create ] [ --excl ] [ --replace ] [ --append ]
+       nlkit ynl SPEC --subscribe GROUP
+       nlkit ynl SPEC { --list-ops | --list-attrs OP }
+       nlkit ynl --list-families
+SPEC := { --spec FILE | --family NAME }
+NAME := NAME.yaml in $YNL_SPECS or /usr/share/ynl/specs, else a family nlkit ships
 `,
 };

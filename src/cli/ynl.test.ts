@@ -23,6 +23,8 @@ test('nlkit ynl --family: list ops and attributes, do and dump with JSON in and 
   assert.match(ops, /^channelsGet \(do dump\)$/m);
   const attrs = (await run(['ynl', '--family', 'ethtool', '--list-attrs', 'channels-get'])).stdout;
   assert.match(attrs, /^rxMax$/m);
+  // A notification lists what it carries: dev-add-ntf is dev-get's reply.
+  assert.match((await run(['ynl', '--family', 'netdev', '--list-attrs', 'dev-add-ntf'])).stdout, /^ifindex\nxdpFeatures\n/);
   const ctrl = (await run(['ynl', '--family', 'nlctrl', '--do', 'getfamily', '--json', '{"family-name":"nlctrl"}'])).stdout;
   assert.equal((JSON.parse(ctrl) as { familyId: number }).familyId, 16);
   await withNetns(async (ns) => {

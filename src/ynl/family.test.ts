@@ -168,6 +168,30 @@ test('notifications decode with their attributes: netdev device events and ethto
   });
 });
 
+test('netlink-raw notifications: rt-link and rt-neigh events named by their operation, with their attributes', { timeout: 30_000 }, async () => {
+  await withNetns(async (ns) => {
+    const link = await new YnlFamily<FamilyDecl>(rtLink).open({ netns: ns.name });
+    const neigh = await YnlFamily.byName('rt-neigh', []).open({ netns: ns.name });
+    try {
+      await assert.rejects(neigh.subscribe('rtnlgrp-nope').next(), /no multicast group rtnlgrp-nope in rt-neigh \(rtnlgrpNeigh\)/);
+      const seen = await collect([[link, 'rtnlgrp-link'], [neigh, 'rtnlgrp-neigh']], async () => {
+        await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+        await ns.ip('link', 'set', 'v0', 'up');
+        await ns.ip('neigh', 'add', '192.0.2.7', 'lladdr', '02:00:00:00:00:07', 'dev', 'v0', 'nud', 'permanent');
+        await ns.ip('neigh', 'del', '192.0.2.7', 'dev', 'v0');
+      }, (all) => all.some((n) => n.op === 'delneighNtf'));
+      assert.ok(seen.some((n) => n.op === 'newlink' && n.ifname === 'v0'), 'RTM_NEWLINK for v0');
+      const added = seen.find((n) => n.op === 'newneighNtf');
+      const removed = seen.find((n) => n.op === 'delneighNtf');
+      assert.deepEqual([added?.dst, added?.lladdr], ['192.0.2.7', '02:00:00:00:00:07']);
+      assert.equal(removed?.dst, '192.0.2.7');
+    } finally {
+      link.close();
+      neigh.close();
+    }
+  });
+});
+
 test('nlctrl: the controller describes itself, and lists every family', async () => {
   const s = await new YnlFamily(nlctrl).open();
   try {

@@ -125,10 +125,10 @@ export class YnlFamily<F extends FamilyDecl = FamilyDecl> {
     return map;
   }
 
-  /** The attributes an operation's request takes (do, else dump). */
+  /** The attributes an operation's request takes (do, else dump), or its notification carries. */
   attributes(name: string): string[] {
     const op = this.operation(name);
-    const message = op.doRequest ?? op.dumpRequest;
+    const message = op.doRequest ?? op.dumpRequest ?? op.notify;
     const set = message ? this.decl.messages[message]?.attributeSet : undefined;
     return set ? this.decl.attributeSets[set]!.attributes.filter((a) => a.type !== 'pad' && a.type !== 'unused').map((a) => a.name) : [];
   }
@@ -196,8 +196,12 @@ export class YnlSession<F extends FamilyDecl = FamilyDecl> {
    * dropped some, `{ op: 'unknown', type }` for a message the spec does not describe.
    */
   async *subscribe(group: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Value & { op: string }> {
-    const id = this.family.decl.protocol === 'netlink-raw' ? (this.family.decl.mcastGroups[camel(group)] as number | undefined) : this.groups[group];
-    if (id === undefined) throw new SchemaError(group, `no multicast group ${group} in ${this.family.name} (${Object.keys(this.groups).join(', ')})`);
+    const raw = this.family.decl.protocol === 'netlink-raw';
+    const id = raw ? (this.family.decl.mcastGroups[camel(group)] as number | undefined) : this.groups[group];
+    if (id === undefined) {
+      const known = raw ? Object.keys(this.family.decl.mcastGroups) : Object.keys(this.groups);
+      throw new SchemaError(group, `no multicast group ${group} in ${this.family.name} (${known.join(', ')})`);
+    }
     const kernel = this.family.kernelMessages();
     for await (const e of this.socket.subscribe([id], options)) {
       if (e.type === 'overrun') {
