@@ -8,7 +8,9 @@
  *   rt.close();
  */
 import { Protocol } from '../socket/constants.js';
+import type { Recorder } from '../socket/record.js';
 import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
+import type { Transport } from '../socket/transport.js';
 import { Addresses } from './addresses.js';
 import { Devices } from './devices.js';
 import { Interfaces } from './interfaces.js';
@@ -25,6 +27,10 @@ export interface RouteNetlinkOptions {
   netns?: NetnsRef;
   /** Receive buffer in bytes (default 8 MiB). */
   receiveBufferSize?: number;
+  /** Record the socket's traffic as pcapng: a file path or a shared Recorder (see OpenOptions.record). */
+  record?: string | Recorder;
+  /** Talk to something else than the kernel: a recording, `Replay.fromFile(path)` (see OpenOptions.transport). */
+  transport?: Transport;
 }
 
 export class RouteNetlink {
@@ -53,7 +59,8 @@ export class RouteNetlink {
   }
 
   static open(options: RouteNetlinkOptions = {}): RouteNetlink {
-    const socket = NetlinkSocket.open(Protocol.ROUTE, { netns: options.netns, receiveBufferSize: options.receiveBufferSize });
+    const { netns, receiveBufferSize, record, transport } = options;
+    const socket = NetlinkSocket.open(Protocol.ROUTE, { netns, receiveBufferSize, record, transport });
     return new RouteNetlink(socket);
   }
 

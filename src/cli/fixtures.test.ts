@@ -1,0 +1,32 @@
+/**
+ * The CLI's formatters without root: each recorded command (tools/record-fixtures.ts) runs again with the recording
+ * as its kernel (`nlkit --replay`), and must print what ip printed for the same state when it was recorded.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { fixturePath, loadFixtures } from '../testing/fixtures.js';
+
+const run = promisify(execFile);
+const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
+
+for (const fixture of loadFixtures()) {
+  test(`fixture ${fixture.name}: ${fixture.cli.length} commands replayed print what ip printed (state: ${fixture.state.length} commands)`, async () => {
+    assert.ok(fixture.cli.length > 0);
+    for (const { args, recording, ip } of fixture.cli) {
+      const { stdout } = await run(process.execPath, [main, '--replay', fixturePath(recording), ...args]).catch((e: { stderr?: string }) => {
+        throw new Error(`nlkit ${args.join(' ')} on ${recording}: ${e.stderr ?? String(e)} (if nlkit now asks the kernel differently, record the fixtures again: node dist/tools/record-fixtures.js, as root)`);
+      });
+      assert.equal(stdout, ip, `nlkit ${args.join(' ')} (${recording})`);
+    }
+  });
+}
+
+test('a replayed command that asks for what was not recorded fails, naming the request', async () => {
+  const [fixture] = loadFixtures();
+  const links = fixture!.cli.find((c) => c.args.join(' ') === 'link show')!;
+  await assert.rejects(run(process.execPath, [main, '--replay', fixturePath(links.recording), 'route', 'show']), (e: { code: number; stderr: string }) =>
+    e.code === 1 && /replay: the recording has no request like this one \(protocol 0, type 26 /.test(e.stderr));
+});
