@@ -2,10 +2,10 @@
  * Addresses (RTM_*ADDR): IPv4 and IPv6 with peer, broadcast, label, scope, flags, lifetimes and metric. An
  * address is written as a prefix, `'192.0.2.1/24'`; a point-to-point address gives its `peer` too.
  */
-import { addressSchema } from '../families/route/index.js';
-import { SchemaError } from '../schema/codec.js';
+import { addressFamily as addressDecl, addressSchema } from '../families/route/index.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
+import { addressPrefix, arrayOf, device, enumOf, family, ipv4, oneOf, record, text, u32, u8 } from './input.js';
 import { ObjectApi, type Context, type ObjectKind, type Value } from './object.js';
 import { canonicalAddress, familyName, familyNumber, parsePrefix, type Family } from './values.js';
 
@@ -55,8 +55,14 @@ export interface AddressFilter {
 
 const FOREVER = 0xffffffff;
 
+const scope = enumOf(addressDecl.enums.rtScope, [0, 255]);
+const addressInput = record({
+  address: addressPrefix, dev: device, peer: addressPrefix, broadcast: ipv4, label: text(15, 1), scope,
+  flags: arrayOf(oneOf(Object.keys(addressDecl.enums.ifaFlags.entries))), validLifetime: u32, preferredLifetime: u32, metric: u32, proto: u8,
+}, ['address', 'dev']);
+const addressFilter = record({ family: family(['unspec', 'inet', 'inet6']), dev: device, label: text(15, 1), scope });
+
 function addressMessage(input: AddressInput, ctx: Context): Value {
-  if (typeof input.address !== 'string') throw new SchemaError('address', 'an address is required, as a prefix such as "192.0.2.1/24"');
   const p = parsePrefix(input.address, 'address');
   const v: Value = { family: familyNumber(p.family), prefixlen: p.length, ifaFlags: 0, scope: input.scope ?? 'universe', index: ctx.ifindex(input.dev, 'dev') };
   v.local = p.address;
@@ -102,6 +108,8 @@ export const addressKind: ObjectKind<Address, AddressInput, AddressFilter> = {
   name: 'address',
   schema: addressSchema,
   messages: { new: 'newaddr', del: 'deladdr', get: 'getaddr' },
+  input: addressInput,
+  filter: addressFilter,
   devices: (input) => [input.dev],
   toMessage: addressMessage,
   fromMessage: addressFromMessage,

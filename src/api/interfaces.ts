@@ -4,6 +4,9 @@ import type { Addresses } from './addresses.js';
 import type { Link, Links } from './links.js';
 import type { CallOptions } from './object.js';
 import type { Family } from './values.js';
+import { callOptions, check, family, record, text } from './input.js';
+
+const interfaceFilter = record({ family: family(['unspec', 'inet', 'inet6']), ifname: text(127, 1) });
 
 export interface Interface extends Link {
   addresses: Address[];
@@ -13,6 +16,8 @@ export class Interfaces {
   constructor(private readonly links: Links, private readonly addresses: Addresses) {}
 
   async list(filter: { family?: Family; ifname?: string } = {}, options: CallOptions = {}): Promise<Interface[]> {
+    check(interfaceFilter, filter);
+    check(callOptions, options);
     const [links, addresses] = await Promise.all([
       this.links.list(filter.ifname === undefined ? undefined : { ifname: filter.ifname }, options),
       this.addresses.list(filter.family === undefined ? undefined : { family: filter.family }, options),

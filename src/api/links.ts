@@ -3,12 +3,13 @@
  * bond, dummy, vrf, ifb, wireguard, …), set them up or down, rename, change mtu, address, alias, txqlen, group,
  * master; alternative names; move to another namespace; stats64; linkinfo decoded per kind.
  */
-import { linkSchema } from '../families/route/index.js';
+import { linkFamily, linkSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket, NetnsRef } from '../socket/socket.js';
 import { Flags } from '../wire/message.js';
 import type { Devices } from './devices.js';
 import { openNetns } from './netns.js';
+import { boolean, byType, check, device, ifname, integer, mac, netns, object, oneOf, record, text, u32, anything, arrayOf, type Fields } from './input.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 
 export interface LinkInput {
@@ -88,6 +89,37 @@ export interface LinkFilter {
   kind?: string;
   master?: string | number;
   ifname?: string;
+}
+
+/**
+ * The kinds the kernel has (rtnl_link_ops of Linux 6.12): those the declaration knows the data of, and those
+ * created without any (or whose data nlkit does not declare).
+ */
+const linkKinds = [...new Set([
+  ...Object.keys(linkFamily.subMessages['linkinfo-data-msg']),
+  'amt', 'bareudp', 'batadv', 'can', 'dummy', 'gtp', 'hsr', 'ifb', 'ip6erspan', 'ip6gre', 'ip6gretap', 'ip6tnl', 'ipoib',
+  'lowpan', 'macsec', 'nlmon', 'ppp', 'rmnet', 'team', 'vcan', 'veth', 'virt_wifi', 'vti', 'vti6', 'vxcan', 'wireguard',
+  'wwan', 'xfrm',
+])].sort();
+const kind = oneOf(linkKinds);
+
+const peerFields = {
+  ifname, ifindex: integer(1, 0x7fffffff), link: device, up: boolean, mtu: u32, address: mac, broadcast: mac,
+  alias: text(255), txqlen: u32, group: u32, master: byType({ string: text(127, 1), number: integer(0, 0x7fffffff), null: anything }, 'a device name, ifindex or null'),
+  portData: object, portKind: oneOf(['bridge', 'bond']), netns, numTxQueues: integer(1, 4096), numRxQueues: integer(1, 4096),
+} as const satisfies Fields;
+const { ifindex: _ifindex, ...changeFields } = peerFields;
+const linkInput = record({ ...peerFields, dev: device, kind, data: object, peer: record(peerFields) });
+const linkChanges = record({ ...changeFields, kind, data: object, peer: record(peerFields) });
+const linkFilter = record({ kind, master: device, ifname: text(127, 1) });
+
+/** The caller's name of a field the schema found wrong inside the kind's data or the port data. */
+function callerError(e: unknown): unknown {
+  if (!(e instanceof SchemaError)) return e;
+  // The encoder names the sub-message variant (the kind) too: linkinfo.data.vxlan.port → data.port.
+  const m = /^linkinfo\.(data|slaveData)(\.[^.]+)?/.exec(e.path);
+  if (!m) return e;
+  return new SchemaError((m[1] === 'data' ? 'data' : 'portData') + e.path.slice(m[0].length), e.message.slice(e.path.length + 2));
 }
 
 const IFF_UP = 1;
@@ -190,6 +222,8 @@ export const linkKind: ObjectKind<Link, LinkInput, LinkFilter> = {
   name: 'link',
   schema: linkSchema,
   messages: { new: 'newlink', del: 'dellink', get: 'getlink' },
+  input: linkInput,
+  filter: linkFilter,
   devices: (input) => [input.dev, input.link, input.master ?? undefined, input.peer?.master ?? undefined],
   toMessage: (input, ctx) => linkMessage(input, ctx, true),
   toDeleteMessage: (input, ctx) => {
@@ -218,20 +252,29 @@ export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {
 
   /** Create a link (`ip link add`); moves it into `netns` too if given. */
   override async add(input: LinkInput, options: CallOptions = {}): Promise<void> {
+    this.checkInput(input, options);
     await this.withNetns(input, options, Flags.CREATE | Flags.EXCL);
   }
 
   /** Change an existing link (`ip link set`): name, up/down, mtu, master, namespace, … */
   async set(dev: string | number, changes: Omit<LinkInput, 'dev' | 'ifindex'>, options: CallOptions = {}): Promise<void> {
+    check(device, dev, 'dev');
+    check(linkChanges, changes);
+    this.checkInput({}, options);
     await this.withNetns({ ...changes, dev }, options, 0);
   }
 
-  override change(input: LinkInput, options: CallOptions = {}): Promise<void> {
+  override async change(input: LinkInput, options: CallOptions = {}): Promise<void> {
+    this.checkInput(input, options);
     return this.withNetns(input, options, 0);
   }
 
   /** Add (or with `delete`, remove) alternative names (`ip link property add dev D altname N`). */
   async altnames(dev: string | number, names: string[], action: 'add' | 'delete' = 'add', options: CallOptions = {}): Promise<void> {
+    check(device, dev, 'dev');
+    check(arrayOf(text(127, 1)), names, 'names');
+    check(oneOf(['add', 'delete']), action, 'action');
+    this.checkInput({}, options);
     const ctx = await this.devices.context([dev], options);
     const v = { family: 0, type: 0, index: ctx.ifindex(dev, 'dev'), flags: 0, change: 0, propList: { altIfname: names } };
     const { bytes, paths } = linkSchema.encodeMessage(action === 'add' ? 'newlinkprop' : 'dellinkprop', v, { flags: action === 'add' ? Flags.CREATE | Flags.APPEND : 0 });
@@ -239,7 +282,8 @@ export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {
   }
 
   /** One link by name or ifindex. */
-  byName(dev: string | number, options?: CallOptions): Promise<Link> {
+  async byName(dev: string | number, options?: CallOptions): Promise<Link> {
+    check(device, dev, 'dev');
     return this.get(typeof dev === 'number' || /^\d+$/.test(dev) ? { ifindex: Number(dev) } : { ifname: dev }, options);
   }
 
@@ -257,7 +301,13 @@ export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {
     try {
       if (target?.fd !== undefined) v.netNsFd = target.fd;
       if (target?.pid !== undefined) v.netNsPid = target.pid;
-      const { bytes, paths } = linkSchema.encodeMessage('newlink', v, { flags });
+      let encoded;
+      try {
+        encoded = linkSchema.encodeMessage('newlink', v, { flags });
+      } catch (e) {
+        throw callerError(e);
+      }
+      const { bytes, paths } = encoded;
       await this.socket.request(bytes, { ...options, describeOffset: paths });
     } finally {
       target?.close();

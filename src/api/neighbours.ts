@@ -3,12 +3,13 @@
  * and bridge FDB entries (family 'bridge', keyed by MAC and vlan, on the port `dev` itself ('self') or on its
  * bridge ('master')).
  */
-import { neighbourSchema } from '../families/route/index.js';
+import { neighbourFamily as neighbourDecl, neighbourSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import { formatMac, parseMac } from '../schema/address.js';
 import { NetlinkError } from '../wire/errors.js';
 import type { Devices } from './devices.js';
+import { address, arrayOf, boolean, byType, device, enumOf, family, integer, mac, record } from './input.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, familyName, familyNumber, type Family } from './values.js';
 
@@ -68,6 +69,17 @@ export interface NeighbourFilter {
 }
 
 const BRIDGE = 7;
+
+const state = enumOf(neighbourDecl.enums.nudState);
+const neighbourFamilies = family(['inet', 'inet6', 'bridge']);
+// The family 'bridge' sets no address family: a bridge FDB entry's dst (a vxlan remote) may be of either.
+const neighbourInput = record({
+  dst: address, dev: device, lladdr: mac, family: neighbourFamilies,
+  state: byType({ string: state, array: arrayOf(state) }, 'a neighbour state or an array of them'),
+  flags: arrayOf(enumOf(neighbourDecl.enums.ntfFlags)), extFlags: arrayOf(enumOf(neighbourDecl.enums.ntfExtFlags)),
+  proxy: boolean, master: boolean, vlan: integer(1, 4094), nhid: integer(1, 0xffffffff), protocol: enumOf(neighbourDecl.enums.rtProtocol, [0, 255]),
+}, ['dev']);
+const neighbourFilter = record({ family: family(['unspec', 'inet', 'inet6', 'bridge']), dev: device, master: device, proxy: boolean, state });
 
 /** A MAC as replies format it (`'02:AA:0:0:0:1'` → `'02:aa:00:00:00:01'`), to compare with them. */
 function canonicalMac(text: string): string {
@@ -154,6 +166,8 @@ export const neighbourKind: ObjectKind<Neighbour, NeighbourInput, NeighbourFilte
   name: 'neighbour',
   schema: neighbourSchema,
   messages: { new: 'newneigh', del: 'delneigh', get: 'getneigh' },
+  input: neighbourInput,
+  filter: neighbourFilter,
   devices: (input) => [input.dev],
   toMessage: (input, ctx) => neighbourMessage(input, ctx, false),
   toDeleteMessage: (input, ctx) => neighbourMessage(input, ctx, true),
@@ -178,6 +192,7 @@ export class Neighbours extends ObjectApi<Neighbour, NeighbourInput, NeighbourFi
    * but has no get operation for them (veth, macvlan, … : EOPNOTSUPP) is searched in a dump of its entries.
    */
   override async get(key: NeighbourInput, options: CallOptions = {}): Promise<Neighbour> {
+    this.checkInput(key, options);
     const ctx = await this.devices.context([key.dev], options);
     const value = getMessage(key, ctx);
     const { bytes, paths } = neighbourSchema.encodeMessage('getneigh', value);

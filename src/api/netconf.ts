@@ -4,6 +4,10 @@ import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
 import type { CallOptions, Value } from './object.js';
 import { familyName, familyNumber, type Family } from './values.js';
+import { byType, callOptions, check, device, family, oneOf, record } from './input.js';
+
+const netconfFamily = family(['unspec', 'inet', 'inet6', 'mpls']);
+const netconfDevice = byType({ string: (v, path, key, scope) => (v === 'all' || v === 'default' ? undefined : device(v, path, key, scope)), number: device }, "a device name or ifindex, 'all' or 'default'");
 
 /** NETCONFA_IFINDEX_ALL and _DEFAULT (linux/netconf.h): the `all` and `default` pseudo-devices. */
 const IFINDEX_ALL = -1;
@@ -37,6 +41,8 @@ export class Netconf {
 
   /** Every device's entry (and all/default) of a family, or of every family. */
   async list(filter: { family?: Family } = {}, options: CallOptions = {}): Promise<NetconfEntry[]> {
+    check(record({ family: netconfFamily }), filter);
+    check(callOptions, options);
     const { bytes } = netconfSchema.encodeMessage('getnetconf', { family: familyNumber(filter.family) });
     const out: NetconfEntry[] = [];
     for await (const m of this.socket.dump(bytes, options)) {
@@ -47,6 +53,9 @@ export class Netconf {
 
   /** One device's entry ('all' and 'default' too). */
   async get(family: Family, dev: string | number | 'all' | 'default', options: CallOptions = {}): Promise<NetconfEntry> {
+    check(oneOf(['inet', 'inet6', 'mpls'], [0, 255]), family, 'family');
+    check(netconfDevice, dev, 'dev');
+    check(callOptions, options);
     const ctx = await this.devices.context(dev === 'all' || dev === 'default' ? [] : [dev], options);
     const ifindex = dev === 'all' ? IFINDEX_ALL : dev === 'default' ? IFINDEX_DEFAULT : ctx.ifindex(dev, 'dev');
     const { bytes, paths } = netconfSchema.encodeMessage('getnetconf', { family: familyNumber(family), ifindex });

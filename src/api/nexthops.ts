@@ -6,11 +6,12 @@
  * Resilient-group timers are in seconds, as `ip nexthop` writes them; the kernel carries them as clock ticks of
  * USER_HZ (100 on every architecture, asm-generic/param.h).
  */
-import { nexthopSchema } from '../families/route/index.js';
+import { nexthopFamily as nexthopDecl, nexthopSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import { Flags } from '../wire/message.js';
 import type { Devices } from './devices.js';
+import { address, arrayOf, boolean, byType, check, device, enumOf, family, integer, number, oneOf, record, text, u16 } from './input.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, familyName, familyNumber, type Family } from './values.js';
 
@@ -105,6 +106,16 @@ function parseGroup(text: string): GroupMember[] {
 
 const USER_HZ = 100;
 
+const id = integer(1, 0xffffffff);
+const nexthopInput = record({
+  id, family: family(['unspec', 'inet', 'inet6']), gateway: address, dev: device, blackhole: boolean, onlink: boolean, fdb: boolean,
+  group: byType({ string: text(), array: arrayOf(record({ id, weight: integer(1, 65536) }, ['id'])) }, 'an array of members or ip\'s "ID[,WEIGHT]/…"'),
+  groupType: oneOf(['mpath', 'resilient']), buckets: u16, idleTimer: number(0, Math.floor(0xffffffff / USER_HZ)),
+  unbalancedTimer: number(0, Math.floor(0xffffffff / USER_HZ)), protocol: enumOf(nexthopDecl.enums.rtProtocol, [0, 255]),
+}, ['id']);
+const nexthopFilter = record({ groups: boolean, dev: device, master: device, fdb: boolean, family: family(['unspec', 'inet', 'inet6']) });
+const bucketFilter = record({ id, nhid: id, dev: device, master: device });
+
 function ticks(seconds: number, path: string): number {
   const t = Math.round(seconds * USER_HZ);
   if (!(t >= 0 && t <= 0xffffffff)) throw new SchemaError(path, `${seconds} is not 0 to ${Math.floor(0xffffffff / USER_HZ)} seconds`);
@@ -181,6 +192,8 @@ export const nexthopKind: ObjectKind<Nexthop, NexthopInput, NexthopFilter> = {
   name: 'nexthop',
   schema: nexthopSchema,
   messages: { new: 'newnexthop', del: 'delnexthop', get: 'getnexthop' },
+  input: nexthopInput,
+  filter: nexthopFilter,
   devices: (input) => [input.dev],
   toMessage: nexthopMessage,
   toDeleteMessage: (input) => ({ ...emptyHeader, id: input.id }),
@@ -204,12 +217,14 @@ export class Nexthops extends ObjectApi<Nexthop, NexthopInput, NexthopFilter> {
   }
 
   /** One nexthop by id. */
-  byId(id: number, options?: CallOptions): Promise<Nexthop> {
+  async byId(id: number, options?: CallOptions): Promise<Nexthop> {
     return this.get({ id }, options);
   }
 
   /** The buckets of resilient groups (`ip nexthop bucket list`), filtered by the kernel. */
   async buckets(filter: BucketFilter = {}, options: CallOptions = {}): Promise<NexthopBucket[]> {
+    check(bucketFilter, filter);
+    this.checkInput({ id: 1 }, options);
     const ctx = await this.devices.context([filter.dev, filter.master], options);
     const v: Value = { ...emptyHeader };
     if (filter.id !== undefined) v.id = filter.id;
@@ -227,6 +242,8 @@ export class Nexthops extends ObjectApi<Nexthop, NexthopInput, NexthopFilter> {
 
   /** One bucket of a resilient group (`ip nexthop bucket get id ID index INDEX`). */
   async bucket(id: number, index: number, options: CallOptions = {}): Promise<NexthopBucket> {
+    this.checkInput({ id }, options);
+    check(u16, index, 'index');
     const { bytes, paths } = nexthopSchema.encodeMessage('getnexthopbucket', { ...emptyHeader, id, resBucket: { index } });
     const [m] = await this.socket.request(bytes, { ...options, describeOffset: paths });
     if (!m) throw new SchemaError('bucket', 'the kernel answered the bucket request without a bucket');
@@ -235,6 +252,7 @@ export class Nexthops extends ObjectApi<Nexthop, NexthopInput, NexthopFilter> {
 
   /** Packets each member of a group has carried (NHA_OP_FLAG_DUMP_STATS, Linux 6.10+). */
   async groupStats(id: number, options: CallOptions = {}): Promise<GroupMemberStats[]> {
+    this.checkInput({ id }, options);
     const { bytes, paths } = nexthopSchema.encodeMessage('getnexthop', { ...emptyHeader, id, opFlags: ['dumpStats'] });
     const [m] = await this.socket.request(bytes, { ...options, describeOffset: paths });
     if (!m) throw new SchemaError('id', 'the kernel answered the get request without a nexthop');

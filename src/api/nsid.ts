@@ -6,6 +6,7 @@ import { nsidSchema } from '../families/route/index.js';
 import type { NetlinkSocket, NetnsRef } from '../socket/socket.js';
 import { openNetns } from './netns.js';
 import type { CallOptions } from './object.js';
+import { callOptions, check, integer, netns } from './input.js';
 
 export interface NsidEntry {
   nsid: number;
@@ -30,16 +31,21 @@ export class Nsid {
   constructor(private readonly socket: NetlinkSocket) {}
 
   /** Give a peer namespace an id here (-1: let the kernel choose). */
-  set(netns: NetnsRef, nsid: number, options: CallOptions = {}): Promise<void> {
-    return withTarget(netns, async (target) => {
+  async set(ref: NetnsRef, nsid: number, options: CallOptions = {}): Promise<void> {
+    check(netns, ref, 'netns');
+    check(integer(-1, 0x7fffffff), nsid, 'nsid');
+    check(callOptions, options);
+    return withTarget(ref, async (target) => {
       const { bytes, paths } = nsidSchema.encodeMessage('newnsid', { family: 0, nsid, ...target }, { flags: 0x600 });
       await this.socket.request(bytes, { ...options, describeOffset: paths });
     });
   }
 
   /** The id of a peer namespace, or undefined when it has none (NETNSA_NSID_NOT_ASSIGNED). */
-  get(netns: NetnsRef, options: CallOptions = {}): Promise<number | undefined> {
-    return withTarget(netns, async (target) => {
+  async get(ref: NetnsRef, options: CallOptions = {}): Promise<number | undefined> {
+    check(netns, ref, 'netns');
+    check(callOptions, options);
+    return withTarget(ref, async (target) => {
       const { bytes, paths } = nsidSchema.encodeMessage('getnsid', { family: 0, ...target });
       const [reply] = await this.socket.request(bytes, { ...options, describeOffset: paths });
       if (!reply) return undefined;
@@ -50,6 +56,7 @@ export class Nsid {
 
   /** Every assigned id. */
   async list(options: CallOptions = {}): Promise<NsidEntry[]> {
+    check(callOptions, options);
     const { bytes } = nsidSchema.encodeMessage('getnsid', { family: 0 });
     const out: NsidEntry[] = [];
     for await (const m of this.socket.dump(bytes, options)) {

@@ -18,6 +18,7 @@ import { Writer } from '../wire/writer.js';
 import { NetlinkError, RequestError, errnoNumber } from '../wire/errors.js';
 import { abortError } from '../socket/queue.js';
 import type { Devices } from './devices.js';
+import { anything, arrayOf, boolean, callFields, callOptions, check, instanceOf, integer, oneOf, record, type RecordCheck } from './input.js';
 
 export type Value = Record<string, unknown>;
 
@@ -50,6 +51,9 @@ export interface ObjectKind<T, Input, Filter> {
   readonly name: string;
   readonly schema: Schema;
   readonly messages: { readonly new: string; readonly del: string; readonly get: string };
+  /** What a caller may give as Input (for add, get, delete, …) and as Filter: checked before anything is sent. */
+  readonly input: RecordCheck;
+  readonly filter: RecordCheck;
   /** Device names an input refers to, so they can be resolved in one go before encoding. */
   devices?(input: Input): Iterable<string | number | undefined>;
   toMessage(input: Input, ctx: Context): Value;
@@ -79,12 +83,22 @@ const modeFlags: Record<WriteMode, number> = {
   append: Flags.CREATE | Flags.APPEND,
 };
 
+const writeMode = oneOf(Object.keys(modeFlags));
+const bulkFields = {
+  ...callFields,
+  stopAtFirstError: boolean,
+  window: integer(1, 1 << 16),
+  ifindexes: instanceOf(Map, 'a Map of device names to ifindexes'),
+};
+const bulkOptions = record(bulkFields);
+const addManyOptions = record({ ...bulkFields, mode: writeMode });
+
 const ENOENT = errnoNumber('ENOENT')!;
 const notSent = new RequestError('not sent: an earlier item failed and stopAtFirstError is set', 'ERR_NETLINK_NOT_SENT');
 
-/** A bulk item's error, its path prefixed with the item's index. */
+/** A bulk item's error, its path prefixed with the item's index (the checks name it already). */
 function itemError(i: number, e: unknown): SchemaError {
-  if (e instanceof SchemaError) return new SchemaError(`[${i}].${e.path}`, e.message.slice(e.path.length + 2));
+  if (e instanceof SchemaError) return e.path.startsWith(`[${i}]`) ? e : new SchemaError(`[${i}].${e.path}`, e.message.slice(e.path.length + 2));
   return Object.assign(new SchemaError(`[${i}]`, e instanceof Error ? e.message : String(e)), { cause: e });
 }
 
@@ -142,6 +156,8 @@ export class ObjectApi<T, Input, Filter> {
 
   /** The objects a datagram at a time. */
   async *batches(filter?: Filter, options: CallOptions = {}): AsyncGenerator<T[]> {
+    if (filter !== undefined) check(this.kind.filter, filter);
+    check(callOptions, options);
     const ctx = await this.devices.context(filter && this.kind.devicesOfFilter ? this.kind.devicesOfFilter(filter) : [], options);
     const request = filter && this.kind.dumpRequest ? this.kind.dumpRequest(filter, ctx) : {};
     const bytes = this.encode(this.compiled.get, request, Flags.DUMP);
@@ -178,6 +194,7 @@ export class ObjectApi<T, Input, Filter> {
    * with the kernel's error (ENOENT, ENODEV, …), or ENOENT when no object of the dump matches.
    */
   async get(key: Input, options: CallOptions = {}): Promise<T> {
+    this.checkInput(key, options);
     const ctx = await this.devices.context(this.kind.devices?.(key) ?? [], options);
     if (this.kind.getFromDump) return this.getFromDump(this.kind.getFromDump(key, ctx), options);
     const value = this.kind.toDeleteMessage ? this.kind.toDeleteMessage(key, ctx) : this.kind.toMessage(key, ctx);
@@ -209,12 +226,15 @@ export class ObjectApi<T, Input, Filter> {
   }
 
   async write(input: Input, mode: WriteMode, options: CallOptions = {}, extraFlags = 0): Promise<void> {
+    check(writeMode, mode, 'mode');
+    this.checkInput(input, options);
     const ctx = await this.devices.context(this.kind.devices?.(input) ?? [], options);
     const { bytes, paths } = this.kind.schema.encodeMessage(this.kind.messages.new, this.kind.toMessage(input, ctx), { flags: modeFlags[mode] | extraFlags });
     await this.socket.request(bytes, { ...options, describeOffset: paths });
   }
 
   async delete(key: Input, options: CallOptions = {}): Promise<void> {
+    this.checkInput(key, options);
     const ctx = await this.devices.context(this.kind.devices?.(key) ?? [], options);
     const value = this.kind.toDeleteMessage ? this.kind.toDeleteMessage(key, ctx) : this.kind.toMessage(key, ctx);
     const { bytes, paths } = this.kind.schema.encodeMessage(this.kind.messages.del, value, { flags: 0 });
@@ -222,13 +242,23 @@ export class ObjectApi<T, Input, Filter> {
   }
 
   /** Add many with many requests in flight: one result per item, null for success, else why it failed. */
-  addMany(inputs: readonly Input[], options: BulkOptions & { mode?: WriteMode } = {}): Promise<(BatchResult | SchemaError)[]> {
+  async addMany(inputs: readonly Input[], options: BulkOptions & { mode?: WriteMode } = {}): Promise<(BatchResult | SchemaError)[]> {
+    check(arrayOf(anything), inputs, 'inputs');
+    check(addManyOptions, options);
     return this.bulk(inputs, this.compiled.new, modeFlags[options.mode ?? 'add'], (i, ctx) => this.kind.toMessage(i, ctx), options);
   }
 
-  deleteMany(inputs: readonly Input[], options: BulkOptions = {}): Promise<(BatchResult | SchemaError)[]> {
+  async deleteMany(inputs: readonly Input[], options: BulkOptions = {}): Promise<(BatchResult | SchemaError)[]> {
+    check(arrayOf(anything), inputs, 'inputs');
+    check(bulkOptions, options);
     const del = this.kind.toDeleteMessage ?? this.kind.toMessage;
     return this.bulk(inputs, this.compiled.del, 0, (i, ctx) => del.call(this.kind, i, ctx), options);
+  }
+
+  /** An input (or key) and the call's options against their declarations: throws SchemaError naming the field. */
+  protected checkInput(input: Input, options: CallOptions): void {
+    check(this.kind.input, input);
+    check(callOptions, options);
   }
 
   decode(m: Message): T {
@@ -256,6 +286,7 @@ export class ObjectApi<T, Input, Filter> {
     const names = new Set<string | number | undefined>();
     for (let i = 0; i < count; i++) {
       try {
+        check(this.kind.input, inputs[i], i);
         if (this.kind.devices) for (const d of this.kind.devices(inputs[i]!)) names.add(d);
       } catch (e) {
         invalid.set(i, itemError(i, e));
@@ -271,7 +302,7 @@ export class ObjectApi<T, Input, Filter> {
       return results.fill(err);
     }
     const schema = this.kind.schema;
-    const window = Math.max(1, Math.trunc(options.window ?? 1024)) || 1024;
+    const window = options.window ?? 1024;
     const encode = (w: Writer, i: number): void => {
       const at = w.length;
       if (!invalid.has(i)) {
@@ -302,7 +333,10 @@ export class ObjectApi<T, Input, Filter> {
           const first = next;
           const n = Math.min(window, count - first);
           next += n;
-          const answer = this.socket.requestBatch(n, (w, k) => encode(w, first + k), { window: n, stopAtFirstError }).then(
+          // A window of nothing but bad items is not sent at all.
+          let valid = false;
+          for (let i = first; i < first + n && !valid; i++) valid = !invalid.has(i);
+          const answer = !valid ? Promise.resolve() : this.socket.requestBatch(n, (w, k) => encode(w, first + k), { window: n, stopAtFirstError }).then(
             (r) => { for (let k = 0; k < n; k++) results[first + k] = r[k]!; },
             (e: unknown) => { results.fill(e instanceof NetlinkError || e instanceof RequestError ? e : new RequestError(String(e), 'ERR_NETLINK_CLOSED', { cause: e }), first, first + n); },
           );

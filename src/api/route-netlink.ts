@@ -8,7 +8,7 @@
  *   rt.close();
  */
 import { Protocol } from '../socket/constants.js';
-import type { Recorder } from '../socket/record.js';
+import { Recorder } from '../socket/record.js';
 import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
 import type { Transport } from '../socket/transport.js';
 import { Addresses } from './addresses.js';
@@ -21,6 +21,12 @@ import { Nexthops } from './nexthops.js';
 import { Nsid } from './nsid.js';
 import { Routes } from './routes.js';
 import { Rules } from './rules.js';
+import { byType, check, instanceOf, integer, netns, object, record, text } from './input.js';
+
+const openOptions = record({
+  netns, receiveBufferSize: integer(4096, 0x7fffffff), record: byType({ string: text(4095, 1), object: instanceOf(Recorder, 'a Recorder') }, 'a file path or a Recorder'),
+  transport: object,
+});
 
 export interface RouteNetlinkOptions {
   /** A namespace by name (`/run/netns/NAME`), `{ path }`, `{ pid }` or `{ fd }`; default the process's own. */
@@ -59,8 +65,9 @@ export class RouteNetlink {
   }
 
   static open(options: RouteNetlinkOptions = {}): RouteNetlink {
-    const { netns, receiveBufferSize, record, transport } = options;
-    const socket = NetlinkSocket.open(Protocol.ROUTE, { netns, receiveBufferSize, record, transport });
+    check(openOptions, options);
+    const { receiveBufferSize, transport } = options;
+    const socket = NetlinkSocket.open(Protocol.ROUTE, { netns: options.netns, receiveBufferSize, record: options.record, transport });
     return new RouteNetlink(socket);
   }
 

@@ -3,7 +3,7 @@
  * expires; and `lookup`, what `ip route get` does. Defaults follow `ip route`: table main, protocol boot, type
  * unicast, scope link for a unicast route with neither gateway nor nexthops, host for local and nat routes.
  */
-import { routeSchema } from '../families/route/index.js';
+import { routeFamily as routeDecl, routeSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { DecodedSet } from '../schema/types.js';
 import type { routeFamily } from '../families/route/route.js';
@@ -11,6 +11,7 @@ import type { NetlinkSocket } from '../socket/socket.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, canonicalAddress, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
 import type { Devices } from './devices.js';
+import { address, arrayOf, boolean, byType, callFields, check, device, enumOf, family, integer, oneOf, prefix, record, table, text, u32, u8, type Check } from './input.js';
 
 export type RouteType = 'unspec' | 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
 export type Metrics = DecodedSet<typeof routeFamily, 'rta-metrics'>;
@@ -104,6 +105,25 @@ export interface LookupOptions extends CallOptions {
   mark?: number;
 }
 
+const routeFamilies = family(['inet', 'inet6']);
+const protocol = enumOf(routeDecl.enums.rtProtocol, [0, 255]);
+const scope = enumOf(routeDecl.enums.rtScope, [0, 255]);
+const routeType = enumOf(routeDecl.enums.rtmType, [0, 255]);
+/** RTAX_* as the declaration names them: numbers, and the congestion-control algorithm by name. */
+const metrics = record(Object.fromEntries(routeDecl.attributeSets['rta-metrics'].attributes
+  .filter((a) => a.type !== 'unused')
+  .map((a): [string, Check] => [a.name, a.type === 'string' ? text(15, 1) : u32])));
+
+const routeInput = record({
+  dst: prefix, src: prefix, family: routeFamilies, gateway: address, dev: device, iif: device, table, protocol, scope, type: routeType,
+  tos: u8, priority: u32, metric: u32, prefsrc: address, nhid: integer(1, 0xffffffff),
+  multipath: arrayOf(record({ gateway: address, dev: device, weight: integer(1, 256), onlink: boolean })),
+  metrics, pref: oneOf(Object.keys(prefs)), expires: u32, mark: u32, onlink: boolean,
+});
+const routeFilter = record({ family: family(['unspec', 'inet', 'inet6', 'mpls']), table, protocol, type: routeType, dev: device, dst: prefix });
+const lookupOptions = record({ ...callFields, from: address, iif: device, oif: device, mark: u32 });
+const lookupDst = byType({ string: address }, 'an IPv4 or IPv6 address');
+
 const RTNH_F_ONLINK = 4;
 const RTM_F_LOOKUP_TABLE = 0x1000;
 
@@ -153,18 +173,13 @@ function routeMessage(input: RouteInput, ctx: Context, del: boolean): Value {
   if (input.prefsrc !== undefined) v.prefsrc = input.prefsrc;
   if (input.nhid !== undefined) v.nhId = input.nhid;
   if (input.metrics !== undefined) v.metrics = input.metrics;
-  if (input.pref !== undefined) {
-    const p = prefs[input.pref];
-    if (p === undefined) throw new SchemaError('pref', `"${input.pref}" is not low, medium or high`);
-    v.pref = p;
-  }
+  if (input.pref !== undefined) v.pref = prefs[input.pref];
   if (input.expires !== undefined) v.expires = input.expires;
   if (input.mark !== undefined) v.mark = input.mark;
   if (input.onlink) v.flags = RTNH_F_ONLINK;
   if (input.multipath?.length) {
     v.multipath = input.multipath.map((nh, i) => {
       const weight = nh.weight ?? 1;
-      if (!Number.isInteger(weight) || weight < 1 || weight > 256) throw new SchemaError(`multipath[${i}].weight`, `${weight} is not 1 to 256`);
       const e: Value = { flags: nh.onlink ? ['onlink'] : [], hops: weight - 1, ifindex: nh.dev === undefined ? 0 : ctx.ifindex(nh.dev, `multipath[${i}].dev`) };
       if (nh.gateway !== undefined) e.gateway = nh.gateway;
       return e;
@@ -228,6 +243,8 @@ export const routeKind: ObjectKind<Route, RouteInput, RouteFilter> = {
   name: 'route',
   schema: routeSchema,
   messages: { new: 'newroute', del: 'delroute', get: 'getroute' },
+  input: routeInput,
+  filter: routeFilter,
   devices: (input) => [input.dev, input.iif, ...(input.multipath ?? []).map((n) => n.dev)],
   toMessage: (input, ctx) => routeMessage(input, ctx, false),
   toDeleteMessage: (input, ctx) => routeMessage(input, ctx, true),
@@ -286,6 +303,10 @@ export class Routes extends ObjectApi<Route, RouteInput, RouteFilter> {
 
   /** The route the kernel would use for `dst` (`ip route get`), with the source and devices it would pick. */
   async lookup(dst: string, options: LookupOptions = {}): Promise<Route> {
+    // dst and from are of one family: one scope for both.
+    const scope = {};
+    check(lookupDst, dst, 'dst', scope);
+    check(lookupOptions, options, '', scope);
     const ctx = await this.devices.context([options.iif, options.oif], options);
     const p = parsePrefix(dst, 'dst');
     // As `ip route get`: IPv6 refuses every flag but RTM_F_FIB_MATCH in a get request, so the table is asked for

@@ -125,3 +125,23 @@ test('rules: tos, nop, suppress_ifgroup, IPv6 ports; delete by priority alone; r
     }
   });
 });
+
+test('a rule that names no action looks up main, as ip rule add does', async () => {
+  await withNetns(async (ns) => {
+    const rt = RouteNetlink.open({ netns: ns.name });
+    try {
+      await rt.rules.add({ from: '192.0.2.0/24', priority: 500 });
+      await ns.ip('rule', 'add', 'from', '192.0.2.0/24', 'priority', '501');
+      await rt.rules.add({ from: '2001:db8::/64', priority: 500 });
+      const ours = await rt.rules.get({ priority: 500 });
+      const theirs = await rt.rules.get({ priority: 501 });
+      assert.deepEqual([ours.action, ours.table], [theirs.action, theirs.table]);
+      assert.deepEqual([ours.action, ours.table], ['table', 'main']);
+      assert.deepEqual((await rt.rules.get({ family: 'inet6', priority: 500 })).table, 'main');
+      const ip = JSON.parse(await ns.ip('-j', 'rule', 'show', 'priority', '500')) as IpRule[];
+      assert.equal(ip[0]!.table, 'main');
+    } finally {
+      rt.close();
+    }
+  });
+});

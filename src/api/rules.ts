@@ -3,11 +3,12 @@
  * ipproto, port ranges, dscp/tos) and actions (table, goto, blackhole, unreachable, prohibit, nop). Rules have no
  * replace in the kernel, so `replace` and `change` are refused rather than silently adding a duplicate.
  */
-import { linkSchema, ruleSchema } from '../families/route/index.js';
+import { linkSchema, ruleFamily, ruleSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { BatchResult, NetlinkSocket } from '../socket/socket.js';
 import { NetlinkError } from '../wire/errors.js';
 import type { Devices } from './devices.js';
+import { boolean, byType, enumOf, family, integer, oneOf, prefix, record, table as tableCheck, text, u16, u32, u8 } from './input.js';
 import { ObjectApi, type BulkOptions, type CallOptions, type ObjectKind, type Value, type WriteMode } from './object.js';
 import { addressFamily, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
 
@@ -100,6 +101,19 @@ const ENOENT = 2;
 const actionToKernel: Record<RuleAction, string> = { table: 'toTbl', goto: 'goto', nop: 'nop', blackhole: 'blackhole', unreachable: 'unreachable', prohibit: 'prohibit' };
 const actionFromKernel = new Map<string, RuleAction>(Object.entries(actionToKernel).map(([k, v]) => [v, k as RuleAction]));
 
+const rangeOf = (n: typeof u16) => record({ start: n, end: n }, ['start', 'end']);
+const ports = byType({ number: u16, object: rangeOf(u16) }, 'a port or a { start, end } range');
+const ruleInput = record({
+  family: family(['inet', 'inet6']), priority: u32, from: prefix, to: prefix,
+  // FRA_IIFNAME/OIFNAME: a name of at most IFNAMSIZ - 1 bytes (it need not exist yet), or an ifindex.
+  iif: byType({ string: text(15, 1), number: integer(1, 0x7fffffff) }, 'a device name or ifindex'),
+  oif: byType({ string: text(15, 1), number: integer(1, 0x7fffffff) }, 'a device name or ifindex'),
+  fwmark: u32, fwmask: u32, uidRange: rangeOf(u32), ipProto: oneOf(Object.keys(ipProtos), [0, 255]), sport: ports, dport: ports,
+  dscp: integer(0, 63), tos: u8, action: oneOf(Object.keys(actionToKernel)), table: tableCheck, goto: u32,
+  suppressPrefixlength: integer(0, 128), suppressIfgroup: u32, protocol: enumOf(ruleFamily.enums.rtProtocol, [0, 255]), not: boolean,
+});
+const ruleFilter = record({ family: family(['unspec', 'inet', 'inet6']), table: tableCheck, priority: u32 });
+
 const range = (r: Range | number): Range => (typeof r === 'number' ? { start: r, end: r } : r);
 
 /**
@@ -108,8 +122,9 @@ const range = (r: Range | number): Range => (typeof r === 'number' ? { start: r,
  */
 function ruleMessage(input: RuleInput, del = false): Value {
   const family = input.family ?? [input.from, input.to].map((a) => (a ? addressFamily(a.split('/')[0]!) : undefined)).find((f) => f) ?? 'inet';
-  const action = input.action ?? (input.goto !== undefined ? 'goto' : input.table !== undefined ? 'table' : del ? undefined : 'nop');
-  if (action !== undefined && !(action in actionToKernel)) throw new SchemaError('action', `"${action}" is not one of ${Object.keys(actionToKernel).join(', ')}`);
+  // As `ip rule add`: a rule that names no action looks up a table, main unless told.
+  const action = input.action ?? (input.goto !== undefined ? 'goto' : input.table !== undefined || !del ? 'table' : undefined);
+  const table = input.table ?? (action === 'table' && !del ? 'main' : undefined);
   const v: Value = {
     family: familyNumber(family),
     dstLen: 0,
@@ -129,8 +144,8 @@ function ruleMessage(input: RuleInput, del = false): Value {
     v.dstLen = p.length;
     if (p.length) v.dst = p.address;
   }
-  if (input.table !== undefined) {
-    const t = tableNumber(input.table);
+  if (table !== undefined) {
+    const t = tableNumber(table);
     if (t < 256) v.frhTable = t;
     v.table = t;
   }
@@ -185,6 +200,8 @@ export const ruleKind: ObjectKind<Rule, RuleInput, RuleFilter> = {
   name: 'rule',
   schema: ruleSchema,
   messages: { new: 'newrule', del: 'delrule', get: 'getrule' },
+  input: ruleInput,
+  filter: ruleFilter,
   toMessage: (input) => ruleMessage(input),
   toDeleteMessage: (input) => ruleMessage(input, true),
   fromMessage: ruleFromMessage,
@@ -205,7 +222,8 @@ export class Rules extends ObjectApi<Rule, RuleInput, RuleFilter> {
     super(ruleKind, socket, devices);
   }
 
-  override async write(input: RuleInput, mode: WriteMode, options?: CallOptions, extraFlags?: number): Promise<void> {
+  override async write(input: RuleInput, mode: WriteMode, options: CallOptions = {}, extraFlags?: number): Promise<void> {
+    this.checkInput(input, options);
     refuseReplace(mode);
     const [named] = await this.named([input], options);
     return super.write(named!, mode, options, extraFlags);
@@ -216,6 +234,7 @@ export class Rules extends ObjectApi<Rule, RuleInput, RuleFilter> {
    * this reads the key's family. Rejects with ENOENT if none matches.
    */
   override async get(key: RuleInput, options: CallOptions = {}): Promise<Rule> {
+    this.checkInput(key, options);
     const [named] = await this.named([key], options);
     const k = named!;
     const want = ruleFromMessage(ruleMessage(k, true));
@@ -232,7 +251,8 @@ export class Rules extends ObjectApi<Rule, RuleInput, RuleFilter> {
     throw new NetlinkError(ENOENT, { message: 'no rule has every field of the key' }, 'rule');
   }
 
-  override async delete(key: RuleInput, options?: CallOptions): Promise<void> {
+  override async delete(key: RuleInput, options: CallOptions = {}): Promise<void> {
+    this.checkInput(key, options);
     const [named] = await this.named([key], options);
     return super.delete(named!, options);
   }
@@ -249,7 +269,9 @@ export class Rules extends ObjectApi<Rule, RuleInput, RuleFilter> {
   /** Rules carry device names (FRA_IIFNAME/OIFNAME), so an ifindex is looked up first: one get each, or one dump. */
   private async named(inputs: readonly RuleInput[], options: CallOptions = {}): Promise<readonly RuleInput[]> {
     const indexes = new Set<number>();
-    for (const i of inputs) for (const d of [i.iif, i.oif]) if (typeof d === 'number') indexes.add(d);
+    // Items are checked one by one later (one result per bulk item): skip what is not even an object here.
+    const items = inputs.filter((i) => typeof i === 'object' && i !== null);
+    for (const i of items) for (const d of [i.iif, i.oif]) if (typeof d === 'number') indexes.add(d);
     if (indexes.size === 0) return inputs;
     const names = new Map<number, string>();
     if (indexes.size > 8) {
@@ -263,6 +285,7 @@ export class Rules extends ObjectApi<Rule, RuleInput, RuleFilter> {
     // An index with no device stays a number, so encoding fails for that item alone (one result per bulk item).
     const name = (dev: string | number): string | number => (typeof dev === 'number' ? (names.get(dev) ?? dev) : dev);
     return inputs.map((i) => {
+      if (typeof i !== 'object' || i === null) return i;
       const out: RuleInput = { ...i };
       if (i.iif !== undefined) out.iif = name(i.iif);
       if (i.oif !== undefined) out.oif = name(i.oif);

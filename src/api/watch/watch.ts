@@ -22,6 +22,7 @@ import { EventQueue, type WatchEvent } from './events.js';
 import { kinds, type KindInfo, type NotificationKind, type ObjectTypes } from './kinds.js';
 import { decodeNotification, groupsOf, predicate, type ObjectFilter, type ObjectNotification } from './notifications.js';
 import { digest, DumpSequence, Reconciler } from './reconcile.js';
+import { SchemaError } from '../../schema/codec.js';
 
 export type { WatchEvent } from './events.js';
 
@@ -370,6 +371,7 @@ function equal(a: unknown, b: unknown): boolean {
 
 /** Start a watch of one kind; resolves once the view is complete, and rejects (never throws) when it cannot start. */
 export async function watch<K extends NotificationKind>(kind: K, options: WatchOptions<ObjectTypes[K]> = {}): Promise<Watch<ObjectTypes[K]>> {
+  if (!Object.hasOwn(kinds, kind)) throw new SchemaError('kind', `${JSON.stringify(kind)} is not one of ${Object.keys(kinds).join(', ')}`);
   const w = new Watch<ObjectTypes[K]>(kind, options);
   return w.start().catch((e: unknown) => {
     w.close();
