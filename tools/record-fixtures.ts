@@ -1,19 +1,20 @@
 /**
  * Records the fixtures of the replay tests (src/testing/fixtures/) from the real kernel: for each fixture, a fresh
  * namespace is given its state by `ip` commands, then every CLI command of the list is run through
- * `nlkit --record` beside `ip`, and the API session of src/testing/fixtures.ts is recorded. A command whose nlkit
- * output differs from ip's is left out and reported (that is the live tests' business). The manifest of each
- * fixture names the commands that made its state. Run as root, after `npm run build`:
+ * `nlkit --record` beside `ip`, the API session of src/testing/fixtures.ts is recorded, and then `nlkit monitor`
+ * beside `ip monitor` while further changes are made. A command whose nlkit output differs from ip's is left out
+ * and reported (that is the live tests' business). The manifest of each fixture names the commands that made its
+ * state. Run as root, after `npm run build`:
  *
  *   node dist/tools/record-fixtures.js
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RouteNetlink } from '../src/api/route-netlink.js';
-import { apiSession, type Fixture } from '../src/testing/fixtures.js';
+import { apiSession, between, type Fixture } from '../src/testing/fixtures.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, 'src', 'testing', 'fixtures');
@@ -23,6 +24,8 @@ interface Plan {
   name: string;
   state: string[][];
   cli: string[][];
+  /** Monitor runs, each watching `changes` made after the recordings above (they change the state). */
+  monitor: { args: string[]; changes: string[][] }[];
 }
 
 const shows = (objects: string[][]) => objects.flatMap((o) => [o, ['-j', ...o]]);
@@ -56,8 +59,69 @@ const plans: Plan[] = [
       ['-4', 'addr', 'show'], ['-6', 'addr', 'show'], ['link', 'show', 'dev', 'v0'], ['addr', 'show', 'dev', 'br0'],
       ['route', 'show', 'table', '100'], ['-j', '-p', 'addr', 'show'],
     ],
+    monitor: [{
+      args: ['monitor'],
+      changes: [
+        ['addr', 'add', '192.0.2.5/24', 'dev', 'v0'],
+        ['route', 'add', '10.3.0.0/24', 'via', '192.0.2.2'],
+        ['neigh', 'add', '192.0.2.9', 'lladdr', '00:11:22:33:44:55', 'dev', 'v0'],
+        ['nexthop', 'add', 'id', '3', 'dev', 'v0'],
+        ['nexthop', 'del', 'id', '3'],
+        ['rule', 'add', 'from', '10.9.0.0/16', 'table', '100'],
+        ['link', 'add', 'd1', 'type', 'veth', 'peer', 'name', 'd2'],
+        ['link', 'set', 'd1', 'mtu', '1300'],
+        ['link', 'del', 'd1'],
+        ['route', 'del', '10.3.0.0/24'],
+        ['addr', 'del', '192.0.2.5/24', 'dev', 'v0'],
+      ],
+    }],
   },
 ];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A command's output as it runs; `stop` ends it (SIGTERM) and waits for it to exit. */
+function start(cmd: string, args: string[]): { out: () => string; stop: () => Promise<void> } {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return { out: () => out, stop: () => (child.kill('SIGTERM'), exited) };
+}
+
+/**
+ * `ip monitor` and `nlkit --record monitor` side by side: both listen once a marker route (table 250) shows in
+ * both, then the changes run, then a last marker route closes what is compared.
+ */
+async function recordMonitor(ns: string, name: string, args: string[], changes: string[][]): Promise<Fixture['monitor'][number] | undefined> {
+  const recording = `${name}.pcapng`;
+  const ip = start('ip', ['-n', ns, ...args]);
+  const ours = start(process.execPath, [nlkitBin, '-n', ns, '--record', join(dir, recording), ...args]);
+  let from = '';
+  const to = '203.0.113.250 ';
+  try {
+    for (let k = 1; k <= 40 && !from; k++) {
+      run('ip', ['-n', ns, 'route', 'replace', `203.0.113.${k}/32`, 'dev', 'lo', 'table', '250']);
+      await sleep(250);
+      if (ip.out().includes(`203.0.113.${k} `) && ours.out().includes(`203.0.113.${k} `)) from = `203.0.113.${k} `;
+    }
+    if (!from) throw new Error(`${name}: the monitors did not start listening`);
+    for (const c of changes) run('ip', ['-n', ns, ...c]);
+    run('ip', ['-n', ns, 'route', 'replace', '203.0.113.250/32', 'dev', 'lo', 'table', '250']);
+    for (let i = 0; i < 100 && !(ip.out().includes(to) && ours.out().includes(to)); i++) await sleep(100);
+  } finally {
+    await Promise.all([ip.stop(), ours.stop()]);
+  }
+  const text = between(ip.out(), from, to);
+  if (between(ours.out(), from, to) !== text) {
+    rmSync(join(dir, recording));
+    console.error(`${name}: left out \`${args.join(' ')}\`: nlkit's output differs from ip's`);
+    return undefined;
+  }
+  return { args, recording, changes: changes.map(command), from, to, ip: text };
+}
+
+const command = (c: string[]) => `ip ${c.map((w) => (/[\s+]/.test(w) ? `'${w}'` : w)).join(' ')}`;
 
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -72,9 +136,10 @@ async function record(plan: Plan): Promise<Fixture> {
     const fixture: Fixture = {
       name: plan.name,
       recordedOn: `Linux ${release()}, ${run('ip', ['-V']).trim()}`,
-      state: ['ip link set lo up', ...plan.state.map((c) => `ip ${c.map((w) => (/[\s+]/.test(w) ? `'${w}'` : w)).join(' ')}`)],
+      state: ['ip link set lo up', ...plan.state.map(command)],
       cli: [],
       api: `${plan.name}-api.pcapng`,
+      monitor: [],
     };
     plan.cli.forEach((args, i) => {
       const recording = `${plan.name}-cli-${String(i + 1).padStart(2, '0')}.pcapng`;
@@ -92,6 +157,10 @@ async function record(plan: Plan): Promise<Fixture> {
     } finally {
       rt.close();
     }
+    for (const [i, m] of plan.monitor.entries()) {
+      const recorded = await recordMonitor(ns, `${plan.name}-monitor-${i + 1}`, m.args, m.changes);
+      if (recorded) fixture.monitor.push(recorded);
+    }
     return fixture;
   } finally {
     run('ip', ['netns', 'del', ns]);
@@ -103,5 +172,5 @@ for (const f of readdirSync(dir)) rmSync(join(dir, f));
 for (const plan of plans) {
   const fixture = await record(plan);
   writeFileSync(join(dir, `${plan.name}.json`), `${JSON.stringify(fixture, null, 2)}\n`);
-  console.log(`${plan.name}: ${fixture.cli.length} CLI recordings and the API session`);
+  console.log(`${plan.name}: ${fixture.cli.length} CLI recordings, the API session and ${fixture.monitor.length} monitor run(s)`);
 }

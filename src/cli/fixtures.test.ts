@@ -3,11 +3,11 @@
  * as its kernel (`nlkit --replay`), and must print what ip printed for the same state when it was recorded.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { fixturePath, loadFixtures } from '../testing/fixtures.js';
+import { between, fixturePath, loadFixtures } from '../testing/fixtures.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
@@ -22,6 +22,27 @@ for (const fixture of loadFixtures()) {
       assert.equal(stdout, ip, `nlkit ${args.join(' ')} (${recording})`);
     }
   });
+}
+
+for (const fixture of loadFixtures()) {
+  for (const { args, recording, changes, from, to, ip } of fixture.monitor) {
+    test(`fixture ${fixture.name}: nlkit ${args.join(' ')} replayed prints what ip printed for ${changes.length} changes`, { timeout: 60_000 }, async () => {
+      // The recording's notifications come as its groups are joined; the monitor runs until stopped.
+      const child = spawn(process.execPath, [main, '--replay', fixturePath(recording), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      try {
+        for (let i = 0; i < 300 && !out.includes(to); i++) await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      assert.ok(out.includes(to), `the last notification printed: ${out}`);
+      assert.equal(between(out, from, to), ip);
+    });
+  }
 }
 
 test('a replayed command that asks for what was not recorded fails, naming the request', async () => {

@@ -46,8 +46,8 @@ export class Replay {
   private readonly requests = new Map<string, RecordedRequest[]>();
   /** Reply datagrams (or the part of one answering one request) by `interfaceId:seq`. */
   private readonly replies = new Map<string, Buffer[]>();
-  /** Notifications by `protocol:group`, in recorded order. */
-  private readonly notifications = new Map<string, Buffer[]>();
+  /** Notifications in recorded order, across groups. */
+  readonly notifications: { protocol: number; group: number; data: Buffer }[] = [];
   private readonly ports = new Map<number, number>();
 
   constructor(datagrams: Iterable<CapturedDatagram>) {
@@ -62,8 +62,7 @@ export class Replay {
           if (m.pid !== 0 && !this.ports.has(d.protocol)) this.ports.set(d.protocol, m.pid);
         }
       } else if (d.peer?.group) {
-        const key = `${d.protocol}:${d.peer.group}`;
-        this.notifications.set(key, [...(this.notifications.get(key) ?? []), Buffer.from(d.data)]);
+        this.notifications.push({ protocol: d.protocol, group: d.peer.group, data: Buffer.from(d.data) });
       } else {
         // One datagram answers one request in practice; split by seq all the same, so each answer stands alone.
         for (let i = 0; i < messages.length; ) {
@@ -110,11 +109,6 @@ export class Replay {
     }
     return out;
   }
-
-  /** What the recording received from a multicast group, in its order. */
-  notificationsOf(protocol: number, group: number): Buffer[] {
-    return (this.notifications.get(`${protocol}:${group}`) ?? []).map((b) => Buffer.from(b));
-  }
 }
 
 /** A copy of `reply` with the recorded request's seq and port replaced by the live ones (in echoed headers too). */
@@ -139,8 +133,13 @@ class ReplaySocket implements NativeSocket {
   private scheduled = false;
   private closed = false;
   private readonly options = new Map<string, number>();
+  private readonly joined = new Set<number>();
+  /** Per recorded notification: already handed to this socket. */
+  private readonly delivered: Uint8Array;
 
-  constructor(private readonly replay: Replay, private readonly protocol: number, private port: number) {}
+  constructor(private readonly replay: Replay, private readonly protocol: number, private port: number) {
+    this.delivered = new Uint8Array(replay.notifications.length);
+  }
 
   get fd(): number {
     return -1;
@@ -154,8 +153,10 @@ class ReplaySocket implements NativeSocket {
   setOption(level: number, name: number, value: number): void {
     this.options.set(`${level}:${name}`, value);
     if (level === SOL_NETLINK && name === NetlinkOption.ADD_MEMBERSHIP) {
-      for (const data of this.replay.notificationsOf(this.protocol, value)) this.inbox.push({ data, group: value });
-      this.readable();
+      this.joined.add(value);
+      // On the next turn, when the other groups of the same subscribe are joined too: the notifications of all
+      // joined groups are then handed over in the order they were recorded, as they came.
+      setImmediate(() => this.release());
     }
   }
   getOption(level: number, name: number): number {
@@ -201,6 +202,16 @@ class ReplaySocket implements NativeSocket {
   close(): void {
     this.closed = true;
     this.inbox = [];
+  }
+
+  private release(): void {
+    if (this.closed) return;
+    this.replay.notifications.forEach((n, i) => {
+      if (this.delivered[i] || n.protocol !== this.protocol || !this.joined.has(n.group)) return;
+      this.delivered[i] = 1;
+      this.inbox.push({ data: Buffer.from(n.data), group: n.group });
+    });
+    this.readable();
   }
 
   /** Tell the socket there is something to read, on the next turn (as poll would). */

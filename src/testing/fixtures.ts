@@ -18,6 +18,19 @@ export interface Fixture {
   cli: { args: string[]; recording: string; ip: string }[];
   /** The recording of `apiSession` on the namespace. */
   api: string;
+  /**
+   * `nlkit monitor` recorded beside `ip monitor` while `changes` ran: ip's lines between the line naming `from` (a
+   * marker route both printed) and the one naming `to` (a route added after the changes).
+   */
+  monitor: { args: string[]; recording: string; changes: string[]; from: string; to: string; ip: string }[];
+}
+
+/** The lines of a monitor's output strictly between the first naming `from` and the first naming `to`. */
+export function between(text: string, from: string, to: string): string {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.includes(from));
+  const end = lines.findIndex((l) => l.includes(to));
+  return lines.slice(start + 1, end).join('\n');
 }
 
 export function loadFixtures(): Fixture[] {
