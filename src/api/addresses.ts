@@ -7,7 +7,7 @@ import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
 import { addressPrefix, arrayOf, device, enumOf, family, ipv4, oneOf, record, text, u32, u8 } from './input.js';
 import { ObjectApi, type Context, type ObjectKind, type Value } from './object.js';
-import { canonicalAddress, familyName, familyNumber, parsePrefix, type Family } from './values.js';
+import { canonicalAddress, familyName, familyNumber, parsePrefix, prefixContains, type Family } from './values.js';
 
 export interface AddressInput {
   /** `'192.0.2.1/24'`, `'2001:db8::1/64'` (IFA_LOCAL, and IFA_ADDRESS unless there is a peer). */
@@ -49,8 +49,45 @@ export interface Address {
 export interface AddressFilter {
   family?: Family;
   dev?: string | number;
+  /** The label, or a shell pattern for it (`'v0:*'`), as `ip address show label` takes it. */
   label?: string;
   scope?: string | number;
+  /** Addresses inside this prefix (`ip address show to PREFIX`); an address without a length is matched whole. */
+  to?: string;
+  /** IFA_F_* flags that must be set (true) or clear (false): `{ permanent: false }` is ip's `dynamic`. */
+  flags?: Partial<Record<string, boolean>>;
+}
+
+/** A shell pattern (fnmatch without flags: `*`, `?`, `[…]`) as a regular expression. */
+function globPattern(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[' && glob.indexOf(']', i + 2) > 0) {
+      const end = glob.indexOf(']', i + 2);
+      const body = glob.slice(i + 1, end);
+      re += `[${body[0] === '!' ? `^${body.slice(1)}` : body}]`.replace(/\\/g, '\\\\');
+      i = end;
+    } else re += c.replace(/[.+^${}()|\\\]\[]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+const patterns = new Map<string, RegExp>();
+const labelMatches = (label: string | undefined, glob: string) => {
+  let re = patterns.get(glob);
+  if (!re) patterns.set(glob, (re = globPattern(glob)));
+  return label !== undefined && re.test(label);
+};
+
+function addressMatches(a: Address, f: AddressFilter): boolean {
+  if (f.label !== undefined && !labelMatches(a.label, f.label)) return false;
+  if (f.scope !== undefined && a.scope !== f.scope) return false;
+  if (f.to !== undefined && !prefixContains(f.to, a.local ?? a.address.slice(0, a.address.lastIndexOf('/')))) return false;
+  if (f.flags) for (const [name, on] of Object.entries(f.flags)) if (on !== undefined && a.flags.includes(name) !== on) return false;
+  return true;
 }
 
 const FOREVER = 0xffffffff;
@@ -130,7 +167,7 @@ export const addressKind: ObjectKind<Address, AddressInput, AddressFilter> = {
     if (key.dev !== undefined) filter.dev = ctx.ifindex(key.dev, 'dev');
     return { filter, matches: (a) => a.address.slice(0, a.address.lastIndexOf('/')) === local && (anyLength || a.prefixlen === p.length) && (peer === undefined || a.peer === peer) };
   },
-  matches: (a, f) => (f.label === undefined || a.label === f.label) && (f.scope === undefined || a.scope === f.scope),
+  matches: addressMatches,
 };
 
 export class Addresses extends ObjectApi<Address, AddressInput, AddressFilter> {

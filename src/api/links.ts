@@ -87,8 +87,14 @@ export interface Link {
 
 export interface LinkFilter {
   kind?: string;
-  master?: string | number;
+  /** Links under this master; null: links with no master (`ip link show nomaster`). */
+  master?: string | number | null;
+  /** The kind of the link's master, for its ports (`ip link show type bridge_slave`). */
+  portKind?: string;
   ifname?: string;
+  /** Only links that are up (`ip link show up`). */
+  up?: boolean;
+  group?: number;
 }
 
 /**
@@ -235,14 +241,20 @@ export const linkKind: ObjectKind<Link, LinkInput, LinkFilter> = {
     return v;
   },
   fromMessage: linkFromMessage,
-  devicesOfFilter: (f) => [f.master],
+  devicesOfFilter: (f) => [f.master ?? undefined],
   dumpRequest(filter, ctx) {
     const v: Value = {};
-    if (filter.master !== undefined) v.master = ctx.ifindex(filter.master, 'master');
+    if (filter.master !== undefined && filter.master !== null) v.master = ctx.ifindex(filter.master, 'master');
     if (filter.kind !== undefined) v.linkinfo = { kind: filter.kind };
     return v;
   },
-  matches: (link, filter) => filter.ifname === undefined || link.ifname === filter.ifname,
+  matches: (link, f) =>
+    (f.ifname === undefined || link.ifname === f.ifname) &&
+    (f.up === undefined || link.up === f.up) &&
+    (f.group === undefined || (link.group ?? 0) === f.group) &&
+    (f.master !== null || link.master === undefined) &&
+    (f.kind === undefined || link.kind === f.kind) &&
+    (f.portKind === undefined || (link.linkinfo as Value | undefined)?.slaveKind === f.portKind),
 };
 
 export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {

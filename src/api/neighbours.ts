@@ -11,7 +11,7 @@ import { NetlinkError } from '../wire/errors.js';
 import type { Devices } from './devices.js';
 import { address, arrayOf, boolean, byType, device, enumOf, family, integer, mac, record } from './input.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
-import { addressFamily, familyName, familyNumber, type Family } from './values.js';
+import { addressFamily, familyName, familyNumber, prefixContains, type Family } from './values.js';
 
 export type NeighbourState = 'incomplete' | 'reachable' | 'stale' | 'delay' | 'probe' | 'failed' | 'noarp' | 'permanent';
 
@@ -66,6 +66,8 @@ export interface NeighbourFilter {
   /** Proxy entries only. */
   proxy?: boolean;
   state?: NeighbourState;
+  /** Entries whose address lies inside this prefix (`ip neigh show to PREFIX`). */
+  to?: string;
 }
 
 const BRIDGE = 7;
@@ -179,7 +181,7 @@ export const neighbourKind: ObjectKind<Neighbour, NeighbourInput, NeighbourFilte
     if (filter.master !== undefined) v.master = ctx.ifindex(filter.master, 'master');
     return v;
   },
-  matches: (n, f) => f.state === undefined || n.state.includes(f.state),
+  matches: (n, f) => (f.state === undefined || n.state.includes(f.state)) && (f.to === undefined || (n.dst !== undefined && prefixContains(f.to, n.dst))),
 };
 
 export class Neighbours extends ObjectApi<Neighbour, NeighbourInput, NeighbourFilter> {

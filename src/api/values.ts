@@ -2,6 +2,7 @@
  * Values as people write them, and back: address families by name, prefixes as `'192.0.2.0/24'`, routing
  * tables by name. Numbers stay accepted everywhere, so the raw kernel form is always one step away.
  */
+import { BlockList } from 'node:net';
 import { formatIPv4, formatIPv6, parseIP } from '../schema/address.js';
 import { SchemaError } from '../schema/codec.js';
 
@@ -92,6 +93,16 @@ export function addressFamily(address: string): 'inet' | 'inet6' | undefined {
 }
 
 /** An address as the kernel's replies are formatted (`'2001:DB8:0::1'` → `'2001:db8::1'`), to compare with them. */
+/** Whether `address` lies inside `prefix` ('192.0.2.0/24'; without a length, the address itself), same family. */
+export function prefixContains(prefix: string, address: string, path = 'to'): boolean {
+  const p = parsePrefix(prefix, path);
+  const type = p.family === 'inet6' ? 'ipv6' : 'ipv4';
+  if ((address.includes(':') ? 'ipv6' : 'ipv4') !== type) return false;
+  const list = new BlockList();
+  list.addSubnet(p.address, prefix.includes('/') ? p.length : type === 'ipv6' ? 128 : 32, type);
+  return list.check(address, type);
+}
+
 export function canonicalAddress(address: string): string {
   const b = parseIP(address);
   if (!b) return address;

@@ -3,7 +3,9 @@ import type { Address, AddressInput } from '../api/addresses.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { statsJson, statsText } from './link-details.js';
 import { familyColor, paint, stateColor } from './color.js';
-import { briefJson, briefName, briefState, operstate, linkJson, linkRows, linkText, showDevice, type LinkRow } from './link.js';
+import { refuse } from './args.js';
+import { briefJson, briefName, briefState, lookup, operstate, linkJson, linkRows, linkText, type LinkRow } from './link.js';
+import { parseShowSelectors } from './show-filter.js';
 import { ipJson } from './json.js';
 import { UsageError } from './usage.js';
 
@@ -136,30 +138,49 @@ async function flush(rt: RouteNetlink, args: string[], options: AddressOptions):
   }
 }
 
-export async function address(rt: RouteNetlink, verb: string | undefined, args: string[], options: AddressOptions, out: (line: string) => void): Promise<void> {
+export async function address(rt: RouteNetlink, verb: string | undefined, args: string[], given: AddressOptions, out: (line: string) => void): Promise<void> {
+  let options = given;
   const v = verb ?? 'show';
   if (v === 'flush' || v === 'f') return flush(rt, args, options);
   if (v === 'add' || v === 'a') return rt.addresses.add(parseAddress(args));
   if (v === 'replace' || v === 'change') return rt.addresses[v](parseAddress(args));
   if ('delete'.startsWith(v) && v.length >= 3) return rt.addresses.delete(parseAddress(args));
   if (!('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls')) throw new UsageError(`Command "${v}" is unknown, try "nlkit address help".`);
-  const dev = showDevice(args, 'address');
-  const { rows, byIndex, netnsNames } = await linkRows(rt, dev);
+  const { dev, link: linkFilter, address: filter } = await parseShowSelectors(args, lookup(rt), false, options.family);
+  const { rows: linked, byIndex, netnsNames } = await linkRows(rt, dev, linkFilter);
+  // `to PREFIX` without -4 or -6 shows that prefix's family, as if it had been given.
+  if (!options.family && filter.to !== undefined) options = { ...options, family: filter.to.includes(':') ? 'inet6' : 'inet' };
   // ip -6 lists links with an IPv6 dump, whose messages carry no qdisc, master or group; for one device it asks
   // for the whole link.
   const ipv6Header = options.family === 'inet6' && dev === undefined;
-  const addresses = await rt.addresses.list(options.family ? { family: options.family } : undefined);
+  const family = options.family ? { family: options.family } : {};
+  const everyAddress = await rt.addresses.list(family);
+  const filtered = Object.keys(filter).length > 0;
+  const addresses = filtered ? await rt.addresses.list({ ...family, ...filter }) : everyAddress;
   const of = (ifindex: number) => addresses.filter((a) => a.ifindex === ifindex);
+  // ip -j opens an object for each address of the family and fills it only if the selectors take the address.
+  const key = (a: Address) => `${a.ifindex} ${a.address} ${a.peer ?? ''}`;
+  const selected = new Set(addresses.map(key));
+  const jsonOf = (ifindex: number, json: (a: Address) => Record<string, unknown>) =>
+    everyAddress.filter((a) => a.ifindex === ifindex).map((a) => (selected.has(key(a)) ? json(a) : {}));
+  // As ip's ipaddr_filter: a selector keeps the links with an address it selects, and those with no address at all.
+  const rows = filtered ? linked.filter((r) => of(r.l.ifindex).length > 0 || (!options.family && !everyAddress.some((a) => a.ifindex === r.l.ifindex))) : linked;
+  if (filter.label !== undefined) {
+    // ip prints no link header when selecting by label: only the addresses.
+    if (options.json || options.brief || options.oneline) throw refuse('"label" with -j, -br or -o is not supported by nlkit.');
+    for (const row of rows) for (const a of of(row.l.ifindex)) out(addressText(a));
+    return;
+  }
   if (options.json) {
     const list = rows
       .filter((r) => !options.family || of(r.l.ifindex).length > 0)
       .map((r) => {
-        if (options.brief) return { ...briefJson(r), addr_info: of(r.l.ifindex).map(briefAddressJson) };
+        if (options.brief) return { ...briefJson(r), addr_info: jsonOf(r.l.ifindex, briefAddressJson) };
         const o = linkJson(r, byIndex, { link: false, details: options.details });
         if (options.family) for (const k of ['link_type', 'address', 'broadcast']) delete o[k];
         if (ipv6Header) for (const k of ['qdisc', 'master', 'group']) delete o[k];
         const stats = options.stats && r.l.stats64 ? { stats64: statsJson(r.l.stats64, options.stats, r.raw.carrierChanges) } : {};
-        return { ...o, addr_info: of(r.l.ifindex).map(addressJson), ...stats };
+        return { ...o, addr_info: jsonOf(r.l.ifindex, addressJson), ...stats };
       });
     out(ipJson(list, options.pretty));
     return;

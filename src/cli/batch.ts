@@ -26,7 +26,7 @@ export interface BatchContext {
 const MAX_ARGS = 512;
 
 /** Ends the whole batch at once, as ip's exit(1) in makeargs does: nothing after it runs, no "Command failed". */
-const abort = (text: string) => new UsageError(text, { status: 1, bare: true });
+const abort = (text: string) => new UsageError(text, { status: 1, bare: true, fatal: true });
 
 /**
  * A batch line's words, split as ip's makeargs splits them: on spaces, tabs, CR and LF; a word that begins with a
@@ -184,8 +184,8 @@ class RouteGroup {
   }
 }
 
-/** What ip refuses with exit(-1): the process ends there, batch or not, -force or not. */
-const isFatal = (e: unknown): boolean => e instanceof UsageError && e.status === 255;
+/** What ip refuses by exiting: the process ends there, batch or not, -force or not. */
+const isFatal = (e: unknown): boolean => e instanceof UsageError && e.fatal;
 
 /** `route add …` with ip's abbreviations of `route`. */
 const routeAdd = (w: string[]): boolean => w[0] !== undefined && 'route'.startsWith(w[0]) && w[1] === 'add';

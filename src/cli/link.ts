@@ -1,5 +1,5 @@
 /** `nlkit link show` in ip's text (`-br` too) and JSON. */
-import type { Link } from '../api/links.js';
+import type { Link, LinkFilter } from '../api/links.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { listNetns } from '../api/netns.js';
 import { paint, stateColor } from './color.js';
@@ -7,6 +7,7 @@ import { ipJson } from './json.js';
 import { detailsJson, detailsText, statsJson, statsText } from './link-details.js';
 import { matches, refuse, unknownCommand } from './args.js';
 import { linkUsage, parseLinkCommand, type LinkLookup } from './link-parse.js';
+import { parseShowSelectors } from './show-filter.js';
 import { UsageError } from './usage.js';
 
 export interface LinkOptions {
@@ -62,11 +63,15 @@ export interface LinkRow {
   flags: string[];
 }
 
-/** Every link (or those named `dev`) with what ip prints beside it, and ip's names for peer namespaces. */
-export async function linkRows(rt: RouteNetlink, dev: string | undefined): Promise<{ rows: LinkRow[]; byIndex: Map<number, Link>; netnsNames: Map<number, string> }> {
+/**
+ * Every link (or those named `dev`, or those the filter selects) with what ip prints beside it, and ip's names for
+ * peer namespaces. Masters and peers are named from every link, selected or not.
+ */
+export async function linkRows(rt: RouteNetlink, dev: string | undefined, filter: LinkFilter = {}): Promise<{ rows: LinkRow[]; byIndex: Map<number, Link>; netnsNames: Map<number, string> }> {
   const all = await rt.links.list();
   const byIndex = new Map(all.map((l) => [l.ifindex, l]));
-  const shown = dev === undefined ? all : all.filter((l) => l.ifname === dev || l.altnames.includes(dev));
+  const selected = Object.keys(filter).length ? await rt.links.list(filter) : all;
+  const shown = dev === undefined ? selected : selected.filter((l) => l.ifname === dev || l.altnames.includes(dev));
   if (dev !== undefined && shown.length === 0) throw new UsageError(`Device "${dev}" does not exist.`);
   const rows = shown.map((l) => {
     const raw = l.raw;
@@ -161,19 +166,8 @@ export function briefState(row: LinkRow): string {
   return paint(stateColor(state), `${state.padEnd(14)} `);
 }
 
-/** `dev NAME` or a bare name after show. */
-export function showDevice(args: string[], what: string): string | undefined {
-  let dev: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === 'dev') dev = args[++i];
-    else if (dev === undefined) dev = args[i];
-    else throw new UsageError(`"${args[i]}" is not supported by nlkit ${what} show`);
-  }
-  return dev;
-}
-
 /** What link-parse.ts needs to know of the namespace, asked of the kernel as ip asks it. */
-function lookup(rt: RouteNetlink): LinkLookup {
+export function lookup(rt: RouteNetlink): LinkLookup {
   const byName = (name: string) => rt.links.byName(name).catch(() => undefined);
   return {
     ifindex: async (name) => (await byName(name))?.ifindex ?? 0,
@@ -213,7 +207,8 @@ export async function link(rt: RouteNetlink, verb: string | undefined, args: str
     if (matches(v, 'xstats') || matches(v, 'afstats') || matches(v, 'property')) throw refuse(`"ip link ${v}" is not supported by nlkit.`);
     throw unknownCommand(v, 'link');
   }
-  const { rows, byIndex, netnsNames } = await linkRows(rt, showDevice(args, 'link'));
+  const { dev, link: filter } = await parseShowSelectors(args, lookup(rt), true);
+  const { rows, byIndex, netnsNames } = await linkRows(rt, dev, filter);
   if (options.json) {
     const brief = (r: LinkRow) => ({ ...briefJson(r), ...(r.l.address !== undefined ? { address: r.l.address } : {}), flags: r.flags });
     const show: LinkShow = { link: true, details: options.details, stats: options.stats };

@@ -1,9 +1,11 @@
 /** `nlkit neigh`: `show` in ip's text and JSON, and `add`, `del`, `replace`, `change` with ip's keywords. */
-import type { Neighbour, NeighbourInput, NeighbourState } from '../api/neighbours.js';
+import { isIP } from 'node:net';
+import type { Neighbour, NeighbourFilter, NeighbourInput, NeighbourState } from '../api/neighbours.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
-import { UsageError } from './usage.js';
+import { duparg, fail, integer, invarg, isPrefix, matches, notPrefix, refuse, Words } from './args.js';
+import { objectUsage, UsageError } from './usage.js';
 
 export interface NeighOptions {
   json: boolean;
@@ -44,21 +46,99 @@ function parse(args: string[]): NeighbourInput {
   return { ...input, dst, dev };
 }
 
-/** Neighbours of `dev` in the states asked for (`nud all`, `nud STATE`), or, as ip flushes, all but permanent and NOARP ones. */
-async function flush(rt: RouteNetlink, args: string[], options: NeighOptions): Promise<void> {
-  if (args.length === 0) throw new UsageError('Flush requires arguments.');
+/** NUD_* bits (linux/neighbour.h); ip stands 0x100 for "none", an entry without a state. */
+const nudBits: Record<string, number> = { incomplete: 0x01, reachable: 0x02, stale: 0x04, delay: 0x08, probe: 0x10, failed: 0x20, noarp: 0x40, permanent: 0x80 };
+const NUD_NONE = 0x100;
+
+/** ip's nud_state_a2n: a state by name (some by abbreviation) or as one bit by number. */
+function nudState(word: string): number | undefined {
+  if (matches(word, 'permanent')) return nudBits.permanent;
+  if (matches(word, 'reachable')) return nudBits.reachable;
+  if (word === 'none') return 0;
+  if (['noarp', 'stale', 'incomplete', 'delay', 'probe'].includes(word)) return nudBits[word];
+  if (matches(word, 'failed')) return nudBits.failed;
+  const n = integer(word, { min: 0, max: 0xffffffff });
+  return n === undefined || n >= 0x100 || (n & (n - 1)) !== 0 ? undefined : n;
+}
+
+interface NeighSelectors {
+  filter: NeighbourFilter;
+  /** The NUD states shown or flushed, as ip's filter.state. */
+  mask: number;
+}
+
+/** The selectors of `ip neigh show|flush` (do_show_or_flush in iproute2 6.1's ipneigh.c). */
+async function selectors(rt: RouteNetlink, args: string[], forFlush: boolean, family: NeighOptions['family']): Promise<NeighSelectors> {
+  const filter: NeighbourFilter = family ? { family } : {};
+  let mask = forFlush ? ~(nudBits.permanent! | nudBits.noarp!) : 0xff & ~nudBits.noarp!;
+  let given = false;
   let dev: string | undefined;
-  let nud: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i]!;
-    if (w === 'dev') dev = args[++i];
-    else if (w === 'nud') nud = args[++i];
-    else throw new UsageError(`"${w}" is not a neigh flush selector (dev, nud)`);
+  const exists = async (name: string) => (await rt.links.byName(name).catch(() => undefined)) !== undefined;
+  for (const w = new Words(args); !w.done; w.skip()) {
+    const a = w.word!;
+    if (a === 'dev') {
+      const v = w.next();
+      if (dev !== undefined) throw duparg('dev', v);
+      dev = v;
+    } else if (a === 'master' || a === 'vrf') {
+      const v = w.next();
+      const l = await rt.links.byName(v).catch(() => undefined);
+      if (!l) throw invarg(a === 'master' ? 'Device does not exist\n' : 'Not a valid VRF name\n', v);
+      if (a === 'vrf' && l.kind !== 'vrf') throw invarg('Not a valid VRF name\n', v);
+      filter.master = v;
+    } else if (a === 'nud') {
+      const v = w.next();
+      if (!given) {
+        given = true;
+        mask = 0;
+      }
+      let state = nudState(v);
+      if (state === undefined) {
+        if (v !== 'all') throw invarg('nud state is bad', v);
+        state = forFlush ? ~0 & ~nudBits.noarp! : ~0;
+      }
+      mask |= state === 0 ? NUD_NONE : state;
+    } else if (a === 'proxy') filter.proxy = true;
+    else if (a === 'nomaster' || a === 'unused' || matches(a, 'protocol')) throw refuse(`"${a}" in neigh ${forFlush ? 'flush' : 'show'} is not supported by nlkit.`);
+    else {
+      const v = a === 'to' ? w.next() : a;
+      if (matches(v, 'help')) throw refuse(objectUsage.neigh!.trimEnd());
+      // get_prefix: all, any and default are the whole address space.
+      const family = typeof filter.family === 'string' ? filter.family : undefined;
+      if (!isPrefix(v, family)) throw notPrefix(family, v);
+      if (v !== 'all' && v !== 'any' && v !== 'default') {
+        filter.to = v;
+        filter.family ??= isIP(v.split('/')[0]!) === 6 ? 'inet6' : 'inet';
+      }
+    }
   }
-  if (nud !== undefined && nud !== 'all' && !states.has(nud)) throw new UsageError(`nud state "${nud}" is unknown`);
-  const wanted = (n: Neighbour) => nud === 'all' || (nud === undefined ? !n.state.includes('permanent') && !n.state.includes('noarp') : n.state.includes(nud as NeighbourState));
-  const list = (await rt.neighbours.list({ ...(options.family ? { family: options.family } : {}), ...(dev ? { dev } : {}) }))
-    .filter((n) => n.family !== 'bridge' && wanted(n));
+  if (dev !== undefined) {
+    if (!(await exists(dev))) throw fail(`Cannot find device "${dev}"`);
+    filter.dev = dev;
+  }
+  return { filter, mask };
+}
+
+function stateBits(n: Neighbour): number {
+  let bits = 0;
+  for (const s of n.state) bits |= nudBits[String(s)] ?? 0;
+  return bits;
+}
+
+/** ip's print_neigh filter: the states asked for; proxies, externally learned and bridge entries whatever theirs. */
+function shownState(n: Neighbour, mask: number): boolean {
+  const bits = stateBits(n);
+  return (mask & bits) !== 0 || n.flags.includes('proxy') || n.flags.includes('extLearned') || (bits === 0 && (mask & NUD_NONE) !== 0) || n.family === 'bridge';
+}
+
+/** Every neighbour the selectors take but permanent and NOARP ones, unless named by `nud`. */
+async function flush(rt: RouteNetlink, args: string[], options: NeighOptions): Promise<void> {
+  if (args.length === 0) throw fail('Flush requires arguments.');
+  const { filter, mask } = await selectors(rt, args, true, options.family);
+  const list = (await rt.neighbours.list(filter)).filter((n) => {
+    const bits = stateBits(n);
+    return n.family !== 'bridge' && ((mask & bits) !== 0 || (bits === 0 && (mask & NUD_NONE) !== 0));
+  });
   const results = await rt.neighbours.deleteMany(list.map((n) => ({ dst: n.dst, dev: n.ifindex, family: n.family })));
   const failed = results.find((e) => e !== null && (e as { code?: string }).code !== 'ENOENT');
   if (failed) throw failed;
@@ -78,17 +158,11 @@ export async function neigh(rt: RouteNetlink, verb: string | undefined, args: st
   if (v === 'replace' || v === 'change') return rt.neighbours[v](parse(args));
   if ('delete'.startsWith(v) && v.length >= 3) return rt.neighbours.delete(parse(args));
   if (!('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls')) throw new UsageError(`Command "${v}" is unknown, try "nlkit neigh help".`);
-  let dev: string | undefined;
-  let proxy = false;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === 'dev') dev = args[++i];
-    else if (args[i] === 'proxy') proxy = true;
-    else throw new UsageError(`"${args[i]}" is not supported by nlkit neigh show`);
-  }
+  const { filter, mask } = await selectors(rt, args, false, options.family);
   const names = new Map((await rt.links.list()).map((l) => [l.ifindex, l.ifname]));
-  const shown = (await rt.neighbours.list({ ...(options.family ? { family: options.family } : {}), ...(dev ? { dev } : {}), ...(proxy ? { proxy } : {}) }))
-    // Like ip: NOARP and state-less entries are left out unless proxies are asked for.
-    .filter((n: Neighbour) => n.family !== 'bridge' && (proxy || (n.state.length > 0 && !n.state.includes('noarp'))));
+  const proxy = filter.proxy === true;
+  const dev = filter.dev as string | undefined;
+  const shown = (await rt.neighbours.list(filter)).filter((n: Neighbour) => n.family !== 'bridge' && shownState(n, mask));
   print(shown, names, proxy, dev, options, out);
 }
 
@@ -114,7 +188,7 @@ function print(list: Neighbour[], names: Map<number, string>, proxy: boolean, de
       if (options.brief) return o;
       for (const [flag, word] of flagWords) if (n.flags.includes(flag)) o[word] = null;
       if (options.stats) for (const [key, , value] of statistics(n)) o[key] = value;
-      if (!proxy) o.state = n.state.map((s) => String(s).toUpperCase());
+      if (!proxy && n.state.length) o.state = n.state.map((s) => String(s).toUpperCase());
       return o;
     });
     out(ipJson(rows, options.pretty));
@@ -134,7 +208,7 @@ function print(list: Neighbour[], names: Map<number, string>, proxy: boolean, de
     if (n.lladdr !== undefined) line += `lladdr ${paint('mac', `${n.lladdr} `)}`;
     for (const [flag, word] of flagWords) if (n.flags.includes(flag)) line += `${word} `;
     if (options.stats) for (const [, text] of statistics(n)) line += text;
-    if (!proxy) line += `${n.state.map((s) => String(s).toUpperCase()).join(',')} `;
+    if (!proxy && n.state.length) line += `${n.state.map((s) => String(s).toUpperCase()).join(',')} `;
     out(line);
   }
 }

@@ -1,16 +1,19 @@
 /**
  * A command line that cannot be run as written, with the word at fault in the message. `status` is ip's exit
- * status for it: 1 where ip returns a failure, 255 where ip calls exit(-1) — which also ends a batch at once, even
- * under -force. `bare` messages are printed as they are; the others after "Error: ".
+ * status for it: 1 where ip returns a failure, 255 where ip calls exit(-1). `fatal` where ip exits there (exit(-1),
+ * and the exit(1) of get_prefix or makeargs), which ends a batch at once, even under -force; by default, status 255.
+ * `bare` messages are printed as they are; the others after "Error: ".
  */
 export class UsageError extends Error {
   readonly code = 'ERR_USAGE';
   readonly status: number;
   readonly bare: boolean;
-  constructor(message: string, options: { status?: number; bare?: boolean } = {}) {
+  readonly fatal: boolean;
+  constructor(message: string, options: { status?: number; bare?: boolean; fatal?: boolean } = {}) {
     super(message);
     this.status = options.status ?? 1;
     this.bare = options.bare ?? false;
+    this.fatal = options.fatal ?? this.status === 255;
   }
 }
 

@@ -80,19 +80,23 @@ export interface Comparison {
   changed: boolean;
 }
 
+/** Whether a command line may change state: any verb but the show family (and ip's own help and version). */
+export const mayChange = (args: readonly string[]): boolean =>
+  !args.some((w) => /^(show|list|lst|ls|get|help)$/.test(w)) && !(args.length <= 2 && /^-/.test(args[0] ?? ''));
+
 /**
- * `ip -n A ARGS` against `nlkit -n B ARGS`, with the state of both after. `before` is A's snapshot before the
- * command, when the caller has it, to tell whether the command changed anything.
+ * `ip -n A ARGS` against `nlkit -n B ARGS`, with the state of both after when the line may change it. `before` is
+ * A's snapshot before the command, when the caller has it, to tell whether the command changed anything.
  */
 export async function compare(t: Twins, args: string[], before?: string): Promise<Comparison> {
   const [ip, nlkit] = await Promise.all([runIp(['-n', t.a.name, ...args]), runNlkit(['-n', t.b.name, ...args])]);
   const macs = new Set(args.filter((w) => /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(w)).map((w) => w.toLowerCase()));
-  const [sa, sb] = await Promise.all([snapshot(t.a, (m) => macs.has(m)), snapshot(t.b, (m) => macs.has(m))]);
+  const [sa, sb] = mayChange(args) ? await Promise.all([snapshot(t.a, (m) => macs.has(m)), snapshot(t.b, (m) => macs.has(m))]) : [before, before];
   const names = [t.a.name, t.b.name];
   const differences: string[] = [];
   if (normalize(ip.stdout, names) !== normalize(nlkit.stdout, names)) differences.push('stdout');
   if (normalize(ip.stderr, names) !== normalize(nlkit.stderr, names)) differences.push('stderr');
   if (ip.status !== nlkit.status) differences.push('status');
   if (sa !== sb) differences.push('state');
-  return { ip, nlkit, differences, changed: before !== undefined && before !== sa };
+  return { ip, nlkit, differences, changed: before !== undefined && sa !== undefined && before !== sa };
 }
