@@ -346,14 +346,14 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
       decodeStruct(m.header, buf, dv, at, end, out);
       at = Math.min(end, at + align4(m.header.size));
     }
-    if (m.set) decodeAttrs(m.set, buf, dv, at, end, out);
+    if (m.set) decodeAttrList(m.set, buf, dv, at, end, out);
     return out;
   }
 
   /** Decode the attributes in buf[start, end) with the named attribute set. */
   decodeAttributes(set: string, buf: Uint8Array, start: number, end: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    decodeAttrs(this.set(set), buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), start, end, out);
+    decodeAttrList(this.set(set), buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), start, end, out);
     return out;
   }
 
@@ -367,7 +367,7 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
       encodeStruct(m.header, value, w, '');
       w.pad();
     }
-    if (m.set) encodeAttrs(m.set, value, w, '', rec, m.header);
+    if (m.set) encodeAttrList(m.set, value, w, '', rec, m.header);
   }
 
   /**
@@ -493,7 +493,27 @@ function readField(f: Field, buf: Uint8Array, dv: DataView, at: number, len: num
   return copy(b, 0, b.length);
 }
 
+/**
+ * How many attribute containers may nest below a message's own attributes. A set may nest itself (that is how specs describe trees), so a
+ * message or a value could nest as deep as its length allows, and recursion that deep exhausts the stack. The
+ * kernel validates requests only 10 levels deep (MAX_POLICY_RECURSION_DEPTH, lib/nlattr.c); real replies stay
+ * near that.
+ */
+export const MAX_NESTING = 64;
+let decodeDepth = 0;
+let encodeDepth = 0;
+
 export function decodeAttrs(set: CompiledSet, buf: Uint8Array, dv: DataView, start: number, end: number, out: Record<string, unknown>): void {
+  if (decodeDepth >= MAX_NESTING) throw new DecodeError(`attributes nest more than ${MAX_NESTING} levels deep`, start);
+  decodeDepth++;
+  try {
+    decodeAttrList(set, buf, dv, start, end, out);
+  } finally {
+    decodeDepth--;
+  }
+}
+
+function decodeAttrList(set: CompiledSet, buf: Uint8Array, dv: DataView, start: number, end: number, out: Record<string, unknown>): void {
   const table = set.byType;
   let at = start;
   let deferred: number[] | undefined;
@@ -817,6 +837,24 @@ function encodeAttrs(
   path: string,
   rec: PathRecorder | undefined,
   header?: CompiledStruct,
+): void {
+  // A value that nests deeper (or contains itself) would exhaust the stack; see MAX_NESTING.
+  if (encodeDepth >= MAX_NESTING) throw new SchemaError(path || set.name, `nests more than ${MAX_NESTING} levels deep`);
+  encodeDepth++;
+  try {
+    encodeAttrList(set, value, w, path, rec, header);
+  } finally {
+    encodeDepth--;
+  }
+}
+
+function encodeAttrList(
+  set: CompiledSet,
+  value: Readonly<Record<string, unknown>>,
+  w: Writer,
+  path: string,
+  rec: PathRecorder | undefined,
+  header: CompiledStruct | undefined,
 ): void {
   const encode = rec ? undefined : setEncoder(set, header);
   if (encode) encode(value, w, set, path, header, encodeKey, parseIPv4Into);
