@@ -2,7 +2,7 @@
  * `npm run bench [case…]`: one JSON object per line, {case, n, ms, reference_ms, ratio, …}. Each case runs in a
  * fresh namespace built by ../shared/bench/in-netns.sh, ours and the C reference alternating in the same run.
  */
-import { inNetns, result, type BenchResult } from './harness.js';
+import { inNetns, median, result, type BenchResult } from './harness.js';
 
 interface Case {
   name: string;
@@ -48,6 +48,38 @@ function watchCase(name: string, mode: string, n: number, routes: number, goal: 
   };
 }
 
+/**
+ * bench/watch-overload.ts `runs` times, each in a fresh namespace, the consumer taking turns at stalling, never
+ * reading and reading slowly: how many runs ended with the view (and the consumer's events) equal to the kernel.
+ * `ms` is the median time from nladd's end to that, `reference_ms` nladd's own median time.
+ */
+function watchOverloadCase(name: string, n: number, runs: number): Case {
+  return {
+    name,
+    n,
+    run() {
+      const consumers = ['stalled', 'never', 'slow'];
+      const results = Array.from({ length: runs }, (_, i) => {
+        try {
+          return inNetns(0, 'watch-overload', [String(n), consumers[i % consumers.length]!]) as { correct: boolean; converge_ms: number; rss_mb: number; writer_ms: number };
+        } catch (e) {
+          return { correct: false, converge_ms: -1, rss_mb: 0, writer_ms: 0, error: e instanceof Error ? e.message : String(e) };
+        }
+      });
+      const converged = results.filter((r) => r.correct).map((r) => r.converge_ms);
+      return result(name, n, converged.length ? median(converged) : -1, median(results.map((r) => r.writer_ms)), {
+        goal_correct_runs: runs,
+        runs,
+        correct_runs: converged.length,
+        converge_ms: converged.length ? median(converged) : -1,
+        converge_ms_max: converged.length ? Math.max(...converged) : -1,
+        rss_mb: Math.max(...results.map((r) => r.rss_mb)),
+        each: results,
+      });
+    },
+  };
+}
+
 /** A case of bench/cli.ts. */
 function cliCase(name: string, mode: string, n: number, routes: number, goal: Record<string, number>): Case {
   return {
@@ -72,6 +104,7 @@ const cases: Case[] = [
   typedCase('route-dump-stream-rss-1m', 'rss', 1_000_000, 1_000_000, { goal_rss_mb: 150 }, 1),
   watchCase('notify-throughput', 'notify', 1_000_000, 0, {}),
   watchCase('watch-resync-1m', 'resync', 1_000_000, 1_000_000, { goal_ratio: 3.0 }),
+  watchOverloadCase('watch-overload-200k', 200_000, 10),
   cliCase('cli-cold-link-show', 'cold', 1, 0, { goal_ms: 100 }),
   cliCase('cli-route-show-100k', 'show', 100_000, 100_000, { goal_ratio: 1.0 }),
   cliCase('cli-batch-100k', 'batch', 100_000, 0, { goal_ratio: 0.33 }),

@@ -1,8 +1,8 @@
 /**
  * Runs inside an in-netns.sh namespace:
  *   notify N  — count route notifications decoded while the reference nladd adds N routes in the same namespace
- *   resync    — a watch of the namespace's routes is made to overrun (its consumer stalls while 20,000 more routes
- *               are added through a small receive buffer); time the resync it then runs, against nldump
+ *   resync    — a watch of the namespace's routes is made to overrun (the whole process blocks while 20,000 more
+ *               routes are added through a small receive buffer); time the resync it then runs, against nldump
  */
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -62,7 +62,7 @@ async function resync(): Promise<void> {
   const file = join(tmpdir(), `nlkit-resync-${process.pid}.batch`);
   writeFileSync(file, Array.from({ length: 20_000 }, (_, i) => `route add 172.16.${i >> 8}.${i & 255}/32 via 192.0.2.2\n`).join(''));
   try {
-    execFileSync('ip', ['-batch', file]); // the consumer stalls meanwhile
+    execFileSync('ip', ['-batch', file]); // nothing reads the socket meanwhile
   } finally {
     rmSync(file);
   }

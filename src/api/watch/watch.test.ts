@@ -92,6 +92,49 @@ for (const seed of [1, 2, 3]) {
   });
 }
 
+test('every kind: consumers that stall behind a queue of 8 events get every change, folded, and views stay current', async () => {
+  await withNetns(async (ns) => {
+    for (const [a, b] of [['v0', 'v1'], ['v2', 'v3'], ['v4', 'v5']]) {
+      await ns.ip('link', 'add', a!, 'type', 'veth', 'peer', 'name', b!);
+      await ns.ip('link', 'set', a!, 'up');
+      await ns.ip('link', 'set', b!, 'up');
+    }
+    for (const [i, d] of ['v0', 'v2', 'v4'].entries()) {
+      await ns.ip('addr', 'add', `198.51.${i + 1}.2/24`, 'dev', d);
+      await ns.ip('addr', 'add', `2001:db8:${i + 1}::2/64`, 'dev', d, 'nodad');
+    }
+    const watches = (await Promise.all(churned.map((k) => watch(k, { netns: ns.name, highWaterMark: 8 })))) as Watch<unknown>[];
+    // Each consumer's own picture: the view when it took the iterator, then its events, applied in order.
+    const mirrors = watches.map((w) => new Map(w.view));
+    const iterators = watches.map((w) => w[Symbol.asyncIterator]());
+    try {
+      for (let round = 0; round < 4; round++) await churn(ns, 40 + round, 150);
+      // Nobody has read an event, yet every view follows the kernel.
+      for (const [i, w] of watches.entries()) await converge(ns, w, churned[i]!);
+      assert.ok(watches.every((w) => w.counters.queueHighWaterMark <= 8), 'no queue outgrew its bound');
+      assert.ok(watches.some((w) => w.counters.coalesced > 0), 'changes were folded');
+      // The consumers read on until nothing is left: each one's picture is the kernel's.
+      for (const [i, w] of watches.entries()) {
+        const mirror = mirrors[i]!;
+        const truth = await kernelView(ns, churned[i]!);
+        for (;;) {
+          const r = await Promise.race([iterators[i]!.next(), new Promise<null>((res) => setTimeout(() => res(null), 200))]);
+          if (r === null || r.done) break;
+          const e = r.value;
+          assert.equal(mirror.has(e.key), e.type !== 'add', `${churned[i]} ${e.type} ${e.key} follows what the consumer had`);
+          if (e.type === 'delete') mirror.delete(e.key);
+          else mirror.set(e.key, e.after);
+        }
+        assert.deepEqual([...mirror.entries()].map(([k, v]) => [k, comparable(v)]).sort(),
+          [...truth.entries()].map(([k, v]) => [k, comparable(v)]).sort(), `${churned[i]}: the events add up to the kernel's objects`);
+        assert.ok(w.counters.queueHighWaterMark <= 8);
+      }
+    } finally {
+      for (const w of watches) w.close();
+    }
+  });
+});
+
 test('the view keys objects by kernel identity and emits add, change and delete with before and after', async () => {
   await withNetns(async (ns) => {
     await ns.vethPair();
