@@ -5,7 +5,7 @@
 import { addressFamily as addressDecl, addressSchema } from '../families/route/index.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
-import { addressPrefix, arrayOf, device, enumOf, family, ipv4, oneOf, record, text, u32, u8 } from './input.js';
+import { addressPrefix, arrayOf, device, enumOf, family, ipv4, object, oneOf, prefix, record, text, u32, u8 } from './input.js';
 import { ObjectApi, type Context, type ObjectKind, type Value } from './object.js';
 import { canonicalAddress, familyName, familyNumber, parsePrefix, prefixContains, type Family } from './values.js';
 
@@ -97,7 +97,7 @@ const addressInput = record({
   address: addressPrefix, dev: device, peer: addressPrefix, broadcast: ipv4, label: text(15, 1), scope,
   flags: arrayOf(oneOf(Object.keys(addressDecl.enums.ifaFlags.entries))), validLifetime: u32, preferredLifetime: u32, metric: u32, proto: u8,
 }, ['address', 'dev']);
-const addressFilter = record({ family: family(['unspec', 'inet', 'inet6']), dev: device, label: text(15, 1), scope });
+const addressFilter = record({ family: family(['unspec', 'inet', 'inet6']), dev: device, label: text(255, 1), scope, to: prefix, flags: object });
 
 function addressMessage(input: AddressInput, ctx: Context): Value {
   const p = parsePrefix(input.address, 'address');

@@ -109,15 +109,23 @@ const linkKinds = [...new Set([
 ])].sort();
 const kind = oneOf(linkKinds);
 
+const operstates = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
+
 const peerFields = {
   ifname, ifindex: integer(1, 0x7fffffff), link: device, up: boolean, mtu: u32, address: mac, broadcast: mac,
   alias: text(255), txqlen: u32, group: u32, master: byType({ string: text(127, 1), number: integer(0, 0x7fffffff), null: anything }, 'a device name, ifindex or null'),
   portData: object, portKind: oneOf(['bridge', 'bond']), netns, numTxQueues: integer(1, 4096), numRxQueues: integer(1, 4096),
+  flags: record(Object.fromEntries(Object.keys(linkFlagBits).map((f) => [f, boolean]))), carrier: boolean,
+  linkmode: oneOf(['default', 'dormant']), operstate: oneOf(operstates), protoDown: boolean, gsoMaxSize: u32, gsoMaxSegs: u32,
+  groMaxSize: u32, newIfindex: integer(1, 0x7fffffff), linkNetnsid: integer(-1, 0x7fffffff),
 } as const satisfies Fields;
 const { ifindex: _ifindex, ...changeFields } = peerFields;
 const linkInput = record({ ...peerFields, dev: device, kind, data: object, peer: record(peerFields) });
 const linkChanges = record({ ...changeFields, kind, data: object, peer: record(peerFields) });
-const linkFilter = record({ kind, master: device, ifname: text(127, 1) });
+const linkFilter = record({
+  kind, master: byType({ string: text(127, 1), number: integer(1, 0x7fffffff), null: anything }, 'a device name, ifindex or null'),
+  portKind: text(15, 1), ifname: text(127, 1), up: boolean, group: u32,
+});
 
 /** The caller's name of a field the schema found wrong inside the kind's data or the port data. */
 function callerError(e: unknown): unknown {
@@ -129,7 +137,6 @@ function callerError(e: unknown): unknown {
 }
 
 const IFF_UP = 1;
-const operstates = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
 
 function linkMessage(input: LinkInput, ctx: Context, create: boolean): Value {
   const v: Value = { family: 0, type: 0, index: 0, flags: 0, change: 0 };

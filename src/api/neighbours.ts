@@ -9,7 +9,7 @@ import type { NetlinkSocket } from '../socket/socket.js';
 import { formatMac, parseMac } from '../schema/address.js';
 import { NetlinkError } from '../wire/errors.js';
 import type { Devices } from './devices.js';
-import { address, arrayOf, boolean, byType, device, enumOf, family, integer, mac, record } from './input.js';
+import { address, arrayOf, boolean, byType, device, enumOf, family, integer, mac, prefix, record } from './input.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, familyName, familyNumber, prefixContains, type Family } from './values.js';
 
@@ -81,7 +81,7 @@ const neighbourInput = record({
   flags: arrayOf(enumOf(neighbourDecl.enums.ntfFlags)), extFlags: arrayOf(enumOf(neighbourDecl.enums.ntfExtFlags)),
   proxy: boolean, master: boolean, vlan: integer(1, 4094), nhid: integer(1, 0xffffffff), protocol: enumOf(neighbourDecl.enums.rtProtocol, [0, 255]),
 }, ['dev']);
-const neighbourFilter = record({ family: family(['unspec', 'inet', 'inet6', 'bridge']), dev: device, master: device, proxy: boolean, state });
+const neighbourFilter = record({ family: family(['unspec', 'inet', 'inet6', 'bridge']), dev: device, master: device, proxy: boolean, state, to: prefix });
 
 /** A MAC as replies format it (`'02:AA:0:0:0:1'` → `'02:aa:00:00:00:01'`), to compare with them. */
 function canonicalMac(text: string): string {
