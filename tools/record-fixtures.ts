@@ -2,9 +2,9 @@
  * Records the fixtures of the replay tests (src/testing/fixtures/) from the real kernel: for each fixture, a fresh
  * namespace is given its state by `ip` commands, then every CLI command of the list is run through
  * `nlkit --record` beside `ip`, the API session of src/testing/fixtures.ts is recorded, and then `nlkit monitor`
- * beside `ip monitor` while further changes are made. A command whose nlkit output differs from ip's is left out
- * and reported (that is the live tests' business). The manifest of each fixture names the commands that made its
- * state. Run as root, after `npm run build`:
+ * beside `ip monitor` while further changes are made, and a watch while more are. A command whose nlkit output
+ * differs from ip's is left out and reported (that is the live tests' business). The manifest of each fixture
+ * names the commands that made its state. Run as root, after `npm run build`:
  *
  *   node dist/tools/record-fixtures.js
  */
@@ -14,7 +14,10 @@ import { release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RouteNetlink } from '../src/api/route-netlink.js';
-import { apiSession, between, type Fixture } from '../src/testing/fixtures.js';
+import type { NotificationKind } from '../src/api/watch/kinds.js';
+import { watch, type Watch } from '../src/api/watch/watch.js';
+import { Recorder, recordEverySocket } from '../src/socket/record.js';
+import { apiSession, between, viewText, type Fixture } from '../src/testing/fixtures.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, 'src', 'testing', 'fixtures');
@@ -26,6 +29,8 @@ interface Plan {
   cli: string[][];
   /** Monitor runs, each watching `changes` made after the recordings above (they change the state). */
   monitor: { args: string[]; changes: string[][] }[];
+  /** Watches, each recorded while `changes` are made (after the monitor runs). */
+  watch: { kind: NotificationKind; changes: string[][] }[];
 }
 
 const shows = (objects: string[][]) => objects.flatMap((o) => [o, ['-j', ...o]]);
@@ -75,8 +80,67 @@ const plans: Plan[] = [
         ['addr', 'del', '192.0.2.5/24', 'dev', 'v0'],
       ],
     }],
+    watch: [{
+      kind: 'route',
+      changes: [
+        ['route', 'add', '10.5.0.0/24', 'via', '192.0.2.2'],
+        ['route', 'add', '10.6.0.0/24', 'dev', 'v0', 'table', '100'],
+        ['route', 'replace', '10.5.0.0/24', 'via', '192.0.2.3'],
+        ['addr', 'add', '203.0.113.1/24', 'dev', 'br0'],
+        ['route', 'del', '10.0.0.0/24'],
+        ['link', 'set', 'v0', 'down'],
+        ['link', 'set', 'v0', 'up'],
+        ['route', 'add', '10.7.0.0/24', 'via', '192.0.2.2'],
+        ['nexthop', 'add', 'id', '5', 'via', '192.0.2.2', 'dev', 'v0'],
+        ['route', 'add', '10.8.0.0/24', 'nhid', '5'],
+        ['nexthop', 'del', 'id', '5'],
+      ],
+    }],
   },
 ];
+
+/**
+ * A watch recorded while `changes` run. Its view, once settled, must equal a fresh (unrecorded) watch's first
+ * dump, or the fixture is left out: the replay test compares against that view.
+ */
+async function recordWatch(ns: string, name: string, kind: NotificationKind, changes: string[][]): Promise<Fixture['watch'][number] | undefined> {
+  const recording = `${name}.pcapng`;
+  const recorder = new Recorder(join(dir, recording));
+  recordEverySocket(recorder);
+  let w: Watch<unknown> | undefined;
+  try {
+    w = (await watch(kind, { netns: ns })) as Watch<unknown>;
+    const events = (async () => {
+      for await (const _ of w!) {
+        // The events are the replay test's concern; the view is what is kept.
+      }
+    })();
+    for (const c of changes) {
+      run('ip', ['-n', ns, ...c]);
+      await sleep(100);
+    }
+    for (let i = 0; i < 50 && !w.inSync; i++) await sleep(100);
+    await sleep(1000);
+    const view = viewText(w.view);
+    w.close();
+    await events;
+    recordEverySocket(undefined);
+    recorder.close();
+    const fresh = await watch(kind, { netns: ns });
+    const truth = viewText(fresh.view);
+    fresh.close();
+    if (JSON.stringify(truth) !== JSON.stringify(view)) {
+      rmSync(join(dir, recording));
+      console.error(`${name}: left out: the recorded watch's view did not match a fresh dump`);
+      return undefined;
+    }
+    return { kind, recording, changes: changes.map(command), view };
+  } finally {
+    w?.close();
+    recordEverySocket(undefined);
+    recorder.close();
+  }
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -140,6 +204,7 @@ async function record(plan: Plan): Promise<Fixture> {
       cli: [],
       api: `${plan.name}-api.pcapng`,
       monitor: [],
+      watch: [],
     };
     plan.cli.forEach((args, i) => {
       const recording = `${plan.name}-cli-${String(i + 1).padStart(2, '0')}.pcapng`;
@@ -161,6 +226,10 @@ async function record(plan: Plan): Promise<Fixture> {
       const recorded = await recordMonitor(ns, `${plan.name}-monitor-${i + 1}`, m.args, m.changes);
       if (recorded) fixture.monitor.push(recorded);
     }
+    for (const [i, w] of plan.watch.entries()) {
+      const recorded = await recordWatch(ns, `${plan.name}-watch-${i + 1}`, w.kind, w.changes);
+      if (recorded) fixture.watch.push(recorded);
+    }
     return fixture;
   } finally {
     run('ip', ['netns', 'del', ns]);
@@ -172,5 +241,5 @@ for (const f of readdirSync(dir)) rmSync(join(dir, f));
 for (const plan of plans) {
   const fixture = await record(plan);
   writeFileSync(join(dir, `${plan.name}.json`), `${JSON.stringify(fixture, null, 2)}\n`);
-  console.log(`${plan.name}: ${fixture.cli.length} CLI recordings, the API session and ${fixture.monitor.length} monitor run(s)`);
+  console.log(`${plan.name}: ${fixture.cli.length} CLI recordings, the API session, ${fixture.monitor.length} monitor run(s), ${fixture.watch.length} watch(es)`);
 }

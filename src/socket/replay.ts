@@ -5,6 +5,11 @@
  * replies are rewritten to carry the live ones. A request the recording has no answer for fails loudly, with a
  * ReplayError naming it, instead of waiting for an answer that will not come.
  *
+ * Notifications keep their place in the recording's timeline: one is handed to the groups that joined once every
+ * dump recorded before it has been asked for again (all of them, once no dump is left). So a watch that resynced
+ * after a notification sees the dump it got then, and what came after that dump, after it. Other requests do not
+ * hold notifications back: a client may ask fewer of them than were recorded (names it looks up as it goes).
+ *
  * The seam is the NativeSocket interface (what the addon gives NetlinkSocket): everything above it — matching,
  * dumps, batches, ACKs, errors — runs as it does against the kernel.
  */
@@ -24,6 +29,8 @@ export class ReplayError extends Error {
 }
 
 interface RecordedRequest {
+  /** The datagram's place in the recording. */
+  order: number;
   interfaceId: number;
   seq: number;
   pid: number;
@@ -47,22 +54,30 @@ export class Replay {
   /** Reply datagrams (or the part of one answering one request) by `interfaceId:seq`. */
   private readonly replies = new Map<string, Buffer[]>();
   /** Notifications in recorded order, across groups. */
-  readonly notifications: { protocol: number; group: number; data: Buffer }[] = [];
+  readonly notifications: { order: number; protocol: number; group: number; data: Buffer }[] = [];
+  /** Every recorded dump request in recorded order; `next` is the first not yet asked again. */
+  private readonly timeline: RecordedRequest[] = [];
+  private next = 0;
+  private readonly sockets = new Set<ReplaySocket>();
   private readonly ports = new Map<number, number>();
 
   constructor(datagrams: Iterable<CapturedDatagram>) {
+    let order = 0;
     for (const d of datagrams) {
+      order++;
       const messages = parseMessages(Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength));
       if (d.direction === 'sent') {
         for (const m of messages) {
           const key = requestKey(d.protocol, m);
           const list = this.requests.get(key) ?? [];
           this.requests.set(key, list);
-          list.push({ interfaceId: d.interfaceId, seq: m.seq, pid: m.pid, answered: (m.flags & 0x4) !== 0 || (m.flags & 0x300) !== 0, used: false });
+          const r = { order, interfaceId: d.interfaceId, seq: m.seq, pid: m.pid, answered: (m.flags & 0x4) !== 0 || (m.flags & 0x300) !== 0, used: false };
+          list.push(r);
+          if ((m.flags & 0x300) === 0x300) this.timeline.push(r);
           if (m.pid !== 0 && !this.ports.has(d.protocol)) this.ports.set(d.protocol, m.pid);
         }
       } else if (d.peer?.group) {
-        this.notifications.push({ protocol: d.protocol, group: d.peer.group, data: Buffer.from(d.data) });
+        this.notifications.push({ order, protocol: d.protocol, group: d.peer.group, data: Buffer.from(d.data) });
       } else {
         // One datagram answers one request in practice; split by seq all the same, so each answer stands alone.
         for (let i = 0; i < messages.length; ) {
@@ -85,7 +100,15 @@ export class Replay {
 
   /** The transport's one entry point, as the addon's: a socket (the namespace is the recording's, whatever is asked). */
   openSocket(protocol: number): NativeSocket {
-    return new ReplaySocket(this, protocol, this.ports.get(protocol) ?? 1);
+    const socket = new ReplaySocket(this, protocol, this.ports.get(protocol) ?? 1, () => this.sockets.delete(socket));
+    this.sockets.add(socket);
+    return socket;
+  }
+
+  /** Notifications recorded before this place in the recording may be handed over. */
+  get horizon(): number {
+    while (this.next < this.timeline.length && this.timeline[this.next]!.used) this.next++;
+    return this.next < this.timeline.length ? this.timeline[this.next]!.order : Infinity;
   }
 
   /**
@@ -107,6 +130,8 @@ export class Replay {
       }
       for (const reply of replies) out.push(rewrite(reply, r, m.seq, portId));
     }
+    // The timeline may have moved on: what was recorded up to the next request waiting comes now.
+    for (const s of this.sockets) s.release();
     return out;
   }
 }
@@ -137,7 +162,7 @@ class ReplaySocket implements NativeSocket {
   /** Per recorded notification: already handed to this socket. */
   private readonly delivered: Uint8Array;
 
-  constructor(private readonly replay: Replay, private readonly protocol: number, private port: number) {
+  constructor(private readonly replay: Replay, private readonly protocol: number, private port: number, private readonly onClose: () => void) {
     this.delivered = new Uint8Array(replay.notifications.length);
   }
 
@@ -202,12 +227,15 @@ class ReplaySocket implements NativeSocket {
   close(): void {
     this.closed = true;
     this.inbox = [];
+    this.onClose();
   }
 
-  private release(): void {
-    if (this.closed) return;
+  /** Hand over the notifications of the joined groups recorded before the replay's horizon, in recorded order. */
+  release(): void {
+    if (this.closed || this.joined.size === 0) return;
+    const horizon = this.replay.horizon;
     this.replay.notifications.forEach((n, i) => {
-      if (this.delivered[i] || n.protocol !== this.protocol || !this.joined.has(n.group)) return;
+      if (this.delivered[i] || n.order > horizon || n.protocol !== this.protocol || !this.joined.has(n.group)) return;
       this.delivered[i] = 1;
       this.inbox.push({ data: Buffer.from(n.data), group: n.group });
     });

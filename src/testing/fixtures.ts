@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { RouteNetlink } from '../api/route-netlink.js';
+import type { NotificationKind } from '../api/watch/kinds.js';
 
 /** src/testing/fixtures, from dist/src/testing (tests) or src/testing. */
 export const fixturesDir = new URL('../../../src/testing/fixtures/', import.meta.url);
@@ -23,7 +24,22 @@ export interface Fixture {
    * marker route both printed) and the one naming `to` (a route added after the changes).
    */
   monitor: { args: string[]; recording: string; changes: string[]; from: string; to: string; ip: string }[];
+  /**
+   * A watch recorded (every socket it opened, in one file) while `changes` ran, and its view once it had settled
+   * and matched a fresh dump: key -> `comparable` text.
+   */
+  watch: { kind: NotificationKind; recording: string; changes: string[]; view: Record<string, string> }[];
 }
+
+/** Fields that change by themselves (counters, timers): left out of a watch's view when comparing. */
+const volatile = new Set(['cacheinfo', 'stats', 'stats64', 'afSpec', 'xdp', 'carrierChanges', 'carrierUpCount', 'carrierDownCount', 'probes', 'change', 'event']);
+
+/** An object of a watch's view as text to compare: its decoded message without the volatile fields. */
+export const comparable = (o: unknown): string =>
+  JSON.stringify((o as { raw?: unknown }).raw ?? o, (k, v: unknown) => (volatile.has(k) ? undefined : typeof v === 'bigint' ? String(v) : v));
+
+export const viewText = (view: ReadonlyMap<string, unknown>): Record<string, string> =>
+  Object.fromEntries([...view].map(([k, v]) => [k, comparable(v)]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
 
 /** The lines of a monitor's output strictly between the first naming `from` and the first naming `to`. */
 export function between(text: string, from: string, to: string): string {
