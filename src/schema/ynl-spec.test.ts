@@ -224,6 +224,16 @@ test('schema violations are refused with the spec\'s path', () => {
   refused(null, 'spec', /got null/);
 });
 
+test('what the schemas allow, and the kernel\'s specs do, is accepted', () => {
+  // A command without attributes; a subset naming an attribute twice (devlink's dl-dpipe-table); a sub-message
+  // chosen by an attribute of an enclosing message (tc's tca-stats-attrs app, by kind).
+  use(genl((s) => delete s.operations.list[1]['attribute-set']));
+  use(genl((s) => s['attribute-sets'][2].attributes.push({ name: 'ifindex' })));
+  use(raw((s) => {
+    s['attribute-sets'][3].attributes.push({ name: 'opts', type: 'sub-message', 'sub-message': 'options-msg', selector: 'rta-kind' });
+  }));
+});
+
 test('references are checked: every name a spec uses is defined, once', () => {
   refused(genl((s) => (s['attribute-sets'][0].attributes[4]['nested-attributes'] = 'mian')), 'attribute-sets[0].attributes[4].nested-attributes', /no attribute set named "mian"/);
   refused(genl((s) => delete s['attribute-sets'][0].attributes[4]['nested-attributes']), 'attribute-sets[0].attributes[4].nested-attributes', /required for a nest/);

@@ -392,9 +392,6 @@ function references(s: Obj, protocol: SpecProtocol): void {
       need(target !== undefined && target !== op && target.notify === undefined && target.event === undefined, at(path, 'notify'), 'other request operation', op.notify);
     }
     if (op.event !== undefined && op.notify !== undefined) fail(at(path, 'event'), 'an operation is a notify or an event, not both');
-    if ((op.do !== undefined || op.dump !== undefined || op.event !== undefined) && op['attribute-set'] === undefined) {
-      fail(at(path, 'attribute-set'), 'required for an operation with do, dump or event');
-    }
     if (protocol === 'netlink-raw' && (op.notify !== undefined || op.event !== undefined) && op.value === undefined) {
       fail(at(path, 'value'), 'required for a netlink-raw notification (its nlmsg_type)');
     }
