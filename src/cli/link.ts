@@ -5,7 +5,7 @@ import { listNetns } from '../api/netns.js';
 import { paint, stateColor } from './color.js';
 import { ipJson } from './json.js';
 import { detailsJson, detailsText, statsJson, statsText } from './link-details.js';
-import { matches, refuse, unknownCommand } from './args.js';
+import { duparg2, fail, invarg, matches, refuse, unknownCommand, Words } from './args.js';
 import { linkUsage, parseLinkCommand, type LinkLookup } from './link-parse.js';
 import { parseShowSelectors } from './show-filter.js';
 import { UsageError } from './usage.js';
@@ -187,6 +187,34 @@ export function lookup(rt: RouteNetlink): LinkLookup {
   };
 }
 
+/** `ip link property { add | del } dev DEV altname NAME …` (iplink_prop in iproute2 6.1). */
+async function property(rt: RouteNetlink, args: string[]): Promise<void> {
+  const [op, ...rest] = args;
+  if (op === undefined || matches(op, 'help')) throw refuse(linkUsage);
+  const action = matches(op, 'add') ? 'add' : matches(op, 'del') ? 'delete' : undefined;
+  if (!action) throw refuse('Operator required');
+  const names: string[] = [];
+  let dev: string | undefined;
+  const bad = (name: string) => name === '' || /[/\s]/.test(name);
+  for (const w = new Words(rest); !w.done; w.skip()) {
+    const a = w.word!;
+    if (matches(a, 'altname')) {
+      const name = w.next();
+      if (bad(name)) throw invarg('not a valid altname', name);
+      names.push(name);
+    } else if (matches(a, 'help')) throw refuse(linkUsage);
+    else {
+      const v = a === 'dev' ? w.next() : a;
+      if (dev !== undefined) throw duparg2('dev', v);
+      if (bad(v)) throw invarg('"dev" not a valid ifname', v);
+      dev = v;
+    }
+  }
+  if (dev === undefined) throw refuse('Not enough of information: "dev" argument is required.');
+  if (!(await rt.links.byName(dev).catch(() => undefined))) throw fail(`Cannot find device "${dev}"`);
+  await rt.links.altnames(dev, names, action);
+}
+
 export async function link(rt: RouteNetlink, verb: string | undefined, args: string[], options: LinkOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'show';
   const modify = matches(v, 'add') ? 'add' : matches(v, 'set') || matches(v, 'change') ? 'set' : matches(v, 'replace') ? 'replace' : matches(v, 'delete') ? 'delete' : undefined;
@@ -204,7 +232,8 @@ export async function link(rt: RouteNetlink, verb: string | undefined, args: str
   }
   if (matches(v, 'help')) throw refuse(linkUsage);
   if (!(matches(v, 'show') || matches(v, 'lst') || matches(v, 'list'))) {
-    if (matches(v, 'xstats') || matches(v, 'afstats') || matches(v, 'property')) throw refuse(`"ip link ${v}" is not supported by nlkit.`);
+    if (matches(v, 'property')) return property(rt, args);
+    if (matches(v, 'xstats') || matches(v, 'afstats')) throw refuse(`"ip link ${v}" is not supported by nlkit.`);
     throw unknownCommand(v, 'link');
   }
   const { dev, link: filter } = await parseShowSelectors(args, lookup(rt), true);

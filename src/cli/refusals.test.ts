@@ -25,6 +25,8 @@ const lines = [
   'link set d0 promisc on', 'link set d0 arp off multicast off allmulticast on', 'link set d0 trailers off dynamic on',
   'link set d0 mode dormant state up', 'link set d0 master br0', 'link set d0 name d9 alias x', 'link set group 0 mtu 1400',
   'link del dev d1 type veth', 'link set d0 txqueuelen 500',
+  'link property add dev d0 altname longername0', 'link property add d0 altname a altname b', 'link property frob',
+  'link property add altname x', 'link property add dev nosuch altname x', 'link property add dev d0 d1',
   'rule add', 'rule show table', 'rule frob', 'frob', '-V', '--help', '-frob', 'help',
 ];
 
