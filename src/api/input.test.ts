@@ -60,7 +60,8 @@ const rows: [string, Call, string, RegExp][] = [
   ['a peer of the other family', (rt) => rt.addresses.add({ address: '192.0.2.1/24', dev: 'lo', peer: '2001:db8::1' }), 'peer', /is IPv6, but address is IPv4/],
   ['an IPv4 broadcast on an IPv6 address', (rt) => rt.addresses.add({ address: '2001:db8::1/64', dev: 'lo', broadcast: '192.0.2.255' }), 'broadcast', /is IPv4, but address is IPv6/],
   ['an unknown address flag', (rt) => rt.addresses.add({ address: '192.0.2.1/24', dev: 'lo', flags: ['nodadd'] }), 'flags[0]', /"nodadd" is not one of/],
-  ['"default" as an address', (rt) => rt.addresses.add({ address: 'default', dev: 'lo' }), 'address', /not an IPv4 or IPv6 address/],
+  ['"default" as an address', (rt) => rt.addresses.add({ address: 'default', dev: 'lo' }), 'address', /expected an IP address, got "default"/],
+  ['an address that is none', (rt) => rt.routes.add({ dst: '10.999.0.0/24' }), 'dst', /expected an IP address, got "10.999.0.0"/],
   ['a label too long', (rt) => rt.addresses.add({ address: '192.0.2.1/24', dev: 'lo', label: 'lo:'.padEnd(16, 'x') }), 'label', /16 bytes long/],
   ['an unknown family', (rt) => rt.addresses.list({ family: 'ipx' as Loose }), 'family', /"ipx" is not one of unspec, inet, inet6/],
 

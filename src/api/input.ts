@@ -220,8 +220,9 @@ function ipFamily(a: string): 'inet' | 'inet6' | undefined {
 
 /** An IPv4 or IPv6 address, of the input's family. */
 export const address: Check = (v, path, key, scope) => {
-  const f = typeof v === 'string' ? ipFamily(v) : undefined;
-  if (!f) fail(path, key, `${show(v)} is not an IPv4 or IPv6 address`);
+  if (typeof v !== 'string') fail(path, key, `${show(v)} is not an IPv4 or IPv6 address`);
+  const f = ipFamily(v);
+  if (!f) fail(path, key, `expected an IP address, got ${show(v)}`);
   agree(f, v as string, path, key, scope);
 };
 
@@ -236,8 +237,10 @@ function prefixCheck(words: boolean): Check {
     if (typeof v !== 'string') fail(path, key, `${show(v)} is not a ${what}`);
     if (words && (v === 'default' || v === 'any' || v === 'all')) return;
     const slash = v.indexOf('/');
-    const f = ipFamily(slash < 0 ? v : v.slice(0, slash));
-    if (!f) fail(path, key, `${show(v)} is not an IPv4 or IPv6 ${words ? 'prefix' : 'address'}`);
+    const a = slash < 0 ? v : v.slice(0, slash);
+    const f = ipFamily(a);
+    // Worded as the schema words a bad address, which the command line prints as it is.
+    if (!f) fail(path, key, `expected an IP address, got ${show(a)}`);
     if (slash >= 0) {
       let length = 0;
       const digits = v.length - slash - 1;

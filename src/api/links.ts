@@ -9,7 +9,7 @@ import type { NetlinkSocket, NetnsRef } from '../socket/socket.js';
 import { Flags } from '../wire/message.js';
 import type { Devices } from './devices.js';
 import { openNetns } from './netns.js';
-import { boolean, byType, check, device, ifname, integer, mac, netns, object, oneOf, record, text, u32, anything, arrayOf, type Fields } from './input.js';
+import { anything, arrayOf, boolean, byType, callOptions, check, device, ifname, integer, mac, netns, object, oneOf, record, text, u32, type Fields } from './input.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 
 export interface LinkInput {
@@ -104,22 +104,22 @@ export interface LinkFilter {
 const linkKinds = [...new Set([
   ...Object.keys(linkFamily.subMessages['linkinfo-data-msg']),
   'amt', 'bareudp', 'batadv', 'can', 'dummy', 'gtp', 'hsr', 'ifb', 'ip6erspan', 'ip6gre', 'ip6gretap', 'ip6tnl', 'ipoib',
-  'lowpan', 'macsec', 'nlmon', 'ppp', 'rmnet', 'team', 'vcan', 'veth', 'virt_wifi', 'vti', 'vti6', 'vxcan', 'wireguard',
+  'lowpan', 'macsec', 'nlmon', 'pfcp', 'ppp', 'rmnet', 'team', 'vcan', 'veth', 'virt_wifi', 'vti', 'vti6', 'vxcan', 'wireguard',
   'wwan', 'xfrm',
 ])].sort();
 const kind = oneOf(linkKinds);
 
 const operstates = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
 
-const peerFields = {
-  ifname, ifindex: integer(1, 0x7fffffff), link: device, up: boolean, mtu: u32, address: mac, broadcast: mac,
+const changeFields = {
+  ifname, link: device, up: boolean, mtu: u32, address: mac, broadcast: mac,
   alias: text(255), txqlen: u32, group: u32, master: byType({ string: text(127, 1), number: integer(0, 0x7fffffff), null: anything }, 'a device name, ifindex or null'),
   portData: object, portKind: oneOf(['bridge', 'bond']), netns, numTxQueues: integer(1, 4096), numRxQueues: integer(1, 4096),
   flags: record(Object.fromEntries(Object.keys(linkFlagBits).map((f) => [f, boolean]))), carrier: boolean,
   linkmode: oneOf(['default', 'dormant']), operstate: oneOf(operstates), protoDown: boolean, gsoMaxSize: u32, gsoMaxSegs: u32,
   groMaxSize: u32, newIfindex: integer(1, 0x7fffffff), linkNetnsid: integer(-1, 0x7fffffff),
 } as const satisfies Fields;
-const { ifindex: _ifindex, ...changeFields } = peerFields;
+const peerFields = { ...changeFields, ifindex: integer(1, 0x7fffffff) };
 const linkInput = record({ ...peerFields, dev: device, kind, data: object, peer: record(peerFields) });
 const linkChanges = record({ ...changeFields, kind, data: object, peer: record(peerFields) });
 const linkFilter = record({
@@ -279,7 +279,7 @@ export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {
   async set(dev: string | number, changes: Omit<LinkInput, 'dev' | 'ifindex'>, options: CallOptions = {}): Promise<void> {
     check(device, dev, 'dev');
     check(linkChanges, changes);
-    this.checkInput({}, options);
+    check(callOptions, options);
     await this.withNetns({ ...changes, dev }, options, 0);
   }
 
@@ -293,7 +293,7 @@ export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {
     check(device, dev, 'dev');
     check(arrayOf(text(127, 1)), names, 'names');
     check(oneOf(['add', 'delete']), action, 'action');
-    this.checkInput({}, options);
+    check(callOptions, options);
     const ctx = await this.devices.context([dev], options);
     const v = { family: 0, type: 0, index: ctx.ifindex(dev, 'dev'), flags: 0, change: 0, propList: { altIfname: names } };
     const { bytes, paths } = linkSchema.encodeMessage(action === 'add' ? 'newlinkprop' : 'dellinkprop', v, { flags: action === 'add' ? Flags.CREATE | Flags.APPEND : 0 });

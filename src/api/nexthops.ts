@@ -11,7 +11,7 @@ import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import { Flags } from '../wire/message.js';
 import type { Devices } from './devices.js';
-import { address, arrayOf, boolean, byType, check, device, enumOf, family, integer, number, oneOf, record, text, u16 } from './input.js';
+import { address, arrayOf, boolean, byType, callOptions, check, device, enumOf, family, integer, number, oneOf, record, text, u16 } from './input.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, familyName, familyNumber, type Family } from './values.js';
 
@@ -224,7 +224,7 @@ export class Nexthops extends ObjectApi<Nexthop, NexthopInput, NexthopFilter> {
   /** The buckets of resilient groups (`ip nexthop bucket list`), filtered by the kernel. */
   async buckets(filter: BucketFilter = {}, options: CallOptions = {}): Promise<NexthopBucket[]> {
     check(bucketFilter, filter);
-    this.checkInput({ id: 1 }, options);
+    check(callOptions, options);
     const ctx = await this.devices.context([filter.dev, filter.master], options);
     const v: Value = { ...emptyHeader };
     if (filter.id !== undefined) v.id = filter.id;

@@ -11,7 +11,7 @@ import type { NetlinkSocket } from '../socket/socket.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, canonicalAddress, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
 import type { Devices } from './devices.js';
-import { address, arrayOf, boolean, byType, callFields, check, device, enumOf, family, integer, oneOf, prefix, record, table, text, u32, u8, type Check } from './input.js';
+import { address, addressPrefix, arrayOf, boolean, byType, callFields, check, device, enumOf, family, integer, oneOf, prefix, record, table, text, u32, u8, type Check } from './input.js';
 
 export type RouteType = 'unspec' | 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
 export type Metrics = DecodedSet<typeof routeFamily, 'rta-metrics'>;
@@ -121,8 +121,9 @@ const routeInput = record({
   metrics, pref: oneOf(Object.keys(prefs)), expires: u32, mark: u32, onlink: boolean,
 });
 const routeFilter = record({ family: family(['unspec', 'inet', 'inet6', 'mpls']), table, protocol, type: routeType, dev: device, dst: prefix });
-const lookupOptions = record({ ...callFields, from: address, iif: device, oif: device, mark: u32 });
-const lookupDst = byType({ string: address }, 'an IPv4 or IPv6 address');
+const lookupOptions = record({ ...callFields, from: addressPrefix, iif: device, oif: device, mark: u32 });
+// As `ip route get`, an address with a prefix length is taken (the lookup is of the address).
+const lookupDst = byType({ string: addressPrefix }, 'an IPv4 or IPv6 address');
 
 const RTNH_F_ONLINK = 4;
 const RTM_F_LOOKUP_TABLE = 0x1000;
