@@ -1,0 +1,43 @@
+/**
+ * The netlink requests a command sends, as strace shows them (`strace -f -e trace=sendmsg,sendto -xx`): a request
+ * is sent even when the kernel refuses it, so what nlkit sends for a link kind this kernel lacks can still be held
+ * against what ip sends.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SentRequest {
+  type: number;
+  /** strace's words for the header flags: `NLM_F_REQUEST|NLM_F_ACK|0x600`. */
+  flags: string;
+  /** The message after its 16-byte header. */
+  body: Uint8Array;
+}
+
+/** Whether strace can be run here. */
+export function haveStrace(): Promise<boolean> {
+  return new Promise((resolve) => execFile('strace', ['-V'], (err) => resolve(!err)));
+}
+
+/** Run `file args` under strace and return every netlink message it sent, in order. */
+export async function captureRequests(file: string, args: string[]): Promise<SentRequest[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-strace-'));
+  const out = join(dir, 'trace');
+  try {
+    await new Promise<void>((resolve) => {
+      execFile('strace', ['-f', '-qq', '-s', '65535', '-xx', '-e', 'trace=sendmsg,sendto', '-o', out, file, ...args], { timeout: 30_000 }, () => resolve());
+    });
+    const sent: SentRequest[] = [];
+    for (const line of readFileSync(out, 'utf8').split('\n')) {
+      const m = /nlmsg_type=(0x[0-9a-f]+|\d+)[^,]*, nlmsg_flags=([^,]*), nlmsg_seq=\d+, nlmsg_pid=\d+\}, "((?:\\x[0-9a-f]{2})*)"/.exec(line);
+      if (!m) continue;
+      const hex = m[3]!.replaceAll('\\x', '');
+      sent.push({ type: Number(m[1]), flags: m[2]!, body: Uint8Array.from(Buffer.from(hex, 'hex')) });
+    }
+    return sent;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
