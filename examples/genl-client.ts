@@ -5,12 +5,13 @@
  *
  *   node dist/examples/genl-client.js DEV [NETNS]
  */
-import { YnlFamily, ethtoolFamily } from 'nlkit';
+import { YnlFamily } from 'nlkit';
+import { ethtool } from 'nlkit/families/ethtool';
 
 const [dev, netns] = process.argv.slice(2);
 if (!dev) throw new Error('usage: genl-client.js DEV [NETNS]');
 
-const session = await new YnlFamily(ethtoolFamily).open(netns ? { netns } : {});
+const session = await new YnlFamily(ethtool).open(netns ? { netns } : {});
 try {
   const header = { devName: dev };
   const [state] = await session.do('linkstateGet', { header });

@@ -1,19 +1,55 @@
-export * from './wire/index.js';
+/**
+ * nlkit's public surface, chosen name by name: what a user needs to open sockets, build and read messages, use the
+ * typed NETLINK_ROUTE objects, watch them, and speak any generic netlink family from a YNL spec. The machinery
+ * behind them (object kinds, device resolution, the schema compiler, header writers) stays inside, free to change.
+ * The generated family declarations are subpath exports (`nlkit/families/ethtool`, …), one module each.
+ *
+ * @packageDocumentation
+ */
+
+// Errors: every one an Error subclass with a Node-style `code`.
+export { DecodeError, NetlinkError, RequestError, AbortError, type ExtendedAck } from './wire/errors.js';
+export { SchemaError } from './schema/codec.js';
+export { SystemError } from './native/addon.js';
+export { ReplayError } from './socket/replay.js';
+
+// The wire protocol: messages and attributes as bytes, for requests no declaration covers.
+export { Flags, NLMSG_HDRLEN, NLMSG_NOOP, NLMSG_ERROR, NLMSG_DONE, NLMSG_OVERRUN, NLMSG_MIN_TYPE, parseMessages, payloadEnd, type Message } from './wire/message.js';
+export { NLA_HDRLEN, NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_TYPE_MASK, AttributeDecoder } from './wire/attribute.js';
+export { Writer } from './wire/writer.js';
+
+// Sockets, and recordings of what they send and receive.
 export { NetlinkSocket } from './socket/socket.js';
 export type { OpenOptions, RequestOptions, DumpOptions, DumpStream, DumpChunk, BatchOptions, BatchResult, SubscribeOptions, SubscriptionEvent, SocketStats, NetnsRef } from './socket/socket.js';
+export type { CallOptions } from './socket/options.js';
 export { Protocol, NetlinkOption, SocketOption, SOL_NETLINK, SOL_SOCKET } from './socket/constants.js';
 export { Recorder, type RecordSink } from './socket/record.js';
-export { Replay, ReplayError } from './socket/replay.js';
+export { Replay } from './socket/replay.js';
 export type { Transport } from './socket/transport.js';
 export { readCapture, LINKTYPE_NETLINK, type CapturedDatagram } from './wire/pcapng.js';
+
+// Generic netlink, and any family a YNL spec or a declaration describes.
 export { GenlController, genlMessage, GENL_ID_CTRL, GENL_HDRLEN, OperationFlags } from './families/generic/controller.js';
 export type { GenlFamily, GenlOperation, OperationFlag } from './families/generic/controller.js';
-export * from './api/index.js';
-export { SchemaError } from './schema/codec.js';
-export { YnlFamily, YnlSession, type OperationName, type DoRequest, type DoReply, type DumpRequest, type DumpReply } from './ynl/family.js';
-export { ethtool as ethtoolFamily } from './families/generic/generated/ethtool.js';
-export { netdev as netdevFamily } from './families/generic/generated/netdev.js';
-export { nlctrl as nlctrlFamily } from './families/generic/generated/nlctrl.js';
-export { tcpMetrics as tcpMetricsFamily } from './families/generic/generated/tcp_metrics.js';
-export { mptcpPm as mptcpPmFamily } from './families/generic/generated/mptcp_pm.js';
-export { taskstatsFamily } from './families/generic/taskstats.js';
+export type { FamilyDecl } from './schema/declaration.js';
+export type { Value } from './schema/types.js';
+export { YnlFamily } from './ynl/family.js';
+export type { YnlSession, OperationName, DoRequest, DoReply, DumpRequest, DumpReply, RequestFlag } from './ynl/family.js';
+
+// NETLINK_ROUTE objects, named namespaces, notifications and watches.
+export { RouteNetlink, type RouteNetlinkOptions } from './api/route-netlink.js';
+export type { BulkOptions, WriteMode } from './api/object.js';
+export type { Links, Link, LinkInput, LinkFilter } from './api/links.js';
+export type { Addresses, Address, AddressInput, AddressFilter } from './api/addresses.js';
+export type { Routes, Route, RouteInput, RouteFilter, RouteNexthop, NexthopInput as RouteNexthopInput, LookupOptions, RouteType, RoutePref } from './api/routes.js';
+export type { Nexthops, Nexthop, NexthopInput, NexthopFilter, GroupMember, NexthopBucket, BucketFilter, GroupMemberStats } from './api/nexthops.js';
+export type { Neighbours, Neighbour, NeighbourInput, NeighbourFilter, NeighbourState } from './api/neighbours.js';
+export type { Rules, Rule, RuleInput, RuleFilter, RuleAction, Range, IpProto } from './api/rules.js';
+export type { Netconf, NetconfEntry } from './api/netconf.js';
+export type { Nsid, NsidEntry } from './api/nsid.js';
+export type { Interfaces, Interface } from './api/interfaces.js';
+export type { Family, FamilyName, Table, Prefix } from './api/values.js';
+export { addNetns, deleteNetns, identifyNetns, listNetns, netnsPids, openNetns, spawnInNetns } from './api/netns.js';
+export { notifications, type Notification, type ObjectNotification, type NotificationOptions, type ObjectFilter } from './api/watch/notifications.js';
+export { watch, type Watch, type WatchEvent, type WatchCounters, type WatchOptions } from './api/watch/watch.js';
+export type { NotificationKind, ObjectTypes, NetconfNotice, NsidNotice } from './api/watch/kinds.js';

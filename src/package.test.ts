@@ -19,6 +19,11 @@ function files(dir: string): string[] {
   });
 }
 
+/** The name a family's module exports its declaration under: kebab or snake case to camel case. */
+function exportName(specifier: string): string {
+  return specifier.slice('nlkit/families/'.length).replace(/[-_](.)/g, (_, c: string) => c.toUpperCase());
+}
+
 test('the packed tarball installs, imports (ESM and require) and runs its CLI', { timeout: 170_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'nlkit-pack-'));
   try {
@@ -59,13 +64,25 @@ test('the packed tarball installs, imports (ESM and require) and runs its CLI', 
     }
 
     const program = `
-      import { NetlinkSocket, Protocol, GenlController, SchemaError, NetlinkError } from 'nlkit';
+      import { NetlinkSocket, Protocol, GenlController, SchemaError, NetlinkError, SystemError, YnlFamily } from 'nlkit';
+      import { nlctrl } from 'nlkit/families/nlctrl';
       const socket = NetlinkSocket.open(Protocol.GENERIC);
       const family = await new GenlController(socket).family('nlctrl');
       socket.close();
-      console.log(family.id, typeof SchemaError, typeof NetlinkError);`;
+      const session = await new YnlFamily(nlctrl).open();
+      const [reply] = await session.do('getfamily', { familyName: 'nlctrl' });
+      session.close();
+      console.log(family.id, reply.familyId, typeof SchemaError, typeof NetlinkError, typeof SystemError);`;
     writeFileSync(join(project, 'esm.mjs'), program);
-    assert.equal(execFileSync('node', ['esm.mjs'], { cwd: project, encoding: 'utf8' }).trim(), '16 function function');
+    assert.equal(execFileSync('node', ['esm.mjs'], { cwd: project, encoding: 'utf8' }).trim(), '16 16 function function function');
+    // Every subpath export (one per shipped family declaration) loads and has its type declarations.
+    const { exports } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { exports: Record<string, { types: string }> };
+    const subpaths = Object.entries(exports).filter(([p]) => p !== '.');
+    const specifiers = subpaths.map(([p]) => `nlkit${p.slice(1)}`);
+    const load = `for (const s of ${JSON.stringify(specifiers)}) console.log(s, Object.keys(await import(s)).join());`;
+    const loaded = execFileSync('node', ['--input-type=module', '-e', load], { cwd: project, encoding: 'utf8' });
+    assert.deepEqual(loaded.trim().split('\n').map((l) => l.split(' ')), specifiers.map((s) => [s, exportName(s)]), 'each exports its declaration alone');
+    for (const [subpath, { types }] of subpaths) assert.ok(existsSync(join(installed, types)), `nlkit${subpath.slice(1)} has its types (${types})`);
 
     // require(esm) is on by default from Node 20.19: CommonJS callers load the same module.
     writeFileSync(join(project, 'cjs.cjs'), `const nl = require('nlkit'); console.log(typeof nl.NetlinkSocket.open);`);

@@ -19,15 +19,10 @@ import { NetlinkError, RequestError, errnoNumber } from '../wire/errors.js';
 import { abortError } from '../socket/queue.js';
 import type { Devices } from './devices.js';
 import { anything, arrayOf, boolean, callFields, callOptions, check, instanceOf, integer, oneOf, record, type RecordCheck } from './input.js';
+import type { CallOptions } from '../socket/options.js';
+import type { Value } from '../schema/types.js';
 
-export type Value = Record<string, unknown>;
-
-/** Every call takes these. */
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** Milliseconds for each request. */
-  timeout?: number;
-}
+export type { CallOptions, Value };
 
 export interface BulkOptions extends CallOptions {
   /** After the first failure, send nothing more (the rest report ERR_NETLINK_NOT_SENT). */

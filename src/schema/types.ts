@@ -116,3 +116,9 @@ export type DecodedMessage<F extends FamilyDecl, M extends keyof F['messages']> 
 
 /** What an encoder takes for a message: the decoded shape with every field optional. */
 export type Encodable<F extends FamilyDecl, M extends keyof F['messages']> = Partial<DecodedMessage<F, M>>;
+
+/**
+ * A message's value as plain data, when no declaration types it: field and attribute names to values (numbers,
+ * bigints, strings, byte arrays, nested values). What a spec loaded at run time reads and writes.
+ */
+export type Value = Record<string, unknown>;

@@ -18,8 +18,10 @@ import { camel, fromYnl } from '../schema/ynl.js';
 import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
 import { Flags, type Message } from '../wire/message.js';
 import { findFamily, listFamilies, specDirs } from './specs.js';
+import type { CallOptions } from '../socket/options.js';
+import type { Value } from '../schema/types.js';
 
-export type Value = Record<string, unknown>;
+export type { CallOptions, Value };
 
 /**
  * Types of a generated declaration's operations: `new YnlFamily(ethtool)` gives a session whose `do('channelsGet',
@@ -32,11 +34,6 @@ export type DoRequest<F extends FamilyDecl, O extends string> = FamilyDecl exten
 export type DoReply<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : MessageValue<F, Operation<F, O>['doReply']>;
 export type DumpRequest<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : Partial<MessageValue<F, Operation<F, O>['dumpRequest']>>;
 export type DumpReply<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : MessageValue<F, Operation<F, O>['dumpReply']>;
-
-export interface CallOptions {
-  signal?: AbortSignal;
-  timeout?: number;
-}
 
 export class YnlFamily<F extends FamilyDecl = FamilyDecl> {
   readonly schema: Schema;

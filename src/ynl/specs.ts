@@ -16,7 +16,7 @@ import { nl80211 } from '../families/generic/generated/nl80211.js';
 import { nlctrl } from '../families/generic/generated/nlctrl.js';
 import { tcpMetrics } from '../families/generic/generated/tcp_metrics.js';
 import { wireguard } from '../families/generic/generated/wireguard.js';
-import { taskstatsFamily } from '../families/generic/taskstats.js';
+import { taskstats } from '../families/generic/taskstats.js';
 import { rtAddr } from '../families/route/generated/address.js';
 import { rtLink } from '../families/route/generated/link.js';
 import { rtNeigh } from '../families/route/generated/neighbour.js';
@@ -28,7 +28,7 @@ export const SYSTEM_SPECS = '/usr/share/ynl/specs';
 
 /** The declarations nlkit ships, by family name. */
 export const shippedFamilies: readonly FamilyDecl[] = [
-  nlctrl, ethtool, netdev, tcpMetrics, mptcpPm, wireguard, nl80211, devlink, taskstatsFamily,
+  nlctrl, ethtool, netdev, tcpMetrics, mptcpPm, wireguard, nl80211, devlink, taskstats,
   rtLink, rtAddr, rtRoute, rtNeigh, rtRule,
 ];
 

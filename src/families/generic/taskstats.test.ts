@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { YnlFamily } from '../../ynl/family.js';
-import { taskstatsFamily } from './taskstats.js';
+import { taskstats } from './taskstats.js';
 
 test("TASKSTATS, declared by hand: the test's own process, per pid and per thread group", async () => {
-  const s = await new YnlFamily(taskstatsFamily).open();
+  const s = await new YnlFamily(taskstats).open();
   try {
     const [byPid] = await s.do('get', { pid: process.pid });
     const aggr = byPid!.aggrPid as { pid: number; stats: { version: number; acPid: number; acPpid: number; acComm: string; acUtime: bigint } };

@@ -5,7 +5,8 @@
  */
 import type { FamilyDecl } from '../../schema/declaration.js';
 
-export const taskstatsFamily = {
+/** The TASKSTATS family's declaration: `new YnlFamily(taskstats)` is a typed client of it. */
+export const taskstats = {
   name: 'TASKSTATS',
   protocol: 'genetlink',
   protonum: 16,
