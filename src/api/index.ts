@@ -5,6 +5,7 @@ export { Devices } from './devices.js';
 export { Links, type Link, type LinkInput, type LinkFilter } from './links.js';
 export { Addresses, type Address, type AddressInput, type AddressFilter } from './addresses.js';
 export { Routes, type Route, type RouteInput, type RouteFilter, type RouteNexthop, type NexthopInput as RouteNexthopInput, type LookupOptions, type RouteType, type RoutePref } from './routes.js';
+export { selectRoutes, type RouteSelector, type PrefixSelector } from './route-select.js';
 export { Nexthops, type Nexthop, type NexthopInput, type NexthopFilter, type GroupMember, type NexthopBucket, type BucketFilter, type GroupMemberStats } from './nexthops.js';
 export { Neighbours, type Neighbour, type NeighbourInput, type NeighbourFilter, type NeighbourState } from './neighbours.js';
 export { Rules, type Rule, type RuleInput, type RuleFilter, type RuleAction, type Range, type IpProto } from './rules.js';

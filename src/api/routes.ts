@@ -96,6 +96,8 @@ export interface RouteFilter {
   type?: RouteType | number;
   dev?: string | number;
   dst?: string;
+  /** The kernel's cached routes (RTM_F_CLONED: IPv4 exceptions, IPv6 cache entries) instead of the tables'. */
+  cloned?: boolean;
 }
 
 export interface LookupOptions extends CallOptions {
@@ -127,6 +129,7 @@ const lookupDst = byType({ string: addressPrefix }, 'an IPv4 or IPv6 address');
 
 const RTNH_F_ONLINK = 4;
 const RTM_F_LOOKUP_TABLE = 0x1000;
+const RTM_F_CLONED = 0x200;
 
 function defaultScope(type: RouteType | number, input: RouteInput): string {
   if (type === 'local' || type === 'nat') return 'host';
@@ -261,6 +264,7 @@ export const routeKind: ObjectKind<Route, RouteInput, RouteFilter> = {
     if (filter.protocol !== undefined) v.protocol = filter.protocol;
     if (filter.type !== undefined) v.type = filter.type;
     if (filter.dev !== undefined) v.oif = ctx.ifindex(filter.dev, 'dev');
+    if (filter.cloned) v.flags = RTM_F_CLONED;
     return v;
   },
   // The kernel's get request is a lookup (of a host address, as `lookup` does): a route is found by its key in a dump.

@@ -40,22 +40,85 @@ export const objectUsage: Record<string, string> = {
        nlkit [ -d ] [ -s ] address show [ [ dev ] IFNAME ]
 IFADDR := PREFIX [ peer PREFIX ] [ broadcast ADDR ] [ label LABEL ] [ scope SCOPE ] [ metric N ]
 `,
-  route: `Usage: nlkit route { show | list } [ table TABLE_ID ]
-       nlkit route flush { table TABLE_ID | dev DEV | proto RTPROTO | cache } …
-       nlkit route get ADDRESS [ from ADDRESS ] [ iif DEV ] [ oif DEV ] [ mark NUMBER ]
+  route: `Usage: nlkit route { list | flush } SELECTOR
+       nlkit route save SELECTOR
+       nlkit route restore
+       nlkit route showdump
+       nlkit route get [ ROUTE_GET_FLAGS ] ADDRESS
+                            [ from ADDRESS iif STRING ]
+                            [ oif STRING ] [ tos TOS ]
+                            [ mark NUMBER ] [ vrf NAME ]
+                            [ uid NUMBER ] [ ipproto PROTOCOL ]
+                            [ sport NUMBER ] [ dport NUMBER ]
        nlkit route { add | del | change | append | replace } ROUTE
-ROUTE := [ TYPE ] PREFIX [ via ADDRESS ] [ dev DEV ] [ metric N ] [ table TABLE_ID ] [ proto RTPROTO ]
-         [ scope SCOPE ] [ src ADDRESS ] [ nhid ID ] [ nexthop via ADDRESS dev DEV weight N … ]
+SELECTOR := [ root PREFIX ] [ match PREFIX ] [ exact PREFIX ]
+            [ table TABLE_ID ] [ vrf NAME ] [ proto RTPROTO ]
+            [ type TYPE ] [ scope SCOPE ]
+ROUTE := NODE_SPEC [ INFO_SPEC ]
+NODE_SPEC := [ TYPE ] PREFIX [ tos TOS ]
+             [ table TABLE_ID ] [ proto RTPROTO ]
+             [ scope SCOPE ] [ metric METRIC ]
+             [ ttl-propagate { enabled | disabled } ]
+INFO_SPEC := { NH | nhid ID } OPTIONS FLAGS [ nexthop NH ]...
+NH := [ encap ENCAPTYPE ENCAPHDR ] [ via [ FAMILY ] ADDRESS ]
+      [ dev STRING ] [ weight NUMBER ] NHFLAGS
+FAMILY := [ inet | inet6 | mpls | bridge | link ]
+OPTIONS := FLAGS [ mtu NUMBER ] [ advmss NUMBER ] [ as [ to ] ADDRESS ]
+           [ rtt TIME ] [ rttvar TIME ] [ reordering NUMBER ]
+           [ window NUMBER ] [ cwnd NUMBER ] [ initcwnd NUMBER ]
+           [ ssthresh NUMBER ] [ realms REALM ] [ src ADDRESS ]
+           [ rto_min TIME ] [ hoplimit NUMBER ] [ initrwnd NUMBER ]
+           [ features FEATURES ] [ quickack BOOL ] [ congctl NAME ]
+           [ pref PREF ] [ expires TIME ] [ fastopen_no_cookie BOOL ]
+TYPE := { unicast | local | broadcast | multicast | throw |
+          unreachable | prohibit | blackhole | nat }
+TABLE_ID := [ local | main | default | all | NUMBER ]
+SCOPE := [ host | link | global | NUMBER ]
+NHFLAGS := [ onlink | pervasive ]
+RTPROTO := [ kernel | boot | static | NUMBER ]
+PREF := [ low | medium | high ]
+TIME := NUMBER[s|ms]
+BOOL := [1|0]
+FEATURES := ecn
+ENCAPTYPE := [ mpls | nlkit | ip6 | seg6 | seg6local | rpl | ioam6 | xfrm ]
+ENCAPHDR := [ MPLSLABEL | SEG6HDR | SEG6LOCAL | IOAM6HDR | XFRMINFO ]
+SEG6HDR := [ mode SEGMODE ] segs ADDR1,ADDRi,ADDRn [hmac HMACKEYID] [cleanup]
+SEGMODE := [ encap | encap.red | inline | l2encap | l2encap.red ]
+SEG6LOCAL := action ACTION [ OPTIONS ] [ count ]
+ACTION := { End | End.X | End.T | End.DX2 | End.DX6 | End.DX4 |
+            End.DT6 | End.DT4 | End.DT46 | End.B6 | End.B6.Encaps |
+            End.BM | End.S | End.AS | End.AM | End.BPF }
+OPTIONS := OPTION [ OPTIONS ]
+OPTION := { flavors FLAVORS | srh SEG6HDR | nh4 ADDR | nh6 ADDR | iif DEV | oif DEV |
+            table TABLEID | vrftable TABLEID | endpoint PROGNAME }
+FLAVORS := { FLAVOR[,FLAVOR] }
+FLAVOR := { psp | usp | usd | next-csid }
+IOAM6HDR := trace prealloc type IOAM6_TRACE_TYPE ns IOAM6_NAMESPACE size IOAM6_TRACE_SIZE
+XFRMINFO := if_id IF_ID [ link_dev LINK ]
+ROUTE_GET_FLAGS := [ fibmatch ]
 `,
   neigh: `Usage: nlkit neigh { add | del | change | replace } ADDR [ lladdr LLADDR ] [ nud STATE ] [ proxy ] dev DEV
        nlkit neigh { show | flush } [ proxy ] [ dev DEV ] [ nud STATE ]
        nlkit neigh get ADDR dev DEV
 `,
-  nexthop: `Usage: nlkit nexthop { add | replace } id ID NH
-       nlkit nexthop { show | flush } [ id ID | dev DEV | groups | fdb ]
-       nlkit nexthop get id ID
-       nlkit nexthop del id ID
-NH := { blackhole | [ via ADDRESS ] [ dev DEV ] [ onlink ] | group ID[,WEIGHT]/… [ type { mpath | resilient buckets N } ] }
+  nexthop: `Usage: nlkit nexthop { list | flush } [ protocol ID ] SELECTOR
+       nlkit nexthop { add | replace } id ID NH [ protocol ID ]
+       nlkit nexthop { get | del } id ID
+       nlkit nexthop bucket list BUCKET_SELECTOR
+       nlkit nexthop bucket get id ID index INDEX
+SELECTOR := [ id ID ] [ dev DEV ] [ vrf NAME ] [ master DEV ]
+            [ groups ] [ fdb ]
+BUCKET_SELECTOR := SELECTOR | [ nhid ID ]
+NH := { blackhole | [ via ADDRESS ] [ dev DEV ] [ onlink ]
+        [ encap ENCAPTYPE ENCAPHDR ] |
+        group GROUP [ fdb ] [ type TYPE [ TYPE_ARGS ] ] }
+GROUP := [ <id[,weight]>/<id[,weight]>/... ]
+TYPE := { mpath | resilient }
+TYPE_ARGS := [ RESILIENT_ARGS ]
+RESILIENT_ARGS := [ buckets BUCKETS ] [ idle_timer IDLE ]
+                  [ unbalanced_timer UNBALANCED ]
+ENCAPTYPE := [ mpls ]
+ENCAPHDR := [ MPLSLABEL ]
 `,
   rule: `Usage: nlkit rule { add | del } SELECTOR ACTION
        nlkit rule { show | flush } [ table TABLE_ID ]

@@ -20,11 +20,13 @@ function run(cmd: string, args: string[]): Promise<Outcome> {
   });
 }
 
-/** `ip -n NS …args` and `nlkit -n NS …args` (no namespace when `netns` is undefined). */
-export async function twin(netns: string | undefined, args: string[]): Promise<{ ip: Outcome; nlkit: Outcome }> {
-  const ns = netns === undefined ? [] : ['-n', netns];
-  const ip = await run('ip', [...ns, ...args]);
-  const nlkit = await run(process.execPath, [main, ...ns, ...args]);
+/**
+ * `ip -n NS …args` and `nlkit -n NS …args` (no namespace when `netns` is undefined); nlkit in `nlkitNetns` instead
+ * when given, for commands that change what they run on.
+ */
+export async function twin(netns: string | undefined, args: string[], nlkitNetns = netns): Promise<{ ip: Outcome; nlkit: Outcome }> {
+  const ip = await run('ip', [...(netns === undefined ? [] : ['-n', netns]), ...args]);
+  const nlkit = await run(process.execPath, [main, ...(nlkitNetns === undefined ? [] : ['-n', nlkitNetns]), ...args]);
   return { ip, nlkit };
 }
 
