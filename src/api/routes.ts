@@ -122,7 +122,7 @@ const routeInput = record({
   multipath: arrayOf(record({ gateway: address, dev: device, weight: integer(1, 256), onlink: boolean })),
   metrics, pref: oneOf(Object.keys(prefs)), expires: u32, mark: u32, onlink: boolean,
 });
-const routeFilter = record({ family: family(['unspec', 'inet', 'inet6', 'mpls']), table, protocol, type: routeType, dev: device, dst: prefix });
+const routeFilter = record({ family: family(['unspec', 'inet', 'inet6', 'mpls']), table, protocol, type: routeType, dev: device, dst: prefix, cloned: boolean });
 const lookupOptions = record({ ...callFields, from: addressPrefix, iif: device, oif: device, mark: u32 });
 // As `ip route get`, an address with a prefix length is taken (the lookup is of the address).
 const lookupDst = byType({ string: addressPrefix }, 'an IPv4 or IPv6 address');
