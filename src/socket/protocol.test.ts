@@ -243,3 +243,14 @@ test('the window bounds requests in flight; close fails everything pending', asy
   assert.ok((await all).every((s) => s.status === 'rejected' && s.reason.code === 'ERR_NETLINK_CLOSED'));
   assert.throws(() => r.core.subscribe([1], {}, () => {}, () => {}), { code: 'ERR_NETLINK_CLOSED' });
 });
+
+test('a request is sent as it was when made, whatever becomes of the caller\'s Buffer before it is sent', async () => {
+  const r = new Replay(capture('requests'));
+  const [get] = messagesOf(r.sent[0]!);
+  const buf = Buffer.from(get!);
+  void r.core.request(buf).catch(() => {});
+  buf.fill(0);
+  const out = r.core.nextOutgoing()!;
+  assert.deepEqual(Buffer.from(out.bytes), Buffer.from(get!));
+  r.core.close();
+});

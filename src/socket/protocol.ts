@@ -149,7 +149,7 @@ export class NetlinkProtocol {
       if (this.closedNow) return reject(closedError());
       const { timeout, signal } = options;
       if (signal?.aborted) return reject(abortError(signal));
-      this.enqueue(message.slice(), Flags.REQUEST | Flags.ACK | (options.flags ?? 0), p);
+      this.enqueue(Uint8Array.from(message), Flags.REQUEST | Flags.ACK | (options.flags ?? 0), p);
       if (timeout !== undefined || signal) {
         const onAbort = () => this.cancel(p, abortError(signal as AbortSignal));
         const deadline = timeout === undefined ? null
