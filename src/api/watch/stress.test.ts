@@ -149,9 +149,9 @@ test('stress: a slow consumer that blocks the event loop ends equal to the kerne
     const done = (async () => {
       for await (const e of w) {
         mirror.take(e);
-        // Every 500 events, 20 ms of synchronous work, and once 300 ms: nothing reads the socket meanwhile, and the
-        // kernel overruns its small receive buffer.
-        if (mirror.read % 500 === 0) busy(mirror.read === 2000 ? 300 : 20);
+        // Every 500 events, 20 ms of synchronous work, and once a whole second: nothing reads the socket meanwhile,
+        // and the writer (tens of thousands of changes still to come) overruns its receive buffer of some 300.
+        if (mirror.read % 500 === 0) busy(mirror.read === 2000 ? 1000 : 20);
       }
     })();
     return { mirror, done };
