@@ -3,13 +3,14 @@
  * namespace is given its state by `ip` commands, then every CLI command of the list is run through
  * `nlkit --record` beside `ip`, the API session of src/testing/fixtures.ts is recorded, and then `nlkit monitor`
  * beside `ip monitor` while further changes are made, and a watch while more are. A command whose nlkit output
- * differs from ip's is left out and reported (that is the live tests' business). The manifest of each fixture
- * names the commands that made its state. Run as root, after `npm run build`:
+ * differs from ip's is left out and reported (that is the live tests' business). The manifest of each fixture, and
+ * the section header comment of each recording, name the commands that made its state. Run as root, after
+ * `npm run build`:
  *
  *   node dist/tools/record-fixtures.js
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import { RouteNetlink } from '../src/api/route-netlink.js';
 import type { NotificationKind } from '../src/api/watch/kinds.js';
 import { watch, type Watch } from '../src/api/watch/watch.js';
 import { Recorder, recordEverySocket } from '../src/socket/record.js';
+import { withComment } from '../src/wire/pcapng.js';
 import { apiSession, between, viewText, withoutClocks, type Fixture } from '../src/testing/fixtures.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -104,9 +106,9 @@ const plans: Plan[] = [
  * A watch recorded while `changes` run. Its view, once settled, must equal a fresh (unrecorded) watch's first
  * dump, or the fixture is left out: the replay test compares against that view.
  */
-async function recordWatch(ns: string, name: string, kind: NotificationKind, changes: string[][]): Promise<Fixture['watch'][number] | undefined> {
+async function recordWatch(ns: string, name: string, kind: NotificationKind, changes: string[][], comment: string): Promise<Fixture['watch'][number] | undefined> {
   const recording = `${name}.pcapng`;
-  const recorder = new Recorder(join(dir, recording));
+  const recorder = new Recorder(join(dir, recording), { comment });
   recordEverySocket(recorder);
   let w: Watch<unknown> | undefined;
   try {
@@ -186,6 +188,13 @@ async function recordMonitor(ns: string, name: string, args: string[], changes: 
   return { args, recording, changes: changes.map(command), from, to, ip: text };
 }
 
+/** The comment a fixture's recordings carry in their section header: what was run, on what state. */
+function annotation(fixture: string, state: string[], what: string, changes: string[] = []): string {
+  return [`nlkit fixture ${fixture}: ${what}`, 'state:', ...state.map((c) => `  ${c}`), ...(changes.length ? ['changes:', ...changes.map((c) => `  ${c}`)] : [])].join('\n');
+}
+
+const annotate = (file: string, comment: string) => writeFileSync(file, withComment(readFileSync(file), comment));
+
 const command = (c: string[]) => `ip ${c.map((w) => (/[\s+]/.test(w) ? `'${w}'` : w)).join(' ')}`;
 
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -211,24 +220,32 @@ async function record(plan: Plan): Promise<Fixture> {
       const recording = `${plan.name}-cli-${String(i + 1).padStart(2, '0')}.pcapng`;
       const ours = run(process.execPath, [nlkitBin, '-n', ns, '--record', join(dir, recording), ...args]);
       const ip = run('ip', ['-n', ns, ...args]);
-      if (withoutClocks(ours) === withoutClocks(ip)) fixture.cli.push({ args, recording, ip });
+      if (withoutClocks(ours) === withoutClocks(ip)) {
+        fixture.cli.push({ args, recording, ip });
+        annotate(join(dir, recording), annotation(plan.name, fixture.state, `nlkit ${args.join(' ')}`));
+      }
       else {
         rmSync(join(dir, recording));
         console.error(`${plan.name}: left out \`${args.join(' ')}\`: nlkit's output differs from ip's`);
       }
     });
-    const rt = RouteNetlink.open({ netns: ns, record: join(dir, fixture.api) });
+    const recorder = new Recorder(join(dir, fixture.api), { comment: annotation(plan.name, fixture.state, 'apiSession (src/testing/fixtures.ts)') });
+    const rt = RouteNetlink.open({ netns: ns, record: recorder });
     try {
       await apiSession(rt);
     } finally {
       rt.close();
+      recorder.close();
     }
     for (const [i, m] of plan.monitor.entries()) {
       const recorded = await recordMonitor(ns, `${plan.name}-monitor-${i + 1}`, m.args, m.changes);
-      if (recorded) fixture.monitor.push(recorded);
+      if (recorded) {
+        fixture.monitor.push(recorded);
+        annotate(join(dir, recorded.recording), annotation(plan.name, fixture.state, `nlkit ${m.args.join(' ')}`, recorded.changes));
+      }
     }
     for (const [i, w] of plan.watch.entries()) {
-      const recorded = await recordWatch(ns, `${plan.name}-watch-${i + 1}`, w.kind, w.changes);
+      const recorded = await recordWatch(ns, `${plan.name}-watch-${i + 1}`, w.kind, w.changes, annotation(plan.name, fixture.state, `watch('${w.kind}')`, w.changes.map(command)));
       if (recorded) fixture.watch.push(recorded);
     }
     return fixture;

@@ -25,11 +25,14 @@ export class Recorder {
   private sink: RecordSink | undefined;
   private interfaces = 0;
 
-  /** A file path (created or truncated) or a sink. The section header is written at once. */
-  constructor(target: string | RecordSink) {
+  /**
+   * A file path (created or truncated) or a sink. The section header is written at once, with `comment` if given
+   * (what the recording is of: Wireshark and capinfos show it).
+   */
+  constructor(target: string | RecordSink, options: { comment?: string } = {}) {
     if (typeof target === 'string') this.fd = openSync(target, 'w');
     else this.sink = target;
-    this.write(sectionHeader());
+    this.write(sectionHeader('nlkit', options.comment));
   }
 
   /** A new pcapng interface for one socket; its id for `datagram`. */

@@ -4,6 +4,7 @@
  */
 import { addon, type NativeSocket } from '../native/addon.js';
 
+/** What opens a NetlinkSocket's NativeSocket: the addon by default, `Replay` for a recording. */
 export interface Transport {
   openSocket(protocol: number, netns?: { path?: string; fd?: number }): NativeSocket;
 }
@@ -20,6 +21,7 @@ export function useTransportEverywhere(transport: Transport | undefined): void {
   registry[EVERY_SOCKET] = transport;
 }
 
+/** The transport a socket opened without one uses: the process's choice, else the addon. */
 export function defaultTransport(): Transport {
   return registry[EVERY_SOCKET] ?? addon;
 }

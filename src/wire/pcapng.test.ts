@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { asNlmonPcap } from '../testing/capture.js';
 import { loadCorpus } from '../testing/corpus.js';
 import { parseMessages } from './message.js';
-import { enhancedPacket, interfaceDescription, readCapture, sectionHeader, type CapturedDatagram } from './pcapng.js';
+import { enhancedPacket, interfaceDescription, readCapture, sectionHeader, withComment, type CapturedDatagram } from './pcapng.js';
 import { DecodeError } from './errors.js';
 
 /** Real kernel replies, and a request of each protocol, as a socket of ours would record them. */
@@ -38,6 +38,21 @@ test('pcapng: what is written reads back the same', () => {
     const a = datagrams[i]!;
     const b = back[i]!;
     assert.deepEqual({ ...b, data: Buffer.from(b.data) }, { ...a, data: Buffer.from(a.data) }, `datagram ${i}`);
+  }
+});
+
+test('pcapng: a comment in the section header (what the recording is of) leaves the packets as they were', { skip: hasTool('capinfos') ? false : 'capinfos (with tshark) is not installed' }, () => {
+  const datagrams = sample();
+  const commented = withComment(file(datagrams), 'state:\n  ip link add v0 type veth peer name v1');
+  assert.deepEqual([...readCapture(commented)].map((d) => Buffer.from(d.data)), datagrams.map((d) => Buffer.from(d.data)));
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-pcapng-'));
+  try {
+    writeFileSync(join(dir, 'c.pcapng'), commented);
+    const info = execFileSync('capinfos', [join(dir, 'c.pcapng')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.match(info, /ip link add v0 type veth peer name v1/);
+    assert.match(info, new RegExp(`Number of packets:\\s+${datagrams.length}\\n`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -72,16 +87,16 @@ function tsharkHeaders(path: string): { family: number; headers: [number, number
   });
 }
 
-function hasTshark(): boolean {
+function hasTool(name: string): boolean {
   try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
+    execFileSync(name, ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
 
-test('tshark reads our pcapng and finds the same message types and lengths', { skip: hasTshark() ? false : 'tshark is not installed (.ci/run installs it)' }, () => {
+test('tshark reads our pcapng and finds the same message types and lengths', { skip: hasTool('tshark') ? false : 'tshark is not installed (.ci/run installs it)' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'nlkit-pcapng-'));
   try {
     const datagrams = sample();

@@ -12,6 +12,7 @@
  */
 import { DecodeError } from './errors.js';
 
+/** The pcap/pcapng link type of netlink captures (the kernel's nlmon device). */
 export const LINKTYPE_NETLINK = 253;
 export const ARPHRD_NETLINK = 824;
 /** sizeof(struct sll_header). */
@@ -27,6 +28,7 @@ const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const PCAP_MAGIC_US = 0xa1b2c3d4;
 const PCAP_MAGIC_NS = 0xa1b23c4d;
 const OPT_END = 0;
+const OPT_COMMENT = 1;
 const OPT_SHB_USERAPPL = 4;
 const OPT_IF_NAME = 2;
 const OPT_IF_TSRESOL = 9;
@@ -93,8 +95,11 @@ class Bytes {
   }
 }
 
-/** The Section Header Block that starts a file (host byte order, little-endian here). */
-export function sectionHeader(application = 'nlkit'): Uint8Array {
+/**
+ * The Section Header Block that starts a file (host byte order, little-endian here). `comment` (opt_comment) says
+ * what the recording is of; Wireshark and `capinfos` show it.
+ */
+export function sectionHeader(application = 'nlkit', comment?: string): Uint8Array {
   const b = new Bytes();
   b.u32(BLOCK_SHB);
   b.u32(0);
@@ -103,9 +108,17 @@ export function sectionHeader(application = 'nlkit'): Uint8Array {
   b.u16(0); // minor
   b.u32(0xffffffff); // section length: unknown (-1 as i64)
   b.u32(0xffffffff);
+  if (comment !== undefined) b.option(OPT_COMMENT, Buffer.from(comment));
   b.option(OPT_SHB_USERAPPL, Buffer.from(application));
   b.u32(OPT_END);
   return b.endBlock(0);
+}
+
+/** The file with its first section header replaced by one carrying `comment`. */
+export function withComment(file: Uint8Array, comment: string): Buffer {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  if (file.byteLength < 12 || view.getUint32(0, true) !== BLOCK_SHB) throw new DecodeError('not a pcapng file written by nlkit', 0);
+  return Buffer.concat([sectionHeader('nlkit', comment), file.subarray(view.getUint32(4, true))]);
 }
 
 /** An Interface Description Block: LINKTYPE_NETLINK, whole datagrams, nanosecond timestamps. */
