@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Protocol } from '../src/socket/constants.js';
 import { NetlinkSocket } from '../src/socket/socket.js';
+import { linkMessage, newLink } from '../src/testing/links.js';
 import { withNetns, type TestNetns } from '../src/testing/netns.js';
 import { Flags } from '../src/wire/message.js';
 import { Writer } from '../src/wire/writer.js';
@@ -20,7 +21,6 @@ import { Writer } from '../src/wire/writer.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = resolve(root, 'src', 'socket', 'testdata');
 
-const RTM_NEWLINK = 16;
 const RTM_GETLINK = 18;
 const RTM_GETROUTE = 26;
 const RTNLGRP_LINK = 1;
@@ -28,30 +28,7 @@ const RTNLGRP_LINK = 1;
 const BRIDGES = 20;
 
 /** RTM_GETLINK for one ifindex (0 with a dump: every link). */
-function getLink(ifindex: number): Buffer {
-  const w = new Writer(64);
-  const m = w.beginMessage(RTM_GETLINK, 0);
-  w.u8(0); w.u8(0); w.u16(0); w.s32(ifindex); w.u32(0); w.u32(0);
-  w.endMessage(m);
-  return w.finish();
-}
-
-/** RTM_NEWLINK creating `name` of `kind` (CREATE|EXCL). */
-function newLink(name: string, kind: string): Buffer {
-  const w = new Writer(128);
-  const m = w.beginMessage(RTM_NEWLINK, Flags.CREATE | Flags.EXCL);
-  w.zeros(16);
-  let a = w.beginAttr(3); // IFLA_IFNAME
-  w.string(name);
-  w.endAttr(a);
-  a = w.beginAttr(18 | 0x8000); // IFLA_LINKINFO
-  const k = w.beginAttr(1); // IFLA_INFO_KIND
-  w.string(kind);
-  w.endAttr(k);
-  w.endAttr(a);
-  w.endMessage(m);
-  return w.finish();
-}
+const getLink = (ifindex: number) => linkMessage(RTM_GETLINK, ifindex);
 
 /** An IPv4 route dump whose header strict checking refuses (rtm_dst_len set). */
 function refusedRouteDump(): Buffer {
