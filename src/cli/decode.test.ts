@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { asNlmonPcap } from '../testing/capture.js';
+import { asNlmonPcap, hasTool, tsharkHeaders } from '../testing/capture.js';
+import { fixturePath, loadFixtures } from '../testing/fixtures.js';
 import { withNetns } from '../testing/netns.js';
 import { readCapture } from '../wire/pcapng.js';
 import type { DecodedMessage } from './decode.js';
@@ -109,6 +110,35 @@ operations:
     assert.equal(errors[0]!.error!.name, 'EINVAL');
     assert.equal(errors[0]!.error!.request, 'RTM_NEWLINK');
   })));
+
+test('nlkit decode of a committed fixture, without root: the state its commands made, and tshark finds the same messages', async () => {
+  const fixture = loadFixtures().find((f) => f.name === 'basic')!;
+  const path = fixturePath(fixture.api);
+  const decoded = JSON.parse(await nlkit('decode', path, '-j')) as DecodedMessage[];
+  // ip route add 10.0.0.0/24 via 192.0.2.2 dev v0; ip rule add from 10.0.0.0/8 table 100 pref 1000
+  const route = decoded.find((m) => m.type === 'RTM_NEWROUTE' && m.value?.dst === '10.0.0.0')!;
+  assert.deepEqual([route.direction, route.value!.gateway, route.value!.dstLen], ['received', '192.0.2.2', 24]);
+  assert.ok(decoded.some((m) => m.type === 'RTM_NEWRULE' && m.value?.priority === 1000 && m.value.src === '10.0.0.0'));
+  assert.deepEqual(decoded.filter((m) => m.direction === 'sent').map((m) => m.type), ['RTM_GETLINK', 'RTM_GETADDR', 'RTM_GETROUTE', 'RTM_GETNEIGH', 'RTM_GETRULE', 'RTM_GETNEXTHOP']);
+  if (!hasTool('tshark')) return; // the comparison below needs tshark (.ci/run installs it)
+  const packets = tsharkHeaders(path);
+  const byPacket = new Map<number, DecodedMessage[]>();
+  for (const m of decoded) byPacket.set(m.packet, [...(byPacket.get(m.packet) ?? []), m]);
+  assert.equal(packets.length, Math.max(...byPacket.keys()));
+  packets.forEach((p, i) => {
+    // The top-level headers only (tshark also shows the request an error echoes).
+    const top: number[] = [];
+    for (let at = 0, k = 0; k < p.headers.length; k++) {
+      const [offset, length] = p.headers[k]!;
+      if (offset !== at) continue;
+      top.push(length);
+      at += (length + 3) & ~3;
+    }
+    assert.deepEqual(top, (byPacket.get(i + 1) ?? []).map((m) => m.length), `packet ${i + 1}`);
+  });
+  const tsharkRoutes = packets.flatMap((p) => p.headers).filter(([, , type]) => type === 24).length;
+  assert.equal(decoded.filter((m) => m.type === 'RTM_NEWROUTE').length, tsharkRoutes);
+});
 
 test('nlkit decode refuses what it cannot read, naming it', () =>
   withDir(async (dir) => {

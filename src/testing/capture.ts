@@ -1,4 +1,5 @@
 /** Captures for tests: what `tcpdump -i nlmon0 -w` would have written for the same datagrams. */
+import { execFileSync } from 'node:child_process';
 import type { CapturedDatagram } from '../wire/pcapng.js';
 
 /**
@@ -25,4 +26,29 @@ export function asNlmonPcap(datagrams: readonly CapturedDatagram[]): Buffer {
     return r;
   });
   return Buffer.concat([head, ...records]);
+}
+
+/** Per packet: the netlink family and each message header's [offset in the datagram, length, type], from tshark's PDML. */
+export function tsharkHeaders(path: string): { family: number; headers: [number, number, number][] }[] {
+  const pdml = execFileSync('tshark', ['-r', path, '-T', 'pdml'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 });
+  return pdml.split('<packet>').slice(1).map((packet) => {
+    const fields = [...packet.matchAll(/<field name="([^"]+)" showname="([^"]*)" size="(\d+)" pos="(\d+)" show="([^"]*)"/g)]
+      .map(([, field, , size, pos, show]) => ({ field: field!, size: Number(size), pos: Number(pos) - 16, show: show! }));
+    const family = fields.find((f) => f.field === 'netlink.family');
+    // The type field's name depends on the family (netlink-route.nltype, genl.family_id, ...): it is the u16 after the length.
+    const types = new Map<number, number>();
+    for (const f of fields) if (f.size === 2 && !types.has(f.pos)) types.set(f.pos, Number(f.show));
+    const headers = fields.filter((f) => f.field === 'netlink.hdr_len').map((f): [number, number, number] => [f.pos, Number(f.show), types.get(f.pos + 4) ?? -1]);
+    return { family: Number(family?.show), headers };
+  });
+}
+
+/** Whether a command (tshark, capinfos) is installed. */
+export function hasTool(name: string): boolean {
+  try {
+    execFileSync(name, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asNlmonPcap } from '../testing/capture.js';
+import { asNlmonPcap, hasTool, tsharkHeaders } from '../testing/capture.js';
 import { loadCorpus } from '../testing/corpus.js';
 import { parseMessages } from './message.js';
 import { enhancedPacket, interfaceDescription, readCapture, sectionHeader, withComment, type CapturedDatagram } from './pcapng.js';
@@ -71,30 +71,6 @@ test('classic pcap from nlmon: the direction comes from NLM_F_REQUEST, microseco
   assert.equal(back[0]!.timestamp, 1_700_000_000_123_456_000n);
   assert.deepEqual(Buffer.from(back[5]!.data), Buffer.from(datagrams[5]!.data));
 });
-
-/** Per packet: the netlink family and each message header's [offset in the datagram, length, type], from tshark's PDML. */
-function tsharkHeaders(path: string): { family: number; headers: [number, number, number][] }[] {
-  const pdml = execFileSync('tshark', ['-r', path, '-T', 'pdml'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 });
-  return pdml.split('<packet>').slice(1).map((packet) => {
-    const fields = [...packet.matchAll(/<field name="([^"]+)" showname="([^"]*)" size="(\d+)" pos="(\d+)" show="([^"]*)"/g)]
-      .map(([, field, , size, pos, show]) => ({ field: field!, size: Number(size), pos: Number(pos) - 16, show: show! }));
-    const family = fields.find((f) => f.field === 'netlink.family');
-    // The type field's name depends on the family (netlink-route.nltype, genl.family_id, ...): it is the u16 after the length.
-    const types = new Map<number, number>();
-    for (const f of fields) if (f.size === 2 && !types.has(f.pos)) types.set(f.pos, Number(f.show));
-    const headers = fields.filter((f) => f.field === 'netlink.hdr_len').map((f): [number, number, number] => [f.pos, Number(f.show), types.get(f.pos + 4) ?? -1]);
-    return { family: Number(family?.show), headers };
-  });
-}
-
-function hasTool(name: string): boolean {
-  try {
-    execFileSync(name, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('tshark reads our pcapng and finds the same message types and lengths', { skip: hasTool('tshark') ? false : 'tshark is not installed (.ci/run installs it)' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'nlkit-pcapng-'));
