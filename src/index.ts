@@ -4,7 +4,7 @@
  * behind them (object kinds, device resolution, the schema compiler, header writers) stays inside, free to change.
  * The generated family declarations are subpath exports (`nlkit/families/ethtool`, …), one module each.
  *
- * @packageDocumentation
+ * @module nlkit
  */
 
 // Errors: every one an Error subclass with a Node-style `code`.

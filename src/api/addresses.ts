@@ -9,6 +9,7 @@ import { addressPrefix, arrayOf, device, enumOf, family, ipv4, object, oneOf, pr
 import { ObjectApi, type Context, type ObjectKind, type Value } from './object.js';
 import { canonicalAddress, familyName, familyNumber, parsePrefix, prefixContains, type Family } from './values.js';
 
+/** An address to add, change or delete, as `ip address` takes it: `{ address: '192.0.2.1/24', dev: 'v0' }`. */
 export interface AddressInput {
   /** `'192.0.2.1/24'`, `'2001:db8::1/64'` (IFA_LOCAL, and IFA_ADDRESS unless there is a peer). */
   address: string;
@@ -26,6 +27,7 @@ export interface AddressInput {
   proto?: number;
 }
 
+/** An address as the kernel reports it (RTM_NEWADDR), with names for its flags and scope. */
 export interface Address {
   family: Family;
   ifindex: number;
@@ -46,6 +48,7 @@ export interface Address {
   raw: Value;
 }
 
+/** What list, stream and watch narrow addresses by. */
 export interface AddressFilter {
   family?: Family;
   dev?: string | number;
@@ -170,6 +173,7 @@ export const addressKind: ObjectKind<Address, AddressInput, AddressFilter> = {
   matches: addressMatches,
 };
 
+/** IPv4 and IPv6 addresses (RTM_*ADDR): `rt.addresses`. */
 export class Addresses extends ObjectApi<Address, AddressInput, AddressFilter> {
   constructor(socket: NetlinkSocket, devices: Devices) {
     super(addressKind, socket, devices);

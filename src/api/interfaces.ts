@@ -8,13 +8,16 @@ import { callOptions, check, family, record, text } from './input.js';
 
 const interfaceFilter = record({ family: family(['unspec', 'inet', 'inet6']), ifname: text(127, 1) });
 
+/** A link with its addresses and counters, as `ip address show` prints one. */
 export interface Interface extends Link {
   addresses: Address[];
 }
 
+/** Links joined with their addresses in one answer (`rt.interfaces`), as `ip address show` gathers them. */
 export class Interfaces {
   constructor(private readonly links: Links, private readonly addresses: Addresses) {}
 
+  /** Every link (or the one named), each with its addresses; `family` keeps the addresses of one family. */
   async list(filter: { family?: Family; ifname?: string } = {}, options: CallOptions = {}): Promise<Interface[]> {
     check(interfaceFilter, filter);
     check(callOptions, options);

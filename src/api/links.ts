@@ -12,6 +12,7 @@ import { openNetns } from './netns.js';
 import { anything, arrayOf, boolean, byType, callOptions, check, device, ifname, integer, mac, netns, object, oneOf, record, text, u32, type Fields } from './input.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 
+/** A link to add or change, as `ip link` takes it: name, kind and its options, state, addresses, master, namespace. */
 export interface LinkInput {
   ifname?: string;
   /** The link to act on, for set/delete/get: by name or ifindex. */
@@ -62,8 +63,10 @@ export interface LinkInput {
 
 /** The IFF_* flags a link's owner may set, with their bits (linux/if.h). */
 export const linkFlagBits = { noTrailers: 0x20, noArp: 0x80, promisc: 0x100, allMulti: 0x200, multicast: 0x1000, dynamic: 0x8000 } as const;
+/** An IFF_* device flag that can be set, by name. */
 export type LinkFlag = keyof typeof linkFlagBits;
 
+/** A link as the kernel reports it (RTM_NEWLINK): name, state, flags, addresses, kind with its data, counters. */
 export interface Link {
   ifindex: number;
   ifname: string;
@@ -85,6 +88,7 @@ export interface Link {
   raw: Value;
 }
 
+/** What list, stream and watch narrow links by. */
 export interface LinkFilter {
   kind?: string;
   /** Links under this master; null: links with no master (`ip link show nomaster`). */
@@ -264,6 +268,7 @@ export const linkKind: ObjectKind<Link, LinkInput, LinkFilter> = {
     (f.portKind === undefined || (link.linkinfo as Value | undefined)?.slaveKind === f.portKind),
 };
 
+/** Network devices (RTM_*LINK): `rt.links`. Adds every kind the kernel has, moves links between namespaces. */
 export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {
   constructor(socket: NetlinkSocket, devices: Devices) {
     super(linkKind, socket, devices);
@@ -283,6 +288,7 @@ export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {
     await this.withNetns({ ...changes, dev }, options, 0);
   }
 
+  /** Change an existing link (`ip link set`); also moves it to another namespace with `netns`. */
   override async change(input: LinkInput, options: CallOptions = {}): Promise<void> {
     this.checkInput(input, options);
     return this.withNetns(input, options, 0);

@@ -13,8 +13,10 @@ import { address, arrayOf, boolean, byType, device, enumOf, family, integer, mac
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, familyName, familyNumber, prefixContains, type Family } from './values.js';
 
+/** A neighbour entry's NUD state, by name. */
 export type NeighbourState = 'incomplete' | 'reachable' | 'stale' | 'delay' | 'probe' | 'failed' | 'noarp' | 'permanent';
 
+/** A neighbour (ARP/NDP) or bridge FDB entry to add, change or delete, as `ip neigh` takes it. */
 export interface NeighbourInput {
   /** The IPv4/IPv6 address; for a bridge FDB entry, the remote (vxlan) address if any. */
   dst?: string;
@@ -40,6 +42,7 @@ export interface NeighbourInput {
   protocol?: string | number;
 }
 
+/** A neighbour or FDB entry as the kernel reports it (RTM_NEWNEIGH). */
 export interface Neighbour {
   family: Family;
   ifindex: number;
@@ -58,6 +61,7 @@ export interface Neighbour {
   raw: Value;
 }
 
+/** What list, stream and watch narrow neighbour entries by. */
 export interface NeighbourFilter {
   family?: Family;
   dev?: string | number;
@@ -184,6 +188,7 @@ export const neighbourKind: ObjectKind<Neighbour, NeighbourInput, NeighbourFilte
   matches: (n, f) => (f.state === undefined || n.state.includes(f.state)) && (f.to === undefined || (n.dst !== undefined && prefixContains(f.to, n.dst))),
 };
 
+/** Neighbour tables and bridge FDB entries (RTM_*NEIGH): `rt.neighbours`. */
 export class Neighbours extends ObjectApi<Neighbour, NeighbourInput, NeighbourFilter> {
   constructor(socket: NetlinkSocket, devices: Devices) {
     super(neighbourKind, socket, devices);

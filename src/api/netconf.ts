@@ -13,6 +13,9 @@ const netconfDevice = byType({ string: (v, path, key, scope) => (v === 'all' || 
 const IFINDEX_ALL = -1;
 const IFINDEX_DEFAULT = -2;
 
+/**
+ * The per-device (or all/default) IP configuration the kernel reports with RTM_NEWNETCONF: forwarding, rp_filter, ….
+ */
 export interface NetconfEntry {
   family: Family;
   /** An ifindex, or 'all' / 'default'. */
@@ -36,6 +39,7 @@ function fromMessage(m: Value): NetconfEntry {
   return e;
 }
 
+/** Per-device IP configuration (RTM_GETNETCONF), as `ip netconf` shows it: `rt.netconf`. */
 export class Netconf {
   constructor(private readonly socket: NetlinkSocket, private readonly devices: Devices) {}
 

@@ -81,7 +81,12 @@ export function listNetns(): string[] {
  * A namespace as the kernel's netlink attributes take it (IFLA_NET_NS_FD/PID, NETNSA_FD/PID): a pid as is, a name
  * or path opened for its fd. `close` releases what was opened.
  */
-export function openNetns(ref: NetnsRef): { fd?: number; pid?: number; close(): void } {
+export function openNetns(ref: NetnsRef): {
+  fd?: number;
+  pid?: number;
+  /** Release the fd opened for a name or path (nothing for a pid or an fd given). */
+  close(): void;
+} {
   if (typeof ref === 'object' && 'fd' in ref) return { fd: ref.fd, close() {} };
   if (typeof ref === 'object' && 'pid' in ref) return { pid: ref.pid, close() {} };
   const path = typeof ref === 'string' ? (ref.includes('/') ? ref : `${NETNS_RUN_DIR}/${ref}`) : ref.path;

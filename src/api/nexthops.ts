@@ -15,12 +15,14 @@ import { address, arrayOf, boolean, byType, callOptions, check, device, enumOf, 
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, familyName, familyNumber, type Family } from './values.js';
 
+/** One member of a nexthop group: a nexthop id and its weight. */
 export interface GroupMember {
   id: number;
   /** 1 to 65536 (kernels before 6.12: 1 to 256). */
   weight?: number;
 }
 
+/** A nexthop object or group to add, replace or delete, as `ip nexthop` takes it. */
 export interface NexthopInput {
   id: number;
   family?: Family;
@@ -40,6 +42,7 @@ export interface NexthopInput {
   protocol?: string | number;
 }
 
+/** A nexthop or group as the kernel reports it (RTM_NEWNEXTHOP). */
 export interface Nexthop {
   id: number;
   family: Family;
@@ -69,6 +72,7 @@ export interface NexthopBucket {
   raw: Value;
 }
 
+/** What buckets() narrows a resilient group's buckets by. */
 export interface BucketFilter {
   /** One group's buckets. */
   id?: number;
@@ -86,6 +90,7 @@ export interface GroupMemberStats {
   packetsHw?: bigint;
 }
 
+/** What list, stream and watch narrow nexthops by. */
 export interface NexthopFilter {
   /** Only groups (NHA_GROUPS). */
   groups?: boolean;
@@ -211,6 +216,7 @@ export const nexthopKind: ObjectKind<Nexthop, NexthopInput, NexthopFilter> = {
   matches: (n, f) => (!f.fdb || n.fdb) && (!f.groups || n.group !== undefined),
 };
 
+/** Nexthop objects and groups (RTM_*NEXTHOP), with resilient groups' buckets and group statistics: `rt.nexthops`. */
 export class Nexthops extends ObjectApi<Nexthop, NexthopInput, NexthopFilter> {
   constructor(socket: NetlinkSocket, devices: Devices) {
     super(nexthopKind, socket, devices);

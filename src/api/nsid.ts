@@ -8,6 +8,7 @@ import { openNetns } from './netns.js';
 import type { CallOptions } from './object.js';
 import { callOptions, check, integer, netns } from './input.js';
 
+/** A namespace id: the number by which this namespace knows another (RTM_NEWNSID). */
 export interface NsidEntry {
   nsid: number;
   /** Set when listing from another namespace's point of view (targetNsid). */
@@ -27,6 +28,7 @@ async function withTarget<T>(ref: NetnsRef, body: (attrs: { fd?: number; pid?: n
   }
 }
 
+/** Namespace ids (RTM_*NSID), as `ip netns list-id` and `set` use them: `rt.nsid`. */
 export class Nsid {
   constructor(private readonly socket: NetlinkSocket) {}
 

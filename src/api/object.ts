@@ -24,6 +24,7 @@ import type { Value } from '../schema/types.js';
 
 export type { CallOptions, Value };
 
+/** What addMany and deleteMany take: the options of every call, and how the requests are windowed. */
 export interface BulkOptions extends CallOptions {
   /** After the first failure, send nothing more (the rest report ERR_NETLINK_NOT_SENT). */
   stopAtFirstError?: boolean;
@@ -41,6 +42,9 @@ export interface Context {
   ifindex(dev: string | number, path: string): number;
 }
 
+/**
+ * One object's schema messages and conversions, which ObjectApi turns into list, get, add, … (see the example above).
+ */
 export interface ObjectKind<T, Input, Filter> {
   /** For error messages: 'route', 'link', … */
   readonly name: string;
@@ -97,6 +101,7 @@ function itemError(i: number, e: unknown): SchemaError {
   return Object.assign(new SchemaError(`[${i}]`, e instanceof Error ? e.message : String(e)), { cause: e });
 }
 
+/** The operations every NETLINK_ROUTE object has, from its ObjectKind: the base of Links, Routes, Addresses, …. */
 export class ObjectApi<T, Input, Filter> {
   private messages: { new: CompiledMessage; del: CompiledMessage; get: CompiledMessage } | undefined;
   private readonly writer = new Writer(4096);
@@ -208,18 +213,24 @@ export class ObjectApi<T, Input, Filter> {
     return found;
   }
 
+  /** Create an object; EEXIST if it is there already (NLM_F_CREATE|EXCL, `ip … add`). */
   add(input: Input, options?: CallOptions): Promise<void> {
     return this.write(input, 'add', options);
   }
 
+  /** Create an object or replace the one with its key (NLM_F_CREATE|REPLACE, `ip … replace`). */
   replace(input: Input, options?: CallOptions): Promise<void> {
     return this.write(input, 'replace', options);
   }
 
+  /** Change an existing object; ENOENT if there is none (NLM_F_REPLACE, `ip … change`). */
   change(input: Input, options?: CallOptions): Promise<void> {
     return this.write(input, 'change', options);
   }
 
+  /**
+   * add, replace, change or append by name of the mode; `extraFlags` adds NLM_F_* bits the kernel reads for some kinds.
+   */
   async write(input: Input, mode: WriteMode, options: CallOptions = {}, extraFlags = 0): Promise<void> {
     check(writeMode, mode, 'mode');
     this.checkInput(input, options);
@@ -228,6 +239,7 @@ export class ObjectApi<T, Input, Filter> {
     await this.socket.request(bytes, { ...options, describeOffset: paths });
   }
 
+  /** Delete the object with this key; the kernel's error (ENOENT, ESRCH, …) if there is none. */
   async delete(key: Input, options: CallOptions = {}): Promise<void> {
     this.checkInput(key, options);
     const ctx = await this.devices.context(this.kind.devices?.(key) ?? [], options);
@@ -243,6 +255,7 @@ export class ObjectApi<T, Input, Filter> {
     return this.bulk(inputs, this.compiled.new, modeFlags[options.mode ?? 'add'], (i, ctx) => this.kind.toMessage(i, ctx), options);
   }
 
+  /** Delete many with many requests in flight: one result per item, null for success, else why it failed. */
   async deleteMany(inputs: readonly Input[], options: BulkOptions = {}): Promise<(BatchResult | SchemaError)[]> {
     check(arrayOf(anything), inputs, 'inputs');
     check(bulkOptions, options);
@@ -256,6 +269,7 @@ export class ObjectApi<T, Input, Filter> {
     check(callOptions, options);
   }
 
+  /** The object in a message of this kind (a reply or a notification read from a socket of one's own). */
   decode(m: Message): T {
     return this.kind.fromMessage(this.kind.schema.decodeBody(this.compiled.new, m.buf, m.payload, m.offset + m.length, m.view));
   }

@@ -28,6 +28,7 @@ const openOptions = record({
   transport: object,
 });
 
+/** What RouteNetlink.open takes. */
 export interface RouteNetlinkOptions {
   /** A namespace by name (`/run/netns/NAME`), `{ path }`, `{ pid }` or `{ fd }`; default the process's own. */
   netns?: NetnsRef;
@@ -39,7 +40,12 @@ export interface RouteNetlinkOptions {
   transport?: Transport;
 }
 
+/**
+ * Every NETLINK_ROUTE object on one socket: `rt.links`, `rt.routes`, …, each with list, get, add, replace, change,
+ * delete and bulk forms.
+ */
 export class RouteNetlink {
+  /** @internal Device names resolved to ifindexes, shared by the objects of this socket. */
   readonly devices: Devices;
   readonly links: Links;
   readonly addresses: Addresses;
@@ -64,6 +70,7 @@ export class RouteNetlink {
     this.interfaces = new Interfaces(this.links, this.addresses);
   }
 
+  /** Open a NETLINK_ROUTE socket (in a namespace, if given) with every object on it. */
   static open(options: RouteNetlinkOptions = {}): RouteNetlink {
     check(openOptions, options);
     const { receiveBufferSize, transport } = options;
@@ -71,6 +78,7 @@ export class RouteNetlink {
     return new RouteNetlink(socket);
   }
 
+  /** Close the socket; calls in flight reject with ERR_NETLINK_CLOSED. */
   close(): void {
     this.socket.close();
   }

@@ -13,12 +13,16 @@ import { addressFamily, canonicalAddress, familyName, familyNumber, formatPrefix
 import type { Devices } from './devices.js';
 import { address, addressPrefix, arrayOf, boolean, byType, callFields, check, device, enumOf, family, integer, oneOf, prefix, record, table, text, u32, u8, type Check } from './input.js';
 
+/** A route's type (RTN_*), by name. */
 export type RouteType = 'unspec' | 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
+/** A route's metrics (RTA_METRICS: mtu, window, rtt, …), as the route spec declares them. */
 export type Metrics = DecodedSet<typeof routeFamily, 'rta-metrics'>;
 
 const prefs = { medium: 0, high: 1, low: 3 } as const;
+/** An IPv6 route's router preference (RFC 4191), by name. */
 export type RoutePref = keyof typeof prefs;
 
+/** One path of a multipath route, as `ip route add … nexthop via … dev … weight …` writes it. */
 export interface NexthopInput {
   gateway?: string;
   dev?: string | number;
@@ -27,6 +31,7 @@ export interface NexthopInput {
   onlink?: boolean;
 }
 
+/** A route to add, replace, change or delete, as `ip route` takes it; `metric` is another name for `priority`. */
 export interface RouteInput {
   /** A prefix (`'10.0.0.0/24'`), an address, or `'default'`. */
   dst?: string;
@@ -56,6 +61,7 @@ export interface RouteInput {
   onlink?: boolean;
 }
 
+/** One path of a multipath route as the kernel reports it. */
 export interface RouteNexthop {
   gateway?: string;
   ifindex: number;
@@ -63,6 +69,7 @@ export interface RouteNexthop {
   flags: (string | number)[];
 }
 
+/** A route as the kernel reports it (RTM_NEWROUTE); `oif` is the output device's ifindex. */
 export interface Route {
   family: Family;
   /** `'10.0.0.0/24'`, `'192.0.2.1'` for a host route, `'default'`. */
@@ -89,6 +96,7 @@ export interface Route {
   raw: Value;
 }
 
+/** What list, stream and watch narrow routes by (in the kernel, where strict checking lets it). */
 export interface RouteFilter {
   family?: Family;
   table?: Table;
@@ -100,6 +108,10 @@ export interface RouteFilter {
   cloned?: boolean;
 }
 
+/**
+ * What Routes.lookup takes besides the destination: the packet's source, input or output device and mark, as `ip route
+ * get` takes them.
+ */
 export interface LookupOptions extends CallOptions {
   from?: string;
   iif?: string | number;
@@ -301,6 +313,7 @@ export const routeKind: ObjectKind<Route, RouteInput, RouteFilter> = {
   },
 };
 
+/** Routes of every table and family (RTM_*ROUTE), and lookup as `ip route get`: `rt.routes`. */
 export class Routes extends ObjectApi<Route, RouteInput, RouteFilter> {
   constructor(socket: NetlinkSocket, devices: Devices) {
     super(routeKind, socket, devices);

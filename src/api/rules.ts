@@ -12,13 +12,16 @@ import { boolean, byType, enumOf, family, integer, oneOf, prefix, record, table 
 import { ObjectApi, type BulkOptions, type CallOptions, type ObjectKind, type Value, type WriteMode } from './object.js';
 import { addressFamily, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
 
+/** What a rule does with a matching packet (FR_ACT_*), by name. */
 export type RuleAction = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
 
+/** An inclusive range (ports, uids), as a rule matches it. */
 export interface Range {
   start: number;
   end: number;
 }
 
+/** A policy routing rule to add or delete, as `ip rule` takes it. */
 export interface RuleInput {
   family?: Family;
   priority?: number;
@@ -48,6 +51,7 @@ export interface RuleInput {
   not?: boolean;
 }
 
+/** A rule as the kernel reports it (RTM_NEWRULE). */
 export interface Rule {
   family: Family;
   priority?: number;
@@ -73,6 +77,7 @@ export interface Rule {
   raw: Value;
 }
 
+/** What list, stream and watch narrow rules by. */
 export interface RuleFilter {
   family?: Family;
   table?: Table;
@@ -81,6 +86,7 @@ export interface RuleFilter {
 
 /** IPPROTO_* (linux/in.h) of the protocols rules match ports or types of. */
 const ipProtos = { icmp: 1, tcp: 6, udp: 17, dccp: 33, gre: 47, esp: 50, ah: 51, 'ipv6-icmp': 58, sctp: 132, udplite: 136 } as const;
+/** An IP protocol a rule can match, by name (`ipproto tcp`); numbers are accepted too. */
 export type IpProto = keyof typeof ipProtos;
 const ipProtoNames = new Map<number, IpProto>(Object.entries(ipProtos).map(([k, v]) => [v, k as IpProto]));
 
@@ -217,11 +223,13 @@ function refuseReplace(mode: WriteMode | undefined): void {
   }
 }
 
+/** Policy routing rules (RTM_*RULE): `rt.rules`. The kernel has no replace or change for rules, nor get. */
 export class Rules extends ObjectApi<Rule, RuleInput, RuleFilter> {
   constructor(socket: NetlinkSocket, devices: Devices) {
     super(ruleKind, socket, devices);
   }
 
+  /** Add a rule (mode `add` or `append`; `replace` and `change` are refused, as the kernel has none). */
   override async write(input: RuleInput, mode: WriteMode, options: CallOptions = {}, extraFlags?: number): Promise<void> {
     this.checkInput(input, options);
     refuseReplace(mode);
@@ -251,6 +259,7 @@ export class Rules extends ObjectApi<Rule, RuleInput, RuleFilter> {
     throw new NetlinkError(ENOENT, { message: 'no rule has every field of the key' }, 'rule');
   }
 
+  /** Delete the first rule that matches the key, as `ip rule del` does. */
   override async delete(key: RuleInput, options: CallOptions = {}): Promise<void> {
     this.checkInput(key, options);
     const [named] = await this.named([key], options);
@@ -262,6 +271,7 @@ export class Rules extends ObjectApi<Rule, RuleInput, RuleFilter> {
     return super.addMany(await this.named(inputs, options), options);
   }
 
+  /** delete for many rules at once, one result per item. */
   override async deleteMany(inputs: readonly RuleInput[], options: BulkOptions = {}): Promise<(BatchResult | SchemaError)[]> {
     return super.deleteMany(await this.named(inputs, options), options);
   }

@@ -9,7 +9,9 @@ import { SchemaError } from '../schema/codec.js';
 /** AF_* numbers (linux/socket.h) of the families netlink route objects use. */
 const families = { unspec: 0, inet: 2, bridge: 7, inet6: 10, mpls: 28 } as const;
 
+/** An address family by name: `inet`, `inet6`, …. */
 export type FamilyName = keyof typeof families;
+/** An address family by name or AF_* number. */
 export type Family = FamilyName | number;
 
 const familyNames = new Map<number, FamilyName>(Object.entries(families).map(([k, v]) => [v, k as FamilyName]));
@@ -32,6 +34,7 @@ export function familyName(n: number): Family {
 const tables = { unspec: 0, compat: 252, default: 253, main: 254, local: 255 } as const;
 const tableNames = new Map<number, string>(Object.entries(tables).map(([k, v]) => [v, k]));
 
+/** A routing table by name (`main`, `local`, `default`) or number. */
 export type Table = keyof typeof tables | number;
 
 export function tableNumber(table: Table | string, path = 'table'): number {
@@ -47,6 +50,7 @@ export function tableName(n: number): Table {
   return (tableNames.get(n) as Table | undefined) ?? n;
 }
 
+/** An address and prefix length, parsed from `'10.0.0.0/24'`. */
 export interface Prefix {
   address: string;
   length: number;

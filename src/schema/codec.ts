@@ -399,6 +399,7 @@ export class Schema<F extends FamilyDecl = FamilyDecl> {
   }
 }
 
+/** sizeof(struct genlmsghdr): cmd u8, version u8, reserved u16; generic netlink attributes follow it. */
 export const GENL_HDRLEN = 4;
 export { NLMSG_HDRLEN };
 

@@ -128,6 +128,11 @@ export interface OperationDecl {
   readonly notify?: string;
 }
 
+/**
+ * A netlink family as data — what tools/generate.ts makes of a YNL spec, or written by hand (TASKSTATS): the messages,
+ * attribute sets, structs, enums, operations and multicast groups that encoders, decoders and TypeScript types are
+ * built from.
+ */
 export interface FamilyDecl {
   /** The family name: the genetlink family to resolve, or the spec's name for netlink-raw. */
   readonly name: string;

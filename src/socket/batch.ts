@@ -10,6 +10,7 @@ import { Flags, NLMSG_ERROR, NLMSG_HDRLEN, type Message } from '../wire/message.
 import { Writer } from '../wire/writer.js';
 import { closedError, kernelError, sendError } from './pending.js';
 
+/** How NetlinkSocket.requestBatch sends many requests: in windows, each answered before the next goes out. */
 export interface BatchOptions {
   /** Requests per sendmsg (at most 64 KiB of them), each window answered before the next is sent (default 1024). */
   window?: number;

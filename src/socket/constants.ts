@@ -24,7 +24,9 @@ export const Protocol = {
   SMC: 22,
 } as const;
 
+/** The socket-level option level, for NetlinkSocket.getOption and setOption with SocketOption. */
 export const SOL_SOCKET = 1;
+/** The netlink option level, for NetlinkSocket.getOption and setOption with NetlinkOption. */
 export const SOL_NETLINK = 270;
 
 /** SOL_NETLINK socket options. */

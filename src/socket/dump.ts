@@ -7,6 +7,9 @@ import { align4 } from '../wire/align.js';
 import { Flags, NLMSG_HDRLEN, NLMSG_MIN_TYPE, parseMessages, type Message } from '../wire/message.js';
 import type { DumpPending, RequestOptions } from './pending.js';
 
+/**
+ * A dump's options: a request's, and how far to read ahead of the consumer and what to do when the dump is interrupted.
+ */
 export interface DumpOptions extends RequestOptions {
   /**
    * Datagrams read ahead of the consumer before reading pauses (default 8). The kernel builds each dump datagram

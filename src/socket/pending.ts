@@ -11,6 +11,10 @@ import type { AsyncQueue } from './queue.js';
 /** Maps an extended-ACK attribute offset (from the request's first byte) to an attribute path. */
 export type DescribeOffset = (offset: number) => string | undefined;
 
+/**
+ * What NetlinkSocket.request takes: the options of every call, plus what only a raw request needs (request flags,
+ * extended-ACK offsets named).
+ */
 export interface RequestOptions {
   /** Milliseconds until the request fails with ETIMEDOUT. */
   timeout?: number;

@@ -17,9 +17,13 @@ import { closedError, kernelError, lostError, type DumpPending, type Pending, ty
 import { AsyncQueue } from './queue.js';
 import { Subscriptions, type SubscribeOptions, type SubscriptionEvent } from './subscription.js';
 
+/** Counters of a socket's traffic since it opened (NetlinkSocket.stats), for telling lost or dropped messages apart. */
 export interface SocketStats {
+  /** Messages received. */
   messages: number;
+  /** Datagrams received. */
   datagrams: number;
+  /** Receive-queue overruns the kernel reported (ENOBUFS): notifications were lost. */
   overruns: number;
   /** Replies that matched no request (timed out or aborted before the answer came). */
   stale: number;

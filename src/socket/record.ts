@@ -12,6 +12,7 @@ import { enhancedPacket, interfaceDescription, sectionHeader, type CapturedDatag
 
 /** Where a recording goes besides a file: anything with `write(bytes)`, e.g. a Node Writable stream. */
 export interface RecordSink {
+  /** Take the next bytes of the pcapng file. */
   write(chunk: Uint8Array): unknown;
 }
 
@@ -41,6 +42,10 @@ export class Recorder {
     return this.interfaces++;
   }
 
+  /**
+   * Append one datagram as an enhanced packet block of interface `interfaceId`: sockets call it for what they send and
+   * receive.
+   */
   datagram(interfaceId: number, protocol: number, direction: CapturedDatagram['direction'], data: Uint8Array, portId: number, group: number): void {
     this.write(enhancedPacket({ interfaceId, protocol, direction, data, peer: { portId, group }, timestamp: now() }));
   }

@@ -94,6 +94,7 @@ export class Replay {
     }
   }
 
+  /** A recording read from a pcapng file (one of nlkit's, or an nlmon capture). */
   static fromFile(path: string): Replay {
     return new Replay(readCapture(readFileSync(path)));
   }

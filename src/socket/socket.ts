@@ -26,7 +26,9 @@ export type { SubscribeOptions, SubscriptionEvent } from './subscription.js';
 /** Where a socket lives: a namespace name (as `ip netns` names them), a path, a pid, or an open fd. */
 export type NetnsRef = string | { path: string } | { pid: number } | { fd: number };
 
+/** What NetlinkSocket.open takes: where the socket lives, what it joins, and the socket options nlkit sets for it. */
 export interface OpenOptions {
+  /** The network namespace to open the socket in, without moving the process (default: the process's own). */
   netns?: NetnsRef;
   /** Multicast groups to join at open (group numbers, not masks). */
   groups?: number[];
@@ -133,10 +135,12 @@ export class NetlinkSocket {
     }
   }
 
+  /** True once close() was called. */
   get closed(): boolean {
     return this.native === null;
   }
 
+  /** Counters of what the socket received and dropped. */
   get stats(): SocketStats {
     return this.core.stats;
   }
@@ -148,6 +152,7 @@ export class NetlinkSocket {
     this.memberships.set(group, n + 1);
   }
 
+  /** Leave a multicast group joined with join(); the last leave of a group drops the membership. */
   leave(group: number): void {
     const n = this.memberships.get(group) ?? 0;
     if (n <= 1) {
@@ -156,10 +161,12 @@ export class NetlinkSocket {
     } else this.memberships.set(group, n - 1);
   }
 
+  /** setsockopt(2) with an integer value: SOL_NETLINK with NetlinkOption, or SOL_SOCKET with SocketOption. */
   setOption(level: number, name: number, value: number): void {
     this.live().setOption(level, name, value);
   }
 
+  /** getsockopt(2) of an integer option, as setOption names them. */
   getOption(level: number, name: number): number {
     return this.live().getOption(level, name);
   }
@@ -243,6 +250,7 @@ export class NetlinkSocket {
     this.sync();
   }
 
+  /** Keep the process alive while this socket has work in flight again (the default; undoes unref). */
   ref(): void {
     this.wantRef = true;
     this.sync();

@@ -12,6 +12,7 @@ export type SubscriptionEvent =
   | { type: 'message'; message: Message; group: number; nsid: number | undefined; sender: number }
   | { type: 'overrun'; count: number };
 
+/** What NetlinkSocket.subscribe takes. */
 export interface SubscribeOptions {
   /** Ends the subscription with an AbortError (see NetlinkSocket.subscribe). */
   signal?: AbortSignal;

@@ -6,6 +6,7 @@ import { addon, type NativeSocket } from '../native/addon.js';
 
 /** What opens a NetlinkSocket's NativeSocket: the addon by default, `Replay` for a recording. */
 export interface Transport {
+  /** A socket of `protocol`, in the namespace given by path or fd when there is one. */
   openSocket(protocol: number, netns?: { path?: string; fd?: number }): NativeSocket;
 }
 

@@ -1,8 +1,12 @@
 import { DecodeError } from './errors.js';
 
+/** sizeof(struct nlattr): len u16, type u16; the payload follows, padded to 4 bytes. */
 export const NLA_HDRLEN = 4;
+/** Type bit: the payload is itself attributes (strict kernel policies require it on nests). */
 export const NLA_F_NESTED = 0x8000;
+/** Type bit: the payload is in network byte order (big-endian). */
 export const NLA_F_NET_BYTEORDER = 0x4000;
+/** The type bits without NLA_F_NESTED and NLA_F_NET_BYTEORDER. */
 export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 
 const utf8 = new TextDecoder();
@@ -19,15 +23,19 @@ const utf8 = new TextDecoder();
  * too (sticky, the accessor then returns 0 or an empty value).
  */
 export class AttributeDecoder {
+  /** The buffer's DataView, shared with nested decoders. */
   readonly view: DataView;
   /** The attribute type without the NESTED and NET_BYTEORDER bits. */
   type = 0;
+  /** The current attribute had NLA_F_NESTED. */
   nested = false;
+  /** The current attribute had NLA_F_NET_BYTEORDER. */
   byteOrder = false;
   /** Start of the current attribute's payload in buf. */
   offset = 0;
   /** Payload length (nla_len minus the header). */
   length = 0;
+  /** The first malformed header or short payload met, here or in a nest of it; the walk stops there. */
   error: DecodeError | null = null;
   private next_ : number;
 
@@ -69,16 +77,27 @@ export class AttributeDecoder {
     return new AttributeDecoder(this.buf, this.offset, this.offset + this.length, this.view, this);
   }
 
+  /** The payload as a u8. */
   u8(): number { return this.need(1) ? this.view.getUint8(this.offset) : 0; }
+  /** The payload as a u16 in host (little-endian) byte order. */
   u16(): number { return this.need(2) ? this.view.getUint16(this.offset, true) : 0; }
+  /** The payload as a u32 in host byte order. */
   u32(): number { return this.need(4) ? this.view.getUint32(this.offset, true) : 0; }
+  /** The payload as a u64 in host byte order. */
   u64(): bigint { return this.need(8) ? this.view.getBigUint64(this.offset, true) : 0n; }
+  /** The payload as an s8. */
   s8(): number { return this.need(1) ? this.view.getInt8(this.offset) : 0; }
+  /** The payload as an s16 in host byte order. */
   s16(): number { return this.need(2) ? this.view.getInt16(this.offset, true) : 0; }
+  /** The payload as an s32 in host byte order. */
   s32(): number { return this.need(4) ? this.view.getInt32(this.offset, true) : 0; }
+  /** The payload as an s64 in host byte order. */
   s64(): bigint { return this.need(8) ? this.view.getBigInt64(this.offset, true) : 0n; }
+  /** The payload as a u16 in network byte order (ports, NLA_F_NET_BYTEORDER values). */
   u16be(): number { return this.need(2) ? this.view.getUint16(this.offset, false) : 0; }
+  /** The payload as a u32 in network byte order. */
   u32be(): number { return this.need(4) ? this.view.getUint32(this.offset, false) : 0; }
+  /** The payload as a u64 in network byte order. */
   u64be(): bigint { return this.need(8) ? this.view.getBigUint64(this.offset, false) : 0n; }
 
   /** The payload as text, up to the first NUL (the kernel NUL-terminates most strings, not all). */

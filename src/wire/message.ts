@@ -4,11 +4,15 @@ import { DecodeError } from './errors.js';
 /** sizeof(struct nlmsghdr): len u32, type u16, flags u16, seq u32, pid u32. */
 export const NLMSG_HDRLEN = 16;
 
-/** Control message types below NLMSG_MIN_TYPE (0x10). */
+/** Control message: nothing, to be skipped. */
 export const NLMSG_NOOP = 1;
+/** Control message: an error (negative errno) or, with errno 0, an ACK; struct nlmsgerr and extended-ACK attributes. */
 export const NLMSG_ERROR = 2;
+/** Control message: the end of a multipart dump, with the dump's errno (0 when it succeeded). */
 export const NLMSG_DONE = 3;
+/** Control message: data lost. The kernel never sends it: a receive-queue overrun is an ENOBUFS from recvmsg. */
 export const NLMSG_OVERRUN = 4;
+/** The first message type a family may use: the types below are the control messages above. */
 export const NLMSG_MIN_TYPE = 0x10;
 
 /** nlmsg_flags. The same bits mean different things for GET and NEW/DEL requests, as in the kernel. */

@@ -14,6 +14,7 @@ import { DecodeError } from './errors.js';
 
 /** The pcap/pcapng link type of netlink captures (the kernel's nlmon device). */
 export const LINKTYPE_NETLINK = 253;
+/** The ARPHRD type nlmon reports, in the cooked header's hatype field. */
 export const ARPHRD_NETLINK = 824;
 /** sizeof(struct sll_header). */
 export const COOKED_HEADER_LEN = 16;

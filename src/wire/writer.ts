@@ -8,8 +8,11 @@ const NLA_HDRLEN = 4;
  * on every platform Node.js runs Linux on in practice; the *be methods serve NLA_F_NET_BYTEORDER values.
  */
 export class Writer {
+  /** The buffer written into; replaced by a larger one when it fills up. */
   buf: Buffer;
+  /** A DataView of `buf`, replaced with it. */
   view: DataView;
+  /** Bytes written so far; setting it lower drops what came after. */
   length = 0;
 
   constructor(initialSize = 4096) {
@@ -33,56 +36,69 @@ export class Writer {
     return at;
   }
 
+  /** Append a u8. */
   u8(v: number): void {
     const at = this.reserve(1);
     this.view.setUint8(at, v);
   }
+  /** Append a u16 in host (little-endian) byte order. */
   u16(v: number): void {
     const at = this.reserve(2);
     this.view.setUint16(at, v, true);
   }
+  /** Append a u32 in host byte order. */
   u32(v: number): void {
     const at = this.reserve(4);
     this.view.setUint32(at, v, true);
   }
+  /** Append a u64 in host byte order. */
   u64(v: bigint | number): void {
     const at = this.reserve(8);
     this.view.setBigUint64(at, BigInt(v), true);
   }
+  /** Append an s8. */
   s8(v: number): void {
     const at = this.reserve(1);
     this.view.setInt8(at, v);
   }
+  /** Append an s16 in host byte order. */
   s16(v: number): void {
     const at = this.reserve(2);
     this.view.setInt16(at, v, true);
   }
+  /** Append an s32 in host byte order. */
   s32(v: number): void {
     const at = this.reserve(4);
     this.view.setInt32(at, v, true);
   }
+  /** Append an s64 in host byte order. */
   s64(v: bigint | number): void {
     const at = this.reserve(8);
     this.view.setBigInt64(at, BigInt(v), true);
   }
+  /** Append a u16 in network byte order (for NLA_F_NET_BYTEORDER attributes and ports). */
   u16be(v: number): void {
     const at = this.reserve(2);
     this.view.setUint16(at, v, false);
   }
+  /** Append a u32 in network byte order. */
   u32be(v: number): void {
     const at = this.reserve(4);
     this.view.setUint32(at, v, false);
   }
+  /** Append a u64 in network byte order. */
   u64be(v: bigint | number): void {
     const at = this.reserve(8);
     this.view.setBigUint64(at, BigInt(v), false);
   }
 
+  /** Append bytes as they are. */
   bytes(b: Uint8Array): void {
     const at = this.reserve(b.byteLength);
     this.buf.set(b, at);
   }
 
+  /** Append n zero bytes (reserved fields, padding). */
   zeros(n: number): void {
     const at = this.reserve(n);
     this.buf.fill(0, at, at + n);
@@ -109,6 +125,7 @@ export class Writer {
     return at;
   }
 
+  /** Close the attribute opened at `start`: set its length and pad to 4 bytes. */
   endAttr(start: number): void {
     this.view.setUint16(start, this.length - start, true);
     this.pad();
@@ -124,6 +141,7 @@ export class Writer {
     return at;
   }
 
+  /** Close the message opened at `start`: set nlmsg_len and pad to 4 bytes. */
   endMessage(start: number): void {
     this.view.setUint32(start, this.length - start, true);
     this.pad();
@@ -139,6 +157,7 @@ export class Writer {
     return this.buf.subarray(0, this.length);
   }
 
+  /** Forget what was written, keeping the buffer for the next message. */
   reset(): void {
     this.length = 0;
   }

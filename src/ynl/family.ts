@@ -29,12 +29,23 @@ export type { CallOptions, Value };
  */
 type Operation<F extends FamilyDecl, O extends string> = Extract<F['operations'][number], { name: O }>;
 type MessageValue<F extends FamilyDecl, M> = M extends keyof F['messages'] & string ? DecodedMessage<F, M> : Value;
+/** The operation names of a declaration (`'channelsGet'`, …); any string for a spec loaded at run time. */
 export type OperationName<F extends FamilyDecl> = FamilyDecl extends F ? string : F['operations'][number]['name'];
+/**
+ * What a do request of operation O takes: its request message's fields, all optional (plain values for a spec loaded at
+ * run time).
+ */
 export type DoRequest<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : Partial<MessageValue<F, Operation<F, O>['doRequest']>>;
+/** What a do request of operation O answers with: its reply message, decoded. */
 export type DoReply<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : MessageValue<F, Operation<F, O>['doReply']>;
+/** What a dump of operation O takes: its request message's fields, all optional (the kernel's filters). */
 export type DumpRequest<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : Partial<MessageValue<F, Operation<F, O>['dumpRequest']>>;
+/** What a dump of operation O yields: its reply message, decoded. */
 export type DumpReply<F extends FamilyDecl, O extends string> = FamilyDecl extends F ? Value : MessageValue<F, Operation<F, O>['dumpReply']>;
 
+/**
+ * A netlink family described by a YNL spec or a declaration: its operations and messages, ready to open sessions with.
+ */
 export class YnlFamily<F extends FamilyDecl = FamilyDecl> {
   readonly schema: Schema;
 
@@ -87,6 +98,10 @@ export class YnlFamily<F extends FamilyDecl = FamilyDecl> {
     return this.decl.operations.map((o) => o.name);
   }
 
+  /**
+   * The declaration of an operation, by its camelCase or kebab-case name; a SchemaError naming the known ones if there
+   * is none.
+   */
   operation(name: string): OperationDecl {
     const wanted = camel(name);
     const op = this.decl.operations.find((o) => o.name === wanted);
@@ -153,9 +168,14 @@ function camelKeys(v: unknown): unknown {
   return out;
 }
 
+/** NLM_F_* request flags for new objects, by name: what netlink-raw families read on a do request. */
 export type RequestFlag = 'create' | 'excl' | 'replace' | 'append';
 const requestFlags: Record<RequestFlag, number> = { create: Flags.CREATE, excl: Flags.EXCL, replace: Flags.REPLACE, append: Flags.APPEND };
 
+/**
+ * A family resolved on a socket of its own (YnlFamily.open): do requests, dumps and subscriptions to its multicast
+ * groups.
+ */
 export class YnlSession<F extends FamilyDecl = FamilyDecl> {
   constructor(
     readonly family: YnlFamily<F>,
@@ -211,6 +231,7 @@ export class YnlSession<F extends FamilyDecl = FamilyDecl> {
     }
   }
 
+  /** Close the session's socket; what is in flight rejects. */
   close(): void {
     this.socket.close();
   }

@@ -7,6 +7,10 @@
  */
 import { AsyncQueue } from '../../socket/queue.js';
 
+/**
+ * One difference a watch saw: an object added, changed or deleted, with what the consumer saw before and what holds
+ * now.
+ */
 export interface WatchEvent<T> {
   type: 'add' | 'change' | 'delete';
   /** The object's kernel identity (see kinds.ts). */
@@ -22,6 +26,10 @@ export interface EventCounters {
   coalesced: number;
 }
 
+/**
+ * The events waiting for a watch's consumer: at most `highWaterMark`, then one note per changed key, emitted as the
+ * consumer catches up.
+ */
 export class EventQueue<T> {
   readonly queue: AsyncQueue<WatchEvent<T>>;
   /** Keys changed while the consumer was behind, each with the object the consumer last saw (undefined: none). */

@@ -20,12 +20,14 @@ const RTNLGRP = {
   IPV4_NETCONF: 24, IPV6_NETCONF: 25, NSID: 28, NEXTHOP: 32,
 } as const;
 
+/** A netconf notification: the device (or all/default, as negative ifindexes) whose configuration changed. */
 export interface NetconfNotice {
   family: Family;
   ifindex: number;
   raw: Value;
 }
 
+/** An nsid notification: a namespace id assigned or removed. */
 export interface NsidNotice {
   nsid: number;
   raw: Value;
@@ -43,8 +45,10 @@ export interface ObjectTypes {
   nsid: NsidNotice;
 }
 
+/** The kinds notifications and watches follow: `'link'`, `'address'`, `'route'`, …. */
 export type NotificationKind = keyof ObjectTypes;
 
+/** What the watch machinery knows of a kind: its groups, message types, identity key and object conversion. */
 export interface KindInfo<T> {
   groups: readonly number[];
   /** The dump request(s) that list every object of the kind, by message name and header values. */

@@ -9,6 +9,7 @@ import { abortError } from '../../wire/errors.js';
 import type { Message } from '../../wire/message.js';
 import { byType, kinds, type NotificationKind, type ObjectTypes } from './kinds.js';
 
+/** A notification of one kind: the typed object (as list() returns it), new or deleted. */
 export type ObjectNotification = {
   [K in NotificationKind]: {
     kind: K;
@@ -21,11 +22,13 @@ export type ObjectNotification = {
   };
 }[NotificationKind];
 
+/** What notifications() yields: an object's notification, or an overrun (the kernel dropped some; `count` so far). */
 export type Notification = ObjectNotification | { kind: 'overrun'; count: number };
 
 /** Objects a subscription keeps: a predicate, or fields the object must equal (`{ table: 100, family: 'inet' }`). */
 export type ObjectFilter<T> = ((object: T) => boolean) | { readonly [F in keyof T]?: T[F] };
 
+/** What notifications() takes: the namespace, per-kind filters, the socket's buffer, and a signal. */
 export interface NotificationOptions {
   netns?: NetnsRef;
   signal?: AbortSignal;

@@ -26,6 +26,7 @@ import { SchemaError } from '../../schema/codec.js';
 
 export type { WatchEvent } from './events.js';
 
+/** What a watch counted since it started (Watch.counters): see the README's table. */
 export interface WatchCounters {
   /** Notifications of the watched kind heard. */
   messages: number;
@@ -46,6 +47,7 @@ export interface WatchCounters {
   lastSyncMs: number;
 }
 
+/** What watch() takes: the namespace, a filter, how many events may wait for the consumer, a signal. */
 export interface WatchOptions<T> {
   netns?: NetnsRef;
   filter?: ObjectFilter<T>;
@@ -76,6 +78,7 @@ function silentlyChanges(n: ObjectNotification): boolean {
   return n.kind === 'link' || (n.action === 'delete' && (n.kind === 'address' || n.kind === 'nexthop'));
 }
 
+/** A complete, always-current view of one kind of object (`view`), and the differences as they happen when iterated. */
 export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
   private readonly current = new Map<string, T>();
   /** The last dump, message by message (see reconcile.ts), and the keys notifications touched since. */
@@ -136,11 +139,13 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     return this;
   }
 
+  /** The events: add, change, delete, in order per key; ends when the watch closes. */
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent<T>> {
     this.iterating = true;
     return this.events.queue;
   }
 
+  /** Stop watching: close the sockets and end the events. */
   close(): void {
     if (this.stop.signal.aborted) return;
     this.stop.abort();

@@ -21,10 +21,14 @@ export const OperationFlags = {
   unsAdminPerm: 0x10,
 } as const;
 
+/** The name of one GENL_* operation flag (`do`, `dump`, `adminPerm`, …). */
 export type OperationFlag = keyof typeof OperationFlags;
 
+/** One operation (command) a family registered with the controller. */
 export interface GenlOperation {
+  /** The command number. */
   id: number;
+  /** Its GENL_* flags by name: whether it has a do and a dump form, whether it needs CAP_NET_ADMIN, …. */
   flags: OperationFlag[];
 }
 
@@ -93,6 +97,10 @@ export class GenlController {
     return families;
   }
 
+  /**
+   * Forget the families resolved so far: the next family() asks the kernel again (after a module is loaded or unloaded,
+   * ids change).
+   */
   refresh(): void {
     this.cache.clear();
   }

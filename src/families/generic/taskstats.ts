@@ -2,6 +2,8 @@
  * TASKSTATS, the per-task and per-thread-group accounting family (linux/taskstats.h): no YNL spec exists, so it is
  * declared here by hand in the same mechanism. struct taskstats is laid out as version 14 has it (432 bytes); newer
  * kernels append fields, which decode as extra bytes and are ignored.
+ *
+ * @module nlkit/families/taskstats
  */
 import type { FamilyDecl } from '../../schema/declaration.js';
 
