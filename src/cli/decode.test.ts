@@ -66,7 +66,11 @@ test('nlkit decode: generic families by the ids the capture resolved, errors wit
   withDir((dir) => withNetns(async (ns) => {
     await ns.vethPair();
     const file = join(dir, 'ethtool.pcapng');
-    await nlkit('-n', ns.name, '--record', file, 'ynl', '--family', 'ethtool', '--do', 'linkinfo-get', '--json', '{"header":{"devName":"v0"}}');
+    const ynl = ['ynl', '--family', 'ethtool', '--do', 'linkinfo-get', '--json', '{"header":{"devName":"v0"}}'];
+    const live = await nlkit('-n', ns.name, '--record', file, ...ynl);
+    // Replayed, the family id is resolved from the recorded CTRL reply and the answer is the same.
+    assert.equal(await nlkit('--replay', file, ...ynl), live);
+    assert.match(live, /"devName":"v0"/);
     const decoded = JSON.parse(await nlkit('decode', '-j', file)) as DecodedMessage[];
     const reply = decoded.find((m) => m.type === 'ethtool linkinfoGetReply');
     assert.ok(reply, `an ethtool reply among ${decoded.map((m) => m.type).join(', ')}`);
