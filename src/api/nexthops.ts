@@ -113,7 +113,8 @@ const USER_HZ = 100;
 
 const id = integer(1, 0xffffffff);
 const nexthopInput = record({
-  id, family: family(['unspec', 'inet', 'inet6']), gateway: address, dev: device, blackhole: boolean, onlink: boolean, fdb: boolean,
+  // 0: the kernel picks the id (`ip nexthop add` without one).
+  id: integer(0, 0xffffffff), family: family(['unspec', 'inet', 'inet6']), gateway: address, dev: device, blackhole: boolean, onlink: boolean, fdb: boolean,
   group: byType({ string: text(), array: arrayOf(record({ id, weight: integer(1, 65536) }, ['id'])) }, 'an array of members or ip\'s "ID[,WEIGHT]/…"'),
   groupType: oneOf(['mpath', 'resilient']), buckets: u16, idleTimer: number(0, Math.floor(0xffffffff / USER_HZ)),
   unbalancedTimer: number(0, Math.floor(0xffffffff / USER_HZ)), protocol: enumOf(nexthopDecl.enums.rtProtocol, [0, 255]),
@@ -134,8 +135,9 @@ const emptyHeader = { family: 0, scope: 'universe', protocol: 'unspec', flags: [
 function nexthopMessage(input: NexthopInput, ctx: Context): Value {
   // Groups take no family; everything else needs one, and a blackhole without a gateway is IPv4 unless told.
   const family = input.family ?? (input.gateway ? addressFamily(input.gateway) : input.group === undefined ? 'inet' : undefined);
-  const v: Value = { family: familyNumber(family), scope: 'universe', protocol: input.protocol ?? 'boot', flags: input.onlink ? ['onlink'] : [] };
-  v.id = input.id;
+  // As `ip nexthop add`: no protocol unless one is given.
+  const v: Value = { family: familyNumber(family), scope: 'universe', protocol: input.protocol ?? 'unspec', flags: input.onlink ? ['onlink'] : [] };
+  if (input.id) v.id = input.id;
   if (input.gateway !== undefined) v.gateway = input.gateway;
   if (input.dev !== undefined) v.oif = ctx.ifindex(input.dev, 'dev');
   if (input.blackhole) v.blackhole = true;
