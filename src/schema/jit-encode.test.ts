@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { Writer } from '../wire/index.js';
 import { addressSchema, linkSchema, neighbourSchema, routeSchema } from '../families/route/index.js';
 import { prng } from '../testing/prng.js';
-import { JIT_AFTER, K_BINARY, K_S64, K_STRING, PathRecorder, Schema, SchemaError } from './codec.js';
+import { PathRecorder, Schema, SchemaError } from './codec.js';
+import { JIT_AFTER, K_BINARY, K_S64, K_STRING } from './kinds.js';
 import type { FamilyDecl } from './declaration.js';
 
 const decl = {

@@ -10,36 +10,24 @@
  * on the key, so that a plain number or an IPv4 address in text is written without a map lookup or a path
  * string; the fixed header's fields are skipped by name. Anything else goes to the generic `encodeKey`.
  */
-import type { Writer } from '../wire/writer.js';
-import { D_IP, D_NONE, K_BINARY, K_PAD, K_S16, K_S32, K_S8, K_U16, K_U32, K_U8, type CompiledSet, type CompiledStruct, type PathRecorder } from './codec.js';
+import type { CompiledSet, CompiledStruct, SetEncoder, StructEncoder } from './compiled.js';
+import { D_IP, D_NONE, K_BINARY, K_PAD, K_S16, K_S32, K_S8, K_U16, K_U32, K_U8 } from './kinds.js';
 
-/**
- * Writes `value`'s fields at `at` (the struct's bytes already reserved); `slow(s, path, i, x)` converts field i's
- * value the generic way.
- */
-export type StructEncoder = (value: Readonly<Record<string, unknown>>, buf: Uint8Array, dv: DataView, at: number, s: CompiledStruct, path: string, slow: SlowField) => void;
-export type SlowField = (s: CompiledStruct, path: string, index: number, x: unknown) => number;
-
-// Built on first use: codec.ts and this module import each other, so codec's constants are not ready earlier.
-let writers: Record<number, { size: number; fits: string; write: (at: string, be: boolean) => string }> | undefined;
-
-function writer(kind: number) {
-  writers ??= {
-    [K_U8]: { size: 1, fits: '(x & 255) === x', write: (at) => `buf[${at}] = x;` },
-    [K_S8]: { size: 1, fits: '(x << 24 >> 24) === x', write: (at) => `buf[${at}] = x & 255;` },
-    [K_U16]: { size: 2, fits: '(x & 65535) === x', write: (at, be) => `dv.setUint16(${at}, x, ${!be});` },
-    [K_S16]: { size: 2, fits: '(x << 16 >> 16) === x', write: (at, be) => `dv.setInt16(${at}, x, ${!be});` },
-    [K_U32]: { size: 4, fits: '(x >>> 0) === x', write: (at, be) => `dv.setUint32(${at}, x, ${!be});` },
-    [K_S32]: { size: 4, fits: '(x | 0) === x', write: (at, be) => `dv.setInt32(${at}, x, ${!be});` },
-  };
-  return writers[kind];
-}
+/** Each integer kind a struct encoder writes inline: its size, the test that a number fits, the write. */
+const writers: Record<number, { size: number; fits: string; write: (at: string, be: boolean) => string } | undefined> = {
+  [K_U8]: { size: 1, fits: '(x & 255) === x', write: (at) => `buf[${at}] = x;` },
+  [K_S8]: { size: 1, fits: '(x << 24 >> 24) === x', write: (at) => `buf[${at}] = x & 255;` },
+  [K_U16]: { size: 2, fits: '(x & 65535) === x', write: (at, be) => `dv.setUint16(${at}, x, ${!be});` },
+  [K_S16]: { size: 2, fits: '(x << 16 >> 16) === x', write: (at, be) => `dv.setInt16(${at}, x, ${!be});` },
+  [K_U32]: { size: 4, fits: '(x >>> 0) === x', write: (at, be) => `dv.setUint32(${at}, x, ${!be});` },
+  [K_S32]: { size: 4, fits: '(x | 0) === x', write: (at, be) => `dv.setInt32(${at}, x, ${!be});` },
+};
 
 export function compileStructEncoder(s: CompiledStruct): StructEncoder | null {
   const covered = new Uint8Array(s.size);
   const lines: string[] = ['let x;'];
   for (const [i, f] of s.fields.entries()) {
-    const w = writer(f.kind);
+    const w = writers[f.kind];
     if (!w || f.struct) return null;
     covered.fill(1, f.offset, f.offset + w.size);
     lines.push(
@@ -55,28 +43,15 @@ export function compileStructEncoder(s: CompiledStruct): StructEncoder | null {
   return new Function('value', 'buf', 'dv', 'at', 's', 'path', 'slow', lines.join('\n')) as StructEncoder;
 }
 
-export type EncodeKey = (
-  set: CompiledSet, key: string, v: unknown, w: Writer, path: string, rec: PathRecorder | undefined,
-  header: CompiledStruct | undefined, value: Readonly<Record<string, unknown>>,
-) => void;
-export type SetEncoder = (
-  value: Readonly<Record<string, unknown>>, w: Writer, set: CompiledSet, path: string, header: CompiledStruct | undefined,
-  encodeKey: EncodeKey, parseIPv4Into: (text: string, buf: Uint8Array, at: number) => boolean,
-) => void;
-
-let intWrites: Record<number, { fits: string; le: string; be: string }> | undefined;
-
-function intWrite(kind: number) {
-  intWrites ??= {
-    [K_U8]: { fits: '(x & 255) === x', le: 'w.u8(x)', be: 'w.u8(x)' },
-    [K_S8]: { fits: '(x << 24 >> 24) === x', le: 'w.s8(x)', be: 'w.s8(x)' },
-    [K_U16]: { fits: '(x & 65535) === x', le: 'w.u16(x)', be: 'w.u16be(x)' },
-    [K_S16]: { fits: '(x << 16 >> 16) === x', le: 'w.s16(x)', be: 'w.u16be(x & 65535)' },
-    [K_U32]: { fits: '(x >>> 0) === x', le: 'w.u32(x)', be: 'w.u32be(x)' },
-    [K_S32]: { fits: '(x | 0) === x', le: 'w.s32(x)', be: 'w.u32be(x >>> 0)' },
-  };
-  return intWrites[kind];
-}
+/** Each integer kind a set encoder writes inline: the test that a number fits, the Writer call either way round. */
+const intWrites: Record<number, { fits: string; le: string; be: string } | undefined> = {
+  [K_U8]: { fits: '(x & 255) === x', le: 'w.u8(x)', be: 'w.u8(x)' },
+  [K_S8]: { fits: '(x << 24 >> 24) === x', le: 'w.s8(x)', be: 'w.s8(x)' },
+  [K_U16]: { fits: '(x & 65535) === x', le: 'w.u16(x)', be: 'w.u16be(x)' },
+  [K_S16]: { fits: '(x << 16 >> 16) === x', le: 'w.s16(x)', be: 'w.u16be(x & 65535)' },
+  [K_U32]: { fits: '(x >>> 0) === x', le: 'w.u32(x)', be: 'w.u32be(x)' },
+  [K_S32]: { fits: '(x | 0) === x', le: 'w.s32(x)', be: 'w.u32be(x >>> 0)' },
+};
 
 export function compileSetEncoder(set: CompiledSet, header: CompiledStruct | undefined): SetEncoder {
   const cases: string[] = [];
@@ -87,7 +62,7 @@ export function compileSetEncoder(set: CompiledSet, header: CompiledStruct | und
       continue;
     }
     if (a.multi || a.decl.checks) continue;
-    const int = intWrite(a.kind);
+    const int = intWrites[a.kind];
     if (int) {
       cases.push(`case ${key}: if (typeof x === 'number' && ${int.fits}) { at = w.beginAttr(${a.value}); ${a.be ? int.be : int.le}; w.endAttr(at); continue; } break;`);
     } else if (a.kind === K_BINARY && !a.struct && (a.display === D_IP || a.display === D_NONE)) {

@@ -5,28 +5,10 @@
  * decoder. Returns null when the generic path must take the whole message (a sub-message before its selector).
  */
 import { DecodeError } from '../wire/index.js';
-import {
-  D_IP,
-  D_NONE,
-  K_BINARY,
-  K_PAD,
-  K_S16,
-  K_S32,
-  K_S8,
-  K_STRING,
-  K_U16,
-  K_U32,
-  K_U8,
-  decodeValue,
-  fromInt,
-  unknown,
-  type Attr,
-  type CompiledMessage,
-  type Field,
-} from './codec.js';
 import { formatIPv6 } from './address.js';
-
-export type FastDecoder = (buf: Uint8Array, dv: DataView, start: number, end: number) => Record<string, unknown> | null;
+import type { Attr, CompiledMessage, FastDecoder, Field } from './compiled.js';
+import { decodeValue, fromInt, unknown } from './decode.js';
+import { D_IP, D_NONE, K_BINARY, K_PAD, K_S16, K_S32, K_S8, K_STRING, K_SUBMSG, K_U16, K_U32, K_U8 } from './kinds.js';
 
 const utf8 = new TextDecoder();
 /** Decimal text of each byte value: dotted quads are built from these instead of formatting numbers. */
@@ -79,13 +61,12 @@ const runtime = {
   unknown,
 };
 
-// Built on first use: codec.ts and this module import each other, so codec's constants are not ready earlier.
-let readers: Record<number, [string, number]> | undefined;
+/** The DataView getter and size of each integer kind the generated code reads inline. */
+const readers: Record<number, [string, number]> = {
+  [K_U8]: ['getUint8', 1], [K_U16]: ['getUint16', 2], [K_U32]: ['getUint32', 4],
+  [K_S8]: ['getInt8', 1], [K_S16]: ['getInt16', 2], [K_S32]: ['getInt32', 4],
+};
 function reader(kind: number): [string, number] | undefined {
-  readers ??= {
-    [K_U8]: ['getUint8', 1], [K_U16]: ['getUint16', 2], [K_U32]: ['getUint32', 4],
-    [K_S8]: ['getInt8', 1], [K_S16]: ['getInt16', 2], [K_S32]: ['getInt32', 4],
-  };
   return readers[kind];
 }
 
@@ -143,7 +124,7 @@ export function compileDecoder(m: CompiledMessage): FastDecoder {
       const key = `o[${JSON.stringify(a.name)}]`;
       const r = reader(a.kind);
       let value: string;
-      if (a.kind === 17 /* sub-message */) {
+      if (a.kind === K_SUBMSG) {
         lines.push(`    case ${a.value}: if (o[${JSON.stringify(a.selector)}] === undefined) return null; ${key} = rt.decodeValue(${ref(a)}, buf, dv, p, plen, o); break;`);
         continue;
       } else if (!a.multi && r && a.display === D_NONE && a.enumeration === undefined) {
