@@ -2,7 +2,7 @@
  * The generic decoder: any compiled message, set or struct from bytes into plain objects. The code generated per
  * message (jit.ts) takes the common cases and calls back into this for the rest.
  */
-import { DecodeError, align4 } from '../wire/index.js';
+import { AttributeDecoder, DecodeError, NLA_HDRLEN, align4 } from '../wire/index.js';
 import { formatHex, formatIPv4, formatIPv6, formatMac } from './address.js';
 import type { Attr, CompiledMessage, CompiledSet, CompiledStruct, Field } from './compiled.js';
 import {
@@ -119,20 +119,20 @@ export function decodeAttrs(set: CompiledSet, buf: Uint8Array, dv: DataView, sta
 
 export function decodeAttrList(set: CompiledSet, buf: Uint8Array, dv: DataView, start: number, end: number, out: Record<string, unknown>): void {
   const table = set.byType;
-  let at = start;
-  let deferred: number[] | undefined;
-  while (end - at >= 4) {
-    const len = dv.getUint16(at, true);
-    if (len < 4) throw new DecodeError(`attribute length ${len} is shorter than its header`, at);
-    if (len > end - at) throw new DecodeError(`attribute length ${len} runs past the end of its container (${end - at} bytes left)`, at);
-    const type = dv.getUint16(at + 2, true) & 0x3fff;
+  const d = new AttributeDecoder(buf, start, end, dv);
+  let deferred: Attr[] | undefined;
+  let deferredAt: number[] | undefined;
+  while (d.next()) {
+    const type = d.type;
     const a = type < table.length ? table[type] : undefined;
-    const p = at + 4;
-    const plen = len - 4;
+    const p = d.offset;
+    const plen = d.length;
     if (a === undefined) {
       unknown(out, type, buf, p, plen);
     } else if (a.kind === K_SUBMSG && out[a.selector] === undefined) {
-      (deferred ??= []).push(at);
+      // Decoded after the walk, once the attribute naming its layout (later in the message) has been read.
+      (deferred ??= []).push(a);
+      (deferredAt ??= []).push(p, plen);
     } else if (a.kind !== K_PAD) {
       const v = decodeValue(a, buf, dv, p, plen, out);
       if (a.multi) {
@@ -141,13 +141,10 @@ export function decodeAttrList(set: CompiledSet, buf: Uint8Array, dv: DataView, 
         else list.push(v);
       } else out[a.name] = v;
     }
-    at += (len + 3) & ~3;
   }
+  if (d.error) throw d.error;
   if (deferred) {
-    for (const d of deferred) {
-      const a = table[dv.getUint16(d + 2, true) & 0x3fff]!;
-      out[a.name] = decodeValue(a, buf, dv, d + 4, dv.getUint16(d, true) - 4, out);
-    }
+    for (const [i, a] of deferred.entries()) out[a.name] = decodeValue(a, buf, dv, deferredAt![2 * i]!, deferredAt![2 * i + 1]!, out);
   }
 }
 
@@ -162,7 +159,7 @@ export function unknown(out: Record<string, unknown>, type: number, buf: Uint8Ar
 }
 
 function need(a: Attr, at: number, plen: number, n: number): void {
-  if (plen < n) throw new DecodeError(`attribute ${a.name} has ${plen} payload bytes, expected ${n}`, at - 4);
+  if (plen < n) throw new DecodeError(`attribute ${a.name} has ${plen} payload bytes, expected ${n}`, at - NLA_HDRLEN);
 }
 
 export function decodeValue(a: Attr, buf: Uint8Array, dv: DataView, p: number, plen: number, parent: Record<string, unknown>): unknown {
@@ -227,38 +224,29 @@ export function decodeValue(a: Attr, buf: Uint8Array, dv: DataView, p: number, p
   }
 }
 
-function forEachAttr(dv: DataView, start: number, end: number, fn: (type: number, p: number, plen: number) => void): void {
-  let at = start;
-  while (end - at >= 4) {
-    const len = dv.getUint16(at, true);
-    if (len < 4) throw new DecodeError(`attribute length ${len} is shorter than its header`, at);
-    if (len > end - at) throw new DecodeError(`attribute length ${len} runs past the end of its container (${end - at} bytes left)`, at);
-    fn(dv.getUint16(at + 2, true) & 0x3fff, at + 4, len - 4);
-    at += (len + 3) & ~3;
-  }
-}
-
 /** Attribute types as keys, `depth` levels deep (a policy dump: policy index, then attribute index). */
 function decodeTypeValue(a: Attr, depth: number, buf: Uint8Array, dv: DataView, start: number, end: number): Record<number, unknown> {
   const o: Record<number, unknown> = {};
-  forEachAttr(dv, start, end, (type, q, qlen) => {
-    if (depth > 1) {
-      o[type] = decodeTypeValue(a, depth - 1, buf, dv, q, q + qlen);
-      return;
+  const d = new AttributeDecoder(buf, start, end, dv);
+  while (d.next()) {
+    const q = d.offset, qend = d.offset + d.length;
+    if (depth > 1) o[d.type] = decodeTypeValue(a, depth - 1, buf, dv, q, qend);
+    else {
+      const inner: Record<string, unknown> = {};
+      decodeAttrs(a.nested!, buf, dv, q, qend, inner);
+      o[d.type] = inner;
     }
-    const inner: Record<string, unknown> = {};
-    decodeAttrs(a.nested!, buf, dv, q, q + qlen, inner);
-    o[type] = inner;
-  });
+  }
+  if (d.error) throw d.error;
   return o;
 }
 
 function decodeIndexed(a: Attr, buf: Uint8Array, dv: DataView, start: number, end: number): unknown[] {
   const list: unknown[] = [];
   const sub: Attr = { ...a, kind: a.subKind, multi: false };
-  forEachAttr(dv, start, end, (_type, p, plen) => {
-    list.push(decodeValue(sub, buf, dv, p, plen, {}));
-  });
+  const d = new AttributeDecoder(buf, start, end, dv);
+  while (d.next()) list.push(decodeValue(sub, buf, dv, d.offset, d.length, {}));
+  if (d.error) throw d.error;
   return list;
 }
 

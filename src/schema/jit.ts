@@ -4,7 +4,7 @@
  * type number with the common kinds (integers, addresses, strings) inlined. Other kinds call the generic
  * decoder. Returns null when the generic path must take the whole message (a sub-message before its selector).
  */
-import { DecodeError } from '../wire/index.js';
+import { ALIGNTO, DecodeError, NLA_HDRLEN, NLA_TYPE_MASK, align4, attributeFault } from '../wire/index.js';
 import { formatIPv6 } from './address.js';
 import type { Attr, CompiledMessage, FastDecoder, Field } from './compiled.js';
 import { decodeValue, fromInt, unknown } from './decode.js';
@@ -35,8 +35,7 @@ function byteNames(f: Field): (string | number)[] {
 
 const runtime = {
   bad(at: number, len: number, end: number): never {
-    if (len < 4) throw new DecodeError(`attribute length ${len} is shorter than its header`, at);
-    throw new DecodeError(`attribute length ${len} runs past the end of its container (${end - at} bytes left)`, at);
+    throw attributeFault(len, end - at, at)!;
   },
   short(name: string, at: number, plen: number, n: number): never {
     throw new DecodeError(`attribute ${name} has ${plen} payload bytes, expected ${n}`, at);
@@ -103,18 +102,19 @@ export function compileDecoder(m: CompiledMessage): FastDecoder {
       if (e === undefined) return () => null;
       ctor.push(`  this[${JSON.stringify(f.name)}] = ${e};`);
     }
-    at = `start + ${(m.header.size + 3) & ~3}`;
+    at = `start + ${align4(m.header.size)}`;
   }
   ctor.push('}', 'O.prototype = Object.prototype;');
   lines.push('const o = new O(dv, start);', `let at = ${at};`);
   const set = m.set;
   if (set) {
+    // The attribute walk of src/wire (AttributeDecoder, attributeFault), inlined with its constants.
     lines.push(
-      'while (end - at >= 4) {',
+      `while (end - at >= ${NLA_HDRLEN}) {`,
       '  const len = dv.getUint16(at, true);',
-      '  if (len < 4 || len > end - at) rt.bad(at, len, end);',
-      '  const p = at + 4, plen = len - 4;',
-      '  switch (dv.getUint16(at + 2, true) & 0x3fff) {',
+      `  if (len < ${NLA_HDRLEN} || len > end - at) rt.bad(at, len, end);`,
+      `  const p = at + ${NLA_HDRLEN}, plen = len - ${NLA_HDRLEN};`,
+      `  switch (dv.getUint16(at + 2, true) & ${NLA_TYPE_MASK}) {`,
     );
     for (const a of set.attrs) {
       if (a.kind === K_PAD) {
@@ -144,9 +144,9 @@ export function compileDecoder(m: CompiledMessage): FastDecoder {
       lines.push(`    case ${a.value}: ${key} = ${value}; break;`);
     }
     lines.push(
-      '    default: rt.unknown(o, dv.getUint16(at + 2, true) & 0x3fff, buf, p, plen);',
+      `    default: rt.unknown(o, dv.getUint16(at + 2, true) & ${NLA_TYPE_MASK}, buf, p, plen);`,
       '  }',
-      '  at += (len + 3) & ~3;',
+      `  at += (len + ${ALIGNTO - 1}) & ${~(ALIGNTO - 1)};`,
       '}',
     );
   }

@@ -2,5 +2,5 @@
 export const ALIGNTO = 4;
 
 export function align4(n: number): number {
-  return (n + 3) & ~3;
+  return (n + ALIGNTO - 1) & ~(ALIGNTO - 1);
 }

@@ -1,3 +1,4 @@
+import { align4 } from './align.js';
 import { DecodeError } from './errors.js';
 
 /** sizeof(struct nlattr): len u16, type u16; the payload follows, padded to 4 bytes. */
@@ -10,6 +11,17 @@ export const NLA_F_NET_BYTEORDER = 0x4000;
 export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 
 const utf8 = new TextDecoder();
+
+/**
+ * The one check of an attribute header that every walk makes (this decoder, the schema's generic decoder and the
+ * code it generates): the DecodeError for an nla_len `len` at `at` with `left` bytes to the container's end, or
+ * null when the attribute fits. The next attribute starts at `at + align4(len)`.
+ */
+export function attributeFault(len: number, left: number, at: number): DecodeError | null {
+  if (len < NLA_HDRLEN) return new DecodeError(`attribute length ${len} is shorter than its header`, at);
+  if (len > left) return new DecodeError(`attribute length ${len} runs past the end of its container (${left} bytes left)`, at);
+  return null;
+}
 
 /**
  * Walks the attributes in buf[start, end). Errors are sticky: a malformed header stops the walk and is left in
@@ -60,15 +72,14 @@ export class AttributeDecoder {
     // Fewer than 4 bytes left is trailing alignment, which the kernel ignores too.
     if (left < NLA_HDRLEN) return false;
     const len = this.view.getUint16(at, true);
-    if (len < NLA_HDRLEN) return this.fail(`attribute length ${len} is shorter than its header`, at);
-    if (len > left) return this.fail(`attribute length ${len} runs past the end of its container (${left} bytes left)`, at);
+    if (len < NLA_HDRLEN || len > left) return this.failWith(attributeFault(len, left, at)!);
     const raw = this.view.getUint16(at + 2, true);
     this.type = raw & NLA_TYPE_MASK;
     this.nested = (raw & NLA_F_NESTED) !== 0;
     this.byteOrder = (raw & NLA_F_NET_BYTEORDER) !== 0;
     this.offset = at + NLA_HDRLEN;
     this.length = len - NLA_HDRLEN;
-    this.next_ = at + ((len + 3) & ~3);
+    this.next_ = at + align4(len);
     return true;
   }
 
