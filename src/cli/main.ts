@@ -186,6 +186,12 @@ const objectCommands: Partial<Record<string, () => Promise<ObjectCommand>>> = {
 async function dispatch(words: string[], o: Options, session: Session): Promise<void> {
   const [word, verb, ...args] = words;
   if (word === undefined) return help(mainUsage);
+  // conntrack-tools' grammar, not ip's: its own module reads every word after it.
+  if (word === 'conntrack') {
+    const { conntrack } = await import('./conntrack.js');
+    process.exitCode = await conntrack(words.slice(1), o.netns, write, (line) => process.stderr.write(`${line}\n`));
+    return;
+  }
   const object = objectName(word);
   if (object === undefined) throw new UsageError(`Object "${word}" is unknown, try "nlkit help".`, { bare: true });
   if (object === 'help') return help(mainUsage);
