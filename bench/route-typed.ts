@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RouteNetlink, type RouteInput } from '../src/api/index.js';
+import { RouteNetlink, type RouteInput } from '../src/index.js';
 import { median, runReference } from './harness.js';
 
 const [mode, nArg, roundsArg] = process.argv.slice(2);

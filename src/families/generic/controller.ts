@@ -1,5 +1,6 @@
 import { GENL_HDRLEN, Schema } from '../../schema/codec.js';
 import type { NetlinkSocket } from '../../socket/socket.js';
+import type { CallOptions } from '../../socket/options.js';
 import { NetlinkError } from '../../wire/errors.js';
 import type { Message } from '../../wire/message.js';
 import { Writer } from '../../wire/writer.js';
@@ -66,7 +67,7 @@ export class GenlController {
   constructor(private readonly socket: NetlinkSocket) {}
 
   /** A family by name; rejects with a NetlinkError ENOENT when the kernel has no such family. */
-  family(name: string, options: { signal?: AbortSignal; timeout?: number } = {}): Promise<GenlFamily> {
+  family(name: string, options: CallOptions = {}): Promise<GenlFamily> {
     let p = this.cache.get(name);
     if (!p) {
       const { bytes } = schema.encodeMessage('getfamily', { familyName: name }, { type: GENL_ID_CTRL });
@@ -90,7 +91,7 @@ export class GenlController {
   }
 
   /** Every family the kernel has registered now. */
-  async list(options: { signal?: AbortSignal; timeout?: number } = {}): Promise<GenlFamily[]> {
+  async list(options: CallOptions = {}): Promise<GenlFamily[]> {
     const { messages } = await this.socket.dumpAll(schema.encodeMessage('getfamily', {}, { type: GENL_ID_CTRL }).bytes, options);
     const families = messages.map(parseFamily);
     for (const f of families) this.cache.set(f.name, Promise.resolve(f));
