@@ -55,7 +55,7 @@ export { watch, type Watch, type WatchEvent, type WatchCounters, type WatchOptio
 export type { NotificationKind, ObjectTypes, NetconfNotice, NsidNotice } from './api/watch/kinds.js';
 
 // NETLINK_NETFILTER: nfnetlink framing and the conntrack table.
-export { Conntrack, conntrackSchema, PROTOCOLS as CONNTRACK_PROTOCOLS } from './api/conntrack.js';
+export { Conntrack, PROTOCOLS as CONNTRACK_PROTOCOLS } from './api/conntrack.js';
 export type { ConntrackEntry, ConntrackInput, ConntrackKey, ConntrackFilter, ConntrackStatsCpu, Tuple as ConntrackTuple, StatusFlag as ConntrackStatusFlag, TcpState as ConntrackTcpState } from './api/conntrack.js';
 export { conntrack as conntrackFamily } from './families/netfilter/conntrack.js';
 export { NETLINK_NETFILTER, NFNL_SUBSYS, NFNLGRP, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, nfnlMessageType } from './families/netfilter/nfnetlink.js';

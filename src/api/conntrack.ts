@@ -17,6 +17,7 @@ import { Devices } from './devices.js';
 import { address, arrayOf, callOptions, check, instanceOf, integer, netns, oneOf, record, u16, u32, u8, type Check } from './input.js';
 import { ObjectApi, type CallOptions, type ObjectKind, type Value } from './object.js';
 
+/** The ctnetlink declaration compiled: encoders and decoders of conntrack messages. */
 export const conntrackSchema = new Schema(decl);
 
 /** IPPROTO_* numbers by the names conntrack prints. */
@@ -27,7 +28,9 @@ const PORTED = new Set([6, 17, 33, 132, 136]);
 const AF = { inet: 2, inet6: 10 } as const;
 
 export type Family = 'inet' | 'inet6';
+/** A conntrack entry's status bit (IPS_*), by name. */
 export type StatusFlag = keyof typeof decl.enums.status.entries;
+/** A TCP connection's state as conntrack tracks it, by name. */
 export type TcpState = keyof typeof decl.enums.tcpState.entries;
 
 /** One direction of a connection: addresses, layer-4 protocol and its ports or ICMP type/code/id. */
@@ -349,6 +352,7 @@ export const conntrackKind: ObjectKind<ConntrackEntry, ConntrackInput, Conntrack
   },
 };
 
+/** One CPU's conntrack counters (CTA_STATS_*), as `conntrack -S` prints them. */
 export interface ConntrackStatsCpu {
   cpu: number;
   found?: number;
@@ -434,6 +438,7 @@ export class Conntrack extends ObjectApi<ConntrackEntry, ConntrackInput, Conntra
     return out;
   }
 
+  /** Close the socket; calls in flight reject with ERR_NETLINK_CLOSED. */
   close(): void {
     this.socket.close();
   }

@@ -16,6 +16,7 @@ const exp = (m: number): number => nfnlMessageType(NFNL_SUBSYS.ctnetlinkExp, m);
 export const IPCTNL_MSG = { ctNew: 0, ctGet: 1, ctDelete: 2, ctGetCtrzero: 3, ctGetStatsCpu: 4, ctGetStats: 5, ctGetDying: 6, ctGetUnconfirmed: 7 } as const;
 export const IPCTNL_MSG_EXP = { expNew: 0, expGet: 1, expDelete: 2, expGetStatsCpu: 3 } as const;
 
+/** ctnetlink as data (see above): the messages the Conntrack API encodes and decodes. */
 export const conntrack = {
   name: 'conntrack',
   protocol: 'netlink-raw',

@@ -22,8 +22,9 @@ export const NFNL_SUBSYS = {
   hook: 12,
 } as const;
 
-/** NFNL_MSG_BATCH_BEGIN / END (NLMSG_MIN_TYPE, +1): they frame the transactions of batched subsystems (nftables). */
+/** NFNL_MSG_BATCH_BEGIN (NLMSG_MIN_TYPE): opens a transaction of a batched subsystem (nftables). */
 export const NFNL_MSG_BATCH_BEGIN = 0x10;
+/** NFNL_MSG_BATCH_END: commits the transaction NFNL_MSG_BATCH_BEGIN opened. */
 export const NFNL_MSG_BATCH_END = 0x11;
 /** NFNL_BATCH_GENID: the generation id a batch expects (u32, network byte order). */
 export const NFNL_BATCH_GENID = 1;
