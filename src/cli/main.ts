@@ -192,6 +192,8 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
     process.exitCode = await conntrack(words.slice(1), o.netns, write, (line) => process.stderr.write(`${line}\n`));
     return;
   }
+  // `nlkit ss …`: ss's own command line (src/cli/ss/).
+  if (word === 'ss') return import('./ss/index.js').then(async ({ ss }) => void (process.exitCode = await ss(words.slice(1), (s) => { flush(); process.stdout.write(s); }, o.netns)));
   const object = objectName(word);
   if (object === undefined) throw new UsageError(`Object "${word}" is unknown, try "nlkit help".`, { bare: true });
   if (object === 'help') return help(mainUsage);

@@ -1,0 +1,350 @@
+/**
+ * `nlkit ss`: ss from iproute2 6.1 over the library's SOCK_DIAG dumps — the same sockets in the same order, laid
+ * out byte for byte as ss lays them out — and `-j`, one JSON array of the typed socket objects.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { FilterError, SockDiag, type InetKind, type InetSocket, type SocketInfo, type SocketKind, type SocketExtension, type TcpStateName } from '../../api/sockets/index.js';
+import { stateNames } from '../../api/sockets/objects.js';
+import { SchemaError } from '../../schema/codec.js';
+import { UsageError } from '../usage.js';
+import { AF, DB, HelpRequest, hasFamily, parseSsArgs, usageText, VersionRequest, type SsOptions } from './args.js';
+import { Formatter, type Lookup } from './format.js';
+import { socketOwners } from './owners.js';
+import { COLS, Renderer } from './render.js';
+
+const llProtoNames: Readonly<Record<number, string>> = {
+  0x0060: 'loop', 0x0200: 'pup', 0x0201: 'pupat', 0x0800: 'ip', 0x0805: 'x25', 0x0806: 'arp', 0x08ff: 'bpq',
+  0x0a00: 'ieeepup', 0x0a01: 'ieeepupat', 0x6000: 'dec', 0x6001: 'dna_dl', 0x6002: 'dna_rc', 0x6003: 'dna_rt',
+  0x6004: 'lat', 0x6005: 'diag', 0x6006: 'cust', 0x6007: 'sca', 0x8035: 'rarp', 0x809b: 'atalk', 0x80f3: 'aarp',
+  0x8137: 'ipx', 0x86dd: 'ipv6', 0x8863: 'ppp_disc', 0x8864: 'ppp_ses', 0x884c: 'atmmpoa', 0x8884: 'atmfate',
+  0x0001: '802_3', 0x0002: 'ax25', 0x0003: 'all', 0x0004: '802_2', 0x0005: 'snap', 0x0006: 'ddcmp',
+  0x0007: 'wan_ppp', 0x0008: 'ppp_mp', 0x0009: 'localtalk', 0x000c: 'can', 0x0010: 'ppptalk', 0x0011: 'tr_802_2',
+  0x0015: 'mobitex', 0x0016: 'control', 0x0017: 'irda', 0x0018: 'econet', 0x88ca: 'tipc', 0x8892: 'profinet',
+  0x88a2: 'aoe', 0x88a4: 'ethercat', 0x8100: '802.1Q', 0x88a8: '802.1ad', 0x8847: 'mpls_uc', 0x8848: 'mpls_mc',
+  0x6558: 'teb', 0x88cc: 'LLDP',
+};
+
+const nlProtoNames = ['rtnl', 'unused', 'usersock', 'fw', 'tcpdiag', 'nflog', 'xfrm', 'selinux', 'iscsi', 'audit', 'fiblookup', 'connector', 'nft', 'ip6fw', 'dec-rt', 'uevent', 'genl', undefined, 'scsi-trans', 'ecryptfs', 'rdma', 'crypto'];
+
+/** /etc/services and /etc/protocols, read once and only when names are shown. */
+function readNames(path: string): string[] {
+  try {
+    return readFileSync(path, 'latin1').split('\n');
+  } catch {
+    return [];
+  }
+}
+
+function serviceTable(): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of readNames('/etc/services')) {
+    const t = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (t.length < 2) continue;
+    const key = t[1]!;
+    if (!m.has(key)) m.set(key, t[0]!);
+  }
+  return m;
+}
+
+function protocolTable(): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const line of readNames('/etc/protocols')) {
+    const t = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (t.length < 2) continue;
+    const n = Number(t[1]);
+    if (!m.has(n)) m.set(n, t[0]!);
+  }
+  return m;
+}
+
+function ephemeralRange(): readonly [number, number] {
+  try {
+    const [a, b] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return [a!, b!];
+  } catch {
+    return [1024, 4999];
+  }
+}
+
+const inetOrder: [number, InetKind][] = [[DB.RAW, 'raw'], [DB.UDP, 'udp'], [DB.TCP, 'tcp'], [DB.DCCP, 'dccp'], [DB.SCTP, 'sctp'], [DB.MPTCP, 'mptcp']];
+
+function jsonValue(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  return v;
+}
+
+export async function ss(argv: string[], write: (chunk: string) => void, globalNetns: string | undefined): Promise<number> {
+  let o: SsOptions;
+  try {
+    o = parseSsArgs(argv);
+  } catch (e) {
+    if (e instanceof VersionRequest) {
+      write('ss utility, iproute2-6.1.0\n');
+      return 0;
+    }
+    if (e instanceof HelpRequest) {
+      write(usageText);
+      return 0;
+    }
+    throw e;
+  }
+  if (o.summary || o.events || o.resolve || o.bpf || o.filterFile !== undefined) {
+    const which = o.summary ? '-s' : o.events ? '-E' : o.resolve ? '-r' : o.bpf ? '-b' : '-F';
+    throw new UsageError(`Option "${which}" is not supported by nlkit ss.`, { status: 255, bare: true });
+  }
+  const netns = o.netns ?? globalNetns;
+  if (o.netns !== undefined) {
+    try {
+      readFileSync(`/run/netns/${o.netns}`, { flag: 'r', encoding: null }).length;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`Cannot open network namespace "${o.netns}": No such file or directory`, { status: 1, bare: true });
+    }
+  }
+  if (o.dbs === 0) {
+    process.stderr.write('ss: no socket tables to show with such filter.\n');
+    return 0;
+  }
+  if (o.families.size === 0) {
+    process.stderr.write('ss: no families to show with such filter.\n');
+    return 0;
+  }
+  if (o.states === 0) {
+    process.stderr.write('ss: no socket states to show with such filter.\n');
+    return 0;
+  }
+
+  let links: Map<number, string> | undefined;
+  const loadLinks = async (): Promise<Map<number, string>> => {
+    if (!links) {
+      const { RouteNetlink } = await import('../../api/route-netlink.js');
+      const rt = RouteNetlink.open({ netns });
+      try {
+        links = new Map((await rt.links.list()).map((l) => [l.ifindex, l.ifname]));
+      } finally {
+        rt.close();
+      }
+    }
+    return links;
+  };
+
+  let cgroups: Map<bigint, string> | undefined;
+  let services: Map<string, string> | undefined;
+  let protocols: Map<number, string> | undefined;
+  const lookup: Lookup = {
+    service: (port, proto) => (services ??= serviceTable()).get(`${port}/${proto}`),
+    protocol: (n) => (protocols ??= protocolTable()).get(n),
+    ifname: (index) => links?.get(index),
+    owners: o.processes ? socketOwners() : undefined,
+    ephemeral: ephemeralRange(),
+    cgroup: (id) => (cgroups ??= cgroupNames(netns !== undefined)).get(id) ?? unreachable(id, netns !== undefined),
+  };
+  const fmt = new Formatter(o, lookup);
+
+  const sd = SockDiag.open({
+    netns,
+    context: { ifindex: (name) => links ? [...links].find(([, n]) => n === name)?.[0] : undefined },
+  });
+  try {
+    if (o.filter.some((w) => /(^|\s)dev(\s|$)/.test(w))) await loadLinks();
+    const states = stateList(o.states);
+    const extensions: SocketExtension[] = [];
+    if (o.memory) extensions.push('meminfo', 'skmeminfo');
+    if (o.info) extensions.push('info', 'congestion');
+    if (o.tos) extensions.push('tos');
+    if (o.details) extensions.push('vfs', 'pending');
+    const filter = o.filter.length ? o.filter : undefined;
+    // Check the whole filter before the first dump, so that a bad word prints nothing else.
+    sd.sockets.plan({ filter, states });
+
+    const json: object[] = [];
+    const renderer = new Renderer(process.stdout.isTTY ? process.stdout.columns : undefined, write);
+    if (!o.json) {
+      const dbs = o.dbs;
+      if (!(dbs & (dbs - 1))) renderer.disable(0);
+      if (!(o.states & (o.states - 1))) renderer.disable(1);
+      if (o.header) renderer.header();
+    }
+    const f: string[] = new Array<string>(COLS).fill('');
+    const emit = (s: SocketInfo): void => {
+      if (o.json) {
+        const owners = lookup.owners?.get(s.inode);
+        json.push(owners === undefined ? s : { ...s, users: owners });
+      }
+    };
+
+    const kinds: { kind: SocketKind; families?: 'inet' | 'inet6' }[] = [];
+    if (hasFamily(o, AF.NETLINK) && o.dbs & (1 << DB.NETLINK) && o.states & (1 << 7)) kinds.push({ kind: 'netlink' });
+    if (hasFamily(o, AF.PACKET) && o.dbs & ((1 << DB.PACKET_R) | (1 << DB.PACKET_DG)) && o.states & (1 << 7)) kinds.push({ kind: 'packet' });
+    if (hasFamily(o, AF.UNIX) && o.dbs & ((1 << DB.UNIX_ST) | (1 << DB.UNIX_DG) | (1 << DB.UNIX_SQ))) kinds.push({ kind: 'unix' });
+
+    const query = (kind: SocketKind, family?: 'inet' | 'inet6') => sd.sockets.stream({ kinds: [kind], family, states, extensions: kind === 'unix' || kind === 'netlink' || kind === 'packet' ? extensions.filter((e) => e !== 'info' && e !== 'congestion') : extensions, filter });
+
+    for (const { kind } of kinds) {
+      if (kind === 'packet') await loadLinks();
+      await each(query(kind), kind, (s) => {
+        if (s.kind === 'unix') {
+          const db = s.type === 'stream' ? DB.UNIX_ST : s.type === 'dgram' ? DB.UNIX_DG : s.type === 'seqpacket' ? DB.UNIX_SQ : -1;
+          if (db >= 0 && !(o.dbs & (1 << db))) return;
+          if (o.json) emit(s);
+          else {
+            fmt.unix(s, f);
+            renderer.line(f);
+          }
+        } else if (s.kind === 'netlink') {
+          if (o.json) emit(s);
+          else {
+            fmt.netlink(s, f, procName, (p) => (o.numeric || p >= 256 ? String(p) : nlProtoNames[p] ?? String(p)));
+            renderer.line(f);
+          }
+        } else if (s.kind === 'packet') {
+          if (!(o.dbs & (1 << (s.type === 'raw' ? DB.PACKET_R : DB.PACKET_DG)))) return;
+          if (o.json) emit(s);
+          else {
+            fmt.packet(s, f, (p) => (!o.numeric && llProtoNames[p]) || `[${p}]`);
+            renderer.line(f);
+          }
+        }
+      });
+    }
+
+    const inetFamilies = (): ('inet' | 'inet6')[] => {
+      // ss asks for IPv4 first unless -6 was its last family option, then IPv6 unless that was -4.
+      const out: ('inet' | 'inet6')[] = [];
+      if (o.preferredFamily === AF.INET6) out.push('inet6');
+      else {
+        out.push('inet');
+        if (o.preferredFamily !== AF.INET) out.push('inet6');
+      }
+      return out.filter((x) => hasFamily(o, x === 'inet' ? AF.INET : AF.INET6));
+    };
+    if (hasFamily(o, AF.INET) || hasFamily(o, AF.INET6)) {
+      for (const [db, kind] of inetOrder) {
+        if (!(o.dbs & (1 << db))) continue;
+        for (const family of inetFamilies()) {
+          const ok = await each(query(kind, family) as AsyncIterable<InetSocket>, kind, async (s) => {
+            if (s.ifindex && !links) await loadLinks();
+            if (o.kill) {
+              const r = await sd.sockets.destroySocket(s);
+              if (r === -2 || r === -95) return;
+              if (r !== 0) throw new UsageError(`SOCK_DESTROY answers: ${r === -1 ? 'Operation not permitted' : `errno ${-r}`}`, { status: 1, bare: true });
+            }
+            if (o.json) emit(s);
+            else {
+              fmt.inet(s, f);
+              renderer.line(f);
+            }
+          });
+          if (!ok) break;
+        }
+      }
+    }
+    if (o.json) write(`${JSON.stringify(json, jsonValue)}\n`);
+    else renderer.render();
+    return 0;
+  } catch (e) {
+    if (e instanceof FilterError) throw filterRefusal(e);
+    if (e instanceof SchemaError) throw new UsageError(`ss: ${e.message}`, { status: 255, bare: true });
+    throw e;
+  } finally {
+    sd.close();
+  }
+}
+
+/**
+ * cgroup v2 paths by id (the directory's inode), as ss maps them: a walk of the cgroup2 mount. ss switching to
+ * a namespace (-N) mounts a fresh /sys without it, so there every id is unreachable.
+ */
+function cgroupNames(switched: boolean): Map<bigint, string> {
+  const m = new Map<bigint, string>();
+  if (switched) {
+    process.stderr.write('Failed to find cgroup2 mount\n');
+    return m;
+  }
+  let mnt: string | undefined;
+  try {
+    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
+      const [, dir, type] = line.split(' ');
+      if (type === 'cgroup2') {
+        mnt = dir;
+        break;
+      }
+    }
+  } catch {
+    // no /proc: nothing to map
+  }
+  if (mnt === undefined) return m;
+  const walk = (dir: string): void => {
+    let st;
+    try {
+      st = statSync(dir, { bigint: true });
+    } catch {
+      return;
+    }
+    m.set(st.ino, dir.slice(mnt!.length) || '/');
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) walk(`${dir}/${e.name}`);
+  };
+  walk(mnt);
+  return m;
+}
+
+function unreachable(id: bigint, switched: boolean): string {
+  if (switched) process.stderr.write('Failed to find cgroup2 mount\n');
+  return `unreachable:${id.toString(16)}`;
+}
+
+/**
+ * Run `body` over a dump; false when the kernel has no SOCK_DIAG handler for it (ENOENT, EOPNOTSUPP), which ss
+ * passes over in silence — except DCCP, where ss retries with the old TCPDIAG request and prints the kernel's
+ * refusal.
+ */
+async function each<T>(items: AsyncIterable<T>, kind: string, body: (item: T) => Promise<void> | void): Promise<boolean> {
+  try {
+    for await (const s of items) await body(s);
+    return true;
+  } catch (e) {
+    const errno = (e as { errno?: number }).errno;
+    if (errno !== 2 && errno !== 95 && errno !== -2 && errno !== -95) throw e;
+    if (kind === 'dccp') process.stderr.write('RTNETLINK answers: Invalid argument\n');
+    return false;
+  }
+}
+
+/** What ss prints, and its exit code, for a filter word its parser refuses. */
+function filterRefusal(e: FilterError): UsageError {
+  const word = e.word;
+  switch (e.reason) {
+    case 'does not look like a port':
+      return new UsageError(`Error: "${word.replace(/^.*:/, '')}" does not look like a port.\nCannot parse dst/src address.`, { status: 1, bare: true });
+    case 'an inet prefix is expected':
+      return new UsageError(`Error: an inet prefix is expected rather than "${word}".\nCannot parse dst/src address.`, { status: 1, bare: true });
+    case 'cannot parse device':
+      return new UsageError('Cannot parse device.', { status: 1, bare: true });
+    case 'cannot parse mark':
+      return new UsageError(`Cannot parse mark ${word}.`, { status: 1, bare: true });
+    default:
+      return new UsageError(`ss: bison bellows (while parsing filter): "syntax error!"${usageText.trimEnd()}`, { status: 255, bare: true });
+  }
+}
+
+function stateList(mask: number): TcpStateName[] {
+  const out: TcpStateName[] = [];
+  for (let i = 1; i < 12; i++) if (mask & (1 << i)) out.push(stateNames[i]!);
+  return out;
+}
+
+function procName(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const open = stat.indexOf('(');
+    const close = stat.indexOf(')', open);
+    return `${stat.slice(open + 1, close)}/${pid}`;
+  } catch {
+    return undefined;
+  }
+}
