@@ -138,3 +138,31 @@ test('the kernel\'s specs: numbering, groups, and every spec converts and compil
 test('the test\'s own specs compile', () => {
   for (const text of [rawSpec, directionalSpec]) assert.ok(new Schema(fromYnl(parse(text))).compileAll().byValue.size > 0);
 });
+
+/** Freezes `v` and everything inside it. */
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+test('a spec is read, never written: a deep-frozen one loads, to the same declaration', () => {
+  // A subset-of set (numbered from its full set) and a header field clashing with an attribute: the two places
+  // that once wrote into the spec or into objects taken from it.
+  const subset = rawSpec.replace('\noperations:', `
+  -
+    name: route-subset
+    subset-of: route-attrs
+    attributes:
+      - { name: rta-table }
+      - { name: rta-oif }
+operations:`);
+  const text = parse(subset) as unknown;
+  const frozen = fromYnl(deepFreeze(parse(subset) as unknown));
+  assert.deepEqual(frozen, fromYnl(text));
+  assert.deepEqual(parse(subset), text, 'the spec is as it was');
+  assert.deepEqual(frozen.attributeSets['route-subset']!.attributes.map((a) => [a.name, a.value]), [['table', 15], ['oif', 16]]);
+  assert.equal(frozen.structs.rtmsg!.members[2]!.name, 'rtmTable');
+});

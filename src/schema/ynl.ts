@@ -46,23 +46,46 @@ function commonPrefix(names: string[]): string {
   return names.every((n) => n.startsWith(p) && n.length > p.length) ? p : '';
 }
 
-/** Convert a parsed YNL spec (the object `yaml.parse` returns) into a family declaration. */
+type ConstValue = (v: unknown) => number | undefined;
+
+/**
+ * Convert a parsed YNL spec (the object `yaml.parse` returns) into a family declaration, in passes that each read
+ * the spec and return new objects; the spec itself is left as it was (it may be frozen, or shared).
+ */
 export function fromYnl(spec: unknown): FamilyDecl {
   validateYnl(spec);
   const s = obj(spec);
   const protocol = (str(s.protocol) ?? 'genetlink') as FamilyDecl['protocol'];
   const raw = protocol === 'netlink-raw';
   const name = str(s.name) ?? 'unknown';
+  const defs = list(s.definitions);
+  const { constants, enums, constValue } = definitions(defs);
+  const { structs, cNames } = structsOf(defs, raw, constValue);
+  const attributeSets = attributeSetsOf(list(s['attribute-sets']), raw, constValue);
+  const { messages, operations } = operationsOf(obj(s.operations), raw);
+  const out: Record<string, unknown> = {
+    name,
+    protocol,
+    protonum: typeof s.protonum === 'number' ? s.protonum : 16,
+    constants,
+    enums,
+    structs: withClashingPrefixes(structs, cNames, messages, attributeSets),
+    attributeSets,
+    subMessages: subMessagesOf(list(s['sub-messages'])),
+    messages,
+    operations,
+    mcastGroups: mcastGroupsOf(list(obj(s['mcast-groups']).list)),
+  };
+  if (typeof s.version === 'number') out.version = s.version;
+  else if (!raw && s.version !== undefined) throw new SchemaError('version', 'expected a number');
+  return out as unknown as FamilyDecl;
+}
+
+/** Pass 1: constants and enums (structs and checks need both), and the reader of values that name a constant. */
+function definitions(defs: Obj[]): { constants: Record<string, number | string>; enums: Record<string, EnumDecl>; constValue: ConstValue } {
   const constants: Record<string, number | string> = {};
   const enums: Record<string, EnumDecl> = {};
-  const structs: Record<string, StructDecl> = {};
-  const attributeSets: Record<string, AttrSetDecl> = {};
-  const subMessages: Record<string, Record<string, SubMessageVariant>> = {};
-  const messages: Record<string, MessageDecl> = {};
-  const operations: OperationDecl[] = [];
-  const mcastGroups: Record<string, number | string> = {};
-
-  const constValue = (v: unknown): number | undefined => {
+  const constValue: ConstValue = (v) => {
     if (typeof v === 'number') return v;
     if (typeof v === 'string') {
       const c = constants[camel(v)];
@@ -76,9 +99,6 @@ export function fromYnl(spec: unknown): FamilyDecl {
     }
     return undefined;
   };
-
-  // Pass 1: constants and enums; structs need both.
-  const defs = list(s.definitions);
   for (const d of defs) {
     const dname = camel(str(d.name)!);
     const type = str(d.type);
@@ -102,25 +122,27 @@ export function fromYnl(spec: unknown): FamilyDecl {
     }
   }
 
-  const memberType = (m: Obj): MemberType => {
-    const t = str(m.type)!;
-    return (t === 'pad' || t === 'binary' || t === 'string' ? t : t) as MemberType;
-  };
-  const display = (v: unknown): DisplayHint | undefined => str(v) as DisplayHint | undefined;
-  const enumRef = (v: unknown): string | undefined => (typeof v === 'string' ? camel(v) : undefined);
+  return { constants, enums, constValue };
+}
 
-  const structPrefix = new Map<string, { prefix: string; names: string[] }>();
+const display = (v: unknown): DisplayHint | undefined => str(v) as DisplayHint | undefined;
+const enumRef = (v: unknown): string | undefined => (typeof v === 'string' ? camel(v) : undefined);
+
+/** Pass 2: structs, their members' C prefix stripped (netlink-raw); `cNames` keeps each struct's names as spelled. */
+function structsOf(defs: Obj[], raw: boolean, constValue: ConstValue): { structs: Record<string, StructDecl>; cNames: Map<string, string[]> } {
+  const structs: Record<string, StructDecl> = {};
+  const cNames = new Map<string, string[]>();
   for (const d of defs) {
     if (str(d.type) !== 'struct') continue;
     const members = list(d.members);
     const prefix = raw ? commonPrefix(members.filter((m) => m.type !== 'pad').map((m) => str(m.name)!)) : '';
-    structPrefix.set(camel(str(d.name)!), { prefix, names: members.map((m) => str(m.name)!) });
+    cNames.set(camel(str(d.name)!), members.map((m) => str(m.name)!));
     structs[camel(str(d.name)!)] = {
       members: members.map((m): MemberDecl => {
         const mname = str(m.name)!;
         const out: Record<string, unknown> = {
           name: camel(mname.startsWith(prefix) ? mname.slice(prefix.length) : mname),
-          type: memberType(m),
+          type: str(m.type) as MemberType,
         };
         const len = constValue(m.len);
         if (len !== undefined) out.len = len;
@@ -134,8 +156,12 @@ export function fromYnl(spec: unknown): FamilyDecl {
     };
   }
 
-  // Attribute sets; `subset-of` sets take the referenced set's definitions for the names they list.
-  const setList = list(s['attribute-sets']);
+  return { structs, cNames };
+}
+
+/** Pass 3: attribute sets; `subset-of` sets take the referenced set's definitions (and numbers) for the names they list. */
+function attributeSetsOf(setList: Obj[], raw: boolean, constValue: ConstValue): Record<string, AttrSetDecl> {
+  const attributeSets: Record<string, AttrSetDecl> = {};
   const byName = new Map(setList.map((x) => [str(x.name)!, x]));
   const prefixes = new Map<string, string>();
   for (const set of setList) {
@@ -152,24 +178,22 @@ export function fromYnl(spec: unknown): FamilyDecl {
     const sname = str(set.name)!;
     const baseName = str(set['subset-of']);
     const base = baseName ? byName.get(baseName) : undefined;
-    const baseAttrs = new Map(list(base?.attributes).map((a, i) => [str(a.name)!, { a, i }]));
+    // A subset's attributes keep the numbers they have in the full set.
+    const baseAttrs = new Map<string, { a: Obj; value: number }>();
+    let n = 1;
+    for (const a of list(base?.attributes)) {
+      if (typeof a.value === 'number') n = a.value;
+      baseAttrs.set(str(a.name)!, { a, value: n++ });
+    }
     const attrs: AttrDecl[] = [];
     let next = 1;
-    if (base) {
-      // Numbers come from the full set.
-      let n = 1;
-      for (const a of list(base.attributes)) {
-        if (typeof a.value === 'number') n = a.value;
-        (a as Obj)['__value'] = n++;
-      }
-    }
     for (const a0 of list(set.attributes)) {
       const anm = str(a0.name)!;
-      const fromBase = baseAttrs.get(anm)?.a;
-      const a = { ...(fromBase ?? {}), ...a0 };
+      const fromBase = baseAttrs.get(anm);
+      const a = { ...(fromBase?.a ?? {}), ...a0 };
       let value: number;
       if (typeof a.value === 'number') value = a.value;
-      else if (fromBase) value = fromBase['__value'] as number;
+      else if (fromBase) value = fromBase.value;
       else value = next;
       next = value + 1;
       const type = (str(a.type) ?? 'binary') as AttrType;
@@ -203,7 +227,13 @@ export function fromYnl(spec: unknown): FamilyDecl {
     attributeSets[sname] = { attributes: attrs };
   }
 
-  for (const sm of list(s['sub-messages'])) {
+  return attributeSets;
+}
+
+/** Pass 4: sub-message layouts by selector value. */
+function subMessagesOf(list_: Obj[]): Record<string, Record<string, SubMessageVariant>> {
+  const subMessages: Record<string, Record<string, SubMessageVariant>> = {};
+  for (const sm of list_) {
     const variants: Record<string, SubMessageVariant> = {};
     for (const f of list(sm.formats)) {
       const v: Record<string, string> = {};
@@ -214,9 +244,17 @@ export function fromYnl(spec: unknown): FamilyDecl {
     subMessages[str(sm.name)!] = variants;
   }
 
-  // Operations. netlink-raw: each direction carries its nlmsg_type. genetlink: `unified` numbers each op once
-  // (explicit value or the next), `directional` numbers requests and replies separately.
-  const ops = obj(s.operations);
+  return subMessages;
+}
+
+/**
+ * Pass 5: operations and the messages they send and receive. netlink-raw: each direction carries its nlmsg_type.
+ * genetlink: `unified` numbers each op once (explicit value or the next), `directional` numbers requests and
+ * replies separately.
+ */
+function operationsOf(ops: Obj, raw: boolean): { messages: Record<string, MessageDecl>; operations: OperationDecl[] } {
+  const messages: Record<string, MessageDecl> = {};
+  const operations: OperationDecl[] = [];
   const model = str(ops['enum-model']) ?? 'unified';
   const defaultHeader = str(ops['fixed-header']);
   let nextCmd = typeof ops['value-start'] === 'number' ? ops['value-start'] : 1;
@@ -277,28 +315,39 @@ export function fromYnl(spec: unknown): FamilyDecl {
     operations.push(decl);
   }
 
-  // The clash rule: a header field named like an attribute of the same message keeps its C prefix.
-  for (const m of Object.values(messages)) {
-    if (!m.fixedHeader || !m.attributeSet) continue;
-    const st = structs[m.fixedHeader];
-    const info = structPrefix.get(m.fixedHeader);
-    const attrs = new Set(attributeSets[m.attributeSet]?.attributes.map((a) => a.name));
-    if (!st || !info) continue;
-    st.members.forEach((member, i) => {
-      if (attrs.has(member.name)) (member as { name: string }).name = camel(info.names[i]!);
-    });
-  }
+  return { messages, operations };
+}
 
-  for (const g of list(obj(s['mcast-groups']).list)) {
+/**
+ * Pass 6, the clash rule: a header field named like an attribute of the same message keeps its C prefix. Returns
+ * the structs with those members renamed (new objects; the others as they were).
+ */
+function withClashingPrefixes(
+  structs: Record<string, StructDecl>,
+  cNames: Map<string, string[]>,
+  messages: Record<string, MessageDecl>,
+  attributeSets: Record<string, AttrSetDecl>,
+): Record<string, StructDecl> {
+  const out = { ...structs };
+  for (const m of Object.values(messages)) {
+    const st = m.fixedHeader ? out[m.fixedHeader] : undefined;
+    const names = m.fixedHeader ? cNames.get(m.fixedHeader) : undefined;
+    if (!st || !names || !m.attributeSet) continue;
+    const attrs = new Set(attributeSets[m.attributeSet]?.attributes.map((a) => a.name));
+    if (st.members.some((member) => attrs.has(member.name))) {
+      out[m.fixedHeader!] = { ...st, members: st.members.map((member, i) => (attrs.has(member.name) ? { ...member, name: camel(names[i]!) } : member)) };
+    }
+  }
+  return out;
+}
+
+/** Pass 7: multicast groups, by number where the spec gives one, else by name (resolved at run time). */
+function mcastGroupsOf(groups: Obj[]): Record<string, number | string> {
+  const mcastGroups: Record<string, number | string> = {};
+  for (const g of groups) {
     const gname = camel(str(g.name)!);
     mcastGroups[gname] = typeof g.value === 'number' ? g.value : str(g.name)!;
   }
 
-  const protonum = typeof s.protonum === 'number' ? s.protonum : 16;
-  const out: Record<string, unknown> = {
-    name, protocol, protonum, constants, enums, structs, attributeSets, subMessages, messages, operations, mcastGroups,
-  };
-  if (typeof s.version === 'number') out.version = s.version;
-  else if (!raw && s.version !== undefined) throw new SchemaError('version', 'expected a number');
-  return out as unknown as FamilyDecl;
+  return mcastGroups;
 }
