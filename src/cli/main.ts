@@ -181,6 +181,7 @@ const objectCommands: Partial<Record<string, () => Promise<ObjectCommand>>> = {
   nexthop: async () => (await import('./nexthop.js')).nexthop,
   rule: async () => (await import('./rule.js')).rule,
   netconf: async () => (await import('./netconf.js')).netconf,
+  addrlabel: async () => (await import('./addrlabel.js')).addrlabel,
 };
 
 async function dispatch(words: string[], o: Options, session: Session): Promise<void> {

@@ -142,6 +142,9 @@ OBJECTS :=  address | link | mroute | neigh | netconf |
             nexthop | nsid | prefix | route | rule | stats
 FILE := file FILENAME
 `,
+  addrlabel: `Usage: nlkit addrlabel { add | del } prefix PREFIX [ dev DEV ] [ label LABEL ]
+       nlkit addrlabel [ list | flush | help ]
+`,
   netconf: `Usage: nlkit netconf show [ dev STRING ]
 `,
   ynl: `Usage: nlkit ynl SPEC { --do OP | --dump OP } [ --json '{…}' ] [ --create ] [ --excl ] [ --replace ] [ --append ]
