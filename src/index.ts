@@ -42,6 +42,8 @@ export type { BulkOptions, WriteMode } from './api/object.js';
 export type { Links, Link, LinkInput, LinkFilter } from './api/links.js';
 export type { Addresses, Address, AddressInput, AddressFilter } from './api/addresses.js';
 export type { Routes, Route, RouteInput, RouteFilter, RouteNexthop, NexthopInput as RouteNexthopInput, LookupOptions, RouteType, RoutePref } from './api/routes.js';
+export { selectRoutes, type RouteSelector, type PrefixSelector } from './api/route-select.js';
+export { Addrlabels, type Addrlabel, type AddrlabelInput } from './api/addrlabels.js';
 export type { Nexthops, Nexthop, NexthopInput, NexthopFilter, GroupMember, NexthopBucket, BucketFilter, GroupMemberStats } from './api/nexthops.js';
 export type { Neighbours, Neighbour, NeighbourInput, NeighbourFilter, NeighbourState } from './api/neighbours.js';
 export type { Rules, Rule, RuleInput, RuleFilter, RuleAction, Range, IpProto } from './api/rules.js';
