@@ -2,7 +2,9 @@
  * `npm run bench [case…]`: one JSON object per line, {case, n, ms, reference_ms, ratio, …}. Each case runs in a
  * fresh namespace built by ../shared/bench/in-netns.sh, ours and the C reference alternating in the same run.
  */
-import { inNetns, median, result, type BenchResult } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { inNetns, median, result, root, sharedBench, type BenchResult } from './harness.js';
 
 interface Case {
   name: string;
@@ -93,6 +95,23 @@ function cliCase(name: string, mode: string, n: number, routes: number, goal: Re
   };
 }
 
+/**
+ * A case of bench/sockets.ts in a namespace holding `pairs` established loopback TCP pairs (2 × pairs sockets,
+ * in-netns.sh --tcp).
+ */
+function socketCase(name: string, pairs: number, args: string[], goal: Record<string, number>): Case {
+  return {
+    name,
+    n: pairs * 2,
+    run() {
+      const r = spawnSync(join(sharedBench(), 'in-netns.sh'), ['--tcp', String(pairs), '--', process.execPath, join(root, 'dist', 'bench', 'sockets.js'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (r.status !== 0) throw new Error(`bench sockets failed (${r.status}): ${r.stderr}`);
+      const { ms, reference_ms, ...extra } = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { ms: number; reference_ms: number };
+      return result(name, pairs * 2, ms, reference_ms, { ...goal, ...extra });
+    },
+  };
+}
+
 const cases: Case[] = [
   dumpCase('route-dump-raw-100k', 'route-dump-raw', 100_000, 1.5, 5),
   dumpCase('route-dump-raw-1m', 'route-dump-raw', 1_000_000, 1.5, 3),
@@ -108,6 +127,12 @@ const cases: Case[] = [
   cliCase('cli-cold-link-show', 'cold', 1, 0, { goal_ms: 100 }),
   cliCase('cli-route-show-100k', 'show', 100_000, 100_000, { goal_ratio: 1.0 }),
   cliCase('cli-batch-100k', 'batch', 100_000, 0, { goal_ratio: 0.33 }),
+  socketCase('sock-dump-typed-200k', 100_000, ['typed', '3'], { goal_ratio: 2.0, goal_rss_mb: 150 }),
+  socketCase('ss-tan-200k', 100_000, ['cli', '3', '-tan'], { goal_ratio: 0.8 }),
+  socketCase('ss-tani-200k', 100_000, ['cli', '3', '-tani'], { goal_ratio: 0.8 }),
+  // 167 client ports of each of tcppairs' 12 workers: 2,004 sockets, 1% of them.
+  socketCase('ss-filter-200k', 100_000, ['cli', '3', '-tan', 'sport >= :30000 and sport <= :30166'], { goal_ratio: 0.8 }),
+  socketCase('ss-tanp-200k', 100_000, ['cli', '3', '-tanp'], { goal_ratio: 0.8 }),
 ];
 
 const wanted = process.argv.slice(2);

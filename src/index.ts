@@ -61,3 +61,10 @@ export { Conntrack, PROTOCOLS as CONNTRACK_PROTOCOLS } from './api/conntrack.js'
 export type { ConntrackEntry, ConntrackInput, ConntrackKey, ConntrackFilter, ConntrackStatsCpu, Tuple as ConntrackTuple, StatusFlag as ConntrackStatusFlag, TcpState as ConntrackTcpState } from './api/conntrack.js';
 export { conntrack as conntrackFamily } from './families/netfilter/conntrack.js';
 export { NETLINK_NETFILTER, NFNL_SUBSYS, NFNLGRP, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, nfnlMessageType } from './families/netfilter/nfnetlink.js';
+
+// Sockets (NETLINK_SOCK_DIAG): what `ss` shows, as typed objects.
+export { SockDiag, Sockets, FilterError, parseFilter, compileFilter } from './api/sockets/index.js';
+export type {
+  SocketQuery, SocketExtension, SocketKind, SocketInfo, InetSocket, UnixSocket, NetlinkSocketInfo, PacketSocket,
+  TcpInfo, SkMeminfo, TcpStateName, DestroyResult, FilterNode, SockDiagOptions,
+} from './api/sockets/index.js';

@@ -25,8 +25,12 @@ export interface SkMeminfo {
   optmem: number; backlog: number; drops: number;
 }
 
-/** struct tcp_info with its bit fields split (tcpi_snd_wscale, tcpi_rcv_wscale, …); u64 counters are bigint. */
+/**
+ * struct tcp_info with its bit fields split (tcpi_snd_wscale, tcpi_rcv_wscale, …) beside the bytes that hold them
+ * (`wscale`, `appLimitedBits`); u64 counters are bigint.
+ */
 export interface TcpInfo {
+  wscale: number; appLimitedBits: number;
   state: number; caState: number; retransmits: number; probes: number; backoff: number; options: number;
   sndWscale: number; rcvWscale: number; deliveryRateAppLimited: boolean; fastopenClientFail: number;
   rto: number; ato: number; sndMss: number; rcvMss: number; unacked: number; sacked: number; lost: number;
@@ -162,9 +166,8 @@ export function cookieOf(lo: number, hi: number): bigint {
 function tcpInfo(t: Decoded): TcpInfo {
   const w = t.wscale as number;
   const bits = t.appLimitedBits as number;
-  const o = t as unknown as TcpInfo & { wscale?: number; appLimitedBits?: number };
-  delete o.wscale;
-  delete o.appLimitedBits;
+  // The raw bytes stay (deleting them would turn every object into a slow dictionary); the split fields join them.
+  const o = t as unknown as TcpInfo;
   o.sndWscale = w & 15;
   o.rcvWscale = w >> 4;
   o.deliveryRateAppLimited = (bits & 1) !== 0;
