@@ -6,6 +6,9 @@
 import { netconfSchema, nsidSchema } from '../../families/route/index.js';
 import type { Schema } from '../../schema/codec.js';
 import { addressKind, type Address } from '../addresses.js';
+import { conntrackKind, type ConntrackEntry } from '../conntrack.js';
+import { NFNLGRP } from '../../families/netfilter/nfnetlink.js';
+import { Protocol } from '../../socket/constants.js';
 import { linkKind, type Link } from '../links.js';
 import { neighbourKind, type Neighbour } from '../neighbours.js';
 import { nexthopKind, type Nexthop } from '../nexthops.js';
@@ -43,6 +46,7 @@ export interface ObjectTypes {
   rule: Rule;
   netconf: NetconfNotice;
   nsid: NsidNotice;
+  conntrack: ConntrackEntry;
 }
 
 /** The kinds notifications and watches follow: `'link'`, `'address'`, `'route'`, …. */
@@ -50,6 +54,8 @@ export type NotificationKind = keyof ObjectTypes;
 
 /** What the watch machinery knows of a kind: its groups, message types, identity key and object conversion. */
 export interface KindInfo<T> {
+  /** The netlink protocol of its sockets, when not NETLINK_ROUTE. */
+  protocol?: number;
   groups: readonly number[];
   /** The dump request(s) that list every object of the kind, by message name and header values. */
   dumps: readonly Value[];
@@ -152,7 +158,21 @@ export const kinds: { [K in NotificationKind]: KindInfo<ObjectTypes[K]> } = {
     fromMessage: (m) => ({ nsid: m.nsid as number, raw: m }),
     key: (n) => String(n.nsid),
   },
+  conntrack: {
+    // NEW and UPDATE events are IPCTNL_MSG_CT_NEW messages, DESTROY ones IPCTNL_MSG_CT_DELETE.
+    protocol: Protocol.NETFILTER,
+    groups: [NFNLGRP.conntrackNew, NFNLGRP.conntrackUpdate, NFNLGRP.conntrackDestroy], newType: 0x100, delType: 0x102,
+    schema: conntrackKind.schema, message: 'newct', fromMessage: conntrackKind.fromMessage, getMessage: 'getct',
+    dumps: [{ family: 0, version: 0, resId: 0 }],
+    // The kernel tells entries apart by original tuple and zone.
+    key: (e) => j(e.family, e.original.proto, e.original.src, e.original.dst, e.original.sport ?? e.original.icmpId, e.original.dport ?? e.original.icmpType, e.original.icmpCode, e.original.zone, e.zone ?? 0),
+  },
 };
+
+/** The protocol of a kind's sockets. */
+export function protocolOf(kind: NotificationKind): number {
+  return kinds[kind].protocol ?? Protocol.ROUTE;
+}
 
 /** The kind a message type belongs to, and whether it is a deletion. */
 export const byType = new Map<number, { kind: NotificationKind; deleted: boolean }>();

@@ -7,7 +7,8 @@ import { Protocol } from '../../socket/constants.js';
 import { NetlinkSocket, type NetnsRef } from '../../socket/socket.js';
 import { abortError } from '../../wire/errors.js';
 import type { Message } from '../../wire/message.js';
-import { byType, kinds, type NotificationKind, type ObjectTypes } from './kinds.js';
+import { SchemaError } from '../../schema/codec.js';
+import { byType, kinds, protocolOf, type NotificationKind, type ObjectTypes } from './kinds.js';
 
 /** A notification of one kind: the typed object (as list() returns it), new or deleted. */
 export type ObjectNotification = {
@@ -82,7 +83,10 @@ export function groupsOf(list: readonly NotificationKind[]): number[] {
  */
 export async function* notifications(list: readonly NotificationKind[], options: NotificationOptions = {}): AsyncGenerator<Notification> {
   if (options.signal?.aborted) throw abortError(options.signal);
-  const socket = NetlinkSocket.open(Protocol.ROUTE, {
+  // One socket hears one protocol: conntrack (NETLINK_NETFILTER) cannot share a subscription with routing objects.
+  const protocols = new Set(list.map(protocolOf));
+  if (protocols.size > 1) throw new SchemaError('kinds', 'conntrack cannot be subscribed to together with NETLINK_ROUTE kinds');
+  const socket = NetlinkSocket.open(protocols.values().next().value ?? Protocol.ROUTE, {
     netns: options.netns,
     receiveBufferSize: options.receiveBufferSize,
     listenAllNsid: options.allNsid,

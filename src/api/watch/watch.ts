@@ -15,11 +15,10 @@
  *   for await (const e of w) console.log(e.type, e.key, e.after ?? e.before);
  *   w.view;      // Map of the routes now, by kernel identity
  */
-import { Protocol } from '../../socket/constants.js';
 import { NetlinkSocket, type DumpChunk, type NetnsRef, type SubscriptionEvent } from '../../socket/socket.js';
 import { Flags, NLMSG_HDRLEN } from '../../wire/message.js';
 import { EventQueue, type WatchEvent } from './events.js';
-import { kinds, type KindInfo, type NotificationKind, type ObjectTypes } from './kinds.js';
+import { kinds, protocolOf, type KindInfo, type NotificationKind, type ObjectTypes } from './kinds.js';
 import { decodeNotification, groupsOf, predicate, type ObjectFilter, type ObjectNotification } from './notifications.js';
 import { digest, DumpSequence, Reconciler } from './reconcile.js';
 import { SchemaError } from '../../schema/codec.js';
@@ -111,7 +110,7 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     const highWaterMark = options.highWaterMark ?? 65536;
     // Notifications held during one dump cost about what view entries do; past this, re-dumping is as cheap.
     this.bufferLimit = Math.max(highWaterMark, 65536);
-    this.dumper = NetlinkSocket.open(Protocol.ROUTE, { netns: options.netns });
+    this.dumper = NetlinkSocket.open(protocolOf(kind), { netns: options.netns });
     this.events = new EventQueue<T>(this.current, sameObject, highWaterMark, this.counters, () => this.close());
     options.signal?.addEventListener('abort', () => this.close(), { once: true });
   }
@@ -157,7 +156,7 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
 
   /** Open a notification socket and subscribe: from now on every notification is heard, or an overrun is. */
   private listen(): void {
-    const socket = NetlinkSocket.open(Protocol.ROUTE, { netns: this.options.netns, receiveBufferSize: this.options.receiveBufferSize });
+    const socket = NetlinkSocket.open(protocolOf(this.kind), { netns: this.options.netns, receiveBufferSize: this.options.receiveBufferSize });
     this.notifier = socket;
     const generation = ++this.generation;
     const groups = groupsOf([this.kind, ...(triggers[this.kind] ?? [])]);
@@ -348,7 +347,8 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
 
 /** Fields the kernel changes without a notification (counters, timestamps, per-family device state), or sets only in
  * notifications (ifi_change, IFLA_EVENT). */
-const volatile = new Set(['cacheinfo', 'stats', 'stats64', 'afSpec', 'xdp', 'carrierChanges', 'carrierUpCount', 'carrierDownCount', 'probes', 'change', 'event']);
+// A conntrack entry's timeout, use count, counters and timestamps move on their own too.
+const volatile = new Set(['timeout', 'use', 'counters', 'timestamp', 'cacheinfo', 'stats', 'stats64', 'afSpec', 'xdp', 'carrierChanges', 'carrierUpCount', 'carrierDownCount', 'probes', 'change', 'event']);
 
 /** Equal as the kernel sent them (the raw decoded message), ignoring what moves on its own. */
 function sameObject(a: unknown, b: unknown): boolean {
