@@ -197,7 +197,7 @@ export async function batch(file: string, ctx: BatchContext): Promise<boolean> {
   const fail = (no: number, e: unknown) => {
     ok = false;
     const message = e instanceof UsageError && e.bare ? e.message : `Error: ${(e as Error).message}`;
-    process.stderr.write(`${message}\nCommand failed ${file}:${no}\n`);
+    process.stderr.write(`${message ? `${message}\n` : ''}Command failed ${file}:${no}\n`);
   };
   const ifindexes = new Map<string, number>();
   // Groups of route adds are queued for the kernel while the next is parsed, up to GROUPS_AHEAD of them, so that

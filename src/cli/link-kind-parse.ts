@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import type { LinkInput } from '../api/links.js';
-import { duparg, fail, integer, invarg, matches, refuse, type Words } from './args.js';
+import { duparg, fail, integer, invarg, matches, notPrefix, refuse, type Words } from './args.js';
 import type { LinkLookup } from './link-parse.js';
 
 /** ip's helpers without a parse_opt: any words after the kind are ignored. */
@@ -99,18 +99,21 @@ async function vxlan(w: Words, create: boolean, look: LinkLookup): Promise<Parti
       const key = matches(a, 'group') ? 'group' : 'remote';
       const v = w.next();
       once('group', v);
-      if (!isIP(v) || multicast(v) !== (key === 'group')) throw invarg(`invalid ${key} address`, v);
+      if (!isIP(v)) throw notPrefix(local === undefined ? undefined : isIP(local) === 6 ? 'inet6' : 'inet', v, 'address');
+      if (multicast(v) !== (key === 'group')) throw invarg(`invalid ${key} address`, v);
       remote = v;
     } else if (matches(a, 'local')) {
       const v = w.next();
       once('local', v);
-      if (!isIP(v) || multicast(v)) throw invarg('invalid local address', v);
+      if (!isIP(v)) throw notPrefix(remote === undefined ? undefined : isIP(remote) === 6 ? 'inet6' : 'inet', v, 'address');
+      if (multicast(v)) throw invarg('invalid local address', v);
       local = v;
     } else if (matches(a, 'dev')) {
       const v = w.next();
       once('dev', v);
       const index = await look.ifindex(v);
-      if (!index) throw fail(`Cannot find device "${v}"`);
+      // ip exits with nodev()'s -1 here.
+      if (!index) throw refuse(`Cannot find device "${v}"`);
       data.link = index;
     } else if (matches(a, 'ttl') || matches(a, 'hoplimit')) {
       const v = w.next();

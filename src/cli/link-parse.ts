@@ -6,6 +6,7 @@
 import type { LinkFlag, LinkInput } from '../api/links.js';
 import { duparg, duparg2, fail, integer, invarg, matches, refuse, Words } from './args.js';
 import { kindOptions } from './link-kind-parse.js';
+import { UsageError } from './usage.js';
 
 /** What a parse needs to know of the namespace: a device's index (0: none) and hardware address length. */
 export interface LinkLookup {
@@ -65,7 +66,8 @@ const onOff = (key: string, value: string) => fail(`Error: argument of "${key}" 
 function parseOnOff(key: string, value: string): boolean {
   if (matches(value, 'off')) return false;
   if (matches(value, 'on')) return true;
-  throw fail(`Error: argument of "${key}" must be one of "off", "on", not "${value}"`);
+  // ip returns parse_one_of's -EINVAL: the command's status is 22.
+  throw new UsageError(`Error: argument of "${key}" must be one of "off", "on", not "${value}"`, { status: 22, bare: true });
 }
 
 /** ip's link words before `type` (iplink_parse); `create` for add and replace. */
@@ -191,17 +193,17 @@ async function parseCommon(w: Words, input: LinkInput, create: boolean, look: Li
       if (a === 'gso_max_size') input.gsoMaxSize = n;
       else if (a === 'gso_max_segs') input.gsoMaxSegs = n;
       else input.groMaxSize = n;
-    } else if (matches(a, 'link-netnsid')) {
-      const v = w.next();
-      once('link-netns/link-netnsid', v);
-      const n = integer(v);
-      if (n === undefined) throw invarg('Invalid "link-netnsid" value\n', v);
-      input.linkNetnsid = n;
     } else if (matches(a, 'link-netns')) {
       const v = w.next();
       once('link-netns/link-netnsid', v);
       const n = await look.netnsid(v);
       if (n < 0) throw invarg('Invalid "link-netns" value\n', v);
+      input.linkNetnsid = n;
+    } else if (matches(a, 'link-netnsid')) {
+      const v = w.next();
+      once('link-netns/link-netnsid', v);
+      const n = integer(v);
+      if (n === undefined) throw invarg('Invalid "link-netnsid" value\n', v);
       input.linkNetnsid = n;
     } else if (['xdp', 'xdpgeneric', 'xdpdrv', 'xdpoffload', 'vf', 'addrgenmode', 'protodown_reason', 'parentdev'].some((k) => a === k || (k === 'addrgenmode' && matches(a, k)))) {
       throw refuse(`"${a}" is not supported by nlkit link.`);
@@ -253,7 +255,11 @@ export async function parseLinkCommand(args: string[], create: boolean, look: Li
     input.kind = kind;
     if (!w.done) {
       if (kind === 'veth') {
-        if (w.word !== 'peer') throw fail("Usage: ip link <options> type veth [peer <options>]\nTo get <options> type 'ip link add help'");
+        if (w.word !== 'peer') {
+          // ip prints this usage on standard output, and nothing on its error output.
+          process.stdout.write("Usage: ip link <options> type veth [peer <options>]\nTo get <options> type 'ip link add help'\n");
+          throw fail('');
+        }
         w.skip();
         const peer: LinkInput = {};
         const before = w.rest;

@@ -241,7 +241,16 @@ export async function link(rt: RouteNetlink, verb: string | undefined, args: str
   if (options.json) {
     const brief = (r: LinkRow) => ({ ...briefJson(r), ...(r.l.address !== undefined ? { address: r.l.address } : {}), flags: r.flags });
     const show: LinkShow = { link: true, details: options.details, stats: options.stats };
-    out(ipJson(rows.map((r) => (options.brief ? brief(r) : linkJson(r, byIndex, show))), options.pretty));
+    const json = (r: LinkRow) => (options.brief ? brief(r) : linkJson(r, byIndex, show));
+    // ip -j opens an object for each link the kernel returns and fills it only if its own filters (up, group,
+    // port kind) take the link: the others show as {}.
+    const { up, group, portKind, ...kernelSide } = filter;
+    if (up === undefined && group === undefined && portKind === undefined) out(ipJson(rows.map(json), options.pretty));
+    else {
+      const taken = new Set(rows.map((r) => r.l.ifindex));
+      const returned = (await linkRows(rt, dev, kernelSide)).rows;
+      out(ipJson(returned.map((r) => (taken.has(r.l.ifindex) ? json(rows.find((x) => x.l.ifindex === r.l.ifindex)!) : {})), options.pretty));
+    }
     return;
   }
   const show: LinkShow = { link: true, details: options.details, stats: options.stats };

@@ -242,7 +242,8 @@ try {
   } else await dispatch(rest, o, s);
 } catch (e) {
   if (e instanceof UsageError) {
-    process.stderr.write(e.bare ? `${e.message}\n` : `Error: ${e.message}\n`);
+    // An empty bare message: ip printed what it had to say elsewhere (its usage on standard output).
+    if (!e.bare || e.message) process.stderr.write(e.bare ? `${e.message}\n` : `Error: ${e.message}\n`);
     process.exitCode = e.status;
   } else {
     process.stderr.write(`Error: ${(e as Error).message}\n`);

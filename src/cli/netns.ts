@@ -3,7 +3,7 @@
  * the id this namespace gave it, if any — `add NAME`, `del NAME`, `set NAME NSID|auto`, `list-id`, `identify [PID]`,
  * `pids NAME` and `exec NAME COMMAND…`.
  */
-import { opendirSync } from 'node:fs';
+import { opendirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { addNetns, deleteNetns, identifyNetns, netnsPids, spawnInNetns, NETNS_RUN_DIR } from '../api/netns.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
@@ -14,6 +14,8 @@ import { fail, integer, invarg, matches, refuse, unknownCommand } from './args.j
 export interface NetnsOptions {
   json: boolean;
   pretty: boolean;
+  /** -n NAME: the namespace ip would have moved into. */
+  netns?: string | undefined;
 }
 
 /** The names in directory order, as ip's readdir walk sees them (fs.readdirSync would sort them). */
@@ -72,6 +74,15 @@ export async function netns(open: () => Promise<RouteNetlink>, verb: string | un
   if (matches(v, 'identify')) {
     if (args.length > 1) throw fail('extra arguments specified');
     if (args[0] !== undefined && !/^\d+$/.test(args[0])) throw fail(`Specified string '${args[0]}' is not a pid`);
+    // Under -n, ip has moved itself into that namespace: "self" is it, and so are the names sharing its inode.
+    if (args[0] === undefined && options.netns !== undefined) {
+      const self = statSync(`${NETNS_RUN_DIR}/${options.netns}`);
+      for (const name of names()) {
+        const st = statSync(`${NETNS_RUN_DIR}/${name}`, { throwIfNoEntry: false });
+        if (st && st.ino === self.ino && st.dev === self.dev) out(name);
+      }
+      return;
+    }
     for (const name of identifyNetns(args[0] === undefined ? 'self' : Number(args[0]))) out(name);
     return;
   }
@@ -111,6 +122,11 @@ export async function netns(open: () => Promise<RouteNetlink>, verb: string | un
   if (matches(v, 'exec')) {
     if (name === undefined) throw fail('No netns name specified');
     return exec(name, args.slice(1));
+  }
+  if (matches(v, 'attach')) {
+    if (args.length < 2) throw fail('No netns name and PID specified');
+    const pid = integer(args[1]!);
+    if (!pid) throw fail(`Invalid PID: ${args[1]}`);
   }
   if (matches(v, 'monitor') || matches(v, 'attach')) throw refuse(`"ip netns ${v}" is not supported by nlkit.`);
   throw unknownCommand(v, 'netns');
