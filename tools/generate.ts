@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { fromYnl } from '../src/schema/ynl.js';
+import { fromYnl } from '../src/schema/from-ynl.js';
 import { literal } from './literal.js';
 
 interface Target {

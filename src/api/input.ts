@@ -7,7 +7,7 @@
  *   const nexthopInput = record({ gateway: address, weight: integer(1, 256) }, ['gateway']);
  *   check(nexthopInput, value);   // throws SchemaError('weight', '0 is not an integer from 1 to 256')
  */
-import { parseIPv4Into, parseIPv6, parseMac } from '../schema/address.js';
+import { parseIPv4Into, parseIPv6, parseMac } from '../schema/address-text.js';
 import { SchemaError } from '../schema/codec.js';
 
 /** The address family the fields of one input agree on, and the field that set it. */

@@ -6,7 +6,7 @@
 import { neighbourFamily as neighbourDecl, neighbourSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
-import { formatMac, parseMac } from '../schema/address.js';
+import { formatMac, parseMac } from '../schema/address-text.js';
 import { NetlinkError } from '../wire/errors.js';
 import type { Devices } from './devices.js';
 import { address, arrayOf, boolean, byType, device, enumOf, family, integer, mac, prefix, record } from './input.js';

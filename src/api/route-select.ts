@@ -5,7 +5,7 @@
  */
 import { rtProtocol, rtScope } from '../families/route/route.js';
 import { rtRoute } from '../families/route/generated/route.js';
-import { parseIP } from '../schema/address.js';
+import { parseIP } from '../schema/address-text.js';
 import type { Route, RouteFilter, RouteType } from './routes.js';
 import { tableNumber, type Family, type Table } from './values.js';
 

@@ -3,7 +3,7 @@
  * tables by name. Numbers stay accepted everywhere, so the raw kernel form is always one step away.
  */
 import { BlockList } from 'node:net';
-import { formatIPv4, formatIPv6, parseIP } from '../schema/address.js';
+import { formatIPv4, formatIPv6, parseIP } from '../schema/address-text.js';
 import { SchemaError } from '../schema/codec.js';
 
 /** AF_* numbers (linux/socket.h) of the families netlink route objects use. */

@@ -6,7 +6,7 @@
 import type { RouteNetlink } from '../api/route-netlink.js';
 import type { Link } from '../api/links.js';
 import type { BucketFilter, GroupMember, Nexthop, NexthopBucket, NexthopFilter, NexthopInput } from '../api/nexthops.js';
-import { parseIP } from '../schema/address.js';
+import { parseIP } from '../schema/address-text.js';
 import { incomplete, integer, invarg, matches, refuse, unknownCommand } from './args.js';
 import { routeProtocol } from './route-words.js';
 import { familyColor, paint } from './color.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { PrefixSelector, RouteSelector } from '../api/route-select.js';
 import type { RouteInput, RouteType } from '../api/routes.js';
-import { parseIP } from '../schema/address.js';
+import { parseIP } from '../schema/address-text.js';
 import { duparg2, incomplete, integer, invarg, matches, refuse } from './args.js';
 import { objectUsage, UsageError } from './usage.js';
 

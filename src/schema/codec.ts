@@ -1,6 +1,6 @@
 /**
  * The Schema: a family's declaration compiled (compiler.ts), with the decoder and the encoder over it — the
- * generic ones (decode.ts, encode.ts) at first, code generated for it (jit.ts, jit-encode.ts) once a message,
+ * generic ones (decode.ts, encode.ts) at first, JIT code built for it at run time (jit.ts, jit-encode.ts) once a message,
  * struct or set has been used JIT_AFTER times.
  */
 import { DecodeError, Writer } from '../wire/index.js';

@@ -1,6 +1,6 @@
 /**
  * The compiled form of a declaration (compiler.ts makes it): the tables the generic decoder and encoder walk, and
- * the signatures of the code generated from them at run time (jit.ts, jit-encode.ts). Types only.
+ * the signatures of the JIT code built from them at run time (jit.ts, jit-encode.ts). Types only.
  */
 import type { Writer } from '../wire/index.js';
 import type { AttrDecl } from './declaration.js';
@@ -29,7 +29,7 @@ export interface CompiledStruct {
   fields: Field[];
   /** Field names, so attribute encoders can skip a flat message's header fields in one lookup. */
   names: Set<string>;
-  /** The generated encoder (jit-encode.ts), made after JIT_AFTER uses; null where the generic one must do. */
+  /** The JIT encoder (jit-encode.ts), made after JIT_AFTER uses; null where the generic one must do. */
   encoder?: StructEncoder | null;
   uses: number;
 }
@@ -61,7 +61,7 @@ export interface SubMessage {
 
 export interface CompiledSet {
   name: string;
-  /** Generated encoders (jit-encode.ts), one per fixed header the set is encoded after, made after JIT_AFTER uses. */
+  /** JIT encoders (jit-encode.ts), one per fixed header the set is encoded after, made after JIT_AFTER uses. */
   encoders?: Map<CompiledStruct | undefined, SetEncoder>;
   uses: number;
   /** Indexed by attribute type: the decoder's table. */
@@ -72,7 +72,7 @@ export interface CompiledSet {
 
 export interface CompiledMessage {
   name: string;
-  /** The generated straight-line decoder (see jit.ts), built once the message has been decoded JIT_AFTER times. */
+  /** The JIT straight-line decoder (see jit.ts), built once the message has been decoded JIT_AFTER times. */
   fast: FastDecoder | undefined;
   /** Decodes so far, until `fast` is built. */
   uses: number;
@@ -81,22 +81,22 @@ export interface CompiledMessage {
   set: CompiledSet | undefined;
 }
 
-/** A message's generated decoder (jit.ts); null where the generic decoder must take the whole message. */
+/** A message's JIT decoder (jit.ts); null where the generic decoder must take the whole message. */
 export type FastDecoder = (buf: Uint8Array, dv: DataView, start: number, end: number) => Record<string, unknown> | null;
 
 /**
- * A struct's generated encoder (jit-encode.ts): writes `value`'s fields at `at` (the struct's bytes already
+ * A struct's JIT encoder (jit-encode.ts): writes `value`'s fields at `at` (the struct's bytes already
  * reserved); `slow(s, path, i, x)` converts field i's value the generic way.
  */
 export type StructEncoder = (value: Readonly<Record<string, unknown>>, buf: Uint8Array, dv: DataView, at: number, s: CompiledStruct, path: string, slow: SlowField) => void;
 export type SlowField = (s: CompiledStruct, path: string, index: number, x: unknown) => number;
 
-/** The generic encoder of one attribute, which generated set encoders call for what they do not inline. */
+/** The generic encoder of one attribute, which JIT set encoders call for what they do not inline. */
 export type EncodeKey = (
   set: CompiledSet, key: string, v: unknown, w: Writer, path: string, rec: undefined,
   header: CompiledStruct | undefined, value: Readonly<Record<string, unknown>>,
 ) => void;
-/** An attribute set's generated encoder (jit-encode.ts), for one fixed header the set follows. */
+/** An attribute set's JIT encoder (jit-encode.ts), for one fixed header the set follows. */
 export type SetEncoder = (
   value: Readonly<Record<string, unknown>>, w: Writer, set: CompiledSet, path: string, header: CompiledStruct | undefined,
   encodeKey: EncodeKey, parseIPv4Into: (text: string, buf: Uint8Array, at: number) => boolean,

@@ -40,12 +40,12 @@ export class Compiler<F extends FamilyDecl = FamilyDecl> {
   private readonly messages = new Map<string, CompiledMessage>();
   private layouts: Map<number, CompiledMessage> | undefined;
 
-  /** Where every use counter starts, so that generated code is built after `jitAfter` uses (JIT_AFTER by default). */
+  /** Where every use counter starts, so that JIT code is built after `jitAfter` uses (JIT_AFTER by default). */
   protected readonly firstUse: number;
 
   /**
    * Nothing is compiled up front: a family declares hundreds of sets and messages and a short-lived process (the
-   * CLI) uses a few, so each is compiled on first use. `jitAfter`: uses before generated code is built — 0 at
+   * CLI) uses a few, so each is compiled on first use. `jitAfter`: uses before JIT code is built — 0 at
    * once, Infinity never (the generic code only, as a reference).
    */
   constructor(

@@ -1,5 +1,5 @@
 /**
- * Seeded fuzzing of the generated decoders against the generic one: mutations of real kernel replies must decode to
+ * Seeded fuzzing of the JIT decoders against the generic one: mutations of real kernel replies must decode to
  * the same object, or fail with the same error, both ways. Set NLKIT_FUZZ_SEED to replay a run; NLKIT_FUZZ_N to
  * change its size.
  */
@@ -31,9 +31,9 @@ function outcome(schema: Schema, name: string, m: Message): unknown {
   }
 }
 
-test('fuzz: generated and generic decoders agree on mutated kernel messages of every route family', () => {
+test('fuzz: JIT and generic decoders agree on mutated kernel messages of every route family', () => {
   const generic = new Map([...layouts].map(([type, [s]]) => [type, new Schema(s.decl, { jitAfter: Infinity })]));
-  const generated = new Map([...layouts].map(([type, [s]]) => [type, new Schema(s.decl, { jitAfter: 0 })]));
+  const jit = new Map([...layouts].map(([type, [s]]) => [type, new Schema(s.decl, { jitAfter: 0 })]));
   const sources = loadCorpus()
     .filter((d) => d.protocol === NETLINK_ROUTE)
     .flatMap((d) => parseMessages(d.bytes).filter((m) => layouts.has(m.type)).map((m) => Buffer.from(m.buf.subarray(m.offset, m.offset + m.length))));
@@ -58,8 +58,8 @@ test('fuzz: generated and generic decoders agree on mutated kernel messages of e
       if (!layout) continue;
       const [, name] = layout;
       const slow = outcome(generic.get(m.type)!, name, m);
-      const fast = outcome(generated.get(m.type)!, name, m);
-      if (!isDeepStrictEqual(fast, slow)) assert.fail(`seed ${seed}, case ${i}: ${input.toString('hex')}\ngenerated ${show(fast)}\ngeneric ${show(slow)}`);
+      const fast = outcome(jit.get(m.type)!, name, m);
+      if (!isDeepStrictEqual(fast, slow)) assert.fail(`seed ${seed}, case ${i}: ${input.toString('hex')}\njit ${show(fast)}\ngeneric ${show(slow)}`);
       compared++;
     }
   }

@@ -1,9 +1,9 @@
 /**
- * The generic decoder: any compiled message, set or struct from bytes into plain objects. The code generated per
+ * The generic decoder: any compiled message, set or struct from bytes into plain objects. The JIT code built per
  * message (jit.ts) takes the common cases and calls back into this for the rest.
  */
 import { AttributeDecoder, DecodeError, NLA_HDRLEN, align4 } from '../wire/index.js';
-import { formatHex, formatIPv4, formatIPv6, formatMac } from './address.js';
+import { formatHex, formatIPv4, formatIPv6, formatMac } from './address-text.js';
 import type { Attr, CompiledMessage, CompiledSet, CompiledStruct, Field } from './compiled.js';
 import {
   D_HEX, D_IP, D_MAC, D_NONE, K_BINARY, K_BITFIELD32, K_FLAG, K_INDEXED, K_NEST, K_NTV, K_PAD, K_S16, K_S32, K_S8,

@@ -1,10 +1,10 @@
 /**
  * The generic encoder: plain objects into any compiled message, set or struct, with a typed error naming the
- * caller's field for every value that does not fit. Structs and sets used often get generated encoders
+ * caller's field for every value that does not fit. Structs and sets used often get JIT encoders
  * (jit-encode.ts), which call back into this for what they do not inline.
  */
 import { NLA_F_NESTED, NLA_TYPE_MASK, type Writer } from '../wire/index.js';
-import { parseIP, parseIPv4, parseIPv4Into, parseMac } from './address.js';
+import { parseIP, parseIPv4, parseIPv4Into, parseMac } from './address-text.js';
 import type { Attr, CompiledMessage, CompiledSet, CompiledStruct, Field, SetEncoder } from './compiled.js';
 import type { AttrDecl } from './declaration.js';
 import { compileSetEncoder, compileStructEncoder } from './jit-encode.js';

@@ -26,11 +26,11 @@ const decl = {
   mcastGroups: {},
 } as const satisfies FamilyDecl;
 
-/** A schema whose generated code for `msg` is built already (it is built after JIT_AFTER uses). */
+/** A schema whose JIT code for `msg` is built already (it is built after JIT_AFTER uses). */
 function warm<F extends FamilyDecl>(d: F): Schema<F> {
   const schema = new Schema(d);
   for (let i = 0; i < JIT_AFTER; i++) schema.encodeBody('msg', {}, new Writer(64));
-  assert.ok(schema.message('msg').header!.encoder, 'the generated header encoder is built');
+  assert.ok(schema.message('msg').header!.encoder, 'the JIT header encoder is built');
   return schema;
 }
 
@@ -42,7 +42,7 @@ function encode(value: Record<string, unknown>): string {
   return w.buf.subarray(0, 20).toString('hex');
 }
 
-test('generated header encoders: numbers, byte order, signed fields, enum names, IPv4 text, zeroed padding', () => {
+test('JIT header encoders: numbers, byte order, signed fields, enum names, IPv4 text, zeroed padding', () => {
   assert.equal(
     encode({ a: 7, port: 0x1234, delta: -2, kind: 'two', tiny: -1, addr: '192.0.2.1' }),
     '07' + '00' + '1234' + 'feffffff' + '02000000' + 'ff' + 'c0000201' + '000000',
@@ -51,7 +51,7 @@ test('generated header encoders: numbers, byte order, signed fields, enum names,
   assert.equal(encode({}), '00'.repeat(20));
 });
 
-test('generated header encoders: a bad value is refused with its field, as the generic encoder does', () => {
+test('JIT header encoders: a bad value is refused with its field, as the generic encoder does', () => {
   for (const [value, path, message] of [
     [{ a: 256 }, 'a', /expected u8, got 256/],
     [{ tiny: 200 }, 'tiny', /expected s8/],
@@ -81,10 +81,10 @@ const setDecl = {
   messages: { msg: { value: 16, fixedHeader: 'hdr', attributeSet: 'attrs' } },
 } as const satisfies FamilyDecl;
 
-/** The whole body through the generated set encoder (no path recorder) and through the generic one. */
+/** The whole body through the JIT set encoder (no path recorder) and through the generic one. */
 function bothWays(value: Record<string, unknown>): [string, string] {
   const schema = warm(setDecl);
-  assert.ok(schema.message('msg').set!.encoders?.size, 'the generated set encoder is built');
+  assert.ok(schema.message('msg').set!.encoders?.size, 'the JIT set encoder is built');
   const fast = new Writer(64);
   schema.encodeBody('msg', value, fast);
   const generic = new Writer(64);
@@ -92,7 +92,7 @@ function bothWays(value: Record<string, unknown>): [string, string] {
   return [fast.bytesView().toString('hex'), generic.bytesView().toString('hex')];
 }
 
-test('generated set encoders write what the generic encoder writes, in the value\'s own key order', () => {
+test('JIT set encoders write what the generic encoder writes, in the value\'s own key order', () => {
   for (const value of [
     { u8v: 1, s16v: -2, port: 0x1234, neg: -1, kind: 2, ip: '192.0.2.1', name: 'eth0' },
     { name: 'eth0', ip: '2001:db8::1', kind: 'one', port: 80, big: 5n, many: [1, 2], inner: { x: 9 } },
@@ -109,7 +109,7 @@ test('generated set encoders write what the generic encoder writes, in the value
   assert.notEqual(ab, ba);
 });
 
-test('generated set encoders refuse bad values and unknown keys with the generic encoder\'s errors', () => {
+test('JIT set encoders refuse bad values and unknown keys with the generic encoder\'s errors', () => {
   const schema = warm(setDecl);
   for (const [value, path, message] of [
     [{ u8v: 256 }, 'u8v', /expected u8, got 256/],
@@ -123,7 +123,7 @@ test('generated set encoders refuse bad values and unknown keys with the generic
   }
 });
 
-test('fuzz: for random values of real families, generated and generic encoders give the same bytes or the same error', () => {
+test('fuzz: for random values of real families, JIT and generic encoders give the same bytes or the same error', () => {
   const rand = prng(Number(process.env.NLKIT_FUZZ_SEED ?? 0x656e63));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const ints = [0, 1, 7, 127, 128, 255, 256, 32767, 65535, 65536, -1, -128, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 1.5, NaN];
@@ -133,8 +133,8 @@ test('fuzz: for random values of real families, generated and generic encoders g
     const m = schema.message(message);
     const scalar = (k: number) => k <= K_S64 || k === K_BINARY || k === K_STRING;
     const keys = [...(m.header?.fields ?? []).map((f) => f.name), ...m.set!.attrs.filter((a) => scalar(a.kind)).map((a) => a.name)];
-    const generated = new Schema(schema.decl);
-    for (let i = 0; i < JIT_AFTER; i++) generated.encodeBody(message, {}, new Writer(64));
+    const jit = new Schema(schema.decl);
+    for (let i = 0; i < JIT_AFTER; i++) jit.encodeBody(message, {}, new Writer(64));
     const generic = new Schema(schema.decl);
     const encode = (s: Schema, value: Record<string, unknown>, rec?: PathRecorder): string => {
       try {
@@ -149,10 +149,10 @@ test('fuzz: for random values of real families, generated and generic encoders g
       const value: Record<string, unknown> = {};
       for (let k = Math.floor(rand() * 6); k > 0; k--) value[pick(keys)] = rand() < 0.6 ? pick(ints) : pick(texts);
       if (rand() < 0.05) value.noSuchAttribute = 1;
-      assert.equal(encode(generated, value), encode(generic, value, new PathRecorder()), `${message} ${JSON.stringify(value)}`);
+      assert.equal(encode(jit, value), encode(generic, value, new PathRecorder()), `${message} ${JSON.stringify(value)}`);
       compared++;
     }
-    assert.ok(generated.message(message).set!.encoders?.size, `${message}: the generated encoder was used`);
+    assert.ok(jit.message(message).set!.encoders?.size, `${message}: the JIT encoder was used`);
   }
   assert.equal(compared, 2000);
 });

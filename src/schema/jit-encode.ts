@@ -1,5 +1,5 @@
 /**
- * Encoders generated with `new Function` from a compiled schema.
+ * JIT encoders: code built at run time with `new Function` from a compiled schema.
  *
  * Fixed headers (struct ifinfomsg, rtmsg, …): straight-line code per struct, each field read by its own name (one
  * inline cache per field instead of a lookup by computed key) and written at its offset. A value that is not a

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { routeSchema } from '../families/route/index.js';
-import { formatIPv4 } from './address.js';
+import { formatIPv4 } from './address-text.js';
 import { JIT_AFTER } from './codec.js';
 
 const route = routeSchema.message('newroute');
@@ -15,10 +15,10 @@ function routeBody(protocol: number, dst: Uint8Array, gateway: Uint8Array): Buff
   return b;
 }
 
-test('generated decoders give plain objects, attributes in message order', () => {
+test('JIT decoders give plain objects, attributes in message order', () => {
   const b = routeBody(3, Uint8Array.of(192, 0, 2, 0), Uint8Array.of(198, 51, 100, 1));
   for (let i = 0; i < JIT_AFTER; i++) routeSchema.decodeBody(route, b, 0, b.length);
-  assert.ok(route.fast, 'the generated decoder is built');
+  assert.ok(route.fast, 'the JIT decoder is built');
   const o = routeSchema.decodeBody(route, b, 0, b.length);
   assert.equal(Object.getPrototypeOf(o), Object.prototype);
   assert.equal(o.constructor, Object);

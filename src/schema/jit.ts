@@ -1,11 +1,11 @@
 /**
- * Straight-line decoders generated per message layout with `new Function`: the fixed header becomes one
+ * JIT decoders: straight-line code built at run time per message layout with `new Function`: the fixed header becomes one
  * constructor (every decoded object of a layout shares one hidden class) and the attribute walk a `switch` on the
  * type number with the common kinds (integers, addresses, strings) inlined. Other kinds call the generic
  * decoder. Returns null when the generic path must take the whole message (a sub-message before its selector).
  */
 import { ALIGNTO, DecodeError, NLA_HDRLEN, NLA_TYPE_MASK, align4, attributeFault } from '../wire/index.js';
-import { formatIPv6 } from './address.js';
+import { formatIPv6 } from './address-text.js';
 import type { Attr, CompiledMessage, FastDecoder, Field } from './compiled.js';
 import { decodeValue, fromInt, unknown } from './decode.js';
 import { D_IP, D_NONE, K_BINARY, K_PAD, K_S16, K_S32, K_S8, K_STRING, K_SUBMSG, K_U16, K_U32, K_U8 } from './kinds.js';
@@ -60,7 +60,7 @@ const runtime = {
   unknown,
 };
 
-/** The DataView getter and size of each integer kind the generated code reads inline. */
+/** The DataView getter and size of each integer kind the JIT code reads inline. */
 const readers: Record<number, [string, number]> = {
   [K_U8]: ['getUint8', 1], [K_U16]: ['getUint16', 2], [K_U32]: ['getUint32', 4],
   [K_S8]: ['getInt8', 1], [K_S16]: ['getInt16', 2], [K_S32]: ['getInt32', 4],

@@ -74,7 +74,7 @@ test("a kernel error's offending-attribute offset maps back to the attribute our
   });
 });
 
-test('generic and generated decoders give the same objects for real links, addresses, routes and neighbours', async () => {
+test('generic and JIT decoders give the same objects for real links, addresses, routes and neighbours', async () => {
   await withNetns(async (ns) => {
     await ns.vethPair();
     await ns.ip('link', 'add', 'br0', 'type', 'bridge');
@@ -92,13 +92,13 @@ test('generic and generated decoders give the same objects for real links, addre
       ] as const) {
         const { messages } = await sock.dumpAll(schema.encodeMessage(request, value, { flags: NLM_F_REQUEST | NLM_F_DUMP }).bytes);
         assert.ok(messages.length > 1, request);
-        const generated = new Schema(schema.decl);
-        for (let i = 0; i < JIT_AFTER; i++) generated.decodeBody(reply, messages[0]!.buf, messages[0]!.payload, payloadEnd(messages[0]!), messages[0]!.view);
-        assert.ok(generated.message(reply).fast, 'the generated decoder is built');
+        const jit = new Schema(schema.decl);
+        for (let i = 0; i < JIT_AFTER; i++) jit.decodeBody(reply, messages[0]!.buf, messages[0]!.payload, payloadEnd(messages[0]!), messages[0]!.view);
+        assert.ok(jit.message(reply).fast, 'the JIT decoder is built');
         for (const m of messages) {
           // A fresh schema decodes its first message the generic way.
           const generic = new Schema(schema.decl).decodeBody(reply, m.buf, m.payload, payloadEnd(m), m.view);
-          assert.deepEqual(generated.decodeBody(reply, m.buf, m.payload, payloadEnd(m), m.view), generic, `${reply} ${JSON.stringify(generic, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+          assert.deepEqual(jit.decodeBody(reply, m.buf, m.payload, payloadEnd(m), m.view), generic, `${reply} ${JSON.stringify(generic, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
         }
       }
     } finally {

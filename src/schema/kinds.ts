@@ -47,7 +47,7 @@ export function displayCode(d: string | undefined): number {
 }
 
 /**
- * Uses of a message, struct or set before its generated code is built: generating costs more than a few generic
+ * Uses of a message, struct or set before its JIT code is built: building it costs more than a few generic
  * runs, and a command that sends one request and reads three links should not pay for it. Exported for tests.
  */
 export const JIT_AFTER = 8;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { MAX_NESTING, Schema, SchemaError } from './codec.js';
 import { DecodeError } from '../wire/index.js';
-import { fromYnl } from './ynl.js';
+import { fromYnl } from './from-ynl.js';
 import { validateYnl } from './ynl-spec.js';
 import { prng } from '../testing/prng.js';
 import { sharedSpecs, withSharedSpecs } from '../testing/shared.js';

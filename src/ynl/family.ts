@@ -14,7 +14,7 @@ import { GenlController } from '../families/generic/controller.js';
 import { Schema, SchemaError, GENL_HDRLEN } from '../schema/codec.js';
 import type { FamilyDecl, OperationDecl } from '../schema/declaration.js';
 import type { DecodedMessage } from '../schema/types.js';
-import { camel, fromYnl } from '../schema/ynl.js';
+import { camel, fromYnl } from '../schema/from-ynl.js';
 import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
 import { Flags, type Message } from '../wire/message.js';
 import { findFamily, listFamilies, specDirs } from './specs.js';

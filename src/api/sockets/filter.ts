@@ -5,7 +5,7 @@
  * filter (unix, netlink, packet sockets; `dev`). A word that does not parse is a SchemaError naming it, before
  * anything is sent.
  */
-import { parseIPv4, parseIPv6 } from '../../schema/address.js';
+import { parseIPv4, parseIPv6 } from '../../schema/address-text.js';
 import { SchemaError } from '../../schema/codec.js';
 
 export type HostCond = {

@@ -7,7 +7,7 @@
  *   sd.close();
  */
 import { sockDiagFamily } from '../../families/sock_diag/index.js';
-import { parseIP } from '../../schema/address.js';
+import { parseIP } from '../../schema/address-text.js';
 import { Schema } from '../../schema/codec.js';
 import { Protocol } from '../../socket/constants.js';
 import { NetlinkSocket, type NetnsRef } from '../../socket/socket.js';

@@ -3,7 +3,7 @@
  * the extensions under the names the kernel gives them. One function per socket family, called per message on
  * the dump's hot path: no closures, no intermediate arrays.
  */
-import { formatIPv6 } from '../../schema/address.js';
+import { formatIPv6 } from '../../schema/address-text.js';
 import { sockDiagFamily } from '../../families/sock_diag/index.js';
 
 export type TcpStateName = keyof typeof sockDiagFamily.enums.tcpState.entries;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { fromYnl } from './ynl.js';
+import { fromYnl } from './from-ynl.js';
 import { Schema } from './codec.js';
 import type { FamilyDecl } from './declaration.js';
 import { ethtool } from '../families/generic/generated/ethtool.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } from './address.js';
+import { formatIPv6, formatMac, parseIPv4, parseIPv6, parseMac } from './address-text.js';
 
 test('IPv6 text follows RFC 5952', () => {
   const cases: [string, string][] = [
