@@ -6,7 +6,7 @@ import { NLMSG_HDRLEN } from '../../wire/message.js';
 import { withNetns } from '../../testing/netns.js';
 import { holdSockets } from '../../testing/sockets.js';
 import { compileFilter, inetSocket, parseFilter, runFilter, SockDiag, sockDiagSchema, type InetSocket, type UnixSocket } from './index.js';
-import { parseIP } from '../../schema/address.js';
+import { parseIP } from '../../schema/address-text.js';
 
 test('the declaration has the kernel\'s struct sizes (uapi 6.12)', () => {
   const sizes: Record<string, number> = {
