@@ -112,6 +112,20 @@ function socketCase(name: string, pairs: number, args: string[], goal: Record<st
   };
 }
 
+/** A case of bench/conntrack.ts in a namespace holding `entries` conntrack entries (in-netns.sh --conntrack). */
+function conntrackCase(name: string, entries: number, n: number, args: string[], goal: Record<string, number>): Case {
+  return {
+    name,
+    n,
+    run() {
+      const r = spawnSync(join(sharedBench(), 'in-netns.sh'), ['--conntrack', String(entries), '--', process.execPath, join(root, 'dist', 'bench', 'conntrack.js'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (r.status !== 0) throw new Error(`bench conntrack failed (${r.status}): ${r.stderr}`);
+      const { ms, reference_ms, ...extra } = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { ms: number; reference_ms: number };
+      return result(name, n, ms, reference_ms, { ...goal, ...extra });
+    },
+  };
+}
+
 const cases: Case[] = [
   dumpCase('route-dump-raw-100k', 'route-dump-raw', 100_000, 1.5, 5),
   dumpCase('route-dump-raw-1m', 'route-dump-raw', 1_000_000, 1.5, 3),
@@ -133,6 +147,12 @@ const cases: Case[] = [
   // 167 client ports of each of tcppairs' 12 workers: 2,004 sockets, 1% of them.
   socketCase('ss-filter-200k', 100_000, ['cli', '3', '-tan', 'sport >= :30000 and sport <= :30166'], { goal_ratio: 0.8 }),
   socketCase('ss-tanp-200k', 100_000, ['cli', '3', '-tanp'], { goal_ratio: 0.8 }),
+  conntrackCase('ct-dump-typed-100k', 100_000, 100_000, ['dump', '3'], { goal_ratio: 2.0 }),
+  conntrackCase('ct-create-100k', 0, 100_000, ['create', '100000', '3'], { goal_ratio: 1.25 }),
+  conntrackCase('conntrack-L-100k', 100_000, 100_000, ['cli', '3'], { goal_ratio: 0.8 }),
+  conntrackCase('ct-delete-filter-100k', 0, 100_000, ['delete', '100000', '3'], { goal_ratio: 0.33 }),
+  // nlctadd is asked for 1,000,000; the table stops at nf_conntrack_max (262,144 here, settable only on the host).
+  conntrackCase('ct-events', 0, 1_000_000, ['events', '1000000'], {}),
 ];
 
 const wanted = process.argv.slice(2);
