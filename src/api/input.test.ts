@@ -65,7 +65,7 @@ const rows: [string, Call, string, RegExp][] = [
   ['a label too long', (rt) => rt.addresses.add({ address: '192.0.2.1/24', dev: 'lo', label: 'lo:'.padEnd(16, 'x') }), 'label', /16 bytes long/],
   ['an unknown family', (rt) => rt.addresses.list({ family: 'ipx' as Loose }), 'family', /"ipx" is not one of unspec, inet, inet6/],
 
-  ['a nexthop id of 0', (rt) => rt.nexthops.add({ id: 0 }), 'id', /0 is not an integer from 1/],
+  ['a negative nexthop id', (rt) => rt.nexthops.add({ id: -1 }), 'id', /-1 is not an integer from 0/],
   ['a nexthop without id', (rt) => rt.nexthops.add({ gateway: '192.0.2.2' } as Loose), 'id', /is required/],
   ['a group weight too large', (rt) => rt.nexthops.add({ id: 1, group: [{ id: 2, weight: 70000 }] }), 'group[0].weight', /70000 is not an integer from 1 to 65536/],
   ['a nexthop gateway of the other family', (rt) => rt.nexthops.add({ id: 1, family: 'inet', gateway: '2001:db8::1' }), 'gateway', /is IPv6, but family is inet/],
