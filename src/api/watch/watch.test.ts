@@ -94,6 +94,9 @@ for (const seed of [1, 2, 3]) {
 
 test('every kind: consumers that stall behind a queue of 8 events get every change, folded, and views stay current', async () => {
   await withNetns(async (ns) => {
+    // No duplicate address detection: a link-local address leaving 'tentative' while the consumers' pictures are
+    // compared with the kernel's would be a change after the comparison's dump (seen in a fresh-clone run).
+    await ns.exec('sysctl', ['-qw', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0']);
     for (const [a, b] of [['v0', 'v1'], ['v2', 'v3'], ['v4', 'v5']]) {
       await ns.ip('link', 'add', a!, 'type', 'veth', 'peer', 'name', b!);
       await ns.ip('link', 'set', a!, 'up');
