@@ -13,6 +13,7 @@ import { parsePrefix } from './values.js';
 const schema = new Schema(addrlabelFamily);
 const AF_INET6 = 10;
 
+/** An IPv6 address label (RFC 6724 policy table entry), as `ip addrlabel list` shows it. */
 export interface Addrlabel {
   /** The prefix: `'2001:db8::/32'`. */
   prefix: string;
@@ -24,6 +25,7 @@ export interface Addrlabel {
   raw: Value;
 }
 
+/** An address label to add or delete: `ip addrlabel add|del prefix P [dev D] [label N]`. */
 export interface AddrlabelInput {
   prefix: string;
   label: number;
@@ -37,6 +39,7 @@ function fromMessage(m: Value): Addrlabel {
   return a;
 }
 
+/** The IPv6 address label table of a namespace (RTM_*ADDRLABEL). */
 export class Addrlabels {
   constructor(private readonly socket: NetlinkSocket, private readonly devices: Devices) {}
 
@@ -48,10 +51,12 @@ export class Addrlabels {
     return out;
   }
 
+  /** Add a label for a prefix (`ip addrlabel add`). */
   add(input: AddrlabelInput, options: CallOptions = {}): Promise<void> {
     return this.write('newaddrlabel', input, Flags.CREATE | Flags.EXCL, options);
   }
 
+  /** Delete the label of a prefix (`ip addrlabel del`). */
   delete(input: AddrlabelInput, options: CallOptions = {}): Promise<void> {
     return this.write('deladdrlabel', input, 0, options);
   }

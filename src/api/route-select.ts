@@ -16,6 +16,7 @@ export interface PrefixSelector {
   how: 'root' | 'match' | 'exact';
 }
 
+/** What `ip route show|flush` selects by: every selector word of ip's, as fields. */
 export interface RouteSelector {
   family?: Family;
   /** A table, or `all`; default main. */
@@ -80,7 +81,11 @@ function routeBits(text: string | undefined, raw: unknown, len: number): Uint8Ar
 }
 
 /** The dump filter and the predicate for a selector. */
-export function selectRoutes(sel: RouteSelector): { filter: RouteFilter; matches(route: Route): boolean } {
+export function selectRoutes(sel: RouteSelector): {
+  filter: RouteFilter;
+  /** Whether a route the kernel's filtered dump returned is selected (the part the kernel cannot filter). */
+  matches(route: Route): boolean;
+} {
   const table = sel.table ?? 'main';
   const family = sel.family ?? (table === 'all' ? undefined : 'inet');
   const filter: RouteFilter = {};

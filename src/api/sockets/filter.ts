@@ -20,6 +20,7 @@ export type HostCond = {
   pattern?: string;
 };
 
+/** A parsed ss filter expression: conditions on ports, hosts, devices and marks, joined by and/or/not. */
 export type FilterNode =
   | { op: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { op: 'not'; arg: FilterNode }

@@ -32,6 +32,7 @@ export type SocketExtension =
 const extensionNames: readonly SocketExtension[] = ['info', 'congestion', 'meminfo', 'skmeminfo', 'tos', 'vfs', 'pending', 'uid', 'flags', 'mclist'];
 const kindNames: readonly SocketKind[] = [...(Object.keys(inetProtocols) as InetKind[]), 'unix', 'netlink', 'packet'];
 
+/** Which sockets to list: kinds, states, a filter expression as ss writes it, and the extensions to ask for. */
 export interface SocketQuery {
   /** Which sockets (default tcp). */
   kinds?: SocketKind[];
@@ -55,12 +56,14 @@ const queryCheck = record({
   ...callFields,
 } as Record<string, Check>);
 
+/** What SOCK_DESTROY did to one socket: null on success, or the kernel's error. */
 export interface DestroyResult {
   socket: InetSocket;
   /** 0 when destroyed, else the errno (-ENOENT: gone meanwhile; -EOPNOTSUPP: the kernel cannot). */
   error: number;
 }
 
+/** Where to open the NETLINK_SOCK_DIAG socket, and its receive buffer. */
 export interface SockDiagOptions {
   netns?: NetnsRef;
   receiveBufferSize?: number;
@@ -93,6 +96,7 @@ function ephemeralRange(): readonly [number, number] {
   }
 }
 
+/** The sockets of a namespace through SOCK_DIAG: list, stream and destroy. */
 export class Sockets {
   constructor(
     private readonly socket: NetlinkSocket,
@@ -124,6 +128,7 @@ export class Sockets {
     };
   }
 
+  /** Every socket the query selects, as typed objects (the kernel filters states and the expression). */
   async list(query: SocketQuery = {}): Promise<SocketInfo[]> {
     const out: SocketInfo[] = [];
     for await (const s of this.stream(query)) out.push(s);
@@ -320,12 +325,14 @@ export class SockDiag {
     this.sockets = new Sockets(socket, context);
   }
 
+  /** Open a NETLINK_SOCK_DIAG socket in this namespace or the one asked for. */
   static open(options: SockDiagOptions & { context?: FilterContext } = {}): SockDiag {
     check(openCheck, { netns: options.netns, receiveBufferSize: options.receiveBufferSize });
     const socket = NetlinkSocket.open(Protocol.SOCK_DIAG, { netns: options.netns, receiveBufferSize: options.receiveBufferSize });
     return new SockDiag(socket, options.context ?? {});
   }
 
+  /** Close the socket; what is pending rejects. */
   close(): void {
     this.socket.close();
   }

@@ -6,6 +6,7 @@
 import { formatIPv6 } from '../../schema/address-text.js';
 import { sockDiagFamily } from '../../families/sock_diag/index.js';
 
+/** A TCP state by the kernel's name (`established`, `time-wait`, …), as ss's state words name them. */
 export type TcpStateName = keyof typeof sockDiagFamily.enums.tcpState.entries;
 export const tcpStates = sockDiagFamily.enums.tcpState.entries;
 export const stateNames: readonly (TcpStateName | undefined)[] = (() => {
@@ -17,6 +18,7 @@ export const stateNames: readonly (TcpStateName | undefined)[] = (() => {
 /** The transport protocols SOCK_DIAG answers for over inet and inet6 (IPPROTO_*). */
 export const inetProtocols = { tcp: 6, udp: 17, udplite: 136, raw: 255, sctp: 132, dccp: 33, mptcp: 262 } as const;
 export type InetKind = keyof typeof inetProtocols;
+/** The kinds of socket SOCK_DIAG lists: inet kinds by protocol, and unix, netlink and packet. */
 export type SocketKind = InetKind | 'unix' | 'netlink' | 'packet';
 
 /** SK_MEMINFO_*: a socket's memory, as `ss -m` shows it (skmem). */
@@ -85,6 +87,7 @@ export interface InetSocket {
   ulp?: string;
 }
 
+/** A unix domain socket: type, state, path or abstract name, peer and pending connections. */
 export interface UnixSocket {
   kind: 'unix';
   type: 'stream' | 'dgram' | 'seqpacket' | number;
@@ -105,6 +108,7 @@ export interface UnixSocket {
   skmeminfo?: SkMeminfo;
 }
 
+/** A netlink socket: protocol, port id, destination and the multicast groups it joined. */
 export interface NetlinkSocketInfo {
   kind: 'netlink';
   protocol: number;
@@ -122,6 +126,7 @@ export interface NetlinkSocketInfo {
 
 export interface PacketRing { blockSize: number; blockNr: number; frameSize: number; frameNr: number; retireTmo: number; sizeofPriv: number; features: number }
 
+/** A packet socket: type, protocol, interface, rings and fanout. */
 export interface PacketSocket {
   kind: 'packet';
   type: 'raw' | 'dgram' | number;
@@ -140,6 +145,7 @@ export interface PacketSocket {
   filter?: [number, number, number, number][];
 }
 
+/** Any socket `sockets.list` returns; `kind` tells which. */
 export type SocketInfo = InetSocket | UnixSocket | NetlinkSocketInfo | PacketSocket;
 
 const scratch = new Uint8Array(16);
