@@ -70,17 +70,22 @@ function unknownField(names: readonly string[], path: string, key: string): neve
 
 /**
  * A plain object of the declared fields and no others; `required` ones must be present. A field that sets the
- * family (named `family`) is checked first, so the addresses are checked against it.
+ * family (named `family`) is checked first, so the addresses are checked against it. `aliases` maps a second
+ * name of a field (`dev`, as `ip` also writes `oif`) to the field: either may be given, never both.
  */
-export function record(fields: Fields, required: readonly string[] = []): RecordCheck {
+export function record(fields: Fields, required: readonly string[] = [], aliases: Readonly<Record<string, string>> = {}): RecordCheck {
   const names = Object.keys(fields);
   const byName = new Map(Object.entries(fields));
   const family = byName.get('family');
+  const pairs = Object.entries(aliases);
   const checkRecord: Check = (v, parent, key, scope) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(parent, key, `${show(v)} is not an object`);
     const o = v as Record<string, unknown>;
     const path = where(parent, key);
     for (const k of required) if (o[k] === undefined) fail(path, k, 'is required');
+    for (const [alias, name] of pairs) {
+      if (o[alias] !== undefined && o[name] !== undefined) fail(path, alias, `is another name for ${name}: give one of them, not both`);
+    }
     if (family !== undefined && o.family !== undefined) family(o.family, path, 'family', scope);
     for (const k in o) {
       const c = byName.get(k);

@@ -106,6 +106,33 @@ test('bad route input fails before anything is sent, naming the field', async ()
   });
 });
 
+test('a route reads with the names it is written with: oif and priority, dev and metric as ip\'s other names', async () => {
+  await withNetns(async (ns) => {
+    const rt = await setup(ns);
+    try {
+      const v0 = (await rt.links.byName('v0')).ifindex;
+      await rt.routes.add({ dst: '10.5.0.0/24', gateway: '192.0.2.2', oif: 'v0', priority: 5, table: 100 });
+      await rt.routes.add({ dst: '10.5.1.0/24', gateway: '192.0.2.2', dev: 'v0', metric: 6, table: 100 });
+      await rt.routes.add({ dst: '10.5.2.0/24', multipath: [{ gateway: '192.0.2.2', ifindex: 'v0' }, { gateway: '192.0.2.3', dev: v0 }], table: 100 });
+      const [a, b, m] = await rt.routes.list({ table: 100, oif: v0 });
+      assert.deepEqual([a?.dst, a?.oif, a?.priority], ['10.5.0.0/24', v0, 5]);
+      assert.deepEqual([b?.dst, b?.oif, b?.priority], ['10.5.1.0/24', v0, 6]);
+      assert.deepEqual(m?.multipath?.map((h) => h.ifindex), [v0, v0]);
+      // What was read is a key that finds the route again, by the same names.
+      assert.equal((await rt.routes.get({ dst: a!.dst, oif: a!.oif, priority: a!.priority, table: 100 })).dst, '10.5.0.0/24');
+      await rt.routes.delete({ dst: b!.dst, oif: b!.oif, priority: b!.priority, table: 100 });
+      const before = rt.socket.stats.messages;
+      await assert.rejects(rt.routes.add({ dst: '10.5.3.0/24', oif: 'v0', dev: 'v0' }), (e: unknown) => e instanceof SchemaError && e.message === 'dev: is another name for oif: give one of them, not both');
+      await assert.rejects(rt.routes.add({ dst: '10.5.3.0/24', priority: 1, metric: 1 }), (e: unknown) => e instanceof SchemaError && /^metric: is another name for priority/.test(e.message));
+      await assert.rejects(rt.routes.add({ dst: '10.5.3.0/24', multipath: [{ ifindex: 'v0', dev: 'v0' }] }), (e: unknown) => e instanceof SchemaError && /^multipath\[0\]\.dev: is another name for ifindex/.test(e.message));
+      await assert.rejects(rt.routes.list({ oif: 'v0', dev: 'v0' }), (e: unknown) => e instanceof SchemaError && /^dev: is another name for oif/.test(e.message));
+      assert.equal(rt.socket.stats.messages, before, 'nothing was sent');
+    } finally {
+      rt.close();
+    }
+  });
+});
+
 test('bulk: 10,000 routes in flight, one result per item, failures with errno and message', async () => {
   await withNetns(async (ns) => {
     const rt = await setup(ns);

@@ -22,22 +22,34 @@ const prefs = { medium: 0, high: 1, low: 3 } as const;
 /** An IPv6 route's router preference (RFC 4191), by name. */
 export type RoutePref = keyof typeof prefs;
 
-/** One path of a multipath route, as `ip route add … nexthop via … dev … weight …` writes it. */
+/**
+ * One path of a multipath route, as `ip route add … nexthop via … dev … weight …` writes it. Its device is
+ * `ifindex`, as a RouteNexthop reads it (a name or an index); `dev` is another name for it, as `ip` writes it.
+ */
 export interface NexthopInput {
   gateway?: string;
+  ifindex?: string | number;
+  /** Another name for ifindex. */
   dev?: string | number;
   /** 1 to 256 (rtnh_hops + 1). */
   weight?: number;
   onlink?: boolean;
 }
 
-/** A route to add, replace, change or delete, as `ip route` takes it; `metric` is another name for `priority`. */
+/**
+ * A route to add, replace, change or delete, as `ip route` takes it. Fields are named as a Route reads them
+ * (`oif`, `priority`); `dev` and `metric` are other names for those two, as `ip route` has them. Giving a field
+ * and its other name at once is a SchemaError.
+ */
 export interface RouteInput {
   /** A prefix (`'10.0.0.0/24'`), an address, or `'default'`. */
   dst?: string;
   src?: string;
   family?: Family;
   gateway?: string;
+  /** The output device: a name or an ifindex. */
+  oif?: string | number;
+  /** Another name for oif. */
   dev?: string | number;
   iif?: string | number;
   /** A number, 'main', 'local', 'default', or a numeric string. */
@@ -46,8 +58,9 @@ export interface RouteInput {
   scope?: string | number;
   type?: RouteType | number;
   tos?: number;
-  /** Also known as metric. */
+  /** The route's metric. */
   priority?: number;
+  /** Another name for priority. */
   metric?: number;
   prefsrc?: string;
   /** A nexthop object (`ip route add … nhid N`). */
@@ -102,6 +115,9 @@ export interface RouteFilter {
   table?: Table;
   protocol?: string | number;
   type?: RouteType | number;
+  /** Routes out of this device (a name or an ifindex). */
+  oif?: string | number;
+  /** Another name for oif. */
   dev?: string | number;
   dst?: string;
   /** The kernel's cached routes (RTM_F_CLONED: IPv4 exceptions, IPv6 cache entries) instead of the tables'. */
@@ -129,12 +145,12 @@ const metrics = record(Object.fromEntries(routeDecl.attributeSets['rta-metrics']
   .map((a): [string, Check] => [a.name, a.type === 'string' ? text(15, 1) : u32])));
 
 const routeInput = record({
-  dst: prefix, src: prefix, family: routeFamilies, gateway: address, dev: device, iif: device, table, protocol, scope, type: routeType,
+  dst: prefix, src: prefix, family: routeFamilies, gateway: address, oif: device, dev: device, iif: device, table, protocol, scope, type: routeType,
   tos: u8, priority: u32, metric: u32, prefsrc: address, nhid: integer(1, 0xffffffff),
-  multipath: arrayOf(record({ gateway: address, dev: device, weight: integer(1, 256), onlink: boolean })),
+  multipath: arrayOf(record({ gateway: address, ifindex: device, dev: device, weight: integer(1, 256), onlink: boolean }, [], { dev: 'ifindex' })),
   metrics, pref: oneOf(Object.keys(prefs)), expires: u32, mark: u32, onlink: boolean,
-});
-const routeFilter = record({ family: family(['unspec', 'inet', 'inet6', 'mpls']), table, protocol, type: routeType, dev: device, dst: prefix, cloned: boolean });
+}, [], { dev: 'oif', metric: 'priority' });
+const routeFilter = record({ family: family(['unspec', 'inet', 'inet6', 'mpls']), table, protocol, type: routeType, oif: device, dev: device, dst: prefix, cloned: boolean }, [], { dev: 'oif' });
 const lookupOptions = record({ ...callFields, from: addressPrefix, iif: device, oif: device, mark: u32 });
 // As `ip route get`, an address with a prefix length is taken (the lookup is of the address).
 const lookupDst = byType({ string: addressPrefix }, 'an IPv4 or IPv6 address');
@@ -182,7 +198,8 @@ function routeMessage(input: RouteInput, ctx: Context, del: boolean): Value {
   v.scope = input.scope ?? (del ? 'nowhere' : defaultScope(type, input));
   if (input.tos !== undefined) v.tos = input.tos;
   if (input.gateway !== undefined) v.gateway = input.gateway;
-  if (input.dev !== undefined) v.oif = ctx.ifindex(input.dev, 'dev');
+  const oif = input.oif ?? input.dev;
+  if (oif !== undefined) v.oif = ctx.ifindex(oif, input.oif === undefined ? 'dev' : 'oif');
   if (input.iif !== undefined) v.iif = ctx.ifindex(input.iif, 'iif');
   const priority = input.priority ?? input.metric;
   if (priority !== undefined) v.priority = priority;
@@ -196,7 +213,8 @@ function routeMessage(input: RouteInput, ctx: Context, del: boolean): Value {
   if (input.multipath?.length) {
     v.multipath = input.multipath.map((nh, i) => {
       const weight = nh.weight ?? 1;
-      const e: Value = { flags: nh.onlink ? ['onlink'] : [], hops: weight - 1, ifindex: nh.dev === undefined ? 0 : ctx.ifindex(nh.dev, `multipath[${i}].dev`) };
+      const dev = nh.ifindex ?? nh.dev;
+      const e: Value = { flags: nh.onlink ? ['onlink'] : [], hops: weight - 1, ifindex: dev === undefined ? 0 : ctx.ifindex(dev, `multipath[${i}].${nh.ifindex === undefined ? 'dev' : 'ifindex'}`) };
       if (nh.gateway !== undefined) e.gateway = nh.gateway;
       return e;
     });
@@ -261,11 +279,11 @@ export const routeKind: ObjectKind<Route, RouteInput, RouteFilter> = {
   messages: { new: 'newroute', del: 'delroute', get: 'getroute' },
   input: routeInput,
   filter: routeFilter,
-  devices: (input) => [input.dev, input.iif, ...(input.multipath ?? []).map((n) => n.dev)],
+  devices: (input) => [input.oif ?? input.dev, input.iif, ...(input.multipath ?? []).map((n) => n.ifindex ?? n.dev)],
   toMessage: (input, ctx) => routeMessage(input, ctx, false),
   toDeleteMessage: (input, ctx) => routeMessage(input, ctx, true),
   fromMessage: routeFromMessage,
-  devicesOfFilter: (f) => [f.dev],
+  devicesOfFilter: (f) => [f.oif ?? f.dev],
   dumpRequest(filter, ctx) {
     const v: Value = { family: familyNumber(filter.family) };
     if (filter.table !== undefined) {
@@ -275,7 +293,8 @@ export const routeKind: ObjectKind<Route, RouteInput, RouteFilter> = {
     }
     if (filter.protocol !== undefined) v.protocol = filter.protocol;
     if (filter.type !== undefined) v.type = filter.type;
-    if (filter.dev !== undefined) v.oif = ctx.ifindex(filter.dev, 'dev');
+    const oif = filter.oif ?? filter.dev;
+    if (oif !== undefined) v.oif = ctx.ifindex(oif, filter.oif === undefined ? 'dev' : 'oif');
     if (filter.cloned) v.flags = RTM_F_CLONED;
     return v;
   },
@@ -289,13 +308,14 @@ export const routeKind: ObjectKind<Route, RouteInput, RouteFilter> = {
     const tableText = tableName(tableNumber(table));
     const priority = key.priority ?? key.metric;
     const gateway = key.gateway === undefined ? undefined : canonicalAddress(key.gateway);
-    const oif = key.dev === undefined ? undefined : ctx.ifindex(key.dev, 'dev');
+    const dev = key.oif ?? key.dev;
+    const oif = dev === undefined ? undefined : ctx.ifindex(dev, key.oif === undefined ? 'dev' : 'oif');
     const src = key.src === undefined ? undefined : parsePrefix(key.src, 'src', family);
     const srcText = src && formatPrefix(canonicalAddress(src.address), src.length, af);
     const filter: RouteFilter = { family, table: typeof table === 'string' ? tableNumber(table) : table };
     if (key.protocol !== undefined) filter.protocol = key.protocol;
     if (key.type !== undefined) filter.type = key.type;
-    if (oif !== undefined) filter.dev = oif;
+    if (oif !== undefined) filter.oif = oif;
     return {
       filter,
       matches: (r) =>
