@@ -1,7 +1,8 @@
 /**
  * No import cycles inside src/: a module that imports one which imports it back sees that module half-loaded
  * (its `const`s not yet set), which the schema once worked around by building tables on first use. Read from the
- * compiled modules beside this test, so that what counts is what Node loads: type-only imports are erased.
+ * compiled modules beside this test, what Node loads; and from the TypeScript sources, where a type-only import
+ * back is a cycle too: it ties two modules' designs together even though Node never sees it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,19 +12,23 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-function sources(dir: string): string[] {
+function sources(dir: string, suffix = '.js'): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sources(path);
-    return name.endsWith('.js') && !name.endsWith('.test.js') ? [path] : [];
+    if (statSync(path).isDirectory()) return sources(path, suffix);
+    return name.endsWith(suffix) && !name.endsWith(`.test${suffix}`) && !name.endsWith('.d.ts') ? [path] : [];
   });
 }
+
+/** The TypeScript sources of src/, beside dist/ (the compiled tests run from dist/src). */
+const sourceRoot = resolve(root, '..', '..', 'src');
 
 /** The modules a compiled module imports or re-exports, statically or dynamically, as absolute paths. */
 function importsOf(file: string, text: string): string[] {
   const found: string[] = [];
   const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)'(\.{1,2}\/[^']+)'/g;
-  for (const m of text.matchAll(pattern)) found.push(resolve(dirname(file), m[1]!));
+  const ts = file.endsWith('.ts');
+  for (const m of text.matchAll(pattern)) found.push(resolve(dirname(file), ts ? m[1]!.replace(/\.js$/, '.ts') : m[1]!));
   return found;
 }
 
@@ -53,6 +58,12 @@ function graphOf(files: Map<string, string>): Map<string, string[]> {
 test('no module inside src/ imports itself back through others', () => {
   const files = new Map(sources(root).map((f) => [f, readFileSync(f, 'utf8')]));
   assert.deepEqual(cycles(graphOf(files)), []);
+});
+
+test('no module inside src/ imports itself back, counting type-only imports', () => {
+  const files = new Map(sources(sourceRoot, '.ts').map((f) => [f, readFileSync(f, 'utf8')]));
+  assert.ok(files.size > 100, `the sources are at ${sourceRoot}`);
+  assert.deepEqual(cycles(graphOf(files)).map((c) => c.map((f) => relative(sourceRoot, resolve(root, f)))), []);
 });
 
 test('the cycle check sees a cycle through imports, re-exports and dynamic imports', () => {

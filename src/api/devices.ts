@@ -6,9 +6,14 @@ import { linkSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import { NetlinkError } from '../wire/errors.js';
-import type { CallOptions, Context } from './object.js';
+import type { CallOptions } from '../socket/options.js';
 
 const IFNAMSIZ = 16;
+
+/** What conversions may ask while building a message: devices by name or index, resolved before encoding. */
+export interface Context {
+  ifindex(dev: string | number, path: string): number;
+}
 
 export class Devices {
   constructor(private readonly socket: NetlinkSocket) {}

@@ -17,12 +17,12 @@ import { NLMSG_HDRLEN, NLMSG_NOOP, Flags, type Message } from '../wire/message.j
 import { Writer } from '../wire/writer.js';
 import { NetlinkError, RequestError, errnoNumber } from '../wire/errors.js';
 import { abortError } from '../socket/queue.js';
-import type { Devices } from './devices.js';
+import type { Context, Devices } from './devices.js';
 import { anything, arrayOf, boolean, callFields, callOptions, check, instanceOf, integer, oneOf, record, type RecordCheck } from './input.js';
 import type { CallOptions } from '../socket/options.js';
 import type { Value } from '../schema/types.js';
 
-export type { CallOptions, Value };
+export type { CallOptions, Context, Value };
 
 /** What addMany and deleteMany take: the options of every call, and how the requests are windowed. */
 export interface BulkOptions extends CallOptions {
@@ -35,11 +35,6 @@ export interface BulkOptions extends CallOptions {
    * kernel once per name (as `ip -batch` does). Without it, each call resolves its names afresh.
    */
   ifindexes?: Map<string, number>;
-}
-
-/** What conversions may ask while building a message: devices by name or index, resolved before encoding. */
-export interface Context {
-  ifindex(dev: string | number, path: string): number;
 }
 
 /**

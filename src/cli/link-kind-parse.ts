@@ -7,7 +7,19 @@
 import { isIP } from 'node:net';
 import type { LinkInput } from '../api/links.js';
 import { duparg, fail, integer, invarg, matches, notPrefix, refuse, type Words } from './args.js';
-import type { LinkLookup } from './link-parse.js';
+
+/** What a parse needs to know of the namespace: a device's index (0: none) and hardware address length. */
+export interface LinkLookup {
+  ifindex(name: string): Promise<number>;
+  /** Bytes in the device's hardware address, or -1 when it has none to compare with. */
+  addressLength(name: string): Promise<number>;
+  /** Whether the device is a VRF. */
+  isVrf(name: string): Promise<boolean>;
+  /** An nsid for a named namespace, assigning one if it has none (-1 when there is no such namespace). */
+  netnsid(name: string): Promise<number>;
+  /** Whether /run/netns/NAME exists. */
+  hasNetns(name: string): boolean;
+}
 
 /** ip's helpers without a parse_opt: any words after the kind are ignored. */
 const noOptions = new Set(['dummy', 'ifb', 'nlmon', 'netdevsim', 'team', 'vcan', 'virt_wifi']);

@@ -5,21 +5,10 @@
  */
 import type { LinkFlag, LinkInput } from '../api/links.js';
 import { duparg, duparg2, fail, integer, invarg, matches, refuse, Words } from './args.js';
-import { kindOptions } from './link-kind-parse.js';
-import { UsageError } from './usage.js';
+import { kindOptions, type LinkLookup } from './link-kind-parse.js';
 
-/** What a parse needs to know of the namespace: a device's index (0: none) and hardware address length. */
-export interface LinkLookup {
-  ifindex(name: string): Promise<number>;
-  /** Bytes in the device's hardware address, or -1 when it has none to compare with. */
-  addressLength(name: string): Promise<number>;
-  /** Whether the device is a VRF. */
-  isVrf(name: string): Promise<boolean>;
-  /** An nsid for a named namespace, assigning one if it has none (-1 when there is no such namespace). */
-  netnsid(name: string): Promise<number>;
-  /** Whether /run/netns/NAME exists. */
-  hasNetns(name: string): boolean;
-}
+export type { LinkLookup };
+import { UsageError } from './usage.js';
 
 export interface ParsedLink {
   input: LinkInput;

@@ -5,7 +5,10 @@
  */
 import { align4 } from '../wire/align.js';
 import { Flags, NLMSG_HDRLEN, NLMSG_MIN_TYPE, parseMessages, type Message } from '../wire/message.js';
+import type { DumpChunk } from './chunk.js';
 import type { DumpPending, RequestOptions } from './pending.js';
+
+export type { DumpChunk };
 
 /**
  * A dump's options: a request's, and how far to read ahead of the consumer and what to do when the dump is interrupted.
@@ -35,14 +38,6 @@ export interface DumpStream extends AsyncIterable<Message> {
    * millions of replies (walk them with `parseMessages(buf, start, end)` or read the headers in place).
    */
   chunks(): AsyncIterable<DumpChunk>;
-}
-
-/** Complete netlink messages at buf[start, end), all replies to one dump, none of them DONE or ERROR. */
-export interface DumpChunk {
-  buf: Buffer;
-  view: DataView;
-  start: number;
-  end: number;
 }
 
 /** A DumpStream over `run`, which starts the dump when first iterated (once only). */

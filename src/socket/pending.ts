@@ -5,7 +5,7 @@
 import { NetlinkError, RequestError, type ExtendedAck } from '../wire/errors.js';
 import type { Message } from '../wire/message.js';
 import type { Deadline } from './deadlines.js';
-import type { DumpChunk } from './dump.js';
+import type { DumpChunk } from './chunk.js';
 import type { AsyncQueue } from './queue.js';
 
 /** Maps an extended-ACK attribute offset (from the request's first byte) to an attribute path. */
