@@ -44,6 +44,7 @@ export type { Addresses, Address, AddressInput, AddressFilter } from './api/addr
 export type { Routes, Route, RouteInput, RouteFilter, RouteNexthop, NexthopInput as RouteNexthopInput, LookupOptions, RouteType, RoutePref } from './api/routes.js';
 export { selectRoutes, type RouteSelector, type PrefixSelector } from './api/route-select.js';
 export { Addrlabels, type Addrlabel, type AddrlabelInput } from './api/addrlabels.js';
+export { Tokens, type Token, type TokenFilter } from './api/tokens.js';
 export type { Nexthops, Nexthop, NexthopInput, NexthopFilter, GroupMember, NexthopBucket, BucketFilter, GroupMemberStats } from './api/nexthops.js';
 export type { Neighbours, Neighbour, NeighbourInput, NeighbourFilter, NeighbourState } from './api/neighbours.js';
 export type { Rules, Rule, RuleInput, RuleFilter, RuleAction, Range, IpProto } from './api/rules.js';

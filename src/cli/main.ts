@@ -182,6 +182,7 @@ const objectCommands: Partial<Record<string, () => Promise<ObjectCommand>>> = {
   rule: async () => (await import('./rule.js')).rule,
   netconf: async () => (await import('./netconf.js')).netconf,
   addrlabel: async () => (await import('./addrlabel.js')).addrlabel,
+  token: async () => (await import('./token.js')).token,
 };
 
 async function dispatch(words: string[], o: Options, session: Session): Promise<void> {
