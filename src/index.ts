@@ -47,6 +47,11 @@ export { Addrlabels, type Addrlabel, type AddrlabelInput } from './api/addrlabel
 export { Tokens, type Token, type TokenFilter } from './api/tokens.js';
 export type { Nexthops, Nexthop, NexthopInput, NexthopFilter, GroupMember, NexthopBucket, BucketFilter, GroupMemberStats } from './api/nexthops.js';
 export type { Neighbours, Neighbour, NeighbourInput, NeighbourFilter, NeighbourState } from './api/neighbours.js';
+export type { Bridge } from './api/bridge.js';
+export type { BridgeFdb, FdbEntry, FdbInput, FdbFilter, FdbFlushInput, FdbState } from './api/bridge-fdb.js';
+export type { BridgePorts, BridgePort, BridgePortOptions, BridgePortFilter, PortState, PortVlan, PortVlanTunnel } from './api/bridge-ports.js';
+export type { BridgeVlans, VlanInput, VlanOptionsInput, VlanEntry, VlanGlobalOptions } from './api/bridge-vlans.js';
+export type { BridgeMdb, MdbEntry, MdbInput, MdbRouter } from './api/bridge-mdb.js';
 export type { Rules, Rule, RuleInput, RuleFilter, RuleAction, Range, IpProto } from './api/rules.js';
 export type { Netconf, NetconfEntry } from './api/netconf.js';
 export type { Nsid, NsidEntry } from './api/nsid.js';

@@ -12,6 +12,7 @@ import { Recorder } from '../socket/record.js';
 import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
 import type { Transport } from '../socket/transport.js';
 import { Addresses } from './addresses.js';
+import { Bridge } from './bridge.js';
 import { Devices } from './devices.js';
 import { Interfaces } from './interfaces.js';
 import { Links } from './links.js';
@@ -56,6 +57,8 @@ export class RouteNetlink {
   readonly netconf: Netconf;
   readonly nsid: Nsid;
   readonly interfaces: Interfaces;
+  /** Bridge ports, FDB, VLANs and multicast database (`bridge link|fdb|vlan|mdb`). */
+  readonly bridge: Bridge;
 
   private constructor(readonly socket: NetlinkSocket) {
     this.devices = new Devices(socket);
@@ -68,6 +71,7 @@ export class RouteNetlink {
     this.netconf = new Netconf(socket, this.devices);
     this.nsid = new Nsid(socket);
     this.interfaces = new Interfaces(this.links, this.addresses);
+    this.bridge = new Bridge(socket, this.devices);
   }
 
   /** Open a NETLINK_ROUTE socket (in a namespace, if given) with every object on it. */

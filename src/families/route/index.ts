@@ -1,6 +1,7 @@
 /** NETLINK_ROUTE families compiled once: decode with `schema.decodeBody`, encode with `schema.encodeMessage`. */
 import { Schema } from '../../schema/codec.js';
 import { addressFamily } from './address.js';
+import { bridgeFamily } from './bridge.js';
 import { linkFamily } from './link.js';
 import { rtLink } from './generated/link.js';
 import { neighbourFamily } from './neighbour.js';
@@ -10,7 +11,7 @@ import { nsidFamily } from './nsid.js';
 import { ruleFamily } from './rule.js';
 import { routeFamily } from './route.js';
 
-export { addressFamily, linkFamily, rtLink, neighbourFamily, ruleFamily, netconfFamily, nexthopFamily, nsidFamily, routeFamily };
+export { addressFamily, bridgeFamily, linkFamily, rtLink, neighbourFamily, ruleFamily, netconfFamily, nexthopFamily, nsidFamily, routeFamily };
 
 export const linkSchema = new Schema(linkFamily);
 export const addressSchema = new Schema(addressFamily);
@@ -20,3 +21,4 @@ export const ruleSchema = new Schema(ruleFamily);
 export const nexthopSchema = new Schema(nexthopFamily);
 export const netconfSchema = new Schema(netconfFamily);
 export const nsidSchema = new Schema(nsidFamily);
+export const bridgeSchema = new Schema(bridgeFamily);
