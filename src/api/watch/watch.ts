@@ -131,9 +131,7 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
   /** Subscribe, dump, merge: resolves when the view is first complete. */
   async start(): Promise<this> {
     this.resyncWanted = true;
-    this.syncing = this.run().finally(() => {
-      this.syncing = null;
-    });
+    this.syncing = this.run().finally(() => this.synced());
     await this.syncing;
     return this;
   }
@@ -239,11 +237,20 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     this.inSyncNow = false;
     if (this.syncing || this.stop.signal.aborted) return;
     // Coalesce a burst of triggers into one dump.
-    this.syncing = new Promise<void>((r) => setTimeout(r, 10)).then(() => this.run()).catch((e: unknown) => {
-      if (!this.stop.signal.aborted) this.events.fail(e);
-    }).finally(() => {
+    this.syncing = new Promise<void>((r) => setTimeout(r, 10)).then(() => this.run()).then(() => this.synced(), (e: unknown) => {
       this.syncing = null;
+      if (!this.stop.signal.aborted) this.events.fail(e);
     });
+  }
+
+  /**
+   * A sync ended. run() stops when nothing is wanted, but its promise settles some microtasks later: an overrun
+   * heard in between found a sync still running and left the resync to it. Nothing would ever dump again (and,
+   * the overrun having closed the socket, nothing listen again): so look once more.
+   */
+  private synced(): void {
+    this.syncing = null;
+    if (this.resyncWanted) this.requestResync();
   }
 
   /** Sync until nothing is in doubt, on a fresh notification socket whenever the last one overran. */
