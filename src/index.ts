@@ -54,6 +54,10 @@ export type { BridgeVlans, VlanInput, VlanOptionsInput, VlanEntry, VlanGlobalOpt
 export type { BridgeMdb, MdbEntry, MdbInput, MdbRouter } from './api/bridge-mdb.js';
 export type { Rules, Rule, RuleInput, RuleFilter, RuleAction, Range, IpProto } from './api/rules.js';
 export type { Netconf, NetconfEntry } from './api/netconf.js';
+export type { Qdiscs, Classes, Filters, Chains, Qdisc, TcClass, Filter, Chain, QdiscInput, ClassInput, FilterInput, ChainInput, TcFilter, FilterFilter, TcStats } from './api/tc.js';
+export { formatHandle as formatTcHandle, parseClassid as parseTcHandle, type TcHandle } from './api/tc-handle.js';
+export type { HtbQdiscOptions, HtbClassOptions, HtbClassState, TbfOptions, FifoOptions } from './api/tc-options.js';
+export { formatU32Handle, parseU32Handle, type U32Options, type U32State, type U32Key, type U32Sel } from './api/tc-u32.js';
 export type { Nsid, NsidEntry } from './api/nsid.js';
 export type { Interfaces, Interface } from './api/interfaces.js';
 export type { Family, FamilyName, Table, Prefix } from './api/values.js';

@@ -20,6 +20,7 @@ export const targets: Target[] = [
   { spec: 'linux-6.12/specs/rt_route.yaml', out: 'route/generated/route.ts', exportName: 'rtRoute' },
   { spec: 'upstream/specs/rt-neigh.yaml', out: 'route/generated/neighbour.ts', exportName: 'rtNeigh' },
   { spec: 'upstream/specs/rt-rule.yaml', out: 'route/generated/rule.ts', exportName: 'rtRule' },
+  { spec: 'linux-6.12/specs/tc.yaml', out: 'route/generated/tc.ts', exportName: 'tc' },
   { spec: 'linux-6.12/specs/nlctrl.yaml', out: 'generic/generated/nlctrl.ts', exportName: 'nlctrl' },
   { spec: 'linux-6.12/specs/ethtool.yaml', out: 'generic/generated/ethtool.ts', exportName: 'ethtool' },
   { spec: 'linux-6.12/specs/netdev.yaml', out: 'generic/generated/netdev.ts', exportName: 'netdev' },

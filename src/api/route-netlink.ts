@@ -22,6 +22,7 @@ import { Nexthops } from './nexthops.js';
 import { Nsid } from './nsid.js';
 import { Routes } from './routes.js';
 import { Rules } from './rules.js';
+import { Chains, Classes, Filters, Qdiscs } from './tc.js';
 import { byType, check, instanceOf, integer, netns, object, record, text } from './input.js';
 
 const openOptions = record({
@@ -59,6 +60,11 @@ export class RouteNetlink {
   readonly interfaces: Interfaces;
   /** Bridge ports, FDB, VLANs and multicast database (`bridge link|fdb|vlan|mdb`). */
   readonly bridge: Bridge;
+  /** Traffic control: queueing disciplines, classes, filters and chains (`tc qdisc`, `class`, `filter`, `chain`). */
+  readonly qdiscs: Qdiscs;
+  readonly classes: Classes;
+  readonly filters: Filters;
+  readonly chains: Chains;
 
   private constructor(readonly socket: NetlinkSocket) {
     this.devices = new Devices(socket);
@@ -72,6 +78,10 @@ export class RouteNetlink {
     this.nsid = new Nsid(socket);
     this.interfaces = new Interfaces(this.links, this.addresses);
     this.bridge = new Bridge(socket, this.devices);
+    this.qdiscs = new Qdiscs(socket, this.devices);
+    this.classes = new Classes(socket, this.devices);
+    this.filters = new Filters(socket, this.devices);
+    this.chains = new Chains(socket, this.devices);
   }
 
   /** Open a NETLINK_ROUTE socket (in a namespace, if given) with every object on it. */

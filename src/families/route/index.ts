@@ -10,8 +10,9 @@ import { nexthopFamily } from './nexthop.js';
 import { nsidFamily } from './nsid.js';
 import { ruleFamily } from './rule.js';
 import { routeFamily } from './route.js';
+import { tcFamily } from './tc.js';
 
-export { addressFamily, bridgeFamily, linkFamily, rtLink, neighbourFamily, ruleFamily, netconfFamily, nexthopFamily, nsidFamily, routeFamily };
+export { addressFamily, bridgeFamily, linkFamily, rtLink, neighbourFamily, ruleFamily, netconfFamily, nexthopFamily, nsidFamily, routeFamily, tcFamily };
 
 export const linkSchema = new Schema(linkFamily);
 export const addressSchema = new Schema(addressFamily);
@@ -22,3 +23,4 @@ export const nexthopSchema = new Schema(nexthopFamily);
 export const netconfSchema = new Schema(netconfFamily);
 export const nsidSchema = new Schema(nsidFamily);
 export const bridgeSchema = new Schema(bridgeFamily);
+export const tcSchema = new Schema(tcFamily);

@@ -1,0 +1,89 @@
+/**
+ * Traffic control (RTM_*QDISC, *TCLASS, *TFILTER, *CHAIN, *ACTION): the generated tc declaration plus what the 6.12
+ * spec gets wrong or leaves out, checked against linux/pkt_sched.h, pkt_cls.h and rtnetlink.h:
+ * - struct tc_ratespec has u16 overhead, s16 cell_align and u16 mpu (the spec says u8: 9 bytes instead of 12),
+ *   which also misplaces every struct holding one (tc_htb_opt, tc_tbf_qopt, tc_police);
+ * - struct tc_stats ends in 4 bytes of padding (its u64 aligns it to 8);
+ * - TCA_U32_SEL is a tc_u32_sel header (with a pad byte after nkeys) followed by nkeys tc_u32_key: a binary
+ *   attribute here, read and written by tc-u32.ts; so is TCA_U32_PCNT, whose struct is followed by a u64 per key;
+ * - TCA_MIRRED_PARMS is struct tc_mirred; htb's xstats are struct tc_htb_xstats;
+ * - the action messages (RTM_*ACTION, struct tcamsg, TCA_ROOT_*) are not in the spec at all.
+ */
+import type { FamilyDecl } from '../../schema/declaration.js';
+import { tc } from './generated/tc.js';
+
+const sets = tc.attributeSets;
+
+const ratespec = {
+  members: [
+    { name: 'cellLog', type: 'u8' },
+    { name: 'linklayer', type: 'u8' },
+    { name: 'overhead', type: 'u16' },
+    { name: 'cellAlign', type: 's16' },
+    { name: 'mpu', type: 'u16' },
+    { name: 'rate', type: 'u32' },
+  ],
+} as const;
+
+const tcGenMembers = tc.structs.tcGen.members;
+
+export const tcFamily = {
+  ...tc,
+  structs: {
+    ...tc.structs,
+    tcRatespec: ratespec,
+    tcStats: { members: [...tc.structs.tcStats.members, { name: 'pad', type: 'pad', len: 4 }] },
+    tcU32SelHdr: {
+      members: [
+        { name: 'flags', type: 'u8' },
+        { name: 'offshift', type: 'u8' },
+        { name: 'nkeys', type: 'u8' },
+        { name: 'pad', type: 'pad', len: 1 },
+        { name: 'offmask', type: 'u16', byteOrder: 'big-endian' },
+        { name: 'off', type: 'u16' },
+        { name: 'offoff', type: 's16' },
+        { name: 'hoff', type: 's16' },
+        { name: 'hmask', type: 'u32', byteOrder: 'big-endian' },
+      ],
+    },
+    tcMirred: { members: [...tcGenMembers, { name: 'eaction', type: 's32' }, { name: 'ifindex', type: 'u32' }] },
+    tcHtbXstats: {
+      members: [
+        { name: 'lends', type: 'u32' },
+        { name: 'borrows', type: 'u32' },
+        { name: 'giants', type: 'u32' },
+        { name: 'tokens', type: 's32' },
+        { name: 'ctokens', type: 's32' },
+      ],
+    },
+    tcamsg: { members: [{ name: 'family', type: 'u8' }, { name: 'pad', type: 'pad', len: 3 }] },
+  },
+  attributeSets: {
+    ...sets,
+    'tc-u32-attrs': {
+      attributes: sets['tc-u32-attrs'].attributes.map((a) => (a.name === 'sel' || a.name === 'pcnt' ? { name: a.name, value: a.value, type: 'binary' as const } : a)),
+    },
+    'tc-act-mirred-attrs': {
+      attributes: sets['tc-act-mirred-attrs'].attributes.map((a) => (a.name === 'parms' ? { ...a, struct: 'tcMirred' as const } : a)),
+    },
+    'tc-root-attrs': {
+      attributes: [
+        { name: 'tab', value: 1, type: 'indexed-array', subType: 'nest', nested: 'tc-act-attrs' },
+        { name: 'flags', value: 2, type: 'bitfield32' },
+        { name: 'count', value: 3, type: 'u32' },
+        { name: 'timeDelta', value: 4, type: 'u32' },
+        { name: 'extWarnMsg', value: 5, type: 'string' },
+      ],
+    },
+  },
+  subMessages: {
+    ...tc.subMessages,
+    'tca-stats-app-msg': { ...tc.subMessages['tca-stats-app-msg'], htb: { fixedHeader: 'tcHtbXstats' } },
+  },
+  messages: {
+    ...tc.messages,
+    newaction: { value: 48, fixedHeader: 'tcamsg', attributeSet: 'tc-root-attrs' },
+    delaction: { value: 49, fixedHeader: 'tcamsg', attributeSet: 'tc-root-attrs' },
+    getaction: { value: 50, fixedHeader: 'tcamsg', attributeSet: 'tc-root-attrs' },
+  },
+} as const satisfies FamilyDecl;
