@@ -15,6 +15,17 @@ export interface Context {
   ifindex(dev: string | number, path: string): number;
 }
 
+/** A device named where one is referenced that the namespace does not have. */
+export class NoDeviceError extends SchemaError {
+  constructor(
+    path: string,
+    /** The name as the caller gave it. */
+    readonly device: string,
+  ) {
+    super(path, `no device named "${device}"`);
+  }
+}
+
 export class Devices {
   constructor(private readonly socket: NetlinkSocket) {}
 
@@ -39,7 +50,7 @@ export class Devices {
         const index = known.get(dev);
         if (index !== undefined) return index;
         if (/^\d+$/.test(dev)) return Number(dev);
-        throw new SchemaError(path, `no device named "${dev}"`);
+        throw new NoDeviceError(path, dev);
       },
     };
   }

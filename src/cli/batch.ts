@@ -12,6 +12,8 @@ import type { RouteInput } from '../api/routes.js';
 import { SchemaError } from '../schema/codec.js';
 import { describeErrno } from '../wire/errors.js';
 import { parseRoute } from './route.js';
+import { NoDeviceError } from '../api/devices.js';
+import { failure } from './failure.js';
 import { UsageError } from './usage.js';
 
 export interface BatchContext {
@@ -178,7 +180,7 @@ class RouteGroup {
     for (let k = 0; k < results.length; k++) {
       const r = results[k];
       // The bulk call names the item by its index ("[17].dst: …"); here the line number does.
-      if (r) out.push([this.lineOf[k]!, r instanceof SchemaError ? new Error(r.message.replace(/^\[\d+\]\./, '')) : r]);
+      if (r) out.push([this.lineOf[k]!, r instanceof SchemaError && !(r instanceof NoDeviceError) ? new Error(r.message.replace(/^\[\d+\]\./, '')) : r]);
     }
     return this.invalid.length ? out.sort((a, b) => a[0] - b[0]) : out;
   }
@@ -196,8 +198,8 @@ export async function batch(file: string, ctx: BatchContext): Promise<boolean> {
   let ok = true;
   const fail = (no: number, e: unknown) => {
     ok = false;
-    const message = e instanceof UsageError && e.bare ? e.message : `Error: ${(e as Error).message}`;
-    process.stderr.write(`${message ? `${message}\n` : ''}Command failed ${file}:${no}\n`);
+    const { text } = failure(e);
+    process.stderr.write(`${text ? `${text}\n` : ''}Command failed ${file}:${no}\n`);
   };
   const ifindexes = new Map<string, number>();
   // Groups of route adds are queued for the kernel while the next is parsed, up to GROUPS_AHEAD of them, so that

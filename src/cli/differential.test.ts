@@ -4,9 +4,6 @@
  * compared: stdout, stderr, exit status, and the state left (`ip -d -j` dumps of every object) after each line
  * that may change it. Twins whose state a line changed are rebuilt. It prints, per object, the keywords of
  * `ip OBJECT help` the lines exercise against all of them, and the ones they do not.
- *
- * One difference is known and counted apart: a kernel error nlkit prints as `Error: ECODE: text` where ip prints
- * `RTNETLINK answers: text` (or `Error: text.` with the kernel's extended message).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -97,24 +94,12 @@ async function helpKeywords(object: string): Promise<Set<string>> {
   return new Set(words.filter((w) => !['ip', 'cmd', 'usage', 'object', 'file', 'section', 'program'].includes(w)));
 }
 
-/** nlkit's kernel error and ip's, said alike: the one difference this harness knows of and counts apart. */
-function kernelAlike(ip: string, nl: string): boolean {
-  const a = ip.split('\n');
-  const b = nl.split('\n');
-  return a.length === b.length && a.every((line, i) => {
-    const m = /^Error: E[A-Z0-9]+: (.*)$/.exec(b[i]!);
-    if (!m) return line === b[i];
-    return line === `RTNETLINK answers: ${m[1]}` || line.replace(/\.$/, '') === `Error: ${m[1]!.replace(/\.$/, '')}`;
-  });
-}
-
 const WORKERS = 4;
 
 // Some 260 nlkit starts: on a loaded machine this takes longer than the suite's default timeout.
 test('nlkit against ip over every keyword of link, address, neigh, rule and netns: output, status and state', { timeout: 900_000 }, async () => {
   const all = Object.keys(grammar).flatMap((object) => lines(object).map((line) => ({ object, line })));
   const failures: string[] = [];
-  let kernelMessages = 0;
   const queue = [...all];
   const worker = async () => {
     let t: Twins = await createTwins(build, 'diff');
@@ -126,10 +111,6 @@ test('nlkit against ip over every keyword of link, address, neigh, rule and netn
         let differences = c.differences.filter((d) => !(d === 'stdout' && sorted(c.ip.stdout) === sorted(c.nlkit.stdout)));
         // Usage texts list nlkit's objects and kinds: there the status and the first word are what is compared.
         if (/^Usage:/.test(c.ip.stderr)) differences = differences.filter((d) => d !== 'stderr' || !/^Usage:/.test(c.nlkit.stderr));
-        if (differences.includes('stderr') && kernelAlike(c.ip.stderr, c.nlkit.stderr)) {
-          kernelMessages++;
-          differences = differences.filter((d) => d !== 'stderr');
-        }
         if (differences.length) {
           failures.push(`${item.line}: ${differences.join(', ')}\n  ip:    ${c.ip.status} ${c.ip.stderr.slice(0, 200)}\n  nlkit: ${c.nlkit.status} ${c.nlkit.stderr.slice(0, 200)}`);
         }
@@ -151,6 +132,6 @@ test('nlkit against ip over every keyword of link, address, neigh, rule and netn
     const missing = [...known].filter((w) => !used.has(w));
     console.log(`# coverage ${object}: ${used.size}/${known.size} keywords of "ip ${object} help"${missing.length ? `; not exercised: ${missing.join(' ')}` : ''}`);
   }
-  console.log(`# ${all.length} lines; ${kernelMessages} differ only in how a kernel error is worded`);
+  console.log(`# ${all.length} lines`);
   assert.deepEqual(failures, []);
 });

@@ -8,8 +8,9 @@ import { Replay } from '../socket/replay.js';
 import { useTransportEverywhere } from '../socket/transport.js';
 import { enableColor, type ColorMode } from './color.js';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { describeErrno } from '../wire/errors.js';
+import { describeErrno, NetlinkError } from '../wire/errors.js';
 import { incomplete, matches } from './args.js';
+import { failure } from './failure.js';
 import { mainUsage, objectUsage, UsageError } from './usage.js';
 
 async function genl(): Promise<void> {
@@ -216,7 +217,10 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
   process.once('SIGTERM', () => ac.abort());
   const rest = words.slice(1);
   const run = object === 'ynl'
-    ? import('./ynl.js').then(({ ynl }) => ynl(rest, o.netns, write, ac.signal))
+    ? import('./ynl.js').then(({ ynl }) => ynl(rest, o.netns, write, ac.signal)).catch((e: unknown) => {
+      // ynl is nlkit's own, not ip's: its kernel errors keep the library's words (errno name, attribute path).
+      throw e instanceof NetlinkError ? new UsageError(e.message, { status: 2 }) : e;
+    })
     : import('./monitor.js').then(({ monitor }) => monitor(rest, o, write, ac.signal));
   return run.catch((e: unknown) => {
     if ((e as { code?: string }).code !== 'ABORT_ERR') throw e;
@@ -242,14 +246,10 @@ try {
     if (!ok) process.exitCode = 1;
   } else await dispatch(rest, o, s);
 } catch (e) {
-  if (e instanceof UsageError) {
-    // An empty bare message: ip printed what it had to say elsewhere (its usage on standard output).
-    if (!e.bare || e.message) process.stderr.write(e.bare ? `${e.message}\n` : `Error: ${e.message}\n`);
-    process.exitCode = e.status;
-  } else {
-    process.stderr.write(`Error: ${(e as Error).message}\n`);
-    process.exitCode = (e as { errno?: number }).errno ? 2 : 1;
-  }
+  const { text, status } = failure(e);
+  // An empty message: ip printed what it had to say elsewhere (its usage on standard output).
+  if (text) process.stderr.write(`${text}\n`);
+  process.exitCode = status;
 } finally {
   flush();
   session?.close();

@@ -10,6 +10,7 @@ import { ipJson } from './json.js';
 import { nexthopJson, nexthopText } from './nexthop.js';
 import { selectRoutes } from '../api/route-select.js';
 import { fail, incomplete, integer, invarg, matches, refuse, unknownCommand } from './args.js';
+import { terminated } from './failure.js';
 import { objectUsage } from './usage.js';
 import { parseModify, parseShow, prefix, type ShownFilter } from './route-words.js';
 
@@ -287,7 +288,7 @@ export async function route(rt: RouteNetlink, verb: string | undefined, args: st
     out(options.json ? ipJson([routeGetJson(r, name)], options.pretty) : routeGetText(r, name));
     return;
   }
-  if (matches(v, 'flush')) return flush(rt, args, options, out);
+  if (matches(v, 'flush')) return terminated('Flush terminated', () => flush(rt, args, options, out));
   if (matches(v, 'show') || matches(v, 'list') || matches(v, 'lst')) {
     const { sel, hide, dev, iif } = parseShow(args, options.family);
     const links = await rt.links.list();
@@ -318,20 +319,21 @@ export async function route(rt: RouteNetlink, verb: string | undefined, args: st
       nexthops: options.details ? new Map((await rt.nexthops.list()).map((n) => [n.id, n])) : undefined,
       hide,
     };
-    if (options.json) {
-      const list = await rt.routes.list(filter);
-      out(ipJson((keep ? list.filter(keep) : list).map((r) => routeJson(r, name, view)), options.pretty));
-      return;
-    }
-    // Printed batch by batch as the dump arrives: a table of a million routes is never held whole.
-    for await (const batch of rt.routes.batches(filter)) {
-      // With -o, ip still breaks the line before nh_info.
-      for (const r of batch) {
-        if (keep && !keep(r)) continue;
-        out(options.oneline ? routeText(r, name, view).replace(/\n(?!\tnh_info)/g, '\\') : routeText(r, name, view));
+    return terminated('Dump terminated', async () => {
+      if (options.json) {
+        const list = await rt.routes.list(filter);
+        out(ipJson((keep ? list.filter(keep) : list).map((r) => routeJson(r, name, view)), options.pretty));
+        return;
       }
-    }
-    return;
+      // Printed batch by batch as the dump arrives: a table of a million routes is never held whole.
+      for await (const batch of rt.routes.batches(filter)) {
+        // With -o, ip still breaks the line before nh_info.
+        for (const r of batch) {
+          if (keep && !keep(r)) continue;
+          out(options.oneline ? routeText(r, name, view).replace(/\n(?!\tnh_info)/g, '\\') : routeText(r, name, view));
+        }
+      }
+    });
   }
   // ip's verbs, tried in ip's order, each taking any abbreviation.
   const write = matches(v, 'add') ? 'add' : matches(v, 'change') || v === 'chg' ? 'change' : matches(v, 'replace') ? 'replace'
