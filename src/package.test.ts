@@ -35,6 +35,7 @@ test('the packed tarball installs, imports (ESM and require) and runs its CLI', 
     assert.ok(shipped.includes('LICENSE'), 'LICENSE is shipped');
     assert.ok(shipped.includes('dist/src/cli/nlkit.js'), 'the CLI bundle is shipped');
     assert.ok(shipped.includes('binding.gyp') && shipped.includes('native/socket.c'), 'the addon sources are shipped');
+    assert.ok(shipped.includes('dist/ui/page.js') && shipped.includes('dist/ui/page.css'), "nlkit ui's page is shipped built");
     assert.deepEqual(
       shipped.filter((p) => /\.test\.|\/testing\/|(^|\/)bench|^dist\/(bench|tools)\//.test(p)),
       [],
@@ -90,6 +91,17 @@ test('the packed tarball installs, imports (ESM and require) and runs its CLI', 
 
     const genl = execFileSync(join(project, 'node_modules', '.bin', 'nlkit'), ['genl'], { cwd: project, encoding: 'utf8' });
     assert.match(genl, /^nlctrl +id 16 /m);
+
+    // `nlkit ui` finds its page in the installed package (read-only, on loopback).
+    const ui = `
+      import { spawn } from 'node:child_process';
+      const child = spawn('node_modules/.bin/nlkit', ['ui', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const url = await new Promise((resolve) => child.stdout.on('data', (d) => { const m = /http:[^ \\n]+/.exec(String(d)); if (m) resolve(m[0]); }));
+      const r = await fetch(new URL('page.js', url));
+      console.log(r.status, (await r.text()).length);
+      child.kill();`;
+    const served = execFileSync('node', ['--input-type=module', '-e', ui], { cwd: project, encoding: 'utf8' }).trim();
+    assert.equal(served, `200 ${readFileSync(join(installed, 'dist', 'ui', 'page.js'), 'utf8').length}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

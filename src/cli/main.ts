@@ -197,6 +197,13 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
   }
   // `nlkit ss …`: ss's own command line (src/cli/ss/).
   if (word === 'ss') return import('./ss/index.js').then(async ({ ss }) => void (process.exitCode = await ss(words.slice(1), (s) => { flush(); process.stdout.write(s); }, o.netns)));
+  // `nlkit ui …`: a web page of the namespace's state, served until interrupted (src/cli/ui/).
+  if (word === 'ui') {
+    const ac = new AbortController();
+    process.once('SIGINT', () => ac.abort());
+    process.once('SIGTERM', () => ac.abort());
+    return import('./ui/index.js').then(({ ui }) => ui(words.slice(1), o.netns, (line) => { write(line); flush(); }, ac.signal));
+  }
   const object = objectName(word);
   if (object === undefined) throw new UsageError(`Object "${word}" is unknown, try "nlkit help".`, { bare: true });
   if (object === 'help') return help(mainUsage);

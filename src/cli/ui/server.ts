@@ -1,0 +1,181 @@
+/**
+ * `nlkit ui`'s HTTP side, on node's own http: one page, its two assets (built into dist/ui by `npm run build` and
+ * shipped), and /events, a Server-Sent Events stream of what Live reports. Read-only: GET and HEAD only.
+ *
+ * On loopback a request must name a loopback host (so a web page elsewhere cannot reach it through a DNS name
+ * rebound to 127.0.0.1); on any other address every request needs the token printed at start, given once as
+ * `?token=` and then carried by a cookie.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isIP } from 'node:net';
+import { Live } from './live.js';
+
+/** Where and how `nlkit ui` serves. */
+export interface UiServerOptions {
+  netns: string | undefined;
+  host: string;
+  port: number;
+  /** Required on every request when set (a non-loopback address). */
+  token: string | undefined;
+}
+
+/** A running `nlkit ui`: its address, and how to stop it. */
+export interface UiServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** An SSE stream whose reader has fallen this far behind is dropped; the page reconnects and gets a snapshot. */
+const MAX_BEHIND = 64 << 20;
+const COOKIE = 'nlkit_ui_token';
+
+/** Whether a host (as in --listen) is a loopback one. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '0:0:0:0:0:0:0:1';
+}
+
+/**
+ * The page's assets: the package root is the first folder above this module holding package.json (this module
+ * runs from the CLI bundle in dist/src/cli/ and from dist/src/cli/ui/ unbundled).
+ */
+function assets(): { js: Buffer; css: Buffer } {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const at = join(dir, 'dist', 'ui');
+  try {
+    return { js: readFileSync(join(at, 'page.js')), css: readFileSync(join(at, 'page.css')) };
+  } catch {
+    throw new Error(`the page's assets are missing from ${at} (npm run build makes them)`);
+  }
+}
+
+const page = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>nlkit ui</title><link rel="stylesheet" href="page.css"></head>
+<body><script type="module" src="page.js"></script></body></html>
+`;
+
+const security = {
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+/** The hostname of a Host header: `[::1]:8080` → `::1`, `localhost:8080` → `localhost`. */
+function hostname(header: string | undefined): string {
+  if (!header) return '';
+  if (header.startsWith('[')) return header.slice(1, header.indexOf(']'));
+  const colon = header.lastIndexOf(':');
+  return colon < 0 ? header : header.slice(0, colon);
+}
+
+/** Start serving; resolves once listening (and the watches have their first views). */
+export async function serveUi(options: UiServerOptions): Promise<UiServer> {
+  const { js, css } = assets();
+  const clients = new Set<ServerResponse>();
+  const send = (event: string, data: unknown) => {
+    const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const res of clients) {
+      if (res.writableLength > MAX_BEHIND) res.destroy();
+      else res.write(text);
+    }
+  };
+  const live = new Live(options.netns, {
+    snapshot: (s) => send('snapshot', s),
+    changes: (c) => send('changes', c),
+    stats: (s) => send('stats', s),
+    status: (s) => send('status', s),
+  });
+  await live.start();
+
+  const allowed = (req: IncomingMessage, url: URL): boolean => {
+    if (options.token === undefined) return isLoopback(hostname(req.headers.host));
+    return sameToken(url.searchParams.get('token') ?? undefined, options.token) || sameToken(cookie(req, COOKIE), options.token);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', ...security }).end('nlkit ui is read-only\n');
+      return;
+    }
+    if (!allowed(req, url)) {
+      res.writeHead(403, { 'content-type': 'text/plain', ...security }).end('forbidden: open the address nlkit ui printed\n');
+      return;
+    }
+    const headers: Record<string, string> = { ...security };
+    if (options.token !== undefined) headers['set-cookie'] = `${COOKIE}=${options.token}; HttpOnly; SameSite=Strict; Path=/`;
+    switch (url.pathname) {
+      case '/':
+        res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' }).end(page);
+        return;
+      case '/page.js':
+        res.writeHead(200, { ...headers, 'content-type': 'text/javascript; charset=utf-8' }).end(js);
+        return;
+      case '/page.css':
+        res.writeHead(200, { ...headers, 'content-type': 'text/css; charset=utf-8' }).end(css);
+        return;
+      case '/events': {
+        res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'x-accel-buffering': 'no' });
+        res.write(`event: status\ndata: ${JSON.stringify(live.status)}\n\nevent: snapshot\ndata: ${JSON.stringify(live.snapshot())}\n\n`);
+        clients.add(res);
+        res.on('close', () => clients.delete(res));
+        return;
+      }
+      default:
+        res.writeHead(404, { 'content-type': 'text/plain', ...security }).end('not found\n');
+    }
+  };
+
+  const server: Server = createServer(handle);
+  // Comments keep idle streams open through proxies and let a dead peer be noticed.
+  const keepalive = setInterval(() => {
+    for (const res of clients) res.write(': keepalive\n\n');
+  }, 15_000);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((e: unknown) => {
+    clearInterval(keepalive);
+    live.close();
+    throw e;
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${port}/${options.token === undefined ? '' : `?token=${options.token}`}`;
+  return {
+    url,
+    close: () => {
+      clearInterval(keepalive);
+      live.close();
+      for (const res of clients) res.end();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
