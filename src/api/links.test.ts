@@ -107,7 +107,7 @@ test('a link moves to another namespace by name', async () => {
   });
 });
 
-test('kinds this kernel lacks: exact bytes from linux/if_link.h, and the kernel refusal as a NetlinkError', async () => {
+test('kinds this kernel lacks: the bytes ip sends, and the kernel refusal as a NetlinkError', async () => {
   const ctx: Context = { ifindex: (dev) => (dev === 'eth0' ? 2 : Number(dev)) };
   const nla = (type: number, payload: Buffer): Buffer => {
     const head = Buffer.alloc(4);
@@ -120,20 +120,21 @@ test('kinds this kernel lacks: exact bytes from linux/if_link.h, and the kernel 
   const u16 = (v: number) => { const b = Buffer.alloc(2); b.writeUInt16LE(v); return b; };
   const u8 = (v: number) => Buffer.from([v]);
   const str = (s: string) => Buffer.from(`${s}\0`);
-  const NESTED = 0x8000, IFLA_IFNAME = 3, IFLA_LINK = 5, IFLA_LINKINFO = 18, IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2;
+  const IFLA_IFNAME = 3, IFLA_LINK = 5, IFLA_LINKINFO = 18, IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2;
+  // In ip's order (the lower device, the name, the link info), its nests without NLA_F_NESTED, the kind without NUL.
   const expected = (name: string, kind: string, link: number | undefined, data: Buffer | undefined): Buffer => {
-    const attrs = [nla(IFLA_IFNAME, str(name))];
-    if (link !== undefined) attrs.push(nla(IFLA_LINK, u32(link)));
-    const info = [nla(IFLA_INFO_KIND, str(kind))];
-    if (data) info.push(nla(IFLA_INFO_DATA | NESTED, data));
-    attrs.push(nla(IFLA_LINKINFO | NESTED, Buffer.concat(info)));
+    const attrs = link === undefined ? [] : [nla(IFLA_LINK, u32(link))];
+    attrs.push(nla(IFLA_IFNAME, str(name)));
+    const info = [nla(IFLA_INFO_KIND, Buffer.from(kind))];
+    if (data) info.push(nla(IFLA_INFO_DATA, data));
+    attrs.push(nla(IFLA_LINKINFO, Buffer.concat(info)));
     return Buffer.concat([Buffer.alloc(16), ...attrs]); // struct ifinfomsg, all zero
   };
   const cases: [string, Parameters<typeof linkKind.toMessage>[0], Buffer][] = [
     ['dummy', { ifname: 'd0', kind: 'dummy' }, expected('d0', 'dummy', undefined, undefined)],
-    ['vlan', { ifname: 'vl0', kind: 'vlan', link: 'eth0', data: { id: 10 } }, expected('vl0', 'vlan', 2, nla(1, u16(10)))], // IFLA_VLAN_ID
-    ['macvlan', { ifname: 'mv0', kind: 'macvlan', link: 'eth0', data: { mode: 'bridge' } }, expected('mv0', 'macvlan', 2, nla(1, u32(4)))], // MACVLAN_MODE_BRIDGE
-    ['ipvlan', { ifname: 'iv0', kind: 'ipvlan', link: 'eth0', data: { mode: 'l3' } }, expected('iv0', 'ipvlan', 2, nla(1, u16(1)))], // IPVLAN_MODE_L3
+    ['vlan', { link: 'eth0', ifname: 'vl0', kind: 'vlan', data: { id: 10 } }, expected('vl0', 'vlan', 2, nla(1, u16(10)))], // IFLA_VLAN_ID
+    ['macvlan', { link: 'eth0', ifname: 'mv0', kind: 'macvlan', data: { mode: 'bridge' } }, expected('mv0', 'macvlan', 2, nla(1, u32(4)))], // MACVLAN_MODE_BRIDGE
+    ['ipvlan', { link: 'eth0', ifname: 'iv0', kind: 'ipvlan', data: { mode: 'l3' } }, expected('iv0', 'ipvlan', 2, nla(1, u16(1)))], // IPVLAN_MODE_L3
     ['vrf', { ifname: 'vrf0', kind: 'vrf', data: { table: 100 } }, expected('vrf0', 'vrf', undefined, nla(1, u32(100)))], // IFLA_VRF_TABLE
     ['bond', { ifname: 'bond0', kind: 'bond', data: { mode: 4, miimon: 100 } }, expected('bond0', 'bond', undefined, Buffer.concat([nla(1, u8(4)), nla(3, u32(100))]))],
     ['wireguard', { ifname: 'wg0', kind: 'wireguard' }, expected('wg0', 'wireguard', undefined, undefined)],

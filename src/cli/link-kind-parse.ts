@@ -1,6 +1,6 @@
 /**
  * The words after `ip link add … type KIND`, read as iproute2 6.1's link_util parsers read them: vxlan, vlan, vrf,
- * macvlan/macvtap. Kinds whose ip helper has no options (dummy, ifb, nlmon, …) take any words and send an empty
+ * macvlan/macvtap, ipvlan/ipvtap. Kinds whose ip helper has no options (dummy, ifb, nlmon, …) take any words and send an empty
  * IFLA_INFO_DATA, as ip does; kinds ip has no helper for refuse them as garbage; kinds whose options nlkit does not
  * read are refused by name.
  */
@@ -26,7 +26,7 @@ const noOptions = new Set(['dummy', 'ifb', 'nlmon', 'netdevsim', 'team', 'vcan',
 /** ip's helpers with options nlkit does not read yet. */
 const unread = new Set([
   'amt', 'bareudp', 'batadv', 'bond', 'bond_slave', 'bridge', 'bridge_slave', 'can', 'dsa', 'geneve', 'gtp', 'hsr', 'ipoib',
-  'ipvlan', 'ipvtap', 'rmnet', 'vrf_slave', 'vxcan', 'wwan', 'macsec', 'tun', 'gre', 'gretap', 'erspan', 'ip6gre', 'ip6gretap',
+  'rmnet', 'vrf_slave', 'vxcan', 'wwan', 'macsec', 'tun', 'gre', 'gretap', 'erspan', 'ip6gre', 'ip6gretap',
   'ip6erspan', 'ip6tnl', 'ipip', 'sit', 'vti', 'vti6', 'xfrm', 'team_slave',
 ]);
 
@@ -300,4 +300,30 @@ function macvlan(kind: string): Parser {
   };
 }
 
-const parsers: Partial<Record<string, Parser>> = { vxlan, vlan, vrf, macvlan: macvlan('macvlan'), macvtap: macvlan('macvtap') };
+/** iplink_ipvlan.c: `mode l2|l3|l3s`, one of the flags `bridge`, `private`, `vepa`; the flags are always sent. */
+function ipvlan(kind: string): Parser {
+  const usage = `Usage: ... ${kind} [ mode MODE ] [ FLAGS ]\n\nMODE: l3 | l3s | l2\nFLAGS: bridge | private | vepa\n(first values are the defaults if nothing is specified).`;
+  return async (w) => {
+    const data: Record<string, unknown> = {};
+    let flags: string[] = [];
+    let flagGiven = false;
+    for (; !w.done; w.skip()) {
+      const a = w.word!;
+      if (matches(a, 'mode')) {
+        const v = w.next();
+        if (v !== 'l2' && v !== 'l3' && v !== 'l3s') throw fail('Error: argument of "mode" must be either "l2", "l3" or "l3s"');
+        data.mode = v;
+      } else if (!flagGiven && (matches(a, 'private') || matches(a, 'vepa') || matches(a, 'bridge'))) {
+        flags = matches(a, 'private') ? ['private'] : matches(a, 'vepa') ? ['vepa'] : [];
+        flagGiven = true;
+      } else if (matches(a, 'help')) throw fail(usage);
+      else throw fail(`${kind}: unknown option "${a}"?\n${usage}`);
+    }
+    data.flags = flags;
+    return { data };
+  };
+}
+
+const parsers: Partial<Record<string, Parser>> = {
+  vxlan, vlan, vrf, macvlan: macvlan('macvlan'), macvtap: macvlan('macvtap'), ipvlan: ipvlan('ipvlan'), ipvtap: ipvlan('ipvtap'),
+};

@@ -34,26 +34,26 @@ test('IPv6 addresses decode in RFC 5952 form', () => {
   assert.equal(d.gateway, '2001:db8::abcd:0:0:1');
 });
 
-test('RTM_NEWLINK veth: linkinfo, sub-message data, peer with nested ifinfomsg', () => {
+test('RTM_NEWLINK veth: linkinfo, sub-message data, peer with nested ifinfomsg, as ip sends them (no NLA_F_NESTED, kind without NUL)', () => {
   const link = {
     ifname: 'veth0',
     linkinfo: { kind: 'veth', data: { peer: { index: 0, flags: ['up'], ifname: 'veth1', mtu: 1400 } } },
   };
   const { bytes, paths } = linkSchema.encodeMessage('newlink', link, { flags: 0x605 });
   assert.deepEqual(bytes, hex(`
-    68000000 1000 0506 00000000 00000000
+    64000000 1000 0506 00000000 00000000
     00 00 0000 00000000 00000000 00000000
     0a00 0300 76657468 30000000
-    3c00 1280
-      0900 0100 76657468 00000000
-      2c00 0280
-        2800 0180
+    3800 1200
+      0800 0100 76657468
+      2c00 0200
+        2800 0100
           00 00 0000 00000000 01000000 00000000
           0a00 0300 76657468 31000000
           0800 0400 78050000`));
   assert.equal(paths(32), 'ifname');
   assert.equal(paths(44), 'linkinfo');
-  assert.equal(paths(44 + 4 + 12 + 4 + 4 + 16 + 12), 'linkinfo.data.veth.peer.mtu');
+  assert.equal(paths(44 + 4 + 8 + 4 + 4 + 16 + 12), 'linkinfo.data.veth.peer.mtu');
   const d = linkSchema.decodeBody('newlink', ...body(bytes));
   assert.deepEqual(d.linkinfo, {
     kind: 'veth',

@@ -74,6 +74,13 @@ export interface AttrDecl {
   readonly subMessage?: string;
   readonly selector?: string;
   readonly checks?: Checks;
+  /**
+   * nest or sub-message: sent without NLA_F_NESTED, as iproute2 sends it where the kernel parses the nest either
+   * way (rtnetlink's link info): a request then has the bytes of ip's.
+   */
+  readonly plainNest?: boolean;
+  /** string: sent without its trailing NUL, as iproute2 sends IFLA_INFO_KIND (NLA_STRING takes either). */
+  readonly unterminated?: boolean;
 }
 
 export interface AttrSetDecl {

@@ -304,7 +304,7 @@ function encodeAttr(
 ): void {
   const kind = a.kind;
   if (kind === K_FLAG && v === false) return;
-  const nestedFlag = kind === K_NEST || kind === K_INDEXED || kind === K_NTV || kind === K_SUBMSG ? NLA_F_NESTED : 0;
+  const nestedFlag = (kind === K_NEST || kind === K_INDEXED || kind === K_NTV || kind === K_SUBMSG) && !a.decl.plainNest ? NLA_F_NESTED : 0;
   const start = w.beginAttr(a.value | nestedFlag);
   encodePayload(a, kind, v, w, path, rec, parent);
   w.endAttr(start);
@@ -334,7 +334,7 @@ function encodePayload(
     case K_STRING: {
       if (typeof v !== 'string') throw new SchemaError(path, `expected a string, got ${describe(v)}`);
       checkLen(a.decl, Buffer.byteLength(v), path);
-      return w.string(v);
+      return w.string(v, !a.decl.unterminated);
     }
     case K_BINARY: {
       if (a.struct) {

@@ -3,7 +3,7 @@
  * linux/veth.h: veth (VETH_INFO_PEER carries a struct ifinfomsg and the peer's link attributes), vxlan, macvlan and
  * ipvlan data, IFLA_STATS64 as struct rtnl_link_stats64, alternative names (IFLA_PROP_LIST, RTM_NEWLINKPROP).
  */
-import type { FamilyDecl } from '../../schema/declaration.js';
+import type { AttrDecl, AttrSetDecl, FamilyDecl } from '../../schema/declaration.js';
 import { rtLink } from './generated/link.js';
 
 const linkAttrs = rtLink.attributeSets['link-attrs'].attributes;
@@ -14,6 +14,22 @@ const stats64 = [
   'txAbortedErrors', 'txCarrierErrors', 'txFifoErrors', 'txHeartbeatErrors', 'txWindowErrors', 'rxCompressed',
   'txCompressed', 'rxNohandler', 'rxOtherhostDropped',
 ] as const;
+
+/**
+ * The link info as iproute2 sends it, so that nlkit's request has the bytes of ip's: its nests (IFLA_LINKINFO,
+ * the kind's data, and every nest inside that) without NLA_F_NESTED, which rtnetlink's parsers do not ask for, and
+ * the kind's name without a NUL.
+ */
+function asIpSends<T extends Record<string, AttrSetDecl>>(sets: T): T {
+  const plain = (a: AttrDecl): AttrDecl => (['nest', 'sub-message', 'indexed-array'].includes(a.type) ? { ...a, plainNest: true } : a);
+  const out: Record<string, AttrSetDecl> = { ...sets };
+  for (const [name, set] of Object.entries(sets)) {
+    if (name === 'link-attrs') out[name] = { attributes: set.attributes.map((a) => (a.name === 'linkinfo' ? plain(a) : a)) };
+    else if (name === 'linkinfo-attrs') out[name] = { attributes: set.attributes.map((a) => (a.name === 'kind' ? { ...a, unterminated: true } : plain(a))) };
+    else if (name.startsWith('linkinfo-')) out[name] = { attributes: set.attributes.map(plain) };
+  }
+  return out as T;
+}
 
 export const linkFamily = {
   ...rtLink,
@@ -39,7 +55,7 @@ export const linkFamily = {
     newlinkprop: { value: 108, fixedHeader: 'ifinfomsg', attributeSet: 'link-attrs' },
     dellinkprop: { value: 109, fixedHeader: 'ifinfomsg', attributeSet: 'link-attrs' },
   },
-  attributeSets: {
+  attributeSets: asIpSends({
     ...rtLink.attributeSets,
     'link-attrs': {
       attributes: [
@@ -113,7 +129,7 @@ export const linkFamily = {
         { name: 'flags', value: 2, type: 'u16', enum: 'ipvlanFlags' },
       ],
     },
-  },
+  }),
   subMessages: {
     ...rtLink.subMessages,
     'linkinfo-data-msg': {
