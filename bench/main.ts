@@ -126,6 +126,19 @@ function conntrackCase(name: string, entries: number, n: number, args: string[],
   };
 }
 
+/** bench/ui.ts: `nlkit ui` loaded in chromium with `routes` routes in the namespace. */
+function uiCase(name: string, routes: number, goal: Record<string, number>): Case {
+  return {
+    name,
+    n: routes,
+    run() {
+      const r = inNetns(routes, 'ui', [String(routes)]);
+      const { ms, reference_ms, ...extra } = r as { ms: number; reference_ms: number };
+      return result(name, routes, ms, reference_ms, { ...goal, ...extra });
+    },
+  };
+}
+
 const cases: Case[] = [
   dumpCase('route-dump-raw-100k', 'route-dump-raw', 100_000, 1.5, 5),
   dumpCase('route-dump-raw-1m', 'route-dump-raw', 1_000_000, 1.5, 3),
@@ -153,6 +166,8 @@ const cases: Case[] = [
   conntrackCase('ct-delete-filter-100k', 0, 100_000, ['delete', '100000', '3'], { goal_ratio: 0.33 }),
   // nlctadd is asked for 1,000,000; the table stops at nf_conntrack_max (262,144 here, settable only on the host).
   conntrackCase('ct-events', 0, 1_000_000, ['events', '1000000'], {}),
+  // ms: navigation until the routes table holds them all and shows its first rows; reference: `ip route show`.
+  uiCase('ui-load-100k', 100_000, { goal_ms: 1000 }),
 ];
 
 const wanted = process.argv.slice(2);

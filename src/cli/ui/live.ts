@@ -10,7 +10,7 @@ import { RouteNetlink } from '../../api/route-netlink.js';
 import { SockDiag, type InetSocket } from '../../api/sockets/index.js';
 import { watch, type Watch, type WatchEvent } from '../../api/watch/index.js';
 import { rowOf } from './rows.js';
-import { uiKinds, type Change, type LinkSample, type Row, type Snapshot, type Stats, type Status, type UiKind, type WatchHealth } from './protocol.js';
+import { columns, keyColumns, toColumns, uiKinds, type Change, type LinkSample, type Row, type Snapshot, type Stats, type Status, type UiKind, type WatchHealth } from './protocol.js';
 
 /** What Live tells its listener (the server, which sends each to every page). */
 export interface LiveEvents {
@@ -86,7 +86,7 @@ export class Live {
   snapshot(): Snapshot {
     return {
       netns: this.netns ?? '',
-      rows: Object.fromEntries(uiKinds.map((k) => [k, [...this.rows[k]]])) as Snapshot['rows'],
+      rows: Object.fromEntries(uiKinds.map((k) => [k, toColumns(this.rows[k], columns[k].length, keyColumns[k])])) as Snapshot['rows'],
     };
   }
 

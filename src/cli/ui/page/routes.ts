@@ -28,6 +28,7 @@ export class Routes {
   private filteredAt = 0;
   private query = { text: '', table: '' };
   private tables = '';
+  private readonly texts = new WeakMap<Row, string>();
 
   constructor(private readonly store: Store, private readonly schedule: () => void) {
     this.filter = h('input', { type: 'search', placeholder: 'filter: prefix, gateway, device, protocol…', id: 'route-filter' });
@@ -74,11 +75,14 @@ export class Routes {
     const { text, table } = this.query;
     const tables = new Set<string>();
     const keys: string[] = [];
+    // Devices whose name matches, so that a route's own text need not hold its device's (current) name.
+    const devices = new Set<number>();
+    if (text) for (const l of this.store.rows.link.values()) if (String(l[col.link.ifname]).toLowerCase().includes(text)) devices.add(l[col.link.ifindex] as number);
     for (const [key, r] of routes) {
       const t = r[c.table] as string;
       tables.add(t);
       if (table && t !== table) continue;
-      if (text && !this.text(r).includes(text)) continue;
+      if (text && !devices.has(r[c.dev] as number) && !this.text(r).includes(text)) continue;
       keys.push(key);
     }
     this.keys = keys;
@@ -95,9 +99,14 @@ export class Routes {
     this.spacer.style.height = `${keys.length * ROW}px`;
   }
 
+  /** A route's searchable text, made once per row (a changed route is a new row). */
   private text(r: Row): string {
-    const c = col.route;
-    return `${r[c.dst]} ${r[c.via]} ${this.store.ifname(r[c.dev] as number)} ${r[c.protocol]} ${r[c.type]} ${r[c.metric]} ${r[c.family]}`.toLowerCase();
+    let t = this.texts.get(r);
+    if (t === undefined) {
+      const c = col.route;
+      this.texts.set(r, (t = `${r[c.dst]} ${r[c.via]} ${r[c.protocol]} ${r[c.type]} ${r[c.metric]} ${r[c.family]}`.toLowerCase()));
+    }
+    return t;
   }
 
   private draw(): void {

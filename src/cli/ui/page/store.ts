@@ -1,5 +1,5 @@
 /** What the page knows: each kind's rows by key (from the snapshot, then the changes), and the change log. */
-import { col, uiKinds, type Change, type Row, type Snapshot, type UiKind } from '../protocol.js';
+import { col, fromColumns, uiKinds, type Change, type Row, type Snapshot, type UiKind } from '../protocol.js';
 
 export const LOG_LENGTH = 500;
 
@@ -13,7 +13,7 @@ export class Store {
   load(s: Snapshot): void {
     this.netns = s.netns;
     for (const k of uiKinds) {
-      this.rows[k] = new Map(s.rows[k]);
+      this.rows[k] = fromColumns(s.rows[k]);
       this.version[k]++;
     }
   }
