@@ -10,7 +10,7 @@ import { RouteNetlink } from '../../api/route-netlink.js';
 import { SockDiag, type InetSocket } from '../../api/sockets/index.js';
 import { watch, type Watch, type WatchEvent } from '../../api/watch/index.js';
 import { rowOf } from './rows.js';
-import { columns, keyColumns, toColumns, uiKinds, type Change, type LinkSample, type Row, type Snapshot, type Stats, type Status, type UiKind, type WatchHealth } from './protocol.js';
+import { columns, keyColumns, toColumns, uiKinds, type Change, type LinkSample, type QdiscSample, type Row, type Snapshot, type Stats, type Status, type UiKind, type WatchHealth } from './protocol.js';
 
 /** What Live tells its listener (the server, which sends each to every page). */
 export interface LiveEvents {
@@ -29,6 +29,8 @@ const sameRow = (a: Row, b: Row): boolean => a.length === b.length && a.every((c
 interface Previous {
   at: number;
   bytes: Map<number, [rx: number, tx: number, rxp: number, txp: number]>;
+  /** Each qdisc's bytes and packets, by device, parent and handle. */
+  qdiscs: Map<string, [bytes: number, packets: number]>;
   inserts: number | undefined;
 }
 
@@ -41,7 +43,7 @@ export class Live {
   private pending: Change[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private sampleTimer: NodeJS.Timeout | undefined;
-  private previous: Previous = { at: 0, bytes: new Map(), inserts: undefined };
+  private previous: Previous = { at: 0, bytes: new Map(), qdiscs: new Map(), inserts: undefined };
   /** Seconds between socket samples: more when a sample is slow (hundreds of thousands of sockets). */
   private socketEvery = 1;
   private socketTick = 0;
@@ -115,7 +117,7 @@ export class Live {
     this.ct?.close();
     this.rt = this.sd = this.ct = undefined;
     clearTimeout(this.sampleTimer);
-    this.previous = { at: 0, bytes: new Map(), inserts: undefined };
+    this.previous = { at: 0, bytes: new Map(), qdiscs: new Map(), inserts: undefined };
   }
 
   private setStatus(s: Status): void {
@@ -197,17 +199,18 @@ export class Live {
     if (!rt || !sd || !ct) return undefined;
     const at = Date.now();
     const seconds = (at - this.previous.at) / 1000;
-    const [links, sockets, conntrack] = await Promise.all([
+    const [links, sockets, conntrack, qdiscs] = await Promise.all([
       this.linkRates(rt, seconds).catch(() => ({})),
       this.socketCounts(sd),
       this.conntrackCount(ct, seconds),
+      this.qdiscCounts(rt, seconds).catch((e: unknown) => ({ error: (e as Error).message })),
     ]);
     this.previous.at = at;
     const watches = Object.fromEntries(uiKinds.map((k): [UiKind, WatchHealth] => {
       const w = this.watches[k];
       return [k, { inSync: w?.inSync ?? false, overruns: w?.counters.overruns ?? 0, resyncs: w?.counters.resyncs ?? 0, size: w?.view.size ?? 0 }];
     })) as Record<UiKind, WatchHealth>;
-    return { at, links, sockets, conntrack, watches };
+    return { at, links, sockets, conntrack, qdiscs, watches };
   }
 
   /** Rates since the last sample, from each link's stats64 (a dump of the links: counters are not notified). */
@@ -227,6 +230,27 @@ export class Live {
       };
     }
     this.previous.bytes = bytes;
+    return out;
+  }
+
+  /** Every qdisc's counters (a dump: tc counters are not notified), and its rates since the last sample. */
+  private async qdiscCounts(rt: RouteNetlink, seconds: number): Promise<QdiscSample[]> {
+    const out: QdiscSample[] = [];
+    const counts = new Map<string, [number, number]>();
+    for (const q of await rt.qdiscs.list()) {
+      const s = q.stats;
+      const bytes = Number(s?.bytes ?? 0);
+      const packets = s?.packets ?? 0;
+      const key = `${q.ifindex} ${q.parent} ${q.handle}`;
+      const was = this.previous.qdiscs.get(key);
+      counts.set(key, [bytes, packets]);
+      const rate = (now: number, then: number | undefined) => (then !== undefined && seconds > 0 ? Math.max(0, (now - then) / seconds) : 0);
+      out.push({
+        ifindex: q.ifindex, handle: q.handle, parent: q.parent, kind: q.kind, bps: rate(bytes, was?.[0]), pps: rate(packets, was?.[1]), bytes, packets,
+        drops: s?.drops ?? 0, overlimits: s?.overlimits ?? 0, requeues: s?.requeues ?? 0, qlen: s?.qlen ?? 0, backlog: s?.backlog ?? 0,
+      });
+    }
+    this.previous.qdiscs = counts;
     return out;
   }
 

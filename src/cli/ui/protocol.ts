@@ -124,6 +124,23 @@ export interface LinkSample {
   txDropped: number;
 }
 
+/** A qdisc's counters in one sample (`tc -s qdisc`), with its byte and packet rates since the last. */
+export interface QdiscSample {
+  ifindex: number;
+  handle: string;
+  parent: string;
+  kind: string;
+  bps: number;
+  pps: number;
+  bytes: number;
+  packets: number;
+  drops: number;
+  overlimits: number;
+  requeues: number;
+  qlen: number;
+  backlog: number;
+}
+
 /** How a watch is doing: whether its view is known to match the kernel, and its overruns and resyncs. */
 export interface WatchHealth {
   inSync: boolean;
@@ -140,6 +157,7 @@ export interface Stats {
   links: Record<number, LinkSample>;
   sockets: { states: Record<string, number>; total: number; top: { peer: string; count: number }[] } | { error: string };
   conntrack: { entries: number; max: number; insertsPerSecond: number } | { error: string };
+  qdiscs: QdiscSample[] | { error: string };
   watches: Record<UiKind, WatchHealth>;
 }
 

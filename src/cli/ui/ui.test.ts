@@ -1,7 +1,7 @@
 /**
  * `nlkit ui` in a real browser (Debian's chromium through playwright-core), watching a namespace the test creates:
  * the page loads, a new veth pair shows up, a deleted route goes, the receive plot of an interface rises while a
- * TCP stream comes in from a second namespace, a screenshot is written (dist/screenshots/nlkit-ui.png), and the page says
+ * TCP stream comes in from a second namespace (and its qdisc's counters move), a screenshot is written (dist/screenshots/nlkit-ui.png), and the page says
  * so when the namespace disappears. Also, without a browser: the refusals of the command line, and the token that a
  * non-loopback address needs.
  */
@@ -78,6 +78,8 @@ test('nlkit ui: the page live in chromium', { timeout: 300_000 }, async (t) => {
       await ns.ip('link', 'set', 'p0', 'up');
       await peer.ip('addr', 'add', '198.51.100.2/24', 'dev', 'p1');
       await peer.ip('link', 'set', 'p1', 'up');
+      // A qdisc on p0, whose counters the page samples with the links' (the stream's ACKs leave through it).
+      await ns.exec('tc', ['qdisc', 'add', 'dev', 'p0', 'root', 'handle', '1:', 'pfifo', 'limit', '1000']);
       const card = '.card[data-ifname="p0"]';
       await page.waitForSelector(`${card}[data-rx]`, { timeout: 5_000 });
       const before = Number(await page.getAttribute(card, 'data-rx-max'));
@@ -93,6 +95,8 @@ test('nlkit ui: the page live in chromium', { timeout: 300_000 }, async (t) => {
         sink.kill();
       }
       const after = Number(await page.getAttribute(card, 'data-rx-max'));
+      const qdiscPackets = Number(await page.locator('#qdiscs tr[data-dev="p0"][data-kind="pfifo"] td:nth-child(8)').innerText());
+      assert.ok(qdiscPackets > 0, `the pfifo qdisc's packets on the page (${qdiscPackets}) moved`);
       t.diagnostic(`p0's receive rate: ${before} B/s before, ${after} B/s at most during the stream`);
       assert.ok(after > before && after > 100_000);
       mkdirSync(dirname(screenshot), { recursive: true });

@@ -7,7 +7,7 @@ import './style.css';
 import type { Change, Snapshot, Stats, Status } from '../protocol.js';
 import { h } from './dom.js';
 import { Interfaces } from './interfaces.js';
-import { Counts, Log, neighbours, nexthops, rules } from './panels.js';
+import { Counts, Log, neighbours, nexthops, Qdiscs, rules } from './panels.js';
 import { Routes } from './routes.js';
 import { Store } from './store.js';
 
@@ -21,13 +21,14 @@ const interfaces = new Interfaces(store);
 const routes = new Routes(store, schedule);
 const panels = [nexthops(store), neighbours(store), rules(store)];
 const counts = new Counts();
+const qdiscs = new Qdiscs(store);
 const log = new Log(store);
 
 const banner = h('div', { id: 'status', 'data-state': 'connecting' }, 'connecting…');
 const title = h('span', { class: 'muted' });
 document.body.append(
   h('header', { id: 'top' }, h('h1', {}, 'nlkit ui'), title, banner),
-  h('main', {}, h('div', { class: 'left' }, interfaces.section), h('div', { class: 'right' }, routes.section, counts.section, log.section, ...panels.map((p) => p.section))),
+  h('main', {}, h('div', { class: 'left' }, interfaces.section), h('div', { class: 'right' }, routes.section, counts.section, qdiscs.section, log.section, ...panels.map((p) => p.section))),
 );
 
 /** The server's time of the oldest change not yet drawn. */
@@ -68,6 +69,7 @@ events.addEventListener('stats', (e) => {
   const s = JSON.parse((e as MessageEvent<string>).data) as Stats;
   interfaces.sample(s.at, s.links);
   counts.render(s);
+  qdiscs.render(s);
 });
 events.addEventListener('status', (e) => {
   const s = JSON.parse((e as MessageEvent<string>).data) as Status;

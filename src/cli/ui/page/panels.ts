@@ -84,6 +84,27 @@ export class Counts {
   }
 }
 
+/** The qdiscs with their counters and rates (sampled each second), drops and overlimits in red. */
+export class Qdiscs {
+  readonly section: HTMLElement;
+  private readonly body: HTMLElement;
+  constructor(private readonly store: Store) {
+    ({ section: this.section, body: this.body } = panel('qdiscs', 'Traffic control (qdiscs)'));
+  }
+  render(s: Stats): void {
+    if ('error' in s.qdiscs) {
+      fill(this.body, h('p', { class: 'muted' }, `qdiscs: ${s.qdiscs.error}`));
+      return;
+    }
+    const rows = s.qdiscs.slice(0, SHOWN).map((q) => {
+      const cells = [this.store.ifname(q.ifindex), q.handle, q.parent, q.kind, rate(q.bps, 'B'), rate(q.pps, 'p'), q.bytes, q.packets, q.backlog, q.qlen, q.requeues];
+      const bad = (n: number) => h('td', { class: n ? 'bad' : '' }, String(n));
+      return h('tr', { 'data-dev': this.store.ifname(q.ifindex), 'data-kind': q.kind }, ...cells.map((v) => h('td', {}, String(v))), bad(q.drops), bad(q.overlimits));
+    });
+    fill(this.body, h('table', {}, h('thead', {}, h('tr', {}, ...['dev', 'handle', 'parent', 'kind', 'rate', 'pps', 'bytes', 'packets', 'backlog', 'qlen', 'requeues', 'drops', 'overlimits'].map((t) => h('th', {}, t)))), h('tbody', {}, ...rows)));
+  }
+}
+
 /** What a change changed: `mtu 1500 → 1400`, for the columns that differ. */
 function describe(c: Change, store: Store): string {
   const names = columns[c.kind] as readonly string[];
