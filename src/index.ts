@@ -20,7 +20,7 @@ export { Writer } from './wire/writer.js';
 
 // Sockets, and recordings of what they send and receive.
 export { NetlinkSocket } from './socket/socket.js';
-export type { OpenOptions, RequestOptions, DumpOptions, DumpStream, DumpChunk, BatchOptions, BatchResult, SubscribeOptions, SubscriptionEvent, SocketStats, NetnsRef } from './socket/socket.js';
+export type { OpenOptions, RequestOptions, DumpOptions, DumpStream, DumpChunk, BatchOptions, BatchResult, SubscribeOptions, SubscriptionEvent, DatagramEvent, SocketStats, NetnsRef } from './socket/socket.js';
 export type { CallOptions } from './socket/options.js';
 export { Protocol, NetlinkOption, SocketOption, SOL_NETLINK, SOL_SOCKET } from './socket/constants.js';
 export { Recorder, type RecordSink } from './socket/record.js';
@@ -65,6 +65,10 @@ export { addNetns, deleteNetns, identifyNetns, listNetns, netnsPids, openNetns, 
 export { notifications, type Notification, type ObjectNotification, type NotificationOptions, type ObjectFilter } from './api/watch/notifications.js';
 export { watch, type Watch, type WatchEvent, type WatchCounters, type WatchOptions } from './api/watch/watch.js';
 export type { NotificationKind, ObjectTypes, NetconfNotice, NsidNotice } from './api/watch/kinds.js';
+
+// Kernel event sources: device events (NETLINK_KOBJECT_UEVENT) and process events (the cn_proc connector).
+export { uevents, parseUevent, type Uevent, type UeventNotification, type UeventOptions } from './api/events/uevents.js';
+export { processEvents, type ProcessEvent, type ProcessEventKind, type ProcessNotification, type ProcessEventOptions, type ExitFields } from './api/events/processes.js';
 
 // NETLINK_NETFILTER: nfnetlink framing and the conntrack table.
 export { Conntrack, PROTOCOLS as CONNTRACK_PROTOCOLS } from './api/conntrack.js';

@@ -101,6 +101,8 @@ const bigints = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? 
 
 /** Run until interrupted (or `signal`), writing each event to `out`. */
 export async function monitor(args: string[], options: MonitorOptions, out: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  // nlkit's own event sources, not ip's objects: taken as whole words only.
+  if (args[0] === 'uevent' || args[0] === 'proc') return (await import('./monitor-events.js')).monitorEvents(args, options, out, signal);
   const { given, kinds, label, allNsid, dev } = parse(args);
   const watched = given ? kinds : new Set(every);
   const rt = RouteNetlink.open({ netns: options.netns });

@@ -15,7 +15,7 @@ import { Deadlines } from './deadlines.js';
 import { dumpStream, wholeDumpDatagram, type DumpChunk, type DumpOptions, type DumpStream } from './dump.js';
 import { closedError, kernelError, lostError, type DumpPending, type Pending, type RequestOptions, type RequestPending } from './pending.js';
 import { AsyncQueue } from './queue.js';
-import { Subscriptions, type SubscribeOptions, type SubscriptionEvent } from './subscription.js';
+import { Subscriptions, type DatagramEvent, type SubscribeOptions, type SubscriptionEvent } from './subscription.js';
 
 /** Counters of a socket's traffic since it opened (NetlinkSocket.stats), for telling lost or dropped messages apart. */
 export interface SocketStats {
@@ -56,6 +56,11 @@ export interface ProtocolOptions {
   acceptUserspace?: boolean;
   /** Requests in flight at once before more wait to be sent (default 512). */
   window?: number;
+  /**
+   * The protocol's messages carry no nlmsghdr (NETLINK_KOBJECT_UEVENT): multicast datagrams go to subscribers whole
+   * (`Subscriptions.datagram`), and nothing else is taken.
+   */
+  headerless?: boolean;
 }
 
 /** Queued requests packed into one datagram by nextOutgoing. */
@@ -82,6 +87,7 @@ export class NetlinkProtocol {
   private inFlight = 0;
   private readonly window: number;
   private readonly acceptUserspace: boolean;
+  private readonly headerless: boolean;
   private readonly writer = new Writer(MAX_BATCH);
   private readonly subscriptions: Subscriptions;
   private readonly batches: Batches;
@@ -93,6 +99,7 @@ export class NetlinkProtocol {
     this.portId = options.portId;
     this.seq = options.seq >>> 0;
     this.acceptUserspace = options.acceptUserspace ?? false;
+    this.headerless = options.headerless ?? false;
     this.window = options.window ?? 512;
     this.subscriptions = new Subscriptions(() => host.changed());
     this.batches = new Batches({
@@ -195,7 +202,17 @@ export class NetlinkProtocol {
   /** See NetlinkSocket.subscribe; `join` and `leave` change the socket's memberships. */
   subscribe(groups: readonly number[], options: SubscribeOptions, join: (groups: number[]) => void, leave: (groups: number[]) => void): AsyncIterableIterator<SubscriptionEvent> {
     this.live();
-    return this.subscriptions.add(groups, options, join, leave);
+    if (this.headerless) throw new TypeError('a socket whose messages carry no nlmsghdr subscribes with datagrams()');
+    // A socket with nlmsghdrs delivers only messages and overruns (see receive).
+    return this.subscriptions.add(groups, options, join, leave) as AsyncIterableIterator<SubscriptionEvent>;
+  }
+
+  /** See NetlinkSocket.datagrams. */
+  datagrams(groups: readonly number[], options: SubscribeOptions, join: (groups: number[]) => void, leave: (groups: number[]) => void): AsyncIterableIterator<DatagramEvent> {
+    this.live();
+    if (!this.headerless) throw new TypeError('datagrams() is for protocols whose messages carry no nlmsghdr (NETLINK_KOBJECT_UEVENT)');
+    // A headerless socket delivers only datagrams and overruns (see receive).
+    return this.subscriptions.add(groups, options, join, leave) as AsyncIterableIterator<DatagramEvent>;
   }
 
   /** Queued requests packed into as few datagrams as the window allows: the next, or null when none is sendable. */
@@ -243,6 +260,12 @@ export class NetlinkProtocol {
     this.stats.datagrams++;
     if (sender !== 0 && !this.acceptUserspace) {
       this.stats.foreign++;
+      return;
+    }
+    if (this.headerless) {
+      // Nothing here is a reply: such a protocol has no requests, only what the kernel broadcasts.
+      this.stats.messages++;
+      if (group !== 0) this.subscriptions.datagram(group, buf, sender);
       return;
     }
     const d = this.dumping;

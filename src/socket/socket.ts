@@ -9,19 +9,19 @@ import type { NativeSocket } from '../native/addon.js';
 import type { Message } from '../wire/message.js';
 import type { Writer } from '../wire/writer.js';
 import type { BatchOptions, BatchResult, BatchWindow } from './batch.js';
-import { NetlinkOption, SOL_NETLINK, SOL_SOCKET, SocketOption } from './constants.js';
+import { NetlinkOption, Protocol, SOL_NETLINK, SOL_SOCKET, SocketOption } from './constants.js';
 import type { DumpOptions, DumpStream } from './dump.js';
 import { closedError, type RequestOptions } from './pending.js';
 import { NetlinkProtocol, type OverrunMark, type SocketStats } from './protocol.js';
 import { recording, type Recorder } from './record.js';
-import type { SubscribeOptions, SubscriptionEvent } from './subscription.js';
+import type { DatagramEvent, SubscribeOptions, SubscriptionEvent } from './subscription.js';
 import { defaultTransport, type Transport } from './transport.js';
 
 export type { BatchOptions, BatchResult } from './batch.js';
 export type { DumpChunk, DumpOptions, DumpStream } from './dump.js';
 export type { RequestOptions } from './pending.js';
 export type { SocketStats } from './protocol.js';
-export type { SubscribeOptions, SubscriptionEvent } from './subscription.js';
+export type { DatagramEvent, SubscribeOptions, SubscriptionEvent } from './subscription.js';
 
 /** Where a socket lives: a namespace name (as `ip netns` names them), a path, a pid, or an open fd. */
 export type NetnsRef = string | { path: string } | { pid: number } | { fd: number };
@@ -96,6 +96,7 @@ export class NetlinkSocket {
       seq: randomBytes(4).readUInt32LE(0),
       acceptUserspace: options.acceptUserspace,
       window: options.window,
+      headerless: protocol === Protocol.KOBJECT_UEVENT,
     }, {
       now: () => performance.now(),
       changed: () => this.sync(),
@@ -232,6 +233,19 @@ export class NetlinkSocket {
   subscribe(groups: number[], options: SubscribeOptions = {}): AsyncIterableIterator<SubscriptionEvent> {
     this.live();
     return this.core.subscribe(groups, options, (joined) => {
+      for (const g of joined) this.join(g);
+    }, (left) => {
+      if (this.native) for (const g of left) this.leave(g);
+    });
+  }
+
+  /**
+   * Multicast datagrams from `groups`, whole, for NETLINK_KOBJECT_UEVENT, whose messages carry no nlmsghdr (`subscribe`
+   * is for every other protocol). Overruns, the end and aborts as `subscribe` has them.
+   */
+  datagrams(groups: number[], options: SubscribeOptions = {}): AsyncIterableIterator<DatagramEvent> {
+    this.live();
+    return this.core.datagrams(groups, options, (joined) => {
       for (const g of joined) this.join(g);
     }, (left) => {
       if (this.native) for (const g of left) this.leave(g);

@@ -12,6 +12,14 @@ export type SubscriptionEvent =
   | { type: 'message'; message: Message; group: number; nsid: number | undefined; sender: number }
   | { type: 'overrun'; count: number };
 
+/**
+ * What a subscription of a protocol whose messages carry no nlmsghdr (NETLINK_KOBJECT_UEVENT) yields: each datagram
+ * whole, as the kernel sent it, or a lost-messages signal.
+ */
+export type DatagramEvent =
+  | { type: 'datagram'; data: Buffer; group: number; sender: number }
+  | { type: 'overrun'; count: number };
+
 /** What NetlinkSocket.subscribe takes. */
 export interface SubscribeOptions {
   /** Ends the subscription with an AbortError (see NetlinkSocket.subscribe). */
@@ -21,7 +29,7 @@ export interface SubscribeOptions {
 }
 
 interface Subscription {
-  queue: AsyncQueue<SubscriptionEvent>;
+  queue: AsyncQueue<SubscriptionEvent | DatagramEvent>;
   groups: number[];
   highWaterMark: number;
 }
@@ -46,13 +54,13 @@ export class Subscriptions {
    * A new subscription to `groups`: `join` is called with them unless it is aborted already, `leave` once it ends
    * (break, return, abort, close).
    */
-  add(groups: readonly number[], options: SubscribeOptions, join: (groups: number[]) => void, leave: (groups: number[]) => void): AsyncIterableIterator<SubscriptionEvent> {
+  add(groups: readonly number[], options: SubscribeOptions, join: (groups: number[]) => void, leave: (groups: number[]) => void): AsyncIterableIterator<SubscriptionEvent | DatagramEvent> {
     const sub: Subscription = {
       groups: [...groups],
       highWaterMark: options.highWaterMark ?? 4096,
-      queue: null as unknown as AsyncQueue<SubscriptionEvent>,
+      queue: null as unknown as AsyncQueue<SubscriptionEvent | DatagramEvent>,
     };
-    sub.queue = new AsyncQueue<SubscriptionEvent>(
+    const queue = new AsyncQueue<SubscriptionEvent | DatagramEvent>(
       () => {
         this.all.delete(sub);
         leave(sub.groups);
@@ -61,16 +69,22 @@ export class Subscriptions {
       () => this.changed(),
       options.signal,
     );
-    if (sub.queue.closed) return sub.queue;
+    sub.queue = queue;
+    if (queue.closed) return queue;
     join(sub.groups);
     this.all.add(sub);
     this.changed();
-    return sub.queue;
+    return queue;
   }
 
   /** A notification to `group`, for the subscribers of that group. */
   notify(group: number, message: Message, nsid: number | undefined, sender: number): void {
     for (const s of this.all) if (s.groups.includes(group)) this.deliver(s, { type: 'message', message, group, nsid, sender });
+  }
+
+  /** A datagram with no nlmsghdr to `group`, whole, for the subscribers of that group. */
+  datagram(group: number, data: Buffer, sender: number): void {
+    for (const s of this.all) if (s.groups.includes(group)) this.deliver(s, { type: 'datagram', data, group, sender });
   }
 
   /** A userspace port's unicast message, for every subscriber. */
@@ -92,7 +106,7 @@ export class Subscriptions {
     for (const s of [...this.all]) s.queue.end();
   }
 
-  private deliver(s: Subscription, event: SubscriptionEvent): void {
+  private deliver(s: Subscription, event: SubscriptionEvent | DatagramEvent): void {
     s.queue.push(event);
     if (s.queue.size >= s.highWaterMark) this.changed();
   }
