@@ -80,5 +80,5 @@ export { NETLINK_NETFILTER, NFNL_SUBSYS, NFNLGRP, NFNL_MSG_BATCH_BEGIN, NFNL_MSG
 export { SockDiag, Sockets, FilterError, parseFilter, compileFilter } from './api/sockets/index.js';
 export type {
   SocketQuery, SocketExtension, SocketKind, SocketInfo, InetSocket, UnixSocket, NetlinkSocketInfo, PacketSocket,
-  TcpInfo, SkMeminfo, TcpStateName, DestroyResult, FilterNode, SockDiagOptions,
+  TcpInfo, SkMeminfo, TcpStateName, DestroyResult, FilterNode, SockDiagOptions, SocketEvent, SocketEventQuery,
 } from './api/sockets/index.js';

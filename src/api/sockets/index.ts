@@ -8,12 +8,14 @@
  */
 import { sockDiagFamily } from '../../families/sock_diag/index.js';
 import { parseIP } from '../../schema/address-text.js';
-import { Schema } from '../../schema/codec.js';
 import { Protocol } from '../../socket/constants.js';
 import { NetlinkSocket, type NetnsRef } from '../../socket/socket.js';
 import { NLMSG_HDRLEN } from '../../wire/message.js';
 import { arrayOf, callFields, check, enumOf, integer, netns, oneOf, record, text, type Check } from '../input.js';
-import { compileFilter, parseFilter, runFilter, type FilterContext, type FilterNode, type FilterSubject } from './filter.js';
+import { compileFilter, parseFilter, runFilter, type FilterContext, type FilterNode } from './filter.js';
+import { socketEvents, type SocketEvent, type SocketEventQuery } from './events.js';
+import { sockDiagSchema } from './schema.js';
+import { ephemeralRange, inetMatcher, inetSubject, newSubject, otherSubject, usesAutobound } from './subject.js';
 import {
   inetProtocols, inetSocket, netlinkSocket, packetSocket, tcpStates, unixSocket,
   type InetKind, type InetSocket, type SocketInfo, type SocketKind, type TcpStateName,
@@ -21,9 +23,10 @@ import {
 
 export * from './objects.js';
 export { parseFilter, compileFilter, runFilter, FilterError } from './filter.js';
+export type { SocketEvent, SocketEventQuery } from './events.js';
 export type { FilterNode, FilterContext, FilterSubject, HostCond } from './filter.js';
 
-export const sockDiagSchema = new Schema(sockDiagFamily);
+export { sockDiagSchema } from './schema.js';
 
 /** Extensions a dump asks the kernel for (INET_DIAG_* via idiag_ext, UDIAG_SHOW_*, NDIAG_SHOW_*, PACKET_SHOW_*). */
 export type SocketExtension =
@@ -85,23 +88,30 @@ interface Plan {
   ephemeral: readonly [number, number];
 }
 
-function ephemeralRange(): readonly [number, number] {
-  try {
-    // Read lazily: only autobound needs it; ss falls back to 1024-4999 when it cannot read the file.
-    const { readFileSync } = process.getBuiltinModule('node:fs');
-    const [a, b] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    return [a!, b!];
-  } catch {
-    return [1024, 4999];
-  }
-}
-
 /** The sockets of a namespace through SOCK_DIAG: list, stream and destroy. */
 export class Sockets {
   constructor(
     private readonly socket: NetlinkSocket,
     private readonly context: FilterContext = {},
+    /** Opens another NETLINK_SOCK_DIAG socket in the same namespace (events listen on one of their own). */
+    private readonly reopen: () => NetlinkSocket = () => NetlinkSocket.open(Protocol.SOCK_DIAG),
   ) {}
+
+  /**
+   * Sockets as the kernel destroys them (SOCK_DIAG destroy notifications: TCP and UDP over IPv4 and IPv6), on a
+   * socket of its own opened at the first `next()`; receive-queue overruns as `{ kind: 'overrun' }` events. The
+   * query is checked here, before anything is opened; its filter runs on each socket as it comes.
+   */
+  events(query: SocketEventQuery = {}): AsyncIterable<SocketEvent> {
+    return socketEvents(this.reopen, this.context, query);
+  }
+
+  /** An ss filter expression as a predicate on inet sockets (SchemaError for one that does not parse). */
+  matcher(filter: string | string[]): (s: InetSocket) => boolean {
+    check(queryCheck, { filter });
+    const f = parseFilter(filter, this.context);
+    return f ? inetMatcher(f) : () => true;
+  }
 
   /** Check and compile a query, before anything is sent. */
   plan(query: SocketQuery = {}): Plan {
@@ -246,54 +256,6 @@ export class Sockets {
   }
 }
 
-function usesAutobound(f: FilterNode): boolean {
-  switch (f.op) {
-    case 'and': case 'or': return usesAutobound(f.left) || usesAutobound(f.right);
-    case 'not': return usesAutobound(f.arg);
-    default: return f.op === 'autobound';
-  }
-}
-
-function newSubject(): FilterSubject {
-  return { family: 0, local: undefined, remote: undefined, lport: 0, rport: 0, ifindex: 0, mark: 0, cgroupId: 0n };
-}
-
-function inetSubject(t: FilterSubject, s: InetSocket): FilterSubject {
-  t.family = s.family === 'inet' ? AF_INET : AF_INET6;
-  t.local = addressBytes(s.src, t.family);
-  t.remote = addressBytes(s.dst, t.family);
-  t.lport = s.sport;
-  t.rport = s.dport;
-  t.ifindex = s.ifindex;
-  t.mark = s.mark ?? 0;
-  t.cgroupId = s.cgroupId ?? 0n;
-  return t;
-}
-
-function otherSubject(t: FilterSubject, s: SocketInfo): FilterSubject {
-  t.local = t.remote = undefined;
-  t.lport = t.rport = t.ifindex = t.mark = 0;
-  t.cgroupId = 0n;
-  if (s.kind === 'unix') {
-    t.family = AF_UNIX;
-    t.local = s.path;
-    t.lport = s.inode;
-    t.rport = s.peer ?? 0;
-  } else if (s.kind === 'netlink') {
-    t.family = AF_NETLINK;
-    t.lport = s.portid;
-    t.rport = -1;
-  } else if (s.kind === 'packet') {
-    t.family = AF_PACKET;
-    t.lport = t.ifindex = s.info?.index ?? 0;
-  }
-  return t;
-}
-
-function addressBytes(text: string, family: number): Uint8Array {
-  return parseIP(text) ?? new Uint8Array(family === AF_INET ? 4 : 16);
-}
-
 function destroyValue(s: InetSocket): Record<string, unknown> {
   const words = (a: string, v4: boolean): number[] => {
     const b = parseIP(a) ?? new Uint8Array(16);
@@ -321,15 +283,15 @@ const openCheck = record({ netns, receiveBufferSize: integer(4096, 0x7fffffff) }
 /** One NETLINK_SOCK_DIAG socket in a namespace. */
 export class SockDiag {
   readonly sockets: Sockets;
-  private constructor(readonly socket: NetlinkSocket, context: FilterContext) {
-    this.sockets = new Sockets(socket, context);
+  private constructor(readonly socket: NetlinkSocket, context: FilterContext, reopen: () => NetlinkSocket) {
+    this.sockets = new Sockets(socket, context, reopen);
   }
 
   /** Open a NETLINK_SOCK_DIAG socket in this namespace or the one asked for. */
   static open(options: SockDiagOptions & { context?: FilterContext } = {}): SockDiag {
     check(openCheck, { netns: options.netns, receiveBufferSize: options.receiveBufferSize });
-    const socket = NetlinkSocket.open(Protocol.SOCK_DIAG, { netns: options.netns, receiveBufferSize: options.receiveBufferSize });
-    return new SockDiag(socket, options.context ?? {});
+    const open = () => NetlinkSocket.open(Protocol.SOCK_DIAG, { netns: options.netns, receiveBufferSize: options.receiveBufferSize });
+    return new SockDiag(open(), options.context ?? {}, open);
   }
 
   /** Close the socket; what is pending rejects. */

@@ -8,6 +8,7 @@ import { stateNames } from '../../api/sockets/objects.js';
 import { SchemaError } from '../../schema/codec.js';
 import { UsageError } from '../usage.js';
 import { AF, DB, HelpRequest, hasFamily, parseSsArgs, usageText, VersionRequest, type SsOptions } from './args.js';
+import { follow } from './events.js';
 import { Formatter, type Lookup } from './format.js';
 import { socketOwners } from './owners.js';
 import { COLS, Renderer } from './render.js';
@@ -88,8 +89,8 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
     }
     throw e;
   }
-  if (o.summary || o.events || o.resolve || o.bpf || o.filterFile !== undefined) {
-    const which = o.summary ? '-s' : o.events ? '-E' : o.resolve ? '-r' : o.bpf ? '-b' : '-F';
+  if (o.summary || o.resolve || o.bpf || o.filterFile !== undefined) {
+    const which = o.summary ? '-s' : o.resolve ? '-r' : o.bpf ? '-b' : '-F';
     throw new UsageError(`Option "${which}" is not supported by nlkit ss.`, { status: 255, bare: true });
   }
   const netns = o.netns ?? globalNetns;
@@ -164,6 +165,7 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
       if (!(o.states & (o.states - 1))) renderer.disable(1);
       if (o.header) renderer.header();
     }
+    if (o.events) return await follow({ sd, o, fmt, renderer, filter, write, json: (v) => JSON.stringify(v, jsonValue), loadLinks });
     const f: string[] = new Array<string>(COLS).fill('');
     const emit = (s: SocketInfo): void => {
       if (o.json) {

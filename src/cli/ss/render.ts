@@ -18,6 +18,8 @@ interface Column {
 }
 
 export const COLS = 10;
+/** COL_EXT: everything after the peer's port. */
+const EXT = 8;
 
 // struct buf_chunk is two pointers and the data; a token is a u16 length and its text, 2-aligned.
 const CHUNK = 1024 * 1024 - 16;
@@ -43,6 +45,11 @@ export class Renderer {
   private end = 0;
   private tokenAt = 0;
   private started = false;
+  /**
+   * The last line's extra text (column 8) is ss's current field until the next line starts: only then is it
+   * flushed and measured. A render before that (the end of a dump, each -E event) sizes the column without it.
+   */
+  private pending = -1;
 
   constructor(
     /** The terminal's width, or undefined for a pipe (ss's compact output). */
@@ -54,15 +61,24 @@ export class Renderer {
     this.columns[col]!.disabled = true;
   }
 
+  /** The header line: ss's print_header walks (and so flushes) every column up to the last. */
   header(): void {
     const f: string[] = [];
     for (let i = 0; i < COLS - 1; i++) f.push(this.columns[i]!.header);
     f.push('');
     this.line(f);
+    this.flushPending();
+  }
+
+  private flushPending(): void {
+    const c = this.columns[EXT]!;
+    if (this.pending > c.maxLen) c.maxLen = this.pending;
+    this.pending = -1;
   }
 
   /** One socket's fields (COLS strings). */
   line(f: readonly string[]): void {
+    this.flushPending();
     // ss renders when it is about to start a line with five chunks allocated.
     if (this.chunks >= CHUNKS_MAX) this.render();
     const cols = this.columns;
@@ -71,7 +87,8 @@ export class Renderer {
       if (c.disabled) continue;
       const s = f[i]!;
       this.fields.push(s);
-      if (s.length > c.maxLen) c.maxLen = s.length;
+      if (i === EXT) this.pending = s.length;
+      else if (s.length > c.maxLen) c.maxLen = s.length;
       this.account(s.length);
     }
     this.fields.push('\n');
@@ -198,5 +215,6 @@ export class Renderer {
     this.fields = [];
     this.chunks = 0;
     this.started = false;
+    this.pending = -1;
   }
 }

@@ -15,9 +15,9 @@ export function fmtG(v: number, precision = 6): string {
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
-/** `%-6d`. */
+/** `%-6d` of an int: ss reads the kernel's u32 queues into ints, so 0xffffffff prints as -1. */
 export function left6(n: number): string {
-  const s = String(n);
+  const s = String(n | 0);
   return s.length >= 6 ? s : s + ' '.repeat(6 - s.length);
 }
 
