@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,7 @@ test('nlkit ui: the page live in chromium', { timeout: 300_000 }, async (t) => {
     await t.test('a veth pair created in the namespace appears', async () => {
       const t0 = performance.now();
       await ns.ip('link', 'add', 'u0', 'type', 'veth', 'peer', 'name', 'u1');
-      await page.waitForSelector('.card[data-ifname="u1"]', { timeout: 3_000 });
+      await page.waitForSelector('.card[data-ifname="u1"]', { timeout: 5_000 });
       await page.waitForSelector('.card[data-ifname="u0"]', { timeout: 3_000 });
       t.diagnostic(`the veth pair was on the page ${Math.round(performance.now() - t0)} ms after ip link add began, ${await page.getAttribute('body', 'data-latency')} ms after the server heard of it`);
       await page.waitForSelector('#log li.add:has-text("link u0")', { timeout: 3_000 });
@@ -65,11 +66,27 @@ test('nlkit ui: the page live in chromium', { timeout: 300_000 }, async (t) => {
       assert.match(await row.innerText(), /u0/);
       const t0 = performance.now();
       await ns.ip('route', 'del', '10.9.8.0/24', 'dev', 'u0', 'table', '100');
-      await row.waitFor({ state: 'detached', timeout: 3_000 });
+      await row.waitFor({ state: 'detached', timeout: 5_000 });
       t.diagnostic(`the route left the page ${Math.round(performance.now() - t0)} ms after ip route del began, ${await page.getAttribute('body', 'data-latency')} ms after the server heard of it`);
       assert.equal(await page.getAttribute('#routes', 'data-count'), '0');
       await page.fill('#route-filter', '');
       await page.waitForSelector('#log li.delete:has-text("10.9.8.0/24 table 100")', { timeout: 3_000 });
+    });
+
+    await t.test('a burst of 20,000 route adds ends with all of them on the page', async () => {
+      const batch = Array.from({ length: 20_000 }, (_, i) => `route add 10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32 dev u0 table 200\n`).join('');
+      await new Promise<void>((resolve, reject) => {
+        const ip = spawn('ip', ['-n', ns.name, '-batch', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
+        ip.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ip -batch exited with ${code}`))));
+        ip.stdin.end(batch);
+      });
+      await page.selectOption('#route-table', '200', { timeout: 10_000 });
+      await page.waitForSelector('#routes[data-count="20000"]', { timeout: 30_000 });
+      await page.fill('#route-filter', '10.100.78.31');
+      await page.waitForSelector('#routes .rrow[data-dst="10.100.78.31"]', { timeout: 5_000 });
+      await page.fill('#route-filter', '');
+      await page.selectOption('#route-table', '');
+      assert.equal(await page.getAttribute('#status', 'data-state'), 'live');
     });
 
     await t.test('the receive plot rises while a TCP stream comes in from another namespace', async () => {
@@ -117,6 +134,42 @@ test('nlkit ui: the page live in chromium', { timeout: 300_000 }, async (t) => {
     if (!nsDeleted) await ns.dispose();
     await peer.dispose();
   }
+});
+
+/** A GET to the server with the Host header given: its status, and the first `limit` bytes of its body. */
+function get(url: string, host: string, limit = 65536): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => {
+        body += d.toString();
+        if (body.length >= limit) res.destroy();
+      });
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('nlkit ui: a snapshot over Server-Sent Events, and a foreign Host refused (no browser)', { timeout: 120_000 }, async () => {
+  await withNetns(async (ns) => {
+    await ns.vethPair('192.0.2.1/24');
+    const ui = await startUi(ns.name);
+    try {
+      const { port } = new URL(ui.url);
+      const events = await get(`${ui.url}events`, `127.0.0.1:${port}`, 4096);
+      assert.equal(events.status, 200);
+      assert.match(events.body, /^event: status\ndata: \{"state":"live","message":""\}\n\nevent: snapshot\ndata: \{"netns":"nlkit-/);
+      assert.match(events.body, /"192\.0\.2\.1\/24"/, 'the address is in the snapshot');
+      assert.equal((await get(ui.url, `localhost:${port}`)).status, 200);
+      // A page elsewhere whose DNS name now points at 127.0.0.1 (rebinding) gets nothing.
+      const foreign = await get(ui.url, `attacker.example:${port}`);
+      assert.equal(foreign.status, 403);
+    } finally {
+      await ui.stop();
+    }
+  });
 });
 
 test('nlkit ui: what the command line refuses', async () => {
