@@ -184,6 +184,7 @@ const objectCommands: Partial<Record<string, () => Promise<ObjectCommand>>> = {
   netconf: async () => (await import('./netconf.js')).netconf,
   addrlabel: async () => (await import('./addrlabel.js')).addrlabel,
   token: async () => (await import('./token.js')).token,
+  mroute: async () => (await import('./mroute.js')).mroute,
 };
 
 async function dispatch(words: string[], o: Options, session: Session): Promise<void> {
