@@ -45,6 +45,7 @@ export type { Routes, Route, RouteInput, RouteFilter, RouteNexthop, NexthopInput
 export { selectRoutes, type RouteSelector, type PrefixSelector } from './api/route-select.js';
 export { Addrlabels, type Addrlabel, type AddrlabelInput } from './api/addrlabels.js';
 export { Tokens, type Token, type TokenFilter } from './api/tokens.js';
+export { NeighbourTables, type NeighbourTable, type NeighbourTableFilter, type NeighbourTableChange, type NeighbourParms } from './api/ntables.js';
 export { MulticastRoutes, type MulticastRoute, type MulticastRouteFilter, type MulticastOif } from './api/mroutes.js';
 export type { Nexthops, Nexthop, NexthopInput, NexthopFilter, GroupMember, NexthopBucket, BucketFilter, GroupMemberStats } from './api/nexthops.js';
 export type { Neighbours, Neighbour, NeighbourInput, NeighbourFilter, NeighbourState } from './api/neighbours.js';

@@ -120,6 +120,11 @@ export function integer(min: number, max: number): Check {
 export const u8 = integer(0, 0xff);
 export const u16 = integer(0, 0xffff);
 export const u32 = integer(0, 0xffffffff);
+/** A u64: a bigint, or a number that is a safe integer. */
+export const u64: Check = (v, path, key) => {
+  if (typeof v === 'bigint' ? v >= 0n && v <= 0xffffffffffffffffn : typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return;
+  fail(path, key, `${show(v)} is not a u64 (a bigint, or a safe integer, from 0)`);
+};
 
 /** A finite number (seconds, milliseconds) in a range. */
 export function number(min: number, max: number): Check {

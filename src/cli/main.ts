@@ -185,6 +185,7 @@ const objectCommands: Partial<Record<string, () => Promise<ObjectCommand>>> = {
   addrlabel: async () => (await import('./addrlabel.js')).addrlabel,
   token: async () => (await import('./token.js')).token,
   mroute: async () => (await import('./mroute.js')).mroute,
+  ntable: async () => (await import('./ntable.js')).ntable,
 };
 
 async function dispatch(words: string[], o: Options, session: Session): Promise<void> {
