@@ -118,6 +118,10 @@ export async function serveUi(options: UiServerOptions): Promise<UiServer> {
   await live.start();
 
   const allowed = (req: IncomingMessage, url: URL): boolean => {
+    // A script of another origin may not read the stream (no CORS headers are sent) and is not let in either.
+    const origin = req.headers.origin;
+    // (`null` too: a sandboxed frame of any page sends that.)
+    if (origin !== undefined && (!URL.canParse(origin) || new URL(origin).host !== req.headers.host)) return false;
     if (options.token === undefined) return isLoopback(hostname(req.headers.host));
     return sameToken(url.searchParams.get('token') ?? undefined, options.token) || sameToken(cookie(req, COOKIE), options.token);
   };

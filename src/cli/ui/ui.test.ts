@@ -137,9 +137,9 @@ test('nlkit ui: the page live in chromium', { timeout: 300_000 }, async (t) => {
 });
 
 /** A GET to the server with the Host header given: its status, and the first `limit` bytes of its body. */
-function get(url: string, host: string, limit = 65536): Promise<{ status: number; body: string }> {
+function get(url: string, host: string, limit = 65536, origin?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { host } }, (res) => {
+    const req = request(url, { headers: { host, ...(origin === undefined ? {} : { origin }) } }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => {
         body += d.toString();
@@ -166,6 +166,9 @@ test('nlkit ui: a snapshot over Server-Sent Events, and a foreign Host refused (
       // A page elsewhere whose DNS name now points at 127.0.0.1 (rebinding) gets nothing.
       const foreign = await get(ui.url, `attacker.example:${port}`);
       assert.equal(foreign.status, 403);
+      // A script of another origin, on the right host, neither.
+      assert.equal((await get(`${ui.url}events`, `127.0.0.1:${port}`, 4096, 'http://attacker.example')).status, 403);
+      assert.equal((await get(`${ui.url}events`, `127.0.0.1:${port}`, 4096, `http://127.0.0.1:${port}`)).status, 200);
     } finally {
       await ui.stop();
     }
