@@ -75,6 +75,8 @@ export { processEvents, type ProcessEvent, type ProcessEventKind, type ProcessNo
 // NETLINK_NETFILTER: nfnetlink framing and the conntrack table.
 export { Conntrack, PROTOCOLS as CONNTRACK_PROTOCOLS } from './api/conntrack.js';
 export type { ConntrackEntry, ConntrackInput, ConntrackKey, ConntrackFilter, ConntrackStatsCpu, Tuple as ConntrackTuple, StatusFlag as ConntrackStatusFlag, TcpState as ConntrackTcpState } from './api/conntrack.js';
+export { conntrackEvents } from './api/conntrack-events.js';
+export type { ConntrackEvent, ConntrackEventType, ConntrackEventOptions } from './api/conntrack-events.js';
 export { conntrack as conntrackFamily } from './families/netfilter/conntrack.js';
 export { NETLINK_NETFILTER, NFNL_SUBSYS, NFNLGRP, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, nfnlMessageType } from './families/netfilter/nfnetlink.js';
 

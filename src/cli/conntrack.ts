@@ -1,202 +1,25 @@
 /**
  * `nlkit conntrack`: the `conntrack` tool of conntrack-tools 1.4.7 (Debian 12) over the library's Conntrack —
  * the same commands, filters, output lines, messages (on stderr, after the entries) and exit codes — plus
- * `-o json`, one object per entry with the library's field names.
+ * `-o json`, one object per entry with the library's field names. The command line is read in conntrack-args.ts,
+ * lines are made in conntrack-text.ts, and -E runs in conntrack-events.ts.
  */
-import { Conntrack, PROTOCOLS, type ConntrackEntry, type ConntrackFilter, type ConntrackInput, type StatusFlag, type TcpState, type Tuple } from '../api/conntrack.js';
-import { NetlinkError } from '../wire/errors.js';
-
-const PREFIX = 'conntrack v1.4.7 (conntrack-tools): ';
-
-/** What conntrack says and how it exits, as an error. */
-class ConntrackExit extends Error {
-  constructor(message: string, readonly status: number) {
-    super(message);
-  }
-}
-
-const usage = (m: string): ConntrackExit => new ConntrackExit(`${PREFIX}${m}\nTry \`conntrack -h' or 'conntrack --help' for more information.`, 2);
-
-const statusWords: Record<string, StatusFlag> = { EXPECTED: 'expected', SEEN_REPLY: 'seenReply', ASSURED: 'assured', CONFIRMED: 'confirmed', SNAT: 'srcNat', DNAT: 'dstNat', SEQ_ADJUST: 'seqAdjust', SRC_NAT_DONE: 'srcNatDone', DST_NAT_DONE: 'dstNatDone', DYING: 'dying', FIXED_TIMEOUT: 'fixedTimeout', TEMPLATE: 'template', UNTRACKED: 'natClash', HELPER: 'helper', OFFLOAD: 'offload', HW_OFFLOAD: 'hwOffload' };
-const tcpStates: Record<string, TcpState> = { NONE: 'none', SYN_SENT: 'synSent', SYN_RECV: 'synRecv', ESTABLISHED: 'established', FIN_WAIT: 'finWait', CLOSE_WAIT: 'closeWait', LAST_ACK: 'lastAck', TIME_WAIT: 'timeWait', CLOSE: 'close', LISTEN: 'synSent2' };
-const tcpStateWord = new Map(Object.entries(tcpStates).map(([w, s]) => [s as string, w]));
-
-type Command = 'L' | 'G' | 'D' | 'I' | 'U' | 'F' | 'C' | 'S';
-const commands: Record<string, Command> = { '-L': 'L', '--dump': 'L', '-G': 'G', '--get': 'G', '-D': 'D', '--delete': 'D', '-I': 'I', '--create': 'I', '-U': 'U', '--update': 'U', '-F': 'F', '--flush': 'F', '-C': 'C', '--count': 'C', '-S': 'S', '--stats': 'S' };
-
-interface Parsed {
-  command: Command | undefined;
-  family: 'inet' | 'inet6';
-  familyGiven: boolean;
-  proto?: string;
-  orig: Partial<Tuple>;
-  reply: Partial<Tuple>;
-  mark?: number;
-  markMask?: number;
-  zone?: number;
-  status?: StatusFlag[];
-  state?: TcpState;
-  timeout?: number;
-  output: Set<string>;
-}
-
-function number(word: string | undefined, max = 0xffffffff): number {
-  if (word === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(word) || Number(word) > max) throw usage(`Bad parameter \`${word ?? ''}'`);
-  return Number(word);
-}
-
-function parse(args: readonly string[]): Parsed {
-  const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set() };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw usage(`option \`${a}' requires an argument`);
-      return v;
-    };
-    const cmd = commands[a];
-    if (cmd) {
-      if (p.command) throw usage('Invalid parameters');
-      p.command = cmd;
-      // -L/-D/-E take an optional table name: only conntrack's own is served.
-      if (args[i + 1] === 'conntrack') i++;
-      continue;
-    }
-    switch (a) {
-      case '-p': case '--proto': {
-        const v = value().toLowerCase();
-        if (PROTOCOLS[v] === undefined) throw usage(`\`${v}' unsupported protocol`);
-        p.proto = v;
-        break;
-      }
-      case '-f': case '--family': {
-        const v = value();
-        if (v !== 'ipv4' && v !== 'ipv6') throw usage(`Unknown family \`${v}'`);
-        p.family = v === 'ipv6' ? 'inet6' : 'inet';
-        p.familyGiven = true;
-        break;
-      }
-      case '-s': case '--src': case '--orig-src': p.orig.src = value(); break;
-      case '-d': case '--dst': case '--orig-dst': p.orig.dst = value(); break;
-      case '-r': case '--reply-src': p.reply.src = value(); break;
-      case '-q': case '--reply-dst': p.reply.dst = value(); break;
-      case '--sport': case '--orig-port-src': p.orig.sport = number(value(), 0xffff); break;
-      case '--dport': case '--orig-port-dst': p.orig.dport = number(value(), 0xffff); break;
-      case '--reply-port-src': p.reply.sport = number(value(), 0xffff); break;
-      case '--reply-port-dst': p.reply.dport = number(value(), 0xffff); break;
-      case '--icmp-type': p.orig.icmpType = number(value(), 255); break;
-      case '--icmp-code': p.orig.icmpCode = number(value(), 255); break;
-      case '--icmp-id': p.orig.icmpId = number(value(), 0xffff); break;
-      case '-m': case '--mark': {
-        const [m, mask] = value().split('/');
-        p.mark = number(m);
-        if (mask !== undefined) p.markMask = number(mask);
-        break;
-      }
-      case '-w': case '--zone': p.zone = number(value(), 0xffff); break;
-      case '-t': case '--timeout': p.timeout = number(value()); break;
-      case '-u': case '--status': {
-        p.status = value().split(',').map((w) => {
-          const s = statusWords[w];
-          if (!s) throw usage(`Bad parameter \`${w}'`);
-          return s;
-        });
-        break;
-      }
-      case '--state': {
-        if (p.proto !== 'tcp') throw usage(`unknown option \`${a}'`);
-        const w = value();
-        if (!tcpStates[w]) throw usage(`unknown state \`${w}'`);
-        p.state = tcpStates[w];
-        break;
-      }
-      case '-o': case '--output': for (const o of value().split(',')) p.output.add(o); break;
-      default: throw usage(`unknown option \`${a}'`);
-    }
-  }
-  if (p.orig.src?.includes(':') || p.orig.dst?.includes(':')) p.family = 'inet6';
-  return p;
-}
-
-function tupleText(t: Tuple, e: ConntrackEntry): string {
-  let s = `src=${t.src} dst=${t.dst} `;
-  if (t.sport !== undefined) s += `sport=${t.sport} dport=${t.dport} `;
-  else if (t.icmpType !== undefined) s += `type=${t.icmpType} code=${t.icmpCode} id=${t.icmpId} `;
-  void e;
-  return s;
-}
-
-/** One entry as libnetfilter_conntrack's default format prints it. */
-export function entryLine(e: ConntrackEntry, output: ReadonlySet<string> = new Set()): string {
-  const num = typeof e.proto === 'number' ? e.proto : PROTOCOLS[e.proto]!;
-  let s = '';
-  if (output.has('extended')) s += `${(e.family === 'inet6' ? 'ipv6' : 'ipv4').padEnd(8)} ${e.family === 'inet6' ? 10 : 2} `;
-  s += `${String(typeof e.proto === 'number' ? 'unknown' : e.proto).padEnd(8)} ${num} `;
-  if (e.timeout !== undefined) s += `${e.timeout} `;
-  if (e.tcp?.state !== undefined) s += `${tcpStateWord.get(String(e.tcp.state)) ?? 'NONE'} `;
-  s += tupleText(e.original, e);
-  const c = e.counters;
-  if (c?.original) s += `packets=${c.original.packets} bytes=${c.original.bytes} `;
-  if (!e.status.includes('seenReply')) s += '[UNREPLIED] ';
-  s += tupleText(e.reply, e);
-  if (c?.reply) s += `packets=${c.reply.packets} bytes=${c.reply.bytes} `;
-  if (e.status.includes('assured')) s += '[ASSURED] ';
-  if (e.mark !== undefined) s += `mark=${e.mark} `;
-  if (e.secmark) s += `secmark=${e.secmark} `;
-  if (e.zone !== undefined) s += `zone=${e.zone} `;
-  if (e.use !== undefined) s += `use=${e.use} `;
-  if (output.has('id') && e.id !== undefined) s += `id=${e.id} `;
-  return s.trimEnd();
-}
-
-function jsonLine(e: ConntrackEntry): string {
-  return JSON.stringify(e, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
-}
-
-function filterOf(p: Parsed): ConntrackFilter {
-  const f: ConntrackFilter = {};
-  if (p.familyGiven || p.orig.src || p.orig.dst) f.family = p.family;
-  if (p.mark !== undefined) {
-    f.mark = p.mark;
-    if (p.markMask !== undefined) f.markMask = p.markMask;
-  }
-  if (p.zone !== undefined) f.zone = p.zone;
-  if (p.status) f.status = p.status;
-  if (p.proto) f.proto = p.proto;
-  return f;
-}
-
-/** The filters the kernel does not take in a dump: addresses, ports, TCP state. */
-function matchesRest(e: ConntrackEntry, p: Parsed): boolean {
-  const same = (t: Tuple, want: Partial<Tuple>): boolean =>
-    (want.src === undefined || t.src === want.src) && (want.dst === undefined || t.dst === want.dst) && (want.sport === undefined || t.sport === want.sport) && (want.dport === undefined || t.dport === want.dport);
-  return same(e.original, p.orig) && same(e.reply, p.reply) && (p.state === undefined || e.tcp?.state === p.state);
-}
-
-function fullTuple(p: Parsed): Tuple {
-  if (!p.proto || !p.orig.src || !p.orig.dst) throw usage('Invalid parameters');
-  const t: Tuple = { src: p.orig.src, dst: p.orig.dst, proto: p.proto };
-  for (const k of ['sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const) if (p.orig[k] !== undefined) t[k] = p.orig[k];
-  return t;
-}
-
-function failed(e: unknown): ConntrackExit {
-  if (e instanceof NetlinkError) {
-    const msg = e.code === 'ENOENT' ? "such conntrack doesn't exist" : e.code === 'EEXIST' ? 'Such conntrack exists, try -U to update' : e.message.replace(/^[A-Z]+: /, '');
-    return new ConntrackExit(`${PREFIX}Operation failed: ${msg}`, 1);
-  }
-  throw e;
-}
+import { Conntrack, type ConntrackEntry, type ConntrackInput, type Tuple } from '../api/conntrack.js';
+import { ConntrackExit, failed, filterOf, fullTuple, matchesRest, parse, PREFIX, usage, type Parsed } from './conntrack-args.js';
+import { entryLine, jsonLine, labelMap } from './conntrack-text.js';
 
 /** Runs the command; returns the exit status. */
-export async function conntrack(args: readonly string[], netns: string | undefined, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function conntrack(args: readonly string[], netns: string | undefined, out: (line: string) => void, err: (line: string) => void, signal?: AbortSignal): Promise<number> {
   let ct: Conntrack | undefined;
   try {
     const p = parse(args);
+    for (const w of p.warnings) err(w);
     if (!p.command) throw usage('no command specified');
+    if (p.command === 'E') return await (await import('./conntrack-events.js')).events(p, netns, signal, out, err);
     ct = Conntrack.open(netns === undefined ? {} : { netns });
     const json = p.output.has('json');
-    const print = (e: ConntrackEntry): void => out(json ? jsonLine(e) : entryLine(e, p.output));
+    const options = { output: p.output, labels: p.output.has('labels') ? labelMap(err) : null };
+    const print = (e: ConntrackEntry): void => out(json ? jsonLine(e) : entryLine(e, options));
     switch (p.command) {
       case 'L': {
         let n = 0;

@@ -194,7 +194,10 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
   // conntrack-tools' grammar, not ip's: its own module reads every word after it.
   if (word === 'conntrack') {
     const { conntrack } = await import('./conntrack.js');
-    process.exitCode = await conntrack(words.slice(1), o.netns, write, (line) => process.stderr.write(`${line}\n`));
+    // -E runs until interrupted, and then says how many events it showed.
+    const ac = new AbortController();
+    if (words.includes('-E') || words.includes('--event')) for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => ac.abort());
+    process.exitCode = await conntrack(words.slice(1), o.netns, write, (line) => process.stderr.write(`${line}\n`), ac.signal);
     return;
   }
   // `nlkit ss …`: ss's own command line (src/cli/ss/).

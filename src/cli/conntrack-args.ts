@@ -1,0 +1,196 @@
+/**
+ * The command line of `conntrack` (conntrack-tools 1.4.7) read as it reads it — its commands, options, words and
+ * refusals — and the filters it applies in userspace, shared by the commands and by -E.
+ */
+import { PROTOCOLS, type ConntrackEntry, type ConntrackFilter, type StatusFlag, type TcpState, type Tuple } from '../api/conntrack.js';
+import { NetlinkError } from '../wire/errors.js';
+
+export const PREFIX = 'conntrack v1.4.7 (conntrack-tools): ';
+
+/** What conntrack says and how it exits, as an error. */
+export class ConntrackExit extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+export const usage = (m: string): ConntrackExit => new ConntrackExit(`${PREFIX}${m}\nTry \`conntrack -h' or 'conntrack --help' for more information.`, 2);
+
+const statusWords: Record<string, StatusFlag> = { EXPECTED: 'expected', SEEN_REPLY: 'seenReply', ASSURED: 'assured', CONFIRMED: 'confirmed', SNAT: 'srcNat', DNAT: 'dstNat', SEQ_ADJUST: 'seqAdjust', SRC_NAT_DONE: 'srcNatDone', DST_NAT_DONE: 'dstNatDone', DYING: 'dying', FIXED_TIMEOUT: 'fixedTimeout', TEMPLATE: 'template', UNTRACKED: 'natClash', HELPER: 'helper', OFFLOAD: 'offload', HW_OFFLOAD: 'hwOffload' };
+export const tcpStates: Record<string, TcpState> = { NONE: 'none', SYN_SENT: 'synSent', SYN_RECV: 'synRecv', ESTABLISHED: 'established', FIN_WAIT: 'finWait', CLOSE_WAIT: 'closeWait', LAST_ACK: 'lastAck', TIME_WAIT: 'timeWait', CLOSE: 'close', LISTEN: 'synSent2' };
+export type Command = 'L' | 'G' | 'D' | 'I' | 'U' | 'F' | 'C' | 'S' | 'E';
+const commands: Record<string, Command> = { '-L': 'L', '--dump': 'L', '-G': 'G', '--get': 'G', '-D': 'D', '--delete': 'D', '-I': 'I', '--create': 'I', '-U': 'U', '--update': 'U', '-F': 'F', '--flush': 'F', '-C': 'C', '--count': 'C', '-S': 'S', '--stats': 'S', '-E': 'E', '--event': 'E' };
+
+/** conntrack's -o words, in its order (and nlkit's json): a word is the first one it is a case-insensitive prefix of. */
+const outputWords = [['xml', 'xml'], ['extended', 'extended'], ['timestamp', 'timestamp'], ['id', 'id'], ['ktimestamp', 'ktimestamp'], ['labels', 'labels'], ['userspace', undefined], ['save', 'save'], ['json', 'json']] as const;
+/** An -o word that changes the output. */
+export type OutputWord = 'xml' | 'extended' | 'timestamp' | 'id' | 'ktimestamp' | 'labels' | 'save' | 'json';
+type EventMask = readonly ('new' | 'update' | 'destroy')[];
+const eventWords: readonly (readonly [string, EventMask])[] = [['ALL', ['new', 'update', 'destroy']], ['NEW', ['new']], ['UPDATES', ['update']], ['DESTROY', ['destroy']]];
+
+/**
+ * A comma-separated list of conntrack's words, read as its parse_parameter reads them: each a case-insensitive
+ * prefix of a word (the first that fits); a prefix of SRC_NAT or DST_NAT is ignored with its warning; a bad one
+ * is named with the rest of the list after it.
+ */
+function words<T>(arg: string, table: readonly (readonly [string, T])[], warnings: string[]): (T | undefined)[] {
+  const found: (T | undefined)[] = [];
+  let rest = arg;
+  for (;;) {
+    const comma = rest.indexOf(',');
+    const w = comma < 0 ? rest : rest.slice(0, comma);
+    const prefixOf = (word: string) => w.length > 0 && word.toLowerCase().startsWith(w.toLowerCase());
+    if (prefixOf('SRC_NAT') || prefixOf('DST_NAT')) {
+      warnings.push(`WARNING: ignoring ${prefixOf('SRC_NAT') ? 'SRC_NAT, use --src-nat' : 'DST_NAT, use --dst-nat'} instead`);
+    } else {
+      const hit = table.find(([word]) => prefixOf(word));
+      if (!hit) throw usage(`Bad parameter \`${rest}'`);
+      found.push(hit[1]);
+    }
+    if (comma < 0) return found;
+    rest = rest.slice(comma + 1);
+  }
+}
+
+/** A conntrack command line, read. */
+export interface Parsed {
+  command: Command | undefined;
+  family: 'inet' | 'inet6';
+  familyGiven: boolean;
+  proto?: string;
+  orig: Partial<Tuple>;
+  reply: Partial<Tuple>;
+  mark?: number;
+  markMask?: number;
+  zone?: number;
+  status?: StatusFlag[];
+  state?: TcpState;
+  timeout?: number;
+  /** -o words, by their full names. */
+  output: Set<OutputWord>;
+  /** -e: the events -E hears (all when not given). */
+  events?: Set<'new' | 'update' | 'destroy'>;
+  /** What conntrack warns of as it reads the line (stderr, before anything else). */
+  warnings: string[];
+}
+
+function number(word: string | undefined, max = 0xffffffff): number {
+  if (word === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(word) || Number(word) > max) throw usage(`Bad parameter \`${word ?? ''}'`);
+  return Number(word);
+}
+
+export function parse(args: readonly string[]): Parsed {
+  const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set(), warnings: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw usage(`option \`${a}' requires an argument`);
+      return v;
+    };
+    const cmd = commands[a];
+    if (cmd) {
+      if (p.command) throw usage('Invalid parameters');
+      p.command = cmd;
+      // -L/-D/-E take an optional table name: only conntrack's own is served.
+      if (args[i + 1] === 'conntrack') i++;
+      continue;
+    }
+    switch (a) {
+      case '-p': case '--proto': {
+        const v = value().toLowerCase();
+        if (PROTOCOLS[v] === undefined) throw usage(`\`${v}' unsupported protocol`);
+        p.proto = v;
+        break;
+      }
+      case '-f': case '--family': {
+        const v = value();
+        if (v !== 'ipv4' && v !== 'ipv6') throw usage(`Unknown family \`${v}'`);
+        p.family = v === 'ipv6' ? 'inet6' : 'inet';
+        p.familyGiven = true;
+        break;
+      }
+      case '-s': case '--src': case '--orig-src': p.orig.src = value(); break;
+      case '-d': case '--dst': case '--orig-dst': p.orig.dst = value(); break;
+      case '-r': case '--reply-src': p.reply.src = value(); break;
+      case '-q': case '--reply-dst': p.reply.dst = value(); break;
+      case '--sport': case '--orig-port-src': p.orig.sport = number(value(), 0xffff); break;
+      case '--dport': case '--orig-port-dst': p.orig.dport = number(value(), 0xffff); break;
+      case '--reply-port-src': p.reply.sport = number(value(), 0xffff); break;
+      case '--reply-port-dst': p.reply.dport = number(value(), 0xffff); break;
+      case '--icmp-type': p.orig.icmpType = number(value(), 255); break;
+      case '--icmp-code': p.orig.icmpCode = number(value(), 255); break;
+      case '--icmp-id': p.orig.icmpId = number(value(), 0xffff); break;
+      case '-m': case '--mark': {
+        const [m, mask] = value().split('/');
+        p.mark = number(m);
+        if (mask !== undefined) p.markMask = number(mask);
+        break;
+      }
+      case '-w': case '--zone': p.zone = number(value(), 0xffff); break;
+      case '-t': case '--timeout': p.timeout = number(value()); break;
+      case '-u': case '--status': {
+        p.status = value().split(',').map((w) => {
+          const s = statusWords[w];
+          if (!s) throw usage(`Bad parameter \`${w}'`);
+          return s;
+        });
+        break;
+      }
+      case '--state': {
+        if (p.proto !== 'tcp') throw usage(`unknown option \`${a}'`);
+        const w = value();
+        if (!tcpStates[w]) throw usage(`unknown state \`${w}'`);
+        p.state = tcpStates[w];
+        break;
+      }
+      case '-o': case '--output':
+        for (const w of words(value(), outputWords, p.warnings)) if (w) p.output.add(w);
+        if (p.output.has('xml') || p.output.has('save')) throw new ConntrackExit(`nlkit conntrack: -o ${p.output.has('xml') ? 'xml' : 'save'} is not supported`, 2);
+        break;
+      case '-e': case '--event-mask':
+        p.events ??= new Set();
+        for (const w of words(value(), eventWords, p.warnings)) if (w) for (const e of w) p.events.add(e);
+        break;
+      default: throw usage(`unknown option \`${a}'`);
+    }
+  }
+  if (p.orig.src?.includes(':') || p.orig.dst?.includes(':')) p.family = 'inet6';
+  return p;
+}
+
+export function filterOf(p: Parsed): ConntrackFilter {
+  const f: ConntrackFilter = {};
+  if (p.familyGiven || p.orig.src || p.orig.dst) f.family = p.family;
+  if (p.mark !== undefined) {
+    f.mark = p.mark;
+    if (p.markMask !== undefined) f.markMask = p.markMask;
+  }
+  if (p.zone !== undefined) f.zone = p.zone;
+  if (p.status) f.status = p.status;
+  if (p.proto) f.proto = p.proto;
+  return f;
+}
+
+/** The filters the kernel does not take in a dump: addresses, ports, TCP state. */
+export function matchesRest(e: ConntrackEntry, p: Parsed): boolean {
+  const same = (t: Tuple, want: Partial<Tuple>): boolean =>
+    (want.src === undefined || t.src === want.src) && (want.dst === undefined || t.dst === want.dst) && (want.sport === undefined || t.sport === want.sport) && (want.dport === undefined || t.dport === want.dport);
+  return same(e.original, p.orig) && same(e.reply, p.reply) && (p.state === undefined || e.tcp?.state === p.state);
+}
+
+export function fullTuple(p: Parsed): Tuple {
+  if (!p.proto || !p.orig.src || !p.orig.dst) throw usage('Invalid parameters');
+  const t: Tuple = { src: p.orig.src, dst: p.orig.dst, proto: p.proto };
+  for (const k of ['sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const) if (p.orig[k] !== undefined) t[k] = p.orig[k];
+  return t;
+}
+
+export function failed(e: unknown): ConntrackExit {
+  if (e instanceof NetlinkError) {
+    const msg = e.code === 'ENOENT' ? "such conntrack doesn't exist" : e.code === 'EEXIST' ? 'Such conntrack exists, try -U to update' : e.message.replace(/^[A-Z]+: /, '');
+    return new ConntrackExit(`${PREFIX}Operation failed: ${msg}`, 1);
+  }
+  throw e;
+}
+

@@ -1,0 +1,111 @@
+/**
+ * Conntrack entries and events as text: the lines libnetfilter_conntrack's default format (1.0.9, Debian 12)
+ * prints for `conntrack -L` and `-E`, field for field in its order, and `-o json`'s objects.
+ */
+import { readFileSync } from 'node:fs';
+import { PROTOCOLS, type ConntrackEntry, type Tuple } from '../api/conntrack.js';
+import type { ConntrackEventType } from '../api/conntrack-events.js';
+import { tcpStates, type OutputWord } from './conntrack-args.js';
+
+const tcpStateWord = new Map(Object.entries(tcpStates).map(([w, s]) => [s as string, w]));
+
+function tupleText(t: Tuple): string {
+  let s = `src=${t.src} dst=${t.dst} `;
+  if (t.sport !== undefined) s += `sport=${t.sport} dport=${t.dport} `;
+  else if (t.icmpType !== undefined) s += `type=${t.icmpType} code=${t.icmpCode} id=${t.icmpId} `;
+  return s;
+}
+
+const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** ctime(3) without its newline: local time, as libnetfilter_conntrack prints the kernel's timestamps. */
+function ctime(ns: bigint): string {
+  const d = new Date(Number(ns / 1_000_000_000n) * 1000);
+  return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
+}
+
+/** The connlabel.conf names by bit, as -o labels loads them; null (after conntrack's complaint) when there is none. */
+export function labelMap(complain: (line: string) => void, path = '/etc/xtables/connlabel.conf'): Map<number, string> | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    complain(`nfct_labelmap_new: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+    return null;
+  }
+  const map = new Map<number, string>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\d+)\s+(\S+)/.exec(line);
+    if (m && !map.has(Number(m[1]))) map.set(Number(m[1]), m[2]!);
+  }
+  return map;
+}
+
+/** What a line shows beside the entry: -o words, the label names, the time now (for an open entry's age). */
+export interface LineOptions {
+  output?: ReadonlySet<OutputWord>;
+  labels?: Map<number, string> | null;
+}
+
+/** One entry as libnetfilter_conntrack's default format prints it. */
+export function entryLine(e: ConntrackEntry, options: LineOptions = {}): string {
+  const output = options.output ?? new Set();
+  const num = typeof e.proto === 'number' ? e.proto : PROTOCOLS[e.proto]!;
+  let s = '';
+  if (output.has('extended')) s += `${(e.family === 'inet6' ? 'ipv6' : 'ipv4').padEnd(8)} ${e.family === 'inet6' ? 10 : 2} `;
+  s += `${String(typeof e.proto === 'number' ? 'unknown' : e.proto).padEnd(8)} ${num} `;
+  if (e.timeout !== undefined) s += `${e.timeout} `;
+  if (e.tcp?.state !== undefined) s += `${tcpStateWord.get(String(e.tcp.state)) ?? 'NONE'} `;
+  s += tupleText(e.original);
+  if (e.original.zone !== undefined) s += `zone-orig=${e.original.zone} `;
+  const c = e.counters;
+  if (c?.original) s += `packets=${c.original.packets} bytes=${c.original.bytes} `;
+  if (!e.status.includes('seenReply')) s += '[UNREPLIED] ';
+  s += tupleText(e.reply);
+  if (e.reply.zone !== undefined) s += `zone-reply=${e.reply.zone} `;
+  if (c?.reply) s += `packets=${c.reply.packets} bytes=${c.reply.bytes} `;
+  if (e.status.includes('assured')) s += '[ASSURED] ';
+  if (e.mark !== undefined) s += `mark=${e.mark} `;
+  if (e.secmark) s += `secmark=${e.secmark} `;
+  if (e.secctx !== undefined) s += `secctx=${e.secctx} `;
+  if (e.zone !== undefined) s += `zone=${e.zone} `;
+  const ts = e.timestamp;
+  if (ts?.start !== undefined) {
+    // An entry still open is as old as the time now says.
+    const stop = ts.stop ? Number(ts.stop / 1_000_000_000n) : Math.floor(Date.now() / 1000);
+    s += `delta-time=${stop - Number(ts.start / 1_000_000_000n)} `;
+  }
+  if (output.has('ktimestamp')) {
+    if (ts?.start !== undefined) s += `[start=${ctime(ts.start)}] `;
+    if (ts?.stop !== undefined) s += `[stop=${ctime(ts.stop)}] `;
+  }
+  if (e.helper !== undefined) s += `helper=${e.helper} `;
+  if (e.use !== undefined) s += `use=${e.use} `;
+  if (output.has('id') && e.id !== undefined) s += `id=${e.id} `;
+  if (options.labels && e.labels) s += labelsText(e.labels, options.labels);
+  return s.trimEnd();
+}
+
+/** labels=a,b : the names of the bits set that connlabel.conf names (its quirk kept: none named leaves `labels`). */
+function labelsText(bits: Uint8Array, names: Map<number, string>): string {
+  const set: string[] = [];
+  for (let i = 0; i < bits.length * 8; i++) {
+    const name = (bits[i >> 3]! >> (i & 7)) & 1 ? names.get(i) : undefined;
+    if (name) set.push(name);
+  }
+  return set.length ? `labels=${set.join(',')} ` : 'labels ';
+}
+
+const eventWords: Record<ConntrackEventType, string> = { new: '[NEW]', update: '[UPDATE]', destroy: '[DESTROY]' };
+
+/** An event as `conntrack -E` prints it, without conntrack's own additions (the time, the sender). */
+export function eventLine(type: ConntrackEventType, e: ConntrackEntry, options: LineOptions = {}): string {
+  return `${eventWords[type].padStart(9)} ${entryLine(e, options)}`;
+}
+
+/** One entry (or event) as a JSON line, with the library's field names. */
+export function jsonLine(value: object): string {
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+}
