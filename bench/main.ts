@@ -95,6 +95,19 @@ function cliCase(name: string, mode: string, n: number, routes: number, goal: Re
   };
 }
 
+/** A case of bench/bridge.ts: `mode` on a bridge port holding `n` static FDB entries. */
+function bridgeCase(name: string, mode: string, n: number, goal: Record<string, number>): Case {
+  return {
+    name,
+    n,
+    run() {
+      const r = inNetns(0, 'bridge', [mode, String(n)]);
+      const { ms, reference_ms, ...extra } = r as { ms: number; reference_ms: number };
+      return result(name, n, ms, reference_ms, { ...goal, ...extra });
+    },
+  };
+}
+
 /**
  * A case of bench/sockets.ts in a namespace holding `pairs` established loopback TCP pairs (2 × pairs sockets,
  * in-netns.sh --tcp).
@@ -154,6 +167,7 @@ const cases: Case[] = [
   cliCase('cli-cold-link-show', 'cold', 1, 0, { goal_ms: 100 }),
   cliCase('cli-route-show-100k', 'show', 100_000, 100_000, { goal_ratio: 1.0 }),
   cliCase('cli-batch-100k', 'batch', 100_000, 0, { goal_ratio: 0.33 }),
+  bridgeCase('bridge-fdb-show-100k', 'fdb-show', 100_000, { goal_ratio: 1.0 }),
   socketCase('sock-dump-typed-200k', 100_000, ['typed', '3'], { goal_ratio: 2.0, goal_rss_mb: 150 }),
   socketCase('ss-tan-200k', 100_000, ['cli', '3', '-tan'], { goal_ratio: 0.8 }),
   socketCase('ss-tani-200k', 100_000, ['cli', '3', '-tani'], { goal_ratio: 0.8 }),

@@ -50,7 +50,7 @@ export { MulticastRoutes, type MulticastRoute, type MulticastRouteFilter, type M
 export type { Nexthops, Nexthop, NexthopInput, NexthopFilter, GroupMember, NexthopBucket, BucketFilter, GroupMemberStats } from './api/nexthops.js';
 export type { Neighbours, Neighbour, NeighbourInput, NeighbourFilter, NeighbourState } from './api/neighbours.js';
 export type { Bridge } from './api/bridge.js';
-export type { BridgeFdb, FdbEntry, FdbInput, FdbFilter, FdbFlushInput, FdbState } from './api/bridge-fdb.js';
+export type { BridgeFdb, FdbEntry, FdbInput, FdbFilter, FdbFlushInput, FdbKey, FdbState } from './api/bridge-fdb.js';
 export type { BridgePorts, BridgePort, BridgePortOptions, BridgePortFilter, PortState, PortVlan, PortVlanTunnel } from './api/bridge-ports.js';
 export type { BridgeVlans, VlanInput, VlanOptionsInput, VlanEntry, VlanGlobalOptions } from './api/bridge-vlans.js';
 export type { BridgeMdb, MdbEntry, MdbInput, MdbRouter } from './api/bridge-mdb.js';

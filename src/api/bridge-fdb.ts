@@ -8,7 +8,7 @@ import { neighbourFamily as neighbourDecl, neighbourSchema } from '../families/r
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
-import { address, boolean, callOptions, check, device, integer, mac, oneOf, record } from './input.js';
+import { address, boolean, byType, callOptions, check, device, integer, mac, oneOf, record, u16 } from './input.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 
 const AF_BRIDGE = 7;
@@ -54,8 +54,8 @@ export interface FdbInput {
   /** Kept by the bridge of `dev` (NTF_MASTER); with `self` too, by both. Neither: self, as `bridge fdb` does. */
   master?: boolean;
   self?: boolean;
-  /** Default 'permanent'. */
-  state?: 'permanent' | 'static' | 'dynamic';
+  /** Default 'permanent'; a number is the NUD_* bits as sent (`bridge fdb add … static permanent`: 0xc2). */
+  state?: 'permanent' | 'static' | 'dynamic' | number;
   vlan?: number;
   dst?: string;
   port?: number;
@@ -84,7 +84,7 @@ export interface FdbFilter {
 
 const vni = integer(0, 0xffffff);
 const fdbInput = record({
-  mac, dev: device, master: boolean, self: boolean, state: oneOf(['permanent', 'static', 'dynamic']),
+  mac, dev: device, master: boolean, self: boolean, state: byType({ string: oneOf(['permanent', 'static', 'dynamic']), number: u16 }, 'a state or NUD_* bits'),
   vlan: integer(0, 4095), dst: address, port: integer(0, 0xffff), vni, srcVni: vni, via: device, nhid: integer(1, 0xffffffff),
   router: boolean, use: boolean, externLearn: boolean, sticky: boolean,
 }, ['mac', 'dev']);
@@ -144,7 +144,8 @@ function fdbMessage(input: FdbInput, ctx: Context): Value {
     throw new SchemaError('nhid', 'dst, port and vni are mutually exclusive with nhid');
   }
   let state = NUD_NOARP;
-  if (input.state === 'static') state |= NUD_REACHABLE;
+  if (typeof input.state === 'number') state = input.state;
+  else if (input.state === 'static') state |= NUD_REACHABLE;
   else if (input.state === 'dynamic') state = NUD_REACHABLE;
   else state |= NUD_PERMANENT;
   let flags = 0;
@@ -215,6 +216,19 @@ const flushInput = record({
 
 const NLM_F_BULK = 0x200;
 
+/** What `get` finds an entry by: its MAC, its port (dev) or bridge (br) or both, vlan, vni, and which side keeps it. */
+export interface FdbKey {
+  mac: string;
+  dev?: string | number;
+  br?: string | number;
+  vlan?: number;
+  vni?: number;
+  self?: boolean;
+  master?: boolean;
+}
+
+const fdbKey = record({ mac, dev: device, br: device, vlan: integer(0, 4095), vni, self: boolean, master: boolean }, ['mac']);
+
 /** Bridge FDB entries: `rt.bridge.fdb`. */
 export class BridgeFdb extends ObjectApi<FdbEntry, FdbInput, FdbFilter> {
   constructor(socket: NetlinkSocket, devices: Devices) {
@@ -275,16 +289,17 @@ export class BridgeFdb extends ObjectApi<FdbEntry, FdbInput, FdbFilter> {
     await this.socket.request(bytes, { ...options, describeOffset: paths });
   }
 
-  /** One entry by MAC, port (or bridge) and vlan (`bridge fdb get`). */
-  override async get(key: FdbInput & { br?: string | number }, options: CallOptions = {}): Promise<FdbEntry> {
-    const { br, ...rest } = key;
-    this.checkInput(rest, options);
-    const ctx = await this.devices.context([rest.dev, br], options);
-    const flags = (rest.self ? ntf.self : 0) | (rest.master ? ntf.master : 0);
-    const v: Value = { family: AF_BRIDGE, ndmIfindex: ctx.ifindex(rest.dev, 'dev'), state: 0, flags, type: 'unspec', lladdr: rest.mac };
-    if (rest.vlan !== undefined) v.vlan = rest.vlan;
-    if (rest.vni !== undefined) v.vni = rest.vni;
-    if (br !== undefined) v.master = ctx.ifindex(br, 'br');
+  /** One entry by MAC, port (or bridge) and vlan (`bridge fdb get`); the kernel's ENOENT if there is none. */
+  override async get(key: FdbKey, options: CallOptions = {}): Promise<FdbEntry> {
+    check(fdbKey, key);
+    check(callOptions, options);
+    if (key.dev === undefined && key.br === undefined) throw new SchemaError('dev', 'getting an FDB entry needs its port (dev) or its bridge (br)');
+    const ctx = await this.devices.context([key.dev, key.br], options);
+    const flags = (key.self ? ntf.self : 0) | (key.master ? ntf.master : 0);
+    const v: Value = { family: AF_BRIDGE, ndmIfindex: key.dev === undefined ? 0 : ctx.ifindex(key.dev, 'dev'), state: 0, flags, type: 'unspec', lladdr: key.mac };
+    if (key.vlan !== undefined) v.vlan = key.vlan;
+    if (key.vni !== undefined) v.vni = key.vni;
+    if (key.br !== undefined) v.master = ctx.ifindex(key.br, 'br');
     const { bytes, paths } = neighbourSchema.encodeMessage('getneigh', v);
     const [reply] = await this.socket.request(bytes, { ...options, describeOffset: paths });
     if (!reply) throw new SchemaError('fdb', 'the kernel answered the get request without an entry');

@@ -103,7 +103,7 @@ const onOff: readonly (keyof BridgePortOptions)[] = [
 ];
 const portOptions = record({
   ...Object.fromEntries(onOff.map((k) => [k, boolean])) as Record<string, Check>,
-  state: byType({ string: oneOf(states), number: u8 }, 'a port state or its number'), priority: integer(0, 63), cost: integer(1, 0xffffffff),
+  state: byType({ string: oneOf(states), number: u8 }, 'a port state or its number'), priority: u16, cost: integer(1, 0xffffffff),
   multicastRouter: u8, groupFwdMask: u16, mcastEhtHostsLimit: u32, mcastMaxGroups: u32,
   backupPort: byType({ string: text(127, 1), number: integer(0, 0x7fffffff), null: () => {} }, 'a device name, ifindex or null'),
   hwmode: oneOf(['veb', 'vepa']), self: boolean, master: boolean,

@@ -27,6 +27,8 @@ export interface VlanInput {
   master?: boolean;
   /** Map the VLAN (range) to this tunnel id (range, starting here) instead (`tunnel_info id ID`). */
   tunnelId?: number;
+  /** The tunnel id of vidEnd (default: tunnelId + vidEnd - vid). */
+  tunnelIdEnd?: number;
 }
 
 /** Per-VLAN options of a port (`bridge vlan set`), by the kernel's BRIDGE_VLANDB_ENTRY_* names. */
@@ -64,9 +66,9 @@ export interface VlanGlobalOptions {
   options: Value;
 }
 
-const vlanInput = record({ dev: device, vid, vidEnd: vid, pvid: boolean, untagged: boolean, self: boolean, master: boolean, tunnelId: integer(1, 0xffffffff) }, ['dev', 'vid']);
+const vlanInput = record({ dev: device, vid, vidEnd: vid, pvid: boolean, untagged: boolean, self: boolean, master: boolean, tunnelId: integer(0, 0xffffff), tunnelIdEnd: integer(0, 0xffffff) }, ['dev', 'vid']);
 const vlanOptions = record({
-  dev: device, vid, vidEnd: vid, state: byType({ string: oneOf(['disabled', 'listening', 'learning', 'forwarding', 'blocking']), number: integer(0, 4) }, 'a port state or its number'),
+  dev: device, vid, vidEnd: vid, state: byType({ string: oneOf(['disabled', 'listening', 'learning', 'forwarding', 'blocking']), number: u8 }, 'a port state or its number'),
   mcastRouter: u8, mcastMaxGroups: u32, neighSuppress: boolean,
 }, ['dev', 'vid']);
 const dumpFilter = record({ dev: device, stats: boolean });
@@ -88,7 +90,7 @@ function afSpec(input: VlanInput): Value {
     else {
       af.vlanTunnelInfo = [
         { id: input.tunnelId, vid: input.vid, flags: ['rangeBegin'] },
-        { id: input.tunnelId + end - input.vid, vid: end, flags: ['rangeEnd'] },
+        { id: input.tunnelIdEnd ?? input.tunnelId + end - input.vid, vid: end, flags: ['rangeEnd'] },
       ];
     }
     return af;

@@ -126,7 +126,7 @@ test('bridge input is refused naming the field, before anything is sent', async 
       [() => rt.bridge.fdb.add({ mac: '02:00:00:00:00:01', dev: 'lo', nhid: 1, dst: '192.0.2.1' }), 'nhid'],
       [() => rt.bridge.fdb.add({ mac: '02:00:00:00:00:01', dev: 'lo', stat: 'static' } as never), 'stat'],
       [() => rt.bridge.fdb.list({ state: 'bogus' } as never), 'state'],
-      [() => rt.bridge.ports.set('lo', { priority: 64 }), 'priority'],
+      [() => rt.bridge.ports.set('lo', { priority: 65536 }), 'priority'],
       [() => rt.bridge.ports.set('lo', { state: 'sleeping' } as never), 'state'],
       [() => rt.bridge.ports.set('lo', { learning: 'yes' } as never), 'learning'],
       [() => rt.bridge.vlans.add({ dev: 'lo', vid: 4095 }), 'vid'],

@@ -19,6 +19,8 @@ import { UsageError } from './usage.js';
 export interface BatchContext {
   force: boolean;
   family: 'inet' | 'inet6' | undefined;
+  /** Send runs of `route add` lines pipelined under -force (ip's batch; not bridge's, which has no routes). */
+  pipelineRoutes?: boolean;
   open(): Promise<RouteNetlink>;
   /** Run one line that is not a pipelined route add, as its own command. */
   run(words: string[]): Promise<void>;
@@ -221,7 +223,7 @@ export async function batch(file: string, ctx: BatchContext): Promise<boolean> {
       line = lines.next();
       continue;
     }
-    if (!ctx.force || !routeAdd(w)) {
+    if (!ctx.force || ctx.pipelineRoutes === false || !routeAdd(w)) {
       await reported;
       ahead.length = 0;
       // Any other line may add, delete or rename a link: names are resolved afresh after it.

@@ -39,7 +39,7 @@ const flagOrder: [string, string][] = [
 /** ARPHRD_* (linux/if_arp.h) names as ip prints them after `link/`. */
 export const linkTypes = new Map<number, string>([[1, 'ether'], [772, 'loopback'], [65534, 'none'], [768, 'ipip'], [776, 'sit'], [778, 'gre'], [823, 'ip6gre']]);
 
-export function flagWords(l: Link, peerDown: boolean): string[] {
+export function flagWords(l: Pick<Link, 'flags'>, peerDown: boolean): string[] {
   const words: string[] = [];
   if (l.flags.includes('up') && !l.flags.includes('running')) words.push('NO-CARRIER');
   for (const [name, word] of flagOrder) if (l.flags.includes(name)) words.push(word);

@@ -201,6 +201,12 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
     return;
   }
   // `nlkit ss …`: ss's own command line (src/cli/ss/).
+  // `nlkit bridge …`: iproute2's bridge, options and all (src/cli/bridge/).
+  if (word === 'bridge') {
+    const [{ bridge }, { RouteNetlink }] = await Promise.all([import('./bridge/index.js'), import('../api/route-netlink.js')]);
+    process.exitCode = await bridge(words.slice(1), o.netns, write, (netns) => RouteNetlink.open({ netns }));
+    return;
+  }
   if (word === 'ss') return import('./ss/index.js').then(async ({ ss }) => void (process.exitCode = await ss(words.slice(1), (s) => { flush(); process.stdout.write(s); }, o.netns)));
   // `nlkit ui …`: a web page of the namespace's state, served until interrupted (src/cli/ui/).
   if (word === 'ui') {
