@@ -75,18 +75,21 @@ export function toColumns(rows: Map<string, Row>, width: number, keyColumn: numb
 /** Columns back into rows by key (the page's side). */
 export function fromColumns(c: Columns): Map<string, Row> {
   const n = c.keys.length;
+  // Arrays grown by push stay packed; a large `new Array(n)` would be holey, or a dictionary, and slow to read.
   const columns = c.cells.map((cell) => {
     if ('values' in cell) return cell.values;
-    const out = new Array<Cell>(n);
-    let at = 0;
-    for (let i = 0; i < cell.runs.length; i += 2) out.fill(cell.dict[cell.runs[i]!]!, at, (at += cell.runs[i + 1]!));
+    const out: Cell[] = [];
+    for (let i = 0; i < cell.runs.length; i += 2) {
+      const v = cell.dict[cell.runs[i]!]!;
+      for (let k = cell.runs[i + 1]!; k > 0; k--) out.push(v);
+    }
     return out;
   });
   const width = columns.length;
   const rows = new Map<string, Row>();
   for (let r = 0; r < n; r++) {
-    const row = new Array<Cell>(width);
-    for (let j = 0; j < width; j++) row[j] = columns[j]![r]!;
+    const row: Row = [];
+    for (let j = 0; j < width; j++) row.push(columns[j]![r]!);
     const key = c.keys[r]!;
     rows.set(key === 0 ? String(row[c.keyColumn]) : key, row);
   }

@@ -78,13 +78,14 @@ export class Routes {
     // Devices whose name matches, so that a route's own text need not hold its device's (current) name.
     const devices = new Set<number>();
     if (text) for (const l of this.store.rows.link.values()) if (String(l[col.link.ifname]).toLowerCase().includes(text)) devices.add(l[col.link.ifindex] as number);
-    for (const [key, r] of routes) {
+    // forEach, not for…of over entries: no [key, row] array per route to collect.
+    routes.forEach((r, key) => {
       const t = r[c.table] as string;
       tables.add(t);
-      if (table && t !== table) continue;
-      if (text && !devices.has(r[c.dev] as number) && !this.text(r).includes(text)) continue;
+      if (table && t !== table) return;
+      if (text && !devices.has(r[c.dev] as number) && !this.text(r).includes(text)) return;
       keys.push(key);
-    }
+    });
     this.keys = keys;
     const list = [...tables].sort();
     if (list.join() !== this.tables) {
