@@ -72,6 +72,10 @@ export type { NotificationKind, ObjectTypes, NetconfNotice, NsidNotice } from '.
 export { uevents, parseUevent, type Uevent, type UeventNotification, type UeventOptions } from './api/events/uevents.js';
 export { processEvents, type ProcessEvent, type ProcessEventKind, type ProcessNotification, type ProcessEventOptions, type ExitFields } from './api/events/processes.js';
 
+// Prometheus metrics of a namespace (what `nlkit exporter` serves).
+export { MetricsCollector, type MetricsOptions } from './api/metrics/collect.js';
+export { formatMetrics, PROMETHEUS_CONTENT_TYPE, type MetricFamily, type MetricType, type Sample } from './api/metrics/text.js';
+
 // NETLINK_NETFILTER: nfnetlink framing and the conntrack table.
 export { Conntrack, PROTOCOLS as CONNTRACK_PROTOCOLS } from './api/conntrack.js';
 export type { ConntrackEntry, ConntrackInput, ConntrackKey, ConntrackFilter, ConntrackStatsCpu, Tuple as ConntrackTuple, StatusFlag as ConntrackStatusFlag, TcpState as ConntrackTcpState } from './api/conntrack.js';

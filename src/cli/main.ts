@@ -215,6 +215,13 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
     process.once('SIGTERM', () => ac.abort());
     return import('./ui/index.js').then(({ ui }) => ui(words.slice(1), o.netns, (line) => { write(line); flush(); }, ac.signal));
   }
+  // `nlkit exporter …`: Prometheus metrics of the namespace, served until interrupted (exporter.ts).
+  if (word === 'exporter') {
+    const ac = new AbortController();
+    process.once('SIGINT', () => ac.abort());
+    process.once('SIGTERM', () => ac.abort());
+    return import('./exporter.js').then(({ exporter }) => exporter(words.slice(1), o.netns, (line) => { write(line); flush(); }, ac.signal));
+  }
   const object = objectName(word);
   if (object === undefined) throw new UsageError(`Object "${word}" is unknown, try "nlkit help".`, { bare: true });
   if (object === 'help') return help(mainUsage);

@@ -21,6 +21,7 @@ export const mainUsage = `Usage: nlkit [ OPTIONS ] OBJECT { COMMAND | help }
        nlkit [ -force ] -batch FILENAME
        nlkit decode CAPTURE [ --spec YNL_SPEC ]... [ -j ]
        nlkit [ -n NETNS ] ui [ --listen HOST:PORT ] [ --allow-remote ]
+       nlkit [ -n NETNS ] exporter [ --listen HOST:PORT ]
 where  OBJECT := { link | address | route | neigh | nexthop | rule | netns | monitor | token | mroute | ntable | genl | ynl }
        OPTIONS := { -4 | -6 | -d[etails] | -s[tatistics] | -j[son] | -p[retty] | -br[ief] | -o[neline] |
                     -t[imestamp] | -ts[hort] | -n[etns] NAME | -c[olor][={always|auto|never}] | -b[atch] FILE | -force |
