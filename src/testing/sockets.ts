@@ -50,11 +50,14 @@ setTimeout(() => process.exit(0), 170000);
 // python3's socket module makes what Node cannot: packet, unix datagram and seqpacket sockets, and a mark. No
 // raw IP sockets: where the kernel has no raw_diag, ss reads /proc/net/raw of its own namespace instead.
 const pythonScript = String.raw`
-import socket, sys, time
+import ctypes, socket, struct, sys, time
 path = sys.argv[1]
 keep = []
 # Local experimental ethertypes: no traffic reaches them, so their queues stay still between two runs.
 p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5)); p.bind(('lo', 0x88b5)); keep.append(p)
+# A classic BPF program on it (ss -b lists it): ldh [12]; jeq #0x88b5, 0, 1; ret #0x40000; ret #0.
+prog = ctypes.create_string_buffer(struct.pack('=HBBIHBBIHBBIHBBI', 0x28, 0, 0, 12, 0x15, 0, 1, 0x88b5, 0x06, 0, 0, 0x40000, 0x06, 0, 0, 0))
+p.setsockopt(socket.SOL_SOCKET, 26, struct.pack('HL', 4, ctypes.addressof(prog)))
 pd = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x88b6)); keep.append(pd)
 d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind(path + '.dgram'); keep.append(d)
 a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET); keep += [a, b]

@@ -2,6 +2,7 @@
  * ss's command line as ss 6.1 reads it (getopt_long, arguments permuted): socket tables (dbs), families and states
  * merged with ss's defaults, the display options, and the words left for the state keywords and the filter.
  */
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../usage.js';
 
 export const DB = { TCP: 0, MPTCP: 1, DCCP: 2, UDP: 3, RAW: 4, UNIX_DG: 5, UNIX_ST: 6, UNIX_SQ: 7, PACKET_DG: 8, PACKET_R: 9, NETLINK: 10, SCTP: 11, VSOCK_ST: 12, VSOCK_DG: 13, TIPC: 14, XDP: 15 } as const;
@@ -72,6 +73,8 @@ export interface SsOptions {
   memory: boolean;
   info: boolean;
   processes: boolean;
+  /** -T: every thread holding a socket, with its tid. */
+  threads: boolean;
   tos: boolean;
   cgroup: boolean;
   bpf: boolean;
@@ -85,6 +88,8 @@ export interface SsOptions {
   filterFile: string | undefined;
   /** The words after the options: state keywords, then the filter expression. */
   filter: string[];
+  /** -F FILE: the filter's lines from the file, read after the words (as ss's lexer does). */
+  fileFilter: string[];
 }
 
 export const usageText = `Usage: ss [ OPTIONS ]
@@ -179,15 +184,50 @@ const longOptions: Readonly<Record<string, string>> = {
 const withArgument = new Set(['f', 'A', 'D', 'F', 'N']);
 const shortOptions = new Set('dhaletuwxnro460spTbEf:mMiA:D:F:vVzZN:KHSOj'.replace(/:/g, ''));
 
+/** libselinux's is_selinux_enabled(): selinuxfs mounted. */
+function selinuxEnabled(): boolean {
+  try {
+    return readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[2] === 'selinuxfs');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * ss's filter file (`-` for stdin), as its lexer reads it: line by line, lines starting with `#` or `0` skipped,
+ * a backslash escaping the character after it.
+ */
+function readFilterFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path === '-' || path.startsWith('-') ? 0 : path, 'latin1');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // fopen opens a directory for reading; fgets then fails at once, which ss's lexer takes for the end.
+    if (code === 'EISDIR') return [];
+    throw new UsageError(`fopen filter file: ${errnoText[code ?? ''] ?? code}`, { status: 255, bare: true });
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.startsWith('0')) continue;
+    out.push(line.replace(/\\(.)/g, '$1'));
+  }
+  return out;
+}
+
+const errnoText: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory', EACCES: 'Permission denied', ENOTDIR: 'Not a directory',
+};
+
 export class VersionRequest extends Error {}
 export class HelpRequest extends Error {}
 
 export function parseSsArgs(argv: readonly string[]): SsOptions {
   const o: SsOptions = {
     dbs: 0, families: new Set(), states: 0, preferredFamily: 0, numeric: false, resolve: false, options: false, details: 0,
-    memory: false, info: false, processes: false, tos: false, cgroup: false, bpf: false, header: true,
+    memory: false, info: false, processes: false, threads: false, tos: false, cgroup: false, bpf: false, header: true,
     oneline: false, kill: false, events: false, summary: false, json: false, netns: undefined, filterFile: undefined,
-    filter: [],
+    filter: [], fileFilter: [],
   };
   let doDefault = true;
   let stateFilter = 0;
@@ -225,6 +265,11 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
       case 'm': o.memory = true; break;
       case 'i': o.info = true; break;
       case 'p': o.processes = true; break;
+      case 'T': o.threads = true; break;
+      case 'z': case 'Z':
+        // ss checks is_selinux_enabled() as it reads the option; without SELinux this is what it says.
+        if (!selinuxEnabled()) throw new UsageError('ss: SELinux is not enabled.', { status: 1, bare: true });
+        throw new UsageError(`Option "-${opt}" is not supported by nlkit ss.`, { status: 255, bare: true });
       case 'b': o.options = true; o.bpf = true; break;
       case 'E': o.events = true; break;
       case 'd': dbSet(DB.DCCP, true); break;
@@ -258,7 +303,11 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
         break;
       }
       case 's': o.summary = true; break;
-      case 'F': o.filterFile = arg; break;
+      case 'F':
+        if (o.filterFile !== undefined) throw new UsageError('More than one filter file', { status: 255, bare: true });
+        o.filterFile = arg;
+        o.fileFilter = readFilterFile(arg!);
+        break;
       case 'v': case 'V': throw new VersionRequest();
       case 'N': o.netns = arg; break;
       case 'tos': o.tos = true; break;

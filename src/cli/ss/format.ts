@@ -196,6 +196,11 @@ export class Formatter {
         x += `${o.oneline ? ' ' : '\n\t'}fanout(id:${s.fanout.id},type:${names[type] ?? `0x${type.toString(16)}`})`;
       }
     }
+    // -b: the socket's classic BPF program (PACKET_DIAG_FILTER, sent to CAP_NET_ADMIN), as ss 6.1 lists it.
+    if (o.bpf && s.filter) {
+      x += `${o.oneline ? ' ' : '\n\t'}bpf filter (${s.filter.length}): `;
+      for (const [code, jt, jf, k] of s.filter) x += ` 0x${code.toString(16).padStart(2, '0')} ${jt} ${jf} ${k},`;
+    }
     if (o.memory) x += skmem(s.skmeminfo, undefined);
     f[8] = x;
     f[9] = '';

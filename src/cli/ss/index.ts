@@ -89,8 +89,8 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
     }
     throw e;
   }
-  if (o.summary || o.resolve || o.bpf || o.filterFile !== undefined) {
-    const which = o.summary ? '-s' : o.resolve ? '-r' : o.bpf ? '-b' : '-F';
+  if (o.summary || o.resolve) {
+    const which = o.summary ? '-s' : '-r';
     throw new UsageError(`Option "${which}" is not supported by nlkit ss.`, { status: 255, bare: true });
   }
   const netns = o.netns ?? globalNetns;
@@ -135,7 +135,7 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
     service: (port, proto) => (services ??= serviceTable()).get(`${port}/${proto}`),
     protocol: (n) => (protocols ??= protocolTable()).get(n),
     ifname: (index) => links?.get(index),
-    owners: o.processes ? socketOwners() : undefined,
+    owners: o.processes || o.threads ? socketOwners('/proc', o.threads) : undefined,
     ephemeral: ephemeralRange(),
     cgroup: (id) => (cgroups ??= cgroupNames(netns !== undefined)).get(id) ?? unreachable(id, netns !== undefined),
   };
@@ -146,14 +146,15 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
     context: { ifindex: (name) => links ? [...links].find(([, n]) => n === name)?.[0] : undefined },
   });
   try {
-    if (o.filter.some((w) => /(^|\s)dev(\s|$)/.test(w))) await loadLinks();
+    const words = [...o.filter, ...o.fileFilter];
+    if (words.some((w) => /(^|\s)dev(\s|$)/.test(w))) await loadLinks();
     const states = stateList(o.states);
     const extensions: SocketExtension[] = [];
     if (o.memory) extensions.push('meminfo', 'skmeminfo');
     if (o.info) extensions.push('info', 'congestion');
     if (o.tos) extensions.push('tos');
     if (o.details) extensions.push('vfs', 'pending');
-    const filter = o.filter.length ? o.filter : undefined;
+    const filter = words.length ? words : undefined;
     // Check the whole filter before the first dump, so that a bad word prints nothing else.
     sd.sockets.plan({ filter, states });
 
