@@ -306,6 +306,7 @@ export const netns: Check = byType({
 export const callFields = {
   signal: instanceOf(AbortSignal, 'an AbortSignal'),
   timeout: number(0, 0x7fffffff),
+  warning: instanceOf(Function, 'a function'),
 } as const satisfies Fields;
 
 export const callOptions = record(callFields);

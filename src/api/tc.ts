@@ -255,6 +255,8 @@ function objectFrom(m: Value, what: 'qdisc' | 'class'): TcObject {
 
 export function qdiscFromMessage(m: Value): Qdisc {
   const q = objectFrom(m, 'qdisc') as Qdisc;
+  // A qdisc's handle is a major alone, `0:` included (noqueue), as tc prints it.
+  q.handle = `${((m.handle as number) >>> 16).toString(16)}:`;
   q.refcnt = m.info as number;
   for (const k of ['hwOffload', 'ingressBlock', 'egressBlock'] as const) if (m[k] !== undefined) q[k] = m[k] as number;
   return q;

@@ -222,6 +222,8 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
     process.once('SIGTERM', () => ac.abort());
     return import('./exporter.js').then(({ exporter }) => exporter(words.slice(1), o.netns, (line) => { write(line); flush(); }, ac.signal));
   }
+  // `nlkit tc …`: tc's own options and objects (src/cli/tc/).
+  if (word === 'tc') return import('./tc/index.js').then(async ({ tc }) => void (process.exitCode = await tc(words.slice(1), write, (text) => { flush(); process.stderr.write(`${text}\n`); })));
   const object = objectName(word);
   if (object === undefined) throw new UsageError(`Object "${word}" is unknown, try "nlkit help".`, { bare: true });
   if (object === 'help') return help(mainUsage);

@@ -7,4 +7,9 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Milliseconds for each request before it fails with ETIMEDOUT. */
   timeout?: number;
+  /**
+   * Called with the kernel's message when it accepts a request with a warning in its extended ACK (tc prints it as
+   * `Warning: sch_htb: quantum of class 10001 is big. Consider r2q change.`).
+   */
+  warning?: (message: string) => void;
 }

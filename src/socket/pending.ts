@@ -24,6 +24,8 @@ export interface RequestOptions {
   describeOffset?: DescribeOffset;
   /** Flags to add to NLM_F_REQUEST (|ACK for requests, |DUMP for dumps). */
   flags?: number;
+  /** The message of an ACK that accepts the request with a warning. */
+  warning?: (message: string) => void;
 }
 
 export interface RequestPending {
@@ -34,6 +36,7 @@ export interface RequestPending {
   reject: (e: unknown) => void;
   sent: boolean;
   describeOffset: DescribeOffset | undefined;
+  warning: ((message: string) => void) | undefined;
   /** Removes the timeout and the abort listener. */
   cleanup: (() => void) | null;
 }

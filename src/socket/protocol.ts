@@ -155,7 +155,7 @@ export class NetlinkProtocol {
     return new Promise<Message[]>((resolve, reject) => {
       const p: RequestPending = {
         kind: 'request', seq: 0, replies: [], resolve, reject, sent: false,
-        describeOffset: options.describeOffset, cleanup: null,
+        describeOffset: options.describeOffset, warning: options.warning, cleanup: null,
       };
       if (this.closedNow) return reject(closedError());
       const { timeout, signal } = options;
@@ -417,7 +417,10 @@ export class NetlinkProtocol {
         return;
       }
       const e = parseError(m);
-      if (e.errno === 0) this.settle(p, null);
+      if (e.errno === 0) {
+        if (e.extack.message !== undefined) p.warning?.(e.extack.message);
+        this.settle(p, null);
+      }
       else this.settle(p, kernelError(e.errno, e.extack, p.describeOffset));
       return;
     }

@@ -1,0 +1,218 @@
+/**
+ * `nlkit tc class add|del|replace|change|show|list`: tc_class.c's grammar and print_class's lines, htb's class
+ * options and xstats as q_htb.c reads and prints them.
+ */
+import type { ClassInput, TcClass } from '../../api/tc.js';
+import { formatHandle, parseClassid } from '../../api/tc-handle.js';
+import { SchemaError } from '../../schema/codec.js';
+import { kernelError, withStats, type TcRun } from './common.js';
+import { rate, size } from './format.js';
+import { htbUsage } from './qdisc.js';
+import { Args, duparg, invarg, matches, parseRate, parseSize, tcExit, tcFail, unsigned } from './words.js';
+
+const TC_H_ROOT = 0xffffffff;
+
+const classUsage = `Usage: tc class [ add | del | change | replace | show ] dev STRING
+       [ classid CLASSID ] [ root | parent CLASSID ]
+       [ [ QDISC_KIND ] [ help | OPTIONS ] ]
+
+       tc class show [ dev STRING ] [ root | parent CLASSID ]
+Where:
+QDISC_KIND := { prio | etc. }
+OPTIONS := ... try tc class add <desired QDISC_KIND> help`;
+
+/** htb_parse_class_opt. */
+function htbClass(a: Args): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  const num = (key: string, v: number | undefined, what: string) => {
+    if (v === undefined) throw tcFail(`Illegal "${what}"\n${htbUsage}`);
+    o[key] = v;
+  };
+  for (; !a.done; a.skip()) {
+    const w = a.word;
+    if (matches(w, 'prio')) num('prio', unsigned(a.next()), 'prio');
+    else if (matches(w, 'mtu')) num('mtu', unsigned(a.next()), 'mtu');
+    else if (matches(w, 'mpu')) num('mpu', parseSize(a.next()), 'mpu');
+    else if (matches(w, 'quantum')) num('quantum', parseSize(a.next()), 'quantum');
+    else if (matches(w, 'overhead')) num('overhead', unsigned(a.next()), 'overhead');
+    else if (matches(w, 'burst') || matches(w, 'buffer') || matches(w, 'maxburst')) num('burst', parseSize(a.next().split('/')[0]!), 'buffer');
+    else if (matches(w, 'cburst') || matches(w, 'cbuffer') || matches(w, 'cmaxburst')) num('cburst', parseSize(a.next().split('/')[0]!), 'cbuffer');
+    else if (matches(w, 'ceil')) {
+      const v = a.next();
+      if (o.ceil !== undefined) throw tcFail(`Double "ceil" spec\n${htbUsage}`);
+      num('ceil', parseRate(v), 'ceil');
+    } else if (matches(w, 'rate')) {
+      const v = a.next();
+      if (o.rate !== undefined) throw tcFail(`Double "rate" spec\n${htbUsage}`);
+      num('rate', parseRate(v), 'rate');
+    } else if (matches(w, 'help')) throw tcFail(htbUsage);
+    else throw tcFail(`What is "${w}"?\n${htbUsage}`);
+  }
+  if (o.rate === undefined) throw tcFail('"rate" is required.');
+  return o;
+}
+
+async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
+  let dev: string | undefined;
+  const input: Partial<ClassInput> = {};
+  for (; !a.done; a.skip()) {
+    const w = a.word;
+    if (w === 'dev') {
+      const d = a.next();
+      if (dev !== undefined) throw duparg('dev', d);
+      dev = d;
+    } else if (w === 'classid') {
+      const h = a.next();
+      if (input.classid !== undefined) throw duparg('classid', h);
+      try {
+        input.classid = parseClassid(h, 'classid');
+      } catch {
+        throw invarg('invalid class ID', h);
+      }
+    } else if (w === 'handle') throw tcExit('Error: try "classid" instead of "handle"');
+    else if (w === 'root') {
+      if (input.parent !== undefined) throw tcExit('Error: "root" is duplicate parent ID.');
+      input.parent = TC_H_ROOT;
+    } else if (w === 'parent') {
+      const p = a.next();
+      if (input.parent !== undefined) throw duparg('parent', p);
+      try {
+        input.parent = parseClassid(p, 'parent');
+      } catch {
+        throw invarg('invalid parent ID', p);
+      }
+    } else if (matches(w, 'help')) throw tcFail(classUsage);
+    else {
+      input.kind = w;
+      a.skip();
+      break;
+    }
+  }
+  if (input.kind === 'htb') input.options = htbClass(a);
+  else if (input.kind !== undefined) throw tcFail(`Unknown qdisc "${input.kind}", hence option "${a.done ? '' : a.word}" is unparsable`);
+  if (dev === undefined) throw tcFail('Cannot find device ""');
+  input.dev = await run.ifindex(dev);
+  const c = { ...input, classid: input.classid ?? 0, parent: input.parent ?? 0 } as ClassInput;
+  try {
+    if (verb === 'del') await run.rt.classes.delete(c, run.call);
+    else await run.rt.classes.write(c, verb === 'add' ? 'add' : verb === 'replace' ? 'replace' : 'change', run.call);
+  } catch (e) {
+    if (e instanceof SchemaError) throw tcFail(e.message);
+    kernelError(e);
+  }
+}
+
+/** htb_print_opt for a class. */
+function htbText(c: TcClass, details: boolean): { text: string; json: Record<string, unknown> } {
+  const o = c.options ?? {};
+  const p = (c.raw.options as { parms?: { rate: { cellLog: number; mpu: number; linklayer: number; overhead: number }; ceil: { cellLog: number; mpu: number; overhead: number } } } | undefined)?.parms;
+  if (!p) return { text: '', json: {} };
+  let text = '';
+  const json: Record<string, unknown> = {};
+  if (!(o.level as number)) {
+    text += `prio ${o.prio as number} `;
+    json.prio = o.prio;
+    if (details) {
+      text += `quantum ${o.quantum as number} `;
+      json.quantum = o.quantum;
+    }
+  }
+  text += `rate ${rate(o.rate as number)} `;
+  json.rate = o.rate;
+  if (p.rate.overhead) text += `overhead ${p.rate.overhead} `;
+  text += `ceil ${rate(o.ceil as number)} `;
+  json.ceil = o.ceil;
+  if (p.ceil.overhead) text += `overhead ${p.ceil.overhead} `;
+  if ((p.rate.linklayer & 0x0f) > 1 || details) {
+    text += `linklayer ${['unspec', 'ethernet', 'atm'][p.rate.linklayer & 0x0f] ?? 'unknown'} `;
+    json.linklayer = 'ethernet';
+  }
+  if (details) {
+    text += `burst ${size(o.burst as number)}/${1 << p.rate.cellLog} mpu ${size(p.rate.mpu)} cburst ${size(o.cburst as number)}/${1 << p.ceil.cellLog} mpu ${size(p.ceil.mpu)} level ${o.level as number} `;
+    Object.assign(json, { burst: o.burst, mpu: p.rate.mpu, cburst: o.cburst, cmpu: p.ceil.mpu, level: o.level });
+  } else {
+    text += `burst ${size(o.burst as number)} cburst ${size(o.cburst as number)} `;
+    Object.assign(json, { burst: o.burst, cburst: o.cburst });
+  }
+  return { text, json };
+}
+
+async function show(run: TcRun, a: Args): Promise<void> {
+  run.shown = true;
+  let dev: string | undefined;
+  let parent: number | undefined;
+  let classid: number | undefined;
+  for (; !a.done; a.skip()) {
+    const w = a.word;
+    if (w === 'dev') dev = a.next();
+    else if (w === 'root') parent = TC_H_ROOT;
+    else if (w === 'parent' || w === 'classid') {
+      const p = a.next();
+      try {
+        const v = parseClassid(p, w);
+        if (w === 'parent') parent = v;
+        else classid = v;
+      } catch {
+        throw invarg(`invalid ${w === 'parent' ? 'parent' : 'class'} ID`, p);
+      }
+    } else if (matches(w, 'help')) throw tcFail(classUsage);
+    else throw tcExit(`What is "${w}"? Try "tc class help".`);
+  }
+  // tc dumps classes only for a device: without one it prints nothing.
+  if (dev === undefined) return;
+  const ifindex = await run.ifindex(dev);
+  let list: TcClass[];
+  try {
+    list = await run.rt.classes.list({ dev: ifindex });
+  } catch (e) {
+    kernelError(e);
+  }
+  for (const c of list) {
+    const p = c.raw.parent as number;
+    // The kernel reads a parent as the qdisc whose classes to dump: its major alone counts.
+    if (parent !== undefined && ((c.raw.handle as number) & 0xffff0000) !== ((parent & 0xffff0000) >>> 0)) continue;
+    if (classid !== undefined && (c.raw.handle as number) !== classid) continue;
+    const json: Record<string, unknown> = { class: c.kind, handle: c.handle };
+    let line = `class ${c.kind} ${c.handle} `;
+    if (p === TC_H_ROOT) {
+      line += 'root ';
+      json.root = true;
+    } else if (p) {
+      line += `parent ${formatHandle(p)} `;
+      json.parent = formatHandle(p);
+    }
+    const info = c.raw.info as number;
+    if (info) {
+      line += `leaf ${(info >>> 16).toString(16)}: `;
+      json.leaf = `${(info >>> 16).toString(16)}:`;
+    }
+    if (c.kind === 'htb') {
+      const k = htbText(c, run.o.details);
+      line += k.text;
+      Object.assign(json, k.json);
+    }
+    const lines = [line];
+    withStats(c, run, lines, json);
+    if (run.o.stats && c.xstats && c.kind === 'htb') {
+      const x = c.xstats as { lends: number; borrows: number; giants: number; tokens: number; ctokens: number };
+      lines.push(` lended: ${x.lends} borrowed: ${x.borrows} giants: ${x.giants}`, ` tokens: ${x.tokens} ctokens: ${x.ctokens}`);
+      Object.assign(json, { lended: x.lends, borrowed: x.borrows, giants: x.giants, tokens: x.tokens, ctokens: x.ctokens });
+    }
+    // print_class ends each class with an empty line under -s.
+    if (run.o.stats) lines.push('');
+    if (run.o.json) run.json.push(json);
+    else for (const l of lines) run.out(l);
+  }
+}
+
+export async function tclass(run: TcRun, words: string[]): Promise<void> {
+  const [verb = 'list', ...rest] = words;
+  const a = new Args(rest);
+  if (matches(verb, 'add')) return modify(run, 'add', a);
+  if (matches(verb, 'change')) return modify(run, 'change', a);
+  if (matches(verb, 'replace')) return modify(run, 'replace', a);
+  if (matches(verb, 'delete')) return modify(run, 'del', a);
+  if (matches(verb, 'list') || matches(verb, 'show') || matches(verb, 'lst')) return show(run, a);
+  if (matches(verb, 'help')) throw tcFail(classUsage);
+  throw tcExit(`Command "${verb}" is unknown, try "tc class help".`);
+}

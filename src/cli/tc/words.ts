@@ -1,0 +1,99 @@
+/**
+ * tc's way with words (tc_util.c, utils.c): rates (`1mbit`, `125kbps`), sizes (`1600`, `2kb`, `1m`), times (`50ms`),
+ * handles, and the refusals it prints for a word it cannot take, with its text and exit status.
+ */
+import { UsageError } from '../usage.js';
+
+/** tc's usage errors end the command with status 1 (`What is "x"?`), exit(-1) ones with 255. */
+export const tcFail = (text: string): UsageError => new UsageError(text, { bare: true });
+export const tcExit = (text: string): UsageError => new UsageError(text, { status: 255, bare: true });
+/** `Error: argument "ARG" is wrong: MSG` (invarg, exit 255). */
+export const invarg = (msg: string, arg: string): UsageError => new UsageError(`argument "${arg}" is wrong: ${msg}`, { status: 255 });
+/** `Error: duplicate "KEY": "ARG" is the second value.` */
+export const duparg = (key: string, arg: string): UsageError => new UsageError(`duplicate "${key}": "${arg}" is the second value.`, { status: 255 });
+
+/** The words of a command, read as tc's argc/argv loops read them. */
+export class Args {
+  private i = 0;
+  constructor(private readonly words: readonly string[]) {}
+  get done(): boolean {
+    return this.i >= this.words.length;
+  }
+  get word(): string {
+    return this.words[this.i]!;
+  }
+  get rest(): string[] {
+    return this.words.slice(this.i);
+  }
+  skip(): void {
+    this.i++;
+  }
+  /** NEXT_ARG: the keyword's value; none is an incomplete command (exit 255). */
+  next(): string {
+    if (this.i + 1 >= this.words.length) throw tcExit('Command line is not complete. Try option "help"');
+    return this.words[++this.i]!;
+  }
+}
+
+/** matches(): the word abbreviates the keyword. */
+export const matches = (word: string, keyword: string): boolean => word.length > 0 && keyword.startsWith(word);
+
+/** strtoul/strtol in base 0 (or the base given), the whole word. */
+export function unsigned(word: string, base = 0, max = 0xffffffff): number | undefined {
+  let s = word;
+  let b = base;
+  if ((b === 0 || b === 16) && /^0[xX]/.test(s)) {
+    s = s.slice(2);
+    b = 16;
+  } else if (b === 0) b = s.length > 1 && s[0] === '0' ? 8 : 10;
+  const digits = b === 16 ? /^[0-9a-fA-F]+$/ : b === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
+  if (!digits.test(s)) return undefined;
+  const n = parseInt(s, b);
+  return n > max ? undefined : n;
+}
+
+const rateUnits: [string, number][] = [
+  ['bit', 1], ['Kibit', 1024], ['kbit', 1000], ['mibit', 1024 * 1024], ['mbit', 1e6], ['gibit', 1024 ** 3], ['gbit', 1e9],
+  ['tibit', 1024 ** 4], ['tbit', 1e12], ['Bps', 8], ['KiBps', 8 * 1024], ['KBps', 8000], ['MiBps', 8 * 1024 * 1024],
+  ['MBps', 8e6], ['GiBps', 8 * 1024 ** 3], ['GBps', 8e9], ['TiBps', 8 * 1024 ** 4], ['TBps', 8e12],
+];
+
+/** get_rate64: `100kbit`, `1mbit`, `125KBps`, … → bytes per second (a bare number is bits). */
+export function parseRate(word: string): number | undefined {
+  const m = /^([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)(.*)$/.exec(word);
+  if (!m) return undefined;
+  const bits = Number(m[1]);
+  const unit = m[2]!;
+  let scale = 1;
+  if (unit !== '') {
+    const u = rateUnits.find(([name]) => name.toLowerCase() === unit.toLowerCase());
+    if (!u) return undefined;
+    scale = u[1];
+  }
+  const r = (bits * scale) / 8;
+  return r < 0 ? undefined : Math.trunc(r);
+}
+
+/** get_size: `1600`, `2kb`, `1k` (bytes ×1024), `8kbit` (bits), `1m`, `1mb`, `1gb`. */
+export function parseSize(word: string): number | undefined {
+  const m = /^([0-9]*\.?[0-9]+)(.*)$/.exec(word);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const u = m[2]!.toLowerCase();
+  const scales: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kbit: 1024 / 8, m: 1024 * 1024, mb: 1024 * 1024, mbit: (1024 * 1024) / 8, g: 1024 ** 3, gb: 1024 ** 3, gbit: 1024 ** 3 / 8 };
+  const s = scales[u];
+  if (s === undefined) return undefined;
+  const v = Math.trunc(n * s);
+  return v > 0xffffffff ? undefined : v;
+}
+
+/** get_time: `50ms`, `1s`, `800us`, a bare number of microseconds. */
+export function parseTime(word: string): number | undefined {
+  const m = /^([0-9]*\.?[0-9]+)(.*)$/.exec(word);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const u = m[2]!;
+  const scales: Record<string, number> = { '': 1, s: 1e6, sec: 1e6, secs: 1e6, ms: 1e3, msec: 1e3, msecs: 1e3, us: 1, usec: 1, usecs: 1 };
+  const s = scales[u];
+  return s === undefined ? undefined : Math.trunc(n * s);
+}
