@@ -80,6 +80,8 @@ export { formatMetrics, PROMETHEUS_CONTENT_TYPE, type MetricFamily, type MetricT
 export { Conntrack, PROTOCOLS as CONNTRACK_PROTOCOLS } from './api/conntrack.js';
 export type { ConntrackEntry, ConntrackInput, ConntrackKey, ConntrackFilter, ConntrackStatsCpu, Tuple as ConntrackTuple, StatusFlag as ConntrackStatusFlag, TcpState as ConntrackTcpState } from './api/conntrack.js';
 export { conntrackEvents } from './api/conntrack-events.js';
+export { Expectations, expectationEvents } from './api/expectations.js';
+export type { Expectation, ExpectationInput, ExpectationKey, ExpectationFlag, ExpectationEvent } from './api/expectations.js';
 export type { ConntrackEvent, ConntrackEventType, ConntrackEventOptions } from './api/conntrack-events.js';
 export { conntrack as conntrackFamily } from './families/netfilter/conntrack.js';
 export { NETLINK_NETFILTER, NFNL_SUBSYS, NFNLGRP, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, nfnlMessageType } from './families/netfilter/nfnetlink.js';

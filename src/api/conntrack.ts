@@ -25,7 +25,7 @@ export const PROTOCOLS: Readonly<Record<string, number>> = { icmp: 1, igmp: 2, t
 const protoNames = new Map(Object.entries(PROTOCOLS).map(([n, v]) => [v, n]));
 /** Protocols whose tuples carry ports. */
 const PORTED = new Set([6, 17, 33, 132, 136]);
-const AF = { inet: 2, inet6: 10 } as const;
+export const AF = { inet: 2, inet6: 10 } as const;
 
 export type Family = 'inet' | 'inet6';
 /** A conntrack entry's status bit (IPS_*), by name. */
@@ -110,6 +110,8 @@ export interface ConntrackInput {
   labelsMask?: Uint8Array;
   /** TCP only: the state to create the entry in. */
   tcpState?: TcpState;
+  /** The helper to attach on create (`ftp`, `tftp`, …: one the kernel has), which expectations need. */
+  helper?: string;
   /** Instead of a tuple (delete): the entry's id. */
   id?: number;
 }
@@ -148,7 +150,7 @@ function join(path: string, key: string | number): string {
 const tupleFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16, zone: u16 }, ['src', 'dst', 'proto']);
 
 /** A tuple has every part its protocol needs and none it cannot carry: ports for TCP/UDP/…, type and code for ICMP. */
-const tuple: Check = (v, path, key, scope) => {
+export const tuple: Check = (v, path, key, scope) => {
   tupleFields(v, path, key, scope);
   const t = v as Tuple;
   const at = join(path, key);
@@ -164,7 +166,9 @@ const tuple: Check = (v, path, key, scope) => {
 };
 
 const inputCheck = record(
-  { original: tuple, reply: tuple, timeout: u32, status: statusFlags, mark: u32, zone: u16, labels: instanceOf(Uint8Array, 'a Uint8Array'), labelsMask: instanceOf(Uint8Array, 'a Uint8Array'), tcpState: oneOf(Object.keys(decl.enums.tcpState.entries)), id: u32 },
+  { original: tuple, reply: tuple, timeout: u32, status: statusFlags, mark: u32, zone: u16, labels: instanceOf(Uint8Array, 'a Uint8Array'), labelsMask: instanceOf(Uint8Array, 'a Uint8Array'), tcpState: oneOf(Object.keys(decl.enums.tcpState.entries)), id: u32, helper: (v, path, key) => {
+    if (typeof v !== 'string' || v === '') throw new SchemaError(join(path, key), 'must be a helper name');
+  } },
 );
 const keyFields = record({ original: tuple, reply: tuple, zone: u16, id: u32 });
 const keyCheck: Check = (v, path, key, scope) => {
@@ -193,7 +197,8 @@ function isV6(a: string): boolean {
   return a.includes(':');
 }
 
-function tupleValue(t: Tuple): Value {
+/** A tuple as CTA_TUPLE_* attributes. */
+export function tupleValue(t: Tuple): Value {
   const v6 = isV6(t.src);
   const p = protoNumber(t.proto);
   const proto: Value = { num: p };
@@ -213,7 +218,8 @@ function tupleValue(t: Tuple): Value {
   return t.zone === undefined ? { ip, proto } : { ip, proto, zone: t.zone };
 }
 
-function tupleOf(v: Value | undefined): Tuple {
+/** CTA_TUPLE_* attributes as a tuple. */
+export function tupleOf(v: Value | undefined): Tuple {
   const ip = (v?.ip ?? {}) as Value;
   const proto = (v?.proto ?? {}) as Value;
   const num = proto.num as number;
@@ -323,6 +329,7 @@ export const conntrackKind: ObjectKind<ConntrackEntry, ConntrackInput, Conntrack
     if (i.labels !== undefined) v.labels = i.labels;
     if (i.labelsMask !== undefined) v.labelsMask = i.labelsMask;
     if (i.tcpState !== undefined) v.protoinfo = { tcp: { state: i.tcpState } };
+    if (i.helper !== undefined) v.help = { name: i.helper };
     if (i.id !== undefined) v.id = i.id;
     return v;
   },

@@ -68,6 +68,8 @@ export interface Parsed {
   timeout?: number;
   /** -o words, by their full names. */
   output: Set<OutputWord>;
+  /** The command is on the expectation table (`-L expect`). */
+  expect: boolean;
   /** -e: the events -E hears (all when not given). */
   events?: Set<'new' | 'update' | 'destroy'>;
   /** What conntrack warns of as it reads the line (stderr, before anything else). */
@@ -80,7 +82,7 @@ function number(word: string | undefined, max = 0xffffffff): number {
 }
 
 export function parse(args: readonly string[]): Parsed {
-  const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set(), warnings: [] };
+  const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set(), warnings: [], expect: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -92,8 +94,14 @@ export function parse(args: readonly string[]): Parsed {
     if (cmd) {
       if (p.command) throw usage('Invalid parameters');
       p.command = cmd;
-      // -L/-D/-E take an optional table name: only conntrack's own is served.
-      if (args[i + 1] === 'conntrack') i++;
+      // A command takes an optional table name, any prefix of one (the first that fits, expect before conntrack).
+      const table = args[i + 1];
+      if (table !== undefined && !table.startsWith('-')) {
+        i++;
+        if ('expect'.startsWith(table)) p.expect = true;
+        else if ('dying'.startsWith(table) || 'unconfirmed'.startsWith(table)) throw new ConntrackExit(`nlkit conntrack: the ${table} table is not supported`, 2);
+        else if (!'conntrack'.startsWith(table)) throw usage(`unknown type \`${table}'`);
+      }
       continue;
     }
     switch (a) {

@@ -15,6 +15,7 @@ export async function conntrack(args: readonly string[], netns: string | undefin
     const p = parse(args);
     for (const w of p.warnings) err(w);
     if (!p.command) throw usage('no command specified');
+    if (p.expect) return await (await import('./conntrack-expect.js')).expect(p, netns, signal, out, err);
     if (p.command === 'E') return await (await import('./conntrack-events.js')).events(p, netns, signal, out, err);
     ct = Conntrack.open(netns === undefined ? {} : { netns });
     const json = p.output.has('json');
