@@ -139,6 +139,20 @@ function conntrackCase(name: string, entries: number, n: number, args: string[],
   };
 }
 
+/** bench/exporter.ts: a scrape of a namespace holding `routes` routes and `pairs` TCP pairs (2 × pairs sockets). */
+function exporterCase(name: string, routes: number, pairs: number, goal: Record<string, number>): Case {
+  return {
+    name,
+    n: routes + pairs * 2,
+    run() {
+      const r = spawnSync(join(sharedBench(), 'in-netns.sh'), ['--routes', String(routes), '--tcp', String(pairs), '--', process.execPath, join(root, 'dist', 'bench', 'exporter.js'), '5'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (r.status !== 0) throw new Error(`bench exporter failed (${r.status}): ${r.stderr}`);
+      const { ms, reference_ms, ...extra } = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { ms: number; reference_ms: number };
+      return result(name, routes + pairs * 2, ms, reference_ms, { ...goal, ...extra });
+    },
+  };
+}
+
 /** bench/ui.ts: `nlkit ui` loaded in chromium with `routes` routes in the namespace. */
 function uiCase(name: string, routes: number, goal: Record<string, number>): Case {
   return {
@@ -182,6 +196,8 @@ const cases: Case[] = [
   conntrackCase('ct-events', 0, 1_000_000, ['events', '1000000'], {}),
   // ms: navigation until the routes table holds them all and shows its first rows; reference: `ip route show`.
   uiCase('ui-load-100k', 100_000, { goal_ms: 1000 }),
+  // ms: one scrape (collect + text) after the first, with 100,000 routes and 200,000 sockets; reference: nldiag.
+  exporterCase('exporter-scrape-100k', 100_000, 100_000, { goal_ms: 100 }),
 ];
 
 const wanted = process.argv.slice(2);

@@ -53,6 +53,8 @@ const kernelCounter = async (ns: TestNetns, dev: string, which: 'rx' | 'tx') => 
 test('a scrape of a namespace: what promtool accepts, with the kernel\'s counters and objects', { timeout: 180_000 }, async (t) => {
   await withNetns(async (ns) => {
     await ns.vethPair();
+    // A label value the format must escape.
+    await ns.ip('link', 'set', 'v0', 'alias', 'say "hi" \\ there');
     await ns.ip('route', 'add', '10.1.0.0/24', 'via', '192.0.2.2', 'table', '100');
     await ns.ip('route', 'add', '10.2.0.0/24', 'via', '192.0.2.2', 'table', '100');
     await ns.ip('neigh', 'add', '192.0.2.7', 'lladdr', '02:00:00:00:00:07', 'dev', 'v0', 'nud', 'permanent');
@@ -70,6 +72,7 @@ test('a scrape of a namespace: what promtool accepts, with the kernel\'s counter
       assert.equal(first.value('node_network_up', { device: 'v0' }), 1);
       assert.equal(first.value('node_network_carrier', { device: 'v0' }), 1);
       assert.equal(first.value('node_network_mtu_bytes', { device: 'v0' }), 1500);
+      assert.match(first.text, /^node_network_info\{[^}]*device="v0",ifalias="say \\"hi\\" \\\\ there"[^}]*\} 1$/m);
       assert.equal(first.value('nlkit_routes', { family: 'inet', table: '100', protocol: 'boot' }), 2);
       assert.equal(first.value('nlkit_neighbours', { device: 'v0', family: 'inet', state: 'permanent' }), 1);
       assert.equal(first.value('nlkit_nexthops'), 3);

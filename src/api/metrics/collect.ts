@@ -42,24 +42,38 @@ const conntrackStats = ['found', 'invalid', 'insert', 'insertFailed', 'drop', 'e
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const text = (v: string | number | undefined) => (v === undefined ? '' : String(v));
 
-/** Counts of samples by their labels, as a family's samples. */
+/** Counts of samples by their labels, as a family's samples: the label values in order make the key. */
 class Counts {
-  private readonly map = new Map<string, { labels: Record<string, string>; value: number }>();
-  add(labels: Record<string, string>, n = 1): void {
-    const key = JSON.stringify(labels);
+  private readonly map = new Map<string, { values: string[]; value: number }>();
+  constructor(private readonly names: readonly string[]) {}
+  add(values: string[], n = 1): void {
+    const key = values.join('\0');
     const e = this.map.get(key);
-    if (e) e.value += n;
-    else this.map.set(key, { labels, value: n });
+    if (!e) this.map.set(key, { values, value: n });
+    else if ((e.value += n) === 0) this.map.delete(key);
   }
   samples(): Sample[] {
-    return [...this.map.values()];
+    return [...this.map.values()].map(({ values, value }) => ({ labels: Object.fromEntries(this.names.map((k, i) => [k, values[i]!])), value }));
   }
+}
+
+/** TCP sockets by state and UDP sockets, as one census counted them. */
+interface SocketCensus {
+  tcp: Map<string, number>;
+  udp: number;
+  /** performance.now() when the census ended. */
+  at: number;
 }
 
 /** What a MetricsCollector takes. */
 export interface MetricsOptions {
   /** The namespace to report on (default: this process's). */
   netns?: NetnsRef;
+  /**
+   * Milliseconds between socket censuses (default 10,000): a scrape starts the next census only once the last is
+   * this old. Counting 200,000 sockets takes the kernel seconds, longer than a scrape should.
+   */
+  socketCensusInterval?: number;
 }
 
 // idiag_state's place in struct inet_diag_msg, from the declaration: each socket is counted without decoding it.
@@ -71,12 +85,32 @@ const stateNames = new Map<number, string>(Object.entries(tcpStates).map(([k, v]
  * watch and its sockets.
  */
 export class MetricsCollector {
+  private census: SocketCensus | undefined;
+  private running: Promise<SocketCensus> | undefined;
+  private censusErrors = 0;
+  /** Routes by family, table and protocol: counted from the view once, then kept by the watch's events. */
+  private readonly routeCounts = new Counts(['family', 'table', 'protocol']);
+
   private constructor(
     private readonly rt: RouteNetlink,
     private readonly sd: SockDiag,
     private readonly ct: Conntrack,
     private readonly routes: Watch<Route>,
-  ) {}
+    private readonly censusInterval: number,
+  ) {
+    const key = (r: Route) => [String(r.family), String(r.table), String(r.protocol)];
+    for (const r of routes.view.values()) this.routeCounts.add(key(r));
+    // Taken at once, with nothing in between: the watch emits every change made to the view from here on.
+    const events = routes[Symbol.asyncIterator]();
+    void (async () => {
+      for (let e = await events.next(); !e.done; e = await events.next()) {
+        if (e.value.before) this.routeCounts.add(key(e.value.before), -1);
+        if (e.value.after) this.routeCounts.add(key(e.value.after), 1);
+      }
+    })().catch(() => {
+      // The watch ended (close): no more scrapes follow.
+    });
+  }
 
   /** Open the sockets in `netns` and start the route watch (rejects if the namespace cannot be entered). */
   static async open(options: MetricsOptions = {}): Promise<MetricsCollector> {
@@ -87,7 +121,7 @@ export class MetricsCollector {
       sd = SockDiag.open({ netns: options.netns });
       ct = Conntrack.open({ netns: options.netns });
       const routes = await watch('route', { netns: options.netns });
-      return new MetricsCollector(rt, sd, ct, routes);
+      return new MetricsCollector(rt, sd, ct, routes, options.socketCensusInterval ?? 10_000);
     } catch (e) {
       rt.close();
       sd?.close();
@@ -112,16 +146,14 @@ export class MetricsCollector {
     const device = (ifindex: number) => names.get(ifindex) ?? String(ifindex);
     const out: MetricFamily[] = [...this.linkFamilies(links)];
 
-    const addr = new Counts();
-    for (const a of addresses) addr.add({ device: device(a.ifindex), family: String(a.family) });
+    const addr = new Counts(['device', 'family']);
+    for (const a of addresses) addr.add([device(a.ifindex), String(a.family)]);
     out.push({ name: 'nlkit_addresses', help: 'Addresses on a device, by family.', type: 'gauge', samples: addr.samples() });
 
-    const routes = new Counts();
-    for (const r of this.routes.view.values()) routes.add({ family: String(r.family), table: String(r.table), protocol: String(r.protocol) });
-    out.push({ name: 'nlkit_routes', help: 'Routes by family, table and protocol.', type: 'gauge', samples: routes.samples() });
+    out.push({ name: 'nlkit_routes', help: 'Routes by family, table and protocol.', type: 'gauge', samples: this.routeCounts.samples() });
 
-    const neigh = new Counts();
-    for (const n of neighbours) neigh.add({ device: device(n.ifindex), family: String(n.family), state: n.state.map(String).join(',') || 'none' });
+    const neigh = new Counts(['device', 'family', 'state']);
+    for (const n of neighbours) neigh.add([device(n.ifindex), String(n.family), n.state.map(String).join(',') || 'none']);
     out.push({ name: 'nlkit_neighbours', help: 'Neighbour entries by device, family and state.', type: 'gauge', samples: neigh.samples() });
 
     const groups = nexthops.filter((n) => n.group !== undefined);
@@ -150,6 +182,8 @@ export class MetricsCollector {
       samples: [...sockets.tcp].map(([state, value]) => ({ labels: { state }, value })),
     });
     out.push({ name: 'nlkit_udp_sockets', help: 'UDP sockets (IPv4 and IPv6).', type: 'gauge', samples: [{ value: sockets.udp }] });
+    out.push({ name: 'nlkit_socket_census_age_seconds', help: 'How old the socket counts are: the last census that ended.', type: 'gauge', samples: [{ value: (performance.now() - sockets.at) / 1000 }] });
+    out.push({ name: 'nlkit_socket_census_errors_total', help: 'Socket censuses that failed (the counts before them are kept).', type: 'counter', samples: [{ value: this.censusErrors }] });
     out.push(...conntrack);
     out.push({ name: 'nlkit_watch_resyncs_total', help: 'Resyncs of the route watch (after overruns and silent kernel changes).', type: 'counter', samples: [{ value: this.routes.counters.resyncs }] });
     out.push({ name: 'nlkit_scrape_duration_seconds', help: 'How long this scrape took.', type: 'gauge', samples: [{ value: (performance.now() - started) / 1000 }] });
@@ -186,8 +220,32 @@ export class MetricsCollector {
     return out;
   }
 
-  /** TCP sockets by state and UDP sockets, counted from the dumps' raw datagrams (200,000 sockets, no decoding). */
-  private async socketStates(): Promise<{ tcp: Map<string, number>; udp: number }> {
+  /**
+   * The socket counts. A census of 200,000 sockets is a dump of each, which takes the kernel longer than a scrape
+   * should: the first scrape waits for one, and a later scrape starts the next (when none runs and the last is
+   * censusInterval old) and reports the last that ended; nlkit_socket_census_age_seconds says how old it is.
+   */
+  private async socketStates(): Promise<SocketCensus> {
+    if (this.census === undefined) return this.nextCensus();
+    if (performance.now() - this.census.at < this.censusInterval) return this.census;
+    this.running ??= this.nextCensus().catch(() => {
+      this.censusErrors++;
+      return this.census!;
+    });
+    return this.census;
+  }
+
+  private async nextCensus(): Promise<SocketCensus> {
+    try {
+      this.census = await this.countSockets();
+      return this.census;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /** TCP sockets by state and UDP sockets, counted from the dumps' raw datagrams (no socket is decoded). */
+  private async countSockets(): Promise<SocketCensus> {
     const tcp = new Map<string, number>();
     let udp = 0;
     const s = this.sd.sockets;
@@ -207,7 +265,7 @@ export class MetricsCollector {
         }
       }
     }
-    return { tcp, udp };
+    return { tcp, udp, at: performance.now() };
   }
 
   /** Conntrack's count and limit, and its per-CPU counters, per CPU and summed as node_exporter names them. */
