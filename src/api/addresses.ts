@@ -152,6 +152,13 @@ export const addressKind: ObjectKind<Address, AddressInput, AddressFilter> = {
   filter: addressFilter,
   devices: (input) => [input.dev],
   toMessage: addressMessage,
+  // As ip's `address del ADDR` without a length: an IPv4 address alone deletes it whatever its prefix length (the
+  // kernel matches the prefix only when IFA_ADDRESS is sent).
+  toDeleteMessage: (input, ctx) => {
+    const v = addressMessage(input, ctx);
+    if (!input.address.includes('/') && input.peer === undefined && v.family === 2) delete v.address;
+    return v;
+  },
   fromMessage: addressFromMessage,
   devicesOfFilter: (f) => [f.dev],
   dumpRequest(filter, ctx) {

@@ -49,6 +49,10 @@ export interface RuleInput {
   protocol?: string | number;
   /** Invert the selectors (`ip rule add not …`). */
   not?: boolean;
+  /** FRA_FLOW: the route realms to match, source realm in the high 16 bits. */
+  realms?: number;
+  /** FRA_L3MDEV: look up the table of the packet's L3 master device (VRF) rather than a table. */
+  l3mdev?: boolean;
 }
 
 /** A rule as the kernel reports it (RTM_NEWRULE). */
@@ -74,6 +78,10 @@ export interface Rule {
   suppressIfgroup?: number;
   protocol?: string | number;
   not: boolean;
+  /** FRA_FLOW: the realms matched, source realm in the high 16 bits. */
+  realms?: number;
+  /** FRA_L3MDEV: the rule looks up the L3 master device's table. */
+  l3mdev?: boolean;
   raw: Value;
 }
 
@@ -117,6 +125,7 @@ const ruleInput = record({
   fwmark: u32, fwmask: u32, uidRange: rangeOf(u32), ipProto: oneOf(Object.keys(ipProtos), [0, 255]), sport: ports, dport: ports,
   dscp: integer(0, 63), tos: u8, action: oneOf(Object.keys(actionToKernel)), table: tableCheck, goto: u32,
   suppressPrefixlength: integer(0, 128), suppressIfgroup: u32, protocol: enumOf(ruleFamily.enums.rtProtocol, [0, 255]), not: boolean,
+  realms: u32, l3mdev: boolean,
 });
 const ruleFilter = record({ family: family(['unspec', 'inet', 'inet6']), table: tableCheck, priority: u32 });
 
@@ -130,7 +139,7 @@ function ruleMessage(input: RuleInput, del = false): Value {
   const family = input.family ?? [input.from, input.to].map((a) => (a ? addressFamily(a.split('/')[0]!) : undefined)).find((f) => f) ?? 'inet';
   // As `ip rule add`: a rule that names no action looks up a table, main unless told.
   const action = input.action ?? (input.goto !== undefined ? 'goto' : input.table !== undefined || !del ? 'table' : undefined);
-  const table = input.table ?? (action === 'table' && !del ? 'main' : undefined);
+  const table = input.table ?? (action === 'table' && !del && !input.l3mdev ? 'main' : undefined);
   const v: Value = {
     family: familyNumber(family),
     dstLen: 0,
@@ -169,6 +178,8 @@ function ruleMessage(input: RuleInput, del = false): Value {
   if (input.suppressPrefixlength !== undefined) v.suppressPrefixlen = input.suppressPrefixlength;
   if (input.suppressIfgroup !== undefined) v.suppressIfgroup = input.suppressIfgroup;
   if (input.protocol !== undefined) v.protocol = input.protocol;
+  if (input.realms !== undefined) v.flow = input.realms;
+  if (input.l3mdev) v.l3mdev = 1;
   return v;
 }
 
@@ -199,6 +210,8 @@ export function ruleFromMessage(m: Value): Rule {
   if (m.suppressPrefixlen !== undefined) r.suppressPrefixlength = m.suppressPrefixlen as number;
   if (m.suppressIfgroup !== undefined) r.suppressIfgroup = m.suppressIfgroup as number;
   if (m.protocol !== undefined) r.protocol = m.protocol as string | number;
+  if (m.flow !== undefined) r.realms = m.flow as number;
+  if (m.l3mdev) r.l3mdev = true;
   return r;
 }
 

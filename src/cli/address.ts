@@ -1,13 +1,14 @@
 /** `nlkit address show` in ip's text (`-br` too) and JSON: each link, then its addresses. */
-import type { Address, AddressInput } from '../api/addresses.js';
+import type { Address } from '../api/addresses.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { statsJson, statsText } from './link-details.js';
 import { familyColor, paint, stateColor } from './color.js';
-import { refuse } from './args.js';
+import { fail, matches, refuse, unknownCommand } from './args.js';
+import { parseAddress } from './address-parse.js';
 import { briefJson, briefName, briefState, lookup, operstate, linkJson, linkRows, linkText, type LinkRow } from './link.js';
 import { parseShowSelectors } from './show-filter.js';
 import { ipJson } from './json.js';
-import { UsageError } from './usage.js';
+import { objectUsage } from './usage.js';
 
 export interface AddressOptions {
   json: boolean;
@@ -76,61 +77,21 @@ function shortHeader({ l, at, flags }: LinkRow): string {
   return line;
 }
 
-const addressFlags = new Set(['nodad', 'noprefixroute', 'mngtmpaddr', 'home', 'autojoin', 'optimistic']);
-const flagNames: Record<string, string> = { mngtmpaddr: 'managetempaddr', home: 'homeaddress', autojoin: 'mcautojoin' };
-
-/** ip's address arguments → an AddressInput. */
-export function parseAddress(args: string[]): AddressInput {
-  let address: string | undefined;
-  let dev: string | undefined;
-  const input: Partial<AddressInput> = {};
-  const value = (i: number): string => {
-    const v = args[i + 1];
-    if (v === undefined) throw new UsageError(`"${args[i]}" needs a value`);
-    return v;
-  };
-  const seconds = (t: string) => (t === 'forever' ? 0xffffffff : Number(t.replace(/sec$/, '')));
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i]!;
-    if (w === 'dev') dev = value(i++);
-    else if (w === 'label') input.label = value(i++);
-    else if (w === 'brd' || w === 'broadcast') input.broadcast = value(i++);
-    else if (w === 'peer' || w === 'remote') input.peer = value(i++);
-    else if (w === 'scope') input.scope = value(i++) === 'global' ? 'universe' : args[i]!;
-    else if (w === 'metric' || w === 'priority') input.metric = Number(value(i++));
-    else if (w === 'valid_lft') input.validLifetime = seconds(value(i++));
-    else if (w === 'preferred_lft') input.preferredLifetime = seconds(value(i++));
-    else if (addressFlags.has(w)) (input.flags ??= []).push(flagNames[w] ?? w);
-    else if (w === 'local') address = value(i++);
-    else if (address === undefined) address = w;
-    else throw new UsageError(`"${w}" is garbage (unknown address keyword)`);
-  }
-  if (address === undefined) throw new UsageError('an address is required');
-  if (dev === undefined) throw new UsageError('Not enough information: "dev" argument is required.');
-  return { ...input, address, dev };
-}
-
 /** ip -j -br's entry for an address: local, the peer as `address` when there is one, and the prefix length. */
 function briefAddressJson(a: Address): Record<string, unknown> {
   return { local: a.local ?? a.address.split('/')[0], ...(a.peer !== undefined ? { address: a.peer } : {}), prefixlen: a.prefixlen };
 }
 
-/** `address flush` selectors: `dev`, `label`, `scope`, `to PREFIX`, with -4/-6. */
+/** `address flush` with show's selectors (ip reads both with one parser): what they select is deleted. */
 async function flush(rt: RouteNetlink, args: string[], options: AddressOptions): Promise<void> {
-  if (args.length === 0) throw new UsageError('Flush requires arguments.');
-  const sel: { dev?: string; label?: string; scope?: string; to?: string } = {};
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i]!;
-    if (w !== 'dev' && w !== 'label' && w !== 'scope' && w !== 'to') throw new UsageError(`"${w}" is not an address flush selector (dev, label, scope, to)`);
-    const value = args[++i];
-    if (value === undefined) throw new UsageError(`"${w}" needs a value`);
-    sel[w] = value;
-  }
-  const filter = { ...(options.family ? { family: options.family } : {}), ...(sel.dev === undefined ? {} : { dev: sel.dev }) };
+  if (args.length === 0) throw fail('Flush requires arguments.');
+  const { dev, link, address: filter } = await parseShowSelectors(args, lookup(rt), false, options.family);
+  const { rows } = await linkRows(rt, dev, link);
+  const links = new Set(rows.map((r) => r.l.ifindex));
+  const family = options.family ? { family: options.family } : {};
   // Deleting a primary IPv4 address takes its secondaries with it: list again until nothing matches.
   for (let round = 0; round < 16; round++) {
-    const list = (await rt.addresses.list(filter)).filter((a) => (sel.label === undefined || a.label === sel.label) &&
-      (sel.scope === undefined || String(a.scope) === sel.scope) && (sel.to === undefined || a.address === sel.to || a.address.split('/')[0] === sel.to));
+    const list = (await rt.addresses.list({ ...family, ...filter })).filter((a) => links.has(a.ifindex));
     if (list.length === 0) return;
     const results = await rt.addresses.deleteMany(list.map((a) => (a.peer !== undefined && a.local !== undefined ? { address: `${a.local}/${a.prefixlen}`, peer: a.peer, dev: a.ifindex } : { address: a.address, dev: a.ifindex })));
     const failed = results.find((e) => e !== null && (e as { code?: string }).code !== 'EADDRNOTAVAIL');
@@ -141,11 +102,14 @@ async function flush(rt: RouteNetlink, args: string[], options: AddressOptions):
 export async function address(rt: RouteNetlink, verb: string | undefined, args: string[], given: AddressOptions, out: (line: string) => void): Promise<void> {
   let options = given;
   const v = verb ?? 'show';
-  if (v === 'flush' || v === 'f') return flush(rt, args, options);
-  if (v === 'add' || v === 'a') return rt.addresses.add(parseAddress(args));
-  if (v === 'replace' || v === 'change') return rt.addresses[v](parseAddress(args));
-  if ('delete'.startsWith(v) && v.length >= 3) return rt.addresses.delete(parseAddress(args));
-  if (!('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls')) throw new UsageError(`Command "${v}" is unknown, try "nlkit address help".`);
+  // ip's verbs in ip's order, each by any abbreviation.
+  const write = matches(v, 'add') ? 'add' : matches(v, 'change') || v === 'chg' ? 'change' : matches(v, 'replace') ? 'replace' : matches(v, 'delete') ? 'delete' : undefined;
+  if (write) return rt.addresses[write](parseAddress(args, write === 'delete', options.family, (line) => process.stderr.write(`${line}\n`)));
+  if (matches(v, 'flush')) return flush(rt, args, options);
+  if (!(matches(v, 'list') || matches(v, 'show') || matches(v, 'lst'))) {
+    if (matches(v, 'help')) throw refuse(objectUsage.address!.trimEnd());
+    throw unknownCommand(v, 'address');
+  }
   const { dev, link: linkFilter, address: filter } = await parseShowSelectors(args, lookup(rt), false, options.family);
   const { rows: linked, byIndex, netnsNames } = await linkRows(rt, dev, linkFilter);
   // `to PREFIX` without -4 or -6 shows that prefix's family, as if it had been given.

@@ -4,7 +4,8 @@ import type { Neighbour, NeighbourFilter, NeighbourInput, NeighbourState } from 
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
-import { duparg, fail, integer, invarg, isPrefix, matches, notPrefix, refuse, Words } from './args.js';
+import { duparg, fail, integer, invarg, isPrefix, matches, notPrefix, refuse, unknownCommand, Words } from './args.js';
+import { parseNeigh } from './neigh-parse.js';
 import { objectUsage, UsageError } from './usage.js';
 
 export interface NeighOptions {
@@ -146,18 +147,21 @@ async function flush(rt: RouteNetlink, args: string[], options: NeighOptions): P
 
 export async function neigh(rt: RouteNetlink, verb: string | undefined, args: string[], options: NeighOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'show';
-  if (v === 'flush' || v === 'f') return flush(rt, args, options);
-  if (v === 'get') {
+  if (matches(v, 'flush')) return flush(rt, args, options);
+  if (matches(v, 'get')) {
     const key = parse(args);
     if (key.dst === undefined) throw new UsageError('"nlkit neigh get" needs an ADDRESS');
     const n = await rt.neighbours.get(key);
     const names = new Map((await rt.links.list()).map((l) => [l.ifindex, l.ifname]));
     return print([n], names, false, undefined, options, out);
   }
-  if (v === 'add' || v === 'a') return rt.neighbours.add(parse(args));
-  if (v === 'replace' || v === 'change') return rt.neighbours[v](parse(args));
-  if ('delete'.startsWith(v) && v.length >= 3) return rt.neighbours.delete(parse(args));
-  if (!('show'.startsWith(v) || 'list'.startsWith(v) || v === 'ls')) throw new UsageError(`Command "${v}" is unknown, try "nlkit neigh help".`);
+  // ip's verbs in ip's order, each by any abbreviation.
+  const write = matches(v, 'add') ? 'add' : matches(v, 'change') || v === 'chg' ? 'change' : matches(v, 'replace') ? 'replace' : matches(v, 'delete') ? 'delete' : undefined;
+  if (write) return rt.neighbours[write](parseNeigh(args, options.family));
+  if (!(matches(v, 'show') || matches(v, 'lst') || matches(v, 'list'))) {
+    if (matches(v, 'help')) throw refuse(objectUsage.neigh!.trimEnd());
+    throw unknownCommand(v, 'neigh');
+  }
   const { filter, mask } = await selectors(rt, args, false, options.family);
   const names = new Map((await rt.links.list()).map((l) => [l.ifindex, l.ifname]));
   const proxy = filter.proxy === true;

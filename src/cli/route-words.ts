@@ -55,6 +55,17 @@ export function routeType(w: string): number | undefined {
 }
 export const dsfield = (w: string) => a2n(w, 'rt_dsfield', {}, 255, 16);
 
+/** get_rt_realms_or_raw: `[FROM/]TO` by realm name or number (FROM in the high 16 bits), else one 32-bit number. */
+export function realms(word: string): number | undefined {
+  const realm = (w: string) => a2n(w, 'rt_realms', { unknown: 0 }, 255);
+  const slash = word.indexOf('/');
+  const from = slash < 0 ? 0 : realm(word.slice(0, slash));
+  const toWord = slash < 0 ? word : word.slice(slash + 1);
+  const to = toWord === '' ? 0 : realm(toWord);
+  if (from !== undefined && to !== undefined) return ((from << 16) | to) >>> 0;
+  return integer(word, { min: 0, max: 0xffffffff });
+}
+
 /** ip's `table` word names the table by number; these are the names the library knows. */
 export function tableValue(n: number): 'main' | 'local' | 'default' | number {
   return n === 254 ? 'main' : n === 255 ? 'local' : n === 253 ? 'default' : n;

@@ -43,11 +43,18 @@ test('nlkit rule add/del take ip syntax, and rule show prints what ip rule show 
   });
 });
 
-test('nlkit rule: kernel errors exit 2, bad input exits 1 naming the word', async () => {
+test('nlkit rule: kernel errors exit 2; bad input is refused as ip refuses it, exit 255, naming the word', async () => {
   await withNetns(async (ns) => {
     await assert.rejects(nlkit(ns, 'rule', 'del', 'pref', '999'), (e: Failure) => e.code === 2 && e.stderr === 'RTNETLINK answers: No such file or directory\n');
-    await assert.rejects(nlkit(ns, 'rule', 'add', 'frob', '1'), (e: Failure) => e.code === 1 && /"frob" is garbage/.test(e.stderr));
-    await assert.rejects(nlkit(ns, 'rule', 'add', 'dport', 'x'), (e: Failure) => e.code === 1 && /"x" is not a valid dport/.test(e.stderr));
-    await assert.rejects(nlkit(ns, 'rule', 'add', 'type', 'frob'), (e: Failure) => e.code === 1 && /"frob" is not a rule type/.test(e.stderr));
+    await assert.rejects(nlkit(ns, 'rule', 'add', 'frob', '1'), (e: Failure) => e.code === 255 && e.stderr === 'Error: argument "frob" is wrong: Failed to parse rule type\n');
+    await assert.rejects(nlkit(ns, 'rule', 'add', 'dport', 'x'), (e: Failure) => e.code === 255 && e.stderr === 'Error: argument "x" is wrong: invalid dport range\n\n');
+    await assert.rejects(nlkit(ns, 'rule', 'add', 'type', 'frob'), (e: Failure) => e.code === 255 && e.stderr === 'Error: argument "frob" is wrong: Failed to parse rule type\n');
+    await assert.rejects(nlkit(ns, 'rule', 'add', 'l3mdev', 'table', '5'), (e: Failure) => e.code === 22 && e.stderr === 'table can not be specified for l3mdev rules\n');
+    // What the rule says, as ip says it: realms, l3mdev, a device group by name.
+    await nlkit(ns, 'rule', 'add', 'realms', '3/4', 'pref', '7');
+    await nlkit(ns, 'rule', 'add', 'l3mdev', 'pref', '6');
+    await nlkit(ns, 'rule', 'add', 'suppress_ifgroup', 'default', 'pref', '5');
+    assert.equal(await nlkit(ns, 'rule', 'show'), await ns.ip('rule', 'show'));
+    assert.equal(await nlkit(ns, '-j', 'rule', 'show'), await ns.ip('-j', 'rule', 'show'));
   });
 });

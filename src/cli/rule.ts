@@ -3,12 +3,14 @@
  * keywords (`from`, `to`, `iif`, `oif`, `fwmark M[/MASK]`, `tos`, `uidrange A-B`, `ipproto`, `sport`, `dport`,
  * `lookup`/`table`, `goto`, `suppress_prefixlength`, `pref`, `proto`, `not`, and the actions).
  */
+import { readFileSync } from 'node:fs';
 import type { RouteNetlink } from '../api/route-netlink.js';
-import type { Range, Rule, RuleAction, RuleInput } from '../api/rules.js';
+import type { Rule } from '../api/rules.js';
+import { parseRule } from './rule-parse.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
 import { fail, matches, refuse, unknownCommand, Words } from './args.js';
-import { objectUsage, UsageError } from './usage.js';
+import { objectUsage } from './usage.js';
 
 export interface RuleOptions {
   json: boolean;
@@ -24,6 +26,19 @@ const FIB_RULE_UNRESOLVED = 4;
 const ALL_ONES = 0xffffffff;
 
 const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** rtnl_group_n2a: the name /etc/iproute2/group gives a device group (0 is `default`), else the number. */
+function groupName(n: number): string {
+  try {
+    for (const line of readFileSync('/etc/iproute2/group', 'utf8').split('\n')) {
+      const m = /^\s*(\d+)\s+(\S+)/.exec(line);
+      if (m && Number(m[1]) === n) return m[2]!;
+    }
+  } catch {
+    // No file: ip prints the number.
+  }
+  return n === 0 ? 'default' : String(n);
+}
 
 /** ip shows a host prefix without its length. */
 function prefix(p: string, family: Rule['family']): { addr: string; len?: number } {
@@ -70,6 +85,7 @@ function fields(r: Rule, details: boolean): [string, string, unknown][] {
     f.push([`oif ${paint('ifname', String(r.oif))}`, 'oif', r.oif]);
     if (flags(r) & FIB_RULE_OIF_DETACHED) f.push(['[detached]', 'oif_detached', null]);
   }
+  if (r.l3mdev) f.push(['lookup [l3mdev-table]', 'l3mdev', null]);
   if (r.uidRange) f.push([`uidrange ${r.uidRange.start}-${r.uidRange.end}`, 'uid_start', r.uidRange.start], ['', 'uid_end', r.uidRange.end]);
   if (r.ipProto !== undefined) f.push([`ipproto ${r.ipProto}`, 'ipproto', String(r.ipProto)]);
   for (const [name, range] of [['sport', r.sport], ['dport', r.dport]] as const) {
@@ -83,8 +99,15 @@ function fields(r: Rule, details: boolean): [string, string, unknown][] {
       f.push([`suppress_prefixlength ${r.suppressPrefixlength}`, 'suppress_prefixlen', r.suppressPrefixlength]);
     }
     if (r.suppressIfgroup !== undefined && r.suppressIfgroup !== ALL_ONES && r.suppressIfgroup !== -1) {
-      f.push([`suppress_ifgroup ${r.suppressIfgroup}`, 'suppress_ifgroup', String(r.suppressIfgroup)]);
+      const group = groupName(r.suppressIfgroup);
+      f.push([`suppress_ifgroup ${group}`, 'suppress_ifgroup', group]);
     }
+  }
+  if (r.realms !== undefined) {
+    const from = r.realms >>> 16;
+    const to = String(r.realms & 0xffff);
+    if (from) f.push([`realms ${from}/${to}`, 'flow_from', String(from)], ['', 'flow_to', to]);
+    else f.push([`realms ${to}`, 'flow_to', to]);
   }
   if (r.action === 'goto') {
     f.push([`goto ${r.goto ?? 'none'}`, 'goto', r.goto ?? 'none']);
@@ -106,64 +129,6 @@ export function ruleJson(r: Rule, details = false): Record<string, unknown> {
   const o: Record<string, unknown> = { priority: r.priority ?? 0 };
   for (const [, k, v] of fields(r, details)) o[k] = v;
   return o;
-}
-
-const actions = new Set<RuleAction>(['blackhole', 'unreachable', 'prohibit', 'nop']);
-
-function range(word: string, text: string): Range {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
-  if (!m) throw new UsageError(`"${text}" is not a valid ${word} (N or N-M)`);
-  return { start: Number(m[1]), end: Number(m[2] ?? m[1]) };
-}
-
-function number(word: string, text: string): number {
-  const n = Number(text);
-  if (text === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`"${text}" is not a valid ${word}`);
-  return n;
-}
-
-/** ip's rule arguments → a RuleInput. */
-export function parseRule(args: string[]): RuleInput {
-  const input: RuleInput = {};
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`"${w}" needs a value`);
-      return v;
-    };
-    if (w === 'not') input.not = true;
-    else if (w === 'from') input.from = value();
-    else if (w === 'to') input.to = value();
-    else if (w === 'iif' || w === 'dev') input.iif = value();
-    else if (w === 'oif') input.oif = value();
-    else if (w === 'tos' || w === 'dsfield') input.tos = number(w, value());
-    else if (w === 'fwmark') {
-      const [mark, mask] = value().split('/');
-      input.fwmark = number(w, mark!);
-      if (mask !== undefined) input.fwmask = number(w, mask);
-    } else if (w === 'uidrange') input.uidRange = range(w, value());
-    else if (w === 'ipproto') {
-      const p = value();
-      input.ipProto = /^\d+$/.test(p) ? Number(p) : (p as NonNullable<RuleInput['ipProto']>);
-    } else if (w === 'sport' || w === 'dport') input[w] = range(w, value());
-    else if (w === 'lookup' || (w.length >= 1 && 'table'.startsWith(w))) {
-      const t = value();
-      input.table = /^\d+$/.test(t) ? Number(t) : (t as NonNullable<RuleInput['table']>);
-    } else if (w === 'goto') {
-      input.action = 'goto';
-      input.goto = number(w, value());
-    } else if (w === 'suppress_prefixlength' || w === 'sup_pl') input.suppressPrefixlength = number(w, value());
-    else if (w === 'suppress_ifgroup' || w === 'sup_group') input.suppressIfgroup = number(w, value());
-    else if (['preference', 'order', 'priority'].some((k) => w.length >= 1 && k.startsWith(w)) || w === 'pref') input.priority = number(w, value());
-    else if (w === 'proto' || w === 'protocol') input.protocol = value();
-    else if (w === 'type' || actions.has(w as RuleAction)) {
-      const a = w === 'type' ? value() : w;
-      if (!actions.has(a as RuleAction)) throw new UsageError(`"${a}" is not a rule type`);
-      input.action = a as RuleAction;
-    } else throw new UsageError(`"${w}" is garbage (unknown rule keyword)`);
-  }
-  return input;
 }
 
 export async function rule(rt: RouteNetlink, verb: string | undefined, args: string[], options: RuleOptions, out: (line: string) => void): Promise<void> {
@@ -189,14 +154,11 @@ export async function rule(rt: RouteNetlink, verb: string | undefined, args: str
     if (matches(v, 'help')) throw refuse(objectUsage.rule!.trimEnd());
     throw unknownCommand(v, 'rule');
   }
-  if (add && args.length === 0) throw fail('"ip rule add" requires arguments.');
-  const input = parseRule(args);
+  if (args.length === 0) throw fail(`"ip rule ${add ? 'add' : 'del'}" requires arguments.`);
+  const input = parseRule(args, add, options.family);
   if (options.family) input.family = options.family;
-  if (add) {
-    // ip's rule add looks up main when it names no action of its own.
-    if (input.action === undefined && input.table === undefined) input.table = 'main';
-    await rt.rules.add(input);
-  } else await rt.rules.delete(input);
+  if (add) await rt.rules.add(input);
+  else await rt.rules.delete(input);
 }
 
 async function flush(rt: RouteNetlink, args: string[], options: RuleOptions): Promise<void> {

@@ -36,11 +36,36 @@ export const objectUsage: Record<string, string> = {
                       [ alias ALIAS ] [ txqueuelen N ] [ group N ] [ master DEV | nomaster ] [ netns NAME ]
        nlkit [ -d ] [ -s ] link show [ [ dev ] DEV ]
 `,
-  address: `Usage: nlkit address { add | change | replace } IFADDR dev IFNAME [ LIFETIME ] [ CONFFLAG-LIST ]
-       nlkit address del IFADDR dev IFNAME
-       nlkit address flush { dev IFNAME | label LABEL | scope SCOPE | to PREFIX } …
-       nlkit [ -d ] [ -s ] address show [ [ dev ] IFNAME ]
-IFADDR := PREFIX [ peer PREFIX ] [ broadcast ADDR ] [ label LABEL ] [ scope SCOPE ] [ metric N ]
+  address: `Usage: nlkit address {add|change|replace} IFADDR dev IFNAME [ LIFETIME ]
+                                                      [ CONFFLAG-LIST ]
+       nlkit address del IFADDR dev IFNAME [mngtmpaddr]
+       nlkit address {save|flush} [ dev IFNAME ] [ scope SCOPE-ID ]
+                            [ to PREFIX ] [ FLAG-LIST ] [ label LABEL ] [up]
+       nlkit address [ show [ dev IFNAME ] [ scope SCOPE-ID ] [ master DEVICE ]
+                         [ nomaster ]
+                         [ type TYPE ] [ to PREFIX ] [ FLAG-LIST ]
+                         [ label LABEL ] [up] [ vrf NAME ] ]
+       nlkit address {showdump|restore}
+IFADDR := PREFIX | ADDR peer PREFIX
+          [ broadcast ADDR ] [ anycast ADDR ]
+          [ label IFNAME ] [ scope SCOPE-ID ] [ metric METRIC ]
+SCOPE-ID := [ host | link | global | NUMBER ]
+FLAG-LIST := [ FLAG-LIST ] FLAG
+FLAG  := [ permanent | dynamic | secondary | primary |
+           [-]tentative | [-]deprecated | [-]dadfailed | temporary |
+           CONFFLAG-LIST ]
+CONFFLAG-LIST := [ CONFFLAG-LIST ] CONFFLAG
+CONFFLAG  := [ home | nodad | mngtmpaddr | noprefixroute | autojoin ]
+LIFETIME := [ valid_lft LFT ] [ preferred_lft LFT ]
+LFT := forever | SECONDS
+TYPE := { amt | bareudp | bond | bond_slave | bridge | bridge_slave |
+          dsa | dummy | erspan | geneve | gre | gretap | gtp | ifb |
+          ip6erspan | ip6gre | ip6gretap | ip6tnl |
+          ipip | ipoib | ipvlan | ipvtap |
+          macsec | macvlan | macvtap |
+          netdevsim | nlmon | rmnet | sit | team | team_slave |
+          vcan | veth | vlan | vrf | vti | vxcan | vxlan | wwan |
+          xfrm | virt_wifi }
 `,
   route: `Usage: nlkit route { list | flush } SELECTOR
        nlkit route save SELECTOR
@@ -99,9 +124,17 @@ IOAM6HDR := trace prealloc type IOAM6_TRACE_TYPE ns IOAM6_NAMESPACE size IOAM6_T
 XFRMINFO := if_id IF_ID [ link_dev LINK ]
 ROUTE_GET_FLAGS := [ fibmatch ]
 `,
-  neigh: `Usage: nlkit neigh { add | del | change | replace } ADDR [ lladdr LLADDR ] [ nud STATE ] [ proxy ] dev DEV
-       nlkit neigh { show | flush } [ proxy ] [ dev DEV ] [ nud STATE ]
-       nlkit neigh get ADDR dev DEV
+  neigh: `Usage: nlkit neigh { add | del | change | replace }
+                { ADDR [ lladdr LLADDR ] [ nud STATE ] proxy ADDR }
+                [ dev DEV ] [ router ] [ use ] [ managed ] [ extern_learn ]
+                [ protocol PROTO ]
+
+	nlkit neigh { show | flush } [ proxy ] [ to PREFIX ] [ dev DEV ] [ nud STATE ]
+				  [ vrf NAME ] [ nomaster ]
+	nlkit neigh get { ADDR | proxy ADDR } dev DEV
+
+STATE := { delay | failed | incomplete | noarp | none |
+           permanent | probe | reachable | stale }
 `,
   nexthop: `Usage: nlkit nexthop { list | flush } [ protocol ID ] SELECTOR
        nlkit nexthop { add | replace } id ID NH [ protocol ID ]
@@ -123,10 +156,24 @@ ENCAPTYPE := [ mpls ]
 ENCAPHDR := [ MPLSLABEL ]
 `,
   rule: `Usage: nlkit rule { add | del } SELECTOR ACTION
-       nlkit rule { show | flush } [ table TABLE_ID ]
-SELECTOR := [ not ] [ from PREFIX ] [ to PREFIX ] [ tos TOS ] [ fwmark MARK[/MASK] ] [ iif DEV ] [ oif DEV ]
-            [ pref N ] [ ipproto PROTO ] [ sport PORT ] [ dport PORT ]
-ACTION := [ table TABLE_ID | goto N | nop | blackhole | unreachable | prohibit ] [ suppress_prefixlength N ]
+       nlkit rule { flush | save | restore }
+       nlkit rule [ list [ SELECTOR ]]
+SELECTOR := [ not ] [ from PREFIX ] [ to PREFIX ] [ tos TOS ]
+            [ fwmark FWMARK[/MASK] ]
+            [ iif STRING ] [ oif STRING ] [ pref NUMBER ] [ l3mdev ]
+            [ uidrange NUMBER-NUMBER ]
+            [ ipproto PROTOCOL ]
+            [ sport [ NUMBER | NUMBER-NUMBER ]
+            [ dport [ NUMBER | NUMBER-NUMBER ] ]
+ACTION := [ table TABLE_ID ]
+          [ protocol PROTO ]
+          [ nat ADDRESS ]
+          [ realms [SRCREALM/]DSTREALM ]
+          [ goto NUMBER ]
+          SUPPRESSOR
+SUPPRESSOR := [ suppress_prefixlength NUMBER ]
+              [ suppress_ifgroup DEVGROUP ]
+TABLE_ID := [ local | main | default | NUMBER ]
 `,
   netns: `Usage: nlkit netns list
        nlkit netns add NAME
