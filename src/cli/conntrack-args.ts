@@ -81,6 +81,10 @@ function number(word: string | undefined, max = 0xffffffff): number {
   return Number(word);
 }
 
+/** Protocols whose conntrack-tools module has port options. */
+const ported = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp']);
+const portOptions = new Set(['--sport', '--dport', '--orig-port-src', '--orig-port-dst', '--reply-port-src', '--reply-port-dst']);
+
 export function parse(args: readonly string[]): Parsed {
   const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set(), warnings: [], expect: false };
   for (let i = 0; i < args.length; i++) {
@@ -104,6 +108,8 @@ export function parse(args: readonly string[]): Parsed {
       }
       continue;
     }
+    // Protocol options exist only once -p has loaded the protocol that has them.
+    if ((portOptions.has(a) && !ported.has(p.proto ?? '')) || (a.startsWith('--icmp-') && p.proto !== 'icmp')) throw usage(`unknown option \`${a}'`);
     switch (a) {
       case '-p': case '--proto': {
         const v = value().toLowerCase();
