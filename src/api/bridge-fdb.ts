@@ -4,7 +4,7 @@
  * `port`, `srcVni`, `via`), with the state `bridge` writes — permanent, static or dynamic — and the flags
  * extern_learn, sticky, router, use and offloaded.
  */
-import { neighbourFamily as neighbourDecl, neighbourSchema } from '../families/route/index.js';
+import { neighbourFamily as neighbourDecl, fdbSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
@@ -30,8 +30,10 @@ export interface FdbEntry {
   master?: number;
   /** One of FdbState, or the NUD_* bits as a number when they are none of those. */
   state: FdbState | number;
-  /** NTF_* by `bridge fdb`'s names: self, router, extern_learn, offload, master, sticky. */
-  flags: string[];
+  /** The NUD_* bits as the kernel sent them. */
+  stateBits: number;
+  /** NTF_* by `bridge fdb`'s names: self, router, extern_learn, offload, master, sticky (shared, frozen). */
+  flags: readonly string[];
   vlan?: number;
   /** vxlan: the remote, its UDP port and VNI, the source VNI, and the device to reach it through. */
   dst?: string;
@@ -104,21 +106,18 @@ export function fdbState(bits: number): FdbState | number {
 /** NTF_* bits in `bridge fdb`'s order and words. */
 const flagWords: [number, string][] = [[0x02, 'self'], [0x80, 'router'], [0x10, 'extern_learn'], [0x20, 'offload'], [0x04, 'master'], [0x40, 'sticky']];
 const ntf = neighbourDecl.enums.ntfFlags.entries;
-const nud = neighbourDecl.enums.nudState.entries;
 
-function bitsOf(names: readonly (string | number)[], entries: Readonly<Record<string, number>>): number {
-  let bits = 0;
-  for (const n of names) bits |= typeof n === 'number' ? n : entries[n] ?? 0;
-  return bits;
-}
+/** The flag words of each NTF_* bit set, made once: a dump hands the same frozen array to every entry alike. */
+const flagWordsOf: (readonly string[])[] = Array.from({ length: 256 }, (_, bits) => Object.freeze(flagWords.filter(([bit]) => bits & bit).map(([, w]) => w)));
 
 export function fdbFromMessage(m: Value): FdbEntry {
-  const flags = bitsOf(m.flags as (string | number)[], ntf);
+  const bits = m.state as number;
   const e: FdbEntry = {
     mac: m.lladdr as string,
     ifindex: m.ndmIfindex as number,
-    state: fdbState(bitsOf(m.state as (string | number)[], nud)),
-    flags: flagWords.filter(([bit]) => flags & bit).map(([, w]) => w),
+    state: fdbState(bits),
+    stateBits: bits,
+    flags: flagWordsOf[(m.flags as number) & 255]!,
     raw: m,
   };
   if (m.master !== undefined) e.master = m.master as number;
@@ -156,7 +155,7 @@ function fdbMessage(input: FdbInput, ctx: Context): Value {
   if (input.use) flags |= ntf.use;
   if (input.externLearn) flags |= ntf.extLearned;
   if (input.sticky) flags |= ntf.sticky;
-  const v: Value = { family: AF_BRIDGE, ndmIfindex: ctx.ifindex(input.dev, 'dev'), state, flags, type: 'unspec', lladdr: input.mac };
+  const v: Value = { family: AF_BRIDGE, ndmIfindex: ctx.ifindex(input.dev, 'dev'), state, flags, type: 0, lladdr: input.mac };
   if (input.dst !== undefined) v.dst = input.dst;
   if (input.vlan !== undefined) v.vlan = input.vlan;
   if (input.nhid !== undefined) v.nhId = input.nhid;
@@ -169,7 +168,7 @@ function fdbMessage(input: FdbInput, ctx: Context): Value {
 
 export const fdbKind: ObjectKind<FdbEntry, FdbInput, FdbFilter> = {
   name: 'fdb entry',
-  schema: neighbourSchema,
+  schema: fdbSchema,
   messages: { new: 'newneigh', del: 'delneigh', get: 'getneigh' },
   input: fdbInput,
   filter: fdbFilter,
@@ -178,7 +177,7 @@ export const fdbKind: ObjectKind<FdbEntry, FdbInput, FdbFilter> = {
   fromMessage: fdbFromMessage,
   devicesOfFilter: (f) => [f.br, f.brport],
   dumpRequest(filter, ctx) {
-    const v: Value = { family: AF_BRIDGE, ndmIfindex: filter.brport === undefined ? 0 : ctx.ifindex(filter.brport, 'brport'), state: 0, flags: 0, type: 'unspec' };
+    const v: Value = { family: AF_BRIDGE, ndmIfindex: filter.brport === undefined ? 0 : ctx.ifindex(filter.brport, 'brport'), state: 0, flags: 0, type: 0 };
     if (filter.br !== undefined) v.master = ctx.ifindex(filter.br, 'br');
     return v;
   },
@@ -187,7 +186,7 @@ export const fdbKind: ObjectKind<FdbEntry, FdbInput, FdbFilter> = {
   matches: (e, f) =>
     e.raw.family === AF_BRIDGE &&
     (f.vlan === undefined || f.vlan === (e.vlan ?? 0)) &&
-    (f.state === undefined || (bitsOf(e.raw.state as (string | number)[], nud) & stateBits[f.state]!) !== 0) &&
+    (f.state === undefined || (e.stateBits & stateBits[f.state]!) !== 0) &&
     (!f.dynamic || e.state !== 'permanent'),
 };
 
@@ -280,12 +279,12 @@ export class BridgeFdb extends ObjectApi<FdbEntry, FdbInput, FdbFilter> {
     flag(input.offloaded, ntf.offloaded);
     let side = (input.master ? ntf.master : 0) | (input.self ? ntf.self : 0);
     if (!side) side = ntf.self;
-    const v: Value = { family: AF_BRIDGE, ndmIfindex: ctx.ifindex(input.dev, 'dev'), state, flags: side | flags, type: 'unspec' };
+    const v: Value = { family: AF_BRIDGE, ndmIfindex: ctx.ifindex(input.dev, 'dev'), state, flags: side | flags, type: 0 };
     if (input.brport !== undefined) v.ifindex = ctx.ifindex(input.brport, 'brport');
     if (input.vlan !== undefined) v.vlan = input.vlan;
     if (flagsMask) v.ndmFlagsMask = flagsMask;
     if (stateMask) v.ndmStateMask = stateMask;
-    const { bytes, paths } = neighbourSchema.encodeMessage('delneigh', v, { flags: NLM_F_BULK });
+    const { bytes, paths } = fdbSchema.encodeMessage('delneigh', v, { flags: NLM_F_BULK });
     await this.socket.request(bytes, { ...options, describeOffset: paths });
   }
 
@@ -296,11 +295,11 @@ export class BridgeFdb extends ObjectApi<FdbEntry, FdbInput, FdbFilter> {
     if (key.dev === undefined && key.br === undefined) throw new SchemaError('dev', 'getting an FDB entry needs its port (dev) or its bridge (br)');
     const ctx = await this.devices.context([key.dev, key.br], options);
     const flags = (key.self ? ntf.self : 0) | (key.master ? ntf.master : 0);
-    const v: Value = { family: AF_BRIDGE, ndmIfindex: key.dev === undefined ? 0 : ctx.ifindex(key.dev, 'dev'), state: 0, flags, type: 'unspec', lladdr: key.mac };
+    const v: Value = { family: AF_BRIDGE, ndmIfindex: key.dev === undefined ? 0 : ctx.ifindex(key.dev, 'dev'), state: 0, flags, type: 0, lladdr: key.mac };
     if (key.vlan !== undefined) v.vlan = key.vlan;
     if (key.vni !== undefined) v.vni = key.vni;
     if (key.br !== undefined) v.master = ctx.ifindex(key.br, 'br');
-    const { bytes, paths } = neighbourSchema.encodeMessage('getneigh', v);
+    const { bytes, paths } = fdbSchema.encodeMessage('getneigh', v);
     const [reply] = await this.socket.request(bytes, { ...options, describeOffset: paths });
     if (!reply) throw new SchemaError('fdb', 'the kernel answered the get request without an entry');
     return this.decode(reply);

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { RouteNetlink } from './route-netlink.js';
 import type { FdbFilter } from './bridge-fdb.js';
+import { watch } from './watch/watch.js';
 import { SchemaError } from '../schema/codec.js';
 import { withNetns, type TestNetns } from '../testing/netns.js';
 
@@ -141,4 +142,32 @@ test('bridge input is refused naming the field, before anything is sent', async 
   } finally {
     rt.close();
   }
+});
+
+test('a neighbour watch follows the FDB entries rt.bridge.fdb writes (bridge and vxlan), with add, change and delete', { timeout: 120_000 }, async () => {
+  await withNetns(async (ns) => {
+    await build(ns);
+    const rt = RouteNetlink.open({ netns: ns.name });
+    const w = await watch('neighbour', { netns: ns.name });
+    try {
+      const mac = (k: string) => [...w.view.values()].filter((n) => n.family === 'bridge' && n.lladdr === k);
+      const until = async (ok: () => boolean, what: string) => {
+        for (const deadline = Date.now() + 10_000; !ok(); await new Promise((r) => setTimeout(r, 50))) {
+          if (Date.now() > deadline) assert.fail(`the watch never saw ${what}`);
+        }
+      };
+      await rt.bridge.fdb.add({ mac: '02:00:00:00:00:51', dev: 'd0', master: true, state: 'static' });
+      await rt.bridge.fdb.add({ mac: '02:00:00:00:00:52', dev: 'vx0', dst: '192.0.2.20', vni: 5 });
+      await until(() => mac('02:00:00:00:00:51').length === 1 && mac('02:00:00:00:00:52').length === 1, 'the new entries');
+      assert.deepEqual(mac('02:00:00:00:00:51')[0]!.state, ['noarp']);
+      await rt.bridge.fdb.replace({ mac: '02:00:00:00:00:51', dev: 'd0', master: true, state: 'permanent' });
+      await until(() => mac('02:00:00:00:00:51')[0]?.state.includes('permanent') === true, 'the replaced state');
+      await rt.bridge.fdb.delete({ mac: '02:00:00:00:00:52', dev: 'vx0', dst: '192.0.2.20', vni: 5 });
+      await until(() => mac('02:00:00:00:00:52').length === 0, 'the deletion');
+      assert.equal(w.inSync, true);
+    } finally {
+      w.close();
+      rt.close();
+    }
+  }, 'brwatch');
 });

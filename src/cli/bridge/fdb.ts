@@ -1,7 +1,6 @@
 /** `bridge fdb show|add|append|replace|del|get|flush`, as iproute2 6.1's bridge/fdb.c reads and prints them. */
 import { isIP } from 'node:net';
 import type { FdbEntry, FdbFilter, FdbFlushInput, FdbInput } from '../../api/bridge-fdb.js';
-import { neighbourFamily } from '../../families/route/index.js';
 import { familyColor, paint } from '../color.js';
 import { integer, matches } from '../args.js';
 import { ipJson } from '../json.js';
@@ -26,13 +25,8 @@ const NUD_REACHABLE = 0x02;
 const NUD_STALE = 0x04;
 const NUD_NOARP = 0x40;
 const NUD_PERMANENT = 0x80;
-const nud = neighbourFamily.enums.nudState.entries;
 
-function nudBits(e: FdbEntry): number {
-  let bits = 0;
-  for (const s of e.raw.state as (string | number)[]) bits |= typeof s === 'number' ? s : nud[s as keyof typeof nud] ?? 0;
-  return bits;
-}
+const nudBits = (e: FdbEntry): number => e.stateBits;
 
 /** atoi: leading digits (after blanks and a sign), else 0. */
 const atoi = (s: string): number => {

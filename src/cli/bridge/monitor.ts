@@ -8,7 +8,7 @@ import { bridgePortFromMessage, type BridgePort } from '../../api/bridge-ports.j
 import { vlanEntryFromMessage } from '../../api/bridge-vlans.js';
 import { linkFromMessage } from '../../api/links.js';
 import type { Value } from '../../api/object.js';
-import { bridgeSchema, linkSchema, neighbourSchema } from '../../families/route/index.js';
+import { bridgeSchema, fdbSchema, linkSchema } from '../../families/route/index.js';
 import type { Message } from '../../wire/message.js';
 import { matches } from '../args.js';
 import { ipJson } from '../json.js';
@@ -79,7 +79,7 @@ export async function monitor(ctx: BridgeContext, words: string[]): Promise<void
         if (m.type === 16 && !names.has(p.ifindex)) names.set(p.ifindex, p.ifname);
         emit('[LINK]', linkRow(p, names, up, o, m.type === 17));
       } else if (m.type === 28 || m.type === 29) {
-        const v = decode(neighbourSchema, 'newneigh', m);
+        const v = decode(fdbSchema, 'newneigh', m);
         if (v.family !== AF_BRIDGE) continue;
         emit('[NEIGH]', fdbRow(fdbFromMessage(v), names, true, o.stats > 0, o.json, m.type === 29));
       } else if (m.type === 84 || m.type === 85) {

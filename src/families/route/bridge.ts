@@ -5,6 +5,7 @@
  */
 import type { FamilyDecl } from '../../schema/declaration.js';
 import { rtLink } from './generated/link.js';
+import { neighbourFamily } from './neighbour.js';
 
 const linkAttrs = rtLink.attributeSets['link-attrs'].attributes;
 
@@ -233,4 +234,23 @@ export const bridgeFamily = {
   },
   operations: [],
   mcastGroups: { rtnlgrpLink: 1, rtnlgrpNeigh: 3, rtnlgrpMdb: 26, rtnlgrpBrvlan: 33 },
+} as const satisfies FamilyDecl;
+
+/**
+ * Bridge FDB entries: the neighbour family with the NUD state and NTF flags left as numbers (a dump of 100,000
+ * entries reads their bits; names would be made and read back once per entry).
+ */
+export const fdbFamily = {
+  ...neighbourFamily,
+  name: 'rt-neigh-fdb',
+  structs: {
+    ...neighbourFamily.structs,
+    ndmsg: { members: neighbourFamily.structs.ndmsg.members.map((m) => ({ name: m.name, type: m.type, ...('len' in m ? { len: m.len } : {}) })) },
+  },
+  attributeSets: {
+    ...neighbourFamily.attributeSets,
+    'neighbour-attrs': {
+      attributes: neighbourFamily.attributeSets['neighbour-attrs'].attributes.map((a) => (a.name === 'flagsExt' ? { name: a.name, value: a.value, type: a.type } : a)),
+    },
+  },
 } as const satisfies FamilyDecl;

@@ -1,7 +1,7 @@
 /** NETLINK_ROUTE families compiled once: decode with `schema.decodeBody`, encode with `schema.encodeMessage`. */
 import { Schema } from '../../schema/codec.js';
 import { addressFamily } from './address.js';
-import { bridgeFamily } from './bridge.js';
+import { bridgeFamily, fdbFamily } from './bridge.js';
 import { linkFamily } from './link.js';
 import { rtLink } from './generated/link.js';
 import { neighbourFamily } from './neighbour.js';
@@ -12,7 +12,7 @@ import { ruleFamily } from './rule.js';
 import { routeFamily } from './route.js';
 import { tcFamily } from './tc.js';
 
-export { addressFamily, bridgeFamily, linkFamily, rtLink, neighbourFamily, ruleFamily, netconfFamily, nexthopFamily, nsidFamily, routeFamily, tcFamily };
+export { addressFamily, bridgeFamily, fdbFamily, linkFamily, rtLink, neighbourFamily, ruleFamily, netconfFamily, nexthopFamily, nsidFamily, routeFamily, tcFamily };
 
 export const linkSchema = new Schema(linkFamily);
 export const addressSchema = new Schema(addressFamily);
@@ -24,3 +24,4 @@ export const netconfSchema = new Schema(netconfFamily);
 export const nsidSchema = new Schema(nsidFamily);
 export const bridgeSchema = new Schema(bridgeFamily);
 export const tcSchema = new Schema(tcFamily);
+export const fdbSchema = new Schema(fdbFamily);
