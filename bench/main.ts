@@ -166,6 +166,19 @@ function uiCase(name: string, routes: number, goal: Record<string, number>): Cas
   };
 }
 
+/** A case of bench/tc.ts: `mode` with `n` u32 filters under an htb qdisc on v0. */
+function tcCase(name: string, mode: string, n: number, goal: Record<string, number>): Case {
+  return {
+    name,
+    n,
+    run() {
+      const r = inNetns(0, 'tc', [mode, String(n), '3']);
+      const { ms, reference_ms, ...extra } = r as { ms: number; reference_ms: number };
+      return result(name, n, ms, reference_ms, { ...goal, ...extra });
+    },
+  };
+}
+
 const cases: Case[] = [
   dumpCase('route-dump-raw-100k', 'route-dump-raw', 100_000, 1.5, 5),
   dumpCase('route-dump-raw-1m', 'route-dump-raw', 1_000_000, 1.5, 3),
@@ -181,6 +194,8 @@ const cases: Case[] = [
   cliCase('cli-cold-link-show', 'cold', 1, 0, { goal_ms: 100 }),
   cliCase('cli-route-show-100k', 'show', 100_000, 100_000, { goal_ratio: 1.0 }),
   cliCase('cli-batch-100k', 'batch', 100_000, 0, { goal_ratio: 0.33 }),
+  tcCase('tc-filter-install-10k', 'install', 10_000, { goal_ratio: 0.33 }),
+  tcCase('tc-filter-show-10k', 'show', 10_000, { goal_ratio: 1.0 }),
   bridgeCase('bridge-fdb-show-100k', 'fdb-show', 100_000, { goal_ratio: 1.0 }),
   socketCase('sock-dump-typed-200k', 100_000, ['typed', '3'], { goal_ratio: 2.0, goal_rss_mb: 150 }),
   socketCase('ss-tan-200k', 100_000, ['cli', '3', '-tan'], { goal_ratio: 0.8 }),

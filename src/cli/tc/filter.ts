@@ -299,15 +299,20 @@ function u32Text(f: Filter, h: number, json: Record<string, unknown>): string[] 
   }
   const lines = [text];
   if (o.sel?.keys.length) {
-    const matchJson = o.sel.keys.map((k) => ({ value: k.val.toString(16), mask: k.mask.toString(16), offmask: k.offmask ? 'nexthdr+' : '', off: k.off }));
-    json.match = matchJson.length === 1 ? matchJson[0] : matchJson;
+    if (json !== noJson) {
+      const matchJson = o.sel.keys.map((k) => ({ value: k.val.toString(16), mask: k.mask.toString(16), offmask: k.offmask ? 'nexthdr+' : '', off: k.off }));
+      json.match = matchJson.length === 1 ? matchJson[0] : matchJson;
+    }
     for (const k of o.sel.keys) lines.push(`  match ${k.val.toString(16).padStart(8, '0')}/${k.mask.toString(16).padStart(8, '0')} at ${k.offmask ? 'nexthdr+' : ''}${k.off}`);
   }
   return lines;
 }
 
+/** What the printers fill when no JSON is asked for: written to, never read (a 10k-filter show makes no objects). */
+const noJson: Record<string, unknown> = {};
+
 function printFilter(run: TcRun, f: Filter, w: FilterWords, names?: Map<number, string>): void {
-  const json: Record<string, unknown> = {};
+  const json: Record<string, unknown> = run.o.json ? {} : noJson;
   let line = 'filter ';
   if (names) {
     const name = names.get(f.ifindex) ?? String(f.ifindex);
@@ -340,7 +345,7 @@ function printFilter(run: TcRun, f: Filter, w: FilterWords, names?: Map<number, 
   }
   const lines = [line];
   if (f.kind === 'u32' && f.raw.options !== undefined) {
-    const opts: Record<string, unknown> = {};
+    const opts: Record<string, unknown> = run.o.json ? {} : noJson;
     const [first, ...matchLines] = u32Text(f, f.raw.handle as number, opts);
     lines[0] += first;
     lines.push(...matchLines);
