@@ -67,7 +67,7 @@ function parse(args: string[]): Parsed {
   return p;
 }
 
-const labels: Record<Exclude<NotificationKind, 'conntrack'>, string> = {
+const labels: Record<Exclude<NotificationKind, 'conntrack' | 'qdisc'>, string> = {
   link: '[LINK]', address: '[ADDR]', route: '[ROUTE]', neighbour: '[NEIGH]', nexthop: '[NEXTHOP]', rule: '[RULE]', netconf: '[NETCONF]', nsid: '[NSID]',
 };
 
@@ -148,7 +148,7 @@ export async function monitor(args: string[], options: MonitorOptions, out: (lin
       default: return true;
     }
   };
-  const text = async (n: Exclude<ObjectNotification, { kind: 'conntrack' }>): Promise<string> => {
+  const text = async (n: Exclude<ObjectNotification, { kind: 'conntrack' | 'qdisc' }>): Promise<string> => {
     switch (n.kind) {
       case 'link': return linkLine(n.object, cache, netnsNames);
       case 'address': return addressLine(n.object, cache);
@@ -168,8 +168,8 @@ export async function monitor(args: string[], options: MonitorOptions, out: (lin
         process.stderr.write(`nlkit monitor: the kernel dropped notifications (receive queue overrun #${n.count})\n`);
         continue;
       }
-      // Narrows the type: ip monitor's words name NETLINK_ROUTE kinds only, so conntrack is never subscribed to here.
-      if (n.kind === 'conntrack') continue;
+      // Narrows the type: ip monitor's words name neither conntrack nor qdiscs (tc monitor's), never subscribed to here.
+      if (n.kind === 'conntrack' || n.kind === 'qdisc') continue;
       if (n.kind === 'link') cache.remember(n.object, n.action === 'delete');
       if (!shown(n)) continue;
       if (options.json) {

@@ -15,11 +15,12 @@ import { nexthopKind, type Nexthop } from '../nexthops.js';
 import type { Value } from '../object.js';
 import { routeKind, type Route } from '../routes.js';
 import { ruleKind, type Rule } from '../rules.js';
+import { qdiscKind, type Qdisc } from '../tc.js';
 import { familyName, type Family } from '../values.js';
 
 /** RTNLGRP_* (linux/rtnetlink.h). */
 const RTNLGRP = {
-  LINK: 1, NEIGH: 3, IPV4_IFADDR: 5, IPV4_ROUTE: 7, IPV4_RULE: 8, IPV6_IFADDR: 9, IPV6_ROUTE: 11, IPV6_RULE: 19,
+  LINK: 1, TC: 4, NEIGH: 3, IPV4_IFADDR: 5, IPV4_ROUTE: 7, IPV4_RULE: 8, IPV6_IFADDR: 9, IPV6_ROUTE: 11, IPV6_RULE: 19,
   IPV4_NETCONF: 24, IPV6_NETCONF: 25, NSID: 28, NEXTHOP: 32,
 } as const;
 
@@ -47,6 +48,7 @@ export interface ObjectTypes {
   netconf: NetconfNotice;
   nsid: NsidNotice;
   conntrack: ConntrackEntry;
+  qdisc: Qdisc;
 }
 
 /** The kinds notifications and watches follow: `'link'`, `'address'`, `'route'`, …. */
@@ -157,6 +159,12 @@ export const kinds: { [K in NotificationKind]: KindInfo<ObjectTypes[K]> } = {
     groups: [RTNLGRP.NSID], newType: 88, delType: 89, schema: nsidSchema, message: 'newnsid', getMessage: 'getnsid', dumps: [{}],
     fromMessage: (m) => ({ nsid: m.nsid as number, raw: m }),
     key: (n) => String(n.nsid),
+  },
+  qdisc: {
+    // RTNLGRP_TC carries classes, filters and actions too: only RTM_NEWQDISC / DELQDISC are read here.
+    groups: [RTNLGRP.TC], newType: 36, delType: 37, schema: qdiscKind.schema, message: 'newqdisc', fromMessage: qdiscKind.fromMessage,
+    getMessage: 'getqdisc', dumps: [{}],
+    key: (q) => j(q.ifindex, q.raw.handle, q.raw.parent),
   },
   conntrack: {
     // NEW and UPDATE events are IPCTNL_MSG_CT_NEW messages, DESTROY ones IPCTNL_MSG_CT_DELETE.
