@@ -6,7 +6,7 @@
  */
 import { ALIGNTO, DecodeError, NLA_HDRLEN, NLA_TYPE_MASK, align4, attributeFault } from '../wire/index.js';
 import { formatIPv6 } from './address-text.js';
-import type { Attr, CompiledMessage, FastDecoder, Field } from './compiled.js';
+import type { Attr, CompiledMessage, CompiledStruct, FastDecoder, Field } from './compiled.js';
 import { decodeValue, fromInt, unknown } from './decode.js';
 import { D_IP, D_NONE, K_BINARY, K_PAD, K_S16, K_S32, K_S8, K_STRING, K_SUBMSG, K_U16, K_U32, K_U8 } from './kinds.js';
 
@@ -80,6 +80,20 @@ function readExpr(f: Field, at: string, ref: (v: unknown) => string): string | u
   return `rt.enumName(${ref(f)}, ${read})`;
 }
 
+/**
+ * A struct inside the fixed header (inet_diag_msg's sockid) as an object literal of inline reads, when every field
+ * is an integer the JIT reads; undefined sends the whole message to the generic decoder, as before.
+ */
+function structExpr(s: CompiledStruct, at: string, ref: (v: unknown) => string): string | undefined {
+  const parts: string[] = [];
+  for (const f of s.fields) {
+    const e = readExpr(f, `${at} + ${f.offset}`, ref);
+    if (e === undefined) return undefined;
+    parts.push(`${JSON.stringify(f.name)}: ${e}`);
+  }
+  return `{ ${parts.join(', ')} }`;
+}
+
 export function compileDecoder(m: CompiledMessage): FastDecoder {
   if (quadHeads.length === 0) {
     quadHeads = new Array<string | undefined>(65536).fill(undefined);
@@ -98,7 +112,7 @@ export function compileDecoder(m: CompiledMessage): FastDecoder {
   let at = 'start';
   if (m.header) {
     for (const f of m.header.fields) {
-      const e = readExpr(f, `start + ${f.offset}`, ref);
+      const e = f.struct ? structExpr(f.struct, `start + ${f.offset}`, ref) : readExpr(f, `start + ${f.offset}`, ref);
       if (e === undefined) return () => null;
       ctor.push(`  this[${JSON.stringify(f.name)}] = ${e};`);
     }
