@@ -8,7 +8,7 @@ import { ALIGNTO, DecodeError, NLA_HDRLEN, NLA_TYPE_MASK, align4, attributeFault
 import { formatIPv6 } from './address-text.js';
 import type { Attr, CompiledMessage, CompiledStruct, FastDecoder, Field } from './compiled.js';
 import { decodeValue, fromInt, unknown } from './decode.js';
-import { D_IP, D_NONE, K_BINARY, K_PAD, K_S16, K_S32, K_S8, K_STRING, K_SUBMSG, K_U16, K_U32, K_U8 } from './kinds.js';
+import { D_IP, D_NONE, K_BINARY, K_PAD, K_S16, K_S32, K_S64, K_S8, K_STRING, K_SUBMSG, K_U16, K_U32, K_U64, K_U8 } from './kinds.js';
 
 const utf8 = new TextDecoder();
 /** Decimal text of each byte value: dotted quads are built from these instead of formatting numbers. */
@@ -81,13 +81,15 @@ function readExpr(f: Field, at: string, ref: (v: unknown) => string): string | u
 }
 
 /**
- * A struct inside the fixed header (inet_diag_msg's sockid) as an object literal of inline reads, when every field
- * is an integer the JIT reads; undefined sends the whole message to the generic decoder, as before.
+ * A struct (inet_diag_msg's sockid in its header, tcp_info in an attribute) as an object literal of inline reads,
+ * when every field is an integer the JIT reads (u64 as bigint, as the generic decoder gives it); undefined leaves
+ * it to the generic decoder.
  */
 function structExpr(s: CompiledStruct, at: string, ref: (v: unknown) => string): string | undefined {
   const parts: string[] = [];
   for (const f of s.fields) {
-    const e = readExpr(f, `${at} + ${f.offset}`, ref);
+    const wide = (f.kind === K_U64 || f.kind === K_S64) && f.display === D_NONE && f.enumeration === undefined;
+    const e = wide ? `dv.${f.kind === K_U64 ? 'getBigUint64' : 'getBigInt64'}(${at} + ${f.offset}, ${!f.be})` : readExpr(f, `${at} + ${f.offset}`, ref);
     if (e === undefined) return undefined;
     parts.push(`${JSON.stringify(f.name)}: ${e}`);
   }
@@ -147,6 +149,9 @@ export function compileDecoder(m: CompiledMessage): FastDecoder {
         value = '(plen === 4 ? rt.ipv4(buf, p) : rt.ip(buf, dv, p, plen))';
       } else if (!a.multi && a.kind === K_STRING && !a.struct) {
         value = 'rt.string(buf, p, plen)';
+      } else if (!a.multi && a.kind === K_BINARY && a.struct && !a.structArray && structExpr(a.struct, 'p', () => '') !== undefined) {
+        // A payload shorter than the struct (an older kernel's) is zero-filled by the generic decoder.
+        value = `(plen >= ${a.struct.size} ? ${structExpr(a.struct, 'p', ref)} : rt.decodeValue(${ref(a)}, buf, dv, p, plen, o))`;
       } else {
         const call = `rt.decodeValue(${ref(a satisfies Attr)}, buf, dv, p, plen, o)`;
         if (a.multi) {
