@@ -88,7 +88,7 @@ const labelMatches = (label: string | undefined, glob: string) => {
 function addressMatches(a: Address, f: AddressFilter): boolean {
   if (f.label !== undefined && !labelMatches(a.label, f.label)) return false;
   if (f.scope !== undefined && a.scope !== f.scope) return false;
-  if (f.to !== undefined && !prefixContains(f.to, a.local ?? a.address.slice(0, a.address.lastIndexOf('/')))) return false;
+  if (f.to !== undefined && !prefixContains(f.to, a.local ?? a.address.slice(0, a.address.lastIndexOf('/')), 'to', f.family)) return false;
   if (f.flags) for (const [name, on] of Object.entries(f.flags)) if (on !== undefined && a.flags.includes(name) !== on) return false;
   return true;
 }

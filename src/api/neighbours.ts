@@ -185,7 +185,7 @@ export const neighbourKind: ObjectKind<Neighbour, NeighbourInput, NeighbourFilte
     if (filter.master !== undefined) v.master = ctx.ifindex(filter.master, 'master');
     return v;
   },
-  matches: (n, f) => (f.state === undefined || n.state.includes(f.state)) && (f.to === undefined || (n.dst !== undefined && prefixContains(f.to, n.dst))),
+  matches: (n, f) => (f.state === undefined || n.state.includes(f.state)) && (f.to === undefined || (n.dst !== undefined && prefixContains(f.to, n.dst, 'to', f.family))),
 };
 
 /** Neighbour tables and bridge FDB entries (RTM_*NEIGH): `rt.neighbours`. */

@@ -96,17 +96,20 @@ export function addressFamily(address: string): 'inet' | 'inet6' | undefined {
   return c >= 48 && c <= 57 && address.includes('.') ? 'inet' : undefined;
 }
 
-/** An address as the kernel's replies are formatted (`'2001:DB8:0::1'` → `'2001:db8::1'`), to compare with them. */
-/** Whether `address` lies inside `prefix` ('192.0.2.0/24'; without a length, the address itself), same family. */
-export function prefixContains(prefix: string, address: string, path = 'to'): boolean {
-  const p = parsePrefix(prefix, path);
+/**
+ * Whether `address` lies inside `prefix` ('192.0.2.0/24'; without a length, the address itself), same family.
+ * `default` (`any`, `all`) is the /0 of `family`, IPv4 when none is given, as `ip … to default` reads it.
+ */
+export function prefixContains(prefix: string, address: string, path = 'to', family?: Family): boolean {
+  const p = parsePrefix(prefix, path, family === 'inet6' || family === 10 ? 'inet6' : undefined);
   const type = p.family === 'inet6' ? 'ipv6' : 'ipv4';
   if ((address.includes(':') ? 'ipv6' : 'ipv4') !== type) return false;
   const list = new BlockList();
-  list.addSubnet(p.address, prefix.includes('/') ? p.length : type === 'ipv6' ? 128 : 32, type);
+  list.addSubnet(p.address, p.length, type);
   return list.check(address, type);
 }
 
+/** An address as the kernel's replies are formatted (`'2001:DB8:0::1'` → `'2001:db8::1'`), to compare with them. */
 export function canonicalAddress(address: string): string {
   const b = parseIP(address);
   if (!b) return address;
