@@ -7,7 +7,8 @@
  * - TCA_U32_SEL is a tc_u32_sel header (with a pad byte after nkeys) followed by nkeys tc_u32_key: a binary
  *   attribute here, read and written by tc-u32.ts; so is TCA_U32_PCNT, whose struct is followed by a u64 per key;
  * - TCA_MIRRED_PARMS is struct tc_mirred; htb's xstats are struct tc_htb_xstats;
- * - the action messages (RTM_*ACTION, struct tcamsg, TCA_ROOT_*) are not in the spec at all.
+ * - the action messages (RTM_*ACTION, struct tcamsg, TCA_ROOT_*) are not in the spec at all;
+ * - TCA_OPTIONS goes out without NLA_F_NESTED, as tc sends it, so requests are tc's bytes.
  */
 import type { FamilyDecl } from '../../schema/declaration.js';
 import { tc } from './generated/tc.js';
@@ -60,6 +61,8 @@ export const tcFamily = {
   },
   attributeSets: {
     ...sets,
+    // tc 6.1 writes TCA_OPTIONS without NLA_F_NESTED: the same bytes as tc.
+    'tc-attrs': { attributes: sets['tc-attrs'].attributes.map((a) => (a.name === 'options' ? { ...a, plainNest: true } : a)) },
     'tc-u32-attrs': {
       attributes: sets['tc-u32-attrs'].attributes.map((a) => (a.name === 'sel' || a.name === 'pcnt' ? { name: a.name, value: a.value, type: 'binary' as const } : a)),
     },
