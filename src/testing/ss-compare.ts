@@ -50,6 +50,23 @@ function normalise(text: string, timing: boolean, netlinkOnly: boolean): string 
   return t;
 }
 
+/** A tool's own SOCK_DIAG socket in a listing: `tcpdiag:ss/PID` (2 letters) or `tcpdiag:node/PID` (4). */
+const ownSocket = /tcpdiag:(?:ss|node)\/\d+/;
+
+/**
+ * `text` normalised; when either listing held its tool's own socket, with runs of blanks as one. ss sizes its columns
+ * to the longest entry, so `tcpdiag:node/PID`, two letters longer than ss's, widens nlkit's columns when it is the
+ * longest (python3's sockets usually are, but not in every run): that listing's layout then says nothing.
+ */
+function comparable(text: string, other: string, timing: boolean, netlinkOnly: boolean): string {
+  const t = normalise(text, timing, netlinkOnly);
+  return ownSocket.test(text) || ownSocket.test(other) ? t.replace(/ {2,}/g, ' ') : t;
+}
+
+function same(a: string, b: string, timing: boolean, netlinkOnly: boolean): boolean {
+  return comparable(a, b, timing, netlinkOnly) === comparable(b, a, timing, netlinkOnly);
+}
+
 export async function compare(ns: TestNetns, args: string[], timing = false): Promise<void> {
   const nl = args.includes('netlink');
   // One after the other: a run's own requests show in the other's netlink queues. Sockets live on meanwhile (a
@@ -59,9 +76,9 @@ export async function compare(ns: TestNetns, args: string[], timing = false): Pr
   for (let tries = 0; tries < 3; tries++) {
     a = await run('ss', ['-N', ns.name, ...args]);
     b = await run(process.execPath, [main, 'ss', '-N', ns.name, ...args]);
-    if (normalise(b.stdout, timing, nl) === normalise(a.stdout, timing, nl) && a.code === b.code) return;
+    if (same(a.stdout, b.stdout, timing, nl) && a.code === b.code) return;
   }
-  assert.equal(normalise(b!.stdout, timing, nl), normalise(a!.stdout, timing, nl), `nlkit ss ${args.join(' ')}: stdout differs from ss's`);
+  assert.equal(comparable(b!.stdout, a!.stdout, timing, nl), comparable(a!.stdout, b!.stdout, timing, nl), `nlkit ss ${args.join(' ')}: stdout differs from ss's`);
   assert.equal(b!.code, a!.code, `nlkit ss ${args.join(' ')}: exit code`);
 }
 
