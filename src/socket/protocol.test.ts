@@ -254,3 +254,14 @@ test('a request is sent as it was when made, whatever becomes of the caller\'s B
   assert.deepEqual(Buffer.from(out.bytes), Buffer.from(get!));
   r.core.close();
 });
+
+test('subscribe and datagrams each refuse the other kind of protocol, with a code, before joining anything', () => {
+  const joined: number[][] = [];
+  const join = (g: number[]) => { joined.push(g); };
+  const host = { now: () => 0, changed: () => {}, sendWindow: () => {} };
+  const uevent = new NetlinkProtocol({ portId: 1, seq: 0, headerless: true }, host);
+  assert.throws(() => uevent.subscribe([1], {}, join, () => {}), { name: 'TypeError', code: 'ERR_INVALID_STATE', message: /datagrams\(\)/ });
+  const route = new NetlinkProtocol({ portId: 1, seq: 0 }, host);
+  assert.throws(() => route.datagrams([1], {}, join, () => {}), { name: 'TypeError', code: 'ERR_INVALID_STATE', message: /NETLINK_KOBJECT_UEVENT/ });
+  assert.deepEqual(joined, []);
+});

@@ -70,6 +70,11 @@ export interface Outgoing {
   readonly requests: readonly Pending[];
 }
 
+/** The call does not fit the socket's protocol: a TypeError with Node's code for an object used the wrong way. */
+function wrongProtocol(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_STATE' });
+}
+
 /** Requests and windows that an overrun may have left unanswered: settled once what is queued has been read. */
 export interface OverrunMark {
   requests: Pending[];
@@ -202,7 +207,7 @@ export class NetlinkProtocol {
   /** See NetlinkSocket.subscribe; `join` and `leave` change the socket's memberships. */
   subscribe(groups: readonly number[], options: SubscribeOptions, join: (groups: number[]) => void, leave: (groups: number[]) => void): AsyncIterableIterator<SubscriptionEvent> {
     this.live();
-    if (this.headerless) throw new TypeError('a socket whose messages carry no nlmsghdr subscribes with datagrams()');
+    if (this.headerless) throw wrongProtocol('a socket whose messages carry no nlmsghdr subscribes with datagrams()');
     // A socket with nlmsghdrs delivers only messages and overruns (see receive).
     return this.subscriptions.add(groups, options, join, leave) as AsyncIterableIterator<SubscriptionEvent>;
   }
@@ -210,7 +215,7 @@ export class NetlinkProtocol {
   /** See NetlinkSocket.datagrams. */
   datagrams(groups: readonly number[], options: SubscribeOptions, join: (groups: number[]) => void, leave: (groups: number[]) => void): AsyncIterableIterator<DatagramEvent> {
     this.live();
-    if (!this.headerless) throw new TypeError('datagrams() is for protocols whose messages carry no nlmsghdr (NETLINK_KOBJECT_UEVENT)');
+    if (!this.headerless) throw wrongProtocol('datagrams() is for protocols whose messages carry no nlmsghdr (NETLINK_KOBJECT_UEVENT)');
     // A headerless socket delivers only datagrams and overruns (see receive).
     return this.subscriptions.add(groups, options, join, leave) as AsyncIterableIterator<DatagramEvent>;
   }
