@@ -67,14 +67,20 @@ export interface ObjectKind<T, Input, Filter> {
   getFromDump?(key: Input, ctx: Context): { filter: Filter; matches(object: T): boolean };
 }
 
-/** add → CREATE|EXCL, replace → CREATE|REPLACE, change → REPLACE (the object must exist). */
-export type WriteMode = 'add' | 'replace' | 'change' | 'append';
+/**
+ * add → CREATE|EXCL, replace → CREATE|REPLACE, change → REPLACE (the object must exist), append → CREATE|APPEND,
+ * prepend → CREATE alone (a route goes before those of the same key), test → EXCL alone (`ip route test`: the
+ * kernel says whether the object exists, and creates nothing).
+ */
+export type WriteMode = 'add' | 'replace' | 'change' | 'append' | 'prepend' | 'test';
 
 const modeFlags: Record<WriteMode, number> = {
   add: Flags.CREATE | Flags.EXCL,
   replace: Flags.CREATE | Flags.REPLACE,
   change: Flags.REPLACE,
   append: Flags.CREATE | Flags.APPEND,
+  prepend: Flags.CREATE,
+  test: Flags.EXCL,
 };
 
 const writeMode = oneOf(Object.keys(modeFlags));

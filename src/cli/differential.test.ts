@@ -86,6 +86,17 @@ const grammar: Record<string, [prefix: string, keywords: Keyword[]][]> = {
     ]],
     ['neigh flush', [['all'], ['nud', 'stale', 'all'], ['dev', 'd0'], ['to', '192.0.2.8']]],
     ['-j neigh show', [['nud', 'none']]],
+    ['neigh add 192.0.2.30 dev d0', [
+      ['lladdr', '02:00:00:00:00:30', 'zz', 'null'], ['nud', 'stale', 'reach', 'noarp', 'none', '4', '3', 'frob', 'permanent', 'reachable', 'delay', 'probe', 'failed', 'incomplete'], ['router'],
+      ['extern_learn'], ['protocol', 'static', 'frob'], ['managed'], ['use'], ['proxy', '192.0.2.51'], ['frob'], ['192.0.2.31'],
+    ]],
+    ['neigh', [
+      ['add', 'proxy 192.0.2.51 dev d0', 'proxy x dev d0', '192.0.2.22', 'dev d0', 'x dev d0', '192.0.2.25 dev nosuch',
+        '192.0.2.7 lladdr 02:00:00:00:00:07 dev d0', 'to 192.0.2.26 dev d0 lladdr 02:00:00:00:00:13 lladdr 02:00:00:00:00:14', 'proxy help'],
+      ['change', '192.0.2.7 lladdr 02:00:00:00:00:99 dev d0'], ['chg', '192.0.2.99 lladdr 02:00:00:00:00:99 dev d0'],
+      ['replace', '192.0.2.99 lladdr 02:00:00:00:00:99 dev d0 nud perm'], ['delete', '192.0.2.7 dev d0', '192.0.2.99 dev d0'],
+      ['del', 'proxy 192.0.2.50 dev d0'], ['d', '192.0.2.8 dev d0'], ['get', '192.0.2.7 dev d0'], ['frob'], ['help'],
+    ]],
   ],
   rule: [
     ['rule', [['add'], ['del'], ['delete'], ['show', 'table', 'table 100'], ['list'], ['flush'], ['frob']]],

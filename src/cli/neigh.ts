@@ -20,6 +20,7 @@ export interface NeighOptions {
 const flagWords: [string, string][] = [['router', 'router'], ['proxy', 'proxy'], ['extLearned', 'extern_learn'], ['offloaded', 'offload']];
 const states = new Set(['incomplete', 'reachable', 'stale', 'delay', 'probe', 'failed', 'noarp', 'permanent']);
 
+/** `ip neigh get` arguments (ipneigh_get). */
 function parse(args: string[]): NeighbourInput {
   let dst: string | undefined;
   let dev: string | undefined;
@@ -43,7 +44,7 @@ function parse(args: string[]): NeighbourInput {
     else if (dst === undefined) dst = w;
     else throw new UsageError(`"${w}" is garbage (unknown neighbour keyword)`);
   }
-  if (dev === undefined) throw new UsageError('Device and destination are required arguments.');
+  if (dev === undefined || dst === undefined) throw fail('Device and address are required arguments.');
   return { ...input, dst, dev };
 }
 

@@ -31,6 +31,25 @@ test('nlkit route show prints what ip route show prints, text and JSON, IPv4 and
   });
 });
 
+test('nlkit route prepend, append and test do what ip route prepend, append and test do', async () => {
+  await withNetns(async (a) => {
+    await withNetns(async (b) => {
+      const lines = [
+        ['route', 'add', '10.1.0.0/16', 'via', '192.0.2.2'], ['route', 'prepend', '10.1.0.0/16', 'via', '192.0.2.3'],
+        ['route', 'append', '10.1.0.0/16', 'via', '192.0.2.4'], ['route', 'test', '10.1.0.0/16', 'via', '192.0.2.2'],
+        ['route', 'test', '10.9.0.0/16', 'via', '192.0.2.2'], ['route', 'p', '10.2.0.0/16', 'dev', 'v0'],
+      ];
+      await a.vethPair();
+      await b.vethPair();
+      const said = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: number; stderr: string }) => `${e.code} ${e.stderr}`);
+      for (const args of lines) {
+        assert.equal(await said(nlkit(b, ...args)), await said(run('ip', ['-n', a.name, ...args])), args.join(' '));
+      }
+      assert.equal(await b.ip('route', 'show'), await a.ip('route', 'show'));
+    }, 'rt-b');
+  }, 'rt-a');
+});
+
 test('nlkit route: kernel errors exit 2 with the kernel message, bad input exits 1 naming the word', async () => {
   await withNetns(async (ns) => {
     await assert.rejects(nlkit(ns, 'route', 'del', '10.9.9.0/24'), (e: { code: number; stderr: string }) => e.code === 2 && e.stderr === 'RTNETLINK answers: No such process\n');

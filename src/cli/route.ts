@@ -357,6 +357,5 @@ export async function route(rt: RouteNetlink, verb: string | undefined, args: st
   else if (write === 'delete') await rt.routes.delete(input);
   else if (write === 'replace') await rt.routes.replace(input);
   else if (write === 'change') await rt.routes.change(input);
-  else if (write === 'append') await rt.routes.write(input, 'append');
-  else throw refuse(`nlkit route ${write} is not supported`);
+  else await rt.routes.write(input, write);
 }
