@@ -85,3 +85,35 @@ export class Args {
     return this.words[++this.i]!;
   }
 }
+
+/** C's atoi: the leading integer of a word, 0 when there is none (bridge reads several numbers so). */
+export const atoi = (s: string): number => {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m ? Number(m[1]) : 0;
+};
+
+/**
+ * The `dev DEV` and `vid VID` of `bridge mdb show` and `bridge vlan show`, read as bridge reads them (any other
+ * word is passed over): the device's ifindex (0: every device) and the VLAN (0: every VLAN).
+ */
+export async function showSelector(ctx: BridgeContext, words: readonly string[]): Promise<{ want: number; vid: number }> {
+  let dev: string | undefined;
+  let vid = 0;
+  for (const a = new Args(words); !a.done; a.i++) {
+    if (a.word === 'dev') {
+      const v = a.next();
+      if (dev !== undefined) throw duparg('dev', v);
+      dev = v;
+    } else if (a.word === 'vid') {
+      const v = a.next();
+      if (vid) throw duparg('vid', v);
+      vid = atoi(v);
+    }
+  }
+  let want = 0;
+  if (dev !== undefined) {
+    want = await ctx.index(dev);
+    if (!want) throw nodev(dev);
+  }
+  return { want, vid };
+}

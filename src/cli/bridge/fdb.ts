@@ -5,7 +5,7 @@ import { familyColor, paint } from '../color.js';
 import { integer, matches } from '../args.js';
 import { ipJson } from '../json.js';
 import { UsageError } from '../usage.js';
-import { Args, dumpFailure, duparg, duparg2, exit255, failed, invarg, kernelFailure, nodev, type BridgeContext } from './common.js';
+import { Args, atoi, dumpFailure, duparg, duparg2, exit255, failed, invarg, kernelFailure, nodev, type BridgeContext } from './common.js';
 
 export const fdbUsage = `Usage: bridge fdb { add | append | del | replace } ADDR dev DEV
               [ self ] [ master ] [ use ] [ router ] [ extern_learn ]
@@ -29,10 +29,6 @@ const NUD_PERMANENT = 0x80;
 const nudBits = (e: FdbEntry): number => e.stateBits;
 
 /** atoi: leading digits (after blanks and a sign), else 0. */
-const atoi = (s: string): number => {
-  const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? Number(m[1]) : 0;
-};
 
 /** strtoul(s, &end, 0) that must use the whole word; undefined otherwise. */
 function strtoul(s: string): number | undefined {

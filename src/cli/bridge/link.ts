@@ -5,7 +5,7 @@ import { matches } from '../args.js';
 import { ipJson } from '../json.js';
 import { flagWords } from '../link.js';
 import { UsageError } from '../usage.js';
-import { Args, dumpFailure, exit255, failed, nodev, type BridgeContext } from './common.js';
+import { Args, atoi, dumpFailure, exit255, failed, nodev, type BridgeContext } from './common.js';
 
 export const linkUsage = `Usage: bridge link set dev DEV [ cost COST ] [ priority PRIO ] [ state STATE ]
                                [ guard {on | off} ]
@@ -152,11 +152,6 @@ function onOff(option: string, value: string): boolean {
   if (matches(value, 'on')) return true;
   throw new UsageError(`Error: argument of "${option}" must be one of "off", "on", not "${value}"`, { status: 234, bare: true, fatal: false });
 }
-
-const atoi = (s: string): number => {
-  const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? Number(m[1]) : 0;
-};
 
 const onOffWords: Record<string, keyof BridgePortOptions> = {
   guard: 'guard', hairpin: 'mode', fastleave: 'fastLeave', root_block: 'protect', learning: 'learning', learning_sync: 'learningSync',

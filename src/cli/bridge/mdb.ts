@@ -5,18 +5,13 @@ import { parseIPv4, parseIPv6 } from '../../schema/address-text.js';
 import { familyColor, paint } from '../color.js';
 import { matches } from '../args.js';
 import { ipJson } from '../json.js';
-import { Args, dumpFailure, duparg, exit255, failed, nodev, type BridgeContext } from './common.js';
+import { Args, atoi, dumpFailure, exit255, failed, nodev, showSelector, type BridgeContext } from './common.js';
 
 export const mdbUsage = `Usage: bridge mdb { add | del } dev DEV port PORT grp GROUP [src SOURCE] [permanent | temp] [vid VID]
        bridge mdb {show} [ dev DEV ] [ vid VID ]`;
 
 /** rtnl_rtprot_n2a for the protocols an MDB entry has. */
 const protocols: Record<number, string> = { 0: 'unspec', 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 8: 'gated', 9: 'ra', 10: 'mrt', 11: 'zebra', 12: 'bird', 13: 'dnrouted', 14: 'xorp', 15: 'ntk', 16: 'dhcp', 17: 'mrouted', 18: 'keepalived', 42: 'babel', 99: 'openr', 186: 'bgp', 187: 'isis', 188: 'ospf', 189: 'rip', 192: 'eigrp' };
-
-const atoi = (s: string): number => {
-  const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? Number(m[1]) : 0;
-};
 
 /** Ticks (hundredths) as format_timer writes them: `%4lu.%.2lu`. */
 const timer = (t: number): string => `${String(Math.floor(t / 100)).padStart(4)}.${String(t % 100).padStart(2, '0')}`;
@@ -93,24 +88,7 @@ function show(ctx: BridgeContext, words: string[]): Promise<void> {
 }
 
 async function showUnguarded(ctx: BridgeContext, words: string[]): Promise<void> {
-  let dev: string | undefined;
-  let vid = 0;
-  for (const a = new Args(words); !a.done; a.i++) {
-    if (a.word === 'dev') {
-      const v = a.next();
-      if (dev !== undefined) throw duparg('dev', v);
-      dev = v;
-    } else if (a.word === 'vid') {
-      const v = a.next();
-      if (vid) throw duparg('vid', v);
-      vid = atoi(v);
-    }
-  }
-  let want = 0;
-  if (dev !== undefined) {
-    want = await ctx.index(dev);
-    if (!want) throw nodev(dev);
-  }
+  const { want, vid } = await showSelector(ctx, words);
   const names = await ctx.names();
   const { entries, routers } = await ctx.rt.bridge.mdb.dump(want ? { dev: want } : {});
   const { o, out } = ctx;

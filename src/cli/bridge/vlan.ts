@@ -4,7 +4,7 @@ import type { Value } from '../../api/object.js';
 import { integer, matches } from '../args.js';
 import { paint } from '../color.js';
 import { ipJson } from '../json.js';
-import { Args, dumpFailure, duparg, exit255, failed, invarg, nodev, type BridgeContext } from './common.js';
+import { Args, atoi, dumpFailure, exit255, failed, invarg, showSelector, type BridgeContext } from './common.js';
 
 export const vlanUsage = `Usage: bridge vlan { add | del } vid VLAN_ID dev DEV [ tunnel_info id TUNNEL_ID ]
                                                      [ pvid ] [ untagged ]
@@ -32,10 +32,6 @@ const RANGE_BEGIN = 'rangeBegin';
 const RANGE_END = 'rangeEnd';
 const states = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'];
 
-const atoi = (s: string): number => {
-  const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? Number(m[1]) : 0;
-};
 /** A C short from atoi. */
 const short = (s: string): number => (atoi(s) << 16) >> 16;
 
@@ -61,24 +57,7 @@ function show(ctx: BridgeContext, words: string[], tunnels: boolean): Promise<vo
 }
 
 async function showUnguarded(ctx: BridgeContext, words: string[], tunnels: boolean): Promise<void> {
-  let dev: string | undefined;
-  let vid = 0;
-  for (const a = new Args(words); !a.done; a.i++) {
-    if (a.word === 'dev') {
-      const v = a.next();
-      if (dev !== undefined) throw duparg('dev', v);
-      dev = v;
-    } else if (a.word === 'vid') {
-      const v = a.next();
-      if (vid) throw duparg('vid', v);
-      vid = atoi(v);
-    }
-  }
-  let want = 0;
-  if (dev !== undefined) {
-    want = await ctx.index(dev);
-    if (!want) throw nodev(dev);
-  }
+  const { want, vid } = await showSelector(ctx, words);
   const { o, out } = ctx;
   if (o.stats && !o.details) throw exit255('Option "-s" of "bridge vlan show" (link xstats) is not supported by nlkit; "-d -s" is.');
   const names = await ctx.names();
