@@ -190,8 +190,6 @@ NETNSID := auto | POSITIVE-INT
 OBJECTS :=  address | link | mroute | neigh | netconf |
             nexthop | nsid | prefix | route | rule | stats
 FILE := file FILENAME
-       nlkit monitor uevent [ subsystem NAME ]...
-       nlkit monitor proc [ fork | exec | uid | gid | sid | ptrace | comm | coredump | exit | nonzero-exit ]...
 `,
   addrlabel: `Usage: nlkit addrlabel { add | del } prefix PREFIX [ dev DEV ] [ label LABEL ]
        nlkit addrlabel [ list | flush | help ]
