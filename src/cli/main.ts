@@ -223,8 +223,11 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
     process.once('SIGTERM', () => ac.abort());
     return import('./exporter.js').then(({ exporter }) => exporter(words.slice(1), o.netns, (line) => { write(line); flush(); }, ac.signal));
   }
-  // `nlkit tc …`: tc's own options and objects (src/cli/tc/).
-  if (word === 'tc') return import('./tc/index.js').then(async ({ tc }) => void (process.exitCode = await tc(words.slice(1), write, (text) => { flush(); process.stderr.write(`${text}\n`); })));
+  // `nlkit tc …`: tc's own options and objects (src/cli/tc/); `nlkit -n NS tc …` is `tc -n NS …`.
+  if (word === 'tc') {
+    const tcWords = o.netns === undefined ? words.slice(1) : ['-n', o.netns, ...words.slice(1)];
+    return import('./tc/index.js').then(async ({ tc }) => void (process.exitCode = await tc(tcWords, write, (text) => { flush(); process.stderr.write(`${text}\n`); })));
+  }
   const object = objectName(word);
   if (object === undefined) throw new UsageError(`Object "${word}" is unknown, try "nlkit help".`, { bare: true });
   if (object === 'help') return help(mainUsage);

@@ -206,3 +206,17 @@ test('-batch and -force: the same lines, failures and statuses as tc', { skip },
     }
   });
 });
+
+test('nlkit -n NS tc … works in NS, as nlkit tc -n NS … does, never in this namespace', { skip }, async () => {
+  const ns = await createTestNetns('tcg');
+  try {
+    await ns.ip('link', 'add', 'g0', 'type', 'veth', 'peer', 'name', 'g1');
+    const add = await run(process.execPath, [nlkit, '-n', ns.name, 'tc', 'qdisc', 'add', 'dev', 'g0', 'root', 'handle', '1:', 'htb']);
+    assert.deepEqual(add, { status: 0, stdout: '', stderr: '' });
+    const theirs = await tcIn(ns, ['qdisc', 'show', 'dev', 'g0']);
+    assert.match(theirs.stdout, /^qdisc htb 1: root /);
+    assert.deepEqual(await run(process.execPath, [nlkit, '-n', ns.name, 'tc', 'qdisc', 'show', 'dev', 'g0']), theirs);
+  } finally {
+    await ns.dispose();
+  }
+});
