@@ -112,7 +112,45 @@ const plans: Plan[] = [
       ],
     }],
   },
+  {
+    // The other iproute2 tools' show commands over NETLINK_ROUTE: tc and bridge, on a state they made.
+    name: 'planes',
+    state: [
+      ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1'],
+      ['link', 'add', 'br0', 'type', 'bridge'],
+      ['link', 'set', 'v1', 'master', 'br0'],
+      ['link', 'set', 'v0', 'up'],
+      ['link', 'set', 'v1', 'up'],
+      ['link', 'set', 'br0', 'up'],
+      ['tc', 'qdisc', 'add', 'dev', 'v0', 'root', 'handle', '1:', 'htb', 'default', '20'],
+      ['tc', 'class', 'add', 'dev', 'v0', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10mbit'],
+      ['tc', 'class', 'add', 'dev', 'v0', 'parent', '1:1', 'classid', '1:10', 'htb', 'rate', '1mbit', 'ceil', '10mbit', 'prio', '1'],
+      ['tc', 'class', 'add', 'dev', 'v0', 'parent', '1:1', 'classid', '1:20', 'htb', 'rate', '500kbit', 'burst', '3000'],
+      ['tc', 'filter', 'add', 'dev', 'v0', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dst', '192.0.2.2/32', 'flowid', '1:10'],
+      ['tc', 'qdisc', 'add', 'dev', 'v1', 'root', 'tbf', 'rate', '1mbit', 'burst', '10kb', 'latency', '50ms'],
+      ['tc', 'qdisc', 'add', 'dev', 'br0', 'clsact'],
+      ['tc', 'qdisc', 'add', 'dev', 'v0', 'ingress'],
+      ['bridge', 'fdb', 'add', '02:00:00:00:00:aa', 'dev', 'v1', 'master', 'static'],
+      ['bridge', 'link', 'set', 'dev', 'v1', 'cost', '7', 'priority', '3'],
+    ],
+    cli: [
+      ['tc', 'qdisc', 'show'], ['tc', '-s', 'qdisc', 'show'], ['tc', '-d', 'qdisc', 'show', 'dev', 'v0'], ['tc', '-j', 'qdisc', 'show'],
+      ['tc', 'class', 'show', 'dev', 'v0'], ['tc', '-s', 'class', 'show', 'dev', 'v0'], ['tc', '-d', 'class', 'show', 'dev', 'v0'],
+      ['tc', 'filter', 'show', 'dev', 'v0'], ['tc', '-j', 'filter', 'show', 'dev', 'v0'], ['tc', 'filter', 'show', 'dev', 'v0', 'parent', '1:'],
+      ['bridge', 'link', 'show'], ['bridge', '-d', 'link', 'show'], ['bridge', '-j', 'link', 'show'],
+      ['bridge', 'fdb', 'show', 'br', 'br0'], ['bridge', '-j', 'fdb', 'show', 'br', 'br0'], ['bridge', 'fdb', 'show', 'dev', 'v1'],
+      ['bridge', 'mdb', 'show'], ['bridge', 'vlan', 'show'],
+    ],
+    monitor: [],
+    watch: [],
+  },
 ];
+
+/** The tools other than ip whose words a plan may give: each takes the namespace as `-n NS`. */
+const tools = new Set(['tc', 'bridge']);
+
+/** The peer tool and its arguments for one of a plan's command lines, in `ns`. */
+const toolLine = (ns: string, c: string[]): [string, string[]] => (tools.has(c[0]!) ? [c[0]!, ['-n', ns, ...c.slice(1)]] : ['ip', ['-n', ns, ...c]]);
 
 /**
  * A watch recorded while `changes` run. Its view, once settled, must equal a fresh (unrecorded) watch's first
@@ -207,7 +245,7 @@ function annotation(fixture: string, state: string[], what: string, changes: str
 
 const annotate = (file: string, comment: string) => writeFileSync(file, withComment(readFileSync(file), comment));
 
-const command = (c: string[]) => `ip ${c.map((w) => (/[\s+]/.test(w) ? `'${w}'` : w)).join(' ')}`;
+const command = (c: string[]) => `${tools.has(c[0]!) ? '' : 'ip '}${c.map((w) => (/[\s+]/.test(w) ? `'${w}'` : w)).join(' ')}`;
 
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -216,7 +254,7 @@ async function record(plan: Plan): Promise<Fixture> {
   run('ip', ['netns', 'add', ns]);
   try {
     run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    for (const c of plan.state) run('ip', ['-n', ns, ...c]);
+    for (const c of plan.state) run(...toolLine(ns, c));
     // Let IPv6 settle (link-local addresses leave DAD), so ip and nlkit see the same state.
     await new Promise((r) => setTimeout(r, 3000));
     const fixture: Fixture = {
@@ -231,7 +269,7 @@ async function record(plan: Plan): Promise<Fixture> {
     plan.cli.forEach((args, i) => {
       const recording = `${plan.name}-cli-${String(i + 1).padStart(2, '0')}.pcapng`;
       const ours = run(process.execPath, [nlkitBin, '-n', ns, '--record', join(dir, recording), ...args]);
-      const ip = run('ip', ['-n', ns, ...args]);
+      const ip = run(...toolLine(ns, args));
       if (withoutClocks(ours) === withoutClocks(ip)) {
         fixture.cli.push({ args, recording, ip });
         annotate(join(dir, recording), annotation(plan.name, fixture.state, `nlkit ${args.join(' ')}`));
