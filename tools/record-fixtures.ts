@@ -132,6 +132,12 @@ const plans: Plan[] = [
       ['tc', 'qdisc', 'add', 'dev', 'v0', 'ingress'],
       ['bridge', 'fdb', 'add', '02:00:00:00:00:aa', 'dev', 'v1', 'master', 'static'],
       ['bridge', 'link', 'set', 'dev', 'v1', 'cost', '7', 'priority', '3'],
+      ['addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad'],
+      ['token', 'set', '::1:2', 'dev', 'v0'],
+      ['addrlabel', 'add', 'prefix', '2001:db8:1::/48', 'label', '7'],
+      ['conntrack', '-I', '-p', 'udp', '-s', '10.0.0.1', '-d', '10.0.0.2', '--sport', '1', '--dport', '2', '-t', '3600', '-m', '5'],
+      ['conntrack', '-I', '-p', 'tcp', '-s', '10.0.0.1', '-d', '10.0.0.2', '--sport', '3', '--dport', '4', '-t', '3600', '--state', 'ESTABLISHED', '-u', 'ASSURED,SEEN_REPLY'],
+      ['conntrack', '-I', '-p', 'icmp', '-s', '10.0.0.1', '-d', '10.0.0.2', '--icmp-type', '8', '--icmp-code', '0', '--icmp-id', '7', '-t', '3600'],
     ],
     cli: [
       ['tc', 'qdisc', 'show'], ['tc', '-s', 'qdisc', 'show'], ['tc', '-d', 'qdisc', 'show', 'dev', 'v0'], ['tc', '-j', 'qdisc', 'show'],
@@ -140,17 +146,23 @@ const plans: Plan[] = [
       ['bridge', 'link', 'show'], ['bridge', '-d', 'link', 'show'], ['bridge', '-j', 'link', 'show'],
       ['bridge', 'fdb', 'show', 'br', 'br0'], ['bridge', '-j', 'fdb', 'show', 'br', 'br0'], ['bridge', 'fdb', 'show', 'dev', 'v1'],
       ['bridge', 'mdb', 'show'], ['bridge', 'vlan', 'show'],
+      ['token', 'list'], ['-j', 'token', 'list'], ['addrlabel', 'list'], ['netconf', 'show', 'dev', 'v0'], ['-6', 'netconf', 'show', 'dev', 'v0'],
+      ['ntable', 'show', 'dev', 'v0'], ['mroute', 'show'], ['tcp_metrics', 'show'], ['mptcp', 'endpoint', 'show'], ['mptcp', 'limits', 'show'],
+      ['conntrack', '-L'], ['conntrack', '-L', '-p', 'tcp'], ['conntrack', '-L', '-o', 'extended'], ['conntrack', '-C'],
     ],
     monitor: [],
     watch: [],
   },
 ];
 
-/** The tools other than ip whose words a plan may give: each takes the namespace as `-n NS`. */
-const tools = new Set(['tc', 'bridge']);
+/** The tools other than ip whose words a plan may give: tc and bridge take the namespace as `-n NS`. */
+const tools = new Set(['tc', 'bridge', 'conntrack']);
 
 /** The peer tool and its arguments for one of a plan's command lines, in `ns`. */
-const toolLine = (ns: string, c: string[]): [string, string[]] => (tools.has(c[0]!) ? [c[0]!, ['-n', ns, ...c.slice(1)]] : ['ip', ['-n', ns, ...c]]);
+function toolLine(ns: string, c: string[]): [string, string[]] {
+  if (c[0] === 'conntrack') return ['ip', ['netns', 'exec', ns, ...c]];
+  return tools.has(c[0]!) ? [c[0]!, ['-n', ns, ...c.slice(1)]] : ['ip', ['-n', ns, ...c]];
+}
 
 /**
  * A watch recorded while `changes` run. Its view, once settled, must equal a fresh (unrecorded) watch's first

@@ -1,6 +1,6 @@
 /**
  * The CLI's formatters without root: each recorded command (tools/record-fixtures.ts) runs again with the recording
- * as its kernel (`nlkit --replay`), and must print what its peer tool (ip, tc, bridge) printed for the same state
+ * as its kernel (`nlkit --replay`), and must print what its peer tool (ip, tc, bridge, conntrack) printed for the same state
  * when it was recorded.
  */
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 
 for (const fixture of loadFixtures()) {
   for (const { args, recording, ip } of fixture.cli) {
-    const tool = args[0] === 'tc' || args[0] === 'bridge' ? args[0] : 'ip';
+    const tool = args[0] === 'tc' || args[0] === 'bridge' || args[0] === 'conntrack' ? args[0] : 'ip';
     test(`fixture ${fixture.name}: nlkit ${args.join(' ')} replayed prints what ${tool} printed`, async () => {
       const { stdout } = await run(process.execPath, [main, '--replay', fixturePath(recording), ...args]).catch((e: { stderr?: string }) => {
         throw new Error(`nlkit ${args.join(' ')} on ${recording}: ${e.stderr ?? String(e)} (if nlkit now asks the kernel differently, record the fixtures again: node dist/tools/record-fixtures.js, as root)`);
