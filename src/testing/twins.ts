@@ -14,7 +14,8 @@ export interface Outcome {
   status: number;
 }
 
-function run(file: string, args: string[], input?: string): Promise<Outcome> {
+/** A command's output and exit status (a timeout after 20 s), with `input` on its stdin. */
+export function run(file: string, args: string[], input?: string): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = execFile(file, args, { maxBuffer: 64 << 20, timeout: 20_000 }, (err, stdout, stderr) => {
       const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;

@@ -6,23 +6,12 @@
  * object, the keywords of `bridge OBJECT help` the lines exercise against all of them.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { TestNetns } from '../../testing/netns.js';
-import { createTwins, type Outcome, type Twins } from '../../testing/twins.js';
+import { createTwins, run, type Twins } from '../../testing/twins.js';
 
 const nlkitMain = fileURLToPath(new URL('../nlkit.js', import.meta.url));
-
-function run(file: string, args: string[], input?: string): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { maxBuffer: 64 << 20, timeout: 20_000 }, (err, stdout, stderr) => {
-      const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ stdout, stderr, status });
-    });
-    if (input !== undefined) child.stdin!.end(input);
-  });
-}
 
 async function build(ns: TestNetns): Promise<void> {
   const lines = [
