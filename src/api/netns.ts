@@ -5,7 +5,7 @@
  */
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { addon, MountFlags } from '../native/addon.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetnsRef } from '../socket/socket.js';
@@ -143,6 +143,27 @@ export function spawnInNetns(ref: NetnsRef, command: string, args: readonly stri
     addon.enterNetns(target.fd!);
     try {
       return childProcess().spawn(command, args, options);
+    } finally {
+      addon.enterNetns(home);
+    }
+  } finally {
+    closeSync(home);
+    target.close();
+  }
+}
+
+/**
+ * Read a file as a process inside namespace `ref` reads it: /proc/net (= /proc/self/net) shows the namespace of
+ * the thread that opens it, fixed at open. The main thread stands in the namespace only for the synchronous open
+ * and read, so nothing else in the process runs there. Throws the file's own error (ENOENT …) as readFileSync does.
+ */
+export function readFileInNetns(ref: NetnsRef, path: string): Buffer {
+  const target = openNetns(typeof ref === 'object' && 'pid' in ref ? `/proc/${ref.pid}/ns/net` : ref);
+  const home = openSync('/proc/thread-self/ns/net', 'r');
+  try {
+    addon.enterNetns(target.fd!);
+    try {
+      return readFileSync(path);
     } finally {
       addon.enterNetns(home);
     }

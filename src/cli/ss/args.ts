@@ -83,6 +83,8 @@ export interface SsOptions {
   kill: boolean;
   events: boolean;
   summary: boolean;
+  /** -s with no table, family or filter given: ss prints the summary alone. */
+  summaryOnly: boolean;
   json: boolean;
   netns: string | undefined;
   filterFile: string | undefined;
@@ -226,7 +228,7 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
   const o: SsOptions = {
     dbs: 0, families: new Set(), states: 0, preferredFamily: 0, numeric: false, resolve: false, options: false, details: 0,
     memory: false, info: false, processes: false, threads: false, tos: false, cgroup: false, bpf: false, header: true,
-    oneline: false, kill: false, events: false, summary: false, json: false, netns: undefined, filterFile: undefined,
+    oneline: false, kill: false, events: false, summary: false, summaryOnly: false, json: false, netns: undefined, filterFile: undefined,
     filter: [], fileFilter: [],
   };
   let doDefault = true;
@@ -385,6 +387,7 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
     } else break;
   }
   o.filter = rest.slice(k);
+  o.summaryOnly = o.summary && doDefault && rest.length === 0;
   if (doDefault) {
     stateFilter = stateFilter || SS_CONN;
     dbParse('all');

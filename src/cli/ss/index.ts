@@ -11,6 +11,7 @@ import { AF, DB, HelpRequest, hasFamily, parseSsArgs, usageText, VersionRequest,
 import { follow } from './events.js';
 import { Formatter, type Lookup } from './format.js';
 import { socketOwners } from './owners.js';
+import { printSummary } from './summary.js';
 import { COLS, Renderer } from './render.js';
 
 const llProtoNames: Readonly<Record<number, string>> = {
@@ -89,10 +90,7 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
     }
     throw e;
   }
-  if (o.summary || o.resolve) {
-    const which = o.summary ? '-s' : '-r';
-    throw new UsageError(`Option "${which}" is not supported by nlkit ss.`, { status: 255, bare: true });
-  }
+  if (o.resolve) throw new UsageError('Option "-r" is not supported by nlkit ss.', { status: 255, bare: true });
   const netns = o.netns ?? globalNetns;
   if (o.netns !== undefined) {
     try {
@@ -100,6 +98,10 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`Cannot open network namespace "${o.netns}": No such file or directory`, { status: 1, bare: true });
     }
+  }
+  if (o.summary) {
+    printSummary(netns, write);
+    if (o.summaryOnly) return 0;
   }
   if (o.dbs === 0) {
     process.stderr.write('ss: no socket tables to show with such filter.\n');
