@@ -2,6 +2,7 @@
  * The command line of `conntrack` (conntrack-tools 1.4.7) read as it reads it — its commands, options, words and
  * refusals — and the filters it applies in userspace, shared by the commands and by -E.
  */
+import { isIP } from 'node:net';
 import { PROTOCOLS, type ConntrackEntry, type ConntrackFilter, type StatusFlag, type TcpState, type Tuple } from '../api/conntrack.js';
 import { NetlinkError } from '../wire/errors.js';
 
@@ -74,6 +75,12 @@ export interface Parsed {
   events?: Set<'new' | 'update' | 'destroy'>;
   /** What conntrack warns of as it reads the line (stderr, before anything else). */
   warnings: string[];
+  /** The options given, by the names conntrack's checks print (`src`, `tuple-port-dst`, …). */
+  given: Set<string>;
+  /** --tuple-src/--tuple-dst and --tuple-port-*: an expectation's expected tuple. */
+  tuple: Partial<Tuple>;
+  /** --mask-src/--mask-dst and --mask-port-*: the expected tuple's mask. */
+  mask: Partial<Tuple>;
 }
 
 function number(word: string | undefined, max = 0xffffffff): number {
@@ -81,12 +88,58 @@ function number(word: string | undefined, max = 0xffffffff): number {
   return Number(word);
 }
 
+/** C's atoi as conntrack's protocol modules read ports with it (no refusal: `abc` is 0), cut to 16 bits. */
+function atoiPort(word: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(word);
+  return m ? Number(BigInt.asUintN(16, BigInt(m[1]!))) : 0;
+}
+
+/**
+ * An address option's word as conntrack's parse_addr reads it: an IPv4 or IPv6 address, a /prefix only where the
+ * option has a mask to put it in (returned as the mask's address).
+ */
+function addressWord(word: string, cidr: boolean, option = ''): { address: string; mask?: string } {
+  const slash = word.indexOf('/');
+  const address = slash < 0 ? word : word.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) throw usage(`Invalid IP address \`${word}'`);
+  if (slash < 0) return { address };
+  if (!cidr) throw usage(`CIDR notation unavailable for \`--${option}'`);
+  const text = word.slice(slash + 1);
+  // strtol's reading: an empty prefix is 0, anything after the digits makes it invalid.
+  const m = /^(?:[ \t\n\v\f\r]*([+-]?\d+))?$/.exec(text);
+  const bits = m ? Number(m[1] ?? 0) : -1;
+  if (bits < 0 || bits > (family === 4 ? 32 : 128)) throw usage('Invalid netmask');
+  if (bits === (family === 4 ? 32 : 128)) return { address };
+  return { address, mask: family === 4 ? v4Mask(bits) : v6Mask(bits) };
+}
+
+function v4Mask(bits: number): string {
+  const m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (m >>> s) & 0xff).join('.');
+}
+
+function v6Mask(bits: number): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i++) groups.push(((0xffff << (16 - Math.max(0, Math.min(16, bits - i * 16)))) & 0xffff).toString(16));
+  return groups.join(':');
+}
+
 /** Protocols whose conntrack-tools module has port options. */
 const ported = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp']);
-const portOptions = new Set(['--sport', '--dport', '--orig-port-src', '--orig-port-dst', '--reply-port-src', '--reply-port-dst']);
+const portOptions = new Set(['--sport', '--dport', '--orig-port-src', '--orig-port-dst', '--reply-port-src', '--reply-port-dst', '--mask-port-src', '--mask-port-dst', '--tuple-port-src', '--tuple-port-dst']);
+/** The names conntrack's option checks print, by option. */
+const flagNames: Record<string, string> = {
+  '-s': 'src', '--src': 'src', '--orig-src': 'src', '-d': 'dst', '--dst': 'dst', '--orig-dst': 'dst', '-r': 'reply-src', '--reply-src': 'reply-src', '-q': 'reply-dst', '--reply-dst': 'reply-dst',
+  '-p': 'protonum', '--proto': 'protonum', '--protonum': 'protonum', '-t': 'timeout', '--timeout': 'timeout', '-u': 'status', '--status': 'status', '-z': 'zero', '--zero': 'zero', '-e': 'event-mask', '--event-mask': 'event-mask',
+  '--tuple-src': 'tuple-src', '--tuple-dst': 'tuple-dst', '--mask-src': 'mask-src', '--mask-dst': 'mask-dst', '-m': 'mark', '--mark': 'mark', '-f': 'family', '--family': 'family',
+  '-n': 'src-nat', '--src-nat': 'src-nat', '-g': 'dst-nat', '--dst-nat': 'dst-nat', '-o': 'output', '--output': 'output', '-j': 'any-nat', '--any-nat': 'any-nat', '-w': 'zone', '--zone': 'zone',
+  '--sport': 'sport', '--orig-port-src': 'sport', '--dport': 'dport', '--orig-port-dst': 'dport', '--reply-port-src': 'reply-port-src', '--reply-port-dst': 'reply-port-dst',
+  '--mask-port-src': 'mask-port-src', '--mask-port-dst': 'mask-port-dst', '--tuple-port-src': 'tuple-port-src', '--tuple-port-dst': 'tuple-port-dst', '--state': 'state',
+};
 
 export function parse(args: readonly string[]): Parsed {
-  const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set(), warnings: [], expect: false };
+  const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set(), warnings: [], expect: false, given: new Set(), tuple: {}, mask: {} };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -110,6 +163,8 @@ export function parse(args: readonly string[]): Parsed {
     }
     // Protocol options exist only once -p has loaded the protocol that has them.
     if ((portOptions.has(a) && !ported.has(p.proto ?? '')) || (a.startsWith('--icmp-') && p.proto !== 'icmp')) throw usage(`unknown option \`${a}'`);
+    const flag = flagNames[a];
+    if (flag) p.given.add(flag);
     switch (a) {
       case '-p': case '--proto': {
         const v = value().toLowerCase();
@@ -124,10 +179,43 @@ export function parse(args: readonly string[]): Parsed {
         p.familyGiven = true;
         break;
       }
-      case '-s': case '--src': case '--orig-src': p.orig.src = value(); break;
-      case '-d': case '--dst': case '--orig-dst': p.orig.dst = value(); break;
-      case '-r': case '--reply-src': p.reply.src = value(); break;
-      case '-q': case '--reply-dst': p.reply.dst = value(); break;
+      case '-s': case '--src': case '--orig-src': case '-d': case '--dst': case '--orig-dst': {
+        const side = flag === 'src' ? 'src' : 'dst';
+        const word = value();
+        p.orig[side] = word;
+        // A prefix is the address's mask, as conntrack reads it (--mask-src/--mask-dst given).
+        const { mask } = addressWord(word, true);
+        if (mask !== undefined) {
+          p.mask[side] = mask;
+          p.given.add(`mask-${side}`);
+        }
+        break;
+      }
+      case '-r': case '--reply-src': p.reply.src = addressWord(value(), false, 'reply-src').address; break;
+      case '-q': case '--reply-dst': p.reply.dst = addressWord(value(), false, 'reply-dst').address; break;
+      case '--tuple-src': case '--tuple-dst': {
+        const { address, mask } = addressWord(value(), true);
+        const side = a === '--tuple-src' ? 'src' : 'dst';
+        p.tuple[side] = address;
+        // A prefix on the expected address is its mask, as if --mask-src/--mask-dst were given.
+        if (mask !== undefined) {
+          p.mask[side] = mask;
+          p.given.add(`mask-${side}`);
+        }
+        break;
+      }
+      case '--mask-src': p.mask.src = addressWord(value(), false, 'mask-src').address; break;
+      case '--mask-dst': p.mask.dst = addressWord(value(), false, 'mask-dst').address; break;
+      case '--mask-port-src': p.mask.sport = atoiPort(value()); break;
+      case '--mask-port-dst': p.mask.dport = atoiPort(value()); break;
+      case '--tuple-port-src': case '--tuple-port-dst': {
+        const port = atoiPort(value());
+        p.tuple[a === '--tuple-port-src' ? 'sport' : 'dport'] = port;
+        // conntrack's TCP module stores the port, not IPPROTO_TCP, as the expected tuple's protocol: its low byte
+        // in network order, which is the port's high byte. The UDP module stores 17.
+        p.tuple.proto = p.proto === 'tcp' ? port >> 8 : p.proto;
+        break;
+      }
       case '--sport': case '--orig-port-src': p.orig.sport = number(value(), 0xffff); break;
       case '--dport': case '--orig-port-dst': p.orig.dport = number(value(), 0xffff); break;
       case '--reply-port-src': p.reply.sport = number(value(), 0xffff); break;

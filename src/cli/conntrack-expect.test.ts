@@ -81,3 +81,70 @@ test('nlkit conntrack -L, -E and -F expect: the lines and messages of conntrack'
     assert.equal(mine.err, theirs.err);
   }, 'ctexp');
 });
+
+test('nlkit conntrack -I and -D expect: the expectations, messages and exit codes of conntrack', { skip, timeout: 120_000 }, async () => {
+  await withNetns(async (ns) => {
+    const tool = (args: string[]) => run('ip', ['netns', 'exec', ns.name, 'conntrack', ...args]);
+    const ours = (args: string[]) => run(process.execPath, [nlkit, '-n', ns.name, 'conntrack', ...args]);
+    const both = async (args: string[]) => {
+      const a = await tool(args);
+      const b = await ours(args);
+      return { a, b };
+    };
+    const ct = Conntrack.open({ netns: ns.name });
+    try {
+      // conntrack -I cannot attach a helper, and the kernel takes an expectation only under a master that has one.
+      await ct.add({ original: { src: '10.0.0.1', dst: '10.0.0.2', proto: 'tcp', sport: 1000, dport: 21 }, timeout: 600, tcpState: 'established', helper: 'ftp' });
+      const master = ['-p', 'tcp', '-s', '10.0.0.1', '-d', '10.0.0.2', '--sport', '1000', '--dport', '21'];
+      const rest = (port: string) => ['--tuple-src', '10.0.0.2', '--tuple-dst', '10.0.0.1', '--tuple-port-src', '20', '--tuple-port-dst', port, '--mask-src', '255.255.255.255', '--mask-dst', '255.255.255.255', '--mask-port-src', '0', '--mask-port-dst', '65535', '-t', '100'];
+      const del = ['-D', 'expect', '-p', 'tcp', '-s', '10.0.0.2', '-d', '10.0.0.1', '--sport', '20', '--dport', '1600', '--reply-port-src', '1', '--reply-port-dst', '2'];
+      // 1600's high byte is 6, so conntrack's TCP expectation is a TCP one; 3000's is 11, an expectation of protocol 11.
+      for (const port of ['1600', '3000']) {
+        const listed: string[] = [];
+        for (const who of [tool, ours]) {
+          assert.deepEqual(await who(['-I', 'expect', ...master, ...rest(port)]), { out: '', err: '', status: 0 }, `-I expect … ${port}`);
+          const again = await who(['-I', 'expect', ...master, ...rest(port)]);
+          assert.deepEqual(again, { out: '', err: 'conntrack v1.4.7 (conntrack-tools): Operation failed: File exists\n', status: 1 });
+          listed.push(steady((await who(['-L', 'expect'])).out));
+          await who(['-F', 'expect']);
+        }
+        assert.equal(listed[1], listed[0]);
+        assert.match(listed[0]!, port === '1600' ? / proto=6 src=10\.0\.0\.2 dst=10\.0\.0\.1 sport=20 dport=1600 / : / proto=11 src=10\.0\.0\.2 dst=10\.0\.0\.1 mask-src/);
+      }
+      // -D expect by the expected tuple (conntrack wants reply ports it does not use), then again when it is gone.
+      for (const who of [tool, ours]) {
+        await who(['-I', 'expect', ...master, ...rest('1600')]);
+        assert.deepEqual(await who(del), { out: '', err: 'conntrack v1.4.7 (conntrack-tools): 0 expectations have been shown.\n', status: 1 });
+        assert.equal((await who(['-L', 'expect'])).err, 'conntrack v1.4.7 (conntrack-tools): 0 expectations have been shown.\n');
+      }
+      const cases: string[][] = [
+        del,
+        ['-I', 'expect', ...master.slice(0, 8), '--dport', '22', ...rest('1600')],
+        ['-I', 'expect', ...master, ...rest('1600'), '-w', '3'],
+        ['-I', 'expect', ...master, '--tuple-src', '10.0.0.2', '--tuple-dst', '10.0.0.1', '-t', '5'],
+        ['-I', 'expect', ...master.slice(2), ...rest('1600')],
+        ['-I', 'expect', ...master, '--tuple-src', '10.0.0.2/24', '--tuple-dst', '10.0.0.1', '--tuple-port-src', '20', '--tuple-port-dst', '1600', '--mask-port-src', '0', '--mask-port-dst', '65535', '-t', '100'],
+        ['-I', 'expect', ...master, '--tuple-src', '10.0.0.x'],
+        ['-I', 'expect', ...master, '--mask-src', '1.2.3.4/5'],
+        ['-I', 'expect', ...master, '--tuple-src', '10.0.0.2/33'],
+        ['-I', 'expect', ...master, ...rest('1600'), '--reply-port-src', '3'],
+        ['-I', 'expect', ...master, ...rest('300')],
+        ['-I', 'expect', '-p', 'udp', ...master.slice(2), ...rest('1600')],
+        ['-I', 'expect', ...master, ...rest('1600').slice(0, -6)],
+        del.slice(0, -4),
+        [...del, '-t', '5'],
+        ['-U', 'expect'],
+        // A master made by conntrack -I has no helper: the kernel refuses expectations under it.
+        ['-I', 'expect', '-p', 'tcp', '-s', '10.0.0.3', '-d', '10.0.0.2', '--sport', '1000', '--dport', '21', ...rest('1600')],
+      ];
+      assert.equal((await tool(['-I', '-p', 'tcp', '-s', '10.0.0.3', '-d', '10.0.0.2', '--sport', '1000', '--dport', '21', '-t', '100', '--state', 'ESTABLISHED'])).status, 0);
+      for (const args of cases) {
+        const { a, b } = await both(args);
+        assert.deepEqual(b, a, args.join(' '));
+        assert.notEqual(a.status, 0, args.join(' '));
+      }
+    } finally {
+      ct.close();
+    }
+  }, 'ctexpi');
+});

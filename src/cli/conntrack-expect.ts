@@ -1,10 +1,11 @@
 /**
- * `nlkit conntrack -L|-E|-F expect`: the expectation table as conntrack (1.4.7) lists, follows and flushes it,
- * lines as libnetfilter_conntrack's expectation format prints them, and its messages.
+ * `nlkit conntrack -L|-E|-F|-I|-D expect`: the expectation table as conntrack (1.4.7) lists, follows, flushes,
+ * fills and empties it, lines as libnetfilter_conntrack's expectation format prints them, and its messages.
  */
 import { PROTOCOLS, type Tuple } from '../api/conntrack.js';
-import { Expectations, expectationEvents, type Expectation } from '../api/expectations.js';
-import { ConntrackExit, PREFIX, type Parsed } from './conntrack-args.js';
+import { Expectations, expectationEvents, type Expectation, type ExpectationInput } from '../api/expectations.js';
+import { describeErrno, NetlinkError } from '../wire/errors.js';
+import { ConntrackExit, PREFIX, usage, type Parsed } from './conntrack-args.js';
 import { jsonLine } from './conntrack-text.js';
 
 function tupleText(t: Tuple, src: string, dst: string): string {
@@ -28,6 +29,56 @@ export function expectationLine(e: Expectation, event?: 'new' | 'update' | 'dest
   if (e.class !== undefined) s += `class=${e.class} `;
   if (e.helper !== undefined) s += `helper=${e.helper}`;
   return s.trimEnd();
+}
+
+/**
+ * conntrack's option checks for -I and -D expect, in its order: every option it knows, whether the command needs
+ * it (1), may have it (2) or refuses it (0); then the same for the protocol's options (TCP's and UDP's agree).
+ */
+const generic = ['src', 'dst', 'reply-src', 'reply-dst', 'protonum', 'timeout', 'status', 'zero', 'event-mask', 'tuple-src', 'tuple-dst', 'mask-src', 'mask-dst', 'nat-range', 'mark', 'id', 'family', 'src-nat', 'dst-nat', 'output', 'secmark', 'buffer-size', 'any-nat', 'zone', 'label', 'label-add', 'label-del', 'orig-zone', 'reply-zone'];
+const ported = ['sport', 'dport', 'reply-port-src', 'reply-port-dst', 'mask-port-src', 'mask-port-dst', 'state', 'tuple-port-src', 'tuple-port-dst'];
+const rules = {
+  I: { generic: [1, 1, 2, 2, 1, 1, 2, 0, 0, 1, 1, 1, 1], ported: [1, 1, 0, 0, 1, 1, 0, 1, 1] },
+  D: { generic: [1, 1, 2, 2, 1], ported: [1, 1, 1, 1, 0, 0, 0, 0, 0] },
+} as const;
+
+function checkOptions(given: ReadonlySet<string>, names: readonly string[], levels: readonly number[]): void {
+  names.forEach((name, i) => {
+    const level = levels[i] ?? 0;
+    if (!given.has(name) && level === 1) throw usage(`You need to supply the \`--${name}' option for this command`);
+    if (given.has(name) && level === 0) throw usage(`Illegal option \`--${name}' with this command`);
+  });
+}
+
+/** A -p protocol -I/-D expect is done for here: those whose ports conntrack's modules read as the kernel takes them. */
+function checked(p: Parsed, command: 'I' | 'D'): 'tcp' | 'udp' {
+  checkOptions(p.given, generic, rules[command].generic);
+  if (p.proto !== 'tcp' && p.proto !== 'udp') throw new ConntrackExit(`nlkit conntrack: -${command} expect -p ${p.proto ?? ''} is not supported (tcp and udp are)`, 2);
+  checkOptions(p.given, ported, rules[command].ported);
+  return p.proto;
+}
+
+const bare = (address: string): string => address.replace(/\/.*/, '');
+
+/**
+ * The expected tuple as conntrack sends it: with TCP its protocol is the last --tuple-port's high byte (see
+ * conntrack-args.ts), and the ports go where libnetfilter_conntrack puts that protocol's fields.
+ */
+function expectedTuple(p: Parsed): Tuple {
+  const t = p.tuple as Required<Pick<Tuple, 'src' | 'dst' | 'sport' | 'dport'>> & { proto: number | string };
+  const proto = typeof t.proto === 'number' ? t.proto : PROTOCOLS[t.proto]!;
+  const out: Tuple = { src: t.src, dst: t.dst, proto };
+  if ([6, 17, 33, 132, 136].includes(proto)) Object.assign(out, { sport: t.sport, dport: t.dport });
+  // ICMP's id shares the source port's bytes, its type and code the destination port's.
+  else if (proto === 1 || proto === 58) Object.assign(out, { icmpId: t.sport, icmpType: t.dport >> 8, icmpCode: t.dport & 0xff });
+  return out;
+}
+
+/** conntrack's words for a failed -I or -D expect. */
+function expectFailed(e: unknown, command: 'I' | 'D'): ConntrackExit {
+  if (!(e instanceof NetlinkError)) throw e;
+  const words: Record<string, string> = { EINVAL: 'invalid parameters', EPERM: 'sorry, you must be root or get CAP_NET_ADMIN capability to do this', ...(command === 'I' ? { ENOENT: 'master conntrack not found' } : {}) };
+  return new ConntrackExit(`${PREFIX}Operation failed: ${words[e.code] ?? describeErrno(e.errno)}`, 1);
 }
 
 /** Runs an expectation command; returns conntrack's exit status. */
@@ -61,10 +112,28 @@ export async function expect(p: Parsed, netns: string | undefined, signal: Abort
         await x.flush();
         err(`${PREFIX}expectation table has been emptied.`);
         return 0;
+      case 'I': {
+        const proto = checked(p, 'I');
+        const input: ExpectationInput = {
+          master: { src: bare(p.orig.src!), dst: bare(p.orig.dst!), proto, sport: p.orig.sport!, dport: p.orig.dport! },
+          tuple: expectedTuple(p),
+          mask: { src: p.mask.src!, dst: p.mask.dst!, proto, sport: p.mask.sport!, dport: p.mask.dport! },
+          timeout: p.timeout!,
+        };
+        await x.add(input, { signal }).catch((e: unknown) => Promise.reject(expectFailed(e, 'I')));
+        return 0;
+      }
+      case 'D': {
+        const proto = checked(p, 'D');
+        await x.delete({ tuple: { src: bare(p.orig.src!), dst: bare(p.orig.dst!), proto, sport: p.orig.sport!, dport: p.orig.dport! } }, { signal }).catch((e: unknown) => Promise.reject(expectFailed(e, 'D')));
+        // conntrack counts what -D expect shows, which is nothing, and exits 1 on a count of 0.
+        err(`${PREFIX}0 expectations have been shown.`);
+        return 1;
+      }
+      case 'U':
+        throw usage("Can't do --update on expectations");
       default:
-        // -D/-I expect read their tuples with conntrack-tools' quirks (-I expect sets no protocol on the expected
-        // tuple; -D expect asks for --reply-port-src): not followed here, so refused rather than done otherwise.
-        throw new ConntrackExit(`nlkit conntrack: -${p.command ?? ''} expect is not supported; the library's Expectations add and delete`, 2);
+        throw new ConntrackExit(`nlkit conntrack: -${p.command ?? ''} expect is not supported`, 2);
     }
   } finally {
     x.close();
