@@ -67,7 +67,10 @@ function parse(args: string[]): Parsed {
   return p;
 }
 
-const labels: Record<Exclude<NotificationKind, 'conntrack' | 'qdisc'>, string> = {
+/** Kinds ip monitor never hears: conntrack's, and tc monitor's. */
+type TcKind = 'conntrack' | 'qdisc' | 'class' | 'filter' | 'chain';
+
+const labels: Record<Exclude<NotificationKind, TcKind>, string> = {
   link: '[LINK]', address: '[ADDR]', route: '[ROUTE]', neighbour: '[NEIGH]', nexthop: '[NEXTHOP]', rule: '[RULE]', netconf: '[NETCONF]', nsid: '[NSID]',
 };
 
@@ -148,7 +151,7 @@ export async function monitor(args: string[], options: MonitorOptions, out: (lin
       default: return true;
     }
   };
-  const text = async (n: Exclude<ObjectNotification, { kind: 'conntrack' | 'qdisc' }>): Promise<string> => {
+  const text = async (n: Exclude<ObjectNotification, { kind: TcKind }>): Promise<string> => {
     switch (n.kind) {
       case 'link': return linkLine(n.object, cache, netnsNames);
       case 'address': return addressLine(n.object, cache);
@@ -169,7 +172,7 @@ export async function monitor(args: string[], options: MonitorOptions, out: (lin
         continue;
       }
       // Narrows the type: ip monitor's words name neither conntrack nor qdiscs (tc monitor's), never subscribed to here.
-      if (n.kind === 'conntrack' || n.kind === 'qdisc') continue;
+      if (n.kind === 'conntrack' || n.kind === 'qdisc' || n.kind === 'class' || n.kind === 'filter' || n.kind === 'chain') continue;
       if (n.kind === 'link') cache.remember(n.object, n.action === 'delete');
       if (!shown(n)) continue;
       if (options.json) {

@@ -15,7 +15,7 @@ import { nexthopKind, type Nexthop } from '../nexthops.js';
 import type { Value } from '../object.js';
 import { routeKind, type Route } from '../routes.js';
 import { ruleKind, type Rule } from '../rules.js';
-import { qdiscKind, type Qdisc } from '../tc.js';
+import { chainKind, classKind, filterKind, qdiscKind, type Chain, type Filter, type Qdisc, type TcClass } from '../tc.js';
 import { familyName, type Family } from '../values.js';
 
 /** RTNLGRP_* (linux/rtnetlink.h). */
@@ -49,6 +49,9 @@ export interface ObjectTypes {
   nsid: NsidNotice;
   conntrack: ConntrackEntry;
   qdisc: Qdisc;
+  class: TcClass;
+  filter: Filter;
+  chain: Chain;
 }
 
 /** The kinds notifications and watches follow: `'link'`, `'address'`, `'route'`, …. */
@@ -74,6 +77,8 @@ export interface KindInfo<T> {
   skip?(m: Value): boolean;
   /** For kinds whose notifications carry only what changed (netconf): the object after `update`. */
   merge?(before: T, update: T): T;
+  /** Why the kind can be heard but not watched, when one dump cannot list all its objects. */
+  unwatchable?: string;
 }
 
 const RTM_F_CLONED = 0x200;
@@ -165,6 +170,22 @@ export const kinds: { [K in NotificationKind]: KindInfo<ObjectTypes[K]> } = {
     groups: [RTNLGRP.TC], newType: 36, delType: 37, schema: qdiscKind.schema, message: 'newqdisc', fromMessage: qdiscKind.fromMessage,
     getMessage: 'getqdisc', dumps: [{}],
     key: (q) => j(q.ifindex, q.raw.handle, q.raw.parent),
+  },
+  // Classes, filters and chains share RTNLGRP_TC; the kernel dumps them per device (filters per qdisc too).
+  class: {
+    groups: [RTNLGRP.TC], newType: 40, delType: 41, schema: classKind.schema, message: 'newtclass', fromMessage: classKind.fromMessage,
+    getMessage: 'gettclass', dumps: [], unwatchable: 'the kernel lists classes per device only: list them with rt.classes.list({ dev })',
+    key: (c) => j(c.ifindex, c.raw.handle),
+  },
+  filter: {
+    groups: [RTNLGRP.TC], newType: 44, delType: 45, schema: filterKind.schema, message: 'newtfilter', fromMessage: filterKind.fromMessage,
+    getMessage: 'gettfilter', dumps: [], unwatchable: 'the kernel lists filters per device and qdisc only: list them with rt.filters.list({ dev, parent })',
+    key: (f) => j(f.ifindex, f.raw.parent, f.raw.info, f.raw.handle, f.chain ?? 0),
+  },
+  chain: {
+    groups: [RTNLGRP.TC], newType: 100, delType: 101, schema: chainKind.schema, message: 'newchain', fromMessage: chainKind.fromMessage,
+    getMessage: 'getchain', dumps: [], unwatchable: 'the kernel lists chains per device and qdisc only: list them with rt.chains.list({ dev, parent })',
+    key: (c) => j(c.ifindex, c.parent, c.chain),
   },
   conntrack: {
     // NEW and UPDATE events are IPCTNL_MSG_CT_NEW messages, DESTROY ones IPCTNL_MSG_CT_DELETE.

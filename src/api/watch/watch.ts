@@ -384,6 +384,8 @@ function equal(a: unknown, b: unknown): boolean {
 /** Start a watch of one kind; resolves once the view is complete, and rejects (never throws) when it cannot start. */
 export async function watch<K extends NotificationKind>(kind: K, options: WatchOptions<ObjectTypes[K]> = {}): Promise<Watch<ObjectTypes[K]>> {
   if (!Object.hasOwn(kinds, kind)) throw new SchemaError('kind', `${JSON.stringify(kind)} is not one of ${Object.keys(kinds).join(', ')}`);
+  const unwatchable = kinds[kind].unwatchable;
+  if (unwatchable !== undefined) throw new SchemaError('kind', `${kind} cannot be watched: ${unwatchable}`);
   const w = new Watch<ObjectTypes[K]>(kind, options);
   return w.start().catch((e: unknown) => {
     w.close();

@@ -168,41 +168,47 @@ async function show(run: TcRun, a: Args): Promise<void> {
     kernelError(e);
   }
   for (const c of list) {
-    const p = c.raw.parent as number;
     // The kernel reads a parent as the qdisc whose classes to dump: its major alone counts.
     if (parent !== undefined && ((c.raw.handle as number) & 0xffff0000) !== ((parent & 0xffff0000) >>> 0)) continue;
     if (classid !== undefined && (c.raw.handle as number) !== classid) continue;
-    const json: Record<string, unknown> = { class: c.kind, handle: c.handle };
-    let line = `class ${c.kind} ${c.handle} `;
-    if (p === TC_H_ROOT) {
-      line += 'root ';
-      json.root = true;
-    } else if (p) {
-      line += `parent ${formatHandle(p)} `;
-      json.parent = formatHandle(p);
-    }
-    const info = c.raw.info as number;
-    if (info) {
-      line += `leaf ${(info >>> 16).toString(16)}: `;
-      json.leaf = `${(info >>> 16).toString(16)}:`;
-    }
-    if (c.kind === 'htb') {
-      const k = htbText(c, run.o.details);
-      line += k.text;
-      Object.assign(json, k.json);
-    }
-    const lines = [line];
-    withStats(c, run, lines, json);
-    if (run.o.stats && c.xstats && c.kind === 'htb') {
-      const x = c.xstats as { lends: number; borrows: number; giants: number; tokens: number; ctokens: number };
-      lines.push(` lended: ${x.lends} borrowed: ${x.borrows} giants: ${x.giants}`, ` tokens: ${x.tokens} ctokens: ${x.ctokens}`);
-      Object.assign(json, { lended: x.lends, borrowed: x.borrows, giants: x.giants, tokens: x.tokens, ctokens: x.ctokens });
-    }
-    // print_class ends each class with an empty line under -s.
-    if (run.o.stats) lines.push('');
-    if (run.o.json) run.json.push(json);
-    else for (const l of lines) run.out(l);
+    printClass(run, c, undefined);
   }
+}
+
+/** print_class: the line (`dev` only when the command named none), -s lines and htb's xstats; `head` as printQdisc's. */
+export function printClass(run: TcRun, c: TcClass, names: Map<number, string> | undefined, head = ''): void {
+  const p = c.raw.parent as number;
+  const json: Record<string, unknown> = { class: c.kind, handle: c.handle };
+  let line = `${head}class ${c.kind} ${c.handle} `;
+  if (names) line += `dev ${names.get(c.ifindex) ?? String(c.ifindex)} `;
+  if (p === TC_H_ROOT) {
+    line += 'root ';
+    json.root = true;
+  } else if (p) {
+    line += `parent ${formatHandle(p)} `;
+    json.parent = formatHandle(p);
+  }
+  const info = c.raw.info as number;
+  if (info) {
+    line += `leaf ${(info >>> 16).toString(16)}: `;
+    json.leaf = `${(info >>> 16).toString(16)}:`;
+  }
+  if (c.kind === 'htb') {
+    const k = htbText(c, run.o.details);
+    line += k.text;
+    Object.assign(json, k.json);
+  }
+  const lines = [line];
+  withStats(c, run, lines, json);
+  if (run.o.stats && c.xstats && c.kind === 'htb') {
+    const x = c.xstats as { lends: number; borrows: number; giants: number; tokens: number; ctokens: number };
+    lines.push(` lended: ${x.lends} borrowed: ${x.borrows} giants: ${x.giants}`, ` tokens: ${x.tokens} ctokens: ${x.ctokens}`);
+    Object.assign(json, { lended: x.lends, borrowed: x.borrows, giants: x.giants, tokens: x.tokens, ctokens: x.ctokens });
+  }
+  // print_class ends each class with an empty line under -s.
+  if (run.o.stats) lines.push('');
+  if (run.o.json) run.json.push(json);
+  else for (const l of lines) run.out(l);
 }
 
 export async function tclass(run: TcRun, words: string[]): Promise<void> {

@@ -173,7 +173,7 @@ function u32Options(a: Args, handle: string | undefined): { options?: U32Options
   return { options: o, handle: h };
 }
 
-interface FilterWords {
+export interface FilterWords {
   dev?: string;
   parent?: number;
   protocol?: number;
@@ -311,9 +311,10 @@ function u32Text(f: Filter, h: number, json: Record<string, unknown>): string[] 
 /** What the printers fill when no JSON is asked for: written to, never read (a 10k-filter show makes no objects). */
 const noJson: Record<string, unknown> = {};
 
-function printFilter(run: TcRun, f: Filter, w: FilterWords, names?: Map<number, string>): void {
+/** print_filter: `dev` only when the command named none; `head` is a monitor's "added ", "replaced ", "deleted ". */
+export function printFilter(run: TcRun, f: Filter, w: FilterWords, names?: Map<number, string>, head = ''): void {
   const json: Record<string, unknown> = run.o.json ? {} : noJson;
-  let line = 'filter ';
+  let line = `${head}filter `;
   if (names) {
     const name = names.get(f.ifindex) ?? String(f.ifindex);
     line += `dev ${name} `;

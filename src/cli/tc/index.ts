@@ -1,6 +1,6 @@
 /**
  * `nlkit tc [ OPTIONS ] OBJECT { COMMAND | help }`: tc 6.1's command line (tc.c) over rt.qdiscs, rt.classes,
- * rt.filters and rt.chains — its options (-s -d -j -p -n NETNS -b/-batch FILE -force), objects, words, lines,
+ * rt.filters and rt.chains — its options (-s -d -j -p -t -ts -n NETNS -b/-batch FILE -force), objects, words, lines,
  * messages and exit statuses.
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { UsageError } from '../usage.js';
 import type { TcOptions, TcRun } from './common.js';
 import { tclass } from './class.js';
 import { chain, filter } from './filter.js';
+import { monitor } from './monitor.js';
 import { qdisc } from './qdisc.js';
 import { matches, tcExit, tcFail } from './words.js';
 
@@ -25,8 +26,10 @@ where  OBJECT := { qdisc | class | filter | chain |
 		     -nm | -nam[es] | { -cf | -conf } path
 		     -br[ief] }`;
 
-function options(args: string[]): TcOptions & { batch?: string; force: boolean; rest: string[] } {
-  const o: TcOptions & { batch?: string; force: boolean } = { stats: 0, details: false, json: false, pretty: false, netns: undefined, force: false };
+type Timestamp = 'none' | 'long' | 'short';
+
+function options(args: string[]): TcOptions & { batch?: string; force: boolean; timestamp: Timestamp; rest: string[] } {
+  const o: TcOptions & { batch?: string; force: boolean; timestamp: Timestamp } = { stats: 0, details: false, json: false, pretty: false, netns: undefined, force: false, timestamp: 'none' };
   let i = 0;
   for (; i < args.length; i++) {
     let a = args[i]!;
@@ -55,7 +58,9 @@ function options(args: string[]): TcOptions & { batch?: string; force: boolean; 
         throw tcExit(`Cannot open network namespace "${name}": ${describeErrno(-((e as { errno?: number }).errno ?? 0))}`);
       }
       o.netns = name;
-    } else if (m('-json')) o.json = true;
+    } else if (m('-timestamp')) o.timestamp = o.timestamp === 'none' ? 'long' : o.timestamp;
+    else if (m('-tshort')) o.timestamp = 'short';
+    else if (m('-json')) o.json = true;
     else if (m('-oneline') || m('-iec') || m('-names') || m('-Numeric') || m('-brief')) continue;
     else throw tcExit(`Option "${a}" is unknown, try "tc -help".`);
   }
@@ -84,7 +89,7 @@ function makeRun(rt: RouteNetlink, o: TcOptions, out: (line: string) => void, er
   };
 }
 
-async function command(run: TcRun, words: string[]): Promise<void> {
+async function command(run: TcRun, words: string[], timestamp: Timestamp): Promise<void> {
   const [object, ...rest] = words;
   if (object === undefined) throw tcExit(usage);
   if (matches(object, 'qdisc')) return qdisc(run, rest);
@@ -92,7 +97,8 @@ async function command(run: TcRun, words: string[]): Promise<void> {
   if (matches(object, 'filter')) return filter(run, rest);
   if (matches(object, 'chain')) return chain(run, rest);
   if (matches(object, 'help')) throw tcExit(usage);
-  if (matches(object, 'actions') || matches(object, 'monitor') || matches(object, 'exec')) throw tcExit(`Object "${object}" is not supported by nlkit tc.`);
+  if (matches(object, 'monitor')) return monitor(run, rest, timestamp);
+  if (matches(object, 'actions') || matches(object, 'exec')) throw tcExit(`Object "${object}" is not supported by nlkit tc.`);
   throw tcExit(`Object "${object}" is unknown, try "tc help".`);
 }
 
@@ -109,7 +115,7 @@ export async function tc(args: string[], out: (line: string) => void, err: (text
     const one = async (words: string[]): Promise<number> => {
       const run = makeRun(rt, o, out, err);
       try {
-        await command(run, words);
+        await command(run, words, o.timestamp);
       } catch (e) {
         return report(e, err);
       }

@@ -326,35 +326,40 @@ async function show(run: TcRun, a: Args): Promise<void> {
   }
   for (const q of list) {
     if (ifindex !== undefined && q.ifindex !== ifindex) continue;
-    const p = q.raw.parent as number;
-    if (parent !== undefined && p !== parent) continue;
+    if (parent !== undefined && (q.raw.parent as number) !== parent) continue;
     if (handle !== undefined && (q.raw.handle as number) !== handle) continue;
-    const json: Record<string, unknown> = { kind: q.kind, handle: q.handle };
-    let line = `qdisc ${q.kind} ${q.handle} `;
-    if (names) {
-      const name = names.get(q.ifindex) ?? String(q.ifindex);
-      line += `dev ${name} `;
-      json.dev = name;
-    }
-    if (p === TC_H_ROOT) {
-      line += 'root ';
-      json.root = true;
-    } else if (p) {
-      line += `parent ${formatHandle(p)} `;
-      json.parent = formatHandle(p);
-    }
-    if (q.refcnt !== 1) {
-      line += `refcnt ${q.refcnt} `;
-      json.refcnt = q.refcnt;
-    }
-    const k = printKind(q, run.o.details);
-    line += k.text;
-    json.options = k.json;
-    const lines = [line];
-    withStats(q, run, lines, json);
-    if (run.o.json) run.json.push(json);
-    else for (const l of lines) run.out(l);
+    printQdisc(run, q, names);
   }
+}
+
+/** print_qdisc: the line (`dev` only when the command named none), its -s lines; `head` is a monitor's "deleted ". */
+export function printQdisc(run: TcRun, q: Qdisc, names: Map<number, string> | undefined, head = ''): void {
+  const p = q.raw.parent as number;
+  const json: Record<string, unknown> = { kind: q.kind, handle: q.handle };
+  let line = `${head}qdisc ${q.kind} ${q.handle} `;
+  if (names) {
+    const name = names.get(q.ifindex) ?? String(q.ifindex);
+    line += `dev ${name} `;
+    json.dev = name;
+  }
+  if (p === TC_H_ROOT) {
+    line += 'root ';
+    json.root = true;
+  } else if (p) {
+    line += `parent ${formatHandle(p)} `;
+    json.parent = formatHandle(p);
+  }
+  if (q.refcnt !== 1) {
+    line += `refcnt ${q.refcnt} `;
+    json.refcnt = q.refcnt;
+  }
+  const k = printKind(q, run.o.details);
+  line += k.text;
+  json.options = k.json;
+  const lines = [line];
+  withStats(q, run, lines, json);
+  if (run.o.json) run.json.push(json);
+  else for (const l of lines) run.out(l);
 }
 
 export async function qdisc(run: TcRun, words: string[]): Promise<void> {
