@@ -7,8 +7,9 @@
 import type { SockDiag, SocketEvent } from '../../api/sockets/index.js';
 import { UsageError } from '../usage.js';
 import { AF, DB, hasFamily, type SsOptions } from './args.js';
-import type { Formatter } from './format.js';
+import { Formatter } from './format.js';
 import { COLS, type Renderer } from './render.js';
+import type { HostResolver } from './resolve.js';
 
 export interface Follow {
   sd: SockDiag;
@@ -20,6 +21,8 @@ export interface Follow {
   json: (value: unknown) => string;
   /** Interface names for sockets bound to one, loaded at the first such socket. */
   loadLinks: () => Promise<unknown>;
+  /** -r: names for the addresses. */
+  hosts: HostResolver | undefined;
   signal?: AbortSignal;
 }
 
@@ -61,6 +64,7 @@ export async function follow(x: Follow): Promise<number> {
     }
     if (o.json) x.write(`${x.json(e)}\n`);
     else {
+      if (x.hosts) await x.hosts.prepare(Formatter.resolvable(s));
       x.fmt.inet(s, f);
       renderer.line(f);
       renderer.render();

@@ -34,6 +34,8 @@ export interface Lookup {
   service(port: number, proto: 'tcp' | 'udp' | 'raw'): string | undefined;
   protocol(n: number): string | undefined;
   ifname(index: number): string | undefined;
+  /** -r: the host name of an address, when it has one. */
+  host(addr: string): string | undefined;
   owners: Map<number, string> | undefined;
   cgroup(id: bigint): string;
   ephemeral: readonly [number, number];
@@ -54,6 +56,19 @@ export class Formatter {
     return this.lookup.service(port, proto) ?? String(port);
   }
 
+  /** ss's inet_addr_print: IPv6 in brackets (a name too, if it holds a colon), its wildcard as `*`. */
+  private address(addr: string, v6: boolean, v6only: boolean): string {
+    if (v6 && !v6only && addr === '::') return '*';
+    const name = this.o.resolve ? this.lookup.host(addr) ?? addr : addr;
+    return v6 && name.includes(':') ? `[${name}]` : name;
+  }
+
+  /** The addresses -r looks up for an inet socket: all but IPv6's wildcard, which ss prints as `*`. */
+  static resolvable(s: InetSocket): string[] {
+    const v6 = s.family === 'inet6' && s.v6only !== true;
+    return [s.src, s.dst].filter((a) => !(v6 && a === '::'));
+  }
+
   private users(inode: number): string {
     const u = this.lookup.owners?.get(inode);
     return u === undefined || inode === 0 ? '' : ` users:(${u})`;
@@ -68,12 +83,8 @@ export class Formatter {
     f[3] = left6(s.wqueue);
     const dg = s.kind === 'udp' || s.kind === 'udplite' ? 'udp' : s.kind === 'raw' ? 'raw' : 'tcp';
     const v6only = s.v6only === true;
-    let src = s.src;
-    let dst = s.dst;
-    if (s.family === 'inet6') {
-      src = !v6only && src === '::' ? '*' : `[${src}]`;
-      dst = !v6only && dst === '::' ? '*' : `[${dst}]`;
-    }
+    const src = this.address(s.src, s.family === 'inet6', v6only);
+    const dst = this.address(s.dst, s.family === 'inet6', v6only);
     const ifname = s.ifindex ? this.lookup.ifname(s.ifindex) ?? (this.o.numeric ? String(s.ifindex) : `if${s.ifindex}`) : undefined;
     f[4] = ifname !== undefined ? `${src}%${ifname}:` : `${src}:`;
     f[5] = this.port(s.sport, dg);

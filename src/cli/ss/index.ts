@@ -11,6 +11,7 @@ import { AF, DB, HelpRequest, hasFamily, parseSsArgs, usageText, VersionRequest,
 import { follow } from './events.js';
 import { Formatter, type Lookup } from './format.js';
 import { socketOwners } from './owners.js';
+import { HostResolver } from './resolve.js';
 import { printSummary } from './summary.js';
 import { COLS, Renderer } from './render.js';
 
@@ -90,7 +91,6 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
     }
     throw e;
   }
-  if (o.resolve) throw new UsageError('Option "-r" is not supported by nlkit ss.', { status: 255, bare: true });
   const netns = o.netns ?? globalNetns;
   if (o.netns !== undefined) {
     try {
@@ -137,10 +137,12 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
     service: (port, proto) => (services ??= serviceTable()).get(`${port}/${proto}`),
     protocol: (n) => (protocols ??= protocolTable()).get(n),
     ifname: (index) => links?.get(index),
+    host: (addr) => hosts?.name(addr),
     owners: o.processes || o.threads ? socketOwners('/proc', o.threads) : undefined,
     ephemeral: ephemeralRange(),
     cgroup: (id) => (cgroups ??= cgroupNames(netns !== undefined)).get(id) ?? unreachable(id, netns !== undefined),
   };
+  const hosts = o.resolve ? new HostResolver(netns) : undefined;
   const fmt = new Formatter(o, lookup);
 
   const sd = SockDiag.open({
@@ -168,7 +170,7 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
       if (!(o.states & (o.states - 1))) renderer.disable(1);
       if (o.header) renderer.header();
     }
-    if (o.events) return await follow({ sd, o, fmt, renderer, filter, write, json: (v) => JSON.stringify(v, jsonValue), loadLinks });
+    if (o.events) return await follow({ sd, o, fmt, renderer, filter, write, json: (v) => JSON.stringify(v, jsonValue), loadLinks, hosts });
     const f: string[] = new Array<string>(COLS).fill('');
     const emit = (s: SocketInfo): void => {
       if (o.json) {
@@ -228,6 +230,7 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
         for (const family of inetFamilies()) {
           const ok = await each(query(kind, family) as AsyncIterable<InetSocket>, kind, async (s) => {
             if (s.ifindex && !links) await loadLinks();
+            if (hosts) await hosts.prepare(Formatter.resolvable(s));
             if (o.kill) {
               const r = await sd.sockets.destroySocket(s);
               if (r === -2 || r === -95) return;
@@ -252,6 +255,7 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
     throw e;
   } finally {
     sd.close();
+    hosts?.close();
   }
 }
 
