@@ -7,7 +7,9 @@
  * the section header comment of each recording, name the commands that made its state. Run as root, after
  * `npm run build`:
  *
- *   node dist/tools/record-fixtures.js
+ *   node dist/tools/record-fixtures.js [PLAN...]
+ *
+ * With plan names (basic, planes, sockets), only those fixtures are recorded again; the others' files stay as they are.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { watch, type Watch } from '../src/api/watch/watch.js';
 import { Recorder, recordEverySocket } from '../src/socket/record.js';
 import { withComment } from '../src/wire/pcapng.js';
 import { apiSession, between, viewText, withoutClocks, type Fixture } from '../src/testing/fixtures.js';
+import { holdSockets, nodeScript, pythonScript, type SocketHolder } from '../src/testing/sockets.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, 'src', 'testing', 'fixtures');
@@ -33,6 +36,8 @@ interface Plan {
   monitor: { args: string[]; changes: string[][] }[];
   /** Watches, each recorded while `changes` are made (after the monitor runs). */
   watch: { kind: NotificationKind; changes: string[][] }[];
+  /** Whether src/testing/sockets.ts holds its sockets in the namespace while the commands are recorded. */
+  sockets?: boolean;
 }
 
 const shows = (objects: string[][]) => objects.flatMap((o) => [o, ['-j', ...o]]);
@@ -153,14 +158,41 @@ const plans: Plan[] = [
     monitor: [],
     watch: [],
   },
+  {
+    // `nlkit ss` over SOCK_DIAG, on the sockets of src/testing/sockets.ts: TCP listening, established with data
+    // queued both ways and TIME-WAIT over IPv4 and IPv6, UDP, unix stream/dgram/seqpacket with paths, abstract and
+    // none, packet raw (with a BPF filter) and dgram, a mark. Left out, because the replay cannot print what ss
+    // printed: netlink listings (-f netlink, -a: they show each tool's own SOCK_DIAG socket), service and port
+    // names (no -n: /etc/services of the machine that replays), -p/-T (/proc of processes long gone), -e on inet
+    // sockets (the cgroup path is looked up in the replaying machine's cgroup tree), -o and -i on connected TCP
+    // sockets (timers and TCP_INFO clocks run on between ss's dump and nlkit's), -F FILE (a file beside the test),
+    // -s (read from /proc/net, not asked over netlink: nothing to record).
+    // TIME-WAIT ends 60 s after the holder starts: the commands that show it come first.
+    name: 'sockets',
+    sockets: true,
+    state: [],
+    cli: [
+      ['-tn', 'state', 'time-wait'], ['-tan'], ['-H', '-tan'], ['-tln'], ['-tlni'], ['-tlniO'], ['-tanm'], ['-tan', '--tos'],
+      ['-4an'], ['-6an'], ['-A', 'inet', '-an'], ['-uan'], ['-uanm'], ['-wan'], ['-M'],
+      ['-xa'], ['-xl'], ['-xae'], ['-xam'], ['-A', 'unix_dgram,unix_seqpacket', '-a'],
+      ['-0'], ['-0n'], ['-0e'], ['-0b'], ['-0bO'], ['-0m'], ['-A', 'packet_raw'],
+      ['-tn', 'state', 'established'], ['-tn', 'state', 'connected'], ['-tan', 'exclude', 'listening'],
+      ['-tan', 'sport = :5555'], ['-tan', 'dst [::1]'], ['-tan', 'sport >= :6000 and sport <= :8000'], ['-tan', 'not sport = :5555'],
+      ['-tan', '( sport = :5555 or dport = :5555 )'], ['-tan', 'fwmark = 0x2a'], ['-tan', 'dev lo'], ['-xa', 'src unix:/tmp/*'],
+      ['-uan', 'dport = :5353'],
+    ].map((c) => ['ss', ...c]),
+    monitor: [],
+    watch: [],
+  },
 ];
 
-/** The tools other than ip whose words a plan may give: tc and bridge take the namespace as `-n NS`. */
-const tools = new Set(['tc', 'bridge', 'conntrack']);
+/** The tools other than ip whose words a plan may give: tc and bridge take the namespace as `-n NS`, ss as `-N NS`. */
+const tools = new Set(['tc', 'bridge', 'conntrack', 'ss']);
 
 /** The peer tool and its arguments for one of a plan's command lines, in `ns`. */
 function toolLine(ns: string, c: string[]): [string, string[]] {
   if (c[0] === 'conntrack') return ['ip', ['netns', 'exec', ns, ...c]];
+  if (c[0] === 'ss') return ['ss', ['-N', ns, ...c.slice(1)]];
   return tools.has(c[0]!) ? [c[0]!, ['-n', ns, ...c.slice(1)]] : ['ip', ['-n', ns, ...c]];
 }
 
@@ -261,18 +293,31 @@ const command = (c: string[]) => `${tools.has(c[0]!) ? '' : 'ip '}${c.map((w) =>
 
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
+/** What made the holder's sockets, for the fixture's state: the two scripts as they ran. */
+function holderState(h: SocketHolder): string[] {
+  const lines = (script: string) => script.trim().split('\n').map((l) => `  ${l}`);
+  return [
+    `ip netns exec NS node -e NODE_SCRIPT ${h.path}`,
+    ...(h.python ? [`ip netns exec NS python3 -c PYTHON_SCRIPT ${h.path}`] : []),
+    'NODE_SCRIPT (src/testing/sockets.ts):', ...lines(nodeScript),
+    ...(h.python ? ['PYTHON_SCRIPT (src/testing/sockets.ts):', ...lines(pythonScript)] : []),
+  ];
+}
+
 async function record(plan: Plan): Promise<Fixture> {
   const ns = `nlkit-fixture-${plan.name}-${process.pid}`;
   run('ip', ['netns', 'add', ns]);
+  let holder: SocketHolder | undefined;
   try {
     run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     for (const c of plan.state) run(...toolLine(ns, c));
+    if (plan.sockets) holder = await holdSockets({ name: ns });
     // Let IPv6 settle (link-local addresses leave DAD), so ip and nlkit see the same state.
     await new Promise((r) => setTimeout(r, 3000));
     const fixture: Fixture = {
       name: plan.name,
       recordedOn: `Linux ${release()}, ${run('ip', ['-V']).trim()}`,
-      state: ['ip link set lo up', ...plan.state.map(command)],
+      state: ['ip link set lo up', ...plan.state.map(command), ...(holder ? holderState(holder) : [])],
       cli: [],
       api: `${plan.name}-api.pcapng`,
       monitor: [],
@@ -280,8 +325,14 @@ async function record(plan: Plan): Promise<Fixture> {
     };
     plan.cli.forEach((args, i) => {
       const recording = `${plan.name}-cli-${String(i + 1).padStart(2, '0')}.pcapng`;
-      const ours = run(process.execPath, [nlkitBin, '-n', ns, '--record', join(dir, recording), ...args]);
-      const ip = run(...toolLine(ns, args));
+      // The state lives on between the two runs (a queue drains, a TIME-WAIT ends): a difference must persist.
+      let ours = '';
+      let ip = '';
+      for (let tries = 0; tries < 3; tries++) {
+        ours = run(process.execPath, [nlkitBin, '-n', ns, '--record', join(dir, recording), ...args]);
+        ip = run(...toolLine(ns, args));
+        if (withoutClocks(ours) === withoutClocks(ip)) break;
+      }
       if (withoutClocks(ours) === withoutClocks(ip)) {
         fixture.cli.push({ args, recording, ip });
         annotate(join(dir, recording), annotation(plan.name, fixture.state, `nlkit ${args.join(' ')}`));
@@ -312,13 +363,18 @@ async function record(plan: Plan): Promise<Fixture> {
     }
     return fixture;
   } finally {
+    await holder?.close();
     run('ip', ['netns', 'del', ns]);
   }
 }
 
+const only = process.argv.slice(2);
+const unknown = only.filter((n) => !plans.some((p) => p.name === n));
+if (unknown.length) throw new Error(`no such plan: ${unknown.join(', ')} (plans: ${plans.map((p) => p.name).join(', ')})`);
+const chosen = only.length ? plans.filter((p) => only.includes(p.name)) : plans;
 mkdirSync(dir, { recursive: true });
-for (const f of readdirSync(dir)) rmSync(join(dir, f));
-for (const plan of plans) {
+for (const f of readdirSync(dir)) if (chosen.some((p) => f.startsWith(`${p.name}-`) || f === `${p.name}.json`)) rmSync(join(dir, f));
+for (const plan of chosen) {
   const fixture = await record(plan);
   writeFileSync(join(dir, `${plan.name}.json`), `${JSON.stringify(fixture, null, 2)}\n`);
   console.log(`${plan.name}: ${fixture.cli.length} CLI recordings, the API session, ${fixture.monitor.length} monitor run(s), ${fixture.watch.length} watch(es)`);

@@ -1,7 +1,7 @@
 /**
  * The CLI's formatters without root: each recorded command (tools/record-fixtures.ts) runs again with the recording
- * as its kernel (`nlkit --replay`), and must print what its peer tool (ip, tc, bridge, conntrack) printed for the same state
- * when it was recorded.
+ * as its kernel (`nlkit --replay`), and must print what its peer tool (ip, tc, bridge, conntrack, ss) printed for the same
+ * state when it was recorded.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -15,7 +15,7 @@ const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 
 for (const fixture of loadFixtures()) {
   for (const { args, recording, ip } of fixture.cli) {
-    const tool = args[0] === 'tc' || args[0] === 'bridge' || args[0] === 'conntrack' ? args[0] : 'ip';
+    const tool = args[0] === 'tc' || args[0] === 'bridge' || args[0] === 'conntrack' || args[0] === 'ss' ? args[0] : 'ip';
     test(`fixture ${fixture.name}: nlkit ${args.join(' ')} replayed prints what ${tool} printed`, async () => {
       const { stdout } = await run(process.execPath, [main, '--replay', fixturePath(recording), ...args]).catch((e: { stderr?: string }) => {
         throw new Error(`nlkit ${args.join(' ')} on ${recording}: ${e.stderr ?? String(e)} (if nlkit now asks the kernel differently, record the fixtures again: node dist/tools/record-fixtures.js, as root)`);
@@ -46,10 +46,13 @@ for (const fixture of loadFixtures()) {
   }
 }
 
-test('the fixtures are there: show commands, a monitor run and a watch; tc and bridge show commands', () => {
+test('the fixtures are there: show commands, a monitor run and a watch; tc, bridge and ss commands', () => {
   assert.ok(loadFixtures().some((f) => f.cli.length >= 20 && f.monitor.length > 0 && f.watch.length > 0));
   const others = loadFixtures().flatMap((f) => f.cli.map((c) => c.args[0]));
   assert.ok(others.filter((w) => w === 'tc').length >= 8 && others.filter((w) => w === 'bridge').length >= 6, 'tc and bridge commands recorded');
+  // TCP, UDP, unix and packet listings, and state and filter expressions (tools/record-fixtures.ts, plan sockets).
+  const ss = loadFixtures().flatMap((f) => f.cli.filter((c) => c.args[0] === 'ss').map((c) => c.args.slice(1).join(' ')));
+  for (const args of ['-tan', '-uan', '-xa', '-0', '-tn state established', '-tan sport = :5555']) assert.ok(ss.includes(args), `ss ${args} recorded`);
 });
 
 test('a replayed command that asks for what was not recorded fails, naming the request', async () => {

@@ -18,7 +18,8 @@ export interface SocketHolder {
   close(): Promise<void>;
 }
 
-const nodeScript = String.raw`
+/** The node script that makes the sockets (argv: the unix path); exported so fixtures can say what made their state. */
+export const nodeScript = String.raw`
 const net = require('node:net'), dgram = require('node:dgram');
 const [path] = process.argv.slice(1);
 const keep = [];
@@ -49,7 +50,8 @@ setTimeout(() => process.exit(0), 170000);
 
 // python3's socket module makes what Node cannot: packet, unix datagram and seqpacket sockets, and a mark. No
 // raw IP sockets: where the kernel has no raw_diag, ss reads /proc/net/raw of its own namespace instead.
-const pythonScript = String.raw`
+/** The python3 script that adds the sockets Node cannot make (argv: the unix path). */
+export const pythonScript = String.raw`
 import ctypes, socket, struct, sys, time
 path = sys.argv[1]
 keep = []
@@ -81,7 +83,8 @@ function started(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function holdSockets(ns: TestNetns): Promise<SocketHolder> {
+/** Only the namespace's name is used: tools/record-fixtures.ts holds sockets in a namespace it made with `ip netns add`. */
+export async function holdSockets(ns: Pick<TestNetns, 'name'>): Promise<SocketHolder> {
   const path = `/tmp/nlkit-ss-${ns.name}.sock`;
   const node = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e', nodeScript, path], { stdio: ['ignore', 'pipe', 'inherit'] });
   const children = [node];
