@@ -4,6 +4,7 @@
  * unicast, scope link for a unicast route with neither gateway nor nexthops, host for local and nat routes.
  */
 import { routeFamily as routeDecl, routeSchema } from '../families/route/index.js';
+import { parseIP } from '../schema/address-text.js';
 import { SchemaError } from '../schema/codec.js';
 import type { DecodedSet } from '../schema/types.js';
 import type { routeFamily } from '../families/route/route.js';
@@ -133,6 +134,20 @@ export interface LookupOptions extends CallOptions {
   iif?: string | number;
   oif?: string | number;
   mark?: number;
+  /** The packet's TOS byte (rtm_tos). */
+  tos?: number;
+  /** The socket owner's uid (RTA_UID), for uid-range rules. */
+  uid?: number;
+  /** The packet's ports and IP protocol (RTA_SPORT, RTA_DPORT, RTA_IP_PROTO), for rules that match them. */
+  sport?: number;
+  dport?: number;
+  ipProto?: number;
+  /** The FIB entry that matched (RTM_F_FIB_MATCH) instead of the route the packet would take. */
+  fibMatch?: boolean;
+  /** RTM_F_NOTIFY: the answer carries the notify flag (as `ip route get … notify` asks). */
+  notify?: boolean;
+  /** RTA_NEWDST (`ip route get … as ADDR`): an address the kernel's IPv4 lookup refuses, as it does for ip. */
+  newdst?: string;
 }
 
 const routeFamilies = family(['inet', 'inet6']);
@@ -151,12 +166,17 @@ const routeInput = record({
   metrics, pref: oneOf(Object.keys(prefs)), expires: u32, mark: u32, onlink: boolean,
 }, [], { dev: 'oif', metric: 'priority' });
 const routeFilter = record({ family: family(['unspec', 'inet', 'inet6', 'mpls']), table, protocol, type: routeType, oif: device, dev: device, dst: prefix, cloned: boolean }, [], { dev: 'oif' });
-const lookupOptions = record({ ...callFields, from: addressPrefix, iif: device, oif: device, mark: u32 });
+const lookupOptions = record({
+  ...callFields, from: addressPrefix, iif: device, oif: device, mark: u32, tos: u8, uid: u32, sport: integer(0, 0xffff), dport: integer(0, 0xffff),
+  ipProto: u8, fibMatch: boolean, notify: boolean, newdst: address,
+});
 // As `ip route get`, an address with a prefix length is taken (the lookup is of the address).
 const lookupDst = byType({ string: addressPrefix }, 'an IPv4 or IPv6 address');
 
 const RTNH_F_ONLINK = 4;
+const RTM_F_NOTIFY = 0x100;
 const RTM_F_LOOKUP_TABLE = 0x1000;
+const RTM_F_FIB_MATCH = 0x2000;
 const RTM_F_CLONED = 0x200;
 
 function defaultScope(type: RouteType | number, input: RouteInput): string {
@@ -349,14 +369,25 @@ export class Routes extends ObjectApi<Route, RouteInput, RouteFilter> {
     const p = parsePrefix(dst, 'dst');
     // As `ip route get`: IPv6 refuses every flag but RTM_F_FIB_MATCH in a get request, so the table is asked for
     // only of IPv4 (IPv6 replies carry the table whatever the flags).
-    const v: Value = { family: familyNumber(p.family), dst: p.address, dstLen: p.family === 'inet' ? 32 : 128, flags: p.family === 'inet' ? RTM_F_LOOKUP_TABLE : 0 };
+    let flags = p.family === 'inet' ? RTM_F_LOOKUP_TABLE : 0;
+    if (options.fibMatch) flags |= RTM_F_FIB_MATCH;
+    if (options.notify) flags |= RTM_F_NOTIFY;
+    const v: Value = { family: familyNumber(p.family), dst: p.address, dstLen: p.family === 'inet' ? 32 : 128, flags, tos: options.tos ?? 0 };
     if (options.from !== undefined) {
-      v.src = parsePrefix(options.from, 'from').address;
-      v.srcLen = p.family === 'inet' ? 32 : 128;
+      // The length goes as given, as ip sends it (the kernel refuses a source that is no host).
+      const from = parsePrefix(options.from, 'from');
+      if (!['default', 'any', 'all'].includes(options.from)) v.src = from.address;
+      v.srcLen = from.length;
     }
     if (options.iif !== undefined) v.iif = ctx.ifindex(options.iif, 'iif');
     if (options.oif !== undefined) v.oif = ctx.ifindex(options.oif, 'oif');
     if (options.mark !== undefined) v.mark = options.mark;
+    if (options.uid !== undefined) v.uid = options.uid;
+    if (options.sport !== undefined) v.sport = options.sport;
+    if (options.dport !== undefined) v.dport = options.dport;
+    if (options.ipProto !== undefined) v.ipProto = options.ipProto;
+    // RTA_NEWDST is an MPLS label stack in MPLS routes: the address goes as its bytes.
+    if (options.newdst !== undefined) v.newdst = parseIP(options.newdst);
     const { bytes, paths } = routeSchema.encodeMessage('getroute', v);
     const [reply] = await this.socket.request(bytes, { ...options, describeOffset: paths });
     if (!reply) throw new SchemaError('dst', 'the kernel answered the route lookup without a route');

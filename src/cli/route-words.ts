@@ -55,6 +55,19 @@ export function routeType(w: string): number | undefined {
 }
 export const dsfield = (w: string) => a2n(w, 'rt_dsfield', {}, 255, 16);
 
+/** inet_proto_a2n: a name of /etc/protocols, or a number up to 255. */
+export function ipProto(word: string): number | undefined {
+  try {
+    for (const line of readFileSync('/etc/protocols', 'utf8').split('\n')) {
+      const [name, number, ...aliases] = line.replace(/#.*/, '').trim().split(/\s+/);
+      if (name === word || aliases.includes(word)) return Number(number);
+    }
+  } catch {
+    // No file: numbers only.
+  }
+  return integer(word, { min: 0, max: 255 });
+}
+
 /** get_rt_realms_or_raw: `[FROM/]TO` by realm name or number (FROM in the high 16 bits), else one 32-bit number. */
 export function realms(word: string): number | undefined {
   const realm = (w: string) => a2n(w, 'rt_realms', { unknown: 0 }, 255);

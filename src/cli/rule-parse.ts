@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { RuleAction, RuleInput } from '../api/rules.js';
 import { incomplete, integer, invarg, matches, notPrefix, isPrefix, refuse } from './args.js';
-import { dsfield, realms, routeProtocol, routeTable, routeType, tableValue } from './route-words.js';
+import { dsfield, ipProto, realms, routeProtocol, routeTable, routeType, tableValue } from './route-words.js';
 import { objectUsage, UsageError } from './usage.js';
 
 /** rtnl_group_a2n: `default`, a name of /etc/iproute2/group, or a number. */
@@ -20,19 +20,6 @@ function group(word: string): number | undefined {
     // No file: numbers only, as ip.
   }
   return integer(word);
-}
-
-/** inet_proto_a2n: a name of /etc/protocols, or a number up to 255. */
-function ipProto(word: string): number | undefined {
-  try {
-    for (const line of readFileSync('/etc/protocols', 'utf8').split('\n')) {
-      const [name, number, ...aliases] = line.replace(/#.*/, '').trim().split(/\s+/);
-      if (name === word || aliases.includes(word)) return Number(number);
-    }
-  } catch {
-    // No file: numbers only.
-  }
-  return integer(word, { min: 0, max: 255 });
 }
 
 /** sscanf("%hu-%hu"): a port or a range; undefined where ip says the range is invalid. */

@@ -55,7 +55,8 @@ export const routeFamily = {
     ...rtRoute.attributeSets,
     'route-attrs': {
       attributes: [
-        ...routeAttrs.filter((a) => a.name !== 'multipath'),
+        // The ports are in network order (ip's htons), as the kernel reads them.
+        ...routeAttrs.filter((a) => a.name !== 'multipath').map((a) => (a.name === 'sport' || a.name === 'dport' ? { ...a, byteOrder: 'big-endian' as const } : a)),
         {
           name: 'multipath',
           value: 9,
