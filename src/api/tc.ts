@@ -177,10 +177,13 @@ function header(ifindex: number, handle: number, parent: number, info = 0): Valu
   return { family: 0, ifindex, handle, parent, info };
 }
 
-function common(v: Value, input: { kind?: string; estimator?: { interval: number; ewmaLog: number } }, options: Value | undefined): void {
+/** Kind, estimator, blocks, then options: the order tc writes them in (a Value's key order is the wire order). */
+function common(v: Value, input: { kind?: string; estimator?: { interval: number; ewmaLog: number }; ingressBlock?: number; egressBlock?: number }, options: Value | undefined): void {
   if (input.kind !== undefined) v.kind = input.kind;
-  if (options !== undefined) v.options = options;
   if (input.estimator) v.rate = { interval: input.estimator.interval, ewmaLog: input.estimator.ewmaLog };
+  if (input.ingressBlock !== undefined) v.ingressBlock = input.ingressBlock;
+  if (input.egressBlock !== undefined) v.egressBlock = input.egressBlock;
+  if (options !== undefined) v.options = options;
 }
 
 function qdiscMessage(input: QdiscInput, ctx: Context): Value {
@@ -188,8 +191,6 @@ function qdiscMessage(input: QdiscInput, ctx: Context): Value {
   const v = header(ctx.ifindex(input.dev, 'dev'), handle, qdiscParent(input));
   const kind = input.kind;
   common(v, input, kind === undefined ? undefined : encodeOptions('qdisc', kind, input.options));
-  if (input.ingressBlock !== undefined) v.ingressBlock = input.ingressBlock;
-  if (input.egressBlock !== undefined) v.egressBlock = input.egressBlock;
   return v;
 }
 

@@ -8,7 +8,7 @@ import { SchemaError } from '../../schema/codec.js';
 import { kernelError, withStats, type TcRun } from './common.js';
 import { rate, size } from './format.js';
 import { htbUsage } from './qdisc.js';
-import { Args, duparg, invarg, matches, parseRate, parseSize, tcExit, tcFail, unsigned } from './words.js';
+import { Args, duparg, invarg, matches, parseEstimator, parseRate, parseSize, tcExit, tcFail, unsigned } from './words.js';
 
 const TC_H_ROOT = 0xffffffff;
 
@@ -81,7 +81,8 @@ async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
       } catch {
         throw invarg('invalid parent ID', p);
       }
-    } else if (matches(w, 'help')) throw tcFail(classUsage);
+    } else if (matches(w, 'estimator')) input.estimator = parseEstimator(a, input.estimator !== undefined, run.err);
+    else if (matches(w, 'help')) throw tcFail(classUsage);
     else {
       input.kind = w;
       a.skip();
@@ -196,7 +197,8 @@ export function printClass(run: TcRun, c: TcClass, names: Map<number, string> | 
   if (c.kind === 'htb') {
     const k = htbText(c, run.o.details);
     line += k.text;
-    Object.assign(json, k.json);
+    // Under "options", as tc's qdiscs have them: an estimator's "rate" is a counter beside them.
+    json.options = k.json;
   }
   const lines = [line];
   withStats(c, run, lines, json);

@@ -20,6 +20,8 @@ export interface TcRun {
   rt: RouteNetlink;
   o: TcOptions;
   out(line: string): void;
+  /** A message on standard error, as tc's fprintf(stderr, …) mid-command. */
+  err(text: string): void;
   /** ifindex → name, read once per run. */
   names(): Promise<Map<number, string>>;
   /** A device's ifindex, or `Cannot find device "X"` (status 1), as ll_name_to_index. */

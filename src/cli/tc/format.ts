@@ -48,24 +48,41 @@ export function time(usec: number): string {
   return `${t}us`;
 }
 
-/** Which parts of TCA_STATS2 the kernel sent (a tbf's class has none of them). */
+/** Which parts of TCA_STATS2 the kernel sent (a tbf's class has none of them; a rate estimator adds rateEst). */
 export interface StatsParts {
   basic?: unknown;
   queue?: unknown;
+  rateEst?: unknown;
+  rateEst64?: unknown;
 }
 
-/** print_tcstats2_attr's lines (one leading space each, as tc writes them), for the parts the kernel sent. */
+/**
+ * print_tcstats2_attr's lines (one leading space each, as tc writes them), for the parts the kernel sent. With a rate
+ * estimator its rate starts a line and the backlog follows on it, unless only the 64-bit rate came.
+ */
 export function statsLines(s: TcStats, parts: StatsParts = { basic: true, queue: true }): string[] {
   const lines: string[] = [];
-  if (parts.basic) lines.push(` Sent ${s.bytes} bytes ${s.packets} pkt (dropped ${s.drops}, overlimits ${s.overlimits} requeues ${s.requeues}) `);
-  if (s.bps !== undefined && (Number(s.bps) || Number(s.pps))) lines.push(` rate ${rate(Number(s.bps))} ${s.pps}pps `);
-  if (parts.queue) lines.push(` backlog ${size(s.backlog)} ${s.qlen}p requeues ${s.requeues}`);
+  let line = '';
+  if (parts.basic) line += ` Sent ${s.bytes} bytes ${s.packets} pkt`;
+  if (parts.queue) line += ` (dropped ${s.drops}, overlimits ${s.overlimits} requeues ${s.requeues}) `;
+  if ((parts.rateEst || parts.rateEst64) && s.bps !== undefined) {
+    lines.push(line);
+    line = ` rate ${rate(Number(s.bps))} ${s.pps}pps`;
+  }
+  if (parts.queue) {
+    if (!parts.rateEst) {
+      lines.push(line);
+      line = '';
+    }
+    line += ` backlog ${size(s.backlog)} ${s.qlen}p requeues ${s.requeues}`;
+  }
+  if (line) lines.push(line);
   return lines;
 }
 
-/** The same counters as tc -j -s names them. */
+/** The same counters as tc -j -s names them; rate and pps where an estimator runs. */
 export function statsJson(s: TcStats): Record<string, unknown> {
   const o: Record<string, unknown> = { bytes: s.bytes, packets: s.packets, drops: s.drops, overlimits: s.overlimits, requeues: s.requeues };
-  if (s.bps !== undefined && (Number(s.bps) || Number(s.pps))) Object.assign(o, { rate: s.bps, pps: s.pps });
+  if (s.bps !== undefined) Object.assign(o, { rate: s.bps, pps: s.pps });
   return Object.assign(o, { backlog: s.backlog, qlen: s.qlen });
 }

@@ -77,7 +77,7 @@ function makeRun(rt: RouteNetlink, o: TcOptions, out: (line: string) => void, er
     }
   };
   return {
-    rt, o, out, json: [], shown: false,
+    rt, o, out, err, json: [], shown: false,
     // libnetlink's nl_dump_ext_ack: the message, with a full stop if it has none.
     call: { warning: (m) => err(`Warning: ${m}${m.endsWith('.') ? '' : '.'}`) },
     names: async () => (await all(), names!),

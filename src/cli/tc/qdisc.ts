@@ -8,7 +8,7 @@ import { tick2time } from '../../api/tc-units.js';
 import { SchemaError } from '../../schema/codec.js';
 import { kernelError, withStats, type KindPrint, type TcRun } from './common.js';
 import { rate, size, time } from './format.js';
-import { Args, duparg, invarg, matches, parseRate, parseSize, parseTime, tcExit, tcFail, unsigned } from './words.js';
+import { Args, duparg, invarg, matches, parseEstimator, parseRate, parseSize, parseTime, tcExit, tcFail, unsigned } from './words.js';
 
 const TC_H_ROOT = 0xffffffff;
 const TC_H_INGRESS = 0xfffffff1;
@@ -184,7 +184,8 @@ async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
         throw invarg('invalid parent ID', p);
       }
       parentSet = true;
-    } else if (matches(w, 'help')) throw tcFail(qdiscUsage);
+    } else if (matches(w, 'estimator')) input.estimator = parseEstimator(a, input.estimator !== undefined, run.err);
+    else if (matches(w, 'help')) throw tcFail(qdiscUsage);
     else {
       input.kind = w;
       a.skip();

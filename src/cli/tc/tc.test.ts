@@ -50,9 +50,13 @@ async function twins(body: (a: TestNetns, b: TestNetns) => Promise<void>): Promi
 
 /** Every command: same output, messages and status from both tools. */
 const commands = [
-  'qdisc add dev v0 root handle 1: htb default 20 r2q 5',
+  'qdisc add dev v0 root handle 1: estimator 250ms 1sec htb default 20 r2q 5',
   'qdisc add dev v0 root handle 1: htb',
-  'class add dev v0 parent 1: classid 1:1 htb rate 10mbit',
+  'qdisc add dev v1 root estimator 100sec 1sec pfifo',
+  'qdisc add dev v1 root est 1sec help pfifo',
+  'qdisc add dev v1 root est 1sec 8sec est 1sec 2sec pfifo',
+  'qdisc add dev v1 root estimator x 1sec',
+  'class add dev v0 parent 1: classid 1:1 est 1sec 4sec htb rate 10mbit',
   'class add dev v0 parent 1:1 classid 1:10 htb rate 1mbit ceil 10mbit prio 1',
   'class add dev v0 parent 1:1 classid 1:20 htb rate 500kbit burst 3000 quantum 1500',
   'class add dev v0 parent 1:1 classid 1:30 htb rate 2Mbit ceil 3mbit burst 15k cburst 20k mtu 9000',

@@ -97,3 +97,28 @@ export function parseTime(word: string): number | undefined {
   const s = scales[u];
   return s === undefined ? undefined : Math.trunc(n * s);
 }
+
+/** parse_estimator (m_estimator.c): `estimator INTERVAL TIME_CONSTANT` → tc_setup_estimator's interval and ewma_log. */
+export function parseEstimator(a: Args, have: boolean, err: (text: string) => void): { interval: number; ewmaLog: number } {
+  const help = 'Usage: ... estimator INTERVAL TIME-CONST\n  INTERVAL is interval between measurements\n  TIME-CONST is averaging time constant\nExample: ... est 1sec 8sec';
+  const w = a.next();
+  if (have) throw duparg('estimator', w);
+  // tc prints the help and goes on, to refuse the word "help" as a time.
+  if (matches(w, 'help')) err(help);
+  const A = parseTime(w);
+  if (A === undefined) throw invarg('estimator', 'invalid estimator interval');
+  const t = a.next();
+  if (matches(t, 'help')) err(help);
+  const timeConst = parseTime(t);
+  if (timeConst === undefined) throw invarg('estimator', 'invalid estimator time constant');
+  let interval = 0;
+  while (interval <= 5 && A > (1 << interval) * 250_000) interval++;
+  let ewmaLog = 1;
+  for (; ewmaLog < 32; ewmaLog++) {
+    const weight = 1 - 1 / 2 ** ewmaLog;
+    if (A / -Math.log(weight) > timeConst) break;
+  }
+  ewmaLog--;
+  if (interval > 5 || ewmaLog === 0 || ewmaLog >= 31) throw tcExit('Error: estimator parameters are out of range.');
+  return { interval: interval - 2, ewmaLog };
+}
