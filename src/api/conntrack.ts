@@ -112,6 +112,10 @@ export interface ConntrackInput {
   tcpState?: TcpState;
   /** The helper to attach on create (`ftp`, `tftp`, …: one the kernel has), which expectations need. */
   helper?: string;
+  /** Create only: source NAT to set up (the kernel rewrites the reply tuple; maxIp/maxPort default to the min). */
+  natSrc?: Nat;
+  /** Create only: destination NAT to set up. */
+  natDst?: Nat;
   /** Instead of a tuple (delete): the entry's id. */
   id?: number;
 }
@@ -165,8 +169,9 @@ export const tuple: Check = (v, path, key, scope) => {
   if ((p === 1 && scope.family === 'inet6') || (p === 58 && scope.family === 'inet')) throw new SchemaError(join(at, 'proto'), `${String(t.proto)} does not go with ${scope.family === 'inet' ? 'IPv4' : 'IPv6'} addresses`);
 };
 
+const natCheck = record({ minIp: address, maxIp: address, minPort: port, maxPort: port }, ['minIp']);
 const inputCheck = record(
-  { original: tuple, reply: tuple, timeout: u32, status: statusFlags, mark: u32, zone: u16, labels: instanceOf(Uint8Array, 'a Uint8Array'), labelsMask: instanceOf(Uint8Array, 'a Uint8Array'), tcpState: oneOf(Object.keys(decl.enums.tcpState.entries)), id: u32, helper: (v, path, key) => {
+  { natSrc: natCheck, natDst: natCheck, original: tuple, reply: tuple, timeout: u32, status: statusFlags, mark: u32, zone: u16, labels: instanceOf(Uint8Array, 'a Uint8Array'), labelsMask: instanceOf(Uint8Array, 'a Uint8Array'), tcpState: oneOf(Object.keys(decl.enums.tcpState.entries)), id: u32, helper: (v, path, key) => {
     if (typeof v !== 'string' || v === '') throw new SchemaError(join(path, key), 'must be a helper name');
   } },
 );
@@ -246,6 +251,15 @@ function natOf(v: Value | undefined): Nat | undefined {
   if (p?.portMin !== undefined) n.minPort = p.portMin as number;
   if (p?.portMax !== undefined) n.maxPort = p.portMax as number;
   return n;
+}
+
+/** A NAT range as CTA_NAT_* (as conntrack sends it: no max when it equals the min). */
+function natValue(n: Nat): Value {
+  const v6 = isV6(n.minIp!);
+  const v: Value = v6 ? { v6Minip: n.minIp } : { v4Minip: n.minIp };
+  if (n.maxIp !== undefined) v[v6 ? 'v6Maxip' : 'v4Maxip'] = n.maxIp;
+  if (n.minPort !== undefined || n.maxPort !== undefined) v.proto = { portMin: n.minPort ?? n.maxPort, portMax: n.maxPort ?? n.minPort };
+  return v;
 }
 
 function flagsByte(v: unknown): number | undefined {
@@ -331,6 +345,8 @@ export const conntrackKind: ObjectKind<ConntrackEntry, ConntrackInput, Conntrack
     if (i.tcpState !== undefined) v.protoinfo = { tcp: { state: i.tcpState } };
     if (i.helper !== undefined) v.help = { name: i.helper };
     if (i.id !== undefined) v.id = i.id;
+    if (i.natSrc !== undefined) v.natSrc = natValue(i.natSrc);
+    if (i.natDst !== undefined) v.natDst = natValue(i.natDst);
     return v;
   },
   toDeleteMessage(i) {

@@ -3,7 +3,7 @@
  * refusals — and the filters it applies in userspace, shared by the commands and by -E.
  */
 import { isIP } from 'node:net';
-import { PROTOCOLS, type ConntrackEntry, type ConntrackFilter, type StatusFlag, type TcpState, type Tuple } from '../api/conntrack.js';
+import { PROTOCOLS, type ConntrackFilter, type StatusFlag, type TcpState, type Tuple } from '../api/conntrack.js';
 import { NetlinkError } from '../wire/errors.js';
 
 export const PREFIX = 'conntrack v1.4.7 (conntrack-tools): ';
@@ -81,6 +81,16 @@ export interface Parsed {
   tuple: Partial<Tuple>;
   /** --mask-src/--mask-dst and --mask-port-*: the expected tuple's mask. */
   mask: Partial<Tuple>;
+  /** -n/-g/-j: the NAT to look for (or, with -I, to set up); -j fills both. */
+  nat: { src?: NatWant; dst?: NatWant };
+  /** An address was given (of any option): the family is that address's, and dumps ask for it alone. */
+  addressFamily: boolean;
+}
+
+/** A NAT option's address and port, when it has them. */
+export interface NatWant {
+  ip?: string;
+  port?: number;
 }
 
 function number(word: string | undefined, max = 0xffffffff): number {
@@ -136,10 +146,52 @@ const flagNames: Record<string, string> = {
   '-n': 'src-nat', '--src-nat': 'src-nat', '-g': 'dst-nat', '--dst-nat': 'dst-nat', '-o': 'output', '--output': 'output', '-j': 'any-nat', '--any-nat': 'any-nat', '-w': 'zone', '--zone': 'zone',
   '--sport': 'sport', '--orig-port-src': 'sport', '--dport': 'dport', '--orig-port-dst': 'dport', '--reply-port-src': 'reply-port-src', '--reply-port-dst': 'reply-port-dst',
   '--mask-port-src': 'mask-port-src', '--mask-port-dst': 'mask-port-dst', '--tuple-port-src': 'tuple-port-src', '--tuple-port-dst': 'tuple-port-dst', '--state': 'state',
+  '--icmp-type': 'icmp-type', '--icmp-code': 'icmp-code', '--icmp-id': 'icmp-id',
 };
 
+/**
+ * The optional argument of --src-nat, --dst-nat and --any-nat as conntrack splits it: ADDRESS, ADDRESS:PORT or
+ * [IPV6]:PORT (a lone IPv6 address has several colons), each part refused with its own words.
+ */
+function natWord(word: string, option: string): NatWant {
+  let address = word;
+  let port: string | undefined;
+  const open = word.indexOf('[');
+  if (open >= 0) {
+    const close = word.indexOf(']', open + 1);
+    if (close === open + 1) throw usage('No IPv6 address specified');
+    if (close < 0) throw usage("No closing ']' around IPv6 address");
+    const colon = word.indexOf(':', close);
+    if (colon >= 0) {
+      address = word.slice(open + 1, close);
+      port = word.slice(colon + 1);
+    }
+  } else {
+    const colon = word.indexOf(':');
+    if (colon >= 0 && !word.includes(':', colon + 1)) {
+      address = word.slice(0, colon);
+      port = word.slice(colon + 1);
+    }
+  }
+  if (port !== undefined) {
+    if (port === '') throw usage("No port specified after `:'");
+    if (!/^\d+$/.test(port) || Number(port) > 0xffff) throw usage(`Invalid port \`${port}'`);
+  }
+  const ip = addressWord(address, false, option).address;
+  return { ip, ...(port === undefined ? {} : { port: Number(port) }) };
+}
+
 export function parse(args: readonly string[]): Parsed {
-  const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set(), warnings: [], expect: false, given: new Set(), tuple: {}, mask: {} };
+  const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set(), warnings: [], expect: false, given: new Set(), tuple: {}, mask: {}, nat: {}, addressFamily: false };
+  /** The family an option implies; conntrack refuses a second that differs. */
+  const setFamily = (f: 'inet' | 'inet6'): void => {
+    if ((p.familyGiven || p.addressFamily) && p.family !== f) throw usage('mismatched address family');
+    p.family = f;
+  };
+  const family = (address: string): void => {
+    setFamily(isIP(address) === 6 ? 'inet6' : 'inet');
+    p.addressFamily = true;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -174,8 +226,9 @@ export function parse(args: readonly string[]): Parsed {
       }
       case '-f': case '--family': {
         const v = value();
-        if (v !== 'ipv4' && v !== 'ipv6') throw usage(`Unknown family \`${v}'`);
-        p.family = v === 'ipv6' ? 'inet6' : 'inet';
+        // strncmp against the name: anything that starts with it.
+        if (!v.startsWith('ipv4') && !v.startsWith('ipv6')) throw usage(`\`${v}' unsupported protocol`);
+        setFamily(v.startsWith('ipv6') ? 'inet6' : 'inet');
         p.familyGiven = true;
         break;
       }
@@ -184,17 +237,19 @@ export function parse(args: readonly string[]): Parsed {
         const word = value();
         p.orig[side] = word;
         // A prefix is the address's mask, as conntrack reads it (--mask-src/--mask-dst given).
-        const { mask } = addressWord(word, true);
+        const { address, mask } = addressWord(word, true);
+        family(address);
         if (mask !== undefined) {
           p.mask[side] = mask;
           p.given.add(`mask-${side}`);
         }
         break;
       }
-      case '-r': case '--reply-src': p.reply.src = addressWord(value(), false, 'reply-src').address; break;
-      case '-q': case '--reply-dst': p.reply.dst = addressWord(value(), false, 'reply-dst').address; break;
+      case '-r': case '--reply-src': p.reply.src = addressWord(value(), false, 'reply-src').address; family(p.reply.src); break;
+      case '-q': case '--reply-dst': p.reply.dst = addressWord(value(), false, 'reply-dst').address; family(p.reply.dst); break;
       case '--tuple-src': case '--tuple-dst': {
         const { address, mask } = addressWord(value(), true);
+        family(address);
         const side = a === '--tuple-src' ? 'src' : 'dst';
         p.tuple[side] = address;
         // A prefix on the expected address is its mask, as if --mask-src/--mask-dst were given.
@@ -204,8 +259,17 @@ export function parse(args: readonly string[]): Parsed {
         }
         break;
       }
-      case '--mask-src': p.mask.src = addressWord(value(), false, 'mask-src').address; break;
-      case '--mask-dst': p.mask.dst = addressWord(value(), false, 'mask-dst').address; break;
+      case '-n': case '--src-nat': case '-g': case '--dst-nat': case '-j': case '--any-nat': {
+        // The argument is optional: the next word, unless it looks like an option.
+        const next = args[i + 1];
+        const want = next !== undefined && !next.startsWith('-') && !next.startsWith('!') ? natWord(args[++i]!, flag!) : {};
+        if (flag !== 'dst-nat') p.nat.src = want;
+        if (flag !== 'src-nat') p.nat.dst = want;
+        if (want.ip !== undefined) family(want.ip);
+        break;
+      }
+      case '--mask-src': p.mask.src = addressWord(value(), false, 'mask-src').address; family(p.mask.src); break;
+      case '--mask-dst': p.mask.dst = addressWord(value(), false, 'mask-dst').address; family(p.mask.dst); break;
       case '--mask-port-src': p.mask.sport = atoiPort(value()); break;
       case '--mask-port-dst': p.mask.dport = atoiPort(value()); break;
       case '--tuple-port-src': case '--tuple-port-dst': {
@@ -257,13 +321,12 @@ export function parse(args: readonly string[]): Parsed {
       default: throw usage(`unknown option \`${a}'`);
     }
   }
-  if (p.orig.src?.includes(':') || p.orig.dst?.includes(':')) p.family = 'inet6';
   return p;
 }
 
 export function filterOf(p: Parsed): ConntrackFilter {
   const f: ConntrackFilter = {};
-  if (p.familyGiven || p.orig.src || p.orig.dst) f.family = p.family;
+  if (p.familyGiven || p.addressFamily) f.family = p.family;
   if (p.mark !== undefined) {
     f.mark = p.mark;
     if (p.markMask !== undefined) f.markMask = p.markMask;
@@ -272,13 +335,6 @@ export function filterOf(p: Parsed): ConntrackFilter {
   if (p.status) f.status = p.status;
   if (p.proto) f.proto = p.proto;
   return f;
-}
-
-/** The filters the kernel does not take in a dump: addresses, ports, TCP state. */
-export function matchesRest(e: ConntrackEntry, p: Parsed): boolean {
-  const same = (t: Tuple, want: Partial<Tuple>): boolean =>
-    (want.src === undefined || t.src === want.src) && (want.dst === undefined || t.dst === want.dst) && (want.sport === undefined || t.sport === want.sport) && (want.dport === undefined || t.dport === want.dport);
-  return same(e.original, p.orig) && same(e.reply, p.reply) && (p.state === undefined || e.tcp?.state === p.state);
 }
 
 export function fullTuple(p: Parsed): Tuple {

@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { ConntrackEntry } from '../api/conntrack.js';
 import { conntrackEvents } from '../api/conntrack-events.js';
-import { filterOf, matchesRest, PREFIX, type Parsed } from './conntrack-args.js';
+import { filterOf, PREFIX, type Parsed } from './conntrack-args.js';
+import { matchesRest } from './conntrack-match.js';
 import { eventLine, jsonLine, labelMap } from './conntrack-text.js';
 
 const NETLINK_NETFILTER = 12;

@@ -31,30 +31,9 @@ export function expectationLine(e: Expectation, event?: 'new' | 'update' | 'dest
   return s.trimEnd();
 }
 
-/**
- * conntrack's option checks for -I and -D expect, in its order: every option it knows, whether the command needs
- * it (1), may have it (2) or refuses it (0); then the same for the protocol's options (TCP's and UDP's agree).
- */
-const generic = ['src', 'dst', 'reply-src', 'reply-dst', 'protonum', 'timeout', 'status', 'zero', 'event-mask', 'tuple-src', 'tuple-dst', 'mask-src', 'mask-dst', 'nat-range', 'mark', 'id', 'family', 'src-nat', 'dst-nat', 'output', 'secmark', 'buffer-size', 'any-nat', 'zone', 'label', 'label-add', 'label-del', 'orig-zone', 'reply-zone'];
-const ported = ['sport', 'dport', 'reply-port-src', 'reply-port-dst', 'mask-port-src', 'mask-port-dst', 'state', 'tuple-port-src', 'tuple-port-dst'];
-const rules = {
-  I: { generic: [1, 1, 2, 2, 1, 1, 2, 0, 0, 1, 1, 1, 1], ported: [1, 1, 0, 0, 1, 1, 0, 1, 1] },
-  D: { generic: [1, 1, 2, 2, 1], ported: [1, 1, 1, 1, 0, 0, 0, 0, 0] },
-} as const;
-
-function checkOptions(given: ReadonlySet<string>, names: readonly string[], levels: readonly number[]): void {
-  names.forEach((name, i) => {
-    const level = levels[i] ?? 0;
-    if (!given.has(name) && level === 1) throw usage(`You need to supply the \`--${name}' option for this command`);
-    if (given.has(name) && level === 0) throw usage(`Illegal option \`--${name}' with this command`);
-  });
-}
-
-/** A -p protocol -I/-D expect is done for here: those whose ports conntrack's modules read as the kernel takes them. */
+/** The -p protocols -I/-D expect are done for: those whose ports conntrack's modules read as the kernel takes them. */
 function checked(p: Parsed, command: 'I' | 'D'): 'tcp' | 'udp' {
-  checkOptions(p.given, generic, rules[command].generic);
   if (p.proto !== 'tcp' && p.proto !== 'udp') throw new ConntrackExit(`nlkit conntrack: -${command} expect -p ${p.proto ?? ''} is not supported (tcp and udp are)`, 2);
-  checkOptions(p.given, ported, rules[command].ported);
   return p.proto;
 }
 

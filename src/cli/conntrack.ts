@@ -4,9 +4,16 @@
  * `-o json`, one object per entry with the library's field names. The command line is read in conntrack-args.ts,
  * lines are made in conntrack-text.ts, and -E runs in conntrack-events.ts.
  */
-import { Conntrack, type ConntrackEntry, type ConntrackInput, type Tuple } from '../api/conntrack.js';
-import { ConntrackExit, failed, filterOf, fullTuple, matchesRest, parse, PREFIX, usage, type Parsed } from './conntrack-args.js';
+import { Conntrack, type ConntrackEntry, type ConntrackInput, type Nat, type Tuple } from '../api/conntrack.js';
+import { ConntrackExit, failed, filterOf, fullTuple, parse, PREFIX, usage, type NatWant, type Parsed } from './conntrack-args.js';
+import { checkOptions } from './conntrack-checks.js';
+import { matchesRest } from './conntrack-match.js';
 import { entryLine, jsonLine, labelMap } from './conntrack-text.js';
+
+/** -n/-g's address and port as the NAT -I asks the kernel to set up (one address, one port). */
+function natOf(want: NatWant): Nat {
+  return { minIp: want.ip!, ...(want.port === undefined ? {} : { minPort: want.port, maxPort: want.port }) };
+}
 
 /** Runs the command; returns the exit status. */
 export async function conntrack(args: readonly string[], netns: string | undefined, out: (line: string) => void, err: (line: string) => void, signal?: AbortSignal): Promise<number> {
@@ -15,6 +22,7 @@ export async function conntrack(args: readonly string[], netns: string | undefin
     const p = parse(args);
     for (const w of p.warnings) err(w);
     if (!p.command) throw usage('no command specified');
+    checkOptions(p);
     if (p.expect) return await (await import('./conntrack-expect.js')).expect(p, netns, signal, out, err);
     if (p.command === 'E') return await (await import('./conntrack-events.js')).events(p, netns, signal, out, err);
     ct = Conntrack.open(netns === undefined ? {} : { netns });
@@ -58,6 +66,8 @@ export async function conntrack(args: readonly string[], netns: string | undefin
         if (p.mark !== undefined) input.mark = p.mark;
         if (p.zone !== undefined) input.zone = p.zone;
         if (p.state) input.tcpState = p.state;
+        if (p.nat.src?.ip !== undefined) input.natSrc = natOf(p.nat.src);
+        if (p.nat.dst?.ip !== undefined) input.natDst = natOf(p.nat.dst);
         await ct.add(input).catch((x: unknown) => Promise.reject(failed(x)));
         err(`${PREFIX}1 flow entries have been created.`);
         return 0;
