@@ -391,7 +391,8 @@ function encodePayload(
       if (typeof v !== 'object' || v === null) throw new SchemaError(p, `expected an object, got ${describe(v)}`);
       if (variant.header) {
         encodeStruct(variant.header, v as Record<string, unknown>, w, p);
-        w.pad();
+        // A header alone keeps its own length (hfsc's 2 bytes): its padding follows the attribute, as addattr_l's.
+        if (variant.set) w.pad();
       }
       if (variant.set) encodeAttrs(variant.set, v as Record<string, unknown>, w, p, rec, variant.header);
     }

@@ -8,7 +8,11 @@
  *   attribute here, read and written by tc-u32.ts; so is TCA_U32_PCNT, whose struct is followed by a u64 per key;
  * - TCA_MIRRED_PARMS is struct tc_mirred; htb's xstats are struct tc_htb_xstats;
  * - the action messages (RTM_*ACTION, struct tcamsg, TCA_ROOT_*) are not in the spec at all;
- * - TCA_OPTIONS goes out without NLA_F_NESTED, as tc sends it, so requests are tc's bytes.
+ * - TCA_OPTIONS goes out without NLA_F_NESTED, as tc sends it, so requests are tc's bytes;
+ * - prio's options are tc_prio_qopt followed by a nested TCA_OPTIONS (nla_parse_nested_compat) holding
+ *   TCA_PRIO_MQ; sfb's are a nest holding TCA_SFB_PARMS, not the bare struct;
+ * - netem's struct field `loss` (a probability) and its attribute TCA_NETEM_LOSS (a loss model) share a name in
+ *   one object: the attribute is `lossModel` here.
  */
 import type { FamilyDecl } from '../../schema/declaration.js';
 import { tc } from './generated/tc.js';
@@ -66,6 +70,12 @@ export const tcFamily = {
     'tc-u32-attrs': {
       attributes: sets['tc-u32-attrs'].attributes.map((a) => (a.name === 'sel' || a.name === 'pcnt' ? { name: a.name, value: a.value, type: 'binary' as const } : a)),
     },
+    'tc-netem-attrs': {
+      attributes: sets['tc-netem-attrs'].attributes.map((a) => (a.name === 'loss' ? { ...a, name: 'lossModel' } : a)),
+    },
+    'tc-prio-compat-attrs': { attributes: [{ name: 'options', value: 2, type: 'nest', nested: 'tc-prio-attrs', plainNest: true }] },
+    'tc-prio-attrs': { attributes: [{ name: 'mq', value: 1, type: 'flag' }] },
+    'tc-sfb-attrs': { attributes: [{ name: 'parms', value: 1, type: 'binary', struct: 'tcSfbQopt' }] },
     'tc-act-mirred-attrs': {
       attributes: sets['tc-act-mirred-attrs'].attributes.map((a) => (a.name === 'parms' ? { ...a, struct: 'tcMirred' as const } : a)),
     },
@@ -81,6 +91,11 @@ export const tcFamily = {
   },
   subMessages: {
     ...tc.subMessages,
+    'tc-options-msg': {
+      ...tc.subMessages['tc-options-msg'],
+      prio: { fixedHeader: 'tcPrioQopt', attributeSet: 'tc-prio-compat-attrs' },
+      sfb: { attributeSet: 'tc-sfb-attrs' },
+    },
     'tca-stats-app-msg': { ...tc.subMessages['tca-stats-app-msg'], htb: { fixedHeader: 'tcHtbXstats' } },
   },
   messages: {
