@@ -9,7 +9,9 @@
 import { sockDiagFamily } from '../../families/sock_diag/index.js';
 import { parseIP } from '../../schema/address-text.js';
 import { Protocol } from '../../socket/constants.js';
+import type { DumpChunk } from '../../socket/dump.js';
 import { NetlinkSocket, type NetnsRef } from '../../socket/socket.js';
+import { SchemaError } from '../../schema/codec.js';
 import { NLMSG_HDRLEN } from '../../wire/message.js';
 import { arrayOf, callFields, check, enumOf, integer, netns, oneOf, record, text, type Check } from '../input.js';
 import { compileFilter, parseFilter, runFilter, type FilterContext, type FilterNode } from './filter.js';
@@ -170,6 +172,18 @@ export class Sockets {
     // Protocols above 255 (MPTCP) travel in INET_DIAG_REQ_PROTOCOL.
     if (protocol > 255) value.reqProtocol = protocol;
     return sockDiagSchema.encodeMessage('inetDiagReq', value).bytes;
+  }
+
+  /**
+   * One inet dump's replies as the kernel sends them — runs of inet_diag_msg messages, no object per socket — for
+   * a caller that reads a few fields in place (nlkit ss's plain listings, at hundreds of thousands of sockets).
+   * No filter expression here: part of one may have to run on typed sockets. Reads up to 256 datagrams (8 MiB)
+   * ahead, so that the kernel goes on while a consumer that works in bursts (ss's renders) is busy.
+   */
+  inetChunks(kind: InetKind, family: 'inet' | 'inet6', query: Omit<SocketQuery, 'kinds' | 'family' | 'filter'> = {}): AsyncIterable<DumpChunk> {
+    if ((query as SocketQuery).filter !== undefined) throw new SchemaError('filter', 'inetChunks takes no filter expression: use stream()');
+    const plan = this.plan({ ...query, kinds: [kind], family });
+    return this.socket.dump(this.inetRequest(kind, family === 'inet' ? AF_INET : AF_INET6, plan), { signal: query.signal, timeout: query.timeout, highWaterMark: 256 }).chunks();
   }
 
   private async *dumpInet(kind: InetKind, family: number, plan: Plan, query: SocketQuery): AsyncGenerator<InetSocket> {

@@ -17,7 +17,7 @@ export interface Follow {
   fmt: Formatter;
   renderer: Renderer;
   filter: string[] | undefined;
-  write: (chunk: string) => void;
+  write: (chunk: string | Uint8Array) => void;
   json: (value: unknown) => string;
   /** Interface names for sockets bound to one, loaded at the first such socket. */
   loadLinks: () => Promise<unknown>;

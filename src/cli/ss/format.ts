@@ -47,13 +47,19 @@ export class Formatter {
     private readonly lookup: Lookup,
   ) {}
 
-  private port(port: number, proto: 'tcp' | 'udp' | 'raw'): string {
+  /** A port as ss prints it: `*` for none, else its service name unless -n or ephemeral. */
+  port(port: number, proto: 'tcp' | 'udp' | 'raw'): string {
     if (port === 0) return '*';
     if (this.o.numeric) return String(port);
     if (proto === 'raw') return this.lookup.protocol(port) ?? String(port);
     const e = this.lookup.ephemeral;
     if (port >= e[0] && port <= e[1]) return String(port);
     return this.lookup.service(port, proto) ?? String(port);
+  }
+
+  /** An interface's name, or what ss prints for one it cannot name. */
+  ifname(index: number): string {
+    return this.lookup.ifname(index) ?? (this.o.numeric ? String(index) : `if${index}`);
   }
 
   /** ss's inet_addr_print: IPv6 in brackets (a name too, if it holds a colon), its wildcard as `*`. */
@@ -85,7 +91,7 @@ export class Formatter {
     const v6only = s.v6only === true;
     const src = this.address(s.src, s.family === 'inet6', v6only);
     const dst = this.address(s.dst, s.family === 'inet6', v6only);
-    const ifname = s.ifindex ? this.lookup.ifname(s.ifindex) ?? (this.o.numeric ? String(s.ifindex) : `if${s.ifindex}`) : undefined;
+    const ifname = s.ifindex ? this.ifname(s.ifindex) : undefined;
     f[4] = ifname !== undefined ? `${src}%${ifname}:` : `${src}:`;
     f[5] = this.port(s.sport, dg);
     f[6] = `${dst}:`;

@@ -9,6 +9,7 @@ import { SchemaError } from '../../schema/codec.js';
 import { UsageError } from '../usage.js';
 import { AF, DB, HelpRequest, hasFamily, parseSsArgs, usageText, VersionRequest, type SsOptions } from './args.js';
 import { follow } from './events.js';
+import { InetLines, plainInet } from './fast.js';
 import { Formatter, type Lookup } from './format.js';
 import { socketOwners } from './owners.js';
 import { HostResolver } from './resolve.js';
@@ -76,7 +77,7 @@ function jsonValue(_k: string, v: unknown): unknown {
   return v;
 }
 
-export async function ss(argv: string[], write: (chunk: string) => void, globalNetns: string | undefined): Promise<number> {
+export async function ss(argv: string[], write: (chunk: string | Uint8Array) => void, globalNetns: string | undefined): Promise<number> {
   let o: SsOptions;
   try {
     o = parseSsArgs(argv);
@@ -162,6 +163,7 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
     // Check the whole filter before the first dump, so that a bad word prints nothing else.
     sd.sockets.plan({ filter, states });
 
+    const plain = plainInet(o, words) ? new InetLines((port, proto) => fmt.port(port, proto), (index) => fmt.ifname(index)) : undefined;
     const json: object[] = [];
     const renderer = new Renderer(process.stdout.isTTY ? process.stdout.columns : undefined, write);
     if (!o.json) {
@@ -228,6 +230,18 @@ export async function ss(argv: string[], write: (chunk: string) => void, globalN
       for (const [db, kind] of inetOrder) {
         if (!(o.dbs & (1 << db))) continue;
         for (const family of inetFamilies()) {
+          if (plain && (kind === 'tcp' || kind === 'udp')) {
+            const ok = await each(sd.sockets.inetChunks(kind, family, { states }), kind, async (c) => {
+              for (let at = c.start; at < c.end; ) {
+                if (!links && InetLines.ifindex(c, at)) await loadLinks();
+                renderer.ready();
+                renderer.packed(plain, plain.add(c, at, kind, kind));
+                at += (c.view.getUint32(at, true) + 3) & ~3;
+              }
+            });
+            if (!ok) break;
+            continue;
+          }
           const ok = await each(query(kind, family) as AsyncIterable<InetSocket>, kind, async (s) => {
             if (s.ifindex && !links) await loadLinks();
             if (hosts) await hosts.prepare(Formatter.resolvable(s));

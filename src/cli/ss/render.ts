@@ -24,6 +24,8 @@ const EXT = 8;
 // struct buf_chunk is two pointers and the data; a token is a u16 length and its text, 2-aligned.
 const CHUNK = 1024 * 1024 - 16;
 const CHUNKS_MAX = 5;
+/** Output is written in chunks of this size. */
+const OUT = 256 * 1024;
 
 export class Renderer {
   readonly columns: Column[] = [
@@ -38,8 +40,12 @@ export class Renderer {
     { align: Align.Left, header: 'Process', ldelim: '', disabled: false, width: 0, maxLen: 0 },
     { align: Align.Left, header: '', ldelim: '', disabled: false, width: 0, maxLen: 0 },
   ];
-  /** Fields of the buffered lines, COLS per line (disabled ones kept empty and skipped). */
-  private fields: string[] = [];
+  /**
+   * Tokens of the buffered lines: a line's fields (enabled columns only) then '\n'; a packed line is one number,
+   * its index in `store`.
+   */
+  private fields: (string | number)[] = [];
+  private store: PackedLines | undefined;
   private chunks = 0;
   /** Where the current chunk ends (bytes used), and where its current token starts. */
   private end = 0;
@@ -54,7 +60,7 @@ export class Renderer {
   constructor(
     /** The terminal's width, or undefined for a pipe (ss's compact output). */
     private readonly screenWidth: number | undefined,
-    private readonly write: (s: string) => void,
+    private readonly write: (chunk: string | Uint8Array) => void,
   ) {}
 
   disable(col: number): void {
@@ -76,22 +82,41 @@ export class Renderer {
     this.pending = -1;
   }
 
+  /** Before a line: flush the last line's extra text, and render when ss would (five chunks allocated). */
+  ready(): void {
+    this.flushPending();
+    if (this.chunks >= CHUNKS_MAX) this.render();
+  }
+
   /** One socket's fields (COLS strings). */
   line(f: readonly string[]): void {
-    this.flushPending();
-    // ss renders when it is about to start a line with five chunks allocated.
-    if (this.chunks >= CHUNKS_MAX) this.render();
+    this.ready();
     const cols = this.columns;
     for (let i = 0; i < COLS; i++) {
       const c = cols[i]!;
       if (c.disabled) continue;
       const s = f[i]!;
       this.fields.push(s);
-      if (i === EXT) this.pending = s.length;
-      else if (s.length > c.maxLen) c.maxLen = s.length;
-      this.account(s.length);
+      this.measure(i, c, s.length);
     }
     this.fields.push('\n');
+  }
+
+  /** Line `i` of `store`, added after `ready()`: measured now, its bytes written when rendered. */
+  packed(store: PackedLines, i: number): void {
+    this.store = store;
+    const cols = this.columns;
+    for (let k = 0; k < COLS; k++) {
+      const c = cols[k]!;
+      if (!c.disabled) this.measure(k, c, store.length(i, k));
+    }
+    this.fields.push(i);
+  }
+
+  private measure(i: number, c: Column, len: number): void {
+    if (i === EXT) this.pending = len;
+    else if (len > c.maxLen) c.maxLen = len;
+    this.account(len);
   }
 
   private newChunk(): void {
@@ -165,56 +190,86 @@ export class Renderer {
     }
   }
 
-  /** Lay out and write everything buffered (ss's render()). */
+  /** Lay out and write everything buffered (ss's render()), in large byte chunks. */
   render(): void {
     if (!this.started) return;
     this.calcWidths();
     const cols = this.columns;
-    let out = '';
+    const store = this.store;
+    let out = Buffer.allocUnsafe(OUT);
+    let at = 0;
     let f = 0;
     while (f < COLS && (cols[f]!.disabled || !cols[f]!.width)) f++;
     let lineStarted = false;
-    const fields = this.fields;
-    for (let k = 0; k < fields.length; k++) {
-      const s = fields[k]!;
-      if (s === '\n' && f >= COLS) {
-        out += '\n';
-        lineStarted = false;
-        f = 0;
-        while (f < COLS && cols[f]!.disabled) f++;
-        if (out.length > 65536) {
-          this.write(out);
-          out = '';
-        }
-        continue;
-      }
+    const spaces = (n: number): void => {
+      for (const end = at + n; at < end; ) out[at++] = 32;
+    };
+    /** One token laid out in column f: its text `s`, or field `col` of packed line `line`. */
+    const token = (len: number, s: string | undefined, line: number, col: number): void => {
       const c = cols[f]!;
+      if (at + c.width + 3 * len + 8 > out.length) {
+        this.write(out.subarray(0, at));
+        out = Buffer.allocUnsafe(Math.max(OUT, c.width + 3 * len + 8));
+        at = 0;
+      }
       let printed = 0;
-      if (lineStarted) {
-        out += c.ldelim;
-        printed = c.ldelim.length;
+      if (lineStarted && c.ldelim) {
+        out[at++] = 32;
+        printed = 1;
       }
       lineStarted = true;
       if (c.width && c.align === Align.Right) {
-        const sp = c.width - s.length - printed;
+        const sp = c.width - len - printed;
         if (sp > 0) {
-          out += ' '.repeat(sp);
+          spaces(sp);
           printed += sp;
         }
       }
-      out += s;
-      printed += s.length;
+      at = s === undefined ? store!.put(line, col, out, at) : at + out.write(s, at, 'utf8');
+      printed += len;
       if (c.width && c.align === Align.Left) {
         const sp = c.width - printed;
-        if (sp > 0) out += ' '.repeat(sp);
+        if (sp > 0) spaces(sp);
       }
       f++;
       while (f < COLS && cols[f]!.disabled) f++;
+    };
+    const newline = (): void => {
+      out[at++] = 10;
+      lineStarted = false;
+      f = 0;
+      while (f < COLS && cols[f]!.disabled) f++;
+      if (at > OUT - 4096) {
+        this.write(out.subarray(0, at));
+        out = Buffer.allocUnsafe(OUT);
+        at = 0;
+      }
+    };
+    const fields = this.fields;
+    for (let k = 0; k < fields.length; k++) {
+      const s = fields[k]!;
+      if (typeof s === 'number') {
+        for (let col = 0; col < COLS; col++) if (!cols[col]!.disabled) token(store!.length(s, col), undefined, s, col);
+        if (f >= COLS) newline();
+        else token(1, '\n', 0, 0);
+      } else if (s === '\n' && f >= COLS) newline();
+      else token(s.length, s, 0, 0);
     }
-    if (out) this.write(out);
+    if (at) this.write(out.subarray(0, at));
     this.fields = [];
+    store?.reset();
     this.chunks = 0;
     this.started = false;
     this.pending = -1;
   }
+}
+
+/** Lines kept as numbers until they are laid out: their fields' lengths now, their bytes when rendered. */
+export interface PackedLines {
+  /** The length of field `col` (0 … COLS-1) of line `i`. */
+  length(i: number, col: number): number;
+  /** Write field `col` of line `i` into `out` at `at` (room for it is there); the offset after it. */
+  put(i: number, col: number, out: Buffer, at: number): number;
+  /** Forget every line: the renderer has written them. */
+  reset(): void;
 }
