@@ -31,29 +31,49 @@ export const col = Object.fromEntries(
 ) as { [K in UiKind]: { [N in (typeof columns)[K][number]]: number } };
 
 /**
- * A kind's rows column by column, as a snapshot sends them: flat arrays parse several times faster than one small
- * array per row. A column whose values repeat (tables, protocols, families) goes as its distinct values and runs of
- * indexes into them: `runs` is [index, count, index, count, …], so 100,000 routes of table main cost two numbers. A
- * key of 0 is the same as the row's cell in column `keyColumn` (a main-table IPv4 route's key is its prefix).
+ * A kind's rows column by column, as a snapshot sends them: a few long arrays and strings parse many times faster
+ * than one small array per row, and the page keeps them as they come (see page/table.ts). The keys are a column
+ * too; a key of 0 is the same as the row's cell in column `keyColumn` (a main-table IPv4 route's key is its
+ * prefix), so 100,000 such keys cost a run of zeros.
  */
 export interface Columns {
-  keys: (string | 0)[];
+  keys: Column;
   keyColumn: number;
-  cells: ({ values: Cell[] } | { dict: Cell[]; runs: number[] })[];
+  cells: Column[];
 }
+
+/**
+ * One column's cells. Values that repeat (tables, protocols, families) go as their distinct values and runs of
+ * indexes into them: `runs` is [index, count, index, count, …]. Mostly distinct text (prefixes) goes as one string
+ * joined by `sep`, a character none of them holds: a single long JSON string parses at memory speed, and the
+ * page splits it in one call. Anything else goes as the values themselves.
+ */
+export type Column = { values: Cell[] } | { dict: Cell[]; runs: number[] } | { joined: string; sep: string };
 
 /** The column whose cell a kind's key often equals (see Columns), or -1. */
 export const keyColumns: Record<UiKind, number> = { link: -1, address: -1, route: col.route.dst, nexthop: -1, neighbour: -1, rule: -1 };
 
-/** One column's cells: runs of indexes into its distinct values, or the values themselves when mostly distinct. */
-function encodeColumn(values: Cell[]): Columns['cells'][number] {
+/** Separators a joined column may use: the first that no value holds. */
+const SEPARATORS = [' ', '|', '\n'];
+
+/** Mostly distinct values: joined into one string when all are text and a separator is free, else as they are. */
+function distinct(values: Cell[]): Column {
+  // No values joined would be '', which splits into one empty cell.
+  if (values.length === 0 || values.some((v) => typeof v !== 'string')) return { values };
+  const texts = values as string[];
+  const sep = SEPARATORS.find((c) => texts.every((v) => !v.includes(c)));
+  return sep === undefined ? { values } : { joined: texts.join(sep), sep };
+}
+
+/** One column's cells, in the encoding that suits them (see Column). */
+export function encodeColumn(values: Cell[]): Column {
   const dict = new Map<Cell, number>();
   const runs: number[] = [];
   for (const v of values) {
     let n = dict.get(v);
     if (n === undefined) {
       dict.set(v, (n = dict.size));
-      if (dict.size > 1024 && dict.size > values.length >> 2) return { values };
+      if (dict.size > 1024 && dict.size > values.length >> 2) return distinct(values);
     }
     if (runs.length && runs[runs.length - 2] === n) runs[runs.length - 1]!++;
     else runs.push(n, 1);
@@ -61,39 +81,27 @@ function encodeColumn(values: Cell[]): Columns['cells'][number] {
   return { dict: [...dict.keys()], runs };
 }
 
+/** A column's cells, one per row (the page's side). Arrays grown by push stay packed, and fast to read. */
+export function decodeColumn(c: Column): Cell[] {
+  if ('values' in c) return c.values;
+  if ('joined' in c) return c.joined.split(c.sep);
+  const out: Cell[] = [];
+  for (let i = 0; i < c.runs.length; i += 2) {
+    const v = c.dict[c.runs[i]!]!;
+    for (let k = c.runs[i + 1]!; k > 0; k--) out.push(v);
+  }
+  return out;
+}
+
 /** Rows into columns (the server's side). */
 export function toColumns(rows: Map<string, Row>, width: number, keyColumn: number): Columns {
-  const keys: (string | 0)[] = [];
+  const keys: Cell[] = [];
   const plain: Cell[][] = Array.from({ length: width }, () => []);
   for (const [key, row] of rows) {
     keys.push(keyColumn >= 0 && row[keyColumn] === key ? 0 : key);
     for (let i = 0; i < width; i++) plain[i]!.push(row[i]!);
   }
-  return { keys, keyColumn, cells: plain.map(encodeColumn) };
-}
-
-/** Columns back into rows by key (the page's side). */
-export function fromColumns(c: Columns): Map<string, Row> {
-  const n = c.keys.length;
-  // Arrays grown by push stay packed; a large `new Array(n)` would be holey, or a dictionary, and slow to read.
-  const columns = c.cells.map((cell) => {
-    if ('values' in cell) return cell.values;
-    const out: Cell[] = [];
-    for (let i = 0; i < cell.runs.length; i += 2) {
-      const v = cell.dict[cell.runs[i]!]!;
-      for (let k = cell.runs[i + 1]!; k > 0; k--) out.push(v);
-    }
-    return out;
-  });
-  const width = columns.length;
-  const rows = new Map<string, Row>();
-  for (let r = 0; r < n; r++) {
-    const row: Row = [];
-    for (let j = 0; j < width; j++) row.push(columns[j]![r]!);
-    const key = c.keys[r]!;
-    rows.set(key === 0 ? String(row[c.keyColumn]) : key, row);
-  }
-  return rows;
+  return { keys: encodeColumn(keys), keyColumn, cells: plain.map(encodeColumn) };
 }
 
 /** `event: snapshot` — everything now, sent first on each connection and again after the namespace came back. */

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isIP } from 'node:net';
 import { Live } from './live.js';
+import type { Change } from './protocol.js';
 
 /** Where and how `nlkit ui` serves. */
 export interface UiServerOptions {
@@ -32,6 +33,8 @@ export interface UiServer {
 /** An SSE stream whose reader has fallen this far behind is dropped; the page reconnects and gets a snapshot. */
 const MAX_BEHIND = 64 << 20;
 const COOKIE = 'nlkit_ui_token';
+/** Changes kept to follow a cached snapshot: past these, encoding a new snapshot is cheaper than replaying them. */
+const SINCE_MAX = 10_000;
 
 /** Whether a host (as in --listen) is a loopback one. */
 export function isLoopback(host: string): boolean {
@@ -104,12 +107,18 @@ export async function serveUi(options: UiServerOptions): Promise<UiServer> {
     }
     return json;
   };
-  // The snapshot's text, kept until the next change: a page (re)loading costs no second encoding of 100,000 routes.
+  // The snapshot's text, and the changes since it was made: a page (re)loading gets both, and costs no second
+  // encoding of 100,000 routes. Past SINCE_MAX changes the next page gets a fresh snapshot instead.
   let snapshot: string | undefined;
+  let since: Change[] = [];
   const live = new Live(options.netns, {
-    snapshot: (s) => void (snapshot = send('snapshot', s)),
+    snapshot: (s) => {
+      snapshot = send('snapshot', s);
+      since = [];
+    },
     changes: (c) => {
-      snapshot = undefined;
+      if (snapshot !== undefined && since.length + c.length <= SINCE_MAX) since = since.concat(c);
+      else snapshot = undefined;
       send('changes', c);
     },
     stats: (s) => send('stats', s),
@@ -150,8 +159,12 @@ export async function serveUi(options: UiServerOptions): Promise<UiServer> {
         return;
       case '/events': {
         res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'x-accel-buffering': 'no' });
-        snapshot ??= JSON.stringify(live.snapshot());
-        res.write(`event: status\ndata: ${JSON.stringify(live.status)}\n\nevent: snapshot\ndata: ${snapshot}\n\n`);
+        if (snapshot === undefined) {
+          snapshot = JSON.stringify(live.snapshot());
+          since = [];
+        }
+        const later = since.length ? `event: changes\ndata: ${JSON.stringify(since)}\n\n` : '';
+        res.write(`event: status\ndata: ${JSON.stringify(live.status)}\n\nevent: snapshot\ndata: ${snapshot}\n\n${later}`);
         clients.add(res);
         res.on('close', () => clients.delete(res));
         return;

@@ -1,10 +1,12 @@
 /**
  * The routes, per table, filtered as one types, in a virtualised list: only the rows in sight exist as elements,
- * so 100,000 routes cost one array of keys, and scrolling costs the thirty rows on screen.
+ * so 100,000 routes cost one array of slots, and scrolling costs the thirty rows on screen. The filter reads the
+ * table's columns directly: a word matches a row when it is in one of its cells (or its device's name).
  */
-import { col, type Row } from '../protocol.js';
+import { col, type Cell } from '../protocol.js';
 import { h, panel } from './dom.js';
 import type { Store } from './store.js';
+import type { Table } from './table.js';
 
 const ROW = 22;
 const HEIGHT = 440;
@@ -22,13 +24,14 @@ export class Routes {
   private readonly filter: HTMLInputElement;
   private readonly table: HTMLSelectElement;
   private readonly pool: HTMLElement[] = [];
-  /** The keys shown, in order; recomputed when the routes, the filter or the table change. */
-  private keys: string[] = [];
+  /** The slots shown (see Table), in order; recomputed when the routes, the filter or the table change. */
+  private shown: number[] = [];
+  /** The table's generation the slots are of: after a packing they are refiltered before being drawn. */
+  private generation = -1;
   private drawnVersion = -1;
   private filteredAt = 0;
   private query = { text: '', table: '' };
   private tables = '';
-  private readonly texts = new WeakMap<Row, string>();
 
   constructor(private readonly store: Store, private readonly schedule: () => void) {
     this.filter = h('input', { type: 'search', placeholder: 'filter: prefix, gateway, device, protocol…', id: 'route-filter' });
@@ -70,57 +73,75 @@ export class Routes {
     this.draw();
   }
 
-  private refilter(routes: Map<string, Row>): void {
+  private refilter(routes: Table): void {
     const c = col.route;
     const { text, table } = this.query;
-    const tables = new Set<string>();
-    const keys: string[] = [];
-    // Devices whose name matches, so that a route's own text need not hold its device's (current) name.
-    const devices = new Set<number>();
-    if (text) for (const l of this.store.rows.link.values()) if (String(l[col.link.ifname]).toLowerCase().includes(text)) devices.add(l[col.link.ifindex] as number);
-    // forEach, not for…of over entries: no [key, row] array per route to collect.
-    routes.forEach((r, key) => {
-      const t = r[c.table] as string;
-      tables.add(t);
-      if (table && t !== table) return;
-      if (text && !devices.has(r[c.dev] as number) && !this.text(r).includes(text)) return;
-      keys.push(key);
+    const words = text ? text.split(/\s+/) : [];
+    const tables = new Set<Cell>();
+    const shown: number[] = [];
+    // Devices whose name holds each word, so that a route's cells need not hold its device's (current) name.
+    const devices = words.map((w) => {
+      const set = new Set<Cell>();
+      for (const l of this.store.rows.link.values()) if (String(l[col.link.ifname]).toLowerCase().includes(w)) set.add(l[col.link.ifindex]!);
+      return set;
     });
-    this.keys = keys;
-    const list = [...tables].sort();
+    const tableCol = routes.column(c.table);
+    const devCol = routes.column(c.dev);
+    // Prefixes and gateways are mostly distinct; protocols, types, metrics and families repeat, and each distinct
+    // one is lowercased and tested once per word.
+    const distinct = [c.dst, c.via].map((j) => routes.column(j));
+    const repeated = [c.protocol, c.type, c.metric, c.family].map((j) => routes.column(j));
+    const memo = words.map(() => new Map<Cell, boolean>());
+    const holds = (s: number, w: number): boolean => {
+      const word = words[w]!;
+      for (const col of distinct) if (String(col[s]).toLowerCase().includes(word)) return true;
+      for (const col of repeated) {
+        const v = col[s]!;
+        let hit = memo[w]!.get(v);
+        if (hit === undefined) memo[w]!.set(v, (hit = String(v).toLowerCase().includes(word)));
+        if (hit) return true;
+      }
+      return false;
+    };
+    const n = routes.slots;
+    next: for (let s = 0; s < n; s++) {
+      if (!routes.has(s)) continue;
+      const t = tableCol[s]!;
+      tables.add(t);
+      if (table && t !== table) continue;
+      for (let w = 0; w < words.length; w++) {
+        if (!devices[w]!.has(devCol[s]!) && !holds(s, w)) continue next;
+      }
+      shown.push(s);
+    }
+    this.shown = shown;
+    this.generation = routes.generation;
+    const list = [...tables].map(String).sort();
     if (list.join() !== this.tables) {
       this.tables = list.join();
       const chosen = this.table.value;
       this.table.replaceChildren(h('option', { value: '' }, 'all tables'), ...list.map((t) => h('option', { value: t }, `table ${t}`)));
       this.table.value = list.includes(chosen) ? chosen : '';
     }
-    this.count.textContent = `${keys.length.toLocaleString('en')} of ${routes.size.toLocaleString('en')}`;
-    this.section.dataset.count = String(keys.length);
+    this.count.textContent = `${shown.length.toLocaleString('en')} of ${routes.size.toLocaleString('en')}`;
+    this.section.dataset.count = String(shown.length);
     this.section.dataset.total = String(routes.size);
-    this.spacer.style.height = `${keys.length * ROW}px`;
-  }
-
-  /** A route's searchable text, made once per row (a changed route is a new row). */
-  private text(r: Row): string {
-    let t = this.texts.get(r);
-    if (t === undefined) {
-      const c = col.route;
-      this.texts.set(r, (t = `${r[c.dst]} ${r[c.via]} ${r[c.protocol]} ${r[c.type]} ${r[c.metric]} ${r[c.family]}`.toLowerCase()));
-    }
-    return t;
+    this.spacer.style.height = `${shown.length * ROW}px`;
   }
 
   private draw(): void {
     const c = col.route;
     const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW) - 5);
-    const last = Math.min(this.keys.length, first + Math.ceil(HEIGHT / ROW) + 10);
-    this.window.style.transform = `translateY(${first * ROW}px)`;
     const routes = this.store.rows.route;
+    if (routes.generation !== this.generation) this.refilter(routes);
+    const last = Math.min(this.shown.length, first + Math.ceil(HEIGHT / ROW) + 10);
+    this.window.style.transform = `translateY(${first * ROW}px)`;
     for (let i = first; i < last; i++) {
       const el = this.pool[i - first] ?? this.newRow();
-      const key = this.keys[i]!;
-      const r = routes.get(key);
-      if (!r) continue;
+      const slot = this.shown[i]!;
+      // Deleted since the last filtering (at most LARGE_EVERY ago): its place stays until then.
+      if (!routes.has(slot)) continue;
+      const r = routes.row(slot);
       const cells = el.children;
       const values = [r[c.table], r[c.dst], r[c.via], this.store.ifname(r[c.dev] as number), r[c.protocol], r[c.metric] || '', r[c.type], r[c.scope]];
       for (let j = 0; j < values.length; j++) {

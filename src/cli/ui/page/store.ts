@@ -1,10 +1,11 @@
 /** What the page knows: each kind's rows by key (from the snapshot, then the changes), and the change log. */
-import { col, fromColumns, uiKinds, type Change, type Row, type Snapshot, type UiKind } from '../protocol.js';
+import { col, columns, keyColumns, uiKinds, type Change, type Snapshot, type UiKind } from '../protocol.js';
+import { Table } from './table.js';
 
 export const LOG_LENGTH = 500;
 
 export class Store {
-  readonly rows = Object.fromEntries(uiKinds.map((k) => [k, new Map<string, Row>()])) as Record<UiKind, Map<string, Row>>;
+  readonly rows = Object.fromEntries(uiKinds.map((k) => [k, new Table(columns[k].length, keyColumns[k])])) as Record<UiKind, Table>;
   readonly log: Change[] = [];
   netns = '';
   /** Bumped for every kind that changed since a panel last looked (panels compare with what they drew). */
@@ -13,7 +14,7 @@ export class Store {
   load(s: Snapshot): void {
     this.netns = s.netns;
     for (const k of uiKinds) {
-      this.rows[k] = fromColumns(s.rows[k]);
+      this.rows[k] = Table.from(s.rows[k]);
       this.version[k]++;
     }
   }
