@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { Conntrack } from '../../api/conntrack.js';
 import { RouteNetlink } from '../../api/route-netlink.js';
 import { SockDiag, type InetSocket } from '../../api/sockets/index.js';
-import { watch, type Watch, type WatchEvent } from '../../api/watch/index.js';
+import { watch, type Watch, type WatchEvent, type WatchOptions } from '../../api/watch/index.js';
 import { rowOf } from './rows.js';
 import { columns, keyColumns, toColumns, uiKinds, type Change, type LinkSample, type QdiscSample, type Row, type Snapshot, type Stats, type Status, type UiKind, type WatchHealth } from './protocol.js';
 
@@ -54,13 +54,18 @@ export class Live {
   private nsIdentity: string | undefined;
   status: Status = { state: 'live', message: '' };
 
-  constructor(private readonly netns: string | undefined, private readonly listener: LiveEvents) {}
+  /** `watchOptions`: the watches' receive buffer and event bound (a small buffer overruns sooner). */
+  constructor(
+    private readonly netns: string | undefined,
+    private readonly listener: LiveEvents,
+    private readonly watchOptions: Pick<WatchOptions<unknown>, 'receiveBufferSize' | 'highWaterMark'> = {},
+  ) {}
 
   /** Start every watch; resolves once each view is complete. */
   async start(): Promise<void> {
     const run = ++this.run;
     this.nsIdentity = this.identity();
-    const settled = await Promise.allSettled(uiKinds.map((kind) => watch(kind, { netns: this.netns }) as Promise<Watch<unknown>>));
+    const settled = await Promise.allSettled(uiKinds.map((kind) => watch(kind, { ...this.watchOptions, netns: this.netns }) as Promise<Watch<unknown>>));
     const started = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed || run !== this.run || this.closed) {
