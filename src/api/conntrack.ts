@@ -327,6 +327,30 @@ function keyValue(k: ConntrackKey): Value {
   return v;
 }
 
+/** A dump filter as the attributes the kernel filters on (ctnetlink_alloc_filter). */
+function dumpValue(f: ConntrackFilter): Value {
+  const v: Value = { family: f.family ? AF[f.family] : 0, version: 0, resId: 0 };
+  if (f.mark !== undefined) {
+    v.mark = f.mark;
+    v.markMask = f.markMask ?? 0xffffffff;
+  }
+  if (f.zone !== undefined) v.zone = f.zone;
+  if (f.status !== undefined) {
+    v.status = statusBits(f.status);
+    v.statusMask = statusBits(f.statusMask ?? f.status);
+  }
+  return v;
+}
+
+/** The filter applied here: what the kernel does not filter, and what older kernels ignore. */
+function keeps(e: ConntrackEntry, f: ConntrackFilter): boolean {
+  if (f.proto !== undefined && protoNumber(f.proto) !== protoNumber(e.proto)) return false;
+  // Kernels before 5.x ignore some dump filters: apply them here as well, at no cost when the kernel did.
+  if (f.mark !== undefined && ((e.mark ?? 0) & (f.markMask ?? 0xffffffff)) !== f.mark) return false;
+  if (f.zone !== undefined && (e.zone ?? 0) !== f.zone) return false;
+  return true;
+}
+
 export const conntrackKind: ObjectKind<ConntrackEntry, ConntrackInput, ConntrackFilter> = {
   name: 'conntrack',
   schema: conntrackSchema,
@@ -353,26 +377,8 @@ export const conntrackKind: ObjectKind<ConntrackEntry, ConntrackInput, Conntrack
     return keyValue(i);
   },
   fromMessage: entryOf,
-  dumpRequest(f) {
-    const v: Value = { family: f.family ? AF[f.family] : 0, version: 0, resId: 0 };
-    if (f.mark !== undefined) {
-      v.mark = f.mark;
-      v.markMask = f.markMask ?? 0xffffffff;
-    }
-    if (f.zone !== undefined) v.zone = f.zone;
-    if (f.status !== undefined) {
-      v.status = statusBits(f.status);
-      v.statusMask = statusBits(f.statusMask ?? f.status);
-    }
-    return v;
-  },
-  matches(e, f) {
-    if (f.proto !== undefined && protoNumber(f.proto) !== protoNumber(e.proto)) return false;
-    // Kernels before 5.x ignore some dump filters: apply them here as well, at no cost when the kernel did.
-    if (f.mark !== undefined && ((e.mark ?? 0) & (f.markMask ?? 0xffffffff)) !== f.mark) return false;
-    if (f.zone !== undefined && (e.zone ?? 0) !== f.zone) return false;
-    return true;
-  },
+  dumpRequest: dumpValue,
+  matches: keeps,
 };
 
 /** One CPU's conntrack counters (CTA_STATS_*), as `conntrack -S` prints them. */
@@ -433,6 +439,24 @@ export class Conntrack extends ObjectApi<ConntrackEntry, ConntrackInput, Conntra
     }
     const { bytes, paths } = conntrackSchema.encodeMessage('delct', v);
     await this.socket.request(bytes, { ...options, describeOffset: paths });
+  }
+
+  /**
+   * Every entry the filter keeps, with its counters as they were, the kernel zeroing them as it dumps
+   * (IPCTNL_MSG_CT_GET_CTRZERO): counting from now on, without losing what was counted so far. The kernel zeroes
+   * the entries its dump filter (family, mark, status, zone) keeps; the rest of the filter only narrows what is
+   * handed out.
+   */
+  async *zeroCounters(filter: ConntrackFilter = {}, options: CallOptions = {}): AsyncGenerator<ConntrackEntry> {
+    check(filterCheck, filter, 'filter');
+    check(callOptions, options);
+    const { bytes } = conntrackSchema.encodeMessage('getctCtrzero', dumpValue(filter), { flags: Flags.DUMP });
+    const m = conntrackSchema.message('newct');
+    for await (const r of this.socket.dump(bytes, options)) {
+      if (r.type !== m.value) continue;
+      const e = entryOf(conntrackSchema.decodeBody(m, r.buf, r.payload, r.offset + r.length, r.view) as Value);
+      if (keeps(e, filter)) yield e;
+    }
   }
 
   /** The table's entry count and its limit (nf_conntrack_max). */

@@ -83,6 +83,8 @@ export interface Parsed {
   mask: Partial<Tuple>;
   /** -n/-g/-j: the NAT to look for (or, with -I, to set up); -j fills both. */
   nat: { src?: NatWant; dst?: NatWant };
+  /** -z: zero the counters of the entries listed. */
+  zero: boolean;
   /** An address was given (of any option): the family is that address's, and dumps ask for it alone. */
   addressFamily: boolean;
 }
@@ -182,7 +184,7 @@ function natWord(word: string, option: string): NatWant {
 }
 
 export function parse(args: readonly string[]): Parsed {
-  const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set(), warnings: [], expect: false, given: new Set(), tuple: {}, mask: {}, nat: {}, addressFamily: false };
+  const p: Parsed = { command: undefined, family: 'inet', familyGiven: false, orig: {}, reply: {}, output: new Set(), warnings: [], expect: false, given: new Set(), tuple: {}, mask: {}, nat: {}, zero: false, addressFamily: false };
   /** The family an option implies; conntrack refuses a second that differs. */
   const setFamily = (f: 'inet' | 'inet6'): void => {
     if ((p.familyGiven || p.addressFamily) && p.family !== f) throw usage('mismatched address family');
@@ -268,6 +270,7 @@ export function parse(args: readonly string[]): Parsed {
         if (want.ip !== undefined) family(want.ip);
         break;
       }
+      case '-z': case '--zero': p.zero = true; break;
       case '--mask-src': p.mask.src = addressWord(value(), false, 'mask-src').address; family(p.mask.src); break;
       case '--mask-dst': p.mask.dst = addressWord(value(), false, 'mask-dst').address; family(p.mask.dst); break;
       case '--mask-port-src': p.mask.sport = atoiPort(value()); break;

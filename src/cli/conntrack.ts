@@ -32,7 +32,7 @@ export async function conntrack(args: readonly string[], netns: string | undefin
     switch (p.command) {
       case 'L': {
         let n = 0;
-        for await (const e of ct.stream(filterOf(p))) {
+        for await (const e of p.zero ? ct.zeroCounters(filterOf(p)) : ct.stream(filterOf(p))) {
           if (!matchesRest(e, p)) continue;
           print(e);
           n++;
