@@ -63,6 +63,7 @@ export { formatHandle as formatTcHandle, parseClassid as parseTcHandle, type TcH
 export type { HtbQdiscOptions, HtbClassOptions, HtbClassState, TbfOptions, FifoOptions } from './api/tc-options.js';
 export { formatU32Handle, parseU32Handle, type U32Options, type U32State, type U32Key, type U32Sel } from './api/tc-u32.js';
 export type { Nsid, NsidEntry } from './api/nsid.js';
+export type { LinkStats, Stats, StatsGroup, StatsQuery } from './api/stats.js';
 export type { Interfaces, Interface } from './api/interfaces.js';
 export type { Family, FamilyName, Table, Prefix } from './api/values.js';
 export { addNetns, deleteNetns, identifyNetns, listNetns, netnsPids, openNetns, spawnInNetns } from './api/netns.js';

@@ -22,6 +22,7 @@ import { Nexthops } from './nexthops.js';
 import { Nsid } from './nsid.js';
 import { Routes } from './routes.js';
 import { Rules } from './rules.js';
+import { Stats } from './stats.js';
 import { Chains, Classes, Filters, Qdiscs } from './tc.js';
 import { byType, check, instanceOf, integer, netns, object, record, text } from './input.js';
 
@@ -60,6 +61,8 @@ export class RouteNetlink {
   readonly interfaces: Interfaces;
   /** Bridge ports, FDB, VLANs and multicast database (`bridge link|fdb|vlan|mdb`). */
   readonly bridge: Bridge;
+  /** Statistics by group: the link's, the kinds' extended ones, offload, per family (`ip stats`). */
+  readonly stats: Stats;
   /** Traffic control: queueing disciplines, classes, filters and chains (`tc qdisc`, `class`, `filter`, `chain`). */
   readonly qdiscs: Qdiscs;
   readonly classes: Classes;
@@ -78,6 +81,7 @@ export class RouteNetlink {
     this.nsid = new Nsid(socket);
     this.interfaces = new Interfaces(this.links, this.addresses);
     this.bridge = new Bridge(socket, this.devices);
+    this.stats = new Stats(socket, this.devices);
     this.qdiscs = new Qdiscs(socket, this.devices);
     this.classes = new Classes(socket, this.devices);
     this.filters = new Filters(socket, this.devices);

@@ -91,11 +91,12 @@ export function statsText(stats: Stats, level: number, carrierChanges: unknown):
     `    ${dir}: ${names.map((h, i) => h.padStart(i === 0 ? cols[0]! - 4 : cols[i]!)).join(' ')} ${(compressed ? 'compressed' : '').padStart(cols[6]!)}`;
   const values = (row: bigint[]) => `    ${row.slice(0, 6).map((v, i) => `${String(v).padStart(cols[i]!)} `).join('')}${row[6] ? `${String(row[6]).padStart(cols[6]!)} ` : ''}`;
   const errorHeader = (dir: string, names: string[]) => `    ${dir} errors: ${names.map((h, i) => h.padStart(cols[i + 1]!)).join(' ')}`;
-  const errorValues = (row: bigint[]) => `${' '.repeat(cols[0]! + 5)}${row.slice(1).map((v, i) => `${String(v).padStart(cols[i + 1]!)} `).join('')}`;
+  // Without IFLA_CARRIER_CHANGES (ip stats), ip leaves the transitions column blank.
+  const errorValues = (row: bigint[], last = true) => `${' '.repeat(cols[0]! + 5)}${row.slice(1, last ? 6 : 5).map((v, i) => `${String(v).padStart(cols[i + 1]!)} `).join('')}`;
   const lines = [header('RX', ['bytes', 'packets', 'errors', 'dropped', 'missed', 'mcast'], rx[6]! > 0n), values(rx)];
   if (level > 1) lines.push(errorHeader('RX', ['length', 'crc', 'frame', 'fifo', 'overrun']), errorValues(rxErrors));
   lines.push(header('TX', ['bytes', 'packets', 'errors', 'dropped', 'carrier', 'collsns'], tx[6]! > 0n), values(tx));
-  if (level > 1) lines.push(errorHeader('TX', ['aborted', 'fifo', 'window', 'heartbt', 'transns']), errorValues(txErrors));
+  if (level > 1) lines.push(errorHeader('TX', ['aborted', 'fifo', 'window', 'heartbt', carrierChanges === undefined ? '' : 'transns']), errorValues(txErrors, carrierChanges !== undefined));
   return lines.join('\n');
 }
 

@@ -19,7 +19,7 @@ export interface ParsedLink {
 }
 
 /** ip's check_ifname: what the kernel's dev_valid_name takes, as far as ip checks it. */
-const badName = (name: string, max = Infinity) => name === '' || Buffer.byteLength(name) >= max || /[/\s]/.test(name);
+export const badName = (name: string, max = Infinity) => name === '' || Buffer.byteLength(name) >= max || /[/\s]/.test(name);
 const IFNAMSIZ = 16;
 
 /** ip's ll_addr_a2n: `aa:bb:…` (each part read by sscanf %x) or a dotted IPv4 address; undefined if invalid. */

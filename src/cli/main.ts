@@ -187,6 +187,7 @@ const objectCommands: Partial<Record<string, () => Promise<ObjectCommand>>> = {
   mroute: async () => (await import('./mroute.js')).mroute,
   ntable: async () => (await import('./ntable.js')).ntable,
   mptcp: async () => (await import('./mptcp.js')).mptcp,
+  stats: async () => (await import('./stats.js')).stats,
 };
 
 async function dispatch(words: string[], o: Options, session: Session): Promise<void> {

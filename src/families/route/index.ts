@@ -10,9 +10,10 @@ import { nexthopFamily } from './nexthop.js';
 import { nsidFamily } from './nsid.js';
 import { ruleFamily } from './rule.js';
 import { routeFamily } from './route.js';
+import { statsFamily } from './stats.js';
 import { tcFamily } from './tc.js';
 
-export { addressFamily, bridgeFamily, fdbFamily, linkFamily, rtLink, neighbourFamily, ruleFamily, netconfFamily, nexthopFamily, nsidFamily, routeFamily, tcFamily };
+export { addressFamily, bridgeFamily, fdbFamily, linkFamily, rtLink, neighbourFamily, ruleFamily, netconfFamily, nexthopFamily, nsidFamily, routeFamily, statsFamily, tcFamily };
 
 export const linkSchema = new Schema(linkFamily);
 export const addressSchema = new Schema(addressFamily);
@@ -25,3 +26,4 @@ export const nsidSchema = new Schema(nsidFamily);
 export const bridgeSchema = new Schema(bridgeFamily);
 export const tcSchema = new Schema(tcFamily);
 export const fdbSchema = new Schema(fdbFamily);
+export const statsSchema = new Schema(statsFamily);
