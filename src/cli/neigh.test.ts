@@ -13,6 +13,9 @@ test('nlkit neigh: add, replace and del with ip syntax; show (text, proxy, per d
   await withNetns(async (ns) => {
     await ns.vethPair();
     await ns.ip('addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad');
+    // A REACHABLE entry turns STALE after 15 to 45 s: on a loaded machine that falls between ip's show and ours.
+    // An hour of reachable time keeps the state the test compares still.
+    await ns.ip('ntable', 'change', 'name', 'ndisc_cache', 'dev', 'v0', 'base_reachable', '3600000');
     await nlkit(ns, 'neigh', 'add', '192.0.2.2', 'lladdr', '02:00:00:00:00:02', 'dev', 'v0');
     await nlkit(ns, 'neigh', 'add', '192.0.2.3', 'lladdr', '02:00:00:00:00:03', 'dev', 'v0', 'nud', 'stale');
     await nlkit(ns, 'neighbour', 'add', '2001:db8::2', 'lladdr', '02:00:00:00:00:04', 'dev', 'v0', 'router', 'nud', 'reachable');
