@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import { tcSchema } from '../families/route/index.js';
 import { captureRequests, haveStrace } from '../testing/strace.js';
 import { withNetns } from '../testing/netns.js';
-import { qdiscKind, type QdiscInput } from './tc.js';
-import { time2tick } from './tc-units.js';
+import { filterKind, qdiscKind, type QdiscInput } from './tc.js';
+import { rateTable, time2tick, xmittime } from './tc-units.js';
 
 const skip = (await haveStrace()) ? undefined : 'strace is not installed: the byte comparison needs it';
 
@@ -44,6 +44,52 @@ test('requests for qdisc kinds this kernel lacks carry the bytes tc sends', { sk
       const ours = tcSchema.encodeMessage('newqdisc', value).bytes.subarray(16);
       assert.equal(Buffer.from(ours).toString('hex'), Buffer.from(sent[0]!.body).toString('hex'), words.join(' '));
       assert.equal(sent[0]!.flags, 'NLM_F_REQUEST|NLM_F_ACK|0x600');
+    }
+  });
+});
+
+/** gact, mirred, skbedit and police through `tc actions add` and inside classifiers, against what tc sends. */
+test('actions, alone and in filters, carry the bytes tc sends', { skip }, async () => {
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    const index = async (dev: string) => Number(/^(\d+):/.exec(await ns.ip('-o', 'link', 'show', dev))![1]);
+    const v0 = await index('v0');
+    const v1 = await index('v1');
+    const sent = async (words: string[], type: number) => {
+      const r = (await captureRequests('ip', ['netns', 'exec', ns.name, 'tc', ...words])).filter((x) => x.type === type);
+      assert.equal(r.length, 1, words.join(' '));
+      return Buffer.from(r[0]!.body).toString('hex');
+    };
+    // TC_ACT_OK 0, TC_ACT_SHOT 2, TC_ACT_PIPE 3, TC_ACT_STOLEN 4; TCA_EGRESS_REDIR 1.
+    const gactDrop = { kind: 'gact', options: { parms: { index: 0, action: 2 } } };
+    const mirred = { kind: 'mirred', options: { parms: { action: 4, eaction: 1, ifindex: v1 } } };
+    const rate = rateTable(125_000, 0, 0);
+    const police = {
+      kind: 'police',
+      options: {
+        tbf: { action: 2, burst: xmittime(125_000, 10_240), rate: { cellLog: rate.cellLog, linklayer: 1, cellAlign: -1, rate: 125_000 } },
+        rate: rate.table,
+      },
+    };
+    const actions: [string[], Record<string, unknown>[]][] = [
+      [['gact', 'drop', 'index', '5'], [{ kind: 'gact', options: { parms: { index: 5, action: 2 } } }]],
+      [['gact', 'pass', 'action', 'gact', 'drop'], [{ kind: 'gact', options: { parms: { action: 0 } } }, gactDrop]],
+      [['mirred', 'egress', 'redirect', 'dev', 'v1'], [mirred]],
+      [['skbedit', 'mark', '7'], [{ kind: 'skbedit', options: { parms: { action: 3 }, mark: 7 } }]],
+      [['police', 'rate', '1mbit', 'burst', '10k', 'conform-exceed', 'drop'], [police]],
+    ];
+    for (const [words, tab] of actions) {
+      const ours = Buffer.from(tcSchema.encodeMessage('newaction', { family: 0, tab }).bytes.subarray(16)).toString('hex');
+      assert.equal(ours, await sent(['actions', 'add', 'action', ...words], 48), words.join(' '));
+    }
+    const filters: [string[], Record<string, unknown>][] = [
+      [['matchall', 'action', 'mirred', 'egress', 'redirect', 'dev', 'v1'], { kind: 'matchall', options: { act: [mirred] } }],
+      [['basic', 'action', 'gact', 'drop'], { kind: 'basic', options: { act: [gactDrop] } }],
+    ];
+    for (const [words, input] of filters) {
+      const value = filterKind.toMessage({ dev: v0, parent: 'ffff:', protocol: 'ip', prio: 1, ...input }, { ifindex: (d) => d as number });
+      const ours = Buffer.from(tcSchema.encodeMessage('newtfilter', value).bytes.subarray(16)).toString('hex');
+      assert.equal(ours, await sent(['filter', 'add', 'dev', 'v0', 'parent', 'ffff:', 'protocol', 'ip', 'prio', '1', ...words], 44), words.join(' '));
     }
   });
 });

@@ -76,7 +76,7 @@ export interface AttrDecl {
   readonly checks?: Checks;
   /**
    * nest or sub-message: sent without NLA_F_NESTED, as iproute2 sends it where the kernel parses the nest either
-   * way (rtnetlink's link info): a request then has the bytes of ip's.
+   * way (rtnetlink's link info): a request then has the bytes of ip's. On an indexed-array, its entries too.
    */
   readonly plainNest?: boolean;
   /** string: sent without its trailing NUL, as iproute2 sends IFLA_INFO_KIND (NLA_STRING takes either). */

@@ -374,7 +374,7 @@ function encodePayload(
       if (!Array.isArray(v)) throw new SchemaError(path, `expected an array, got ${describe(v)}`);
       const sub: Attr = { ...a, kind: a.subKind, multi: false };
       v.forEach((x, i) => {
-        const at = w.beginAttr(i + 1 | (a.subKind === K_NEST ? NLA_F_NESTED : 0));
+        const at = w.beginAttr(i + 1 | (a.subKind === K_NEST && !a.decl.plainNest ? NLA_F_NESTED : 0));
         encodePayload(sub, a.subKind, x, w, `${path}[${i}]`, rec, {});
         w.endAttr(at);
       });

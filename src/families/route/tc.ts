@@ -12,7 +12,8 @@
  * - prio's options are tc_prio_qopt followed by a nested TCA_OPTIONS (nla_parse_nested_compat) holding
  *   TCA_PRIO_MQ; sfb's are a nest holding TCA_SFB_PARMS, not the bare struct;
  * - netem's struct field `loss` (a probability) and its attribute TCA_NETEM_LOSS (a loss model) share a name in
- *   one object: the attribute is `lossModel` here.
+ *   one object: the attribute is `lossModel` here;
+ * - tc writes action tables (TCA_ACT_TAB, a classifier's TCA_*_ACT) and each action in them without NLA_F_NESTED.
  */
 import type { FamilyDecl } from '../../schema/declaration.js';
 import { tc } from './generated/tc.js';
@@ -31,6 +32,11 @@ const ratespec = {
 } as const;
 
 const tcGenMembers = tc.structs.tcGen.members;
+
+/** A classifier's actions (TCA_*_ACT) as tc writes them: the table and each action without NLA_F_NESTED. */
+const plainActs = <A extends { readonly name: string }>(attributes: readonly A[]) => ({
+  attributes: attributes.map((a) => ('nested' in a && a.nested === 'tc-act-attrs' ? { ...a, plainNest: true } : a)),
+});
 
 export const tcFamily = {
   ...tc,
@@ -67,21 +73,33 @@ export const tcFamily = {
     ...sets,
     // tc 6.1 writes TCA_OPTIONS without NLA_F_NESTED: the same bytes as tc.
     'tc-attrs': { attributes: sets['tc-attrs'].attributes.map((a) => (a.name === 'options' ? { ...a, plainNest: true } : a)) },
-    'tc-u32-attrs': {
-      attributes: sets['tc-u32-attrs'].attributes.map((a) => (a.name === 'sel' || a.name === 'pcnt' ? { name: a.name, value: a.value, type: 'binary' as const } : a)),
-    },
+    'tc-u32-attrs': plainActs(
+      sets['tc-u32-attrs'].attributes.map((a) => (a.name === 'sel' || a.name === 'pcnt' ? { name: a.name, value: a.value, type: 'binary' as const } : a)),
+    ),
+    'tc-basic-attrs': plainActs(sets['tc-basic-attrs'].attributes),
+    'tc-bpf-attrs': plainActs(sets['tc-bpf-attrs'].attributes),
+    'tc-cgroup-attrs': plainActs(sets['tc-cgroup-attrs'].attributes),
+    'tc-flower-attrs': plainActs(sets['tc-flower-attrs'].attributes),
+    'tc-fw-attrs': plainActs(sets['tc-fw-attrs'].attributes),
+    'tc-matchall-attrs': plainActs(sets['tc-matchall-attrs'].attributes),
+    'tc-route-attrs': plainActs(sets['tc-route-attrs'].attributes),
     'tc-netem-attrs': {
       attributes: sets['tc-netem-attrs'].attributes.map((a) => (a.name === 'loss' ? { ...a, name: 'lossModel' } : a)),
     },
     'tc-prio-compat-attrs': { attributes: [{ name: 'options', value: 2, type: 'nest', nested: 'tc-prio-attrs', plainNest: true }] },
     'tc-prio-attrs': { attributes: [{ name: 'mq', value: 1, type: 'flag' }] },
     'tc-sfb-attrs': { attributes: [{ name: 'parms', value: 1, type: 'binary', struct: 'tcSfbQopt' }] },
+    // struct tc_skbedit is tc_gen alone (the spec leaves TCA_SKBEDIT_PARMS untyped).
+    'tc-act-skbedit-attrs': {
+      attributes: sets['tc-act-skbedit-attrs'].attributes.map((a) => (a.name === 'parms' ? { ...a, struct: 'tcGen' as const } : a)),
+    },
     'tc-act-mirred-attrs': {
       attributes: sets['tc-act-mirred-attrs'].attributes.map((a) => (a.name === 'parms' ? { ...a, struct: 'tcMirred' as const } : a)),
     },
     'tc-root-attrs': {
       attributes: [
-        { name: 'tab', value: 1, type: 'indexed-array', subType: 'nest', nested: 'tc-act-attrs' },
+        // tc writes the table and each action in it without NLA_F_NESTED (addattr_nest).
+        { name: 'tab', value: 1, type: 'indexed-array', subType: 'nest', nested: 'tc-act-attrs', plainNest: true },
         { name: 'flags', value: 2, type: 'bitfield32' },
         { name: 'count', value: 3, type: 'u32' },
         { name: 'timeDelta', value: 4, type: 'u32' },
