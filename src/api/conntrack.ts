@@ -128,8 +128,17 @@ export interface ConntrackKey {
   id?: number;
 }
 
-/** Dump filters: family, zone, mark and status are applied by the kernel; the rest here. */
+/** The parts of a tuple a dump keeps entries by: ports and ICMP fields need the protocol. */
+export type TupleFilter = Partial<Pick<Tuple, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'icmpType' | 'icmpCode' | 'icmpId'>>;
+
+/**
+ * Dump filters: family, zone, mark and status are applied by the kernel; `original` and `reply` too with
+ * CTA_FILTER (Linux 5.9 and later) when the family is known (given, or an address's); the rest here, and all of
+ * it here as well for kernels that ignore a part.
+ */
 export interface ConntrackFilter {
+  original?: TupleFilter;
+  reply?: TupleFilter;
   family?: Family;
   zone?: number;
   mark?: number;
@@ -181,7 +190,15 @@ const keyCheck: Check = (v, path, key, scope) => {
   const k = v as ConntrackKey;
   if (k.original === undefined && k.reply === undefined && k.id === undefined) throw new SchemaError(join(path, key) || 'key', 'needs original, reply or id');
 };
-const filterCheck = record({ family: oneOf(['inet', 'inet6']), zone: u16, mark: u32, markMask: u32, status: statusFlags, statusMask: statusFlags, proto: protoCheck });
+const tupleFilterFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16 });
+/** A tuple filter's ports and ICMP fields say nothing without its protocol (the kernel reads them by it). */
+const tupleFilter: Check = (v, path, key, scope) => {
+  tupleFilterFields(v, path, key, scope);
+  const t = v as TupleFilter;
+  for (const k of ['sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const) if (t[k] !== undefined && t.proto === undefined) throw new SchemaError(join(join(path, key), 'proto'), `is required with ${k}`);
+  if (t.src !== undefined && t.dst !== undefined && isV6(t.src) !== isV6(t.dst)) throw new SchemaError(join(join(path, key), 'dst'), 'is not of the family of src');
+};
+const filterCheck = record({ family: oneOf(['inet', 'inet6']), zone: u16, mark: u32, markMask: u32, status: statusFlags, statusMask: statusFlags, proto: protoCheck, original: tupleFilter, reply: tupleFilter });
 
 function inverse(t: Tuple): Tuple {
   const r: Tuple = { src: t.dst, dst: t.src, proto: t.proto };
@@ -328,7 +345,7 @@ function keyValue(k: ConntrackKey): Value {
 }
 
 /** A dump filter as the attributes the kernel filters on (ctnetlink_alloc_filter). */
-function dumpValue(f: ConntrackFilter): Value {
+export function conntrackDumpValue(f: ConntrackFilter): Value {
   const v: Value = { family: f.family ? AF[f.family] : 0, version: 0, resId: 0 };
   if (f.mark !== undefined) {
     v.mark = f.mark;
@@ -339,11 +356,69 @@ function dumpValue(f: ConntrackFilter): Value {
     v.status = statusBits(f.status);
     v.statusMask = statusBits(f.statusMask ?? f.status);
   }
+  // CTA_FILTER reads its tuples by the dump's family: without one (or with another's address) it is left out.
+  const family = f.family ? AF[f.family] : [f.original?.src, f.original?.dst, f.reply?.src, f.reply?.dst].some((a) => a !== undefined && isV6(a)) ? AF.inet6 : [f.original?.src, f.original?.dst, f.reply?.src, f.reply?.dst].some((a) => a !== undefined) ? AF.inet : 0;
+  const sameFamily = (t: TupleFilter | undefined) => [t?.src, t?.dst].every((a) => a === undefined || (isV6(a) ? AF.inet6 : AF.inet) === family);
+  if (family && (f.original || f.reply) && sameFamily(f.original) && sameFamily(f.reply)) {
+    v.family = family;
+    v.filter = { origFlags: filterFlags(f.original, family), replyFlags: filterFlags(f.reply, family) };
+    if (f.original) v.tupleOrig = tupleFilterValue(f.original);
+    if (f.reply) v.tupleReply = tupleFilterValue(f.reply);
+  }
   return v;
+}
+
+/** CTA_FILTER_F_* (net/netfilter/nf_internals.h): which tuple parts the kernel compares. */
+const FILTER_F = { ipSrc: 1 << 0, ipDst: 1 << 1, protoNum: 1 << 3, srcPort: 1 << 4, dstPort: 1 << 5, icmpType: 1 << 6, icmpCode: 1 << 7, icmpId: 1 << 8, icmpv6Type: 1 << 9, icmpv6Code: 1 << 10, icmpv6Id: 1 << 11 } as const;
+
+function filterFlags(t: TupleFilter | undefined, family: number): number {
+  if (!t) return 0;
+  const v6 = family === AF.inet6;
+  let flags = 0;
+  // ctnetlink_filter_match_tuple compares IPv6 addresses the wrong way round (it drops the entries that match),
+  // so IPv6 addresses are compared here only.
+  if (t.src !== undefined && !v6) flags |= FILTER_F.ipSrc;
+  if (t.dst !== undefined && !v6) flags |= FILTER_F.ipDst;
+  if (t.proto !== undefined) flags |= FILTER_F.protoNum;
+  if (t.sport !== undefined) flags |= FILTER_F.srcPort;
+  if (t.dport !== undefined) flags |= FILTER_F.dstPort;
+  if (t.icmpType !== undefined) flags |= v6 ? FILTER_F.icmpv6Type : FILTER_F.icmpType;
+  if (t.icmpCode !== undefined) flags |= v6 ? FILTER_F.icmpv6Code : FILTER_F.icmpCode;
+  if (t.icmpId !== undefined) flags |= v6 ? FILTER_F.icmpv6Id : FILTER_F.icmpId;
+  return flags;
+}
+
+/** A tuple filter as CTA_TUPLE_* attributes: only the parts given. */
+function tupleFilterValue(t: TupleFilter): Value {
+  const v: Value = {};
+  const ip: Value = {};
+  if (t.src !== undefined && !isV6(t.src)) ip.v4Src = t.src;
+  if (t.dst !== undefined && !isV6(t.dst)) ip.v4Dst = t.dst;
+  if (Object.keys(ip).length) v.ip = ip;
+  if (t.proto !== undefined) {
+    const p = protoNumber(t.proto);
+    const proto: Value = { num: p };
+    if (t.sport !== undefined) proto.srcPort = t.sport;
+    if (t.dport !== undefined) proto.dstPort = t.dport;
+    const icmp = p === 58 ? ['icmpv6Type', 'icmpv6Code', 'icmpv6Id'] : ['icmpType', 'icmpCode', 'icmpId'];
+    if (t.icmpType !== undefined) proto[icmp[0]!] = t.icmpType;
+    if (t.icmpCode !== undefined) proto[icmp[1]!] = t.icmpCode;
+    if (t.icmpId !== undefined) proto[icmp[2]!] = t.icmpId;
+    v.proto = proto;
+  }
+  return v;
+}
+
+/** Whether a tuple has every part a tuple filter gives. */
+function tupleKeeps(t: Tuple, want: TupleFilter | undefined): boolean {
+  if (!want) return true;
+  if (want.proto !== undefined && protoNumber(want.proto) !== protoNumber(t.proto)) return false;
+  return (['src', 'dst', 'sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const).every((k) => want[k] === undefined || want[k] === t[k]);
 }
 
 /** The filter applied here: what the kernel does not filter, and what older kernels ignore. */
 function keeps(e: ConntrackEntry, f: ConntrackFilter): boolean {
+  if (!tupleKeeps(e.original, f.original) || !tupleKeeps(e.reply, f.reply)) return false;
   if (f.proto !== undefined && protoNumber(f.proto) !== protoNumber(e.proto)) return false;
   // Kernels before 5.x ignore some dump filters: apply them here as well, at no cost when the kernel did.
   if (f.mark !== undefined && ((e.mark ?? 0) & (f.markMask ?? 0xffffffff)) !== f.mark) return false;
@@ -377,7 +452,7 @@ export const conntrackKind: ObjectKind<ConntrackEntry, ConntrackInput, Conntrack
     return keyValue(i);
   },
   fromMessage: entryOf,
-  dumpRequest: dumpValue,
+  dumpRequest: conntrackDumpValue,
   matches: keeps,
 };
 
@@ -450,7 +525,7 @@ export class Conntrack extends ObjectApi<ConntrackEntry, ConntrackInput, Conntra
   async *zeroCounters(filter: ConntrackFilter = {}, options: CallOptions = {}): AsyncGenerator<ConntrackEntry> {
     check(filterCheck, filter, 'filter');
     check(callOptions, options);
-    const { bytes } = conntrackSchema.encodeMessage('getctCtrzero', dumpValue(filter), { flags: Flags.DUMP });
+    const { bytes } = conntrackSchema.encodeMessage('getctCtrzero', conntrackDumpValue(filter), { flags: Flags.DUMP });
     const m = conntrackSchema.message('newct');
     for await (const r of this.socket.dump(bytes, options)) {
       if (r.type !== m.value) continue;
