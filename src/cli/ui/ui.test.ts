@@ -1,8 +1,8 @@
 /**
  * `nlkit ui` in a real browser (Debian's chromium through playwright-core), watching a namespace the test creates:
- * the page loads, a new veth pair shows up, a deleted route goes, 20,000 routes added at once all arrive, the
- * receive plot of an interface rises while a TCP stream comes in from a second namespace (and its qdisc's counters
- * move), a screenshot is written (dist/screenshots/nlkit-ui.png), and the page says so when the namespace
+ * the page loads, a new veth pair shows up, a deleted route goes, 20,000 routes added at once all arrive (and all
+ * go), the receive plot of an interface rises while a TCP stream comes in from a second namespace (and its qdisc's
+ * counters move), a screenshot is written (dist/screenshots/nlkit-ui.png), and the page says so when the namespace
  * disappears and follows a new one of that name. Without a browser: the snapshot over Server-Sent Events, the Host
  * and Origin checks, the refusals of the command line, and the token a non-loopback address needs.
  */
@@ -79,6 +79,7 @@ test('nlkit ui: the page live in chromium', { timeout: 300_000 }, async (t) => {
     });
 
     await t.test('a burst of 20,000 route adds ends with all of them on the page', async () => {
+      const total = Number(await page.getAttribute('#routes', 'data-total'));
       const batch = Array.from({ length: 20_000 }, (_, i) => `route add 10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32 dev u0 table 200\n`).join('');
       await new Promise<void>((resolve, reject) => {
         const ip = spawn('ip', ['-n', ns.name, '-batch', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
@@ -91,6 +92,13 @@ test('nlkit ui: the page live in chromium', { timeout: 300_000 }, async (t) => {
       await page.waitForSelector('#routes .rrow[data-dst="10.100.78.31"]', { timeout: 5_000 });
       await page.fill('#route-filter', '');
       await page.selectOption('#route-table', '');
+      // All deleted at once: the page's table packs the emptied slots, and the routes left are found by key.
+      await ns.ip('route', 'flush', 'table', '200');
+      // (Not exactly `total` again: the kernel adds the veths' IPv6 routes when it will.)
+      await page.waitForFunction((n) => Number((globalThis as unknown as Page).document.querySelector('#routes')?.dataset.total) < n, total + 100, { timeout: 30_000, polling: 250 });
+      await page.fill('#route-filter', '127.0.0.1');
+      await page.waitForSelector('#routes .rrow[data-dst="127.0.0.1"][data-table="local"]', { timeout: 5_000 });
+      await page.fill('#route-filter', '');
       assert.equal(await page.getAttribute('#status', 'data-state'), 'live');
     });
 
@@ -112,11 +120,18 @@ test('nlkit ui: the page live in chromium', { timeout: 300_000 }, async (t) => {
       try {
         // A function, not a string: the page's Content-Security-Policy forbids eval.
         await page.waitForFunction((selector) => Number((globalThis as unknown as Page).document.querySelector(selector)?.dataset.rxMax ?? 0) > 100_000, card, { timeout: 15_000, polling: 250 });
+        // The stream's socket in the watched namespace: counted as established, its peer the top talker.
+        await page.waitForSelector('#counts .pill:has-text("198.51.100.2 1")', { timeout: 10_000 });
+        assert.match(await page.innerText('#counts'), /established 1\b/);
       } finally {
         source.kill();
         sink.kill();
       }
       const after = Number(await page.getAttribute(card, 'data-rx-max'));
+      // Conntrack's count and rate, unless the kernel has no conntrack (then the panel says why).
+      const conntrack = await page.locator('#conntrack').count() ? await page.innerText('#conntrack') : undefined;
+      if (conntrack === undefined) t.diagnostic(`conntrack: ${await page.innerText('#counts')}`);
+      else assert.match(conntrack, /^conntrack: \d+ of \d+ entries, \d+(\.\d)? \S*\/s new$/);
       const qdiscPackets = Number(await page.locator('#qdiscs tr[data-dev="p0"][data-kind="pfifo"] td:nth-child(8)').innerText());
       assert.ok(qdiscPackets > 0, `the pfifo qdisc's packets on the page (${qdiscPackets}) moved`);
       t.diagnostic(`p0's receive rate: ${before} B/s before, ${after} B/s at most during the stream`);

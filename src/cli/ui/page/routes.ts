@@ -94,9 +94,9 @@ export class Routes {
     const memo = words.map(() => new Map<Cell, boolean>());
     const holds = (s: number, w: number): boolean => {
       const word = words[w]!;
-      for (const col of distinct) if (String(col[s]).toLowerCase().includes(word)) return true;
+      for (const col of distinct) if (String(col.get(s)).toLowerCase().includes(word)) return true;
       for (const col of repeated) {
-        const v = col[s]!;
+        const v = col.get(s);
         let hit = memo[w]!.get(v);
         if (hit === undefined) memo[w]!.set(v, (hit = String(v).toLowerCase().includes(word)));
         if (hit) return true;
@@ -106,11 +106,11 @@ export class Routes {
     const n = routes.slots;
     next: for (let s = 0; s < n; s++) {
       if (!routes.has(s)) continue;
-      const t = tableCol[s]!;
+      const t = tableCol.get(s);
       tables.add(t);
       if (table && t !== table) continue;
       for (let w = 0; w < words.length; w++) {
-        if (!devices[w]!.has(devCol[s]!) && !holds(s, w)) continue next;
+        if (!devices[w]!.has(devCol.get(s)) && !holds(s, w)) continue next;
       }
       shown.push(s);
     }

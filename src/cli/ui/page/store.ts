@@ -5,7 +5,7 @@ import { Table } from './table.js';
 export const LOG_LENGTH = 500;
 
 export class Store {
-  readonly rows = Object.fromEntries(uiKinds.map((k) => [k, new Table(columns[k].length, keyColumns[k])])) as Record<UiKind, Table>;
+  readonly rows = Object.fromEntries(uiKinds.map((k) => [k, Table.empty(columns[k].length, keyColumns[k])])) as Record<UiKind, Table>;
   readonly log: Change[] = [];
   netns = '';
   /** Bumped for every kind that changed since a panel last looked (panels compare with what they drew). */
