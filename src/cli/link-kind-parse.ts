@@ -327,3 +327,6 @@ function ipvlan(kind: string): Parser {
 const parsers: Partial<Record<string, Parser>> = {
   vxlan, vlan, vrf, macvlan: macvlan('macvlan'), macvtap: macvlan('macvtap'), ipvlan: ipvlan('ipvlan'), ipvtap: ipvlan('ipvtap'),
 };
+
+/** Whether ip 6.1 has a helper for the kind (get_link_kind finds it): veth, and every kind above. */
+export const knownKind = (kind: string): boolean => kind === 'veth' || parsers[kind] !== undefined || noOptions.has(kind) || unread.has(kind);

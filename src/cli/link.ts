@@ -233,7 +233,8 @@ export async function link(rt: RouteNetlink, verb: string | undefined, args: str
   if (matches(v, 'help')) throw refuse(linkUsage);
   if (!(matches(v, 'show') || matches(v, 'lst') || matches(v, 'list'))) {
     if (matches(v, 'property')) return property(rt, args);
-    if (matches(v, 'xstats') || matches(v, 'afstats')) throw refuse(`"ip link ${v}" is not supported by nlkit.`);
+    if (matches(v, 'xstats')) return (await import('./link-xstats.js')).xstats(rt, args, options, out);
+    if (matches(v, 'afstats')) return (await import('./link-xstats.js')).afstats(rt, args, options, out);
     throw unknownCommand(v, 'link');
   }
   const { dev, link: filter } = await parseShowSelectors(args, lookup(rt), true);

@@ -55,3 +55,18 @@ test('stats set turns L3 statistics on and off as ip does', async () => {
     }
   }));
 });
+
+test('link xstats and afstats read as ip reads them and print the bridge counters as ip prints them', async () => {
+  await withNetns(async (ns) => {
+    await setUp(ns);
+    for (const line of [
+      'link xstats type bridge', 'link xstats type bridge dev v1', 'link xstats type bridge dev br0', 'link xstats type bridge igmp', 'link xstats type bridge stp',
+      'link xstats type bridge mcast stp', 'link xstats type bridge_slave', 'link xstats type bridge_slave dev v1', 'link xstats type bridge_slave stp',
+      'link x type bridge', '-j link xstats type bridge', '-j link xstats type bridge_slave', '-j link xstats type bridge dev v0', 'link afstats',
+      'link afstats dev v0', 'link af', '-j link afstats',
+      'link xstats', 'link xstats type veth', 'link xstats type dummy', 'link xstats type foo', 'link xstats type', 'link xstats foo', 'link xstats help',
+      'link xstats type bridge help', 'link xstats type bridge dev', 'link xstats type bridge dev nope', 'link xstats type bridge bogus',
+      'link afstats dev nope', 'link afstats bogus', 'link afstats dev v0 dev v1', 'link afstats dev',
+    ]) await sameAsIp(ns.name, line.split(' '));
+  });
+});

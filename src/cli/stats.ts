@@ -31,8 +31,8 @@ afstats SUBGROUP := { mpls }`;
 const einval = (text: string) => new UsageError(text, { status: 22, bare: true });
 
 type Json = Record<string, unknown>;
-type Shown = { text: string; json: Json };
-type Numbers = Record<string, bigint | undefined>;
+export type Shown = { text: string; json: Json };
+export type Numbers = Record<string, bigint | undefined>;
 const num = (s: Numbers, k: string) => s[k] ?? 0n;
 
 /** A leaf of ip's stats tree: where it sits, what it asks the kernel for, and how it prints what came. */
@@ -77,7 +77,7 @@ function hwInfo(one: { request?: number; used?: number } | undefined): Shown {
 }
 
 /** bridge_print_stats_mcast: each line indented as ip's `%-16s    `. */
-function bridgeMcast(m: Numbers): Shown {
+export function bridgeMcast(m: Numbers): Shown {
   const pad = ' '.repeat(20);
   const v = (k: string) => num(m, k);
   const versions = (k: string, n: number, dir: 'Rx' | 'Tx') => Array.from({ length: n }, (_, i) => `v${i + 1} ${v(`${k.replace('#', String(i + 1))}${dir}`)}`).join(' ');
@@ -100,7 +100,7 @@ function bridgeMcast(m: Numbers): Shown {
 }
 
 /** bridge_print_stats_stp. */
-function bridgeStp(s: Numbers): Shown {
+export function bridgeStp(s: Numbers): Shown {
   const pad = ' '.repeat(20);
   const v = (k: string) => num(s, k);
   return {
