@@ -283,10 +283,10 @@ export function parse(args: readonly string[]): Parsed {
         p.tuple.proto = p.proto === 'tcp' ? port >> 8 : p.proto;
         break;
       }
-      case '--sport': case '--orig-port-src': p.orig.sport = number(value(), 0xffff); break;
-      case '--dport': case '--orig-port-dst': p.orig.dport = number(value(), 0xffff); break;
-      case '--reply-port-src': p.reply.sport = number(value(), 0xffff); break;
-      case '--reply-port-dst': p.reply.dport = number(value(), 0xffff); break;
+      case '--sport': case '--orig-port-src': p.orig.sport = atoiPort(value()); break;
+      case '--dport': case '--orig-port-dst': p.orig.dport = atoiPort(value()); break;
+      case '--reply-port-src': p.reply.sport = atoiPort(value()); break;
+      case '--reply-port-dst': p.reply.dport = atoiPort(value()); break;
       case '--icmp-type': p.orig.icmpType = number(value(), 255); break;
       case '--icmp-code': p.orig.icmpCode = number(value(), 255); break;
       case '--icmp-id': p.orig.icmpId = number(value(), 0xffff); break;

@@ -49,6 +49,8 @@ const filters: string[][] = [
   ['-g', '10.0.0.7:99'], ['-g', '10.0.0.7:98'], ['-g', '10.0.0.2'], ['-g', '10.0.0.2:8080'], ['-j', '10.0.0.7'], ['-j', '10.0.0.8:77'],
   ['-g', '[fd00::7]:99'], ['-g', 'fd00::7'], ['-n', '-p', 'tcp', '--dport', '80'], ['-j', '-s', '10.0.0.0/24'], ['-s', '10.0.0.0/8'],
   ['-s', '10.0.0.0', '--mask-src', '255.0.0.0'], ['-d', 'fd00::/64'],
+  // Ports are read with atoi: trailing junk is dropped, a word is 0, 65589 is 53.
+  ['-p', 'udp', '--dport', '53abc'], ['-p', 'udp', '--dport', 'abc'], ['-p', 'udp', '--dport', '65589'],
 ];
 
 /** Wrong lines, refused by conntrack's parser and option checks before anything is sent. */
