@@ -104,10 +104,12 @@ export class Routes {
       return false;
     };
     const n = routes.slots;
+    // Routes come table by table: a table is added to the set when it differs from the last row's.
+    let last: Cell | undefined;
     next: for (let s = 0; s < n; s++) {
       if (!routes.has(s)) continue;
       const t = tableCol.get(s);
-      tables.add(t);
+      if (t !== last) tables.add((last = t));
       if (table && t !== table) continue;
       for (let w = 0; w < words.length; w++) {
         if (!devices[w]!.has(devCol.get(s)) && !holds(s, w)) continue next;
