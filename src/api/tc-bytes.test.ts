@@ -31,6 +31,9 @@ const cases: [string[], Omit<QdiscInput, 'dev'>][] = [
   [['pie', 'limit', '100', 'target', '20ms'], { kind: 'pie', options: { limit: 100, target: 20_000 } }],
   [['sfb'], { kind: 'sfb', options: { parms: { rehashInterval: 600_000, warmupTime: 60_000, max: 25, binSize: 20, increment: 33, decrement: 3, limit: 0, penaltyRate: 10, penaltyBurst: 20 } } }],
   [['plug', 'limit', '10000'], { kind: 'plug', options: { action: 3, limit: 10_000 } }],
+  // fq_pie and ets: TCA_OPTIONS with NLA_F_NESTED, unlike the other kinds.
+  [['fq_pie', 'limit', '100'], { kind: 'fq_pie', options: { limit: 100 } }],
+  [['ets', 'bands', '3', 'strict', '1', 'quanta', '1500', '1500'], { kind: 'ets', options: { nbands: 3, nstrict: 1, quanta: { quantaBand: [1500, 1500] } } }],
 ];
 
 test('requests for qdisc kinds this kernel lacks carry the bytes tc sends', { skip }, async () => {

@@ -51,6 +51,8 @@ export interface Attr extends Field {
 export interface SubMessageVariantCompiled {
   header: CompiledStruct | undefined;
   set: CompiledSet | undefined;
+  /** NLA_F_NESTED on the attribute holding this variant, where the attribute says plainNest. */
+  nested: boolean;
 }
 
 /** The variants of a sub-message attribute by selector value, each compiled on its first use. */

@@ -18,7 +18,7 @@ class LazySubMessage implements SubMessage {
     let c = this.compiled.get(key);
     if (c === undefined) {
       const v = Object.hasOwn(this.variants, key) ? this.variants[key]! : undefined;
-      c = v ? { header: v.fixedHeader ? this.schema.struct(v.fixedHeader) : undefined, set: v.attributeSet ? this.schema.set(v.attributeSet) : undefined } : null;
+      c = v ? { header: v.fixedHeader ? this.schema.struct(v.fixedHeader) : undefined, set: v.attributeSet ? this.schema.set(v.attributeSet) : undefined, nested: v.nested === true } : null;
       this.compiled.set(key, c);
     }
     return c ?? undefined;

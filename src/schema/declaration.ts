@@ -116,6 +116,8 @@ export interface EnumDecl {
 export interface SubMessageVariant {
   readonly attributeSet?: string;
   readonly fixedHeader?: string;
+  /** Sent with NLA_F_NESTED although the attribute is plainNest (tc's fq_pie and ets set it for their options). */
+  readonly nested?: boolean;
 }
 
 export interface MessageDecl {

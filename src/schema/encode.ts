@@ -304,7 +304,8 @@ function encodeAttr(
 ): void {
   const kind = a.kind;
   if (kind === K_FLAG && v === false) return;
-  const nestedFlag = (kind === K_NEST || kind === K_INDEXED || kind === K_NTV || kind === K_SUBMSG) && !a.decl.plainNest ? NLA_F_NESTED : 0;
+  let nestedFlag = (kind === K_NEST || kind === K_INDEXED || kind === K_NTV || kind === K_SUBMSG) && !a.decl.plainNest ? NLA_F_NESTED : 0;
+  if (kind === K_SUBMSG && a.decl.plainNest && a.subMessage!.get(String(parent[a.selector]))?.nested) nestedFlag = NLA_F_NESTED;
   const start = w.beginAttr(a.value | nestedFlag);
   encodePayload(a, kind, v, w, path, rec, parent);
   w.endAttr(start);

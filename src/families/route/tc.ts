@@ -8,7 +8,7 @@
  *   attribute here, read and written by tc-u32.ts; so is TCA_U32_PCNT, whose struct is followed by a u64 per key;
  * - TCA_MIRRED_PARMS is struct tc_mirred; htb's xstats are struct tc_htb_xstats;
  * - the action messages (RTM_*ACTION, struct tcamsg, TCA_ROOT_*) are not in the spec at all;
- * - TCA_OPTIONS goes out without NLA_F_NESTED, as tc sends it, so requests are tc's bytes;
+ * - TCA_OPTIONS goes out without NLA_F_NESTED, as tc sends it (but for fq_pie and ets), so requests are tc's bytes;
  * - prio's options are tc_prio_qopt followed by a nested TCA_OPTIONS (nla_parse_nested_compat) holding
  *   TCA_PRIO_MQ; sfb's are a nest holding TCA_SFB_PARMS, not the bare struct;
  * - netem's struct field `loss` (a probability) and its attribute TCA_NETEM_LOSS (a loss model) share a name in
@@ -113,6 +113,9 @@ export const tcFamily = {
       ...tc.subMessages['tc-options-msg'],
       prio: { fixedHeader: 'tcPrioQopt', attributeSet: 'tc-prio-compat-attrs' },
       sfb: { attributeSet: 'tc-sfb-attrs' },
+      // q_fq_pie.c and q_ets.c ask for NLA_F_NESTED on their TCA_OPTIONS.
+      fq_pie: { ...tc.subMessages['tc-options-msg'].fq_pie, nested: true },
+      ets: { ...tc.subMessages['tc-options-msg'].ets, nested: true },
     },
     'tca-stats-app-msg': { ...tc.subMessages['tca-stats-app-msg'], htb: { fixedHeader: 'tcHtbXstats' } },
   },
