@@ -83,7 +83,12 @@ test('actions, alone and in filters, carry the bytes tc sends', { skip }, async 
     ];
     for (const [words, tab] of actions) {
       const ours = Buffer.from(tcSchema.encodeMessage('newaction', { family: 0, tab }).bytes.subarray(16)).toString('hex');
-      assert.equal(ours, await sent(['actions', 'add', 'action', ...words], 48), words.join(' '));
+      const theirs = await sent(['actions', 'add', 'action', ...words], 48);
+      assert.equal(ours, theirs, words.join(' '));
+      // tc's request read back: the kinds and their parms' action codes.
+      const full = Buffer.concat([Buffer.alloc(16), Buffer.from(theirs, 'hex')]);
+      const read = tcSchema.decodeBody('newaction', full, 16, full.length, new DataView(full.buffer, full.byteOffset, full.length)) as { tab: { kind: string; options: { parms?: { action: number }; tbf?: { action: number } } }[] };
+      assert.deepEqual(read.tab.map((t) => [t.kind, (t.options.parms ?? t.options.tbf)!.action]), tab.map((t) => [t.kind, ((t.options as { parms?: { action: number }; tbf?: { action: number } }).parms ?? (t.options as { tbf: { action: number } }).tbf).action]), words.join(' '));
     }
     const filters: [string[], Record<string, unknown>][] = [
       [['matchall', 'action', 'mirred', 'egress', 'redirect', 'dev', 'v1'], { kind: 'matchall', options: { act: [mirred] } }],
