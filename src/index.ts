@@ -80,8 +80,10 @@ export { MetricsCollector, type MetricsOptions } from './api/metrics/collect.js'
 export { formatMetrics, PROMETHEUS_CONTENT_TYPE, type MetricFamily, type MetricType, type Sample } from './api/metrics/text.js';
 
 // NETLINK_NETFILTER: nfnetlink framing and the conntrack table.
-export { Conntrack, PROTOCOLS as CONNTRACK_PROTOCOLS } from './api/conntrack.js';
-export type { ConntrackEntry, ConntrackInput, ConntrackKey, ConntrackFilter, ConntrackStatsCpu, Tuple as ConntrackTuple, StatusFlag as ConntrackStatusFlag, TcpState as ConntrackTcpState } from './api/conntrack.js';
+export { Conntrack } from './api/conntrack.js';
+export { PROTOCOLS as CONNTRACK_PROTOCOLS } from './api/conntrack-tuple.js';
+export type { ConntrackEntry, ConntrackInput, ConntrackKey, ConntrackFilter, ConntrackStatsCpu, StatusFlag as ConntrackStatusFlag, TcpState as ConntrackTcpState } from './api/conntrack.js';
+export type { Tuple as ConntrackTuple } from './api/conntrack-tuple.js';
 export { conntrackEvents } from './api/conntrack-events.js';
 export { Expectations, expectationEvents } from './api/expectations.js';
 export type { Expectation, ExpectationInput, ExpectationKey, ExpectationFlag, ExpectationEvent } from './api/expectations.js';

@@ -14,39 +14,19 @@ import { Schema, SchemaError } from '../schema/codec.js';
 import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
 import { Flags } from '../wire/message.js';
 import { Devices } from './devices.js';
-import { address, arrayOf, callOptions, check, instanceOf, integer, netns, oneOf, record, u16, u32, u8, type Check } from './input.js';
+import { address, arrayOf, callOptions, check, instanceOf, netns, oneOf, record, u16, u32, type Check } from './input.js';
 import { ObjectApi, type CallOptions, type ObjectKind, type Value } from './object.js';
+import { AF, inverse, isV6, join, port, protoCheck, protoNumber, tuple, tupleFilter, tupleOf, tupleValue, type Family, type Tuple, type TupleFilter } from './conntrack-tuple.js';
+
+const statusFlags = arrayOf(oneOf(Object.keys(decl.enums.status.entries)));
 
 /** The ctnetlink declaration compiled: encoders and decoders of conntrack messages. */
 export const conntrackSchema = new Schema(decl);
 
-/** IPPROTO_* numbers by the names conntrack prints. */
-export const PROTOCOLS: Readonly<Record<string, number>> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, dccp: 33, gre: 47, icmpv6: 58, sctp: 132, udplite: 136 };
-const protoNames = new Map(Object.entries(PROTOCOLS).map(([n, v]) => [v, n]));
-/** Protocols whose tuples carry ports. */
-const PORTED = new Set([6, 17, 33, 132, 136]);
-export const AF = { inet: 2, inet6: 10 } as const;
-
-export type Family = 'inet' | 'inet6';
 /** A conntrack entry's status bit (IPS_*), by name. */
 export type StatusFlag = keyof typeof decl.enums.status.entries;
 /** A TCP connection's state as conntrack tracks it, by name. */
 export type TcpState = keyof typeof decl.enums.tcpState.entries;
-
-/** One direction of a connection: addresses, layer-4 protocol and its ports or ICMP type/code/id. */
-export interface Tuple {
-  src: string;
-  dst: string;
-  /** A name of PROTOCOLS or an IPPROTO_* number. */
-  proto: string | number;
-  sport?: number;
-  dport?: number;
-  icmpType?: number;
-  icmpCode?: number;
-  icmpId?: number;
-  /** The tuple's zone (CTA_TUPLE_ZONE), when it has its own. */
-  zone?: number;
-}
 
 export interface Counters {
   packets: bigint;
@@ -128,9 +108,6 @@ export interface ConntrackKey {
   id?: number;
 }
 
-/** The parts of a tuple a dump keeps entries by: ports and ICMP fields need the protocol. */
-export type TupleFilter = Partial<Pick<Tuple, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'icmpType' | 'icmpCode' | 'icmpId'>>;
-
 /**
  * Dump filters: family, zone, mark and status are applied by the kernel; `original` and `reply` too with
  * CTA_FILTER (Linux 5.9 and later) when the family is known (given, or an address's); the rest here, and all of
@@ -148,36 +125,6 @@ export interface ConntrackFilter {
   proto?: string | number;
 }
 
-const port = integer(0, 0xffff);
-const statusFlags = arrayOf(oneOf(Object.keys(decl.enums.status.entries)));
-const protoCheck = oneOf(Object.keys(PROTOCOLS), [0, 255]);
-
-function protoNumber(p: string | number): number {
-  return typeof p === 'number' ? p : PROTOCOLS[p]!;
-}
-
-function join(path: string, key: string | number): string {
-  return typeof key === 'number' ? `${path}[${key}]` : path ? (key ? `${path}.${key}` : path) : key;
-}
-
-const tupleFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16, zone: u16 }, ['src', 'dst', 'proto']);
-
-/** A tuple has every part its protocol needs and none it cannot carry: ports for TCP/UDP/…, type and code for ICMP. */
-export const tuple: Check = (v, path, key, scope) => {
-  tupleFields(v, path, key, scope);
-  const t = v as Tuple;
-  const at = join(path, key);
-  const p = protoNumber(t.proto);
-  if (PORTED.has(p)) {
-    for (const k of ['sport', 'dport'] as const) if (t[k] === undefined) throw new SchemaError(join(at, k), `is required for ${String(t.proto)}`);
-    for (const k of ['icmpType', 'icmpCode', 'icmpId'] as const) if (t[k] !== undefined) throw new SchemaError(join(at, k), `${String(t.proto)} has no ICMP ${k.slice(4).toLowerCase()}`);
-  } else {
-    for (const k of ['sport', 'dport'] as const) if (t[k] !== undefined) throw new SchemaError(join(at, k), `${String(t.proto)} has no ports`);
-    if (p === 1 || p === 58) for (const k of ['icmpType', 'icmpCode', 'icmpId'] as const) if (t[k] === undefined) throw new SchemaError(join(at, k), `is required for ${String(t.proto)}`);
-  }
-  if ((p === 1 && scope.family === 'inet6') || (p === 58 && scope.family === 'inet')) throw new SchemaError(join(at, 'proto'), `${String(t.proto)} does not go with ${scope.family === 'inet' ? 'IPv4' : 'IPv6'} addresses`);
-};
-
 const natCheck = record({ minIp: address, maxIp: address, minPort: port, maxPort: port }, ['minIp']);
 const inputCheck = record(
   { natSrc: natCheck, natDst: natCheck, original: tuple, reply: tuple, timeout: u32, status: statusFlags, mark: u32, zone: u16, labels: instanceOf(Uint8Array, 'a Uint8Array'), labelsMask: instanceOf(Uint8Array, 'a Uint8Array'), tcpState: oneOf(Object.keys(decl.enums.tcpState.entries)), id: u32, helper: (v, path, key) => {
@@ -190,72 +137,7 @@ const keyCheck: Check = (v, path, key, scope) => {
   const k = v as ConntrackKey;
   if (k.original === undefined && k.reply === undefined && k.id === undefined) throw new SchemaError(join(path, key) || 'key', 'needs original, reply or id');
 };
-const tupleFilterFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16 });
-/** A tuple filter's ports and ICMP fields say nothing without its protocol (the kernel reads them by it). */
-const tupleFilter: Check = (v, path, key, scope) => {
-  tupleFilterFields(v, path, key, scope);
-  const t = v as TupleFilter;
-  for (const k of ['sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const) if (t[k] !== undefined && t.proto === undefined) throw new SchemaError(join(join(path, key), 'proto'), `is required with ${k}`);
-  if (t.src !== undefined && t.dst !== undefined && isV6(t.src) !== isV6(t.dst)) throw new SchemaError(join(join(path, key), 'dst'), 'is not of the family of src');
-};
 const filterCheck = record({ family: oneOf(['inet', 'inet6']), zone: u16, mark: u32, markMask: u32, status: statusFlags, statusMask: statusFlags, proto: protoCheck, original: tupleFilter, reply: tupleFilter });
-
-function inverse(t: Tuple): Tuple {
-  const r: Tuple = { src: t.dst, dst: t.src, proto: t.proto };
-  if (t.sport !== undefined) r.sport = t.dport;
-  if (t.dport !== undefined) r.dport = t.sport;
-  if (t.icmpId !== undefined) r.icmpId = t.icmpId;
-  if (t.icmpType !== undefined) {
-    // An echo request is answered by a reply (ICMP 8 → 0, ICMPv6 128 → 129), as nf_conntrack_icmp inverts it.
-    const p = protoNumber(t.proto);
-    r.icmpType = p === 1 ? ({ 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 } as Record<number, number>)[t.icmpType] ?? t.icmpType : ({ 128: 129, 129: 128 } as Record<number, number>)[t.icmpType] ?? t.icmpType;
-    r.icmpCode = t.icmpCode;
-  }
-  if (t.zone !== undefined) r.zone = t.zone;
-  return r;
-}
-
-function isV6(a: string): boolean {
-  return a.includes(':');
-}
-
-/** A tuple as CTA_TUPLE_* attributes. */
-export function tupleValue(t: Tuple): Value {
-  const v6 = isV6(t.src);
-  const p = protoNumber(t.proto);
-  const proto: Value = { num: p };
-  if (PORTED.has(p)) {
-    proto.srcPort = t.sport;
-    proto.dstPort = t.dport;
-  } else if (p === 1) {
-    proto.icmpId = t.icmpId;
-    proto.icmpType = t.icmpType;
-    proto.icmpCode = t.icmpCode;
-  } else if (p === 58) {
-    proto.icmpv6Id = t.icmpId;
-    proto.icmpv6Type = t.icmpType;
-    proto.icmpv6Code = t.icmpCode;
-  }
-  const ip = v6 ? { v6Src: t.src, v6Dst: t.dst } : { v4Src: t.src, v4Dst: t.dst };
-  return t.zone === undefined ? { ip, proto } : { ip, proto, zone: t.zone };
-}
-
-/** CTA_TUPLE_* attributes as a tuple. */
-export function tupleOf(v: Value | undefined): Tuple {
-  const ip = (v?.ip ?? {}) as Value;
-  const proto = (v?.proto ?? {}) as Value;
-  const num = proto.num as number;
-  const t: Tuple = { src: (ip.v4Src ?? ip.v6Src) as string, dst: (ip.v4Dst ?? ip.v6Dst) as string, proto: protoNames.get(num) ?? num };
-  if (proto.srcPort !== undefined) t.sport = proto.srcPort as number;
-  if (proto.dstPort !== undefined) t.dport = proto.dstPort as number;
-  if (proto.icmpType !== undefined || proto.icmpv6Type !== undefined) {
-    t.icmpType = (proto.icmpType ?? proto.icmpv6Type) as number;
-    t.icmpCode = (proto.icmpCode ?? proto.icmpv6Code) as number;
-    t.icmpId = (proto.icmpId ?? proto.icmpv6Id) as number;
-  }
-  if (v?.zone !== undefined) t.zone = v.zone as number;
-  return t;
-}
 
 function natOf(v: Value | undefined): Nat | undefined {
   if (!v) return undefined;

@@ -12,7 +12,8 @@ import { SchemaError } from '../schema/codec.js';
 import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
 import { abortError } from '../wire/errors.js';
 import { Flags } from '../wire/message.js';
-import { AF, conntrackSchema, tuple, tupleOf, tupleValue, type Family, type Tuple } from './conntrack.js';
+import { conntrackSchema } from './conntrack.js';
+import { AF, tuple, tupleOf, tupleValue, type Family, type Tuple } from './conntrack-tuple.js';
 import { callOptions, check, netns, oneOf, record, u16, u32, type Check } from './input.js';
 import type { CallOptions, Value } from './object.js';
 

@@ -3,7 +3,8 @@
  * refusals — and the filters it applies in userspace, shared by the commands and by -E.
  */
 import { isIP } from 'node:net';
-import { PROTOCOLS, type ConntrackFilter, type StatusFlag, type TcpState, type Tuple } from '../api/conntrack.js';
+import type { ConntrackFilter, StatusFlag, TcpState } from '../api/conntrack.js';
+import { PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
 import { NetlinkError } from '../wire/errors.js';
 
 export const PREFIX = 'conntrack v1.4.7 (conntrack-tools): ';

@@ -2,7 +2,7 @@
  * `nlkit conntrack -L|-E|-F|-I|-D expect`: the expectation table as conntrack (1.4.7) lists, follows, flushes,
  * fills and empties it, lines as libnetfilter_conntrack's expectation format prints them, and its messages.
  */
-import { PROTOCOLS, type Tuple } from '../api/conntrack.js';
+import { PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
 import { Expectations, expectationEvents, type Expectation, type ExpectationInput } from '../api/expectations.js';
 import { describeErrno, NetlinkError } from '../wire/errors.js';
 import { ConntrackExit, PREFIX, usage, type Parsed } from './conntrack-args.js';

@@ -3,7 +3,8 @@
  * addresses (a prefix given with -s/-d as a network), ports, TCP state, and NAT as libnetfilter_conntrack tells it.
  */
 import { isIPv6 } from 'node:net';
-import type { ConntrackEntry, Tuple } from '../api/conntrack.js';
+import type { ConntrackEntry } from '../api/conntrack.js';
+import type { Tuple } from '../api/conntrack-tuple.js';
 import type { NatWant, Parsed } from './conntrack-args.js';
 
 /** An address's first 32 bits: an IPv4 address whole, an IPv6 one's first two groups (libnetfilter_conntrack's `.v4`). */

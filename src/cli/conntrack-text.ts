@@ -3,7 +3,8 @@
  * prints for `conntrack -L` and `-E`, field for field in its order, and `-o json`'s objects.
  */
 import { readFileSync } from 'node:fs';
-import { PROTOCOLS, type ConntrackEntry, type Tuple } from '../api/conntrack.js';
+import type { ConntrackEntry } from '../api/conntrack.js';
+import { PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
 import type { ConntrackEventType } from '../api/conntrack-events.js';
 import { tcpStates, type OutputWord } from './conntrack-args.js';
 

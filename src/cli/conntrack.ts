@@ -4,7 +4,8 @@
  * `-o json`, one object per entry with the library's field names. The command line is read in conntrack-args.ts,
  * lines are made in conntrack-text.ts, and -E runs in conntrack-events.ts.
  */
-import { Conntrack, type ConntrackEntry, type ConntrackInput, type Nat, type Tuple } from '../api/conntrack.js';
+import { Conntrack, type ConntrackEntry, type ConntrackInput, type Nat } from '../api/conntrack.js';
+import type { Tuple } from '../api/conntrack-tuple.js';
 import { ConntrackExit, failed, filterOf, fullTuple, parse, PREFIX, usage, type NatWant, type Parsed } from './conntrack-args.js';
 import { checkOptions } from './conntrack-checks.js';
 import { matchesRest } from './conntrack-match.js';

@@ -1,0 +1,134 @@
+/**
+ * A connection's tuple, as ctnetlink carries it (CTA_TUPLE_*): one direction's addresses, layer-4 protocol and its
+ * ports or ICMP fields — the type, the checks of what a caller writes, the attributes both ways, and the inverse the
+ * kernel gives a reply direction. Conntrack entries, expectations and dump filters are all made of tuples.
+ */
+import { SchemaError } from '../schema/codec.js';
+import { address, integer, oneOf, record, u16, u8, type Check } from './input.js';
+import type { Value } from './object.js';
+
+/** IPPROTO_* numbers by the names conntrack prints. */
+export const PROTOCOLS: Readonly<Record<string, number>> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, dccp: 33, gre: 47, icmpv6: 58, sctp: 132, udplite: 136 };
+const protoNames = new Map(Object.entries(PROTOCOLS).map(([n, v]) => [v, n]));
+/** Protocols whose tuples carry ports. */
+export const PORTED = new Set([6, 17, 33, 132, 136]);
+export const AF = { inet: 2, inet6: 10 } as const;
+
+
+export type Family = 'inet' | 'inet6';
+
+/** One direction of a connection: addresses, layer-4 protocol and its ports or ICMP type/code/id. */
+export interface Tuple {
+  src: string;
+  dst: string;
+  /** A name of PROTOCOLS or an IPPROTO_* number. */
+  proto: string | number;
+  sport?: number;
+  dport?: number;
+  icmpType?: number;
+  icmpCode?: number;
+  icmpId?: number;
+  /** The tuple's zone (CTA_TUPLE_ZONE), when it has its own. */
+  zone?: number;
+}
+
+
+/** The parts of a tuple a dump keeps entries by: ports and ICMP fields need the protocol. */
+export type TupleFilter = Partial<Pick<Tuple, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'icmpType' | 'icmpCode' | 'icmpId'>>;
+
+
+export const port = integer(0, 0xffff);
+export const protoCheck = oneOf(Object.keys(PROTOCOLS), [0, 255]);
+
+export function protoNumber(p: string | number): number {
+  return typeof p === 'number' ? p : PROTOCOLS[p]!;
+}
+
+export function join(path: string, key: string | number): string {
+  return typeof key === 'number' ? `${path}[${key}]` : path ? (key ? `${path}.${key}` : path) : key;
+}
+
+const tupleFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16, zone: u16 }, ['src', 'dst', 'proto']);
+
+/** A tuple has every part its protocol needs and none it cannot carry: ports for TCP/UDP/…, type and code for ICMP. */
+export const tuple: Check = (v, path, key, scope) => {
+  tupleFields(v, path, key, scope);
+  const t = v as Tuple;
+  const at = join(path, key);
+  const p = protoNumber(t.proto);
+  if (PORTED.has(p)) {
+    for (const k of ['sport', 'dport'] as const) if (t[k] === undefined) throw new SchemaError(join(at, k), `is required for ${String(t.proto)}`);
+    for (const k of ['icmpType', 'icmpCode', 'icmpId'] as const) if (t[k] !== undefined) throw new SchemaError(join(at, k), `${String(t.proto)} has no ICMP ${k.slice(4).toLowerCase()}`);
+  } else {
+    for (const k of ['sport', 'dport'] as const) if (t[k] !== undefined) throw new SchemaError(join(at, k), `${String(t.proto)} has no ports`);
+    if (p === 1 || p === 58) for (const k of ['icmpType', 'icmpCode', 'icmpId'] as const) if (t[k] === undefined) throw new SchemaError(join(at, k), `is required for ${String(t.proto)}`);
+  }
+  if ((p === 1 && scope.family === 'inet6') || (p === 58 && scope.family === 'inet')) throw new SchemaError(join(at, 'proto'), `${String(t.proto)} does not go with ${scope.family === 'inet' ? 'IPv4' : 'IPv6'} addresses`);
+};
+
+
+const tupleFilterFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16 });
+/** A tuple filter's ports and ICMP fields say nothing without its protocol (the kernel reads them by it). */
+export const tupleFilter: Check = (v, path, key, scope) => {
+  tupleFilterFields(v, path, key, scope);
+  const t = v as TupleFilter;
+  for (const k of ['sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const) if (t[k] !== undefined && t.proto === undefined) throw new SchemaError(join(join(path, key), 'proto'), `is required with ${k}`);
+  if (t.src !== undefined && t.dst !== undefined && isV6(t.src) !== isV6(t.dst)) throw new SchemaError(join(join(path, key), 'dst'), 'is not of the family of src');
+};
+
+export function inverse(t: Tuple): Tuple {
+  const r: Tuple = { src: t.dst, dst: t.src, proto: t.proto };
+  if (t.sport !== undefined) r.sport = t.dport;
+  if (t.dport !== undefined) r.dport = t.sport;
+  if (t.icmpId !== undefined) r.icmpId = t.icmpId;
+  if (t.icmpType !== undefined) {
+    // An echo request is answered by a reply (ICMP 8 → 0, ICMPv6 128 → 129), as nf_conntrack_icmp inverts it.
+    const p = protoNumber(t.proto);
+    r.icmpType = p === 1 ? ({ 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 } as Record<number, number>)[t.icmpType] ?? t.icmpType : ({ 128: 129, 129: 128 } as Record<number, number>)[t.icmpType] ?? t.icmpType;
+    r.icmpCode = t.icmpCode;
+  }
+  if (t.zone !== undefined) r.zone = t.zone;
+  return r;
+}
+
+export function isV6(a: string): boolean {
+  return a.includes(':');
+}
+
+/** A tuple as CTA_TUPLE_* attributes. */
+export function tupleValue(t: Tuple): Value {
+  const v6 = isV6(t.src);
+  const p = protoNumber(t.proto);
+  const proto: Value = { num: p };
+  if (PORTED.has(p)) {
+    proto.srcPort = t.sport;
+    proto.dstPort = t.dport;
+  } else if (p === 1) {
+    proto.icmpId = t.icmpId;
+    proto.icmpType = t.icmpType;
+    proto.icmpCode = t.icmpCode;
+  } else if (p === 58) {
+    proto.icmpv6Id = t.icmpId;
+    proto.icmpv6Type = t.icmpType;
+    proto.icmpv6Code = t.icmpCode;
+  }
+  const ip = v6 ? { v6Src: t.src, v6Dst: t.dst } : { v4Src: t.src, v4Dst: t.dst };
+  return t.zone === undefined ? { ip, proto } : { ip, proto, zone: t.zone };
+}
+
+/** CTA_TUPLE_* attributes as a tuple. */
+export function tupleOf(v: Value | undefined): Tuple {
+  const ip = (v?.ip ?? {}) as Value;
+  const proto = (v?.proto ?? {}) as Value;
+  const num = proto.num as number;
+  const t: Tuple = { src: (ip.v4Src ?? ip.v6Src) as string, dst: (ip.v4Dst ?? ip.v6Dst) as string, proto: protoNames.get(num) ?? num };
+  if (proto.srcPort !== undefined) t.sport = proto.srcPort as number;
+  if (proto.dstPort !== undefined) t.dport = proto.dstPort as number;
+  if (proto.icmpType !== undefined || proto.icmpv6Type !== undefined) {
+    t.icmpType = (proto.icmpType ?? proto.icmpv6Type) as number;
+    t.icmpCode = (proto.icmpCode ?? proto.icmpv6Code) as number;
+    t.icmpId = (proto.icmpId ?? proto.icmpv6Id) as number;
+  }
+  if (v?.zone !== undefined) t.zone = v.zone as number;
+  return t;
+}
