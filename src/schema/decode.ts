@@ -117,6 +117,20 @@ export function decodeAttrs(set: CompiledSet, buf: Uint8Array, dv: DataView, sta
   }
 }
 
+/** A JIT walk of a nested set (jit.ts): the attributes in buf[start, end) as a new object. */
+export type NestedWalk = (buf: Uint8Array, dv: DataView, start: number, end: number) => Record<string, unknown>;
+
+/** Run a JIT walk of a nested set under the nesting limit decodeAttrs keeps, counted on the same depth. */
+export function decodeNested(walk: NestedWalk, buf: Uint8Array, dv: DataView, start: number, end: number): Record<string, unknown> {
+  if (decodeDepth >= MAX_NESTING) throw new DecodeError(`attributes nest more than ${MAX_NESTING} levels deep`, start);
+  decodeDepth++;
+  try {
+    return walk(buf, dv, start, end);
+  } finally {
+    decodeDepth--;
+  }
+}
+
 export function decodeAttrList(set: CompiledSet, buf: Uint8Array, dv: DataView, start: number, end: number, out: Record<string, unknown>): void {
   const table = set.byType;
   const d = new AttributeDecoder(buf, start, end, dv);

@@ -6,9 +6,9 @@
  */
 import { ALIGNTO, DecodeError, NLA_HDRLEN, NLA_TYPE_MASK, align4, attributeFault } from '../wire/index.js';
 import { formatIPv6 } from './address-text.js';
-import type { Attr, CompiledMessage, CompiledStruct, FastDecoder, Field } from './compiled.js';
-import { decodeValue, fromInt, unknown } from './decode.js';
-import { D_IP, D_NONE, K_BINARY, K_PAD, K_S16, K_S32, K_S64, K_S8, K_STRING, K_SUBMSG, K_U16, K_U32, K_U64, K_U8 } from './kinds.js';
+import type { Attr, CompiledMessage, CompiledSet, CompiledStruct, FastDecoder, Field } from './compiled.js';
+import { decodeNested, decodeValue, fromInt, unknown, type NestedWalk } from './decode.js';
+import { D_IP, D_NONE, K_BINARY, K_NEST, K_PAD, K_S16, K_S32, K_S64, K_S8, K_STRING, K_SUBMSG, K_U16, K_U32, K_U64, K_U8 } from './kinds.js';
 
 const utf8 = new TextDecoder();
 /** Decimal text of each byte value: dotted quads are built from these instead of formatting numbers. */
@@ -58,13 +58,37 @@ const runtime = {
   decodeValue,
   fromInt,
   unknown,
+  /** A nested set's JIT walk, compiled at its first use (a set may nest itself), under the generic nesting limit. */
+  nest(holder: NestHolder, buf: Uint8Array, dv: DataView, p: number, end: number): Record<string, unknown> {
+    return decodeNested(holder.walk ??= compileSetWalk(holder.set), buf, dv, p, end);
+  },
 };
+
+/** A nested set and its JIT walk, made when first needed. */
+interface NestHolder {
+  set: CompiledSet;
+  walk?: NestedWalk;
+}
+const nestHolders = new WeakMap<CompiledSet, NestHolder>();
+
+/**
+ * Whether a nest's value can come from a JIT walk: a plain nested set, without a fixed header of its own and without
+ * sub-messages (their selector may come after them, which only the generic walk's deferral handles).
+ */
+function jitNest(a: Attr): NestHolder | undefined {
+  if (a.kind !== K_NEST || a.header || !a.nested || a.nested.attrs.some((x) => x.kind === K_SUBMSG)) return undefined;
+  let h = nestHolders.get(a.nested);
+  if (!h) nestHolders.set(a.nested, (h = { set: a.nested }));
+  return h;
+}
 
 /** The DataView getter and size of each integer kind the JIT code reads inline. */
 const readers: Record<number, [string, number]> = {
   [K_U8]: ['getUint8', 1], [K_U16]: ['getUint16', 2], [K_U32]: ['getUint32', 4],
   [K_S8]: ['getInt8', 1], [K_S16]: ['getInt16', 2], [K_S32]: ['getInt32', 4],
 };
+/** 64-bit integers, read inline in attributes only: a bigint, as the generic decoder gives them. */
+const wide: Record<number, [string, number]> = { [K_U64]: ['getBigUint64', 8], [K_S64]: ['getBigInt64', 8] };
 function reader(kind: number): [string, number] | undefined {
   return readers[kind];
 }
@@ -122,54 +146,80 @@ export function compileDecoder(m: CompiledMessage): FastDecoder {
   }
   ctor.push('}', 'O.prototype = Object.prototype;');
   lines.push('const o = new O(dv, start);', `let at = ${at};`);
-  const set = m.set;
-  if (set) {
-    // The attribute walk of src/wire (AttributeDecoder, attributeFault), inlined with its constants.
-    lines.push(
-      `while (end - at >= ${NLA_HDRLEN}) {`,
-      '  const len = dv.getUint16(at, true);',
-      `  if (len < ${NLA_HDRLEN} || len > end - at) rt.bad(at, len, end);`,
-      `  const p = at + ${NLA_HDRLEN}, plen = len - ${NLA_HDRLEN};`,
-      `  switch (dv.getUint16(at + 2, true) & ${NLA_TYPE_MASK}) {`,
-    );
-    for (const a of set.attrs) {
-      if (a.kind === K_PAD) {
-        lines.push(`    case ${a.value}: break;`);
-        continue;
-      }
-      const key = `o[${JSON.stringify(a.name)}]`;
-      const r = reader(a.kind);
-      let value: string;
-      if (a.kind === K_SUBMSG) {
-        lines.push(`    case ${a.value}: if (o[${JSON.stringify(a.selector)}] === undefined) return null; ${key} = rt.decodeValue(${ref(a)}, buf, dv, p, plen, o); break;`);
-        continue;
-      } else if (!a.multi && r && a.display === D_NONE && a.enumeration === undefined) {
-        value = `(plen < ${r[1]} ? rt.short(${JSON.stringify(a.name)}, at, plen, ${r[1]}) : ${r[1] === 1 ? `dv.${r[0]}(p)` : `dv.${r[0]}(p, ${!a.be})`})`;
-      } else if (!a.multi && a.kind === K_BINARY && a.display === D_IP && !a.struct) {
-        value = '(plen === 4 ? rt.ipv4(buf, p) : rt.ip(buf, dv, p, plen))';
-      } else if (!a.multi && a.kind === K_STRING && !a.struct) {
-        value = 'rt.string(buf, p, plen)';
-      } else if (!a.multi && a.kind === K_BINARY && a.struct && !a.structArray && structExpr(a.struct, 'p', () => '') !== undefined) {
-        // A payload shorter than the struct (an older kernel's) is zero-filled by the generic decoder.
-        value = `(plen >= ${a.struct.size} ? ${structExpr(a.struct, 'p', ref)} : rt.decodeValue(${ref(a)}, buf, dv, p, plen, o))`;
-      } else {
-        const call = `rt.decodeValue(${ref(a satisfies Attr)}, buf, dv, p, plen, o)`;
-        if (a.multi) {
-          lines.push(`    case ${a.value}: { const v = ${call}; const l = ${key}; if (l === undefined) ${key} = [v]; else l.push(v); break; }`);
-          continue;
-        }
-        value = call;
-      }
-      lines.push(`    case ${a.value}: ${key} = ${value}; break;`);
-    }
-    lines.push(
-      `    default: rt.unknown(o, dv.getUint16(at + 2, true) & ${NLA_TYPE_MASK}, buf, p, plen);`,
-      '  }',
-      `  at += (len + ${ALIGNTO - 1}) & ${~(ALIGNTO - 1)};`,
-      '}',
-    );
-  }
+  if (m.set) walkLines(m.set, ref, lines);
   lines.push('return o;');
   const body = `${ctor.join('\n')}\nreturn function decode_${m.name.replace(/\W/g, '_')}(buf, dv, start, end) {\n${lines.join('\n')}\n};`;
   return new Function('rt', 'c', body)(runtime, consts) as FastDecoder;
+}
+
+/** The attribute walk of src/wire (AttributeDecoder, attributeFault), inlined with its constants, into `o`. */
+function walkLines(set: CompiledSet, ref: (v: unknown) => string, lines: string[]): void {
+  // The attribute walk of src/wire (AttributeDecoder, attributeFault), inlined with its constants.
+  lines.push(
+    `while (end - at >= ${NLA_HDRLEN}) {`,
+    '  const len = dv.getUint16(at, true);',
+    `  if (len < ${NLA_HDRLEN} || len > end - at) rt.bad(at, len, end);`,
+    `  const p = at + ${NLA_HDRLEN}, plen = len - ${NLA_HDRLEN};`,
+    `  switch (dv.getUint16(at + 2, true) & ${NLA_TYPE_MASK}) {`,
+  );
+  for (const a of set.attrs) {
+    if (a.kind === K_PAD) {
+      lines.push(`    case ${a.value}: break;`);
+      continue;
+    }
+    const key = `o[${JSON.stringify(a.name)}]`;
+    const r = reader(a.kind);
+    let value: string;
+    if (a.kind === K_SUBMSG) {
+      lines.push(`    case ${a.value}: if (o[${JSON.stringify(a.selector)}] === undefined) return null; ${key} = rt.decodeValue(${ref(a)}, buf, dv, p, plen, o); break;`);
+      continue;
+    } else if (jitNest(a)) {
+      value = `rt.nest(${ref(jitNest(a))}, buf, dv, p, p + plen)`;
+      if (a.multi) {
+        lines.push(`    case ${a.value}: { const v = ${value}; const l = ${key}; if (l === undefined) ${key} = [v]; else l.push(v); break; }`);
+        continue;
+      }
+    } else if (!a.multi && (r ?? wide[a.kind]) && (a.display === D_NONE || (a.display === D_IP && a.kind === K_U32))) {
+      // As readField: an IPv4 address kept as a u32 is its four bytes in memory order, whatever the byte order.
+      const [get, size] = (r ?? wide[a.kind])!;
+      const read = size === 1 ? `dv.${get}(p)` : `dv.${get}(p, ${!a.be})`;
+      const v = a.display === D_IP ? 'rt.ipv4(buf, p)' : a.enumeration === undefined ? read : `rt.fromInt(${ref(a)}, ${read})`;
+      value = `(plen < ${size} ? rt.short(${JSON.stringify(a.name)}, at, plen, ${size}) : ${v})`;
+    } else if (!a.multi && a.kind === K_BINARY && a.display === D_IP && !a.struct) {
+      value = '(plen === 4 ? rt.ipv4(buf, p) : rt.ip(buf, dv, p, plen))';
+    } else if (!a.multi && a.kind === K_STRING && !a.struct) {
+      value = 'rt.string(buf, p, plen)';
+    } else if (!a.multi && a.kind === K_BINARY && a.struct && !a.structArray && structExpr(a.struct, 'p', () => '') !== undefined) {
+      // A payload shorter than the struct (an older kernel's) is zero-filled by the generic decoder.
+      value = `(plen >= ${a.struct.size} ? ${structExpr(a.struct, 'p', ref)} : rt.decodeValue(${ref(a)}, buf, dv, p, plen, o))`;
+    } else {
+      const call = `rt.decodeValue(${ref(a satisfies Attr)}, buf, dv, p, plen, o)`;
+      if (a.multi) {
+        lines.push(`    case ${a.value}: { const v = ${call}; const l = ${key}; if (l === undefined) ${key} = [v]; else l.push(v); break; }`);
+        continue;
+      }
+      value = call;
+    }
+    lines.push(`    case ${a.value}: ${key} = ${value}; break;`);
+  }
+  lines.push(
+    `    default: rt.unknown(o, dv.getUint16(at + 2, true) & ${NLA_TYPE_MASK}, buf, p, plen);`,
+    '  }',
+    `  at += (len + ${ALIGNTO - 1}) & ${~(ALIGNTO - 1)};`,
+    '}',
+  );
+}
+
+/** A nested set's walk as a function of its own: the same code as a message's attributes, into a plain object. */
+function compileSetWalk(set: CompiledSet): NestedWalk {
+  const consts: unknown[] = [];
+  const ref = (v: unknown): string => {
+    consts.push(v);
+    return `c[${consts.length - 1}]`;
+  };
+  const lines = ['const o = {};', 'let at = start;'];
+  walkLines(set, ref, lines);
+  lines.push('return o;');
+  const body = `return function walk_${set.name.replace(/\W/g, '_')}(buf, dv, start, end) {\n${lines.join('\n')}\n};`;
+  return new Function('rt', 'c', body)(runtime, consts) as NestedWalk;
 }
