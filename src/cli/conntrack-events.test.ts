@@ -6,21 +6,14 @@
  * an nftables rule with a ct expression turns on.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Conntrack } from '../api/conntrack.js';
+import { has } from '../testing/tools.js';
 import { withNetns, type TestNetns } from '../testing/netns.js';
 
 const nlkit = fileURLToPath(new URL('./nlkit.js', import.meta.url));
-const has = (cmd: string, arg: string): boolean => {
-  try {
-    execFileSync(cmd, [arg], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const missing = [['conntrack', '--version'], ['nft', '--version'], ['ping', '-V']].filter(([c, a]) => !has(c!, a!)).map(([c]) => c);
 const skip = missing.length ? `${missing.join(', ')} not installed: the conntrack -E comparison is skipped` : undefined;
 

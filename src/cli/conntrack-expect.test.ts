@@ -3,28 +3,18 @@
  * under master entries with the ftp helper, listed, heard as they come and go (both listeners at once), flushed.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Conntrack } from '../api/conntrack.js';
 import { Expectations } from '../api/expectations.js';
+import { has, runTool } from '../testing/tools.js';
 import { withNetns, type TestNetns } from '../testing/netns.js';
 
 const nlkit = fileURLToPath(new URL('./nlkit.js', import.meta.url));
-const skip = (() => {
-  try {
-    execFileSync('conntrack', ['--version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return "Debian's conntrack (conntrack-tools) is not installed: the expectation comparison is skipped";
-  }
-})();
+const skip = has('conntrack', '--version') ? undefined : "Debian's conntrack (conntrack-tools) is not installed: the expectation comparison is skipped";
 
-function run(cmd: string, args: string[]): Promise<{ out: string; err: string; status: number }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, (e, out, err) => resolve({ out, err, status: e ? (typeof e.code === 'number' ? e.code : 1) : 0 }));
-  });
-}
+const run = runTool;
 
 async function subscribed(ns: TestNetns): Promise<number> {
   const text = await ns.exec('cat', ['/proc/net/netlink']);

@@ -4,20 +4,13 @@
  * echo, a mark and a zone set by nftables rules (which also turn the namespace's conntrack hooks on).
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { has } from '../testing/tools.js';
 import { withNetns } from '../testing/netns.js';
 
 const nlkit = fileURLToPath(new URL('./nlkit.js', import.meta.url));
-const has = (cmd: string, arg: string): boolean => {
-  try {
-    execFileSync(cmd, [arg], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const missing = [['conntrack', '--version'], ['nft', '--version'], ['ping', '-V']].filter(([c, a]) => !has(c!, a!)).map(([c]) => c);
 const skip = missing.length ? `${missing.join(', ')} not installed: the conntrack -L comparison on real flows is skipped` : undefined;
 

@@ -5,28 +5,17 @@
  * with the same words.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Conntrack } from '../api/conntrack.js';
 import { SchemaError } from '../schema/codec.js';
+import { has, runTool } from '../testing/tools.js';
 import { withNetns } from '../testing/netns.js';
 
 const nlkit = fileURLToPath(new URL('./nlkit.js', import.meta.url));
-const skip = (() => {
-  try {
-    execFileSync('conntrack', ['--version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return "Debian's conntrack (conntrack-tools) is not installed: the NAT comparison is skipped";
-  }
-})();
+const skip = has('conntrack', '--version') ? undefined : "Debian's conntrack (conntrack-tools) is not installed: the NAT comparison is skipped";
 
-function run(cmd: string, args: string[]): Promise<{ out: string; err: string; status: number }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, (e, out, err) => resolve({ out, err, status: e ? (typeof e.code === 'number' ? e.code : 1) : 0 }));
-  });
-}
+const run = runTool;
 
 /** Seconds left move between two runs. */
 const steady = (s: string): string => s.replace(/^(\S+ +\d+ )\d+ /gm, '$1T ');

@@ -4,21 +4,14 @@
  * the library's zeroCounters does the same. -z's refusals are conntrack's.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Conntrack } from '../api/conntrack.js';
+import { has } from '../testing/tools.js';
 import { withNetns } from '../testing/netns.js';
 
 const nlkit = fileURLToPath(new URL('./nlkit.js', import.meta.url));
-const has = (cmd: string, arg: string): boolean => {
-  try {
-    execFileSync(cmd, [arg], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const missing = [['conntrack', '--version'], ['nft', '--version']].filter(([c, a]) => !has(c!, a!)).map(([c]) => c);
 const skip = missing.length ? `${missing.join(', ')} not installed: the conntrack -L -z comparison is skipped` : undefined;
 
