@@ -27,7 +27,7 @@ interface Listener {
 
 function listen(ns: TestNetns, cmd: string[]): Listener {
   const child = spawn('ip', ['netns', 'exec', ns.name, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const l: Listener = { child, out: '', err: '', done: new Promise((r) => child.on('exit', () => r())) };
+  const l: Listener = { child, out: '', err: '', done: new Promise((r) => child.on('close', () => r())) };
   child.stdout!.on('data', (d: Buffer) => (l.out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (l.err += d.toString()));
   return l;

@@ -30,7 +30,7 @@ test('nlkit conntrack -L, -E and -F expect: the lines and messages of conntrack'
     const ours = (args: string[]) => run(process.execPath, [nlkit, '-n', ns.name, 'conntrack', ...args]);
     const listeners = [['conntrack', '-E', 'expect'], [process.execPath, nlkit, 'conntrack', '-E', 'expect']].map((cmd) => {
       const child = spawn('ip', ['netns', 'exec', ns.name, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const l = { out: '', err: '', done: new Promise<void>((r) => child.on('exit', () => r())), child };
+      const l = { out: '', err: '', done: new Promise<void>((r) => child.on('close', () => r())), child };
       child.stdout.on('data', (d: Buffer) => (l.out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (l.err += d.toString()));
       return l;

@@ -8,20 +8,25 @@ import { withNetns } from '../testing/netns.js';
 const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function start(cmd: string, args: string[]): { child: ChildProcess; out: () => string } {
+interface Running {
+  child: ChildProcess;
+  out: () => string;
+  /** Settles once the process has exited and its pipes are drained ('exit' can come before the last output). */
+  closed: Promise<void>;
+}
+
+function start(cmd: string, args: string[]): Running {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, out: () => out };
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return { child, out: () => out, closed };
 }
 
-function stop(r: { child: ChildProcess }): Promise<void> {
-  return new Promise((resolve) => {
-    if (r.child.exitCode !== null) return resolve();
-    r.child.once('exit', () => resolve());
-    r.child.kill('SIGINT');
-  });
+function stop(r: Running): Promise<void> {
+  if (r.child.exitCode === null) r.child.kill('SIGINT');
+  return r.closed;
 }
 
 function nlkit(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {

@@ -149,7 +149,7 @@ test('nlkit monitor refuses what ip refuses, with its message and exit status', 
   for (const args of [['bogus'], ['dev', 'nope'], ['dev'], ['help']]) {
     const run = (cmd: string, a: string[]) => new Promise<[number | null, string]>((resolve) => {
       const r = start(cmd, a);
-      r.child.on('exit', (code) => resolve([code, r.out()]));
+      r.child.on('close', (code) => resolve([code, r.out()]));
     });
     const [ipCode, ipErr] = await run('ip', ['monitor', ...args]);
     const [code, err] = await run(process.execPath, [main, 'monitor', ...args]);

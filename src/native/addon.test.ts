@@ -430,7 +430,7 @@ test('importing nlkit anywhere but Linux fails with one error that says why', as
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
     child.on('error', reject);
-    child.on('exit', () => resolve(text));
+    child.on('close', () => resolve(text));
   });
   assert.equal(out, 'nlkit needs Linux: netlink is a Linux kernel interface, and this is darwin');
 });

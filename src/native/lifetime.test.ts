@@ -102,7 +102,7 @@ test('garbage collection of unclosed (or polled and paused) sockets closes their
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`child exited with ${code}`))));
+    child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`child exited with ${code}`))));
   });
   const [before, opened, after] = JSON.parse(out) as number[];
   assert.equal(opened, before! + 200);

@@ -71,13 +71,15 @@ function start(cmd: string, args: string[]): { readonly out: string; stop(): Pro
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  // 'close', not 'exit': the pipes can still hold the last lines when the process has exited.
+  const closed = once(child, 'close');
   return {
     get out() {
       return out;
     },
     async stop() {
       child.kill('SIGTERM');
-      await once(child, 'exit');
+      await closed;
       return out;
     },
   };

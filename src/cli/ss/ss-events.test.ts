@@ -20,7 +20,7 @@ function listen(cmd: string, args: string[]): Listener {
   const l: Listener = { child, out: '', err: '', code: null, done: Promise.resolve() };
   child.stdout!.on('data', (d: Buffer) => (l.out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (l.err += d.toString()));
-  l.done = new Promise((resolve) => child.on('exit', (code) => {
+  l.done = new Promise((resolve) => child.on('close', (code) => {
     l.code = code;
     resolve();
   }));
