@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { fromYnl } from './from-ynl.js';
 import { Schema } from './codec.js';
 import type { FamilyDecl } from './declaration.js';
 import { ethtool } from '../families/generic/generated/ethtool.js';
+import { mptcpPm } from '../families/generic/generated/mptcp_pm.js';
 import { netdev } from '../families/generic/generated/netdev.js';
 import { nlctrl } from '../families/generic/generated/nlctrl.js';
 import { rtAddr } from '../families/route/generated/address.js';
@@ -165,4 +166,35 @@ operations:`);
   assert.deepEqual(parse(subset), text, 'the spec is as it was');
   assert.deepEqual(frozen.attributeSets['route-subset']!.attributes.map((a) => [a.name, a.value]), [['table', 15], ['oif', 16]]);
   assert.equal(frozen.structs.rtmsg!.members[2]!.name, 'rtmTable');
+});
+
+test('enum entries: one without a value follows the entry before it; flags number bits, explicit or not', () => {
+  const decl = fromYnl(parse(`
+name: enum-mini
+doc: enum numbering
+protocol: genetlink
+definitions:
+  - { name: ev, type: enum, entries: [ unspec, created, { name: announced, value: 6 }, removed, { name: sub, value: 10 }, sub-closed ] }
+  - { name: fl, type: flags, entries: [ a, { name: b, value: 4 }, c ] }
+  - { name: st, type: enum, value-start: 3, entries: [ x, y ] }
+attribute-sets: []
+operations: { list: [] }
+`));
+  assert.deepEqual(decl.enums.ev!.entries, { unspec: 0, created: 1, announced: 6, removed: 7, sub: 10, subClosed: 11 });
+  assert.deepEqual(decl.enums.fl!.entries, { a: 1, b: 16, c: 32 });
+  assert.deepEqual(decl.enums.st!.entries, { x: 3, y: 4 });
+});
+
+test('the generated mptcp_pm event numbers are the kernel header\'s', (t) => {
+  const header = '/usr/include/linux/mptcp.h';
+  if (!existsSync(header)) return t.skip(`${header} is not installed`);
+  const text = readFileSync(header, 'utf8');
+  const events = mptcpPm.enums.eventType.entries as Record<string, number>;
+  let checked = 0;
+  for (const [, name, value] of text.matchAll(/\bMPTCP_EVENT_([A-Z_]+) = (\d+)/g)) {
+    const key = name!.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    assert.equal(events[key], Number(value), `MPTCP_EVENT_${name}`);
+    checked++;
+  }
+  assert.ok(checked >= 8, `only ${checked} MPTCP_EVENT_ values read from ${header}`);
 });

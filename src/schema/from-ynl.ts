@@ -112,12 +112,15 @@ function definitions(defs: Obj[]): { constants: Record<string, number | string>;
       const prefix = str(d['name-prefix']);
       const names = entryList.map((e) => str(e.name)!);
       const strip = prefix && names.every((n) => n.startsWith(prefix)) ? prefix : '';
-      entryList.forEach((e, i) => {
-        const explicit = typeof e.value === 'number' ? e.value : undefined;
-        const index = explicit ?? start + i;
+      // As the kernel's nlspec: an entry's value is its own `value`, else the previous entry's plus one (the first:
+      // `value-start`); for flags that number is a bit position, explicit or not.
+      let next = start;
+      for (const e of entryList) {
+        const index = typeof e.value === 'number' ? e.value : next;
+        next = index + 1;
         const ename = camel(str(e.name)!.slice(strip.length));
-        entries[ename] = type === 'flags' && explicit === undefined ? 2 ** index : index;
-      });
+        entries[ename] = type === 'flags' ? 2 ** index : index;
+      }
       enums[dname] = { type, entries };
     }
   }

@@ -40,7 +40,7 @@ export const devlink = {
     dpipeActionType: { type: 'enum', entries: { fieldModify: 0 } },
     dpipeFieldMappingType: { type: 'enum', entries: { none: 0, ifindex: 1 } },
     resourceUnit: { type: 'enum', entries: { entry: 0 } },
-    reloadAction: { type: 'enum', entries: { driverReinit: 1, fwActivate: 1 } },
+    reloadAction: { type: 'enum', entries: { driverReinit: 1, fwActivate: 2 } },
     paramCmode: { type: 'enum', entries: { runtime: 0, driverinit: 1, permanent: 2 } },
     flashOverwrite: { type: 'enum', entries: { settingsBit: 0, identifiersBit: 1 } },
     trapAction: { type: 'enum', entries: { drop: 0, trap: 1, mirror: 2 } },
