@@ -21,13 +21,28 @@ export function haveStrace(): Promise<boolean> {
   return new Promise((resolve) => execFile('strace', ['-V'], (err) => resolve(!err)));
 }
 
+/** What a traced command did: the netlink messages it sent, in order, its output and its exit status. */
+export interface TracedRun {
+  sent: SentRequest[];
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
 /** Run `file args` under strace and return every netlink message it sent, in order. */
 export async function captureRequests(file: string, args: string[]): Promise<SentRequest[]> {
+  return (await traceRun(file, args)).sent;
+}
+
+/** Run `file args` under strace (strace exits with the command's status): its requests, output and status. */
+export async function traceRun(file: string, args: string[]): Promise<TracedRun> {
   const dir = mkdtempSync(join(tmpdir(), 'nlkit-strace-'));
   const out = join(dir, 'trace');
   try {
-    await new Promise<void>((resolve) => {
-      execFile('strace', ['-f', '-qq', '-s', '65535', '-xx', '-e', 'trace=sendmsg,sendto', '-o', out, file, ...args], { timeout: 30_000 }, () => resolve());
+    const run = await new Promise<Omit<TracedRun, 'sent'>>((resolve) => {
+      execFile('strace', ['-f', '-qq', '-s', '65535', '-xx', '-e', 'trace=sendmsg,sendto', '-o', out, file, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+        resolve({ stdout, stderr, status: err ? (typeof err.code === 'number' ? err.code : -1) : 0 });
+      });
     });
     const sent: SentRequest[] = [];
     for (const line of readFileSync(out, 'utf8').split('\n')) {
@@ -36,7 +51,7 @@ export async function captureRequests(file: string, args: string[]): Promise<Sen
       const hex = m[3]!.replaceAll('\\x', '');
       sent.push({ type: Number(m[1]), flags: m[2]!, body: Uint8Array.from(Buffer.from(hex, 'hex')) });
     }
-    return sent;
+    return { sent, ...run };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import { tick2time } from '../../api/tc-units.js';
 import { SchemaError } from '../../schema/codec.js';
 import { kernelError, withStats, type KindPrint, type TcRun } from './common.js';
 import { rate, size, time } from './format.js';
+import { qdiscKindParser } from './qdisc-kinds.js';
 import { Args, duparg, invarg, matches, parseEstimator, parseRate, parseSize, parseTime, tcExit, tcFail, unsigned } from './words.js';
 
 const TC_H_ROOT = 0xffffffff;
@@ -39,7 +40,7 @@ export const htbUsage = `Usage: ... qdisc add ... htb [default N] [r2q N]
 TC HTB version 3.3`;
 
 /** The kind's options from its words (each kind's parse_qopt). */
-function kindOptions(kind: string, a: Args): Record<string, unknown> | undefined {
+function kindOptions(kind: string, a: Args, err: (text: string) => void): Record<string, unknown> | undefined {
   const o: Record<string, unknown> = {};
   switch (kind) {
     case 'ingress':
@@ -79,8 +80,13 @@ function kindOptions(kind: string, a: Args): Record<string, unknown> | undefined
       return o;
     case 'tbf':
       return tbfOptions(a);
-    default:
-      throw tcFail(`Unknown qdisc "${kind}", hence option "${a.done ? '' : a.word}" is unparsable`);
+    default: {
+      const parse = qdiscKindParser(kind);
+      if (parse) return parse(a, err);
+      // parse_noqopt: a kind tc does not know goes to the kernel as it is, if no option follows it.
+      if (a.done) return undefined;
+      throw tcFail(`Unknown qdisc "${kind}", hence option "${a.word}" is unparsable`);
+    }
   }
 }
 
@@ -192,7 +198,7 @@ async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
       break;
     }
   }
-  const options = input.kind ? kindOptions(input.kind, a) : undefined;
+  const options = input.kind ? kindOptions(input.kind, a, run.err) : undefined;
   if (options !== undefined) input.options = options;
   if (dev === undefined) throw tcFail('Cannot find device ""');
   input.dev = await run.ifindex(dev);

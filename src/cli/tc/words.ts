@@ -74,28 +74,36 @@ export function parseRate(word: string): number | undefined {
   return r < 0 ? undefined : Math.trunc(r);
 }
 
-/** get_size: `1600`, `2kb`, `1k` (bytes ×1024), `8kbit` (bits), `1m`, `1mb`, `1gb`. */
-export function parseSize(word: string): number | undefined {
-  const m = /^([0-9]*\.?[0-9]+)(.*)$/.exec(word);
+/** strtod's longest prefix of a number (decimal, hexadecimal integer, inf, nan), and the rest; none is undefined. */
+export function strtod(word: string): { value: number; rest: string } | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(?:0[xX]([0-9a-fA-F]+)|((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(inf(?:inity)?|nan))/i.exec(word);
   if (!m) return undefined;
-  const n = Number(m[1]);
-  const u = m[2]!.toLowerCase();
-  const scales: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kbit: 1024 / 8, m: 1024 * 1024, mb: 1024 * 1024, mbit: (1024 * 1024) / 8, g: 1024 ** 3, gb: 1024 ** 3, gbit: 1024 ** 3 / 8 };
-  const s = scales[u];
-  if (s === undefined) return undefined;
-  const v = Math.trunc(n * s);
-  return v > 0xffffffff ? undefined : v;
+  const magnitude = m[2] !== undefined ? parseInt(m[2], 16) : m[3] !== undefined ? Number(m[3]) : /^n/i.test(m[4]!) ? NaN : Infinity;
+  return { value: m[1] === '-' ? -magnitude : magnitude, rest: word.slice(m[0].length) };
 }
 
-/** get_time: `50ms`, `1s`, `800us`, a bare number of microseconds. */
+/** C's conversion of a double to unsigned int on x86-64 (cvttsd2si, the low 32 bits; 0 out of its range). */
+export const doubleToU32 = (d: number): number => (Math.abs(d) < 2 ** 63 ? Number(BigInt.asUintN(32, BigInt(Math.trunc(d)))) : 0);
+
+const sizeScales: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kbit: 1024 / 8, m: 1024 * 1024, mb: 1024 * 1024, mbit: (1024 * 1024) / 8, g: 1024 ** 3, gb: 1024 ** 3, gbit: 1024 ** 3 / 8 };
+
+/** get_size: `1600`, `2kb`, `1k` (bytes ×1024), `8kbit` (bits), `1m`, `1mb`, `1gb`; refused where it is not a u32. */
+export function parseSize(word: string): number | undefined {
+  const n = strtod(word);
+  const s = n && sizeScales[n.rest.toLowerCase()];
+  if (!n || s === undefined) return undefined;
+  const sz = n.value * s;
+  const v = doubleToU32(sz);
+  return v === Math.floor(sz) ? v : undefined;
+}
+
+const timeScales: Record<string, number> = { '': 1, s: 1e6, sec: 1e6, secs: 1e6, ms: 1e3, msec: 1e3, msecs: 1e3, us: 1, usec: 1, usecs: 1 };
+
+/** get_time: `50ms`, `1s`, `800us`, a bare number of microseconds; as C converts it (`-1` is 0xffffffff). */
 export function parseTime(word: string): number | undefined {
-  const m = /^([0-9]*\.?[0-9]+)(.*)$/.exec(word);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const u = m[2]!;
-  const scales: Record<string, number> = { '': 1, s: 1e6, sec: 1e6, secs: 1e6, ms: 1e3, msec: 1e3, msecs: 1e3, us: 1, usec: 1, usecs: 1 };
-  const s = scales[u];
-  return s === undefined ? undefined : Math.trunc(n * s);
+  const n = strtod(word);
+  const s = n && timeScales[n.rest.toLowerCase()];
+  return !n || s === undefined ? undefined : doubleToU32(n.value * s);
 }
 
 /** parse_estimator (m_estimator.c): `estimator INTERVAL TIME_CONSTANT` → tc_setup_estimator's interval and ewma_log. */
