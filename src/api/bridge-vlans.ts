@@ -8,7 +8,7 @@ import { bridgeSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
-import { boolean, byType, callOptions, check, device, integer, oneOf, record, u32, u8 } from './input.js';
+import { boolean, byType, callOptions, check, device, integer, oneOf, record, u32, u64, u8 } from './input.js';
 import type { CallOptions, Value } from './object.js';
 
 const AF_BRIDGE = 7;
@@ -64,12 +64,46 @@ export interface VlanGlobalOptions {
   vid: number;
   vidEnd?: number;
   options: Value;
+  /** The BRIDGE_VLANDB_GLOBAL_OPTIONS nest as decoded, id and range included. */
+  raw: Value;
+}
+
+/**
+ * Bridge-wide options to set on a VLAN (range) of a bridge (`bridge vlan global set`), by the kernel's
+ * BRIDGE_VLANDB_GOPTS_* names; intervals in the kernel's clock ticks (hundredths of a second, USER_HZ).
+ */
+export interface VlanGlobalInput {
+  /** The bridge. */
+  dev: string | number;
+  vid: number;
+  vidEnd?: number;
+  mcastSnooping?: number;
+  mcastQuerier?: number;
+  mcastIgmpVersion?: number;
+  mcastMldVersion?: number;
+  mcastLastMemberCnt?: number;
+  mcastStartupQueryCnt?: number;
+  mcastLastMemberIntvl?: bigint | number;
+  mcastMembershipIntvl?: bigint | number;
+  mcastQuerierIntvl?: bigint | number;
+  mcastQueryIntvl?: bigint | number;
+  mcastQueryResponseIntvl?: bigint | number;
+  mcastStartupQueryIntvl?: bigint | number;
+  /** The multiple spanning tree instance the VLAN belongs to. */
+  msti?: number;
 }
 
 const vlanInput = record({ dev: device, vid, vidEnd: vid, pvid: boolean, untagged: boolean, self: boolean, master: boolean, tunnelId: integer(0, 0xffffff), tunnelIdEnd: integer(0, 0xffffff) }, ['dev', 'vid']);
 const vlanOptions = record({
   dev: device, vid, vidEnd: vid, state: byType({ string: oneOf(['disabled', 'listening', 'learning', 'forwarding', 'blocking']), number: u8 }, 'a port state or its number'),
   mcastRouter: u8, mcastMaxGroups: u32, neighSuppress: boolean,
+}, ['dev', 'vid']);
+const globalU8 = ['mcastSnooping', 'mcastQuerier', 'mcastIgmpVersion', 'mcastMldVersion'] as const;
+const globalU32 = ['mcastLastMemberCnt', 'mcastStartupQueryCnt'] as const;
+const globalU64 = ['mcastLastMemberIntvl', 'mcastMembershipIntvl', 'mcastQuerierIntvl', 'mcastQueryIntvl', 'mcastQueryResponseIntvl', 'mcastStartupQueryIntvl'] as const;
+const globalInput = record({
+  dev: device, vid, vidEnd: vid, msti: integer(0, 0xffff),
+  ...Object.fromEntries(globalU8.map((k) => [k, u8])), ...Object.fromEntries(globalU32.map((k) => [k, u32])), ...Object.fromEntries(globalU64.map((k) => [k, u64])),
 }, ['dev', 'vid']);
 const dumpFilter = record({ dev: device, stats: boolean });
 
@@ -159,6 +193,19 @@ export class BridgeVlans {
     await this.socket.request(bytes, { ...options, describeOffset: paths });
   }
 
+  /** Set bridge-wide options of a VLAN (range) of a bridge (`bridge vlan global set`, RTM_NEWVLAN). */
+  async setGlobal(input: VlanGlobalInput, options: CallOptions = {}): Promise<void> {
+    check(globalInput, input);
+    check(callOptions, options);
+    const end = rangeOf(input);
+    const ctx = await this.devices.context([input.dev], options);
+    const g: Value = { id: input.vid };
+    if (end !== undefined) g.range = end;
+    for (const k of [...globalU8, ...globalU32, ...globalU64, 'msti'] as const) if (input[k] !== undefined) g[k] = input[k];
+    const { bytes, paths } = bridgeSchema.encodeMessage('newvlan', { family: AF_BRIDGE, ifindex: ctx.ifindex(input.dev, 'dev'), globalOptions: [g] });
+    await this.socket.request(bytes, { ...options, describeOffset: paths });
+  }
+
   /** The VLAN database's entries of every port (or of `dev`), with counters if `stats` (`bridge -s vlan show`). */
   async list(filter: { dev?: string | number; stats?: boolean } = {}, options: CallOptions = {}): Promise<VlanEntry[]> {
     const out: VlanEntry[] = [];
@@ -172,7 +219,7 @@ export class BridgeVlans {
     for (const m of await this.dump(filter, true, options)) {
       for (const g of (m.globalOptions as Value[] | undefined) ?? []) {
         const { id, range, ...rest } = g;
-        const o: VlanGlobalOptions = { ifindex: m.ifindex as number, vid: id as number, options: rest };
+        const o: VlanGlobalOptions = { ifindex: m.ifindex as number, vid: id as number, options: rest, raw: g };
         if (range !== undefined && range !== id) o.vidEnd = range as number;
         out.push(o);
       }

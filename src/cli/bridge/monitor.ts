@@ -5,7 +5,6 @@
 import { fdbFromMessage } from '../../api/bridge-fdb.js';
 import { mdbFromMessage } from '../../api/bridge-mdb.js';
 import { bridgePortFromMessage, type BridgePort } from '../../api/bridge-ports.js';
-import { vlanEntryFromMessage } from '../../api/bridge-vlans.js';
 import { linkFromMessage } from '../../api/links.js';
 import type { Value } from '../../api/object.js';
 import { bridgeSchema, fdbSchema, linkSchema } from '../../families/route/index.js';
@@ -16,6 +15,7 @@ import { fdbRow } from './fdb.js';
 import { Args, exit255, type BridgeContext } from './common.js';
 import { linkRow } from './link.js';
 import { mdbRow } from './mdb.js';
+import { VlanDbPrinter } from './vlan-db.js';
 
 const RTNLGRP_LINK = 1;
 const RTNLGRP_NEIGH = 3;
@@ -90,12 +90,9 @@ export async function monitor(ctx: BridgeContext, words: string[]): Promise<void
         }
         for (const r of routers) emit('[MDB]', `${m.type === 85 ? 'Deleted ' : ''}router port dev ${names.get(r.port) ?? `if${r.port}`} master ${names.get(r.ifindex) ?? `if${r.ifindex}`}`);
       } else if (m.type === 112 || m.type === 113) {
-        const v = decode(bridgeSchema, 'newvlan', m);
-        for (const e of (v.entry as Value[] | undefined) ?? []) {
-          const x = vlanEntryFromMessage(v.ifindex as number, e);
-          const r = x.vidEnd !== undefined ? `${x.vid}-${x.vidEnd}` : `${x.vid}`;
-          emit('[VLAN]', `${m.type === 113 ? 'Deleted ' : ''}${(names.get(x.ifindex) ?? `if${x.ifindex}`).padEnd(16)}  ${r}`);
-        }
+        const printer = new VlanDbPrinter(names, o, out, undefined, 0, banner ? '[VLAN]' : '');
+        printer.message(decode(bridgeSchema, 'newvlan', m), m.type === 113, true);
+        printer.end();
       }
     }
   } catch (e) {

@@ -1,10 +1,12 @@
 /** `bridge vlan show|tunnelshow|add|del|set`, as iproute2 6.1's bridge/vlan.c reads and prints them. */
-import type { VlanEntry, VlanInput, VlanOptionsInput } from '../../api/bridge-vlans.js';
+import type { VlanInput, VlanOptionsInput } from '../../api/bridge-vlans.js';
 import type { Value } from '../../api/object.js';
 import { integer, matches } from '../args.js';
 import { paint } from '../color.js';
 import { ipJson } from '../json.js';
 import { Args, atoi, dumpFailure, exit255, failed, invarg, showSelector, type BridgeContext } from './common.js';
+import { VlanDbPrinter } from './vlan-db.js';
+import { optionVids, vlanGlobal, vlanStatsShow } from './vlan-global.js';
 
 export const vlanUsage = `Usage: bridge vlan { add | del } vid VLAN_ID dev DEV [ tunnel_info id TUNNEL_ID ]
                                                      [ pvid ] [ untagged ]
@@ -59,43 +61,16 @@ function show(ctx: BridgeContext, words: string[], tunnels: boolean): Promise<vo
 async function showUnguarded(ctx: BridgeContext, words: string[], tunnels: boolean): Promise<void> {
   const { want, vid } = await showSelector(ctx, words);
   const { o, out } = ctx;
-  if (o.stats && !o.details) throw exit255('Option "-s" of "bridge vlan show" (link xstats) is not supported by nlkit; "-d -s" is.');
+  if (o.stats && !(o.details && !tunnels)) return vlanStatsShow(ctx, want, vid);
   const names = await ctx.names();
   const name = (i: number) => names.get(i) ?? `if${i}`;
   const json: Record<string, unknown>[] = [];
   if (!o.json) out(`${pad('port', 16)}  ${pad('vlan-id', 9)}${tunnels ? '  tunnel-id' : ''}`);
   if (o.details && !tunnels) {
-    const entries = await ctx.rt.bridge.vlans.list(want ? { dev: want, stats: o.stats > 0 } : { stats: o.stats > 0 });
-    let current = -1;
-    let port: Record<string, unknown>[] = [];
-    for (const e of entries) detailRow(e);
-    if (o.json) out(ipJson(json, o.pretty));
+    const printer = new VlanDbPrinter(names, o, out, 'entry', vid);
+    for (const e of await ctx.rt.bridge.vlans.list(want ? { dev: want, stats: o.stats > 0 } : { stats: o.stats > 0 })) printer.message({ ifindex: e.ifindex, entry: [e.raw] });
+    printer.end();
     return;
-
-    function detailRow(e: VlanEntry): void {
-      const end = e.vidEnd ?? e.vid;
-      if (vid && (vid < e.vid || vid > end)) return;
-      const j: Record<string, unknown> = { vlan: e.vid, ...(end !== e.vid ? { vlanEnd: end } : {}) };
-      const flags = vlanFlags(e.flags);
-      if (flags.length) j.flags = flags;
-      const state = typeof e.state === 'number' ? e.state : states.indexOf(String(e.state ?? 'disabled'));
-      j.state = states[state] ?? state;
-      if (e.mcastRouter !== undefined) j.mcast_router = e.mcastRouter;
-      const head = current !== e.ifindex ? `${paint('ifname', pad(name(e.ifindex), 16))}  ` : `${pad('', 16)}  `;
-      if (current !== e.ifindex) {
-        port = [];
-        json.push({ ifname: name(e.ifindex), vlans: port });
-        current = e.ifindex;
-      }
-      port.push(j);
-      if (o.json) return;
-      out(`${head}${range(e.vid, end)}${flags.map((f) => ` ${f}`).join('')}`);
-      out(`${pad('', 16)}    ${states[state] !== undefined ? `state ${states[state]} ` : `state (${state}) `}${e.mcastRouter !== undefined ? `mcast_router ${e.mcastRouter} ` : ''}`);
-      if (o.stats && e.stats) {
-        out(`${pad('', 16)}    RX: ${e.stats.rxBytes} bytes ${e.stats.rxPackets} packets`);
-        out(`${pad('', 16)}    TX: ${e.stats.txBytes} bytes ${e.stats.txPackets} packets`);
-      }
-    }
   }
   const ports = await ctx.rt.bridge.ports.list({ vlans: true, compress: o.compressVlans });
   for (const p of ports) {
@@ -201,11 +176,9 @@ async function set(ctx: BridgeContext, words: string[]): Promise<void> {
       dev = await ctx.index(d);
       if (!dev) throw failed(`Cannot find network device "${d}"`);
     } else if (w === 'vid') {
-      const r = vids(a.next());
-      if (r.range && (r.vid >= r.end || r.end >= 4096)) throw failed(`Invalid VLAN range "${r.vid & 0xffff}-${r.end & 0xffff}"`);
-      if (r.vid >= 4096 || r.vid < 0) throw failed(`Invalid VLAN ID "${r.vid & 0xffff}"`);
+      const r = optionVids(a.next());
       vid = r.vid;
-      end = r.range ? r.end : undefined;
+      end = r.end !== -1 ? r.end : undefined;
     } else if (w === 'state') {
       const s = a.next();
       const n = /^[+-]?\d+$/.test(s) ? Number(s) : states.indexOf(s);
@@ -218,7 +191,7 @@ async function set(ctx: BridgeContext, words: string[]): Promise<void> {
       input.mcastRouter = n;
     } else if (matches(w, 'help')) a.next();
   }
-  if (dev === undefined || vid === undefined) throw failed('Device and VLAN ID are required arguments.');
+  if (dev === undefined || vid === undefined || vid === -1) throw failed('Device and VLAN ID are required arguments.');
   await ctx.rt.bridge.vlans.set({ ...input, dev, vid, ...(end !== undefined ? { vidEnd: end } : {}) });
 }
 
@@ -231,7 +204,7 @@ export async function vlan(ctx: BridgeContext, words: string[]): Promise<void> {
   if (matches(verb, 'show') || matches(verb, 'lst') || matches(verb, 'list')) return show(ctx, rest, false);
   if (matches(verb, 'tunnelshow')) return show(ctx, rest, true);
   if (matches(verb, 'set')) return set(ctx, rest);
-  if (verb === 'global') throw exit255('Command "bridge vlan global" is not supported by nlkit (rt.bridge.vlans.globalOptions() reads the options).');
+  if (verb === 'global') return vlanGlobal(ctx, rest, vlanUsage);
   if (matches(verb, 'help')) throw exit255(vlanUsage);
   throw exit255(`Command "${verb}" is unknown, try "bridge vlan help".`);
 }

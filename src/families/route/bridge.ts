@@ -147,7 +147,22 @@ export const bridgeFamily = {
         { name: 'mcastQueryResponseIntvl', value: 13, type: 'u64' },
         { name: 'mcastStartupQueryIntvl', value: 14, type: 'u64' },
         { name: 'mcastQuerier', value: 15, type: 'u8' },
+        /** The VLAN's multicast router ports: an MDBA_ROUTER nest as in an MDB dump. */
+        { name: 'mcastRouterPorts', value: 16, type: 'nest', nested: 'mdba-attrs' },
+        { name: 'mcastQuerierState', value: 17, type: 'nest', nested: 'querier-state-attrs' },
         { name: 'msti', value: 18, type: 'u16' },
+      ],
+    },
+    /** BRIDGE_QUERIER_*: the querier elected for a VLAN. */
+    'querier-state-attrs': {
+      attributes: [
+        { name: 'ipAddress', value: 1, type: 'binary', display: 'ipv4-or-v6' },
+        { name: 'ipPort', value: 2, type: 'u32' },
+        { name: 'ipOtherTimer', value: 3, type: 'u64' },
+        { name: 'pad', value: 4, type: 'pad' },
+        { name: 'ipv6Address', value: 5, type: 'binary', display: 'ipv4-or-v6' },
+        { name: 'ipv6Port', value: 6, type: 'u32' },
+        { name: 'ipv6OtherTimer', value: 7, type: 'u64' },
       ],
     },
     'mdba-attrs': {

@@ -27,6 +27,13 @@ export const statsFamily = {
         ...rxTx('mcastBytes', 'mcastPackets'),
       ),
     },
+    /** struct bridge_vlan_xstats: one VLAN's counters on a bridge or a port. */
+    bridgeVlanXstats: {
+      members: [
+        ...u64('rxBytes', 'rxPackets', 'txBytes', 'txPackets'),
+        { name: 'vid', type: 'u16' }, { name: 'flags', type: 'u16' }, { name: 'pad2', type: 'pad', len: 4 },
+      ],
+    },
     bridgeStpXstats: { members: u64('transitionBlk', 'transitionFwd', 'rxBpdu', 'txBpdu', 'rxTcn', 'txTcn') },
     mplsLinkStats: { members: u64('rxPackets', 'txPackets', 'rxBytes', 'txBytes', 'rxErrors', 'txErrors', 'rxDropped', 'txDropped', 'rxNoroute') },
   },
@@ -64,7 +71,7 @@ export const statsFamily = {
     },
     'bridge-xstats-attrs': {
       attributes: [
-        { name: 'vlan', value: 1, type: 'binary' },
+        { name: 'vlan', value: 1, type: 'binary', struct: 'bridgeVlanXstats', multi: true },
         { name: 'mcast', value: 2, type: 'binary', struct: 'brMcastStats' },
         { name: 'pad', value: 3, type: 'pad' },
         { name: 'stp', value: 4, type: 'binary', struct: 'bridgeStpXstats' },
