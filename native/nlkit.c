@@ -170,6 +170,8 @@ static napi_value init(napi_env env, napi_value exports) {
     METHOD("umount", js_umount),
     METHOD("closeFd", js_close_fd),
     METHOD("enterNetns", js_enter_netns),
+    METHOD("openInNetns", js_open_in_netns),
+    METHOD("ifreqIoctl", js_ifreq_ioctl),
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   if (!define_socket_class(env)) return throw_napi_failure(env);

@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -97,6 +98,8 @@ napi_value js_read_ahead(napi_env env, napi_callback_info info);
 typedef struct {
   int ns_fd;       /* namespace to enter, or -1 to create a new one */
   int protocol;    /* >= 0: open a netlink socket there; < 0: return an fd of the new namespace */
+  const char *file; /* non-NULL: open this file there instead (/proc/thread-self/net/... is the namespace's) */
+  int domain;      /* > 0: open a SOCK_DGRAM socket of this address family there instead (for ioctls) */
   int result;
   int err;
   const char *what;
@@ -108,5 +111,7 @@ napi_value js_mount(napi_env env, napi_callback_info info);
 napi_value js_umount(napi_env env, napi_callback_info info);
 napi_value js_close_fd(napi_env env, napi_callback_info info);
 napi_value js_enter_netns(napi_env env, napi_callback_info info);
+napi_value js_open_in_netns(napi_env env, napi_callback_info info);
+napi_value js_ifreq_ioctl(napi_env env, napi_callback_info info);
 
 #endif

@@ -45,6 +45,7 @@ export type { Routes, Route, RouteInput, RouteFilter, RouteNexthop, NexthopInput
 export { selectRoutes, type RouteSelector, type PrefixSelector } from './api/route-select.js';
 export { Addrlabels, type Addrlabel, type AddrlabelInput } from './api/addrlabels.js';
 export { Tokens, type Token, type TokenFilter } from './api/tokens.js';
+export { MulticastAddresses, type MulticastAddress, type MulticastFamily, type MulticastFilter } from './api/maddresses.js';
 export { NeighbourTables, type NeighbourTable, type NeighbourTableFilter, type NeighbourTableChange, type NeighbourParms } from './api/ntables.js';
 export { TcpMetrics, type TcpMetric, type TcpMetricFilter, type TcpMetricValues } from './api/tcp-metrics.js';
 export { Mptcp, endpointFlagBits, type EndpointFlag, type MptcpEndpoint, type MptcpEndpointInput, type MptcpLimits } from './api/mptcp.js';

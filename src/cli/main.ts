@@ -236,11 +236,13 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
   if (object === 'genl') return genl();
   // Unbundled, as ynl: it loads every shipped family's declaration, which no other command needs.
   if (object === 'decode') return import('./decode.js').then(({ decode }) => decode(words.slice(1), o.json, write));
-  if (!objectCommands[object] && !['netns', 'ynl', 'monitor', 'tcp_metrics'].includes(object)) throw new UsageError(`Object "${word}" (ip ${object}) is not supported by nlkit.`, { bare: true });
+  if (!objectCommands[object] && !['netns', 'ynl', 'monitor', 'tcp_metrics', 'maddress'].includes(object)) throw new UsageError(`Object "${word}" (ip ${object}) is not supported by nlkit.`, { bare: true });
   if (object === 'netns') {
     const { netns } = await import('./netns.js');
     return netns(() => session.open(), verb, args, o, write);
   }
+  // Not netlink: /proc files and an ioctl, in the namespace of -n.
+  if (object === 'maddress') return import('./maddress.js').then(({ maddress }) => maddress(verb, args, o, write));
   if (object === 'tcp_metrics') return import('./tcp-metrics.js').then(({ tcpMetrics }) => tcpMetrics(verb, args, o, write));
   const command = objectCommands[object];
   if (command) return (await command())(await session.open(), verb, args, o, write);

@@ -22,7 +22,7 @@ export const mainUsage = `Usage: nlkit [ OPTIONS ] OBJECT { COMMAND | help }
        nlkit decode CAPTURE [ --spec YNL_SPEC ]... [ -j ]
        nlkit [ -n NETNS ] ui [ --listen HOST:PORT ] [ --allow-remote ]
        nlkit [ -n NETNS ] exporter [ --listen HOST:PORT ]
-where  OBJECT := { link | address | route | neigh | nexthop | rule | netns | monitor | token | mroute | ntable | tcp_metrics | mptcp | stats | genl | ynl }
+where  OBJECT := { link | address | maddress | route | neigh | nexthop | rule | netns | monitor | token | mroute | ntable | tcp_metrics | mptcp | stats | genl | ynl }
        OPTIONS := { -4 | -6 | -d[etails] | -s[tatistics] | -j[son] | -p[retty] | -br[ief] | -o[neline] |
                     -t[imestamp] | -ts[hort] | -n[etns] NAME | -c[olor][={always|auto|never}] | -b[atch] FILE | -force |
                     --record FILE | --replay FILE }

@@ -77,6 +77,8 @@ interface RawAddon {
   umount(target: string, flags: number): void;
   closeFd(fd: number): void;
   enterNetns(fd: number): void;
+  openInNetns(nsFd: number, file: string): number;
+  ifreqIoctl(nsFd: number | null, domain: number, request: number, ifreq: Uint8Array): void;
 }
 
 /** The addon's functions check their arguments as NativeSocket's methods do. */
@@ -96,6 +98,17 @@ export interface Addon {
    * only spawns a command in the namespace afterwards (`nlkit netns exec`); a library never calls it.
    */
   enterNetns(fd: number): void;
+  /**
+   * open(2) read-only by a short-lived thread inside the namespace behind `nsFd`: a file whose content depends on
+   * the opener's namespace (`/proc/thread-self/net/igmp`) is then that namespace's. Returns the new fd.
+   */
+  openInNetns(nsFd: number, file: string): number;
+  /**
+   * ioctl(2) with a `struct ifreq` (40 bytes, read and written in place) on a SOCK_DGRAM socket of `domain` made
+   * for this call, inside the namespace behind `nsFd` (null: the caller's) — the old interface for what netlink
+   * has no message for, such as SIOCADDMULTI.
+   */
+  ifreqIoctl(nsFd: number | null, domain: number, request: number, ifreq: Uint8Array): void;
 }
 
 /** An Error from a system call in the addon, with Node's `code` (errno name) and `errno`. */
@@ -171,4 +184,6 @@ export const addon: Addon = {
   umount: named((target: string, flags: number) => raw.umount(target, flags)),
   closeFd: named((fd: number) => raw.closeFd(fd)),
   enterNetns: named((fd: number) => raw.enterNetns(fd)),
+  openInNetns: named((nsFd: number, file: string) => raw.openInNetns(nsFd, file)),
+  ifreqIoctl: named((nsFd: number | null, domain: number, request: number, ifreq: Uint8Array) => raw.ifreqIoctl(nsFd, domain, request, ifreq)),
 };

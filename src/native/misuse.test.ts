@@ -68,6 +68,17 @@ const moduleFunctions: EntryPoint[] = [
   },
   { name: 'closeFd', params: [{ name: 'fd', kind: 'int', ...FD }], valid: [UNUSED_FD] },
   { name: 'enterNetns', params: [{ name: 'fd', kind: 'int', ...FD }], valid: [UNUSED_FD] },
+  { name: 'openInNetns', params: [{ name: 'fd', kind: 'int', ...FD }, { name: 'file', kind: 'string', nullable: false }], valid: [UNUSED_FD, MISSING] },
+  {
+    name: 'ifreqIoctl',
+    params: [
+      { name: 'fd', kind: 'int', ...FD, nullable: true },
+      { name: 'domain', kind: 'int', min: 1, max: 2 ** 31 - 1 },
+      { name: 'request', kind: 'int', ...U32 },
+      { name: 'ifreq', kind: 'array', type: Uint8Array, min: 40 },
+    ],
+    valid: [UNUSED_FD, 2, 0, new Uint8Array(40)],
+  },
 ];
 
 const noop = (flags = 0): Uint8Array => {
@@ -219,6 +230,8 @@ async function child(): Promise<void> {
   fs.closeSync(closedFd);
   check('closeFd(a closed fd)', 'Error EBADF', () => raw.closeFd!(closedFd));
   check('enterNetns(a closed fd)', 'Error EBADF', () => raw.enterNetns!(closedFd));
+  check('openInNetns(a closed fd)', 'Error EBADF', () => raw.openInNetns!(closedFd, '/proc/thread-self/net/igmp'));
+  check('ifreqIoctl(a closed fd)', 'Error EBADF', () => raw.ifreqIoctl!(closedFd, 2, 0x8931, new Uint8Array(40)));
   check('openSocket(0, null, a closed fd)', 'Error EBADF', () => raw.openSocket!(0, null, closedFd));
   const notNs = fs.openSync('/proc/self/stat', 'r');
   check('enterNetns(an fd that is no namespace)', 'Error EINVAL', () => raw.enterNetns!(notNs));
