@@ -16,6 +16,7 @@ import type { FamilyDecl, OperationDecl } from '../schema/declaration.js';
 import type { DecodedMessage } from '../schema/types.js';
 import { camel, fromYnl } from '../schema/from-ynl.js';
 import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
+import { DecodeError } from '../wire/errors.js';
 import { Flags, type Message } from '../wire/message.js';
 import { findFamily, listFamilies, specDirs } from './specs.js';
 import type { CallOptions } from '../socket/options.js';
@@ -210,7 +211,8 @@ export class YnlSession<F extends FamilyDecl = FamilyDecl> {
   /**
    * Notifications of a multicast group (by the spec's name), each decoded with its attributes and named by the
    * operation it belongs to (`{ op: 'devAddNtf', ifindex: 5, … }`); `{ op: 'overrun', count }` when the kernel
-   * dropped some, `{ op: 'unknown', type }` for a message the spec does not describe.
+   * dropped some, `{ op: 'unknown', type }` for a message the spec does not describe, and `{ op: 'undecodable',
+   * type, error }` for one it describes but that does not decode as described (the stream goes on).
    */
   async *subscribe(group: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Value & { op: string }> {
     const raw = this.family.decl.protocol === 'netlink-raw';
@@ -227,7 +229,21 @@ export class YnlSession<F extends FamilyDecl = FamilyDecl> {
       }
       const type = this.id !== undefined ? e.message.buf[e.message.payload]! : e.message.type;
       const known = kernel.get(type);
-      yield known ? { op: known.op, ...this.decode(e.message, known.message) } : { op: 'unknown', type };
+      if (!known) {
+        yield { op: 'unknown', type };
+        continue;
+      }
+      // A spec that describes a notification wrongly (or a kernel newer than the spec) must not end the stream: the
+      // listener hears of it and keeps listening.
+      let decoded: Value;
+      try {
+        decoded = this.decode(e.message, known.message);
+      } catch (err) {
+        if (!(err instanceof SchemaError || err instanceof DecodeError)) throw err;
+        yield { op: 'undecodable', type, error: `${known.op}: ${err.message}` };
+        continue;
+      }
+      yield { op: known.op, ...decoded };
     }
   }
 

@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ethtool } from '../families/generic/generated/ethtool.js';
 import { devlink } from '../families/generic/generated/devlink.js';
-import { mptcpPm } from '../families/generic/generated/mptcp_pm.js';
+import { mptcpPmFamily } from '../families/generic/mptcp-pm.js';
 import { netdev } from '../families/generic/generated/netdev.js';
 import { nl80211 } from '../families/generic/generated/nl80211.js';
 import { nlctrl } from '../families/generic/generated/nlctrl.js';
@@ -28,7 +28,7 @@ export const SYSTEM_SPECS = '/usr/share/ynl/specs';
 
 /** The declarations nlkit ships, by family name. */
 export const shippedFamilies: readonly FamilyDecl[] = [
-  nlctrl, ethtool, netdev, tcpMetrics, mptcpPm, wireguard, nl80211, devlink, taskstats,
+  nlctrl, ethtool, netdev, tcpMetrics, mptcpPmFamily, wireguard, nl80211, devlink, taskstats,
   rtLink, rtAddr, rtRoute, rtNeigh, rtRule,
 ];
 
