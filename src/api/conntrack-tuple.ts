@@ -12,6 +12,8 @@ export const PROTOCOLS: Readonly<Record<string, number>> = { icmp: 1, igmp: 2, t
 const protoNames = new Map(Object.entries(PROTOCOLS).map(([n, v]) => [v, n]));
 /** Protocols whose tuples carry ports. */
 export const PORTED = new Set([6, 17, 33, 132, 136]);
+/** IPPROTO_GRE: its tuples carry keys where others carry ports (the same CTA_PROTO_SRC_PORT/DST_PORT). */
+export const GRE = 47;
 export const AF = { inet: 2, inet6: 10 } as const;
 
 
@@ -28,13 +30,19 @@ export interface Tuple {
   icmpType?: number;
   icmpCode?: number;
   icmpId?: number;
+  /** GRE's keys (PPTP's call ids), 16 bits each, which ctnetlink carries as CTA_PROTO_SRC_PORT/DST_PORT. */
+  srcKey?: number;
+  dstKey?: number;
   /** The tuple's zone (CTA_TUPLE_ZONE), when it has its own. */
   zone?: number;
 }
 
 
 /** The parts of a tuple a dump keeps entries by: ports and ICMP fields need the protocol. */
-export type TupleFilter = Partial<Pick<Tuple, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'icmpType' | 'icmpCode' | 'icmpId'>>;
+export type TupleFilter = Partial<Pick<Tuple, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'icmpType' | 'icmpCode' | 'icmpId' | 'srcKey' | 'dstKey'>>;
+
+/** A tuple's protocol fields: ports, ICMP's, GRE's keys. */
+export const L4_FIELDS = ['sport', 'dport', 'icmpType', 'icmpCode', 'icmpId', 'srcKey', 'dstKey'] as const;
 
 
 export const port = integer(0, 0xffff);
@@ -48,31 +56,54 @@ export function join(path: string, key: string | number): string {
   return typeof key === 'number' ? `${path}[${key}]` : path ? (key ? `${path}.${key}` : path) : key;
 }
 
-const tupleFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16, zone: u16 }, ['src', 'dst', 'proto']);
+const tupleFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16, srcKey: u16, dstKey: u16, zone: u16 }, ['src', 'dst', 'proto']);
 
-/** A tuple has every part its protocol needs and none it cannot carry: ports for TCP/UDP/…, type and code for ICMP. */
+/** The protocol fields a protocol's tuples have (the kernel needs all of them to find or make an entry). */
+function fieldsOf(p: number): readonly (typeof L4_FIELDS)[number][] {
+  if (PORTED.has(p)) return ['sport', 'dport'];
+  if (p === 1 || p === 58) return ['icmpType', 'icmpCode', 'icmpId'];
+  if (p === GRE) return ['srcKey', 'dstKey'];
+  return [];
+}
+
+/** Why a protocol's tuple cannot carry a field, in the words of the field. */
+function lacks(proto: string | number, k: (typeof L4_FIELDS)[number]): string {
+  if (k === 'sport' || k === 'dport') return `${String(proto)} has no ports`;
+  if (k === 'srcKey' || k === 'dstKey') return `${String(proto)} has no GRE keys`;
+  return `${String(proto)} has no ICMP ${k.slice(4).toLowerCase()}`;
+}
+
+/**
+ * A tuple has every part its protocol needs and none it cannot carry: ports for TCP/UDP/…, type, code and id for
+ * ICMP, keys for GRE.
+ */
 export const tuple: Check = (v, path, key, scope) => {
   tupleFields(v, path, key, scope);
   const t = v as Tuple;
   const at = join(path, key);
   const p = protoNumber(t.proto);
-  if (PORTED.has(p)) {
-    for (const k of ['sport', 'dport'] as const) if (t[k] === undefined) throw new SchemaError(join(at, k), `is required for ${String(t.proto)}`);
-    for (const k of ['icmpType', 'icmpCode', 'icmpId'] as const) if (t[k] !== undefined) throw new SchemaError(join(at, k), `${String(t.proto)} has no ICMP ${k.slice(4).toLowerCase()}`);
-  } else {
-    for (const k of ['sport', 'dport'] as const) if (t[k] !== undefined) throw new SchemaError(join(at, k), `${String(t.proto)} has no ports`);
-    if (p === 1 || p === 58) for (const k of ['icmpType', 'icmpCode', 'icmpId'] as const) if (t[k] === undefined) throw new SchemaError(join(at, k), `is required for ${String(t.proto)}`);
+  const has = fieldsOf(p);
+  for (const k of L4_FIELDS) {
+    if (has.includes(k) && t[k] === undefined) throw new SchemaError(join(at, k), `is required for ${String(t.proto)}`);
+    if (!has.includes(k) && t[k] !== undefined) throw new SchemaError(join(at, k), lacks(t.proto, k));
   }
   if ((p === 1 && scope.family === 'inet6') || (p === 58 && scope.family === 'inet')) throw new SchemaError(join(at, 'proto'), `${String(t.proto)} does not go with ${scope.family === 'inet' ? 'IPv4' : 'IPv6'} addresses`);
 };
 
 
-const tupleFilterFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16 });
-/** A tuple filter's ports and ICMP fields say nothing without its protocol (the kernel reads them by it). */
+const tupleFilterFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16, srcKey: u16, dstKey: u16 });
+/**
+ * A tuple filter's ports, ICMP fields and GRE keys say nothing without its protocol (the kernel reads them by it),
+ * and only the protocol's own.
+ */
 export const tupleFilter: Check = (v, path, key, scope) => {
   tupleFilterFields(v, path, key, scope);
   const t = v as TupleFilter;
-  for (const k of ['sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const) if (t[k] !== undefined && t.proto === undefined) throw new SchemaError(join(join(path, key), 'proto'), `is required with ${k}`);
+  for (const k of L4_FIELDS) {
+    if (t[k] === undefined) continue;
+    if (t.proto === undefined) throw new SchemaError(join(join(path, key), 'proto'), `is required with ${k}`);
+    if (!fieldsOf(protoNumber(t.proto)).includes(k)) throw new SchemaError(join(join(path, key), k), lacks(t.proto, k));
+  }
   if (t.src !== undefined && t.dst !== undefined && isV6(t.src) !== isV6(t.dst)) throw new SchemaError(join(join(path, key), 'dst'), 'is not of the family of src');
 };
 
@@ -81,6 +112,9 @@ export function inverse(t: Tuple): Tuple {
   if (t.sport !== undefined) r.sport = t.dport;
   if (t.dport !== undefined) r.dport = t.sport;
   if (t.icmpId !== undefined) r.icmpId = t.icmpId;
+  // nf_ct_invert_tuple swaps GRE's keys as it swaps ports.
+  if (t.srcKey !== undefined) r.srcKey = t.dstKey;
+  if (t.dstKey !== undefined) r.dstKey = t.srcKey;
   if (t.icmpType !== undefined) {
     // An echo request is answered by a reply (ICMP 8 → 0, ICMPv6 128 → 129), as nf_conntrack_icmp inverts it.
     const p = protoNumber(t.proto);
@@ -111,6 +145,9 @@ export function tupleValue(t: Tuple): Value {
     proto.icmpv6Id = t.icmpId;
     proto.icmpv6Type = t.icmpType;
     proto.icmpv6Code = t.icmpCode;
+  } else if (p === GRE) {
+    proto.srcPort = t.srcKey;
+    proto.dstPort = t.dstKey;
   }
   const ip = v6 ? { v6Src: t.src, v6Dst: t.dst } : { v4Src: t.src, v4Dst: t.dst };
   return t.zone === undefined ? { ip, proto } : { ip, proto, zone: t.zone };
@@ -122,8 +159,9 @@ export function tupleOf(v: Value | undefined): Tuple {
   const proto = (v?.proto ?? {}) as Value;
   const num = proto.num as number;
   const t: Tuple = { src: (ip.v4Src ?? ip.v6Src) as string, dst: (ip.v4Dst ?? ip.v6Dst) as string, proto: protoNames.get(num) ?? num };
-  if (proto.srcPort !== undefined) t.sport = proto.srcPort as number;
-  if (proto.dstPort !== undefined) t.dport = proto.dstPort as number;
+  const gre = num === GRE;
+  if (proto.srcPort !== undefined) t[gre ? 'srcKey' : 'sport'] = proto.srcPort as number;
+  if (proto.dstPort !== undefined) t[gre ? 'dstKey' : 'dport'] = proto.dstPort as number;
   if (proto.icmpType !== undefined || proto.icmpv6Type !== undefined) {
     t.icmpType = (proto.icmpType ?? proto.icmpv6Type) as number;
     t.icmpCode = (proto.icmpCode ?? proto.icmpv6Code) as number;

@@ -16,7 +16,7 @@ import { Flags } from '../wire/message.js';
 import { Devices } from './devices.js';
 import { address, arrayOf, callOptions, check, instanceOf, netns, oneOf, record, u16, u32, type Check } from './input.js';
 import { ObjectApi, type CallOptions, type ObjectKind, type Value } from './object.js';
-import { AF, inverse, isV6, join, port, protoCheck, protoNumber, tuple, tupleFilter, tupleOf, tupleValue, type Family, type Tuple, type TupleFilter } from './conntrack-tuple.js';
+import { AF, inverse, isV6, join, L4_FIELDS, port, protoCheck, protoNumber, tuple, tupleFilter, tupleOf, tupleValue, type Family, type Tuple, type TupleFilter } from './conntrack-tuple.js';
 
 const statusFlags = arrayOf(oneOf(Object.keys(decl.enums.status.entries)));
 
@@ -262,8 +262,9 @@ function filterFlags(t: TupleFilter | undefined, family: number): number {
   if (t.src !== undefined && !v6) flags |= FILTER_F.ipSrc;
   if (t.dst !== undefined && !v6) flags |= FILTER_F.ipDst;
   if (t.proto !== undefined) flags |= FILTER_F.protoNum;
-  if (t.sport !== undefined) flags |= FILTER_F.srcPort;
-  if (t.dport !== undefined) flags |= FILTER_F.dstPort;
+  // GRE's keys are the kernel's ports: CTA_PROTO_SRC_PORT/DST_PORT, compared as ports.
+  if (t.sport !== undefined || t.srcKey !== undefined) flags |= FILTER_F.srcPort;
+  if (t.dport !== undefined || t.dstKey !== undefined) flags |= FILTER_F.dstPort;
   if (t.icmpType !== undefined) flags |= v6 ? FILTER_F.icmpv6Type : FILTER_F.icmpType;
   if (t.icmpCode !== undefined) flags |= v6 ? FILTER_F.icmpv6Code : FILTER_F.icmpCode;
   if (t.icmpId !== undefined) flags |= v6 ? FILTER_F.icmpv6Id : FILTER_F.icmpId;
@@ -280,8 +281,8 @@ function tupleFilterValue(t: TupleFilter): Value {
   if (t.proto !== undefined) {
     const p = protoNumber(t.proto);
     const proto: Value = { num: p };
-    if (t.sport !== undefined) proto.srcPort = t.sport;
-    if (t.dport !== undefined) proto.dstPort = t.dport;
+    if (t.sport !== undefined || t.srcKey !== undefined) proto.srcPort = t.sport ?? t.srcKey;
+    if (t.dport !== undefined || t.dstKey !== undefined) proto.dstPort = t.dport ?? t.dstKey;
     const icmp = p === 58 ? ['icmpv6Type', 'icmpv6Code', 'icmpv6Id'] : ['icmpType', 'icmpCode', 'icmpId'];
     if (t.icmpType !== undefined) proto[icmp[0]!] = t.icmpType;
     if (t.icmpCode !== undefined) proto[icmp[1]!] = t.icmpCode;
@@ -295,7 +296,7 @@ function tupleFilterValue(t: TupleFilter): Value {
 function tupleKeeps(t: Tuple, want: TupleFilter | undefined): boolean {
   if (!want) return true;
   if (want.proto !== undefined && protoNumber(want.proto) !== protoNumber(t.proto)) return false;
-  return (['src', 'dst', 'sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const).every((k) => want[k] === undefined || want[k] === t[k]);
+  return (['src', 'dst', ...L4_FIELDS] as const).every((k) => want[k] === undefined || want[k] === t[k]);
 }
 
 /** The filter applied here: what the kernel does not filter, and what older kernels ignore. */

@@ -4,8 +4,8 @@
  */
 import { isIP } from 'node:net';
 import type { ConntrackFilter, StatusFlag, TcpState } from '../api/conntrack.js';
-import { PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
-import { NetlinkError } from '../wire/errors.js';
+import { L4_FIELDS, PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
+import { describeErrno, NetlinkError } from '../wire/errors.js';
 
 export const PREFIX = 'conntrack v1.4.7 (conntrack-tools): ';
 
@@ -138,6 +138,25 @@ function v6Mask(bits: number): string {
   return groups.join(':');
 }
 
+/**
+ * strtoul(word, NULL, 0) as conntrack's GRE module reads a key, cut to 16 bits: leading space, a sign, hex after
+ * 0x, octal after 0, decimal otherwise, up to the first character that is not a digit (no digits: 0).
+ */
+function strtoulKey(word: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)?/i.exec(word)!;
+  const digits = m[2] ?? '0';
+  const n = BigInt(/^0x/i.test(digits) ? digits : digits.length > 1 && digits.startsWith('0') ? `0o${digits.slice(1)}` : digits);
+  return Number(BigInt.asUintN(16, m[1] === '-' ? -n : n));
+}
+
+/** The GRE module's key options: the name its checks print, and where the key goes. */
+const greKeys: Record<string, readonly [string, 'orig' | 'reply' | 'mask' | 'tuple', 'srcKey' | 'dstKey']> = {
+  '--orig-key-src': ['srckey', 'orig', 'srcKey'], '--srckey': ['srckey', 'orig', 'srcKey'], '--orig-key-dst': ['dstkey', 'orig', 'dstKey'], '--dstkey': ['dstkey', 'orig', 'dstKey'],
+  '--reply-key-src': ['reply-key-src', 'reply', 'srcKey'], '--reply-key-dst': ['reply-key-dst', 'reply', 'dstKey'],
+  '--mask-key-src': ['mask-key-src', 'mask', 'srcKey'], '--mask-key-dst': ['mask-key-dst', 'mask', 'dstKey'],
+  '--tuple-key-src': ['tuple-key-src', 'tuple', 'srcKey'], '--tuple-key-dst': ['tuple-key-dst', 'tuple', 'dstKey'],
+};
+
 /** Protocols whose conntrack-tools module has port options. */
 const ported = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp']);
 const portOptions = new Set(['--sport', '--dport', '--orig-port-src', '--orig-port-dst', '--reply-port-src', '--reply-port-dst', '--mask-port-src', '--mask-port-dst', '--tuple-port-src', '--tuple-port-dst']);
@@ -217,7 +236,13 @@ export function parse(args: readonly string[]): Parsed {
       continue;
     }
     // Protocol options exist only once -p has loaded the protocol that has them.
-    if ((portOptions.has(a) && !ported.has(p.proto ?? '')) || (a.startsWith('--icmp-') && p.proto !== 'icmp')) throw usage(`unknown option \`${a}'`);
+    if ((portOptions.has(a) && !ported.has(p.proto ?? '')) || (a.startsWith('--icmp-') && p.proto !== 'icmp') || (greKeys[a] && p.proto !== 'gre')) throw usage(`unknown option \`${a}'`);
+    const gre = greKeys[a];
+    if (gre) {
+      p.given.add(gre[0]);
+      p[gre[1]][gre[2]] = strtoulKey(value());
+      continue;
+    }
     const flag = flagNames[a];
     if (flag) p.given.add(flag);
     switch (a) {
@@ -344,15 +369,23 @@ export function filterOf(p: Parsed): ConntrackFilter {
 export function fullTuple(p: Parsed): Tuple {
   if (!p.proto || !p.orig.src || !p.orig.dst) throw usage('Invalid parameters');
   const t: Tuple = { src: p.orig.src, dst: p.orig.dst, proto: p.proto };
-  for (const k of ['sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const) if (p.orig[k] !== undefined) t[k] = p.orig[k];
+  for (const k of L4_FIELDS) if (p.orig[k] !== undefined) t[k] = p.orig[k];
   return t;
 }
 
-export function failed(e: unknown): ConntrackExit {
+/** conntrack's err2str: its words for a failed request of a command, else the errno's text. */
+export function failed(e: unknown, command: Command): ConntrackExit {
   if (e instanceof NetlinkError) {
-    const msg = e.code === 'ENOENT' ? "such conntrack doesn't exist" : e.code === 'EEXIST' ? 'Such conntrack exists, try -U to update' : e.message.replace(/^[A-Z]+: /, '');
-    return new ConntrackExit(`${PREFIX}Operation failed: ${msg}`, 1);
+    const words: Record<string, string | undefined> = {
+      EINVAL: 'invalid parameters',
+      EPERM: 'sorry, you must be root or get CAP_NET_ADMIN capability to do this',
+      ENOENT: 'ICGD'.includes(command) ? "such conntrack doesn't exist" : undefined,
+      EEXIST: command === 'I' ? 'Such conntrack exists, try -U to update' : undefined,
+      ENOMEM: 'IG'.includes(command) ? 'not enough memory' : undefined,
+      EAFNOSUPPORT: command === 'G' ? 'protocol not supported' : undefined,
+      ETIME: command === 'I' ? 'conntrack has expired' : undefined,
+    };
+    return new ConntrackExit(`${PREFIX}Operation failed: ${words[e.code] ?? describeErrno(e.errno)}`, 1);
   }
   throw e;
 }
-

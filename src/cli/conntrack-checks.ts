@@ -27,6 +27,9 @@ const tcpRows: Rows = { L: '222200200', I: '333300100', U: '222200200', D: '2222
 const tcpExpectRows: Rows = { I: '110011011', D: '111100000', G: '111100000' };
 const udpRows: Rows = { L: '2222', I: '3333', U: '2222', D: '2222', G: '3333', E: '2222' };
 const udpExpectRows: Rows = { I: '11001111', D: '1111', G: '1111' };
+const greNames = ['srckey', 'dstkey', 'reply-key-src', 'reply-key-dst', 'mask-key-src', 'mask-key-dst', 'tuple-key-src', 'tuple-key-dst'];
+const greRows: Rows = { L: '2222', I: '3333', U: '2222', D: '2222', G: '3333', E: '2222' };
+const greExpectRows: Rows = { I: '11111111', D: '1111', G: '1111' };
 const icmpNames = ['icmp-type', 'icmp-code', 'icmp-id'];
 const icmpRows: Rows = { L: '222', I: '112', U: '222', D: '222', G: '112', E: '222' };
 
@@ -62,6 +65,9 @@ export function checkOptions(p: Parsed): void {
   } else if (p.proto === 'udp') {
     const names = portNames.filter((n) => n !== 'state');
     if (check(p.given, names, (p.expect ? udpExpectRows : udpRows)[command] ?? '')) pair(p.given, ports);
+  } else if (p.proto === 'gre') {
+    // The GRE module's own words for a missing pair (its reply message names options that do not exist).
+    if (check(p.given, greNames, (p.expect ? greExpectRows : greRows)[command] ?? '')) pair(p.given, [['srckey', 'dstkey', "`--srckey' and `--dstkey'"], ['reply-key-src', 'reply-key-dst', "`--reply-src-key' and `--reply-dst-key'"]]);
   } else if (p.proto === 'icmp') {
     check(p.given, icmpNames, p.expect ? '' : icmpRows[command] ?? '');
   }

@@ -6,13 +6,10 @@ import { PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
 import { Expectations, expectationEvents, type Expectation, type ExpectationInput } from '../api/expectations.js';
 import { describeErrno, NetlinkError } from '../wire/errors.js';
 import { ConntrackExit, PREFIX, usage, type Parsed } from './conntrack-args.js';
-import { jsonLine } from './conntrack-text.js';
+import { jsonLine, l4Text } from './conntrack-text.js';
 
 function tupleText(t: Tuple, src: string, dst: string): string {
-  let s = `${src}=${t.src} ${dst}=${t.dst} `;
-  if (t.sport !== undefined) s += `sport=${t.sport} dport=${t.dport} `;
-  else if (t.icmpType !== undefined) s += `type=${t.icmpType} code=${t.icmpCode} id=${t.icmpId} `;
-  return s;
+  return `${src}=${t.src} ${dst}=${t.dst} ${l4Text(t)}`;
 }
 
 const flagWords: [string, string][] = [['permanent', 'PERMANENT'], ['inactive', 'INACTIVE'], ['userspace', 'USERSPACE']];

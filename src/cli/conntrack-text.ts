@@ -10,11 +10,16 @@ import { tcpStates, type OutputWord } from './conntrack-args.js';
 
 const tcpStateWord = new Map(Object.entries(tcpStates).map(([w, s]) => [s as string, w]));
 
+/** A tuple's layer-4 part as libnetfilter_conntrack prints it: ports, ICMP's fields, or GRE's keys in hex. */
+export function l4Text(t: Tuple): string {
+  if (t.sport !== undefined) return `sport=${t.sport} dport=${t.dport} `;
+  if (t.icmpType !== undefined) return `type=${t.icmpType} code=${t.icmpCode} id=${t.icmpId} `;
+  if (t.srcKey !== undefined) return `srckey=0x${t.srcKey.toString(16)} dstkey=0x${(t.dstKey ?? 0).toString(16)} `;
+  return '';
+}
+
 function tupleText(t: Tuple): string {
-  let s = `src=${t.src} dst=${t.dst} `;
-  if (t.sport !== undefined) s += `sport=${t.sport} dport=${t.dport} `;
-  else if (t.icmpType !== undefined) s += `type=${t.icmpType} code=${t.icmpCode} id=${t.icmpId} `;
-  return s;
+  return `src=${t.src} dst=${t.dst} ${l4Text(t)}`;
 }
 
 const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

@@ -5,7 +5,7 @@
  * lines are made in conntrack-text.ts, and -E runs in conntrack-events.ts.
  */
 import { Conntrack, type ConntrackEntry, type ConntrackInput, type Nat } from '../api/conntrack.js';
-import type { Tuple } from '../api/conntrack-tuple.js';
+import { L4_FIELDS, type Tuple } from '../api/conntrack-tuple.js';
 import { ConntrackExit, failed, filterOf, fullTuple, parse, PREFIX, usage, type NatWant, type Parsed } from './conntrack-args.js';
 import { checkOptions } from './conntrack-checks.js';
 import { matchesRest } from './conntrack-match.js';
@@ -54,14 +54,20 @@ export async function conntrack(args: readonly string[], netns: string | undefin
         err(`${PREFIX}connection tracking table has been emptied.`);
         return 0;
       case 'G': {
-        const e = await ct.get({ original: fullTuple(p), ...(p.zone === undefined ? {} : { zone: p.zone }) }).catch((x: unknown) => Promise.reject(failed(x)));
+        const e = await ct.get({ original: fullTuple(p), ...(p.zone === undefined ? {} : { zone: p.zone }) }).catch((x: unknown) => Promise.reject(failed(x, 'G')));
         print(e);
         err(`${PREFIX}1 flow entries have been shown.`);
         return 0;
       }
       case 'I': {
         const input: ConntrackInput = { original: fullTuple(p) };
-        if (p.reply.src && p.reply.dst) input.reply = { ...input.original, ...p.reply } as Tuple;
+        if (p.reply.src && p.reply.dst) {
+          // The reply direction has only what its options give: without its ports (keys) the kernel refuses it.
+          const reply: Tuple = { src: p.reply.src, dst: p.reply.dst, proto: input.original.proto };
+          for (const k of L4_FIELDS) if (p.reply[k] !== undefined) reply[k] = p.reply[k];
+          if (L4_FIELDS.some((k) => input.original[k] !== undefined && reply[k] === undefined)) throw new ConntrackExit(`${PREFIX}Operation failed: invalid parameters`, 1);
+          input.reply = reply;
+        }
         if (p.timeout !== undefined) input.timeout = p.timeout;
         if (p.status) input.status = p.status;
         if (p.mark !== undefined) input.mark = p.mark;
@@ -69,7 +75,7 @@ export async function conntrack(args: readonly string[], netns: string | undefin
         if (p.state) input.tcpState = p.state;
         if (p.nat.src?.ip !== undefined) input.natSrc = natOf(p.nat.src);
         if (p.nat.dst?.ip !== undefined) input.natDst = natOf(p.nat.dst);
-        await ct.add(input).catch((x: unknown) => Promise.reject(failed(x)));
+        await ct.add(input).catch((x: unknown) => Promise.reject(failed(x, 'I')));
         err(`${PREFIX}1 flow entries have been created.`);
         return 0;
       }

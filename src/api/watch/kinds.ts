@@ -194,7 +194,7 @@ export const kinds: { [K in NotificationKind]: KindInfo<ObjectTypes[K]> } = {
     schema: conntrackKind.schema, message: 'newct', fromMessage: conntrackKind.fromMessage, getMessage: 'getct',
     dumps: [{ family: 0, version: 0, resId: 0 }],
     // The kernel tells entries apart by original tuple and zone.
-    key: (e) => j(e.family, e.original.proto, e.original.src, e.original.dst, e.original.sport ?? e.original.icmpId, e.original.dport ?? e.original.icmpType, e.original.icmpCode, e.original.zone, e.zone ?? 0),
+    key: (e) => j(e.family, e.original.proto, e.original.src, e.original.dst, e.original.sport ?? e.original.icmpId ?? e.original.srcKey, e.original.dport ?? e.original.icmpType ?? e.original.dstKey, e.original.icmpCode, e.original.zone, e.zone ?? 0),
   },
 };
 
