@@ -8,6 +8,7 @@ import { formatHandle, parseClassid } from '../../api/tc-handle.js';
 import { formatU32Handle, parseU32Handle, type U32Key, type U32Options, type U32State } from '../../api/tc-u32.js';
 import { SchemaError } from '../../schema/codec.js';
 import { kernelError, type TcRun } from './common.js';
+import { filterKindParser } from './filter-kinds.js';
 import { statsLines } from './format.js';
 import { Args, duparg, invarg, matches, tcExit, tcFail, unsigned } from './words.js';
 
@@ -241,9 +242,11 @@ const protocolName = (p: string | number): string => (typeof p === 'number' ? `0
 
 async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
   const f = common(a, false);
-  let options: U32Options | undefined;
+  let options: U32Options | Record<string, unknown> | undefined;
   let handle: number | undefined;
+  const other = f.kind === undefined ? undefined : filterKindParser(f.kind);
   if (f.kind === 'u32') ({ options, handle } = u32Options(a, f.handle));
+  else if (other) ({ options, handle } = await other(a, f.handle, { err: run.err, ifindex: (d) => run.rt.devices.lookup(d).then((i) => i ?? 0) }));
   else if (f.kind !== undefined) throw tcFail(`Unknown filter "${f.kind}", hence option "${a.done ? '' : a.word}" is unparsable`);
   if (f.dev === undefined) throw tcFail('Cannot find device ""');
   // tc_filter_modify: a filter created without a protocol matches all of them.

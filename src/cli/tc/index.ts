@@ -131,10 +131,11 @@ export async function tc(args: string[], out: (line: string) => void, err: (text
       if (words.length === 0) continue;
       const s = await one(words);
       if (s === 0) continue;
+      // tc's exit(-1) refusals end the process there, batch or not, even under -force.
+      if (s === 255) return s;
       err(`Command failed ${o.batch}:${n + 1}`);
       status = 1;
-      // tc's exit(-1) refusals end the batch even under -force.
-      if (!o.force || s === 255) return status;
+      if (!o.force) return status;
     }
     return status;
   } finally {

@@ -18,6 +18,7 @@ const nlkit = fileURLToPath(new URL('../nlkit.js', import.meta.url));
 const skip = (await haveStrace()) ? undefined : 'strace is not installed: the byte comparison needs it';
 
 const RTM_NEWQDISC = 36;
+const RTM_NEWTFILTER = 44;
 
 /** What to compare of a run: its requests of one type (hex, with their flags), its messages and status. */
 const seen = (r: TracedRun, type: number) => ({
@@ -96,5 +97,42 @@ test('nlkit tc qdisc add of kinds this kernel lacks: requests, messages and stat
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     assert.deepEqual(await compareTc(ns, RTM_NEWQDISC, qdiscLines, qdiscAlone), []);
+  }, 'tckind');
+});
+
+const f = (words: string) => `filter add dev v0 parent ffff: protocol ip prio 1 ${words}`;
+
+const filterLines = [
+  'matchall', 'handle 5 matchall', 'handle 0x10zz matchall classid 1:1', 'matchall classid 1:2', 'matchall flowid 1:3 skip_sw action drop',
+  'matchall skip_hw skip_sw action pass', 'matchall classid x', 'matchall frob', 'matchall help',
+  // gact
+  'matchall action drop', 'matchall action gact drop index 5', 'matchall action pass action gact drop', 'matchall action gact index 7',
+  'matchall action continue', 'matchall action ok', 'matchall action reclassify', 'matchall action pipe', 'matchall action trap',
+  'matchall action goto chain 3', 'matchall action goto chain x', 'matchall action jump 2', 'matchall action jump x',
+  'matchall action gact drop random determ pass 500', 'matchall action gact drop random netrand drop 10001',
+  'matchall action gact pass random other drop 5', 'matchall action drop index x', 'matchall action drop cookie 0a0b',
+  'matchall action drop cookie abc', 'matchall action drop no_percpu skip_hw', 'matchall action drop skip_sw skip_hw',
+  'matchall action drop classid 1:1', 'matchall action drop action', 'matchall action help', 'matchall action frob', 'matchall action frob x',
+  'matchall action drop frob',
+  // mirred
+  'matchall action mirred egress redirect dev v1', 'matchall action mirred ingress mirror dev v1',
+  'matchall action mirred egress mirror dev v1 drop', 'matchall action mirred egress mirror dev v1 index 4',
+  'matchall action mirred index 4', 'matchall action mirred index 4 egress', 'matchall action mirred egress redirect dev v1 index 4 index 5',
+  'matchall action mirred egress redirect dev nosuch', 'matchall action mirred egress ingress redirect dev v1',
+  'matchall action mirred egress mirror redirect dev v1', 'matchall action mirred foo', 'matchall action mirred egress foo dev v1',
+  'matchall action mirred egress redirect dev v1 action drop', 'matchall action mirred egress redirect dev v1 action gact pass',
+  // exit(-1) ends the batch at once: no "Command failed" line, status 255
+  'matchall action goto 3',
+].map(f);
+
+const filterAlone = [
+  'matchall skip_hw', 'matchall action', 'matchall action goto 3', 'matchall action gact', 'matchall action drop random', 'matchall action gact foo',
+  'matchall action mirred help', 'matchall action drop cookie 00112233445566778899aabbccddeeff00', 'matchall action mirred egress',
+].map(f);
+
+test('nlkit tc filter add of matchall with gact and mirred actions: requests, messages and statuses as tc', { skip }, async () => {
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    assert.deepEqual(await compareTc(ns, RTM_NEWTFILTER, filterLines, filterAlone), []);
   }, 'tckind');
 });

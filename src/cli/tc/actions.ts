@@ -1,0 +1,291 @@
+/**
+ * `action …` in a classifier's words, as tc 6.1's parse_action (m_action.c) reads them, with the gact and mirred
+ * actions of m_gact.c and m_mirred.c: the list of TCA_ACT_* nests the library sends (`act`), or tc's messages and
+ * a refusal. An action kind tc has no parser for is refused as tc refuses it; kinds tc parses and nlkit does not
+ * yet are refused with a message saying so.
+ */
+import { Args, invarg, matches, tcExit, unsigned } from './words.js';
+
+/** What parsing an action needs from its run: device indexes (0 when none) and stderr. */
+export interface ActionContext {
+  ifindex(name: string): Promise<number>;
+  err(text: string): void;
+}
+
+type Act = Record<string, unknown>;
+
+// TC_ACT_* (pkt_cls.h); goto chain and jump carry their value in the low 28 bits.
+const TC_ACT_UNSPEC = -1;
+const TC_ACT_OK = 0;
+const TC_ACT_PIPE = 3;
+const TC_ACT_STOLEN = 4;
+const TC_ACT_JUMP = 0x10000000;
+const TC_ACT_GOTO_CHAIN = 0x20000000;
+const TC_ACT_EXT_VAL_MASK = 0x0fffffff;
+
+const controls: [string, number][] = [
+  ['continue', TC_ACT_UNSPEC], ['drop', 2], ['shot', 2], ['pass', TC_ACT_OK], ['ok', TC_ACT_OK], ['reclassify', 1],
+  ['pipe', TC_ACT_PIPE], ['goto', TC_ACT_GOTO_CHAIN], ['jump', TC_ACT_JUMP], ['trap', 8],
+];
+
+/** action_a2n without numbers: the control a word abbreviates. */
+const a2n = (word: string | undefined): number | undefined => (word === undefined ? undefined : controls.find(([name]) => matches(word, name))?.[1]);
+
+/** A parser's refusal: tc's messages were printed; parse_action says "bad action parsing". */
+class Refused extends Error {}
+
+/** __parse_action_control: a control word (and goto's chain, jump's count); undefined where tc returns -1. */
+function control(a: Args, ctx: ActionContext, quiet: boolean): number | undefined {
+  if (a.done) return undefined;
+  let result = a2n(a.word);
+  if (result === undefined) {
+    if (!quiet) ctx.err(`Bad action type ${a.word}`);
+    return undefined;
+  }
+  if (result === TC_ACT_GOTO_CHAIN) {
+    if (!matches(a.next(), 'chain')) {
+      ctx.err('"chain index" expected');
+      return undefined;
+    }
+    const c = unsigned(a.next(), 10);
+    if (c === undefined || c > TC_ACT_EXT_VAL_MASK) {
+      ctx.err('Illegal "chain index"');
+      return undefined;
+    }
+    result |= c;
+  } else if (result === TC_ACT_JUMP) {
+    const w = a.next();
+    const c = unsigned(w, 10);
+    if (c === undefined || c > TC_ACT_EXT_VAL_MASK) {
+      ctx.err(`Invalid "jump count" (${w})`);
+      return undefined;
+    }
+    result |= c;
+  }
+  a.skip();
+  return result;
+}
+
+const gactUsage = `Usage: ... gact <ACTION> [RAND] [INDEX]
+Where: 	ACTION := reclassify | drop | continue | pass | pipe |
+       	          goto chain <CHAIN_INDEX> | jump <JUMP_COUNT>
+	RAND := random <RANDTYPE> <ACTION> <VAL>
+	RANDTYPE := netrand | determ
+	VAL : = value not exceeding 10000
+	JUMP_COUNT := Absolute jump from start of action list
+	INDEX := index value used
+`;
+
+function gact(a: Args, ctx: ActionContext): Act {
+  const usage = () => tcExit(gactUsage);
+  if (matches(a.word, 'gact')) a.next();
+  const parms = { index: 0, capab: 0, action: 0, refcnt: 0, bindcnt: 0 };
+  let prob: { ptype: number; pval: number; paction: number } | undefined;
+  const index = () => {
+    const v = unsigned(a.next(), 10);
+    if (v === undefined) {
+      ctx.err('Illegal "index"');
+      throw new Refused();
+    }
+    parms.index = v;
+    a.skip();
+  };
+  if (matches(a.word, 'index')) index();
+  else {
+    const c = control(a, ctx, false);
+    if (c === undefined) throw usage();
+    parms.action = c;
+    if (!a.done) {
+      if (matches(a.word, 'random')) {
+        const t = a.next();
+        // PGACT_NETRAND 1, PGACT_DETERM 2
+        let ptype: number;
+        if (matches(t, 'netrand')) ptype = 1;
+        else if (matches(t, 'determ')) ptype = 2;
+        else {
+          ctx.err('Illegal "random type"');
+          throw new Refused();
+        }
+        a.next();
+        const paction = control(a, ctx, false);
+        if (paction === undefined) throw usage();
+        const pval = a.done ? undefined : unsigned(a.word, 10, 0xffff);
+        // tc prints the value it failed to read, which is not set: nothing here to match it with.
+        if (pval === undefined) {
+          ctx.err('Illegal probability val');
+          throw new Refused();
+        }
+        if (pval > 10000) {
+          ctx.err(`Illegal probability val  0x${pval.toString(16)}`);
+          throw new Refused();
+        }
+        prob = { ptype, pval, paction };
+        a.skip();
+      } else if (matches(a.word, 'help')) throw usage();
+    }
+    if (!a.done) {
+      if (matches(a.word, 'index')) index();
+      else if (matches(a.word, 'help')) throw usage();
+    }
+  }
+  return prob ? { parms, prob } : { parms };
+}
+
+const mirredUsage = `Usage: mirred <DIRECTION> <ACTION> [index INDEX] <dev DEVICENAME>
+where:
+	DIRECTION := <ingress | egress>
+	ACTION := <mirror | redirect>
+	INDEX  is the specific policy instance id
+	DEVICENAME is the devicename`;
+
+async function mirred(a: Args, ctx: ActionContext): Promise<Act> {
+  const refuse = (text: string) => {
+    ctx.err(text);
+    return new Refused();
+  };
+  if (!matches(a.word, 'mirred')) throw refuse(`mirred bad argument ${a.word}`);
+  const first = a.next();
+  if (matches(first, 'help')) throw tcExit(mirredUsage);
+  if (!(matches(first, 'egress') || matches(first, 'ingress') || matches(first, 'index'))) throw refuse(`mirred option not supported ${first}`);
+  // parse_direction; TCA_EGRESS_REDIR 1, _MIRROR 2, TCA_INGRESS_REDIR 3, _MIRROR 4.
+  const p = { index: 0, capab: 0, action: 0, refcnt: 0, bindcnt: 0, eaction: 0, ifindex: 0 };
+  let ok = 0;
+  let iok = 0;
+  let egress = false;
+  let ingress = false;
+  let mirror = false;
+  let redir = false;
+  let dev = '';
+  for (; !a.done; a.next()) {
+    const w = a.word;
+    if (matches(w, 'action')) {
+      a.next();
+      break;
+    } else if (!egress && matches(w, 'egress')) {
+      egress = true;
+      if (ingress) throw refuse("Can't have both egress and ingress");
+      ok++;
+    } else if (!ingress && matches(w, 'ingress')) {
+      ingress = true;
+      if (egress) throw refuse("Can't have both ingress and egress");
+      ok++;
+    } else if (matches(w, 'index')) {
+      const v = unsigned(a.next(), 10);
+      if (v === undefined) throw refuse('Illegal "index"');
+      p.index = v;
+      iok++;
+      if (!ok) {
+        a.skip();
+        break;
+      }
+    } else if (!ok) {
+      ctx.err(`was expecting egress or ingress (${w})`);
+      break;
+    } else if (!mirror && matches(w, 'mirror')) {
+      mirror = true;
+      if (redir) throw refuse("Can't have both mirror and redir");
+      p.eaction = egress ? 2 : 4;
+      p.action = TC_ACT_PIPE;
+      ok++;
+    } else if (!redir && matches(w, 'redirect')) {
+      redir = true;
+      if (mirror) throw refuse("Can't have both mirror and redir");
+      p.eaction = egress ? 1 : 3;
+      p.action = TC_ACT_STOLEN;
+      ok++;
+    } else if ((redir || mirror) && matches(w, 'dev')) {
+      dev = a.next().slice(0, 15);
+      a.skip();
+      break;
+    }
+  }
+  if (!ok && !iok) throw new Refused();
+  if (dev) {
+    const i = await ctx.ifindex(dev);
+    if (!i) throw refuse(`Cannot find device "${dev}"`);
+    p.ifindex = i;
+  }
+  if (p.eaction === 2 || p.eaction === 4) p.action = control(a, ctx, true) ?? TC_ACT_PIPE;
+  if (!a.done && matches(a.word, 'index')) {
+    if (iok) throw refuse('mirred: Illegal double index');
+    const v = unsigned(a.next(), 10);
+    if (v === undefined) throw refuse('mirred: Illegal "index"');
+    p.index = v;
+    a.skip();
+  }
+  return { parms: p };
+}
+
+/** Action kinds tc parses; the ones nlkit reads have a parser. */
+const kinds: Record<string, ((a: Args, ctx: ActionContext) => Act | Promise<Act>) | null> = {
+  gact, mirred, police: null, skbedit: null, pedit: null, vlan: null, tunnel_key: null, csum: null, nat: null, connmark: null,
+  ct: null, sample: null, bpf: null, simple: null, skbmod: null, ife: null, mpls: null, ctinfo: null, gate: null, xt: null, ipt: null,
+};
+
+const newCmd = (w: string): boolean => ['change', 'replace', 'delete', 'get', 'add'].some((c) => matches(w, c));
+
+/** parse_action: the actions from the word after `action`; undefined (messages printed) where tc returns -1. */
+export async function parseActions(a: Args, ctx: ActionContext): Promise<Act[] | undefined> {
+  const list: Act[] = [];
+  let expectParams = false;
+  const bad = () => {
+    ctx.err(`parse_action: bad value (${a.rest.length}:${a.done ? '(null)' : a.word})!`);
+    return undefined;
+  };
+  if (a.done) return undefined;
+  while (!a.done) {
+    const w = a.word;
+    if (w === 'action') {
+      a.skip();
+      expectParams = true;
+      continue;
+    }
+    if (w === 'flowid' || w === 'classid') break;
+    if (w === 'help') return undefined;
+    if (newCmd(w)) {
+      if (list.length) break;
+      return list;
+    }
+    const kind = a2n(w) !== undefined ? 'gact' : w;
+    expectParams = false;
+    const parse = kinds[kind];
+    if (parse === null) throw tcExit(`Action "${kind}" is not supported by nlkit tc.`);
+    let options: Act;
+    try {
+      if (parse === undefined) {
+        ctx.err(`Unknown action "${kind}", hence option "${w}" is unparsable`);
+        throw new Refused();
+      }
+      options = await parse(a, ctx);
+    } catch (e) {
+      if (!(e instanceof Refused)) throw e;
+      ctx.err('bad action parsing');
+      return bad();
+    }
+    const act: Act = { kind, options };
+    if (!a.done && a.word === 'cookie') {
+      const c = a.next();
+      if (c.length > 32) throw invarg(`${c.length} Max allowed size 32`, c);
+      if (c.length % 2 || !/^[0-9a-fA-F]*$/.test(c)) throw invarg('cookie must be a hex string\n', c);
+      if (c.length) act.cookie = Uint8Array.from(Buffer.from(c, 'hex'));
+      a.skip();
+    }
+    let flags = 0;
+    if (!a.done && a.word === 'no_percpu') {
+      flags |= 1;
+      a.skip();
+    }
+    for (let n = 0; n < 2; n++) {
+      // TCA_ACT_FLAGS_SKIP_HW 2, _SKIP_SW 4: tc reads them in either order.
+      if (!a.done && a.word === 'skip_sw') (flags |= 4), a.skip();
+      else if (!a.done && a.word === 'skip_hw') (flags |= 2), a.skip();
+    }
+    if (flags) act.flags = { value: flags, selector: flags };
+    list.push(act);
+  }
+  if (expectParams) {
+    ctx.err('bad action empty 1');
+    return bad();
+  }
+  return list;
+}
