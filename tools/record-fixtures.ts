@@ -166,14 +166,14 @@ const plans: Plan[] = [
     // names (no -n: /etc/services of the machine that replays), -p/-T (/proc of processes long gone), -e on inet
     // sockets (the cgroup path is looked up in the replaying machine's cgroup tree), -o and -i on connected TCP
     // sockets (timers and TCP_INFO clocks run on between ss's dump and nlkit's), -F FILE (a file beside the test),
-    // -s (read from /proc/net, not asked over netlink: nothing to record).
+    // -s and, where the kernel has no raw_diag, -w (read from /proc/net, not asked over netlink: nothing to record).
     // TIME-WAIT ends 60 s after the holder starts: the commands that show it come first.
     name: 'sockets',
     sockets: true,
     state: [],
     cli: [
       ['-tn', 'state', 'time-wait'], ['-tan'], ['-H', '-tan'], ['-tln'], ['-tlni'], ['-tlniO'], ['-tanm'], ['-tan', '--tos'],
-      ['-4an'], ['-6an'], ['-A', 'inet', '-an'], ['-uan'], ['-uanm'], ['-wan'], ['-M'],
+      ['-4an'], ['-6an'], ['-A', 'inet', '-an'], ['-uan'], ['-uanm'], ['-M'],
       ['-xa'], ['-xl'], ['-xae'], ['-xam'], ['-A', 'unix_dgram,unix_seqpacket', '-a'],
       ['-0'], ['-0n'], ['-0e'], ['-0b'], ['-0bO'], ['-0m'], ['-A', 'packet_raw'],
       ['-tn', 'state', 'established'], ['-tn', 'state', 'connected'], ['-tan', 'exclude', 'listening'],

@@ -56,3 +56,32 @@ export async function traceRun(file: string, args: string[]): Promise<TracedRun>
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Every message a command sent with sendmsg or sendto, whole: strace's hex dump of the data written (`-e write=all`),
+ * the iovec's buffers joined — ss sends a request's bytecode in buffers of its own, which the decoded line splits.
+ * The sequence number and port id (bytes 8–15) are zeroed: they differ from run to run.
+ */
+export async function captureMessages(file: string, args: string[]): Promise<Uint8Array[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'nlkit-strace-'));
+  const out = join(dir, 'trace');
+  try {
+    await new Promise<void>((resolve) => {
+      execFile('strace', ['-f', '-qq', '-e', 'trace=sendmsg,sendto', '-e', 'write=all', '-o', out, file, ...args], { timeout: 60_000 }, () => resolve());
+    });
+    // With -f a call's line starts with its thread's id; the hex dump follows the call it belongs to.
+    const sent: number[][] = [];
+    for (const line of readFileSync(out, 'utf8').split('\n')) {
+      if (/^(?:\d+ +)?(?:sendmsg|sendto)\(/.test(line)) sent.push([]);
+      const m = /^(?:\d+ +)? \| [0-9a-f]{5}  ((?:[0-9a-f]{2} {1,2})+)/.exec(line);
+      if (m && sent.length) sent.at(-1)!.push(...m[1]!.trim().split(/ +/).map((h) => parseInt(h, 16)));
+    }
+    return sent.filter((b) => b.length >= 16).map((b) => {
+      const bytes = Uint8Array.from(b);
+      bytes.fill(0, 8, 16);
+      return bytes;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -43,8 +43,11 @@ export interface SocketQuery {
   kinds?: SocketKind[];
   /** inet kinds: IPv4, IPv6 or (default) both. */
   family?: 'inet' | 'inet6';
-  /** Only sockets in these states (the kernel filters: idiag_states); default every state. */
-  states?: TcpStateName[];
+  /**
+   * Only sockets in these states (the kernel filters: idiag_states); default every state. A number is the
+   * idiag_states bit mask itself (bit n: state n), sent as it is — ss's masks carry bit 0 too.
+   */
+  states?: TcpStateName[] | number;
   /** An ss filter expression (`sport = :22 and dst 10.0.0.0/8`): bytecode for the kernel where it can run it. */
   filter?: string | string[];
   extensions?: SocketExtension[];
@@ -55,7 +58,7 @@ export interface SocketQuery {
 const queryCheck = record({
   kinds: arrayOf(oneOf(kindNames)),
   family: oneOf(['inet', 'inet6']),
-  states: arrayOf(enumOf(sockDiagFamily.enums.tcpState)),
+  states: (v, path, key, scope) => (typeof v === 'number' ? integer(0, 0xffffffff)(v, path, key, scope) : arrayOf(enumOf(sockDiagFamily.enums.tcpState))(v, path, key, scope)),
   filter: (v, path, key, scope) => (Array.isArray(v) ? arrayOf(text(1024))(v, path, key, scope) : text(65535)(v, path, key, scope)),
   extensions: arrayOf(oneOf(extensionNames)),
   ...callFields,
@@ -119,7 +122,8 @@ export class Sockets {
   plan(query: SocketQuery = {}): Plan {
     check(queryCheck, query);
     let states = 0;
-    for (const s of query.states ?? (Object.keys(tcpStates) as TcpStateName[])) states |= 1 << tcpStates[s];
+    if (typeof query.states === 'number') states = query.states;
+    else for (const s of query.states ?? (Object.keys(tcpStates) as TcpStateName[])) states |= 1 << tcpStates[s];
     const extensions = new Set(query.extensions ?? []);
     let ext = 0;
     if (extensions.has('info')) ext |= EXT_INFO;

@@ -51,7 +51,7 @@ export class Formatter {
   port(port: number, proto: 'tcp' | 'udp' | 'raw'): string {
     if (port === 0) return '*';
     if (this.o.numeric) return String(port);
-    if (proto === 'raw') return this.lookup.protocol(port) ?? String(port);
+    if (proto === 'raw') return this.lookup.protocol(port) ?? `ipproto-${port}`;
     const e = this.lookup.ephemeral;
     if (port >= e[0] && port <= e[1]) return String(port);
     return this.lookup.service(port, proto) ?? String(port);
@@ -80,9 +80,8 @@ export class Formatter {
     return u === undefined || inode === 0 ? '' : ` users:(${u})`;
   }
 
-  inet(s: InetSocket, f: string[]): void {
-    const o = this.o;
-    const proto = s.protocol !== undefined ? s.protocol : kindProto[s.kind]!;
+  /** ss's sock_state_print and inet_addr_print: netid (from the protocol), state, queues, both ends. */
+  private addresses(s: InetSocket, f: string[], proto: number): void {
     f[0] = protoName(proto);
     f[1] = sstateName[stateNumber(s.state)] ?? 'UNKNOWN';
     f[2] = left6(s.rqueue);
@@ -96,6 +95,21 @@ export class Formatter {
     f[5] = this.port(s.sport, dg);
     f[6] = `${dst}:`;
     f[7] = this.port(s.dport, dg);
+  }
+
+  /**
+   * A raw socket read from /proc (the kernel has no raw_diag): ss's inet_stats_print — netid `raw`, state, queues,
+   * addresses and owners, nothing of -e, -o, -m or -i.
+   */
+  procRaw(s: InetSocket, f: string[]): void {
+    this.addresses(s, f, 0);
+    f[8] = this.users(s.inode);
+    f[9] = '';
+  }
+
+  inet(s: InetSocket, f: string[]): void {
+    const o = this.o;
+    this.addresses(s, f, s.protocol !== undefined ? s.protocol : kindProto[s.kind]!);
     let x = this.users(s.inode);
     if (o.options && s.timer) {
       const t = s.timer > 4 ? 5 : s.timer;

@@ -3,8 +3,7 @@
  * out byte for byte as ss lays them out — and `-j`, one JSON array of the typed socket objects.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { FilterError, SockDiag, type InetKind, type InetSocket, type SocketInfo, type SocketKind, type SocketExtension, type TcpStateName } from '../../api/sockets/index.js';
-import { stateNames } from '../../api/sockets/objects.js';
+import { FilterError, SockDiag, type InetKind, type InetSocket, type SocketInfo, type SocketKind, type SocketExtension } from '../../api/sockets/index.js';
 import { SchemaError } from '../../schema/codec.js';
 import { UsageError } from '../usage.js';
 import { AF, DB, HelpRequest, hasFamily, parseSsArgs, usageText, VersionRequest, type SsOptions } from './args.js';
@@ -13,6 +12,7 @@ import { InetLines, plainInet } from './fast.js';
 import { Formatter, type Lookup } from './format.js';
 import { socketOwners } from './owners.js';
 import { HostResolver } from './resolve.js';
+import { procRawSockets, rawFromProcOnly } from './procraw.js';
 import { printSummary } from './summary.js';
 import { COLS, Renderer } from './render.js';
 
@@ -153,7 +153,8 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
   try {
     const words = [...o.filter, ...o.fileFilter];
     if (words.some((w) => /(^|\s)dev(\s|$)/.test(w))) await loadLinks();
-    const states = stateList(o.states);
+    // The mask as ss sends it (bit 0, ss's UNKNOWN, included where ss's defaults set it).
+    const states = o.states;
     const extensions: SocketExtension[] = [];
     if (o.memory) extensions.push('meminfo', 'skmeminfo');
     if (o.info) extensions.push('info', 'congestion');
@@ -226,9 +227,25 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
       }
       return out.filter((x) => hasFamily(o, x === 'inet' ? AF.INET : AF.INET6));
     };
+    const rawFromProc = async (): Promise<void> => {
+      const match = filter ? sd.sockets.matcher(filter) : undefined;
+      for (const s of procRawSockets(netns, { inet: hasFamily(o, AF.INET), inet6: hasFamily(o, AF.INET6) }, o.states)) {
+        if (match && !match(s)) continue;
+        if (hosts) await hosts.prepare(Formatter.resolvable(s));
+        if (o.json) emit(s);
+        else {
+          fmt.procRaw(s, f);
+          renderer.line(f);
+        }
+      }
+    };
     if (hasFamily(o, AF.INET) || hasFamily(o, AF.INET6)) {
       for (const [db, kind] of inetOrder) {
         if (!(o.dbs & (1 << db))) continue;
+        if (kind === 'raw' && rawFromProcOnly()) {
+          await rawFromProc();
+          continue;
+        }
         for (const family of inetFamilies()) {
           if (plain && (kind === 'tcp' || kind === 'udp')) {
             const ok = await each(sd.sockets.inetChunks(kind, family, { states }), kind, async (c) => {
@@ -256,7 +273,11 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
               renderer.line(f);
             }
           });
-          if (!ok) break;
+          if (!ok) {
+            // ss's raw_show: a kernel without raw_diag sends it to /proc for both families.
+            if (kind === 'raw') await rawFromProc();
+            break;
+          }
         }
       }
     }
@@ -353,12 +374,6 @@ function filterRefusal(e: FilterError): UsageError {
     default:
       return new UsageError(`ss: bison bellows (while parsing filter): "syntax error!"${usageText.trimEnd()}`, { status: 255, bare: true });
   }
-}
-
-function stateList(mask: number): TcpStateName[] {
-  const out: TcpStateName[] = [];
-  for (let i = 1; i < 12; i++) if (mask & (1 << i)) out.push(stateNames[i]!);
-  return out;
 }
 
 function procName(pid: number): string | undefined {

@@ -83,7 +83,7 @@ function snmpInt(text: string, proto: string, key: string): number | undefined {
 }
 
 /** ss's generic_proc_open: the file its environment names, else PROC_ROOT (default /proc) and the name. */
-function procPath(env: string, name: string): string {
+export function procPath(env: string, name: string): string {
   return process.env[env] || `${process.env.PROC_ROOT || '/proc'}/${name}`;
 }
 
