@@ -67,8 +67,8 @@ function parse(args: string[]): Parsed {
   return p;
 }
 
-/** Kinds ip monitor never hears: conntrack's, and tc monitor's. */
-type TcKind = 'conntrack' | 'qdisc' | 'class' | 'filter' | 'chain';
+/** Kinds ip monitor never hears: conntrack's, tc monitor's and bridge monitor's. */
+type TcKind = 'conntrack' | 'qdisc' | 'class' | 'filter' | 'chain' | 'mdb' | 'vlan';
 
 const labels: Record<Exclude<NotificationKind, TcKind>, string> = {
   link: '[LINK]', address: '[ADDR]', route: '[ROUTE]', neighbour: '[NEIGH]', nexthop: '[NEXTHOP]', rule: '[RULE]', netconf: '[NETCONF]', nsid: '[NSID]',
@@ -171,8 +171,8 @@ export async function monitor(args: string[], options: MonitorOptions, out: (lin
         process.stderr.write(`nlkit monitor: the kernel dropped notifications (receive queue overrun #${n.count})\n`);
         continue;
       }
-      // Narrows the type: ip monitor's words name neither conntrack nor qdiscs (tc monitor's), never subscribed to here.
-      if (n.kind === 'conntrack' || n.kind === 'qdisc' || n.kind === 'class' || n.kind === 'filter' || n.kind === 'chain') continue;
+      // Narrows the type: ip monitor's words name neither conntrack, qdiscs (tc monitor's) nor MDB and VLANs (bridge's).
+      if (n.kind === 'conntrack' || n.kind === 'qdisc' || n.kind === 'class' || n.kind === 'filter' || n.kind === 'chain' || n.kind === 'mdb' || n.kind === 'vlan') continue;
       if (n.kind === 'link') cache.remember(n.object, n.action === 'delete');
       if (!shown(n)) continue;
       if (options.json) {

@@ -3,7 +3,9 @@
  * how to decode one (the object module's own kind), and its kernel identity — the fields the kernel itself uses to
  * tell two objects apart, so a notification replaces exactly the object it is about.
  */
-import { netconfSchema, nsidSchema } from '../../families/route/index.js';
+import { bridgeSchema, netconfSchema, nsidSchema } from '../../families/route/index.js';
+import { mdbFromMessage, type MdbEntry } from '../bridge-mdb.js';
+import { vlanEntryFromMessage, type VlanEntry } from '../bridge-vlans.js';
 import type { Schema } from '../../schema/codec.js';
 import { addressKind, type Address } from '../addresses.js';
 import { conntrackKind, type ConntrackEntry } from '../conntrack.js';
@@ -21,7 +23,7 @@ import { familyName, type Family } from '../values.js';
 /** RTNLGRP_* (linux/rtnetlink.h). */
 const RTNLGRP = {
   LINK: 1, TC: 4, NEIGH: 3, IPV4_IFADDR: 5, IPV4_ROUTE: 7, IPV4_RULE: 8, IPV6_IFADDR: 9, IPV6_ROUTE: 11, IPV6_RULE: 19,
-  IPV4_NETCONF: 24, IPV6_NETCONF: 25, NSID: 28, NEXTHOP: 32,
+  IPV4_NETCONF: 24, IPV6_NETCONF: 25, MDB: 26, NSID: 28, NEXTHOP: 32, BRVLAN: 33,
 } as const;
 
 /** A netconf notification: the device (or all/default, as negative ifindexes) whose configuration changed. */
@@ -52,6 +54,8 @@ export interface ObjectTypes {
   class: TcClass;
   filter: Filter;
   chain: Chain;
+  mdb: MdbEntry;
+  vlan: VlanEntry;
 }
 
 /** The kinds notifications and watches follow: `'link'`, `'address'`, `'route'`, …. */
@@ -68,9 +72,21 @@ export interface KindInfo<T> {
   /** nlmsg_type of the new and the delete notification. */
   newType: number;
   delType: number;
+  /** nlmsg_type of a dump's messages, where not newType (an MDB dump answers with RTM_GETMDB). */
+  dumpType?: number;
+  /**
+   * The kernel's dump resumes by position and never flags itself interrupted (NLM_F_DUMP_INTR) when objects of
+   * the kind change meanwhile: an object deleted before the resume point makes the dump pass over one after it.
+   * A dump is exact only when nothing changed while it ran, and a notification read after a dump may have been
+   * sent while it ran: so each notification of the kind puts the view in doubt until a dump started after it.
+   */
+  dumpUnchecked?: boolean;
   schema: Schema;
   message: string;
-  fromMessage(m: Value): T;
+  /** The object of a message; kinds whose messages hold several have fromMessages instead. */
+  fromMessage?(m: Value): T;
+  /** Every object of a message: an MDB message holds a bridge's groups, a VLAN message ranges of VLANs. */
+  fromMessages?(m: Value): T[];
   /** The kernel's identity of the object. */
   key(o: T): string;
   /** Messages to leave out (IPv6 route cache entries are not routes). */
@@ -187,6 +203,17 @@ export const kinds: { [K in NotificationKind]: KindInfo<ObjectTypes[K]> } = {
     getMessage: 'getchain', dumps: [], unwatchable: 'the kernel lists chains per device and qdisc only: list them with rt.chains.list({ dev, parent })',
     key: (c) => j(c.ifindex, c.parent, c.chain),
   },
+  mdb: {
+    // Router ports come in the same messages, but are no memberships: a watch's view holds the memberships.
+    groups: [RTNLGRP.MDB], newType: 84, delType: 85, dumpType: 86, dumpUnchecked: true, schema: bridgeSchema, message: 'newmdb', getMessage: 'getmdb', dumps: [{ family: 7 }],
+    fromMessages: (m) => mdbFromMessage(m).entries,
+    key: (e) => j(e.ifindex, e.port, e.vid ?? 0, e.group, e.source ?? ''),
+  },
+  vlan: {
+    groups: [RTNLGRP.BRVLAN], newType: 112, delType: 113, dumpUnchecked: true, schema: bridgeSchema, message: 'newvlan', getMessage: 'getvlan', dumps: [{ family: 7 }],
+    fromMessages: vlansOf,
+    key: (v) => j(v.ifindex, v.vid),
+  },
   conntrack: {
     // NEW and UPDATE events are IPCTNL_MSG_CT_NEW messages, DESTROY ones IPCTNL_MSG_CT_DELETE.
     protocol: Protocol.NETFILTER,
@@ -197,6 +224,30 @@ export const kinds: { [K in NotificationKind]: KindInfo<ObjectTypes[K]> } = {
     key: (e) => j(e.family, e.original.proto, e.original.src, e.original.dst, e.original.sport ?? e.original.icmpId ?? e.original.srcKey, e.original.dport ?? e.original.icmpType ?? e.original.dstKey, e.original.icmpCode, e.original.zone, e.zone ?? 0),
   },
 };
+
+/**
+ * A VLAN database message's entries, one object per VLAN: the kernel folds VLANs of equal options into ranges as
+ * it pleases (a dump joins what notifications told one by one), so only single VLANs compare.
+ */
+function vlansOf(m: Value): VlanEntry[] {
+  const out: VlanEntry[] = [];
+  for (const raw of (m.entry as Value[] | undefined) ?? []) {
+    const e = vlanEntryFromMessage(m.ifindex as number, raw);
+    const end = e.vidEnd ?? e.vid;
+    const { vidEnd: _, ...one } = e;
+    for (let vid = e.vid; vid <= end; vid++) {
+      const info = raw.info as Value;
+      const { range: _r, ...rest } = raw;
+      out.push({ ...one, vid, raw: { ...rest, info: { ...info, vid } } });
+    }
+  }
+  return out;
+}
+
+/** The objects one message stands for. */
+export function objectsOf<T>(info: KindInfo<T>, raw: Value): T[] {
+  return info.fromMessages ? info.fromMessages(raw) : [info.fromMessage!(raw)];
+}
 
 /** The protocol of a kind's sockets. */
 export function protocolOf(kind: NotificationKind): number {

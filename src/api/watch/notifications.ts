@@ -8,7 +8,7 @@ import { NetlinkSocket, type NetnsRef } from '../../socket/socket.js';
 import { abortError } from '../../wire/errors.js';
 import type { Message } from '../../wire/message.js';
 import { SchemaError } from '../../schema/codec.js';
-import { byType, kinds, protocolOf, type NotificationKind, type ObjectTypes } from './kinds.js';
+import { byType, kinds, objectsOf, protocolOf, type KindInfo, type NotificationKind, type ObjectTypes } from './kinds.js';
 
 /** A notification of one kind: the typed object (as list() returns it), new or deleted. */
 export type ObjectNotification = {
@@ -58,14 +58,18 @@ export function predicate<T>(filter: ObjectFilter<T> | undefined): ((o: T) => bo
   });
 }
 
-/** Decode one notification message, or undefined for message types of no kind we know (or ones skipped). */
-export function decodeNotification(m: Message, nsid: number | undefined, everything = false): ObjectNotification | undefined {
+/**
+ * Decode one notification message into its objects' notifications: none for message types of no kind we know (or
+ * ones skipped), several for an MDB or VLAN message that holds several.
+ */
+export function decodeNotifications(m: Message, nsid: number | undefined, everything = false): ObjectNotification[] {
   const t = byType.get(m.type);
-  if (!t) return undefined;
-  const info = kinds[t.kind];
+  if (!t) return [];
+  const info = kinds[t.kind] as KindInfo<unknown>;
   const raw = info.schema.decodeBody(info.message, m.buf, m.payload, m.offset + m.length, m.view);
-  if (!everything && info.skip?.(raw)) return undefined;
-  return { kind: t.kind, action: t.deleted ? 'delete' : 'new', object: info.fromMessage(raw), nsid, flags: m.flags } as ObjectNotification;
+  if (!everything && info.skip?.(raw)) return [];
+  const action = t.deleted ? 'delete' : 'new';
+  return objectsOf(info, raw).map((object) => ({ kind: t.kind, action, object, nsid, flags: m.flags }) as ObjectNotification);
 }
 
 /** The multicast groups of the kinds asked for. */
@@ -103,11 +107,12 @@ export async function* notifications(list: readonly NotificationKind[], options:
         yield { kind: 'overrun', count: e.count };
         continue;
       }
-      const n = decodeNotification(e.message, e.nsid, options.everything);
-      if (!n || !wanted.has(n.kind)) continue;
-      const keep = filters.get(n.kind);
-      if (keep && !keep(n.object as never)) continue;
-      yield n;
+      for (const n of decodeNotifications(e.message, e.nsid, options.everything)) {
+        if (!wanted.has(n.kind)) continue;
+        const keep = filters.get(n.kind);
+        if (keep && !keep(n.object as never)) continue;
+        yield n;
+      }
     }
   } finally {
     socket.close();

@@ -90,6 +90,11 @@ export class Reconciler<T> {
     private readonly changedSince: ReadonlySet<string>,
     private readonly same: (a: T, b: T) => boolean,
     private readonly complete = false,
+    /**
+     * Whether a dump may hold an object twice (a dump that resumes by position while objects come and go): then a
+     * key of the last dump not seen where it stood may still be in the new one elsewhere.
+     */
+    private readonly repeats = false,
   ) {
     this.seen = new Uint8Array(old.length);
     this.next = new DumpSequence<T>(Math.max(1024, old.length + (old.length >> 4)));
@@ -141,9 +146,13 @@ export class Reconciler<T> {
   /** Keys in the view that the new dump does not have. */
   *missing(): Iterable<string> {
     const old = this.old;
+    let present: Set<string | undefined> | undefined;
     for (let p = 0; p < old.length; p++) {
       const key = old.keys[p];
-      if (this.seen[p] === 0 && key !== undefined && !this.found.has(key)) yield key;
+      if (this.seen[p] === 0 && key !== undefined && !this.found.has(key)) {
+        if (this.repeats && (present ??= new Set(this.next.keys.slice(0, this.next.length))).has(key)) continue;
+        yield key;
+      }
     }
     for (const key of this.changedSince) if (!this.found.has(key)) yield key;
     if (this.complete) for (const key of this.view.keys()) if (!this.found.has(key)) yield key;

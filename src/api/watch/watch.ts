@@ -19,7 +19,7 @@ import { NetlinkSocket, type DumpChunk, type NetnsRef, type SubscriptionEvent } 
 import { Flags, NLMSG_HDRLEN } from '../../wire/message.js';
 import { EventQueue, type WatchEvent } from './events.js';
 import { kinds, protocolOf, type KindInfo, type NotificationKind, type ObjectTypes } from './kinds.js';
-import { decodeNotification, groupsOf, predicate, type ObjectFilter, type ObjectNotification } from './notifications.js';
+import { decodeNotifications, groupsOf, predicate, type ObjectFilter, type ObjectNotification } from './notifications.js';
 import { digest, DumpSequence, Reconciler } from './reconcile.js';
 import { SchemaError } from '../../schema/codec.js';
 
@@ -66,6 +66,9 @@ const triggers: Partial<Record<NotificationKind, NotificationKind[]>> = {
   nexthop: ['link'],
   neighbour: ['link'],
   address: ['link'],
+  // A port leaving its bridge, or a bridge going away, takes its groups and VLANs.
+  mdb: ['link'],
+  vlan: ['link'],
 };
 
 /**
@@ -178,26 +181,29 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
           this.overrun();
           break;
         }
-        const n = decodeNotification(e.message, e.nsid);
-        if (!n) continue;
-        if (n.kind === this.kind) {
-          this.counters.messages++;
-          if (this.buffered) {
-            if (this.buffered.length >= this.bufferLimit) {
-              // Holding more would outgrow the view: drop what comes next, knowingly, and dump again.
-              this.overrun();
-              break;
-            }
-            this.buffered.push(n);
-          } else this.apply(this.current, n, this.iterating);
-          // An IPv6 route append carries only the added nexthop: the whole route must be read again.
-          if (n.kind === 'route' && n.object.family === 'inet6' && n.flags & Flags.APPEND) this.requestResync();
+        for (const n of decodeNotifications(e.message, e.nsid)) this.heard(n);
+        if (this.buffered && this.buffered.length > this.bufferLimit) {
+          // Holding more would outgrow the view: drop what comes next, knowingly, and dump again.
+          this.overrun();
+          break;
         }
-        if (n.kind !== this.kind && silentlyChanges(n)) this.requestResync();
       }
     } catch (e) {
       if (!this.stop.signal.aborted && generation === this.generation) this.events.fail(e);
     }
+  }
+
+  /** One object's notification: into the view, or held while a dump runs; or a trigger of a resync. */
+  private heard(n: ObjectNotification): void {
+    if (n.kind === this.kind) {
+      this.counters.messages++;
+      if (this.buffered) this.buffered.push(n);
+      else this.apply(this.current, n, this.iterating);
+      // An IPv6 route append carries only the added nexthop: the whole route must be read again.
+      if (n.kind === 'route' && n.object.family === 'inet6' && n.flags & Flags.APPEND) this.requestResync();
+      if (this.info.dumpUnchecked) this.requestResync();
+    }
+    if (n.kind !== this.kind && silentlyChanges(n)) this.requestResync();
   }
 
   /** A notification into the view. */
@@ -274,22 +280,46 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     const info = this.info;
     const message = info.schema.message(info.message);
     const hash = this.hash;
+    const type = info.dumpType ?? info.newType;
     for (let at = chunk.start; at < end; ) {
       const length = view.getUint32(at, true);
-      if (view.getUint16(at + 4, true) === info.newType) {
+      if (view.getUint16(at + 4, true) === type) {
         const body = at + NLMSG_HDRLEN;
         digest(view, body, at + length, hash);
         const a = hash[0]!;
         const b = hash[1]!;
-        if (!r.matches(a, b)) {
+        if (info.fromMessages) this.takeMany(r, buf, view, body, at + length, a, b);
+        else if (!r.matches(a, b)) {
           const raw = info.schema.decodeBody(message, buf, body, at + length, view);
-          const object = info.skip !== undefined && info.skip(raw) ? undefined : info.fromMessage(raw);
+          const object = info.skip !== undefined && info.skip(raw) ? undefined : info.fromMessage!(raw);
           if (object === undefined || (this.keep !== undefined && !this.keep(object))) r.skipped(a, b);
           else r.decoded(a, b, info.key(object), object);
         }
       }
       at += (length + 3) & ~3;
     }
+  }
+
+  /**
+   * A message of several objects (MDB, VLANs): each stands in the sequence under the message's digest mixed with
+   * its place in the message. An unchanged message matches object by object, up to its last; a changed one (or a
+   * new one) is decoded whole. A message of no objects stands as one skipped entry.
+   */
+  private takeMany(r: Reconciler<T>, buf: Uint8Array, view: DataView, body: number, end: number, a: number, b: number): void {
+    const mixed = (i: number): [number, number] => [(a ^ Math.imul(i, 0x9e3779b1)) >>> 0, (b + i) >>> 0];
+    if (r.matches(a, b)) {
+      for (let i = 1; r.matches(...mixed(i)); i++);
+      return;
+    }
+    const info = this.info;
+    const raw = info.schema.decodeBody(info.message, buf, body, end, view);
+    const objects = info.skip?.(raw) ? [] : info.fromMessages!(raw);
+    if (objects.length === 0) r.skipped(a, b);
+    objects.forEach((object, i) => {
+      const [x, y] = i === 0 ? [a, b] : mixed(i);
+      if (this.keep !== undefined && !this.keep(object)) r.skipped(x, y);
+      else r.decoded(x, y, info.key(object), object);
+    });
   }
 
   /**
@@ -305,7 +335,7 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     let heard: ObjectNotification[];
     try {
       for (;;) {
-        r = new Reconciler(this.sequence, view, this.changedSince, sameObject, this.forgotten);
+        r = new Reconciler(this.sequence, view, this.changedSince, sameObject, this.forgotten, this.info.dumpUnchecked);
         let interrupted = false;
         for (const request of this.info.dumps) {
           const { bytes } = this.info.schema.encodeMessage(this.info.getMessage, request, { flags: Flags.DUMP });
@@ -354,8 +384,8 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
 
 /** Fields the kernel changes without a notification (counters, timestamps, per-family device state), or sets only in
  * notifications (ifi_change, IFLA_EVENT). */
-// A conntrack entry's timeout, use count, counters and timestamps move on their own too.
-const volatile = new Set(['timeout', 'use', 'counters', 'timestamp', 'cacheinfo', 'stats', 'stats64', 'afSpec', 'xdp', 'carrierChanges', 'carrierUpCount', 'carrierDownCount', 'probes', 'change', 'event']);
+// A conntrack entry's timeout, use count, counters and timestamps move on their own too; an MDB entry's timer too.
+const volatile = new Set(['timeout', 'timer', 'use', 'counters', 'timestamp', 'cacheinfo', 'stats', 'stats64', 'afSpec', 'xdp', 'carrierChanges', 'carrierUpCount', 'carrierDownCount', 'probes', 'change', 'event']);
 
 /** Equal as the kernel sent them (the raw decoded message), ignoring what moves on its own. */
 function sameObject(a: unknown, b: unknown): boolean {
