@@ -8,10 +8,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { withNetns } from '../testing/netns.js';
-import { captureRequests, haveStrace, type SentRequest } from '../testing/strace.js';
+import { captureRequests, haveStrace, lastNewlink } from '../testing/strace.js';
 
 const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
-const RTM_NEWLINK = 16;
 
 const lines = [
   'link add x link d0 type vlan id 10', 'link add x link d0 type vlan id 10 protocol 802.1ad reorder_hdr off gvrp on',
@@ -25,14 +24,6 @@ const lines = [
   'link add x link d0 type ipvlan mode l3', 'link add x link d0 type ipvlan mode l3s vepa', 'link add x link d0 type ipvtap p',
   'link add x link d0 type ipvlan bridge vepa', 'link add x link d0 type ipvlan mode l4',
 ];
-
-/** The last RTM_NEWLINK a command sent: its header flags and its body in hex, for comparing two senders. */
-function lastNewlink(sent: SentRequest[]): { flags: string; body: string } | undefined {
-  // ip first sends an empty RTM_NEWLINK to learn whether the kernel has it (iplink_have_newlink): not the request.
-  const r = sent.filter((s) => s.type === RTM_NEWLINK && !(s.body.length === 16 && s.body.every((b) => b === 0))).at(-1);
-  if (!r) return undefined;
-  return { flags: r.flags, body: Buffer.from(r.body).toString('hex') };
-}
 
 test('link add of kinds this kernel lacks sends the bytes ip sends (captured with strace)', async (t) => {
   if (!(await haveStrace())) return t.skip('strace is not installed');

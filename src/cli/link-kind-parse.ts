@@ -1,41 +1,32 @@
 /**
  * The words after `ip link add … type KIND`, read as iproute2 6.1's link_util parsers read them: vxlan, vlan, vrf,
- * macvlan/macvtap, ipvlan/ipvtap. Kinds whose ip helper has no options (dummy, ifb, nlmon, …) take any words and send an empty
+ * macvlan/macvtap, ipvlan/ipvtap, and the IP tunnels (link-kind-tunnel.ts). Kinds whose ip helper has no options (dummy, ifb, nlmon, …) take any words and send an empty
  * IFLA_INFO_DATA, as ip does; kinds ip has no helper for refuse them as garbage; kinds whose options nlkit does not
  * read are refused by name.
  */
 import { isIP } from 'node:net';
 import type { LinkInput } from '../api/links.js';
 import { duparg, fail, integer, invarg, matches, notPrefix, refuse, type Words } from './args.js';
+import { iptnlKind } from './link-kind-iptnl.js';
+import { greKind } from './link-kind-tunnel.js';
+import type { LinkLookup } from './link-lookup.js';
 
-/** What a parse needs to know of the namespace: a device's index (0: none) and hardware address length. */
-export interface LinkLookup {
-  ifindex(name: string): Promise<number>;
-  /** Bytes in the device's hardware address, or -1 when it has none to compare with. */
-  addressLength(name: string): Promise<number>;
-  /** Whether the device is a VRF. */
-  isVrf(name: string): Promise<boolean>;
-  /** An nsid for a named namespace, assigning one if it has none (-1 when there is no such namespace). */
-  netnsid(name: string): Promise<number>;
-  /** Whether /run/netns/NAME exists. */
-  hasNetns(name: string): boolean;
-}
+export type { LinkLookup };
 
 /** ip's helpers without a parse_opt: any words after the kind are ignored. */
 const noOptions = new Set(['dummy', 'ifb', 'nlmon', 'netdevsim', 'team', 'vcan', 'virt_wifi']);
 /** ip's helpers with options nlkit does not read yet. */
 const unread = new Set([
   'amt', 'bareudp', 'batadv', 'bond', 'bond_slave', 'bridge', 'bridge_slave', 'can', 'dsa', 'geneve', 'gtp', 'hsr', 'ipoib',
-  'rmnet', 'vrf_slave', 'vxcan', 'wwan', 'macsec', 'tun', 'gre', 'gretap', 'erspan', 'ip6gre', 'ip6gretap',
-  'ip6erspan', 'ip6tnl', 'ipip', 'sit', 'vti', 'vti6', 'xfrm', 'team_slave',
+  'rmnet', 'vrf_slave', 'vxcan', 'wwan', 'macsec', 'tun', 'vti', 'vti6', 'xfrm', 'team_slave',
 ]);
 
-type Parser = (w: Words, create: boolean, look: LinkLookup) => Promise<Partial<LinkInput>>;
+type Parser = (w: Words, create: boolean, look: LinkLookup, dev?: string) => Promise<Partial<LinkInput>>;
 
 /** The options of `type KIND` (at least one word left), as fields of the link's input. */
-export async function kindOptions(kind: string, w: Words, create: boolean, look: LinkLookup): Promise<Partial<LinkInput>> {
+export async function kindOptions(kind: string, w: Words, create: boolean, look: LinkLookup, dev?: string): Promise<Partial<LinkInput>> {
   const parser = parsers[kind];
-  if (parser) return parser(w, create, look);
+  if (parser) return parser(w, create, look, dev);
   if (noOptions.has(kind)) return { data: {} };
   if (unread.has(kind)) throw refuse(`Options of "type ${kind}" are not supported by nlkit.`);
   if (matches(w.word!, 'help')) throw refuse('Usage: nlkit link help');
@@ -326,6 +317,8 @@ function ipvlan(kind: string): Parser {
 
 const parsers: Partial<Record<string, Parser>> = {
   vxlan, vlan, vrf, macvlan: macvlan('macvlan'), macvtap: macvlan('macvtap'), ipvlan: ipvlan('ipvlan'), ipvtap: ipvlan('ipvtap'),
+  ...Object.fromEntries(['gre', 'gretap', 'erspan', 'ip6gre', 'ip6gretap', 'ip6erspan'].map((k) => [k, greKind(k)])),
+  ...Object.fromEntries(['ipip', 'sit', 'ip6tnl'].map((k) => [k, iptnlKind(k)])),
 };
 
 /** Whether ip 6.1 has a helper for the kind (get_link_kind finds it): veth, and every kind above. */

@@ -255,7 +255,7 @@ export async function parseLinkCommand(args: string[], create: boolean, look: Li
         const p = await parseCommon(w, peer, true, look, true);
         if (p.kind !== undefined) throw duparg('type', before[before.length - w.rest.length - 1]!);
         input.peer = peer as LinkInput['peer'];
-      } else Object.assign(input, await kindOptions(kind, w, create, look));
+      } else Object.assign(input, await kindOptions(kind, w, create, look, dev));
     }
   } else if (create) throw fail('Not enough information: "type" argument is required');
   if (!create) delete input.ifindex;

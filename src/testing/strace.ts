@@ -85,3 +85,13 @@ export async function captureMessages(file: string, args: string[]): Promise<Uin
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const RTM_NEWLINK = 16;
+
+/** The last RTM_NEWLINK of a run: its header flags and its body in hex, for comparing two senders. */
+export function lastNewlink(sent: SentRequest[]): { flags: string; body: string } | undefined {
+  // ip first sends an empty RTM_NEWLINK to learn whether the kernel has it (iplink_have_newlink): not the request.
+  const r = sent.filter((s) => s.type === RTM_NEWLINK && !(s.body.length === 16 && s.body.every((b) => b === 0))).at(-1);
+  if (!r) return undefined;
+  return { flags: r.flags, body: Buffer.from(r.body).toString('hex') };
+}

@@ -1,10 +1,11 @@
 /**
  * Links: the generated rt-link declaration plus what the 6.12 spec leaves out, from linux/if_link.h and
  * linux/veth.h: veth (VETH_INFO_PEER carries a struct ifinfomsg and the peer's link attributes), vxlan, macvlan and
- * ipvlan data, IFLA_STATS64 as struct rtnl_link_stats64, alternative names (IFLA_PROP_LIST, RTM_NEWLINKPROP).
+ * ipvlan data, the IP tunnels' data (link-tunnels.ts), IFLA_STATS64 as struct rtnl_link_stats64, alternative names (IFLA_PROP_LIST, RTM_NEWLINKPROP).
  */
 import type { AttrDecl, AttrSetDecl, FamilyDecl } from '../../schema/declaration.js';
 import { rtLink } from './generated/link.js';
+import { tunnelEnums, tunnelKinds, tunnelSets } from './link-tunnels.js';
 
 const linkAttrs = rtLink.attributeSets['link-attrs'].attributes;
 
@@ -39,6 +40,7 @@ export const linkFamily = {
     macvlanFlags: { type: 'flags', entries: { nopromisc: 1, nodst: 2 } },
     ipvlanMode: { type: 'enum', entries: { l2: 0, l3: 1, l3s: 2 } },
     ipvlanFlags: { type: 'flags', entries: { private: 1, vepa: 2 } },
+    ...tunnelEnums,
   },
   structs: {
     ...rtLink.structs,
@@ -57,6 +59,7 @@ export const linkFamily = {
   },
   attributeSets: asIpSends({
     ...rtLink.attributeSets,
+    ...tunnelSets,
     'link-attrs': {
       attributes: [
         ...linkAttrs.filter((a) => a.name !== 'stats64' && a.name !== 'propList' && a.name !== 'altIfname'),
@@ -134,6 +137,7 @@ export const linkFamily = {
     ...rtLink.subMessages,
     'linkinfo-data-msg': {
       ...rtLink.subMessages['linkinfo-data-msg'],
+      ...tunnelKinds,
       veth: { attributeSet: 'linkinfo-veth-attrs' },
       vxlan: { attributeSet: 'linkinfo-vxlan-attrs' },
       macvlan: { attributeSet: 'linkinfo-macvlan-attrs' },
