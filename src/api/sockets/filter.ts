@@ -120,6 +120,9 @@ export function parseHostCond(word: string, isPort: boolean): HostCond {
 
 type Token = { word: string; kind: string };
 
+/** The keywords a value follows. */
+const subjects = ['dst', 'src', 'dport', 'sport', 'dev', 'fwmark', 'cgroup'];
+
 const keywords: Readonly<Record<string, string>> = {
   '!': '!', not: '!', '&': '&', '&&': '&', and: '&', '|': '|', '||': '|', or: '|', '(': '(', ')': ')',
   dst: 'dst', src: 'src', dport: 'dport', sport: 'sport', dev: 'dev', fwmark: 'fwmark', cgroup: 'cgroup',
@@ -192,8 +195,28 @@ export function parseFilter(words: readonly string[] | string, context: FilterCo
     }
     if (t.kind === '!') return { op: 'not', arg: expr() };
     if (t.kind === 'autobound') return { op: 'autobound' };
-    if (['dst', 'src', 'dport', 'sport', 'dev', 'fwmark', 'cgroup'].includes(t.kind)) return condition(t);
+    if (subjects.includes(t.kind)) return condition(t);
+    if (t.kind === 'value') lex(i - 1);
     return fail(t.word, 'syntax error');
+  }
+
+  /**
+   * ss's lexer reads a value as whatever the last subject keyword before it takes (a port after sport, a mark
+   * after fwmark, …), as it reads it — before its parser finds the value out of place: a value it cannot read is
+   * refused for that, not as a syntax error.
+   */
+  function lex(at: number): void {
+    let subject = '';
+    for (let k = at - 1; k >= 0 && !subject; k--) if (subjects.includes(tokens[k]!.kind) || tokens[k]!.kind === 'autobound') subject = tokens[k]!.kind;
+    const word = tokens[at]!.word;
+    if (subject === 'dev') {
+      if (parseInt32(word) === undefined && context.ifindex?.(word) === undefined) fail(word, 'cannot parse device');
+    } else if (subject === 'fwmark') {
+      const [m, k] = word.split('/');
+      if (parseInt32(m!) === undefined || (k !== undefined && parseInt32(k) === undefined)) fail(word, 'cannot parse mark');
+    } else if (subject === 'cgroup') {
+      if (context.cgroupId?.(word) === undefined) fail(word, 'cannot parse cgroup');
+    } else parseHostCond(word, subject === 'sport' || subject === 'dport');
   }
 
   function list(): FilterNode {

@@ -2,7 +2,7 @@
  * ss's command line as ss 6.1 reads it (getopt_long, arguments permuted): socket tables (dbs), families and states
  * merged with ss's defaults, the display options, and the words left for the state keywords and the filter.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../usage.js';
 
 export const DB = { TCP: 0, MPTCP: 1, DCCP: 2, UDP: 3, RAW: 4, UNIX_DG: 5, UNIX_ST: 6, UNIX_SQ: 7, PACKET_DG: 8, PACKET_R: 9, NETLINK: 10, SCTP: 11, VSOCK_ST: 12, VSOCK_DG: 13, TIPC: 14, XDP: 15 } as const;
@@ -88,6 +88,8 @@ export interface SsOptions {
   json: boolean;
   netns: string | undefined;
   filterFile: string | undefined;
+  /** A refused state word: ss reads those after printing -s's summary, so the refusal waits for it. */
+  stateError: UsageError | undefined;
   /** The words after the options: state keywords, then the filter expression. */
   filter: string[];
   /** -F FILE: the filter's lines from the file, read after the words (as ss's lexer does). */
@@ -228,7 +230,7 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
   const o: SsOptions = {
     dbs: 0, families: new Set(), states: 0, preferredFamily: 0, numeric: false, resolve: false, options: false, details: 0,
     memory: false, info: false, processes: false, threads: false, tos: false, cgroup: false, bpf: false, header: true,
-    oneline: false, kill: false, events: false, summary: false, summaryOnly: false, json: false, netns: undefined, filterFile: undefined,
+    oneline: false, kill: false, events: false, summary: false, summaryOnly: false, json: false, netns: undefined, filterFile: undefined, stateError: undefined,
     filter: [], fileFilter: [],
   };
   let doDefault = true;
@@ -311,7 +313,11 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
         o.fileFilter = readFilterFile(arg!);
         break;
       case 'v': case 'V': throw new VersionRequest();
-      case 'N': o.netns = arg; break;
+      case 'N':
+        // ss switches namespace as it reads the option: a later bad option is not reached.
+        if (!existsSync(`/run/netns/${arg}`)) throw new UsageError(`Cannot open network namespace "${arg}": No such file or directory`, { status: 1, bare: true });
+        o.netns = arg;
+        break;
       case 'tos': o.tos = true; break;
       case 'cgroup': o.cgroup = true; break;
       case 'K': o.kill = true; break;
@@ -370,21 +376,26 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
   }
   let sawStates = false;
   let k = 0;
-  while (k < rest.length) {
-    const w = rest[k]!;
-    if (w === 'state' || w === 'exclude' || w === 'excl') {
-      const v = rest[k + 1];
-      if (v === undefined) throw new UsageError('Command line is not complete. Try option "help"', { status: 255, bare: true });
-      if (w === 'state') {
-        if (!sawStates) stateFilter = 0;
-        stateFilter |= scanState(v);
-      } else {
-        if (!sawStates) stateFilter = SS_ALL;
-        stateFilter &= ~scanState(v);
-      }
-      sawStates = true;
-      k += 2;
-    } else break;
+  try {
+    while (k < rest.length) {
+      const w = rest[k]!;
+      if (w === 'state' || w === 'exclude' || w === 'excl') {
+        const v = rest[k + 1];
+        if (v === undefined) throw new UsageError('Command line is not complete. Try option "help"', { status: 255, bare: true });
+        if (w === 'state') {
+          if (!sawStates) stateFilter = 0;
+          stateFilter |= scanState(v);
+        } else {
+          if (!sawStates) stateFilter = SS_ALL;
+          stateFilter &= ~scanState(v);
+        }
+        sawStates = true;
+        k += 2;
+      } else break;
+    }
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    o.stateError = e;
   }
   o.filter = rest.slice(k);
   o.summaryOnly = o.summary && doDefault && rest.length === 0;

@@ -93,17 +93,11 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
     throw e;
   }
   const netns = o.netns ?? globalNetns;
-  if (o.netns !== undefined) {
-    try {
-      readFileSync(`/run/netns/${o.netns}`, { flag: 'r', encoding: null }).length;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`Cannot open network namespace "${o.netns}": No such file or directory`, { status: 1, bare: true });
-    }
-  }
   if (o.summary) {
     printSummary(netns, write);
     if (o.summaryOnly) return 0;
   }
+  if (o.stateError) throw o.stateError;
   if (o.dbs === 0) {
     process.stderr.write('ss: no socket tables to show with such filter.\n');
     return 0;
@@ -372,7 +366,7 @@ function filterRefusal(e: FilterError): UsageError {
     case 'cannot parse mark':
       return new UsageError(`Cannot parse mark ${word}.`, { status: 1, bare: true });
     default:
-      return new UsageError(`ss: bison bellows (while parsing filter): "syntax error!"${usageText.trimEnd()}`, { status: 255, bare: true });
+      return new UsageError(`ss: bison bellows (while parsing filter): "syntax error!" Sorry.\n${usageText.trimEnd()}`, { status: 255, bare: true });
   }
 }
 
