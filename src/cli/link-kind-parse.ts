@@ -9,6 +9,7 @@ import type { LinkInput } from '../api/links.js';
 import { duparg, fail, integer, invarg, matches, notPrefix, refuse, type Words } from './args.js';
 import { iptnlKind } from './link-kind-iptnl.js';
 import { greKind } from './link-kind-tunnel.js';
+import { vtiKind, xfrmKind } from './link-kind-vti.js';
 import type { LinkLookup } from './link-lookup.js';
 
 export type { LinkLookup };
@@ -18,7 +19,7 @@ const noOptions = new Set(['dummy', 'ifb', 'nlmon', 'netdevsim', 'team', 'vcan',
 /** ip's helpers with options nlkit does not read yet. */
 const unread = new Set([
   'amt', 'bareudp', 'batadv', 'bond', 'bond_slave', 'bridge', 'bridge_slave', 'can', 'dsa', 'geneve', 'gtp', 'hsr', 'ipoib',
-  'rmnet', 'vrf_slave', 'vxcan', 'wwan', 'macsec', 'tun', 'vti', 'vti6', 'xfrm', 'team_slave',
+  'rmnet', 'vrf_slave', 'vxcan', 'wwan', 'macsec', 'tun', 'team_slave',
 ]);
 
 type Parser = (w: Words, create: boolean, look: LinkLookup, dev?: string) => Promise<Partial<LinkInput>>;
@@ -319,6 +320,7 @@ const parsers: Partial<Record<string, Parser>> = {
   vxlan, vlan, vrf, macvlan: macvlan('macvlan'), macvtap: macvlan('macvtap'), ipvlan: ipvlan('ipvlan'), ipvtap: ipvlan('ipvtap'),
   ...Object.fromEntries(['gre', 'gretap', 'erspan', 'ip6gre', 'ip6gretap', 'ip6erspan'].map((k) => [k, greKind(k)])),
   ...Object.fromEntries(['ipip', 'sit', 'ip6tnl'].map((k) => [k, iptnlKind(k)])),
+  vti: vtiKind('vti'), vti6: vtiKind('vti6'), xfrm: xfrmKind,
 };
 
 /** Whether ip 6.1 has a helper for the kind (get_link_kind finds it): veth, and every kind above. */
