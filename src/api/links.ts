@@ -35,7 +35,11 @@ export interface LinkInput {
   group?: number;
   /** A master device, or null for nomaster. */
   master?: string | number | null;
-  /** Port attributes under the master (IFLA_INFO_SLAVE_DATA), e.g. bridge port `{ cost: 10 }`. */
+  /**
+   * Port attributes under the master (IFLA_INFO_SLAVE_DATA), e.g. bridge port `{ cost: 10 }`. With kind
+   * 'bridge_slave' or 'bond_slave' they go as `ip link set DEV type bridge_slave …` sends them: that kind names
+   * their layout, and no IFLA_INFO_SLAVE_KIND is sent.
+   */
   portData?: Value;
   /** The master's kind, which says how portData is laid out: 'bridge' (default) or 'bond'. */
   portKind?: string;
@@ -129,7 +133,7 @@ const linkFilter = record({
 function callerError(e: unknown): unknown {
   if (!(e instanceof SchemaError)) return e;
   // The encoder names the sub-message variant (the kind) too: linkinfo.data.vxlan.port → data.port.
-  const m = /^linkinfo\.(data|slaveData)(\.[^.]+)?/.exec(e.path);
+  const m = /^linkinfo\.(data|slaveData|slaveDataByKind)(\.[^.]+)?/.exec(e.path);
   if (!m) return e;
   return new SchemaError((m[1] === 'data' ? 'data' : 'portData') + e.path.slice(m[0].length), e.message.slice(e.path.length + 2));
 }
@@ -206,7 +210,8 @@ function linkinfo(input: LinkInput, ctx: Context, create: boolean): Value {
     }
     if (data !== undefined) info.data = data;
   }
-  if (input.portData !== undefined) {
+  if (input.portData !== undefined && input.kind?.endsWith('_slave')) info.slaveDataByKind = input.portData;
+  else if (input.portData !== undefined) {
     info.slaveKind = input.portKind ?? 'bridge';
     info.slaveData = input.portData;
   }

@@ -80,3 +80,30 @@ export function integer(word: string, { min = -0x80000000, max = 0x7fffffff } = 
   const n = (m[1] === '-' ? -1 : 1) * (/^0[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : digits.length > 1 && digits[0] === '0' ? parseInt(digits, 8) : Number(digits));
   return n < min || n > max ? undefined : n;
 }
+
+/** ip's ll_addr_a2n: `aa:bb:…` (each part read by sscanf %x) or a dotted IPv4 address; undefined if invalid. */
+export function lladdr(text: string): number[] | undefined {
+  if (text.includes('.')) {
+    const parts = text.split('.');
+    if (parts.length !== 4 || parts.some((p) => !/^\d+$/.test(p) || Number(p) > 255)) return undefined;
+    return parts.map(Number);
+  }
+  const bytes: number[] = [];
+  for (const part of text.split(':').slice(0, 32)) {
+    const m = /^\s*([+-]?)(?:0[xX])?([0-9a-fA-F]+)/.exec(part);
+    if (!m || m[1] === '-') return undefined;
+    const n = parseInt(m[2]!, 16);
+    if (n > 255) return undefined;
+    bytes.push(n);
+  }
+  return bytes;
+}
+
+/** ip's get_u64: C's strtoull in base 0, the whole word; a minus sign wraps as strtoull's does. */
+export function integer64(word: string): bigint | undefined {
+  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(word);
+  if (!m) return undefined;
+  const n = BigInt(/^0[0-7]+$/.test(m[2]!) ? `0o${m[2]!.slice(1)}` : m[2]!);
+  if (n > 0xffffffffffffffffn) return undefined;
+  return m[1] === '-' ? BigInt.asUintN(64, -n) : n;
+}

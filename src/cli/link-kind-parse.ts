@@ -1,12 +1,14 @@
 /**
  * The words after `ip link add … type KIND`, read as iproute2 6.1's link_util parsers read them: vxlan, vlan, vrf,
- * macvlan/macvtap, ipvlan/ipvtap, and the IP tunnels (link-kind-tunnel.ts). Kinds whose ip helper has no options (dummy, ifb, nlmon, …) take any words and send an empty
+ * macvlan/macvtap, ipvlan/ipvtap, the IP tunnels (link-kind-tunnel.ts), bridge and bond (link-kind-bridge.ts, link-kind-bond.ts). Kinds whose ip helper has no options (dummy, ifb, nlmon, …) take any words and send an empty
  * IFLA_INFO_DATA, as ip does; kinds ip has no helper for refuse them as garbage; kinds whose options nlkit does not
  * read are refused by name.
  */
 import { isIP } from 'node:net';
 import type { LinkInput } from '../api/links.js';
 import { duparg, fail, integer, invarg, matches, notPrefix, refuse, type Words } from './args.js';
+import { bond, bondSlave } from './link-kind-bond.js';
+import { bridge, bridgeSlave } from './link-kind-bridge.js';
 import { iptnlKind } from './link-kind-iptnl.js';
 import { greKind } from './link-kind-tunnel.js';
 import { vtiKind, xfrmKind } from './link-kind-vti.js';
@@ -18,7 +20,7 @@ export type { LinkLookup };
 const noOptions = new Set(['dummy', 'ifb', 'nlmon', 'netdevsim', 'team', 'vcan', 'virt_wifi']);
 /** ip's helpers with options nlkit does not read yet. */
 const unread = new Set([
-  'amt', 'bareudp', 'batadv', 'bond', 'bond_slave', 'bridge', 'bridge_slave', 'can', 'dsa', 'geneve', 'gtp', 'hsr', 'ipoib',
+  'amt', 'bareudp', 'batadv', 'can', 'dsa', 'geneve', 'gtp', 'hsr', 'ipoib',
   'rmnet', 'vrf_slave', 'vxcan', 'wwan', 'macsec', 'tun', 'team_slave',
 ]);
 
@@ -321,6 +323,7 @@ const parsers: Partial<Record<string, Parser>> = {
   ...Object.fromEntries(['gre', 'gretap', 'erspan', 'ip6gre', 'ip6gretap', 'ip6erspan'].map((k) => [k, greKind(k)])),
   ...Object.fromEntries(['ipip', 'sit', 'ip6tnl'].map((k) => [k, iptnlKind(k)])),
   vti: vtiKind('vti'), vti6: vtiKind('vti6'), xfrm: xfrmKind,
+  bridge, bridge_slave: bridgeSlave, bond, bond_slave: bondSlave,
 };
 
 /** Whether ip 6.1 has a helper for the kind (get_link_kind finds it): veth, and every kind above. */

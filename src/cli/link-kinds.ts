@@ -83,6 +83,16 @@ function bridge(d: Data): Field[] {
 /** BR_STATE_* (linux/if_bridge.h). */
 const portStates = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'];
 
+/** The link-local groups ip names in a port's group_fwd_mask_str, by bit. */
+const fwdMaskNames: Readonly<Record<number, string>> = { 0: 'stp', 2: 'lacp', 14: 'lldp' };
+
+/** ip's _bitmask2str: each set bit by name, or as its value in hex; 0x0 for none. */
+function fwdMaskText(mask: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < 16; i++) if (mask & (1 << i)) parts.push(fwdMaskNames[i] ?? `0x${(1 << i).toString(16)}`);
+  return parts.length ? parts.join(',') : '0x0';
+}
+
 function bridgeSlave(d: Data): Field[] {
   const f: Field[] = [];
   const flag = (key: string, name: string, text = key) => {
@@ -92,8 +102,8 @@ function bridgeSlave(d: Data): Field[] {
     if (d[name] !== undefined) f.push([key, n(d[name]), `${text} ${n(d[name])}`]);
   };
   if (d.state !== undefined) {
-    const state = portStates[n(d.state)] ?? String(d.state);
-    f.push(['state', state, `state ${state}`]);
+    const state = portStates[n(d.state)];
+    f.push(state === undefined ? ['state_index', n(d.state), `state (${n(d.state)})`] : ['state', state, `state ${state}`]);
   }
   u('priority', 'priority');
   u('cost', 'cost');
@@ -125,7 +135,7 @@ function bridgeSlave(d: Data): Field[] {
   flag('neigh_suppress', 'neighSuppress');
   if (d.groupFwdMask !== undefined) {
     f.push(['group_fwd_mask', hex(d.groupFwdMask), `group_fwd_mask ${hex(d.groupFwdMask)}`]);
-    const str = `0x${n(d.groupFwdMask).toString(16)}`;
+    const str = fwdMaskText(n(d.groupFwdMask));
     f.push(['group_fwd_mask_str', str, `group_fwd_mask_str ${str}`]);
   }
   flag('vlan_tunnel', 'vlanTunnel');

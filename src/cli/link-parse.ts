@@ -4,7 +4,7 @@
  * words with ip's exit status, before anything is sent. Kind options after `type KIND` go to link-kind-parse.ts.
  */
 import type { LinkFlag, LinkInput } from '../api/links.js';
-import { duparg, duparg2, fail, integer, invarg, matches, refuse, Words } from './args.js';
+import { duparg, duparg2, fail, integer, invarg, lladdr, matches, refuse, Words } from './args.js';
 import { kindOptions, type LinkLookup } from './link-kind-parse.js';
 
 export type { LinkLookup };
@@ -21,24 +21,6 @@ export interface ParsedLink {
 /** ip's check_ifname: what the kernel's dev_valid_name takes, as far as ip checks it. */
 export const badName = (name: string, max = Infinity) => name === '' || Buffer.byteLength(name) >= max || /[/\s]/.test(name);
 const IFNAMSIZ = 16;
-
-/** ip's ll_addr_a2n: `aa:bb:…` (each part read by sscanf %x) or a dotted IPv4 address; undefined if invalid. */
-export function lladdr(text: string): number[] | undefined {
-  if (text.includes('.')) {
-    const parts = text.split('.');
-    if (parts.length !== 4 || parts.some((p) => !/^\d+$/.test(p) || Number(p) > 255)) return undefined;
-    return parts.map(Number);
-  }
-  const bytes: number[] = [];
-  for (const part of text.split(':').slice(0, 32)) {
-    const m = /^\s*([+-]?)(?:0[xX])?([0-9a-fA-F]+)/.exec(part);
-    if (!m || m[1] === '-') return undefined;
-    const n = parseInt(m[2]!, 16);
-    if (n > 255) return undefined;
-    bytes.push(n);
-  }
-  return bytes;
-}
 
 const macText = (bytes: number[]) => bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 

@@ -4,8 +4,7 @@
  */
 import { isIP } from 'node:net';
 import type { NeighbourInput, NeighbourState } from '../api/neighbours.js';
-import { duparg, duparg2, incomplete, integer, invarg, matches, notPrefix, refuse } from './args.js';
-import { lladdr } from './link-parse.js';
+import { duparg, duparg2, incomplete, integer, invarg, lladdr, matches, notPrefix, refuse } from './args.js';
 import { routeProtocol } from './route-words.js';
 import { objectUsage, UsageError } from './usage.js';
 

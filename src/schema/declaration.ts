@@ -81,6 +81,8 @@ export interface AttrDecl {
   readonly plainNest?: boolean;
   /** string: sent without its trailing NUL, as iproute2 sends IFLA_INFO_KIND (NLA_STRING takes either). */
   readonly unterminated?: boolean;
+  /** indexed-array: the type of the first entry sent (1 when unset; iproute2 counts bond targets from 0). */
+  readonly firstIndex?: number;
 }
 
 export interface AttrSetDecl {

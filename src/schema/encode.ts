@@ -374,8 +374,9 @@ function encodePayload(
     case K_INDEXED: {
       if (!Array.isArray(v)) throw new SchemaError(path, `expected an array, got ${describe(v)}`);
       const sub: Attr = { ...a, kind: a.subKind, multi: false };
+      const first = a.decl.firstIndex ?? 1;
       v.forEach((x, i) => {
-        const at = w.beginAttr(i + 1 | (a.subKind === K_NEST && !a.decl.plainNest ? NLA_F_NESTED : 0));
+        const at = w.beginAttr((i + first) | (a.subKind === K_NEST && !a.decl.plainNest ? NLA_F_NESTED : 0));
         encodePayload(sub, a.subKind, x, w, `${path}[${i}]`, rec, {});
         w.endAttr(at);
       });

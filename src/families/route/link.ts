@@ -1,7 +1,8 @@
 /**
  * Links: the generated rt-link declaration plus what the 6.12 spec leaves out, from linux/if_link.h and
  * linux/veth.h: veth (VETH_INFO_PEER carries a struct ifinfomsg and the peer's link attributes), vxlan, macvlan and
- * ipvlan data, the IP tunnels' data (link-tunnels.ts), IFLA_STATS64 as struct rtnl_link_stats64, alternative names (IFLA_PROP_LIST, RTM_NEWLINKPROP).
+ * ipvlan data, the IP tunnels' data (link-tunnels.ts), port data under `type bridge_slave`/`bond_slave`, IFLA_STATS64
+ * as struct rtnl_link_stats64, alternative names (IFLA_PROP_LIST, RTM_NEWLINKPROP).
  */
 import type { AttrDecl, AttrSetDecl, FamilyDecl } from '../../schema/declaration.js';
 import { rtLink } from './generated/link.js';
@@ -60,6 +61,26 @@ export const linkFamily = {
   attributeSets: asIpSends({
     ...rtLink.attributeSets,
     ...tunnelSets,
+    'linkinfo-attrs': {
+      // `ip link set DEV type bridge_slave …` sends the port's attributes under IFLA_INFO_KIND "bridge_slave" and no
+      // IFLA_INFO_SLAVE_KIND: this reading of IFLA_INFO_SLAVE_DATA, chosen by the kind, sends what ip sends. It
+      // stands before slaveData so that replies, which carry IFLA_INFO_SLAVE_KIND, decode as slaveData.
+      attributes: [
+        ...rtLink.attributeSets['linkinfo-attrs'].attributes.filter((a) => a.name !== 'slaveData'),
+        { name: 'slaveDataByKind', value: 5, type: 'sub-message', subMessage: 'linkinfo-member-data-msg', selector: 'kind' },
+        ...rtLink.attributeSets['linkinfo-attrs'].attributes.filter((a) => a.name === 'slaveData'),
+      ],
+    },
+    'linkinfo-bond-attrs': {
+      // ip numbers the targets from 0; the kernel reads them in order, whatever their types.
+      attributes: rtLink.attributeSets['linkinfo-bond-attrs'].attributes.map((a) =>
+        a.name === 'arpIpTarget' || a.name === 'nsIp6Target' ? { ...a, firstIndex: 0 } : a),
+    },
+    'linkinfo-bridge-attrs': {
+      // IFLA_BR_VLAN_PROTOCOL is a __be16 (ETH_P_8021Q as 0x8100), which the 6.12 spec leaves host-order.
+      attributes: rtLink.attributeSets['linkinfo-bridge-attrs'].attributes.map((a) =>
+        a.name === 'vlanProtocol' ? { ...a, byteOrder: 'big-endian' as const } : a),
+    },
     'link-attrs': {
       attributes: [
         ...linkAttrs.filter((a) => a.name !== 'stats64' && a.name !== 'propList' && a.name !== 'altIfname'),
@@ -144,6 +165,11 @@ export const linkFamily = {
       macvtap: { attributeSet: 'linkinfo-macvlan-attrs' },
       ipvlan: { attributeSet: 'linkinfo-ipvlan-attrs' },
       ipvtap: { attributeSet: 'linkinfo-ipvlan-attrs' },
+    },
+    'linkinfo-member-data-msg': {
+      ...rtLink.subMessages['linkinfo-member-data-msg'],
+      bridge_slave: { attributeSet: 'linkinfo-brport-attrs' },
+      bond_slave: { attributeSet: 'bond-slave-attrs' },
     },
   },
 } as const satisfies FamilyDecl;
