@@ -236,6 +236,11 @@ export const address: Check = (v, path, key, scope) => {
   agree(f, v as string, path, key, scope);
 };
 
+/** An IPv4 or IPv6 address of either family, whatever the input's (a route's RTA_VIA gateway). */
+export const anyAddress: Check = (v, path, key) => {
+  if (typeof v !== 'string' || !ipFamily(v)) fail(path, key, `${show(v)} is not an IPv4 or IPv6 address`);
+};
+
 export const ipv4: Check = (v, path, key, scope) => {
   if (typeof v !== 'string' || !parseIPv4Into(v, scratch, 0)) fail(path, key, `${show(v)} is not an IPv4 address`);
   agree('inet', v, path, key, scope);

@@ -118,7 +118,16 @@ export function selectRoutes(sel: RouteSelector): {
     const p = bits(prefix);
     return (r: Route) => p.length < 0 || (sameFamily(p, r) && sameBits(parseIP(value(r) ?? '') ?? undefined, p.bytes, p.length));
   };
-  if (sel.via !== undefined) tests.push(addressTest(sel.via, (r) => r.gateway));
+  if (sel.via !== undefined) {
+    // As ip: a gateway of the other family (RTA_VIA) is matched in its own family, not the route's.
+    const p = bits(sel.via);
+    const gateway = addressTest(sel.via, (r) => r.gateway);
+    tests.push((r) => {
+      if (r.via === undefined || p.bytes === undefined) return gateway(r);
+      const v = parseIP(r.via);
+      return v !== undefined && v.length === p.bytes.length && sameBits(v, p.bytes, p.length);
+    });
+  }
   if (sel.prefsrc !== undefined) tests.push(addressTest(sel.prefsrc, (r) => r.prefsrc));
   for (const [which, s] of [['dst', sel.to], ['src', sel.from]] as const) {
     if (!s) continue;

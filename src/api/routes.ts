@@ -4,7 +4,7 @@
  * unicast, scope link for a unicast route with neither gateway nor nexthops, host for local and nat routes.
  */
 import { routeFamily as routeDecl, routeSchema } from '../families/route/index.js';
-import { parseIP } from '../schema/address-text.js';
+import { formatIPv4, formatIPv6, parseIP } from '../schema/address-text.js';
 import { SchemaError } from '../schema/codec.js';
 import type { DecodedSet } from '../schema/types.js';
 import type { routeFamily } from '../families/route/route.js';
@@ -12,7 +12,7 @@ import type { NetlinkSocket } from '../socket/socket.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, canonicalAddress, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
 import type { Devices } from './devices.js';
-import { address, addressPrefix, arrayOf, boolean, byType, callFields, check, device, enumOf, family, integer, oneOf, prefix, record, table, text, u32, u8, type Check } from './input.js';
+import { address, addressPrefix, anyAddress, arrayOf, boolean, byType, callFields, check, device, enumOf, family, integer, oneOf, prefix, record, table, text, u32, u8, type Check } from './input.js';
 
 /** A route's type (RTN_*), by name. */
 export type RouteType = 'unspec' | 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
@@ -29,6 +29,8 @@ export type RoutePref = keyof typeof prefs;
  */
 export interface NexthopInput {
   gateway?: string;
+  /** A gateway of the other family (RTA_VIA): an IPv4 path through an IPv6 router (RFC 5549). */
+  via?: string;
   ifindex?: string | number;
   /** Another name for ifindex. */
   dev?: string | number;
@@ -48,6 +50,8 @@ export interface RouteInput {
   src?: string;
   family?: Family;
   gateway?: string;
+  /** A gateway of the other family (RTA_VIA): an IPv4 route through an IPv6 router (RFC 5549). */
+  via?: string;
   /** The output device: a name or an ifindex. */
   oif?: string | number;
   /** Another name for oif. */
@@ -78,6 +82,8 @@ export interface RouteInput {
 /** One path of a multipath route as the kernel reports it. */
 export interface RouteNexthop {
   gateway?: string;
+  /** A gateway of the other family (RTA_VIA). */
+  via?: string;
   ifindex: number;
   weight: number;
   flags: (string | number)[];
@@ -96,6 +102,8 @@ export interface Route {
   tos: number;
   flags: number;
   gateway?: string;
+  /** A gateway of the other family (RTA_VIA): an IPv4 route through an IPv6 router. */
+  via?: string;
   oif?: number;
   iif?: number;
   priority?: number;
@@ -160,9 +168,9 @@ const metrics = record(Object.fromEntries(routeDecl.attributeSets['rta-metrics']
   .map((a): [string, Check] => [a.name, a.type === 'string' ? text(15, 1) : u32])));
 
 const routeInput = record({
-  dst: prefix, src: prefix, family: routeFamilies, gateway: address, oif: device, dev: device, iif: device, table, protocol, scope, type: routeType,
+  dst: prefix, src: prefix, family: routeFamilies, gateway: address, via: anyAddress, oif: device, dev: device, iif: device, table, protocol, scope, type: routeType,
   tos: u8, priority: u32, metric: u32, prefsrc: address, nhid: integer(1, 0xffffffff),
-  multipath: arrayOf(record({ gateway: address, ifindex: device, dev: device, weight: integer(1, 256), onlink: boolean }, [], { dev: 'ifindex' })),
+  multipath: arrayOf(record({ gateway: address, via: anyAddress, ifindex: device, dev: device, weight: integer(1, 256), onlink: boolean }, [], { dev: 'ifindex' })),
   metrics, pref: oneOf(Object.keys(prefs)), expires: u32, mark: u32, onlink: boolean,
 }, [], { dev: 'oif', metric: 'priority' });
 const routeFilter = record({ family: family(['unspec', 'inet', 'inet6', 'mpls']), table, protocol, type: routeType, oif: device, dev: device, dst: prefix, cloned: boolean }, [], { dev: 'oif' });
@@ -182,7 +190,7 @@ const RTM_F_CLONED = 0x200;
 function defaultScope(type: RouteType | number, input: RouteInput): string {
   if (type === 'local' || type === 'nat') return 'host';
   if (type === 'broadcast' || type === 'multicast' || type === 'anycast') return 'link';
-  if ((type === 'unicast' || type === 'unspec') && !input.gateway && !input.multipath?.length && input.nhid === undefined) return 'link';
+  if ((type === 'unicast' || type === 'unspec') && !input.gateway && !input.via && !input.multipath?.length && input.nhid === undefined) return 'link';
   return 'universe';
 }
 
@@ -218,6 +226,7 @@ function routeMessage(input: RouteInput, ctx: Context, del: boolean): Value {
   v.scope = input.scope ?? (del ? 'nowhere' : defaultScope(type, input));
   if (input.tos !== undefined) v.tos = input.tos;
   if (input.gateway !== undefined) v.gateway = input.gateway;
+  if (input.via !== undefined) v.via = viaBytes(input.via);
   const oif = input.oif ?? input.dev;
   if (oif !== undefined) v.oif = ctx.ifindex(oif, input.oif === undefined ? 'dev' : 'oif');
   if (input.iif !== undefined) v.iif = ctx.ifindex(input.iif, 'iif');
@@ -236,10 +245,29 @@ function routeMessage(input: RouteInput, ctx: Context, del: boolean): Value {
       const dev = nh.ifindex ?? nh.dev;
       const e: Value = { flags: nh.onlink ? ['onlink'] : [], hops: weight - 1, ifindex: dev === undefined ? 0 : ctx.ifindex(dev, `multipath[${i}].${nh.ifindex === undefined ? 'dev' : 'ifindex'}`) };
       if (nh.gateway !== undefined) e.gateway = nh.gateway;
+      if (nh.via !== undefined) e.via = viaBytes(nh.via);
       return e;
     });
   }
   return v;
+}
+
+/** struct rtvia: the gateway's address family in host order, then its address. */
+function viaBytes(address: string): Uint8Array {
+  const a = parseIP(address)!;
+  const b = new Uint8Array(2 + a.length);
+  b.set(new Uint8Array(new Uint16Array([a.length === 4 ? 2 : 10]).buffer), 0);
+  b.set(a, 2);
+  return b;
+}
+
+/** RTA_VIA's address as text; undefined for a family other than IPv4 and IPv6 (an MPLS route's next label). */
+function viaText(b: unknown): string | undefined {
+  if (!(b instanceof Uint8Array) || b.length < 2) return undefined;
+  const af = new Uint16Array(b.slice(0, 2).buffer)[0];
+  if (af === 2 && b.length >= 6) return formatIPv4(b, 2);
+  if (af === 10 && b.length >= 18) return formatIPv6(b, 2);
+  return undefined;
 }
 
 const prefNames = new Map<number, RoutePref>(Object.entries(prefs).map(([k, n]) => [n, k as RoutePref]));
@@ -269,12 +297,13 @@ export function routeFromMessage(m: Value): Route {
     tos: m.tos as number,
     flags: m.flags as number,
     gateway: m.gateway as string | undefined,
+    via: viaText(m.via),
     oif: m.oif as number | undefined,
     iif: m.iif as number | undefined,
     priority: m.priority as number | undefined,
     prefsrc: m.prefsrc as string | undefined,
     nhid: m.nhId as number | undefined,
-    multipath: multipath?.map((e) => ({ gateway: e.gateway as string | undefined, ifindex: e.ifindex as number, weight: (e.hops as number) + 1, flags: e.flags as (string | number)[] })),
+    multipath: multipath?.map((e) => ({ gateway: e.gateway as string | undefined, via: viaText(e.via), ifindex: e.ifindex as number, weight: (e.hops as number) + 1, flags: e.flags as (string | number)[] })),
     metrics: m.metrics as Metrics | undefined,
     pref: pref === undefined ? undefined : (prefNames.get(pref) ?? pref),
     expires: expiresOf(m),

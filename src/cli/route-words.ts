@@ -282,7 +282,10 @@ export function parseModify(args: string[], family: 'inet' | 'inet6' | undefined
       let v = next();
       const f = v === 'inet' ? 'inet' : v === 'inet6' ? 'inet6' : undefined;
       if (f) v = next();
-      input.gateway = learn(address(v, f ?? fam));
+      const a = address(v, f ?? fam);
+      // As ip: a gateway of the route's other family goes as RTA_VIA.
+      if (fam !== undefined && familyOf(a) !== fam) input.via = a;
+      else input.gateway = learn(a);
     } else if (w === 'from') input.src = learn(prefix(next(), fam));
     else if (w === 'tos' || matches(w, 'dsfield')) {
       const v = next();
@@ -395,7 +398,10 @@ function parseNexthops(args: string[], family: () => 'inet' | 'inet6' | undefine
         let v = next();
         const f = v === 'inet' ? 'inet' : v === 'inet6' ? 'inet6' : undefined;
         if (f) v = next();
-        hop.gateway = learn(address(v, f ?? family()));
+        const a = address(v, f ?? family());
+        const fam = family();
+        if (fam !== undefined && familyOf(a) !== fam) hop.via = a;
+        else hop.gateway = learn(a);
       } else if (w === 'dev') hop.dev = next();
       else if (w === 'weight') {
         const v = next();

@@ -51,6 +51,7 @@ export function routeText(r: Route, name: (ifindex: number) => string, v: RouteV
   if (r.nhid !== undefined) line += `nhid ${r.nhid} `;
   if (r.tos && !hide.tos) line += `tos 0x${r.tos.toString(16).padStart(2, '0')} `;
   if (r.gateway && !hide.gateway) line += `via ${address(r.gateway)}`;
+  if (r.via) line += viaText(r.via);
   if (r.oif !== undefined && !hide.dev) line += `dev ${paint('ifname', `${name(r.oif)} `)}`;
   if (tableShown(r, v)) line += `table ${r.table} `;
   if ((r.protocol !== 'boot' || v.details) && !hide.protocol) line += `proto ${r.protocol} `;
@@ -68,10 +69,15 @@ export function routeText(r: Route, name: (ifindex: number) => string, v: RouteV
   const nh = v.details && r.nhid !== undefined ? v.nexthops?.get(r.nhid) : undefined;
   if (nh) line += `\n\tnh_info ${nexthopText(nh, name, true)}`;
   for (const hop of r.multipath ?? []) {
-    line += `\n\tnexthop ${hop.gateway ? `via ${address(hop.gateway)}` : ''}dev ${name(hop.ifindex)} weight ${hop.weight} ${flagWords(hop.flags).map((f) => `${f} `).join('')}`;
+    line += `\n\tnexthop ${hop.gateway ? `via ${address(hop.gateway)}` : ''}${hop.via ? viaText(hop.via) : ''}dev ${name(hop.ifindex)} weight ${hop.weight} ${flagWords(hop.flags).map((f) => `${f} `).join('')}`;
   }
   return line;
 }
+
+/** RTA_VIA as ip's print_rta_via writes it: the gateway's family, then its address. */
+const viaFamily = (a: string) => (a.includes(':') ? 'inet6' : 'inet');
+const viaText = (a: string) => `via ${viaFamily(a)} ${address(a)}`;
+const viaJson = (a: string) => ({ family: viaFamily(a), host: a });
 
 const typeCodes: Record<string, number> = {
   unspec: 0, unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7, prohibit: 8, throw: 9, nat: 10, xresolve: 11,
@@ -88,6 +94,7 @@ export function routeJson(r: Route, name: (ifindex: number) => string, v: RouteV
   if (r.nhid !== undefined) o.nhid = r.nhid;
   if (r.tos && !hide.tos) o.tos = `0x${r.tos.toString(16).padStart(2, '0')}`;
   if (r.gateway && !hide.gateway) o.gateway = r.gateway;
+  if (r.via) o.via = viaJson(r.via);
   if (r.oif !== undefined && !hide.dev) o.dev = name(r.oif);
   if (tableShown(r, v)) o.table = String(r.table);
   if ((r.protocol !== 'boot' || v.details) && !hide.protocol) o.protocol = r.protocol;
@@ -101,7 +108,7 @@ export function routeJson(r: Route, name: (ifindex: number) => string, v: RouteV
   if (r.iif !== undefined && !hide.iif) o.iif = name(r.iif);
   const nh = v.details && r.nhid !== undefined ? v.nexthops?.get(r.nhid) : undefined;
   if (nh) o.nh_info = nexthopJson(nh, name, true);
-  if (r.multipath) o.nexthops = r.multipath.map((hop) => ({ ...(hop.gateway ? { gateway: hop.gateway } : {}), dev: name(hop.ifindex), weight: hop.weight, flags: flagWords(hop.flags) }));
+  if (r.multipath) o.nexthops = r.multipath.map((hop) => ({ ...(hop.gateway ? { gateway: hop.gateway } : {}), ...(hop.via ? { via: viaJson(hop.via) } : {}), dev: name(hop.ifindex), weight: hop.weight, flags: flagWords(hop.flags) }));
   if (r.family === 'inet6' && r.pref !== undefined) o.pref = r.pref;
   return o;
 }
