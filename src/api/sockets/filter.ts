@@ -31,10 +31,17 @@ export type FilterNode =
   | { op: 'cgroup'; id: bigint }
   | { op: 'autobound' };
 
-/** What a filter may need resolved outside the expression: device names, cgroup paths. */
+/** What a filter may need resolved outside the expression: device names, cgroup paths, ss's family options. */
 export interface FilterContext {
   ifindex?: (name: string) => number | undefined;
   cgroupId?: (path: string) => bigint | undefined;
+  /**
+   * The family a bare address is read in (ss's preferred family: AF_UNIX 1 after `-x`, so `src /tmp/*` is a
+   * unix path); each address read in a family (`unix:`, `inet:`, or this one) makes that family the one after it.
+   */
+  family?: number;
+  /** Told each family an address was read in, as ss then lists only that family's sockets. */
+  onFamily?: (family: number) => void;
 }
 
 /** A filter that does not parse: a SchemaError naming the word, and why. */
@@ -42,6 +49,8 @@ export class FilterError extends SchemaError {
   constructor(
     readonly word: string,
     readonly reason: string,
+    /** The part of the word at fault, where it is not all of it (the address before a `:port`), as ss names it. */
+    readonly part: string = word,
   ) {
     super('filter', `${JSON.stringify(word)}: ${reason}`);
   }
@@ -68,17 +77,20 @@ function parsePort(word: string, p: string): number {
 }
 
 /** A host condition as ss's parse_hostcond reads it; `isPort` for the word after sport/dport. */
-export function parseHostCond(word: string, isPort: boolean): HostCond {
+export function parseHostCond(word: string, isPort: boolean, preferred = 0): HostCond {
   let addr = word;
   let family = 0;
   if (addr.startsWith('unix:')) return { family: 1, addr: new Uint8Array(0), prefixLen: 0, port: -1, pattern: addr.slice(5) };
+  if (preferred === 1) return { family: 1, addr: new Uint8Array(0), prefixLen: 0, port: -1, pattern: addr };
   if (addr.startsWith('inet:')) { family = 2; addr = addr.slice(5); }
   else if (addr.startsWith('inet6:')) { family = 10; addr = addr.slice(6); }
+  // An address read in the preferred family alone (-4, -6): the other's addresses do not parse.
+  const only = family || (preferred === 2 || preferred === 10 ? preferred : 0);
   let port: string | undefined;
   if (isPort) port = addr;
   else if (addr.startsWith('[')) {
     const close = addr.indexOf(']');
-    if (close < 0) return fail(word, 'an inet prefix is expected');
+    if (close < 0) return fail(word, 'a closing bracket is missing');
     port = addr.slice(close + 1);
     addr = addr.slice(1, close);
   } else if (addr.startsWith('*')) {
@@ -100,15 +112,15 @@ export function parseHostCond(word: string, isPort: boolean): HostCond {
   if (!isPort && addr && addr !== '*') {
     const slash = addr.indexOf('/');
     const host = slash < 0 ? addr : addr.slice(0, slash);
-    const v4 = family !== 10 ? parseIPv4(host) : undefined;
-    const v6 = v4 ? undefined : family !== 2 ? parseIPv6(host) : undefined;
+    const v4 = only !== 10 ? parseIPv4(host) : undefined;
+    const v6 = v4 ? undefined : only !== 2 ? parseIPv6(host) : undefined;
     const bytes = v4 ?? v6;
-    if (!bytes) return fail(word, 'an inet prefix is expected');
+    if (!bytes) throw new FilterError(word, 'an inet prefix is expected', addr);
     const max = bytes.length * 8;
     let len = max;
     if (slash >= 0) {
       const l = addr.slice(slash + 1);
-      if (!/^\d+$/.test(l) || Number(l) > max) return fail(word, 'an inet prefix is expected');
+      if (!/^\d+$/.test(l) || Number(l) > max) throw new FilterError(word, 'an inet prefix is expected', addr);
       len = Number(l);
     }
     cond.family = bytes.length === 4 ? 2 : 10;
@@ -137,6 +149,17 @@ export function parseFilter(words: readonly string[] | string, context: FilterCo
     for (const t of w.split(/[ \t]+/)) if (t) tokens.push({ word: t, kind: keywords[t] ?? 'value' });
   }
   let i = 0;
+  let preferred = context.family ?? 0;
+  /** ss's parse_hostcond: read in the preferred family, which the address's own family then replaces. */
+  const hostCond = (word: string, isPort: boolean): HostCond => {
+    const c = parseHostCond(word, isPort, preferred);
+    const fam = c.family === 1 ? 1 : word.startsWith('inet:') ? 2 : word.startsWith('inet6:') ? 10 : preferred;
+    if (fam) {
+      preferred = fam;
+      context.onFamily?.(fam);
+    }
+    return c;
+  };
   const peek = () => tokens[i];
   const value = (subject: Token): Token => {
     const t = tokens[i++];
@@ -174,7 +197,7 @@ export function parseFilter(words: readonly string[] | string, context: FilterCo
       if (id === undefined) return fail(v.word, 'cannot parse cgroup');
       node = { op: 'cgroup', id };
     } else {
-      const cond = parseHostCond(v.word, isPort);
+      const cond = hostCond(v.word, isPort);
       const side = subject === 'sport' || subject === 'src' ? 's' : 'd';
       if (op === '>=' || op === '<=') node = { op: `${side}port${op}` as 'sport>=', port: cond.port };
       else if (op === '>') node = { op: 'not', arg: { op: `${side}port<=` as 'sport<=', port: cond.port } };
@@ -216,7 +239,7 @@ export function parseFilter(words: readonly string[] | string, context: FilterCo
       if (parseInt32(m!) === undefined || (k !== undefined && parseInt32(k) === undefined)) fail(word, 'cannot parse mark');
     } else if (subject === 'cgroup') {
       if (context.cgroupId?.(word) === undefined) fail(word, 'cannot parse cgroup');
-    } else parseHostCond(word, subject === 'sport' || subject === 'dport');
+    } else hostCond(word, subject === 'sport' || subject === 'dport');
   }
 
   function list(): FilterNode {

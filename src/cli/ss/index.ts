@@ -142,7 +142,15 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
 
   const sd = SockDiag.open({
     netns,
-    context: { ifindex: (name) => links ? [...links].find(([, n]) => n === name)?.[0] : undefined },
+    context: {
+      ifindex: (name) => links ? [...links].find(([, n]) => n === name)?.[0] : undefined,
+      family: o.preferredFamily,
+      // An address read in a family narrows the listing to that family, as ss's parse_hostcond does.
+      onFamily: (af) => {
+        o.families = new Set([af]);
+        o.preferredFamily = af;
+      },
+    },
   });
   try {
     const words = [...o.filter, ...o.fileFilter];
@@ -360,7 +368,9 @@ function filterRefusal(e: FilterError): UsageError {
     case 'does not look like a port':
       return new UsageError(`Error: "${word.replace(/^.*:/, '')}" does not look like a port.\nCannot parse dst/src address.`, { status: 1, bare: true });
     case 'an inet prefix is expected':
-      return new UsageError(`Error: an inet prefix is expected rather than "${word}".\nCannot parse dst/src address.`, { status: 1, bare: true });
+      return new UsageError(`Error: an inet prefix is expected rather than "${e.part}".\nCannot parse dst/src address.`, { status: 1, bare: true });
+    case 'a closing bracket is missing':
+      return new UsageError('Cannot parse dst/src address.', { status: 1, bare: true });
     case 'cannot parse device':
       return new UsageError('Cannot parse device.', { status: 1, bare: true });
     case 'cannot parse mark':

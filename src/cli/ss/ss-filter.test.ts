@@ -16,6 +16,8 @@ test('nlkit ss: state keywords, filter expressions and the timing options, as ss
         ['-tan', 'dst 127.0.0.0/8 or src [::1]:6666'], ['-tan', 'sport gt :5555'], ['-tan', 'sport lt :7000'],
         ['-tan', 'sport != :5555'], ['-tan', 'fwmark = 0x2a'], ['-tan', 'fwmark = 0x20/0xf0'], ['-tan', 'autobound'],
         ['-xa', 'src unix:/tmp/*'], ['-tan', 'dev lo'], ['-uan', 'dport = :5353'],
+        // A bare path after -x (ss's preferred family), and an address's family narrowing the listing to it.
+        ['-xa', 'src /tmp/*'], ['-f', 'unix', '-a', 'dst *'], ['-a', 'src unix:/tmp/*'], ['-an', 'src inet:127.0.0.1'],
       ];
       for (const args of cases) await compare(ns, args);
       // Timers and TCP internals run on between the two runs: their values are masked, their fields are not.

@@ -23,6 +23,7 @@ const cases: string[][] = [
   ['-t', 'fwmark = 1 bogus'], ['-t', 'fwmark = x'], ['-t', 'dev lo 1.2.3.4'], ['-t', 'dev = nosuchdev'], ['-t', 'autobound bogus'],
   ['-t', 'src >= 1.2.3.4'], ['-t', 'dev >= lo'], ['-t', 'sport bogus'], ['-t', 'dport > :x'], ['-t', 'dst 1.2.3.4/40'],
   ['-t', 'dst bogus.invalid'], ['-t', 'src [::1]:22'], ['-t', 'src 1.2.3.4/8/9'],
+  ['-t', 'src [::1'], ['-4', '-t', 'src ::1'], ['-a', 'src inet6:::1'], ['-t', 'src bogus:22'], ['-4t', 'src [::1]'],
 ];
 
 test('nlkit ss refuses what ss refuses, in ss\'s order, with its whole message and exit code', needsSs, async () => {
