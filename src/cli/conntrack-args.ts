@@ -2,6 +2,7 @@
  * The command line of `conntrack` (conntrack-tools 1.4.7) read as it reads it — its commands, options, words and
  * refusals — and the filters it applies in userspace, shared by the commands and by -E.
  */
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConntrackFilter, StatusFlag, TcpState } from '../api/conntrack.js';
 import { L4_FIELDS, PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
@@ -18,10 +19,14 @@ export class ConntrackExit extends Error {
 
 export const usage = (m: string): ConntrackExit => new ConntrackExit(`${PREFIX}${m}\nTry \`conntrack -h' or 'conntrack --help' for more information.`, 2);
 
-const statusWords: Record<string, StatusFlag> = { EXPECTED: 'expected', SEEN_REPLY: 'seenReply', ASSURED: 'assured', CONFIRMED: 'confirmed', SNAT: 'srcNat', DNAT: 'dstNat', SEQ_ADJUST: 'seqAdjust', SRC_NAT_DONE: 'srcNatDone', DST_NAT_DONE: 'dstNatDone', DYING: 'dying', FIXED_TIMEOUT: 'fixedTimeout', TEMPLATE: 'template', UNTRACKED: 'natClash', HELPER: 'helper', OFFLOAD: 'offload', HW_OFFLOAD: 'hwOffload' };
+/** -u's words, in conntrack 1.4.7's order (UNSET is no bit). */
+const statusWords: readonly (readonly [string, StatusFlag | undefined])[] = [['ASSURED', 'assured'], ['SEEN_REPLY', 'seenReply'], ['UNSET', undefined], ['FIXED_TIMEOUT', 'fixedTimeout'], ['EXPECTED', 'expected'], ['OFFLOAD', 'offload'], ['HW_OFFLOAD', 'hwOffload']];
 export const tcpStates: Record<string, TcpState> = { NONE: 'none', SYN_SENT: 'synSent', SYN_RECV: 'synRecv', ESTABLISHED: 'established', FIN_WAIT: 'finWait', CLOSE_WAIT: 'closeWait', LAST_ACK: 'lastAck', TIME_WAIT: 'timeWait', CLOSE: 'close', LISTEN: 'synSent2' };
-export type Command = 'L' | 'G' | 'D' | 'I' | 'U' | 'F' | 'C' | 'S' | 'E';
-const commands: Record<string, Command> = { '-L': 'L', '--dump': 'L', '-G': 'G', '--get': 'G', '-D': 'D', '--delete': 'D', '-I': 'I', '--create': 'I', '-U': 'U', '--update': 'U', '-F': 'F', '--flush': 'F', '-C': 'C', '--count': 'C', '-S': 'S', '--stats': 'S', '-E': 'E', '--event': 'E' };
+/** conntrack's commands; V is -V (its version), H is -h (its help). */
+export type Command = 'L' | 'G' | 'D' | 'I' | 'U' | 'F' | 'C' | 'S' | 'E' | 'V' | 'H';
+const commands: Record<string, Command> = { '-L': 'L', '--dump': 'L', '-G': 'G', '--get': 'G', '-D': 'D', '--delete': 'D', '-I': 'I', '--create': 'I', '-U': 'U', '--update': 'U', '-F': 'F', '--flush': 'F', '-C': 'C', '--count': 'C', '-S': 'S', '--stats': 'S', '-E': 'E', '--event': 'E', '-V': 'V', '--version': 'V', '-h': 'H', '--help': 'H' };
+/** The commands that take a table name after them (conntrack's check_type). */
+const tabled = new Set<Command>(['L', 'G', 'D', 'I', 'U', 'F', 'C', 'E']);
 
 /** conntrack's -o words, in its order (and nlkit's json): a word is the first one it is a case-insensitive prefix of. */
 const outputWords = [['xml', 'xml'], ['extended', 'extended'], ['timestamp', 'timestamp'], ['id', 'id'], ['ktimestamp', 'ktimestamp'], ['labels', 'labels'], ['userspace', undefined], ['save', 'save'], ['json', 'json']] as const;
@@ -35,7 +40,7 @@ const eventWords: readonly (readonly [string, EventMask])[] = [['ALL', ['new', '
  * prefix of a word (the first that fits); a prefix of SRC_NAT or DST_NAT is ignored with its warning; a bad one
  * is named with the rest of the list after it.
  */
-function words<T>(arg: string, table: readonly (readonly [string, T])[], warnings: string[]): (T | undefined)[] {
+function words<T>(arg: string, table: readonly (readonly [string, T])[], warnings: string[], bad?: string): (T | undefined)[] {
   const found: (T | undefined)[] = [];
   let rest = arg;
   for (;;) {
@@ -46,7 +51,7 @@ function words<T>(arg: string, table: readonly (readonly [string, T])[], warning
       warnings.push(`WARNING: ignoring ${prefixOf('SRC_NAT') ? 'SRC_NAT, use --src-nat' : 'DST_NAT, use --dst-nat'} instead`);
     } else {
       const hit = table.find(([word]) => prefixOf(word));
-      if (!hit) throw usage(`Bad parameter \`${rest}'`);
+      if (!hit) throw usage(`Bad parameter \`${bad ?? rest}'`);
       found.push(hit[1]);
     }
     if (comma < 0) return found;
@@ -59,13 +64,16 @@ export interface Parsed {
   command: Command | undefined;
   family: 'inet' | 'inet6';
   familyGiven: boolean;
-  proto?: string;
+  /** -p: a protocol conntrack has a module for, by its name, or another's number (no options of its own). */
+  proto?: string | number;
   orig: Partial<Tuple>;
   reply: Partial<Tuple>;
   mark?: number;
   markMask?: number;
   zone?: number;
   status?: StatusFlag[];
+  /** -u's `!FLAG` and UNREPLIED: bits the kernel's dump compares that need not be set (empty: none). */
+  statusMask?: StatusFlag[];
   state?: TcpState;
   timeout?: number;
   /** -o words, by their full names. */
@@ -96,9 +104,87 @@ export interface NatWant {
   port?: number;
 }
 
-function number(word: string | undefined, max = 0xffffffff): number {
-  if (word === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(word) || Number(word) > max) throw usage(`Bad parameter \`${word ?? ''}'`);
-  return Number(word);
+/**
+ * C's strtoul(word, &end, 0): leading space, a sign, hex after 0x, octal after 0, decimal otherwise, up to the first
+ * character that is not a digit (none: 0, and `rest` is the whole word), cut to `bits` as conntrack stores it.
+ */
+function strtoul(word: string, bits: number): { value: number; rest: string } {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)/i.exec(word);
+  if (!m) return { value: 0, rest: word };
+  const digits = m[2]!;
+  const n = BigInt(/^0x/i.test(digits) ? digits : digits.length > 1 && digits.startsWith('0') ? `0o${digits.slice(1)}` : digits);
+  return { value: Number(BigInt.asUintN(bits, m[1] === '-' ? -n : n)), rest: word.slice(m[0].length) };
+}
+
+/** C's atoi/atol as conntrack reads timeouts and ICMP fields with them (no refusal: `abc` is 0), cut to `bits`. */
+function atoi(word: string, bits: number): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(word);
+  return m ? Number(BigInt.asUintN(bits, BigInt(m[1]!))) : 0;
+}
+
+/** The protocol names /etc/protocols gives (getprotobyname's), with their numbers. */
+function etcProtocols(): Map<string, number> {
+  const names = new Map<string, number>();
+  let text = '';
+  try {
+    text = readFileSync('/etc/protocols', 'utf8');
+  } catch {
+    return names;
+  }
+  for (const line of text.split('\n')) {
+    const [name, num, ...aliases] = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (name && num && /^\d+$/.test(num)) for (const n of [name, ...aliases]) if (!names.has(n)) names.set(n, Number(num));
+  }
+  return names;
+}
+
+/** conntrack's protocol modules, by number. */
+const modules = new Map<number, string>(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'gre'].map((n) => [PROTOCOLS[n]!, n]));
+
+/**
+ * -p's word as conntrack's findproto reads it: a module's name (any case), a name /etc/protocols knows, or a
+ * number below 256 — a module's number gives the module, with its options.
+ */
+function protoWord(word: string): string | number {
+  const named = [...modules.values()].find((n) => n === word.toLowerCase());
+  if (named) return named;
+  const listed = etcProtocols().get(word);
+  const num = listed ?? (/^\d+$/.test(word) && Number(word) < 256 ? Number(word) : undefined);
+  if (num === undefined) throw usage(`\`${word}' unsupported protocol`);
+  return modules.get(num) ?? num;
+}
+
+/**
+ * -u's list as conntrack's parse_parameter_mask reads it: each word a case-insensitive prefix of a status word, or
+ * `!WORD` (the bit must be clear), or UNREPLIED (SEEN_REPLY clear); a bad one named with the rest of the list.
+ */
+function statusList(arg: string, p: Parsed): void {
+  const status = new Set<StatusFlag>();
+  const mask = new Set<StatusFlag>();
+  let masked = false;
+  let rest = arg;
+  for (;;) {
+    const comma = rest.indexOf(',');
+    if (comma === 0) throw usage(`Bad parameter \`${rest}'`);
+    const negated = rest.startsWith('!');
+    const word = (comma < 0 ? rest : rest.slice(0, comma)).slice(negated ? 1 : 0);
+    if (negated && comma === 1) throw usage(`Bad parameter \`${rest.slice(1)}'`);
+    if (!negated && word.startsWith('UNREPLIED')) {
+      mask.add('seenReply');
+      masked = true;
+    } else {
+      if (word === '') throw usage(`Bad parameter \`${rest.slice(negated ? 1 : 0)}'`);
+      const found: (StatusFlag | undefined)[] = words(word, statusWords, p.warnings, `${rest.slice(negated ? 1 : 0)}`);
+      for (const f of found) {
+        if (negated) masked = true;
+        if (f) (negated ? mask : status).add(f);
+      }
+    }
+    if (comma < 0) break;
+    rest = rest.slice(comma + 1);
+  }
+  p.status = [...status];
+  if (masked) p.statusMask = [...mask];
 }
 
 /** C's atoi as conntrack's protocol modules read ports with it (no refusal: `abc` is 0), cut to 16 bits. */
@@ -138,17 +224,6 @@ function v6Mask(bits: number): string {
   return groups.join(':');
 }
 
-/**
- * strtoul(word, NULL, 0) as conntrack's GRE module reads a key, cut to 16 bits: leading space, a sign, hex after
- * 0x, octal after 0, decimal otherwise, up to the first character that is not a digit (no digits: 0).
- */
-function strtoulKey(word: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)?/i.exec(word)!;
-  const digits = m[2] ?? '0';
-  const n = BigInt(/^0x/i.test(digits) ? digits : digits.length > 1 && digits.startsWith('0') ? `0o${digits.slice(1)}` : digits);
-  return Number(BigInt.asUintN(16, m[1] === '-' ? -n : n));
-}
-
 /** The GRE module's key options: the name its checks print, and where the key goes. */
 const greKeys: Record<string, readonly [string, 'orig' | 'reply' | 'mask' | 'tuple', 'srcKey' | 'dstKey']> = {
   '--orig-key-src': ['srckey', 'orig', 'srcKey'], '--srckey': ['srckey', 'orig', 'srcKey'], '--orig-key-dst': ['dstkey', 'orig', 'dstKey'], '--dstkey': ['dstkey', 'orig', 'dstKey'],
@@ -156,6 +231,40 @@ const greKeys: Record<string, readonly [string, 'orig' | 'reply' | 'mask' | 'tup
   '--mask-key-src': ['mask-key-src', 'mask', 'srcKey'], '--mask-key-dst': ['mask-key-dst', 'mask', 'dstKey'],
   '--tuple-key-src': ['tuple-key-src', 'tuple', 'srcKey'], '--tuple-key-dst': ['tuple-key-dst', 'tuple', 'dstKey'],
 };
+
+/** The options that take an argument (those that may take one take it only as the next word, here). */
+const argumentOptions = new Set(['-s', '--src', '--orig-src', '-d', '--dst', '--orig-dst', '-r', '--reply-src', '-q', '--reply-dst', '-p', '--proto', '--protonum', '-t', '--timeout', '-u', '--status', '-e', '--event-mask',
+  '--tuple-src', '--tuple-dst', '--mask-src', '--mask-dst', '-m', '--mark', '-f', '--family', '-o', '--output', '-w', '--zone', '--state', '--icmp-type', '--icmp-code', '--icmp-id']);
+
+const takesArgument = (option: string): boolean => argumentOptions.has(option) || portOptions.has(option) || greKeys[option] !== undefined;
+
+/** Whether an option exists with the protocol -p has loaded (a protocol's options come with its module). */
+function loaded(option: string, proto: string | number | undefined): boolean {
+  if (portOptions.has(option)) return ported.has(String(proto));
+  if (option.startsWith('--icmp-')) return proto === 'icmp';
+  if (option === '--state') return proto === 'tcp';
+  if (greKeys[option]) return proto === 'gre';
+  return true;
+}
+
+/**
+ * A word as getopt_long reads it: `--name=VALUE` split, a long name completed from a prefix only one loaded option
+ * has, `-sVALUE` split for a short option that takes an argument.
+ */
+function optionForm(word: string, proto: string | number | undefined): { name: string; inline?: string } {
+  if (word.startsWith('--') && word.length > 2) {
+    const eq = word.indexOf('=');
+    const name = eq < 0 ? word : word.slice(0, eq);
+    const inline = eq < 0 ? undefined : word.slice(eq + 1);
+    const names = [...Object.keys(commands), ...Object.keys(flagNames), ...portOptions, ...Object.keys(greKeys)].filter((n) => n.startsWith('--') && loaded(n, proto));
+    const full = names.includes(name) ? name : [...new Set(names.filter((n) => n.startsWith(name)))];
+    // An unknown or ambiguous name is left whole, for the refusal to name.
+    const resolved = typeof full === 'string' ? full : full.length === 1 ? full[0]! : word;
+    return resolved === word ? { name: word } : inline === undefined ? { name: resolved } : { name: resolved, inline };
+  }
+  if (/^-[^-]./.test(word) && takesArgument(word.slice(0, 2))) return { name: word.slice(0, 2), inline: word.slice(2) };
+  return { name: word };
+}
 
 /** Protocols whose conntrack-tools module has port options. */
 const ported = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp']);
@@ -215,19 +324,26 @@ export function parse(args: readonly string[]): Parsed {
     p.addressFamily = true;
   };
   for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
+    const word = args[i]!;
+    // getopt_long's forms: --name=VALUE, a long name's unambiguous prefix, -sVALUE; words that are no option are
+    // left over, and conntrack ignores them.
+    const { name: a, inline } = optionForm(word, p.proto);
+    if (!a.startsWith('-')) continue;
     const value = (): string => {
+      if (inline !== undefined) return inline;
       const v = args[++i];
-      if (v === undefined) throw usage(`option \`${a}' requires an argument`);
+      if (v === undefined) throw usage(`option \`${word}' requires an argument`);
       return v;
     };
+    // An option without an argument given one (--zero=1) is unknown to getopt.
+    if (inline !== undefined && !takesArgument(a)) throw usage(`unknown option \`${word}'`);
     const cmd = commands[a];
     if (cmd) {
-      if (p.command) throw usage('Invalid parameters');
+      if (p.command) throw usage('Invalid commands combination');
       p.command = cmd;
       // A command takes an optional table name, any prefix of one (the first that fits, expect before conntrack).
       const table = args[i + 1];
-      if (table !== undefined && !table.startsWith('-')) {
+      if (tabled.has(cmd) && table !== undefined && !table.startsWith('-') && !table.startsWith('!')) {
         i++;
         if ('expect'.startsWith(table)) p.expect = true;
         else if ('dying'.startsWith(table) || 'unconfirmed'.startsWith(table)) throw new ConntrackExit(`nlkit conntrack: the ${table} table is not supported`, 2);
@@ -236,20 +352,18 @@ export function parse(args: readonly string[]): Parsed {
       continue;
     }
     // Protocol options exist only once -p has loaded the protocol that has them.
-    if ((portOptions.has(a) && !ported.has(p.proto ?? '')) || (a.startsWith('--icmp-') && p.proto !== 'icmp') || (greKeys[a] && p.proto !== 'gre')) throw usage(`unknown option \`${a}'`);
+    if (!loaded(a, p.proto)) throw usage(`unknown option \`${word}'`);
     const gre = greKeys[a];
     if (gre) {
       p.given.add(gre[0]);
-      p[gre[1]][gre[2]] = strtoulKey(value());
+      p[gre[1]][gre[2]] = strtoul(value(), 16).value;
       continue;
     }
     const flag = flagNames[a];
     if (flag) p.given.add(flag);
     switch (a) {
       case '-p': case '--proto': {
-        const v = value().toLowerCase();
-        if (PROTOCOLS[v] === undefined) throw usage(`\`${v}' unsupported protocol`);
-        p.proto = v;
+        p.proto = protoWord(value());
         break;
       }
       case '-f': case '--family': {
@@ -313,29 +427,22 @@ export function parse(args: readonly string[]): Parsed {
       case '--dport': case '--orig-port-dst': p.orig.dport = atoiPort(value()); break;
       case '--reply-port-src': p.reply.sport = atoiPort(value()); break;
       case '--reply-port-dst': p.reply.dport = atoiPort(value()); break;
-      case '--icmp-type': p.orig.icmpType = number(value(), 255); break;
-      case '--icmp-code': p.orig.icmpCode = number(value(), 255); break;
-      case '--icmp-id': p.orig.icmpId = number(value(), 0xffff); break;
+      case '--icmp-type': p.orig.icmpType = atoi(value(), 8); break;
+      case '--icmp-code': p.orig.icmpCode = atoi(value(), 8); break;
+      case '--icmp-id': p.orig.icmpId = atoi(value(), 16); break;
       case '-m': case '--mark': {
-        const [m, mask] = value().split('/');
-        p.mark = number(m);
-        if (mask !== undefined) p.markMask = number(mask);
+        // parse_u32_mask: strtoul, and a mask after a '/' right behind the digits (else all ones).
+        const { value: mark, rest } = strtoul(value(), 32);
+        p.mark = mark;
+        p.markMask = rest.startsWith('/') ? strtoul(rest.slice(1), 32).value : undefined;
         break;
       }
-      case '-w': case '--zone': p.zone = number(value(), 0xffff); break;
-      case '-t': case '--timeout': p.timeout = number(value()); break;
-      case '-u': case '--status': {
-        p.status = value().split(',').map((w) => {
-          const s = statusWords[w];
-          if (!s) throw usage(`Bad parameter \`${w}'`);
-          return s;
-        });
-        break;
-      }
+      case '-w': case '--zone': p.zone = strtoul(value(), 16).value; break;
+      case '-t': case '--timeout': p.timeout = atoi(value(), 32); break;
+      case '-u': case '--status': statusList(value(), p); break;
       case '--state': {
-        if (p.proto !== 'tcp') throw usage(`unknown option \`${a}'`);
         const w = value();
-        if (!tcpStates[w]) throw usage(`unknown state \`${w}'`);
+        if (!tcpStates[w]) throw usage(`unknown TCP state \`${w}'`);
         p.state = tcpStates[w];
         break;
       }
@@ -347,7 +454,7 @@ export function parse(args: readonly string[]): Parsed {
         p.events ??= new Set();
         for (const w of words(value(), eventWords, p.warnings)) if (w) for (const e of w) p.events.add(e);
         break;
-      default: throw usage(`unknown option \`${a}'`);
+      default: throw usage(`unknown option \`${word}'`);
     }
   }
   return p;
@@ -361,13 +468,17 @@ export function filterOf(p: Parsed): ConntrackFilter {
     if (p.markMask !== undefined) f.markMask = p.markMask;
   }
   if (p.zone !== undefined) f.zone = p.zone;
-  if (p.status) f.status = p.status;
-  if (p.proto) f.proto = p.proto;
+  if (p.status) {
+    f.status = p.status;
+    // The kernel compares the bits of the mask, or without one those that must be set.
+    if (p.statusMask) f.statusMask = p.statusMask.length ? p.statusMask : p.status;
+  }
+  if (p.proto !== undefined) f.proto = p.proto;
   return f;
 }
 
 export function fullTuple(p: Parsed): Tuple {
-  if (!p.proto || !p.orig.src || !p.orig.dst) throw usage('Invalid parameters');
+  if (p.proto === undefined || !p.orig.src || !p.orig.dst) throw usage('Invalid parameters');
   const t: Tuple = { src: p.orig.src, dst: p.orig.dst, proto: p.proto };
   for (const k of L4_FIELDS) if (p.orig[k] !== undefined) t[k] = p.orig[k];
   return t;

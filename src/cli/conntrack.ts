@@ -24,6 +24,11 @@ export async function conntrack(args: readonly string[], netns: string | undefin
     for (const w of p.warnings) err(w);
     if (!p.command) throw usage('no command specified');
     checkOptions(p);
+    if (p.command === 'V') {
+      out('conntrack v1.4.7 (conntrack-tools)');
+      return 0;
+    }
+    if (p.command === 'H') throw new ConntrackExit('nlkit conntrack: -h is not supported (see conntrack(8))', 2);
     if (p.expect) return await (await import('./conntrack-expect.js')).expect(p, netns, signal, out, err);
     if (p.command === 'E') return await (await import('./conntrack-events.js')).events(p, netns, signal, out, err);
     ct = Conntrack.open(netns === undefined ? {} : { netns });
@@ -33,10 +38,15 @@ export async function conntrack(args: readonly string[], netns: string | undefin
     switch (p.command) {
       case 'L': {
         let n = 0;
-        for await (const e of p.zero ? ct.zeroCounters(filterOf(p)) : ct.stream(filterOf(p))) {
-          if (!matchesRest(e, p)) continue;
-          print(e);
-          n++;
+        try {
+          for await (const e of p.zero ? ct.zeroCounters(filterOf(p)) : ct.stream(filterOf(p))) {
+            if (!matchesRest(e, p)) continue;
+            print(e);
+            n++;
+          }
+        } catch (e) {
+          // A dump the kernel refuses (-u UNSET: a status mask of nothing) fails as conntrack's does.
+          throw failed(e, 'L');
         }
         err(`${PREFIX}${n} flow entries have been shown.`);
         return 0;
@@ -106,7 +116,7 @@ export async function conntrack(args: readonly string[], netns: string | undefin
           }
           err(`${PREFIX}${n} flow entries have been updated.`);
         }
-        return n === 0 && p.proto && p.orig.src && p.orig.dst ? 1 : 0;
+        return n === 0 && p.proto !== undefined && p.orig.src && p.orig.dst ? 1 : 0;
       }
     }
   } catch (e) {
