@@ -70,6 +70,15 @@ export function dumpFailure(e: unknown, status = 1): unknown {
   return new UsageError(`${k.message}\nDump terminated`, { status, bare: true, fatal: status === 1 });
 }
 
+/**
+ * A refused dump after `-j` opened its JSON list: bridge exits with its `[` (`[ ` under -p) unclosed on stdout, so
+ * that goes out as it is, before the report.
+ */
+export function jsonDumpFailure(o: { json: boolean; pretty: boolean }, e: unknown): unknown {
+  if (o.json && e instanceof NetlinkError) process.stdout.write(o.pretty ? '[ ' : '[');
+  return dumpFailure(e);
+}
+
 /** The words after a keyword, read as bridge reads them (NEXT_ARG). */
 export class Args {
   i = 0;

@@ -6,7 +6,7 @@ import type { VlanGlobalInput } from '../../api/bridge-vlans.js';
 import type { Value } from '../../api/object.js';
 import { paint } from '../color.js';
 import { ipJson } from '../json.js';
-import { Args, atoi, dumpFailure, exit255, failed, invarg, showSelector, type BridgeContext } from './common.js';
+import { Args, atoi, dumpFailure, exit255, failed, invarg, jsonDumpFailure, showSelector, type BridgeContext } from './common.js';
 import { VlanDbPrinter } from './vlan-db.js';
 
 const MASTER = 1;
@@ -82,7 +82,7 @@ async function globalShow(ctx: BridgeContext, words: string[]): Promise<void> {
   try {
     for (const g of await ctx.rt.bridge.vlans.globalOptions(want ? { dev: want } : {})) printer.message({ ifindex: g.ifindex, globalOptions: [g.raw] });
   } catch (e) {
-    throw dumpFailure(e);
+    throw jsonDumpFailure(ctx.o, e);
   }
   printer.end();
 }

@@ -4,7 +4,7 @@ import type { Value } from '../../api/object.js';
 import { integer, matches } from '../args.js';
 import { paint } from '../color.js';
 import { ipJson } from '../json.js';
-import { Args, atoi, dumpFailure, exit255, failed, invarg, showSelector, type BridgeContext } from './common.js';
+import { Args, atoi, exit255, failed, invarg, jsonDumpFailure, showSelector, type BridgeContext } from './common.js';
 import { VlanDbPrinter } from './vlan-db.js';
 import { optionVids, vlanGlobal, vlanStatsShow } from './vlan-global.js';
 
@@ -54,7 +54,7 @@ function vlanFlags(flags: (string | number)[]): string[] {
 /** show, a refused dump reported as bridge reports it. */
 function show(ctx: BridgeContext, words: string[], tunnels: boolean): Promise<void> {
   return showUnguarded(ctx, words, tunnels).catch((e: unknown) => {
-    throw dumpFailure(e);
+    throw jsonDumpFailure(ctx.o, e);
   });
 }
 
