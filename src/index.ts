@@ -60,6 +60,7 @@ export type { BridgeMdb, MdbEntry, MdbInput, MdbRouter } from './api/bridge-mdb.
 export type { Rules, Rule, RuleInput, RuleFilter, RuleAction, Range, IpProto } from './api/rules.js';
 export type { Netconf, NetconfEntry } from './api/netconf.js';
 export type { Qdiscs, Classes, Filters, Chains, Qdisc, TcClass, Filter, Chain, QdiscInput, ClassInput, FilterInput, ChainInput, TcFilter, FilterFilter, TcStats } from './api/tc.js';
+export type { Actions, ActionInput, ActionKey } from './api/tc-actions.js';
 export { formatHandle as formatTcHandle, parseClassid as parseTcHandle, type TcHandle } from './api/tc-handle.js';
 export type { HtbQdiscOptions, HtbClassOptions, HtbClassState, TbfOptions, FifoOptions } from './api/tc-options.js';
 export { formatU32Handle, parseU32Handle, type U32Options, type U32State, type U32Key, type U32Sel } from './api/tc-u32.js';

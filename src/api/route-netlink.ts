@@ -24,6 +24,7 @@ import { Routes } from './routes.js';
 import { Rules } from './rules.js';
 import { Stats } from './stats.js';
 import { Chains, Classes, Filters, Qdiscs } from './tc.js';
+import { Actions } from './tc-actions.js';
 import { byType, check, instanceOf, integer, netns, object, record, text } from './input.js';
 
 const openOptions = record({
@@ -68,6 +69,8 @@ export class RouteNetlink {
   readonly classes: Classes;
   readonly filters: Filters;
   readonly chains: Chains;
+  /** Standalone tc actions (`tc actions add|change|replace|delete`). */
+  readonly actions: Actions;
 
   private constructor(readonly socket: NetlinkSocket) {
     this.devices = new Devices(socket);
@@ -86,6 +89,7 @@ export class RouteNetlink {
     this.classes = new Classes(socket, this.devices);
     this.filters = new Filters(socket, this.devices);
     this.chains = new Chains(socket, this.devices);
+    this.actions = new Actions(socket);
   }
 
   /** Open a NETLINK_ROUTE socket (in a namespace, if given) with every object on it. */

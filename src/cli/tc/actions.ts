@@ -1,9 +1,10 @@
 /**
  * `action …` in a classifier's words, as tc 6.1's parse_action (m_action.c) reads them, with the gact and mirred
  * actions of m_gact.c and m_mirred.c: the list of TCA_ACT_* nests the library sends (`act`), or tc's messages and
- * a refusal. An action kind tc has no parser for is refused as tc refuses it; kinds tc parses and nlkit does not
- * yet are refused with a message saying so.
+ * a refusal. An action kind tc has no parser for is read as gact reads it, as tc does; kinds tc parses and nlkit
+ * does not yet are refused with a message saying so.
  */
+import type { ActionInput } from '../../api/tc-actions.js';
 import { Args, invarg, matches, tcExit, unsigned } from './words.js';
 
 /** What parsing an action needs from its run: device indexes (0 when none) and stderr. */
@@ -225,8 +226,8 @@ const kinds: Record<string, ((a: Args, ctx: ActionContext) => Act | Promise<Act>
 const newCmd = (w: string): boolean => ['change', 'replace', 'delete', 'get', 'add'].some((c) => matches(w, c));
 
 /** parse_action: the actions from the word after `action`; undefined (messages printed) where tc returns -1. */
-export async function parseActions(a: Args, ctx: ActionContext): Promise<Act[] | undefined> {
-  const list: Act[] = [];
+export async function parseActions(a: Args, ctx: ActionContext): Promise<ActionInput[] | undefined> {
+  const list: ActionInput[] = [];
   let expectParams = false;
   const bad = () => {
     ctx.err(`parse_action: bad value (${a.rest.length}:${a.done ? '(null)' : a.word})!`);
@@ -246,23 +247,23 @@ export async function parseActions(a: Args, ctx: ActionContext): Promise<Act[] |
       if (list.length) break;
       return list;
     }
-    const kind = a2n(w) !== undefined ? 'gact' : w;
+    // get_action_kind falls back to gact for a kind it cannot find, which then reads the kind's word.
+    const kind = a2n(w) !== undefined || !(w in kinds) ? 'gact' : w;
     expectParams = false;
     const parse = kinds[kind];
-    if (parse === null) throw tcExit(`Action "${kind}" is not supported by nlkit tc.`);
+    if (!parse) throw tcExit(`Action "${kind}" is not supported by nlkit tc.`);
     let options: Act;
+    const start = a.at;
     try {
-      if (parse === undefined) {
-        ctx.err(`Unknown action "${kind}", hence option "${w}" is unparsable`);
-        throw new Refused();
-      }
       options = await parse(a, ctx);
     } catch (e) {
       if (!(e instanceof Refused)) throw e;
       ctx.err('bad action parsing');
+      // A kind's parser that fails does not hand its argv back.
+      a.seek(start);
       return bad();
     }
-    const act: Act = { kind, options };
+    const act: ActionInput = { kind, options };
     if (!a.done && a.word === 'cookie') {
       const c = a.next();
       if (c.length > 32) throw invarg(`${c.length} Max allowed size 32`, c);

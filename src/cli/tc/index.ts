@@ -10,6 +10,7 @@ import { words as batchWords } from '../batch.js';
 import { ipJson } from '../json.js';
 import { UsageError } from '../usage.js';
 import type { TcOptions, TcRun } from './common.js';
+import { actions } from './action.js';
 import { tclass } from './class.js';
 import { chain, filter } from './filter.js';
 import { monitor } from './monitor.js';
@@ -98,7 +99,8 @@ async function command(run: TcRun, words: string[], timestamp: Timestamp): Promi
   if (matches(object, 'chain')) return chain(run, rest);
   if (matches(object, 'help')) throw tcExit(usage);
   if (matches(object, 'monitor')) return monitor(run, rest, timestamp);
-  if (matches(object, 'actions') || matches(object, 'exec')) throw tcExit(`Object "${object}" is not supported by nlkit tc.`);
+  if (matches(object, 'actions')) return actions(run, rest);
+  if (matches(object, 'exec')) throw tcExit(`Object "${object}" is not supported by nlkit tc.`);
   throw tcExit(`Object "${object}" is unknown, try "tc help".`);
 }
 
@@ -112,17 +114,17 @@ export async function tc(args: string[], out: (line: string) => void, err: (text
   }
   const rt = RouteNetlink.open({ netns: o.netns });
   try {
-    const one = async (words: string[]): Promise<number> => {
+    const one = async (words: string[]): Promise<{ status: number; fatal: boolean }> => {
       const run = makeRun(rt, o, out, err);
       try {
         await command(run, words, o.timestamp);
       } catch (e) {
-        return report(e, err);
+        return { status: report(e, err), fatal: e instanceof UsageError && e.fatal };
       }
       if (o.json && run.shown) out(ipJson(run.json, o.pretty));
-      return 0;
+      return { status: 0, fatal: false };
     };
-    if (o.batch === undefined) return await one(o.rest);
+    if (o.batch === undefined) return (await one(o.rest)).status;
     const text = readFileSync(o.batch === '-' ? 0 : o.batch, 'utf8');
     let status = 0;
     const lines = text.split('\n');
@@ -130,9 +132,9 @@ export async function tc(args: string[], out: (line: string) => void, err: (text
       const words = batchWords(line.replace(/#.*/, ''));
       if (words.length === 0) continue;
       const s = await one(words);
-      if (s === 0) continue;
+      if (s.status === 0) continue;
       // tc's exit(-1) refusals end the process there, batch or not, even under -force.
-      if (s === 255) return s;
+      if (s.fatal) return s.status;
       err(`Command failed ${o.batch}:${n + 1}`);
       status = 1;
       if (!o.force) return status;

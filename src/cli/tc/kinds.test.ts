@@ -20,9 +20,9 @@ const skip = (await haveStrace()) ? undefined : 'strace is not installed: the by
 const RTM_NEWQDISC = 36;
 const RTM_NEWTFILTER = 44;
 
-/** What to compare of a run: its requests of one type (hex, with their flags), its messages and status. */
-const seen = (r: TracedRun, type: number) => ({
-  sent: r.sent.filter((s) => s.type === type).map((s) => `${s.flags} ${Buffer.from(s.body).toString('hex')}`),
+/** What to compare of a run: its requests of the given types (hex, with their flags), its messages and status. */
+const seen = (r: TracedRun, types: number[]) => ({
+  sent: r.sent.filter((s) => types.includes(s.type)).map((s) => `${s.flags} ${Buffer.from(s.body).toString('hex')}`),
   stdout: r.stdout,
   stderr: r.stderr,
   status: r.status,
@@ -36,22 +36,26 @@ function firstDifference(what: string, ours: string[], theirs: string[]): string
   return [`${what} ${at}:\n  after: ${JSON.stringify(theirs.slice(Math.max(0, at - 3), at))}\n  tc:    ${JSON.stringify(theirs[at])}\n  nlkit: ${JSON.stringify(ours[at])}`];
 }
 
-/** Runs `lines` through both tools as one batch each, then `alone` one by one; returns the differences. */
-async function compareTc(ns: TestNetns, type: number, lines: string[], alone: string[]): Promise<string[]> {
+/** Runs `lines` through both tools as one batch each (read whole by tc, unless not `whole`), then `alone` one by one; returns the differences. */
+async function compareTc(ns: TestNetns, types: number[], lines: string[], alone: string[], whole = true): Promise<string[]> {
   const failures: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'nlkit-tc-kinds-'));
   try {
     const file = join(dir, 'lines');
-    writeFileSync(file, `${lines.join('\n')}\n`);
+    // A last line every tool refuses without ending the batch: tc's "Command failed" for it shows that tc read
+    // every line, none of them ending the process (those belong in `alone`).
+    writeFileSync(file, `${lines.join('\n')}\nqdisc add dev nosuch root pfifo\n`);
     const both = async (args: string[], what: string) => {
-      const theirs = seen(await traceRun('tc', ['-n', ns.name, ...args]), type);
-      const ours = seen(await traceRun(process.execPath, [nlkit, 'tc', '-n', ns.name, ...args]), type);
+      const theirs = seen(await traceRun('tc', ['-n', ns.name, ...args]), types);
+      const ours = seen(await traceRun(process.execPath, [nlkit, 'tc', '-n', ns.name, ...args]), types);
       if (ours.status !== theirs.status) failures.push(`${what}: status ${ours.status}, tc's ${theirs.status}`);
       failures.push(...firstDifference(`${what}: request`, ours.sent, theirs.sent));
       failures.push(...firstDifference(`${what}: stdout`, ours.stdout.split('\n'), theirs.stdout.split('\n')));
       failures.push(...firstDifference(`${what}: stderr`, ours.stderr.split('\n'), theirs.stderr.split('\n')));
     };
     await both(['-force', '-batch', file], `batch of ${lines.length} lines`);
+    const read = await traceRun('tc', ['-n', ns.name, '-force', '-batch', file]);
+    if (whole && !read.stderr.endsWith(`Command failed ${file}:${lines.length + 1}\n`)) failures.push(`tc did not read the whole batch:\n${read.stderr.slice(-300)}`);
     for (const line of alone) await both(line.split(' '), line);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -96,7 +100,9 @@ const qdiscAlone = ['fq_codel limit', 'prio bands', 'hfsc default', 'plug limit'
 test('nlkit tc qdisc add of kinds this kernel lacks: requests, messages and statuses as tc', { skip }, async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    assert.deepEqual(await compareTc(ns, RTM_NEWQDISC, qdiscLines, qdiscAlone), []);
+    assert.deepEqual(await compareTc(ns, [RTM_NEWQDISC], qdiscLines, qdiscAlone), []);
+    // exit(-1) ends a batch at once, even under -force: no "Command failed" line, status 255.
+    assert.deepEqual(await compareTc(ns, [RTM_NEWQDISC], [q('fq_codel limit'), q('frob')], [], false), []);
   }, 'tckind');
 });
 
@@ -108,24 +114,24 @@ const filterLines = [
   // gact
   'matchall action drop', 'matchall action gact drop index 5', 'matchall action pass action gact drop', 'matchall action gact index 7',
   'matchall action continue', 'matchall action ok', 'matchall action reclassify', 'matchall action pipe', 'matchall action trap',
-  'matchall action goto chain 3', 'matchall action goto chain x', 'matchall action jump 2', 'matchall action jump x',
+  'matchall action goto chain 3', 'matchall action jump 2',
   'matchall action gact drop random determ pass 500', 'matchall action gact drop random netrand drop 10001',
   'matchall action gact pass random other drop 5', 'matchall action drop index x', 'matchall action drop cookie 0a0b',
-  'matchall action drop cookie abc', 'matchall action drop no_percpu skip_hw', 'matchall action drop skip_sw skip_hw',
-  'matchall action drop classid 1:1', 'matchall action drop action', 'matchall action help', 'matchall action frob', 'matchall action frob x',
-  'matchall action drop frob',
+  'matchall action drop no_percpu skip_hw', 'matchall action drop skip_sw skip_hw',
+  'matchall action drop classid 1:1', 'matchall action drop action', 'matchall action help',
   // mirred
   'matchall action mirred egress redirect dev v1', 'matchall action mirred ingress mirror dev v1',
   'matchall action mirred egress mirror dev v1 drop', 'matchall action mirred egress mirror dev v1 index 4',
-  'matchall action mirred index 4', 'matchall action mirred index 4 egress', 'matchall action mirred egress redirect dev v1 index 4 index 5',
+  'matchall action mirred index 4', 'matchall action mirred egress redirect dev v1 index 4 index 5',
   'matchall action mirred egress redirect dev nosuch', 'matchall action mirred egress ingress redirect dev v1',
-  'matchall action mirred egress mirror redirect dev v1', 'matchall action mirred foo', 'matchall action mirred egress foo dev v1',
+  'matchall action mirred egress mirror redirect dev v1', 'matchall action mirred foo',
   'matchall action mirred egress redirect dev v1 action drop', 'matchall action mirred egress redirect dev v1 action gact pass',
-  // exit(-1) ends the batch at once: no "Command failed" line, status 255
-  'matchall action goto 3',
 ].map(f);
 
+// gact's usage() and invarg() end tc with exit(-1)
 const filterAlone = [
+  ...['matchall action goto chain x', 'matchall action jump x', 'matchall action drop cookie abc', 'matchall action frob', 'matchall action frob x'],
+  ...['matchall action drop frob', 'matchall action mirred index 4 egress', 'matchall action mirred egress foo dev v1'],
   'matchall skip_hw', 'matchall action', 'matchall action goto 3', 'matchall action gact', 'matchall action drop random', 'matchall action gact foo',
   'matchall action mirred help', 'matchall action drop cookie 00112233445566778899aabbccddeeff00', 'matchall action mirred egress',
 ].map(f);
@@ -133,6 +139,26 @@ const filterAlone = [
 test('nlkit tc filter add of matchall with gact and mirred actions: requests, messages and statuses as tc', { skip }, async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    assert.deepEqual(await compareTc(ns, RTM_NEWTFILTER, filterLines, filterAlone), []);
+    assert.deepEqual(await compareTc(ns, [RTM_NEWTFILTER], filterLines, filterAlone), []);
+  }, 'tckind');
+});
+
+const actionLines = [
+  'actions add action gact drop index 5', 'actions add action drop', 'actions add action pass action gact drop',
+  'actions change action gact pass index 3', 'actions replace action mirred egress redirect dev v1 index 2',
+  'actions add action drop add action pass', 'actions add action drop cookie 0102',
+  'actions add action mirred egress redirect dev nosuch', 'actions add', 'actions add action help', 'actions frob',
+  'actions delete action gact index 5', 'actions del action gact index 5 action mirred index 2', 'actions delete action gact',
+  'actions delete action gact idx 4', 'actions delete action gact index x', 'actions delete action help', 'actions delete x gact index 0',
+  'action add action drop',
+];
+
+const actionAlone = ['actions add action frob', 'actions add action gact drop', 'actions delete action gact index', 'actions help', 'actions add action goto 1'];
+
+test('nlkit tc actions add|change|replace|delete: requests, messages and statuses as tc', { skip }, async () => {
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    // RTM_NEWACTION, RTM_DELACTION
+    assert.deepEqual(await compareTc(ns, [48, 49], actionLines, actionAlone), []);
   }, 'tckind');
 });

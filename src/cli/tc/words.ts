@@ -28,6 +28,13 @@ export class Args {
   skip(): void {
     this.i++;
   }
+  /** Where the reading is, to go back to (a parser that fails leaves tc's argv where it was). */
+  get at(): number {
+    return this.i;
+  }
+  seek(i: number): void {
+    this.i = i;
+  }
   /** NEXT_ARG: the keyword's value; none is an incomplete command (exit 255). */
   next(): string {
     if (this.i + 1 >= this.words.length) throw tcExit('Command line is not complete. Try option "help"');

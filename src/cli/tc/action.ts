@@ -1,0 +1,98 @@
+/**
+ * `nlkit tc actions add|change|replace|delete`: m_action.c's do_action over rt.actions — several commands may
+ * follow one another on a line, as in tc. Its failures are tc's `return -1`: status 255, yet a batch goes on.
+ */
+import { NetlinkError, describeErrno } from '../../wire/errors.js';
+import { UsageError } from '../usage.js';
+import { parseActions } from './actions.js';
+import type { TcRun } from './common.js';
+import { Args, matches, tcExit, unsigned } from './words.js';
+
+const actUsage = `usage: tc actions <ACTSPECOP>*
+Where: 	ACTSPECOP := ACR | GD | FL
+	ACR := add | change | replace <ACTSPEC>*
+	GD := get | delete | <ACTISPEC>*
+	FL := ls | list | flush | <ACTNAMESPEC>
+	ACTNAMESPEC :=  action <ACTNAME>
+	ACTISPEC := <ACTNAMESPEC> <INDEXSPEC>
+	ACTSPEC := action <ACTDETAIL> [INDEXSPEC] [HWSTATSSPEC] [SKIPSPEC]
+	INDEXSPEC := index <32 bit indexvalue>
+	HWSTATSSPEC := hw_stats [ immediate | delayed | disabled ]
+	SKIPSPEC := [ skip_sw | skip_hw ]
+	ACTDETAIL := <ACTNAME> <ACTPARAMS>
+		Example ACTNAME is gact, mirred, bpf, etc
+		Each action has its own parameters (ACTPARAMS)
+`;
+
+/** tc's `return -1` from do_action: exit status 255, but not exit(): a batch goes on. */
+const failed = (text: string): UsageError => new UsageError(text, { status: 255, bare: true, fatal: false });
+
+/** A kernel refusal as rtnl_talk and tc_action_modify print it. */
+function talkError(e: unknown): never {
+  if (!(e instanceof NetlinkError)) throw e;
+  const text = e.extack.message ? `Error: ${e.extack.message.replace(/\.$/, '')}.` : `RTNETLINK answers: ${describeErrno(e.errno)}`;
+  throw failed(`${text}\nWe have an error talking to the kernel`);
+}
+
+async function modify(run: TcRun, a: Args, mode: 'add' | 'replace'): Promise<void> {
+  a.skip();
+  const list = await parseActions(a, { err: run.err, ifindex: (d) => run.rt.devices.lookup(d).then((i) => i ?? 0) });
+  if (!list) throw failed('Illegal "action"');
+  try {
+    await run.rt.actions.write(list, mode, run.call);
+  } catch (e) {
+    talkError(e);
+  }
+}
+
+/** tc_action_gd for delete: `action KIND index N`, one or more. */
+async function remove(run: TcRun, a: Args): Promise<void> {
+  const start = a.at;
+  a.skip();
+  const keys: { kind: string; index: number }[] = [];
+  while (!a.done) {
+    const w = a.word;
+    if (w === 'action') {
+      a.skip();
+      continue;
+    }
+    if (w === 'help') throw failed('');
+    const kind = w.slice(0, 15);
+    a.skip();
+    if (a.done) throw failed(`Error: no index specified action: ${kind}`);
+    if (!matches(a.word, 'index')) throw failed(`Error: no index specified action: ${kind}`);
+    const index = unsigned(a.next(), 10);
+    if (index === undefined) throw failed('Illegal "index"');
+    a.skip();
+    keys.push({ kind, index });
+  }
+  try {
+    await run.rt.actions.delete(keys, run.call);
+  } catch (e) {
+    try {
+      talkError(e);
+    } catch (printed) {
+      if (!(printed instanceof UsageError)) throw printed;
+      // tc_action_gd returns 1 here, which do_action takes for success without its argv moved on: the words
+      // after `delete` are read again as the next command.
+      run.err(printed.message);
+      a.seek(start);
+    }
+  }
+}
+
+export async function actions(run: TcRun, words: string[]): Promise<void> {
+  const a = new Args(words);
+  while (!a.done) {
+    const w = a.word;
+    if (matches(w, 'add')) await modify(run, a, 'add');
+    else if (matches(w, 'change') || matches(w, 'replace')) await modify(run, a, 'replace');
+    else if (matches(w, 'delete')) {
+      a.skip();
+      await remove(run, a);
+    } else if (matches(w, 'get') || matches(w, 'list') || matches(w, 'show') || matches(w, 'lst') || matches(w, 'flush')) {
+      throw tcExit(`Command "${w}" of tc actions is not supported by nlkit tc.`);
+    } else if (matches(w, 'help')) throw tcExit(actUsage);
+    else throw failed(`Command "${w}" is unknown, try "tc actions help".`);
+  }
+}
