@@ -42,6 +42,7 @@ export type { BulkOptions, WriteMode } from './api/object.js';
 export type { Links, Link, LinkInput, LinkFilter } from './api/links.js';
 export type { Addresses, Address, AddressInput, AddressFilter } from './api/addresses.js';
 export type { Routes, Route, RouteInput, RouteFilter, RouteNexthop, NexthopInput as RouteNexthopInput, LookupOptions, RouteType, RoutePref } from './api/routes.js';
+export type { RouteEncap, IpTunnelEncap, Seg6Mode } from './api/route-encap.js';
 export { selectRoutes, type RouteSelector, type PrefixSelector } from './api/route-select.js';
 export { Addrlabels, type Addrlabel, type AddrlabelInput } from './api/addrlabels.js';
 export { Tokens, type Token, type TokenFilter } from './api/tokens.js';

@@ -12,7 +12,8 @@ import type { NetlinkSocket } from '../socket/socket.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, canonicalAddress, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
 import type { Devices } from './devices.js';
-import { address, addressPrefix, anyAddress, arrayOf, boolean, byType, callFields, check, device, enumOf, family, integer, oneOf, prefix, record, table, text, u32, u8, type Check } from './input.js';
+import { decodeEncap, encapDevices, encodeEncap, type RouteEncap } from './route-encap.js';
+import { address, addressPrefix, anyAddress, arrayOf, boolean, byType, callFields, check, device, enumOf, family, integer, object, oneOf, prefix, record, table, text, u32, u8, type Check } from './input.js';
 
 /** A route's type (RTN_*), by name. */
 export type RouteType = 'unspec' | 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
@@ -77,6 +78,12 @@ export interface RouteInput {
   expires?: number;
   mark?: number;
   onlink?: boolean;
+  /** A lightweight-tunnel encapsulation (`ip route add … encap TYPE …`). */
+  encap?: RouteEncap;
+  /** RTA_FLOW: the realm (`[FROM/]TO`, FROM in the high 16 bits) the route classifies its packets into. */
+  realms?: number;
+  /** RTA_NEWDST (`ip route add … as [to] ADDRESS`): an address of the route's family, the new destination. */
+  newdst?: string;
 }
 
 /** One path of a multipath route as the kernel reports it. */
@@ -114,6 +121,12 @@ export interface Route {
   pref?: RoutePref | number;
   expires?: number;
   mark?: number;
+  /** The encapsulation, where the kernel reports one; a type this module does not read is only named. */
+  encap?: RouteEncap | { type: string | number };
+  /** RTA_FLOW: `[FROM/]TO` realms, FROM in the high 16 bits. */
+  realms?: number;
+  /** RTA_NEWDST, as text of the route's family. */
+  newdst?: string;
   /** The decoded message as the kernel sent it, every attribute included. */
   raw: Value;
 }
@@ -167,11 +180,19 @@ const metrics = record(Object.fromEntries(routeDecl.attributeSets['rta-metrics']
   .filter((a) => a.type !== 'unused')
   .map((a): [string, Check] => [a.name, a.type === 'string' ? text(15, 1) : u32])));
 
+const encapTypeCheck = oneOf(['mpls', 'ip', 'ip6', 'seg6', 'seg6local', 'rpl', 'xfrm']);
+/** An encapsulation's type here; its other fields are checked as they are encoded (route-encap.ts), by that type. */
+const encapCheck: Check = (v, path, key, scope) => {
+  object(v, path, key, scope);
+  encapTypeCheck((v as { type?: unknown }).type, path ? `${path}.${key}` : String(key), 'type', scope);
+};
+
 const routeInput = record({
   dst: prefix, src: prefix, family: routeFamilies, gateway: address, via: anyAddress, oif: device, dev: device, iif: device, table, protocol, scope, type: routeType,
   tos: u8, priority: u32, metric: u32, prefsrc: address, nhid: integer(1, 0xffffffff),
   multipath: arrayOf(record({ gateway: address, via: anyAddress, ifindex: device, dev: device, weight: integer(1, 256), onlink: boolean }, [], { dev: 'ifindex' })),
   metrics, pref: oneOf(Object.keys(prefs)), expires: u32, mark: u32, onlink: boolean,
+  encap: encapCheck, realms: u32, newdst: address,
 }, [], { dev: 'oif', metric: 'priority' });
 const routeFilter = record({ family: family(['unspec', 'inet', 'inet6', 'mpls']), table, protocol, type: routeType, oif: device, dev: device, dst: prefix, cloned: boolean }, [], { dev: 'oif' });
 const lookupOptions = record({
@@ -239,6 +260,14 @@ function routeMessage(input: RouteInput, ctx: Context, del: boolean): Value {
   if (input.expires !== undefined) v.expires = input.expires;
   if (input.mark !== undefined) v.mark = input.mark;
   if (input.onlink) v.flags = RTNH_F_ONLINK;
+  if (input.realms !== undefined) v.flow = input.realms;
+  if (input.newdst !== undefined) v.newdst = parseIP(input.newdst);
+  if (input.encap !== undefined) {
+    const { type, bytes } = encodeEncap(input.encap, (dev, field) => ctx.ifindex(dev, field));
+    // The nest, then its type, as ip sends them (attributes go out in the order of these keys).
+    v.encap = bytes;
+    v.encapType = type;
+  }
   if (input.multipath?.length) {
     v.multipath = input.multipath.map((nh, i) => {
       const weight = nh.weight ?? 1;
@@ -308,8 +337,16 @@ export function routeFromMessage(m: Value): Route {
     pref: pref === undefined ? undefined : (prefNames.get(pref) ?? pref),
     expires: expiresOf(m),
     mark: m.mark as number | undefined,
+    encap: m.encapType === undefined ? undefined : decodeEncap(m.encapType as number, (m.encap as Uint8Array | undefined) ?? new Uint8Array()),
+    realms: m.flow as number | undefined,
+    newdst: newdstText(m.newdst as Uint8Array | undefined),
     raw: m,
   };
+}
+
+function newdstText(b: Uint8Array | undefined): string | undefined {
+  if (b === undefined) return undefined;
+  return b.length === 16 ? formatIPv6(b) : b.length === 4 ? formatIPv4(b) : Buffer.from(b).toString('hex');
 }
 
 /** USER_HZ: the unit of rta_cacheinfo's times (clock_t), fixed by the kernel's user ABI. */
@@ -328,7 +365,7 @@ export const routeKind: ObjectKind<Route, RouteInput, RouteFilter> = {
   messages: { new: 'newroute', del: 'delroute', get: 'getroute' },
   input: routeInput,
   filter: routeFilter,
-  devices: (input) => [input.oif ?? input.dev, input.iif, ...(input.multipath ?? []).map((n) => n.ifindex ?? n.dev)],
+  devices: (input) => [input.oif ?? input.dev, input.iif, ...(input.multipath ?? []).map((n) => n.ifindex ?? n.dev), ...(input.encap ? encapDevices(input.encap) : [])],
   toMessage: (input, ctx) => routeMessage(input, ctx, false),
   toDeleteMessage: (input, ctx) => routeMessage(input, ctx, true),
   fromMessage: routeFromMessage,

@@ -8,6 +8,7 @@ import type { RouteInput, RouteType } from '../api/routes.js';
 import { parseIP } from '../schema/address-text.js';
 import { duparg2, incomplete, integer, invarg, matches, refuse } from './args.js';
 import { objectUsage, UsageError } from './usage.js';
+import { parseEncap } from './route-encap-words.js';
 
 /** A name table: ip's built-in names, then the lines of /etc/iproute2/FILE (`NUMBER NAME`). */
 function names(builtin: Record<string, number>, file: string): Map<string, number> {
@@ -66,6 +67,13 @@ export function ipProto(word: string): number | undefined {
     // No file: numbers only.
   }
   return integer(word, { min: 0, max: 255 });
+}
+
+/** rtnl_rtrealm_n2a: a realm's name (the file's over the built-in one), else its number. */
+export function realmName(id: number): string {
+  let name = String(id);
+  for (const [n, v] of table('rt_realms', { unknown: 0 })) if (v === id) name = n;
+  return name;
 }
 
 /** get_rt_realms_or_raw: `[FROM/]TO` by realm name or number (FROM in the high 16 bits), else one 32-bit number. */
@@ -231,7 +239,8 @@ const lockBits: Record<string, number> = {
 };
 
 /** ip's address argument (get_addr): `Error: <family> address is expected rather than "WORD".`, status 1. */
-function address(word: string, family: 'inet' | 'inet6' | undefined): string {
+/** ip's get_addr: an address of the family (any when undefined), else ip's message. */
+export function address(word: string, family: 'inet' | 'inet6' | undefined): string {
   const bytes = parseIP(word);
   if (!bytes || (family && (bytes.length === 4) !== (family === 'inet'))) throw new UsageError(`${family ?? 'any valid'} address is expected rather than "${word}".`);
   return word;
@@ -275,7 +284,11 @@ export function parseModify(args: string[], family: 'inet' | 'inet6' | undefined
   for (; i < args.length; i++) {
     const w = args[i]!;
     if (w === 'src') input.prefsrc = learn(address(next(), fam));
-    else if (w === 'as') throw refuse('nlkit does not make MPLS routes ("as")');
+    else if (w === 'as') {
+      let v = next();
+      if (v === 'to') v = next();
+      input.newdst = learn(address(v, fam));
+    }
     else if (w === 'via') {
       if (gwOk) throw invarg('use nexthop syntax to specify multiple via\n', w);
       gwOk = true;
@@ -330,7 +343,12 @@ export function parseModify(args: string[], family: 'inet' | 'inet6' | undefined
       metrics.quickack = q;
     } else if (matches(w, 'congctl')) metrics.ccAlgo = locked('ccAlgo');
     else if (matches(w, 'ssthresh')) metrics.ssthresh = unsigned(locked('ssthresh'), '"ssthresh" value is invalid\n');
-    else if (matches(w, 'realms')) throw refuse('nlkit does not set route realms');
+    else if (matches(w, 'realms')) {
+      const v = next();
+      const r = realms(v);
+      if (r === undefined) throw invarg('"realm" value is invalid\n', v);
+      input.realms = r;
+    }
     else if (w === 'onlink') input.onlink = true;
     else if (w === 'nexthop') {
       input.multipath = parseNexthops(args.slice(i), () => fam, learn);
@@ -352,7 +370,11 @@ export function parseModify(args: string[], family: 'inet' | 'inet6' | undefined
       const v = next();
       if (v === 'low' || v === 'medium' || v === 'high') input.pref = v;
       else throw invarg('"pref" value is invalid\n', v);
-    } else if (w === 'encap') throw refuse('nlkit does not make encapsulated routes ("encap")');
+    } else if (w === 'encap') {
+      const { encap, last } = parseEncap(args, i, { address, dsfield, routeTable });
+      input.encap = encap;
+      i = last;
+    }
     else if (w === 'ttl-propagate') throw refuse('nlkit does not make MPLS routes ("ttl-propagate")');
     else if (matches(w, 'fastopen_no_cookie')) {
       const v = next();

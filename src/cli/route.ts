@@ -15,6 +15,7 @@ import { objectUsage } from './usage.js';
 import { parseModify, parseShow, type ShownFilter } from './route-words.js';
 import { address, flagWords, metricFields } from './route-fields.js';
 import { routeGet } from './route-get.js';
+import { encapJson, encapText, realmsJson, realmsText } from './route-encap-text.js';
 
 export interface RouteOptions {
   json: boolean;
@@ -49,6 +50,8 @@ export function routeText(r: Route, name: (ifindex: number) => string, v: RouteV
   line += r.dst === 'default' ? 'default ' : paint(familyColor(r.family), `${r.dst} `);
   if (r.src !== undefined) line += `from ${paint(familyColor(r.family), `${r.src} `)}`;
   if (r.nhid !== undefined) line += `nhid ${r.nhid} `;
+  if (r.newdst !== undefined) line += `as to ${address(r.newdst)}`;
+  if (r.encap) line += encapText(r.encap, name);
   if (r.tos && !hide.tos) line += `tos 0x${r.tos.toString(16).padStart(2, '0')} `;
   if (r.gateway && !hide.gateway) line += `via ${address(r.gateway)}`;
   if (r.via) line += viaText(r.via);
@@ -60,6 +63,7 @@ export function routeText(r: Route, name: (ifindex: number) => string, v: RouteV
   if (r.priority !== undefined && !hide.metric) line += `metric ${r.priority} `;
   for (const f of flagWords(r.flags, true)) line += `${f} `;
   if (r.mark) line += r.mark >= 16 ? `mark 0x${r.mark.toString(16)} ` : `mark ${r.mark} `;
+  if (r.realms !== undefined) line += realmsText(r.realms);
   if (r.family === 'inet6' && r.expires) line += `expires ${r.expires}sec `;
   if (r.metrics) for (const [t] of metricFields(r.metrics as Record<string, unknown>)) line += t;
   if (r.iif !== undefined && !hide.iif) line += `iif ${name(r.iif)} `;
@@ -92,6 +96,8 @@ export function routeJson(r: Route, name: (ifindex: number) => string, v: RouteV
   o.dst = r.dst;
   if (r.src !== undefined) o.from = r.src;
   if (r.nhid !== undefined) o.nhid = r.nhid;
+  if (r.newdst !== undefined) o.to = r.newdst;
+  if (r.encap) encapJson(o, r.encap, name);
   if (r.tos && !hide.tos) o.tos = `0x${r.tos.toString(16).padStart(2, '0')}`;
   if (r.gateway && !hide.gateway) o.gateway = r.gateway;
   if (r.via) o.via = viaJson(r.via);
@@ -103,6 +109,7 @@ export function routeJson(r: Route, name: (ifindex: number) => string, v: RouteV
   if (r.priority !== undefined && !hide.metric) o.metric = r.priority;
   o.flags = flagWords(r.flags, true);
   if (r.mark) o.mark = r.mark;
+  if (r.realms !== undefined) o.flow = realmsJson(r.realms);
   if (r.family === 'inet6' && r.expires) o.expires = r.expires;
   if (r.metrics) o.metrics = [Object.fromEntries(metricFields(r.metrics as Record<string, unknown>).filter(([, k]) => k).map(([, k, val]) => [k, val]))];
   if (r.iif !== undefined && !hide.iif) o.iif = name(r.iif);

@@ -83,6 +83,11 @@ export interface AttrDecl {
   readonly unterminated?: boolean;
   /** indexed-array: the type of the first entry sent (1 when unset; iproute2 counts bond targets from 0). */
   readonly firstIndex?: number;
+  /**
+   * binary: the bytes are attributes the caller encoded (RTA_ENCAP, whose set depends on RTA_ENCAP_TYPE), sent
+   * with NLA_F_NESTED as iproute2's rta_nest sends them.
+   */
+  readonly nestedBytes?: boolean;
 }
 
 export interface AttrSetDecl {

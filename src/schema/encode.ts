@@ -306,6 +306,7 @@ function encodeAttr(
   if (kind === K_FLAG && v === false) return;
   let nestedFlag = (kind === K_NEST || kind === K_INDEXED || kind === K_NTV || kind === K_SUBMSG) && !a.decl.plainNest ? NLA_F_NESTED : 0;
   if (kind === K_SUBMSG && a.decl.plainNest && a.subMessage!.get(String(parent[a.selector]))?.nested) nestedFlag = NLA_F_NESTED;
+  if (a.decl.nestedBytes) nestedFlag = NLA_F_NESTED;
   const start = w.beginAttr(a.value | nestedFlag);
   encodePayload(a, kind, v, w, path, rec, parent);
   w.endAttr(start);

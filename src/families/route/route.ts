@@ -56,7 +56,8 @@ export const routeFamily = {
     'route-attrs': {
       attributes: [
         // The ports are in network order (ip's htons), as the kernel reads them.
-        ...routeAttrs.filter((a) => a.name !== 'multipath').map((a) => (a.name === 'sport' || a.name === 'dport' ? { ...a, byteOrder: 'big-endian' as const } : a)),
+        // RTA_ENCAP's attributes depend on RTA_ENCAP_TYPE: api/route-encap.ts encodes and decodes them.
+        ...routeAttrs.filter((a) => a.name !== 'multipath').map((a) => (a.name === 'sport' || a.name === 'dport' ? { ...a, byteOrder: 'big-endian' as const } : a.name === 'encap' ? { ...a, nestedBytes: true } : a)),
         {
           name: 'multipath',
           value: 9,
