@@ -56,6 +56,7 @@ const lines = [
   ...bridgeSlave.map((o) => `link set d0 type bridge_slave ${o}`.trimEnd()),
   'link set br0 type bridge mcast_snooping 0', 'link set d3 type bridge_slave cost 5', 'link add x type bridge_slave cost 5',
   'link add x type bond_slave queue_id 1', 'link add x mtu 1400 type bond mode 1', 'link set d0 type bridge cost 1',
+  'link set d0 type vrf_slave foo', 'link set d0 type team_slave help', 'link set d0 type vrf_slave',
 ];
 
 const RTM_NEWLINK = 16;

@@ -18,10 +18,12 @@ export type { LinkLookup };
 
 /** ip's helpers without a parse_opt: any words after the kind are ignored. */
 const noOptions = new Set(['dummy', 'ifb', 'nlmon', 'netdevsim', 'team', 'vcan', 'virt_wifi']);
+/** ip's port helpers without a parse_opt: any words send an empty IFLA_INFO_SLAVE_DATA. */
+const noPortOptions = new Set(['vrf_slave', 'team_slave']);
 /** ip's helpers with options nlkit does not read yet. */
 const unread = new Set([
   'amt', 'bareudp', 'batadv', 'can', 'dsa', 'geneve', 'gtp', 'hsr', 'ipoib',
-  'rmnet', 'vrf_slave', 'vxcan', 'wwan', 'macsec', 'tun', 'team_slave',
+  'rmnet', 'vxcan', 'wwan', 'macsec', 'tun',
 ]);
 
 type Parser = (w: Words, create: boolean, look: LinkLookup, dev?: string) => Promise<Partial<LinkInput>>;
@@ -31,6 +33,7 @@ export async function kindOptions(kind: string, w: Words, create: boolean, look:
   const parser = parsers[kind];
   if (parser) return parser(w, create, look, dev);
   if (noOptions.has(kind)) return { data: {} };
+  if (noPortOptions.has(kind)) return { portData: {} };
   if (unread.has(kind)) throw refuse(`Options of "type ${kind}" are not supported by nlkit.`);
   if (matches(w.word!, 'help')) throw refuse('Usage: nlkit link help');
   throw fail(`Garbage instead of arguments "${w.word!} ...". Try "nlkit link help".`);
@@ -327,4 +330,4 @@ const parsers: Partial<Record<string, Parser>> = {
 };
 
 /** Whether ip 6.1 has a helper for the kind (get_link_kind finds it): veth, and every kind above. */
-export const knownKind = (kind: string): boolean => kind === 'veth' || parsers[kind] !== undefined || noOptions.has(kind) || unread.has(kind);
+export const knownKind = (kind: string): boolean => kind === 'veth' || parsers[kind] !== undefined || noOptions.has(kind) || noPortOptions.has(kind) || unread.has(kind);

@@ -170,6 +170,9 @@ export const linkFamily = {
       ...rtLink.subMessages['linkinfo-member-data-msg'],
       bridge_slave: { attributeSet: 'linkinfo-brport-attrs' },
       bond_slave: { attributeSet: 'bond-slave-attrs' },
+      // ip has no options for these ports, and sends their empty IFLA_INFO_SLAVE_DATA when words follow the kind.
+      vrf_slave: {},
+      team_slave: {},
     },
   },
 } as const satisfies FamilyDecl;
