@@ -8,7 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { between, fixturePath, loadFixtures, withoutClocks } from '../testing/fixtures.js';
+import { between, fixturePath, loadFixtures, replayEnv, withoutClocks } from '../testing/fixtures.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
@@ -17,7 +17,7 @@ for (const fixture of loadFixtures()) {
   for (const { args, recording, ip } of fixture.cli) {
     const tool = args[0] === 'tc' || args[0] === 'bridge' || args[0] === 'conntrack' || args[0] === 'ss' ? args[0] : 'ip';
     test(`fixture ${fixture.name}: nlkit ${args.join(' ')} replayed prints what ${tool} printed`, async () => {
-      const { stdout } = await run(process.execPath, [main, '--replay', fixturePath(recording), ...args]).catch((e: { stderr?: string }) => {
+      const { stdout } = await run(process.execPath, [main, '--replay', fixturePath(recording), ...args], { env: replayEnv }).catch((e: { stderr?: string }) => {
         throw new Error(`nlkit ${args.join(' ')} on ${recording}: ${e.stderr ?? String(e)} (if nlkit now asks the kernel differently, record the fixtures again: node dist/tools/record-fixtures.js, as root)`);
       });
       assert.equal(withoutClocks(stdout), withoutClocks(ip), `nlkit ${args.join(' ')} (${recording})`);

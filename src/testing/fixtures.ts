@@ -76,3 +76,10 @@ export async function apiSession(rt: RouteNetlink) {
     nexthops: await rt.nexthops.list(),
   };
 }
+
+/**
+ * ss lists raw sockets from /proc where the kernel has no raw_diag, and a replay has no namespace to read /proc of:
+ * naming files that do not exist makes nlkit (as ss) skip the kernel's request and list none, as the recorded
+ * namespace held none, whatever raw sockets the machine running the test has open.
+ */
+export const replayEnv: NodeJS.ProcessEnv = { ...process.env, PROC_NET_RAW: '/nonexistent/raw', PROC_NET_RAW6: '/nonexistent/raw6' };

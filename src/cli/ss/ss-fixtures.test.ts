@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stateNames } from '../../api/sockets/objects.js';
-import { fixturePath, loadFixtures } from '../../testing/fixtures.js';
+import { fixturePath, loadFixtures, replayEnv } from '../../testing/fixtures.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('../nlkit.js', import.meta.url));
@@ -38,7 +38,7 @@ async function rows(args: string[]): Promise<{ text: string[]; json: string[] }>
   assert.ok(sockets, 'the sockets fixture (tools/record-fixtures.ts)');
   const cli = sockets.cli.find((c) => c.args.join(' ') === ['ss', ...args].join(' '));
   assert.ok(cli, `ss ${args.join(' ')} recorded`);
-  const { stdout } = await run(process.execPath, [main, '--replay', fixturePath(cli.recording), 'ss', ...args, '-j']);
+  const { stdout } = await run(process.execPath, [main, '--replay', fixturePath(cli.recording), 'ss', ...args, '-j'], { env: replayEnv });
   const parsed = JSON.parse(stdout) as Json[];
   const lines = cli.ip.split('\n').slice(1).filter((l) => l !== '').map((l) => l.trim().split(/\s+/));
   if (parsed[0]?.kind === 'unix') {
