@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const typedoc = join(root, 'node_modules', 'typedoc', 'bin', 'typedoc');
 
-test('every exported name has a doc comment (typedoc validation)', { timeout: 175_000 }, async (t) => {
+test('every exported name has a doc comment (typedoc validation)', { timeout: 600_000 }, async (t) => {
   if (!existsSync(typedoc)) {
     t.skip('typedoc is not installed (a production install): the doc-comment check needs the devDependencies');
     return;

@@ -24,7 +24,7 @@ function exportName(specifier: string): string {
   return specifier.slice('nlkit/families/'.length).replace(/[-_](.)/g, (_, c: string) => c.toUpperCase());
 }
 
-test('the packed tarball installs, imports (ESM and require) and runs its CLI', { timeout: 170_000 }, () => {
+test('the packed tarball installs, imports (ESM and require) and runs its CLI', { timeout: 600_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'nlkit-pack-'));
   try {
     // --ignore-scripts: `prepare` would rebuild dist/ under the other tests' feet; dist/ is already built.

@@ -27,7 +27,7 @@ async function build(ns: TestNetns): Promise<void> {
   for (const d of ['br0', 'd0', 'd1', 'vx0']) await ns.ip('link', 'set', d, 'up');
 }
 
-test('bridge fdb: add (master, self, vxlan dst/vni/port, sticky), get, list as bridge sees it, delete, flush', { timeout: 120_000 }, async () => {
+test('bridge fdb: add (master, self, vxlan dst/vni/port, sticky), get, list as bridge sees it, delete, flush', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await build(ns);
     const rt = RouteNetlink.open({ netns: ns.name });
@@ -70,7 +70,7 @@ test('bridge fdb: add (master, self, vxlan dst/vni/port, sticky), get, list as b
   }, 'brfdb');
 });
 
-test('bridge ports: options read as bridge -d reads them, and set', { timeout: 120_000 }, async () => {
+test('bridge ports: options read as bridge -d reads them, and set', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await build(ns);
     const rt = RouteNetlink.open({ netns: ns.name });
@@ -94,7 +94,7 @@ test('bridge ports: options read as bridge -d reads them, and set', { timeout: 1
   }, 'brport');
 });
 
-test('bridge mdb: add, list as bridge sees it, delete', { timeout: 120_000 }, async () => {
+test('bridge mdb: add, list as bridge sees it, delete', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await build(ns);
     const rt = RouteNetlink.open({ netns: ns.name });
@@ -144,7 +144,7 @@ test('bridge input is refused naming the field, before anything is sent', async 
   }
 });
 
-test('a neighbour watch follows the FDB entries rt.bridge.fdb writes (bridge and vxlan), with add, change and delete', { timeout: 120_000 }, async () => {
+test('a neighbour watch follows the FDB entries rt.bridge.fdb writes (bridge and vxlan), with add, change and delete', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await build(ns);
     const rt = RouteNetlink.open({ netns: ns.name });

@@ -12,7 +12,7 @@ import { NetlinkSocket } from '../socket/socket.js';
 import { withNetns } from '../testing/netns.js';
 import { Conntrack } from './conntrack.js';
 
-test('a conntrack dump decodes the same through JIT code as through the generic decoder', { timeout: 60_000 }, async () => {
+test('a conntrack dump decodes the same through JIT code as through the generic decoder', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.exec('sysctl', ['-qw', 'net.netfilter.nf_conntrack_acct=1', 'net.netfilter.nf_conntrack_timestamp=1']);
     const ct = Conntrack.open({ netns: ns.name });

@@ -11,7 +11,7 @@ import { conntrackEvents, type ConntrackEvent, type ConntrackEventType } from '.
 
 const original = { src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 1000, dport: 53 } as const;
 
-test('conntrackEvents: new, update and destroy, each only when asked for, with the sender', { timeout: 60_000 }, async () => {
+test('conntrackEvents: new, update and destroy, each only when asked for, with the sender', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const ct = Conntrack.open({ netns: ns.name });
     const ac = new AbortController();

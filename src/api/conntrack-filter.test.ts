@@ -35,7 +35,7 @@ const cases: [ConntrackFilter, (e: ConntrackEntry) => boolean][] = [
   [{ original: { src: 'fd00::1' } }, (e) => e.original.src === 'fd00::1'],
 ];
 
-test('conntrack list by tuple parts: CTA_FILTER filters in the kernel, list() keeps the same', { timeout: 120_000 }, async () => {
+test('conntrack list by tuple parts: CTA_FILTER filters in the kernel, list() keeps the same', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const ct = Conntrack.open({ netns: ns.name });
     const raw = NetlinkSocket.open(NETLINK_NETFILTER, { netns: ns.name });

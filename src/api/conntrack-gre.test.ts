@@ -11,7 +11,7 @@ import { Conntrack } from './conntrack.js';
 
 const gre = { src: '10.0.0.1', dst: '10.0.0.2', proto: 'gre' } as const;
 
-test('conntrack: GRE entries carry their keys typed, both ways', { timeout: 60_000 }, async (t) => {
+test('conntrack: GRE entries carry their keys typed, both ways', { timeout: 600_000 }, async (t) => {
   await withNetns(async (ns) => {
     const ct = Conntrack.open({ netns: ns.name });
     try {

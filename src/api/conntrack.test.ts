@@ -17,7 +17,7 @@ const withTool = haveConntrack ? {} : { skip: "Debian's conntrack (conntrack-too
 
 const udp = (sport: number, mark?: number): ConntrackInput => ({ original: { src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport, dport: 53 }, timeout: 120, ...(mark === undefined ? {} : { mark }) });
 
-test('conntrack: add, get, update, list with kernel filters, delete, flush by mark, statistics', { timeout: 60_000 }, async () => {
+test('conntrack: add, get, update, list with kernel filters, delete, flush by mark, statistics', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const ct = Conntrack.open({ netns: ns.name });
     try {
@@ -61,7 +61,7 @@ test('conntrack: add, get, update, list with kernel filters, delete, flush by ma
   });
 });
 
-test('conntrack: bulk create and delete with one result per item, a bad item named by its index', { timeout: 60_000 }, async () => {
+test('conntrack: bulk create and delete with one result per item, a bad item named by its index', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const ct = Conntrack.open({ netns: ns.name });
     try {
@@ -103,7 +103,7 @@ test('conntrack: bad input is a SchemaError naming the field, before anything is
   }
 });
 
-test('conntrack: entries made by conntrack -I read back typed, and ours as conntrack -L prints them', { ...withTool, timeout: 60_000 }, async () => {
+test('conntrack: entries made by conntrack -I read back typed, and ours as conntrack -L prints them', { ...withTool, timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.exec('conntrack', ['-I', '-p', 'tcp', '-s', '192.0.2.1', '-d', '192.0.2.2', '--sport', '33000', '--dport', '22', '--state', 'SYN_SENT', '-t', '100', '-m', '3', '-w', '4']);
     const ct = Conntrack.open({ netns: ns.name });

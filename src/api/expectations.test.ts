@@ -18,7 +18,7 @@ const input = (dport: number): ExpectationInput => ({
   timeout: 100,
 });
 
-test('expectations: add, list, get, events, delete and flush on the running kernel', { timeout: 60_000 }, async () => {
+test('expectations: add, list, get, events, delete and flush on the running kernel', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const ct = Conntrack.open({ netns: ns.name });
     const x = Expectations.open({ netns: ns.name });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { withNetns } from '../testing/netns.js';
 import { MulticastAddresses } from './maddresses.js';
 
-test('MulticastAddresses lists, adds and deletes in a namespace, and names a bad field', { timeout: 60_000 }, async () => {
+test('MulticastAddresses lists, adds and deletes in a namespace, and names a bad field', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.vethPair();
     const m = new MulticastAddresses({ netns: ns.name });

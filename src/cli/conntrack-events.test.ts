@@ -62,7 +62,7 @@ const traffic = `
 /** What differs between two runs of the same events: conntrack's time of receipt, an open entry's age. */
 const steady = (s: string): string => s.replace(/^\[\d+\.\d{6}\]\t/gm, '[T]\t').replace(/delta-time=\d+ /g, 'delta-time=D ');
 
-test('nlkit conntrack -E: the lines of conntrack -E for real flows and library-made entries', { skip, timeout: 180_000 }, async () => {
+test('nlkit conntrack -E: the lines of conntrack -E for real flows and library-made entries', { skip, timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.exec('nft', ['add table inet t; add chain inet t c { type filter hook output priority 0; }; add rule inet t c ct state new counter']);
     await ns.exec('sysctl', ['-qw', 'net.netfilter.nf_conntrack_timestamp=1', 'net.netfilter.nf_conntrack_acct=1']);

@@ -24,7 +24,7 @@ async function subscribed(ns: TestNetns): Promise<number> {
 /** Seconds left move between two runs. */
 const steady = (s: string): string => s.replace(/^( *\[\w+\] )?\d+ proto=/gm, '$1T proto=').replace(/^(tcp +6 )\d+ /gm, '$1T ');
 
-test('nlkit conntrack -L, -E and -F expect: the lines and messages of conntrack', { skip, timeout: 120_000 }, async () => {
+test('nlkit conntrack -L, -E and -F expect: the lines and messages of conntrack', { skip, timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const tool = (args: string[]) => run('ip', ['netns', 'exec', ns.name, 'conntrack', ...args]);
     const ours = (args: string[]) => run(process.execPath, [nlkit, '-n', ns.name, 'conntrack', ...args]);
@@ -72,7 +72,7 @@ test('nlkit conntrack -L, -E and -F expect: the lines and messages of conntrack'
   }, 'ctexp');
 });
 
-test('nlkit conntrack -I and -D expect: the expectations, messages and exit codes of conntrack', { skip, timeout: 120_000 }, async () => {
+test('nlkit conntrack -I and -D expect: the expectations, messages and exit codes of conntrack', { skip, timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const tool = (args: string[]) => run('ip', ['netns', 'exec', ns.name, 'conntrack', ...args]);
     const ours = (args: string[]) => run(process.execPath, [nlkit, '-n', ns.name, 'conntrack', ...args]);

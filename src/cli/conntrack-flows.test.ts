@@ -50,7 +50,7 @@ const flows = `
 /** Seconds left move between two runs (TIME_WAIT's and SYN_SENT's too). */
 const steady = (s: string): string => s.replace(/^((?:ipv[46] +\d+ )?\S+ +\d+ )\d+ /gm, '$1T ');
 
-test('nlkit conntrack -L and its filters: the lines of conntrack -L on real flows', { skip, timeout: 120_000 }, async () => {
+test('nlkit conntrack -L and its filters: the lines of conntrack -L on real flows', { skip, timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.exec('nft', [rules]);
     const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e', flows], { stdio: ['pipe', 'pipe', 'inherit'] });

@@ -14,7 +14,7 @@ const nlkit = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 const steady = (s: string): string => s.replace(/^((?:ipv[46] +\d+ )?\S+ +\d+ )\d+ /gm, '$1T ');
 const gre = (dst: string, ...keys: string[]): string[] => ['-p', 'gre', '-s', '10.0.0.1', '-d', dst, ...keys];
 
-test('nlkit conntrack: GRE keys read, printed and refused as conntrack does', { skip: has('conntrack', '--version') ? undefined : "Debian's conntrack (conntrack-tools) is not installed: the comparison is skipped", timeout: 400_000 }, async (t) => {
+test('nlkit conntrack: GRE keys read, printed and refused as conntrack does', { skip: has('conntrack', '--version') ? undefined : "Debian's conntrack (conntrack-tools) is not installed: the comparison is skipped", timeout: 600_000 }, async (t) => {
   await withNetns(async (ns) => {
     const tool = (args: string[]) => runTool('ip', ['netns', 'exec', ns.name, 'conntrack', ...args]);
     const ours = (args: string[]) => runTool(process.execPath, [nlkit, '-n', ns.name, 'conntrack', ...args]);

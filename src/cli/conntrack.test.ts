@@ -23,7 +23,7 @@ function run(cmd: string, args: string[]): Promise<{ out: string; err: string; s
 /** The seconds left change between two runs: compared as T. Entries live an hour: a loaded machine takes minutes here. */
 const steady = (s: string): string => s.replace(/^((?:ipv[46] +\d+ )?\S+ +\d+ )\d+ /gm, '$1T ');
 
-test('nlkit conntrack: the same lines, messages and exit codes as conntrack, on entries both made', { skip: haveConntrack ? undefined : "Debian's conntrack (conntrack-tools) is not installed: the comparison is skipped", timeout: 400_000 }, async () => {
+test('nlkit conntrack: the same lines, messages and exit codes as conntrack, on entries both made', { skip: haveConntrack ? undefined : "Debian's conntrack (conntrack-tools) is not installed: the comparison is skipped", timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const tool = (args: string[]) => run('ip', ['netns', 'exec', ns.name, 'conntrack', ...args]);
     const ours = (args: string[]) => run(process.execPath, [nlkit, '-n', ns.name, 'conntrack', ...args]);

@@ -50,7 +50,7 @@ const kernelCounter = async (ns: TestNetns, dev: string, which: 'rx' | 'tx') => 
   return link!.stats64[which].bytes;
 };
 
-test('a scrape of a namespace: what promtool accepts, with the kernel\'s counters and objects', { timeout: 180_000 }, async (t) => {
+test('a scrape of a namespace: what promtool accepts, with the kernel\'s counters and objects', { timeout: 600_000 }, async (t) => {
   await withNetns(async (ns) => {
     await ns.vethPair();
     // A label value the format must escape.

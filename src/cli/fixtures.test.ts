@@ -27,7 +27,7 @@ for (const fixture of loadFixtures()) {
 
 for (const fixture of loadFixtures()) {
   for (const { args, recording, changes, from, to, ip } of fixture.monitor) {
-    test(`fixture ${fixture.name}: nlkit ${args.join(' ')} replayed prints what ip printed for ${changes.length} changes`, { timeout: 60_000 }, async () => {
+    test(`fixture ${fixture.name}: nlkit ${args.join(' ')} replayed prints what ip printed for ${changes.length} changes`, { timeout: 600_000 }, async () => {
       // The recording's notifications come as its groups are joined; the monitor runs until stopped.
       const child = spawn(process.execPath, [main, '--replay', fixturePath(recording), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';

@@ -16,7 +16,7 @@ async function build(ns: TestNetns): Promise<void> {
   await ns.ip('addr', 'add', '2001:db8:1::1/64', 'dev', 'v0', 'nodad');
 }
 
-test('maddress show, add and del print, refuse and exit as ip maddress does', { timeout: 120_000 }, async () => {
+test('maddress show, add and del print, refuse and exit as ip maddress does', { timeout: 600_000 }, async () => {
   await withNetns(async (a) => withNetns(async (b) => {
     await build(a);
     await build(b);
@@ -45,7 +45,7 @@ test('maddress show, add and del print, refuse and exit as ip maddress does', { 
   }));
 });
 
-test('maddress add ends a batch as ip exit()s there, with 0 even after a failure under -force', { timeout: 60_000 }, async () => {
+test('maddress add ends a batch as ip exit()s there, with 0 even after a failure under -force', { timeout: 600_000 }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'nlkit-maddr-'));
   try {
     await withNetns(async (a) => withNetns(async (b) => {

@@ -40,7 +40,7 @@ function blocks(text: string, pattern: RegExp): string[] {
   return text.split('\n\n').filter((b) => b.startsWith('KERNEL[') && pattern.test(b.split('\n')[0]!)).map((b) => b.replace(/^KERNEL\[[0-9.]+\]/, 'KERNEL[]').trim());
 }
 
-test('monitor uevent prints what udevadm monitor --kernel --property prints', { timeout: 120_000 }, async (t) => {
+test('monitor uevent prints what udevadm monitor --kernel --property prints', { timeout: 600_000 }, async (t) => {
   if (!existsSync('/usr/bin/udevadm') && !existsSync('/bin/udevadm')) return t.skip('udevadm (Debian package udev) is not installed: the comparison is skipped');
   await withNetns(async (ns) => {
     const udev = start('ip', ['netns', 'exec', ns.name, 'udevadm', 'monitor', '--kernel', '--property']);
@@ -68,7 +68,7 @@ test('monitor uevent prints what udevadm monitor --kernel --property prints', { 
   }, 'uevcli');
 });
 
-test('monitor uevent subsystem NAME prints only that subsystem\'s events; -j one object per event', { timeout: 60_000 }, async () => {
+test('monitor uevent subsystem NAME prints only that subsystem\'s events; -j one object per event', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const nl = start(process.execPath, [main, '-j', '-n', ns.name, 'monitor', 'uevent', 'subsystem', 'queues']);
     try {
@@ -91,7 +91,7 @@ test('monitor uevent subsystem NAME prints only that subsystem\'s events; -j one
 });
 
 // Read-only: process events come from the initial namespace, and this only listens there.
-test('monitor proc prints a child\'s exit with its status', { timeout: 60_000 }, async () => {
+test('monitor proc prints a child\'s exit with its status', { timeout: 600_000 }, async () => {
   const nl = start(process.execPath, [main, 'monitor', 'proc', 'exit']);
   try {
     let pid = 0;

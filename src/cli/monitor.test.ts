@@ -77,7 +77,7 @@ async function churn(ns: TestNetns): Promise<void> {
   await ns.ip('link', 'del', 'br0');
 }
 
-test('nlkit monitor all prints what ip monitor all prints, byte for byte', { timeout: 90_000 }, async () => {
+test('nlkit monitor all prints what ip monitor all prints, byte for byte', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const [ip, nl] = await sideBySide(ns, [], ['all'], () => churn(ns));
     // The lines ip printed differently before: links, labels, secondary addresses, lifetimes, scopes, NOARP.
@@ -88,7 +88,7 @@ test('nlkit monitor all prints what ip monitor all prints, byte for byte', { tim
   });
 });
 
-test('nlkit monitor with objects, -o and all-nsid prints what ip monitor prints', { timeout: 90_000 }, async () => {
+test('nlkit monitor with objects, -o and all-nsid prints what ip monitor prints', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const [ip, nl] = await sideBySide(ns, ['-o'], ['link', 'a', 'r', 'nexthop', 'neigh', 'all-nsid'], async () => {
       await ns.vethPair();
@@ -101,7 +101,7 @@ test('nlkit monitor with objects, -o and all-nsid prints what ip monitor prints'
   });
 });
 
-test('nlkit -t and -ts monitor stamp each event as ip does, to the microsecond, in local time', { timeout: 60_000 }, async () => {
+test('nlkit -t and -ts monitor stamp each event as ip does, to the microsecond, in local time', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     for (const [option, shape] of [['-t', /^Timestamp: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} \d{1,6} usec\n203/], ['-ts', /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\] 203/]] as const) {
       const [ip, nl] = await sideBySide(ns, [option], ['route'], () => ns.ip('route', 'add', `203.0.113.${option.length * 10}/32`, 'dev', 'lo', 'table', '250').then(() => undefined));
@@ -121,7 +121,7 @@ test('nlkit -t and -ts monitor stamp each event as ip does, to the microsecond, 
   }
 });
 
-test('nlkit -j monitor prints one JSON object per event', { timeout: 60_000 }, async () => {
+test('nlkit -j monitor prints one JSON object per event', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.vethPair();
     const nl = start(process.execPath, [main, '-n', ns.name, '-j', 'monitor', 'r']);

@@ -55,7 +55,7 @@ async function build(ns: TestNetns): Promise<void> {
   await ns.ip('addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad');
 }
 
-test('route add with encap, realms and as does what ip does; route show prints them as ip does', { timeout: 300_000 }, async () => {
+test('route add with encap, realms and as does what ip does; route show prints them as ip does', { timeout: 600_000 }, async () => {
   await withNetns(async (a) => withNetns(async (b) => {
     await build(a);
     await build(b);
@@ -110,7 +110,7 @@ function newroute(sent: SentRequest[]): { flags: string; rtmsg: string; attrs: R
   return { flags: r.flags, rtmsg: rtmsg.toString('hex'), attrs: attrs(b.subarray(12), false) };
 }
 
-test('route add with encap sends what ip sends, for the types this kernel lacks too (captured with strace)', { timeout: 300_000 }, async (t) => {
+test('route add with encap sends what ip sends, for the types this kernel lacks too (captured with strace)', { timeout: 600_000 }, async (t) => {
   if (!(await haveStrace())) return t.skip('strace is not installed');
   await withNetns(async (ns) => {
     await build(ns);

@@ -40,7 +40,7 @@ test('nlkit ynl --family: list ops and attributes, do and dump with JSON in and 
     (e: { code: number; stderr: string }) => e.code === 1 && /unknown option "--frobnicate"/.test(e.stderr));
 });
 
-test('nlkit ynl --subscribe: each notification a JSON line with its attributes', { timeout: 30_000 }, async () => {
+test('nlkit ynl --subscribe: each notification a JSON line with its attributes', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const child = spawn(process.execPath, [main, '-n', ns.name, 'ynl', '--family', 'netdev', '--subscribe', 'mgmt'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {

@@ -134,7 +134,7 @@ async function collect(sessions: [{ subscribe(g: string, o: { signal: AbortSigna
   return seen;
 }
 
-test('notifications decode with their attributes: netdev device events and ethtool changes on a veth', { timeout: 30_000 }, async () => {
+test('notifications decode with their attributes: netdev device events and ethtool changes on a veth', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const nd = await new YnlFamily(netdev).open({ netns: ns.name });
     const et = await YnlFamily.byName('ethtool', []).open({ netns: ns.name });
@@ -168,7 +168,7 @@ test('notifications decode with their attributes: netdev device events and ethto
   });
 });
 
-test('netlink-raw notifications: rt-link and rt-neigh events named by their operation, with their attributes', { timeout: 30_000 }, async () => {
+test('netlink-raw notifications: rt-link and rt-neigh events named by their operation, with their attributes', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const link = await new YnlFamily<FamilyDecl>(rtLink).open({ netns: ns.name });
     const neigh = await YnlFamily.byName('rt-neigh', []).open({ netns: ns.name });
@@ -301,7 +301,7 @@ test("nlctrl's policy dump: each operation's policy, attribute by attribute", as
   }
 });
 
-test('tcp_metrics: what a TCP connection between two namespaces leaves behind, as ip tcp_metrics sees it', { timeout: 30_000 }, async () => {
+test('tcp_metrics: what a TCP connection between two namespaces leaves behind, as ip tcp_metrics sees it', { timeout: 600_000 }, async () => {
   await withNetns(async (a) => {
     await withNetns(async (b) => {
       await a.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1', 'netns', b.name);

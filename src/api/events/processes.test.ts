@@ -26,7 +26,7 @@ async function until(it: AsyncIterator<ProcessNotification>, seen: ProcessEvent[
 }
 
 // Read-only: it listens in the initial namespace (where the connector lives) and changes nothing on the machine.
-test('the fork, comm change, exec and exit of a child, with its exit status', { timeout: 60_000 }, async () => {
+test('the fork, comm change, exec and exit of a child, with its exit status', { timeout: 600_000 }, async () => {
   const ac = new AbortController();
   const it = processEvents({ signal: ac.signal })[Symbol.asyncIterator]();
   const first = it.next();
@@ -56,7 +56,7 @@ test('the fork, comm change, exec and exit of a child, with its exit status', { 
   await assert.rejects(it.next(), { code: 'ABORT_ERR' });
 });
 
-test('only the kinds asked for: exits with a non-zero status, and uid changes', { timeout: 60_000 }, async (t) => {
+test('only the kinds asked for: exits with a non-zero status, and uid changes', { timeout: 600_000 }, async (t) => {
   const it = processEvents({ events: ['nonzeroExit', 'uid'] })[Symbol.asyncIterator]();
   const first = it.next();
   await sleep(100);

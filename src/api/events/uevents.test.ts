@@ -17,7 +17,7 @@ async function take(it: AsyncIterator<UeventNotification>, until: (n: UeventNoti
   }
 }
 
-test('a veth pair created and deleted in a namespace: its net devices\' add and remove events, typed', { timeout: 60_000 }, async () => {
+test('a veth pair created and deleted in a namespace: its net devices\' add and remove events, typed', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const ac = new AbortController();
     const it = uevents({ netns: ns.name, subsystem: 'net', signal: ac.signal })[Symbol.asyncIterator]();
@@ -43,7 +43,7 @@ test('a veth pair created and deleted in a namespace: its net devices\' add and 
   }, 'uev');
 });
 
-test('uevents report a receive-queue overrun and go on', { timeout: 60_000 }, async () => {
+test('uevents report a receive-queue overrun and go on', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     // A small buffer and a consumer that holds one event: the kernel's queue fills while nothing is read. Whether
     // the very first next() already sees the overrun depends on how fast this process reads while the first veth

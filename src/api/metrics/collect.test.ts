@@ -8,7 +8,7 @@ import type { MetricFamily } from './text.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const listening = (families: MetricFamily[]) => families.find((f) => f.name === 'node_tcp_connection_states')!.samples.find((s) => s.labels?.state === 'listen')?.value;
 
-test('socket counts come from the last census; a later scrape starts the next', { timeout: 120_000 }, async () => {
+test('socket counts come from the last census; a later scrape starts the next', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const listener = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e', "require('net').createServer().listen(5555, '127.0.0.1', () => console.log('up')); setTimeout(() => {}, 120000)"], { stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise((r) => listener.stdout!.once('data', r));

@@ -49,7 +49,7 @@ async function equalsKernel(w: Watch<MdbEntry>, ns: TestNetns, ms = 30_000): Pro
   }
 }
 
-test('MDB notifications: typed entries for what rt.bridge.mdb adds and deletes', { timeout: 60_000 }, async () => {
+test('MDB notifications: typed entries for what rt.bridge.mdb adds and deletes', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await build(ns);
     const rt = RouteNetlink.open({ netns: ns.name });
@@ -80,7 +80,7 @@ test('MDB notifications: typed entries for what rt.bridge.mdb adds and deletes',
   }, 'brmdbn');
 });
 
-test('an MDB watch follows adds and deletes and equals a fresh dump', { timeout: 120_000 }, async () => {
+test('an MDB watch follows adds and deletes and equals a fresh dump', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await build(ns);
     const rt = RouteNetlink.open({ netns: ns.name });
@@ -117,7 +117,7 @@ function bridgeBatch(ns: TestNetns, lines: string[]): Promise<void> {
   });
 }
 
-test('an MDB watch the kernel overruns resyncs and equals a fresh dump', { timeout: 240_000 }, async () => {
+test('an MDB watch the kernel overruns resyncs and equals a fresh dump', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await build(ns);
     const w = await watch('mdb', { netns: ns.name, receiveBufferSize: 64 * 1024, highWaterMark: 256 });
@@ -160,7 +160,7 @@ test('a VLAN database notification is one object per VLAN of its ranges', () => 
   assert.deepEqual(got, ['delete 4 10 - untagged forwarding', 'delete 4 11 - untagged forwarding', 'delete 4 12 - untagged forwarding', 'delete 4 1 - pvid blocking']);
 });
 
-test('watch(\'vlan\') rejects with the kernel\'s refusal where it has no VLAN filtering', { timeout: 60_000 }, async () => {
+test('watch(\'vlan\') rejects with the kernel\'s refusal where it has no VLAN filtering', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await build(ns);
     const rt = RouteNetlink.open({ netns: ns.name });

@@ -19,7 +19,7 @@ const udp = (i: number, mark = 0): ConntrackInput => ({
   mark,
 });
 
-test('conntrack notifications: new, update and destroy events of entries the library made', { timeout: 60_000 }, async () => {
+test('conntrack notifications: new, update and destroy events of entries the library made', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const ct = Conntrack.open({ netns: ns.name });
     const ac = new AbortController();
@@ -70,7 +70,7 @@ function writer(ns: TestNetns): Promise<void> {
   });
 }
 
-test(`watch(conntrack): a stalled consumer while ${ENTRIES} entries come and half go ends with the view equal to a fresh dump`, { timeout: 400_000 }, async (t) => {
+test(`watch(conntrack): a stalled consumer while ${ENTRIES} entries come and half go ends with the view equal to a fresh dump`, { timeout: 600_000 }, async (t) => {
   await withNetns(async (ns) => {
     const ct = Conntrack.open({ netns: ns.name });
     // A receive buffer the kernel overruns within milliseconds of the watch dumping instead of reading.
@@ -107,7 +107,7 @@ test(`watch(conntrack): a stalled consumer while ${ENTRIES} entries come and hal
   });
 });
 
-test('watch(conntrack): an overrun heard as a resync ends is not left to that resync', { timeout: 60_000 }, async () => {
+test('watch(conntrack): an overrun heard as a resync ends is not left to that resync', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     const ct = Conntrack.open({ netns: ns.name });
     const w = await watch('conntrack', { netns: ns.name });

@@ -14,7 +14,7 @@ import { watch, type Watch, type WatchEvent } from './watch.js';
 
 for (const fixture of loadFixtures()) {
   for (const recorded of fixture.watch) {
-    test(`fixture ${fixture.name}: a ${recorded.kind} watch replayed through ${recorded.changes.length} changes ends with the recorded view`, { timeout: 30_000 }, async () => {
+    test(`fixture ${fixture.name}: a ${recorded.kind} watch replayed through ${recorded.changes.length} changes ends with the recorded view`, { timeout: 600_000 }, async () => {
       useTransportEverywhere(Replay.fromFile(fixturePath(recorded.recording)));
       let w: Watch<unknown> | undefined;
       try {

@@ -121,7 +121,7 @@ async function overload(
   });
 }
 
-test('stress: a consumer that stalls while 30,000 routes come and go ends equal to the kernel, events and view', { timeout: 240_000 }, async () => {
+test('stress: a consumer that stalls while 30,000 routes come and go ends equal to the kernel, events and view', { timeout: 600_000 }, async () => {
   await overload((w, writing) => {
     const mirror = new Mirror(w);
     const done = (async () => {
@@ -136,14 +136,14 @@ test('stress: a consumer that stalls while 30,000 routes come and go ends equal 
   });
 });
 
-test('stress: an iterator taken and never read leaves the view equal to the kernel', { timeout: 240_000 }, async () => {
+test('stress: an iterator taken and never read leaves the view equal to the kernel', { timeout: 600_000 }, async () => {
   await overload((w) => {
     w[Symbol.asyncIterator]();
     return { done: Promise.resolve() };
   });
 });
 
-test('stress: a slow consumer that blocks the event loop ends equal to the kernel, events and view', { timeout: 240_000 }, async () => {
+test('stress: a slow consumer that blocks the event loop ends equal to the kernel, events and view', { timeout: 600_000 }, async () => {
   await overload((w) => {
     const mirror = new Mirror(w);
     const done = (async () => {

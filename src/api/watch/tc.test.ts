@@ -9,7 +9,7 @@ import { RouteNetlink } from '../route-netlink.js';
 import { notifications } from './notifications.js';
 import { watch } from './watch.js';
 
-test('a qdisc watch follows tc and ends equal to the kernel', { timeout: 60_000 }, async () => {
+test('a qdisc watch follows tc and ends equal to the kernel', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.vethPair();
     const rt = RouteNetlink.open({ netns: ns.name });
@@ -41,7 +41,7 @@ test('a qdisc watch follows tc and ends equal to the kernel', { timeout: 60_000 
   });
 });
 
-test('notifications of classes, filters and chains; watch() refuses them, which no one dump lists', { timeout: 60_000 }, async () => {
+test('notifications of classes, filters and chains; watch() refuses them, which no one dump lists', { timeout: 600_000 }, async () => {
   await assert.rejects(watch('filter'), { name: 'SchemaError', message: /filter cannot be watched: the kernel lists filters per device and qdisc only/ });
   await withNetns(async (ns) => {
     await ns.vethPair();

@@ -46,7 +46,7 @@ function lastVlanRequest(sent: SentRequest[]): { type: number; flags: string; va
   return { type: m.type, flags: m.flags, value: bridgeSchema.decodeBody(name, Buffer.from(m.body), 0, m.body.length) };
 }
 
-test('bridge vlan add|del|set send the request bridge sends', { timeout: 300_000 }, async (t) => {
+test('bridge vlan add|del|set send the request bridge sends', { timeout: 600_000 }, async (t) => {
   if (!(await haveStrace())) return t.skip('strace is not installed (apt-get install strace)');
   await withNetns(async (ns) => {
     await build(ns);
@@ -87,7 +87,7 @@ function start(cmd: string, args: string[]): { readonly out: string; stop(): Pro
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('bridge monitor fdb|mdb|link prints what bridge monitor prints', { timeout: 180_000 }, async () => {
+test('bridge monitor fdb|mdb|link prints what bridge monitor prints', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await build(ns);
     const b = (...a: string[]) => run('bridge', ['-n', ns.name, ...a]);
@@ -141,7 +141,7 @@ test('bridge monitor fdb|mdb|link prints what bridge monitor prints', { timeout:
   }, 'brmon');
 });
 
-test('nlkit bridge -batch, with and without -force, as bridge runs it', { timeout: 120_000 }, async () => {
+test('nlkit bridge -batch, with and without -force, as bridge runs it', { timeout: 600_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nlkit-brbatch-'));
   try {
     const file = join(dir, 'batch');

@@ -111,7 +111,7 @@ function lastNewVlan(sent: SentRequest[]): { value: Value; bytes: string } | und
   return m && { value: bridgeSchema.decodeBody('newvlan', Buffer.from(m.body), 0, m.body.length), bytes: Buffer.from(m.body).toString('hex') };
 }
 
-test('bridge vlan global set and vlan set send the bytes bridge sends, and fail as bridge fails here', { timeout: 300_000 }, async (t) => {
+test('bridge vlan global set and vlan set send the bytes bridge sends, and fail as bridge fails here', { timeout: 600_000 }, async (t) => {
   if (!(await haveStrace())) return t.skip('strace is not installed (apt-get install strace)');
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'br0', 'type', 'bridge');

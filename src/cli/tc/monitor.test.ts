@@ -80,7 +80,7 @@ const commands = [
   'qdisc del dev v0 root',
 ];
 
-test('nlkit tc monitor prints what tc monitor prints, with -s -d, -t and -ts', { skip, timeout: 120_000 }, async () => {
+test('nlkit tc monitor prints what tc monitor prints, with -s -d, -t and -ts', { skip, timeout: 600_000 }, async () => {
   await withNetns(async (ns: TestNetns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     const tc = (...w: string[]) => run('tc', ['-n', ns.name, ...w]);

@@ -13,7 +13,7 @@ import { decodeColumn, type Stats, type Status } from './protocol.js';
 const ROUTES = 20_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('ui: a watch the kernel overruns resyncs, and the server goes on with the kernel\'s rows', { timeout: 180_000 }, async () => {
+test('ui: a watch the kernel overruns resyncs, and the server goes on with the kernel\'s rows', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.vethPair('192.0.2.1/24');
     const statuses: Status[] = [];

@@ -34,7 +34,7 @@ function nlkit(args: string[]): Promise<{ code: number | null; stdout: string; s
   });
 }
 
-test('nlkit ui: the page live in chromium', { timeout: 300_000 }, async (t) => {
+test('nlkit ui: the page live in chromium', { timeout: 600_000 }, async (t) => {
   const missing = browserMissing();
   if (missing) {
     t.skip(missing);
@@ -180,7 +180,7 @@ function get(url: string, host: string, limit = 65536, origin?: string): Promise
   });
 }
 
-test('nlkit ui: a snapshot over Server-Sent Events, and a foreign Host refused (no browser)', { timeout: 120_000 }, async () => {
+test('nlkit ui: a snapshot over Server-Sent Events, and a foreign Host refused (no browser)', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.vethPair('192.0.2.1/24');
     const ui = await startUi(ns.name);
@@ -218,7 +218,7 @@ test('nlkit ui: what the command line refuses', async () => {
   assert.match(missing.stderr, /Cannot open network namespace "nlkit-no-such-namespace"/);
 });
 
-test('nlkit ui: a non-loopback address needs the token; writes are refused', { timeout: 120_000 }, async () => {
+test('nlkit ui: a non-loopback address needs the token; writes are refused', { timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.vethPair('192.0.2.1/24');
     // Served inside the namespace, on its own address: nothing listens outside it.
