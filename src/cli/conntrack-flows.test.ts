@@ -53,6 +53,10 @@ const steady = (s: string): string => s.replace(/^((?:ipv[46] +\d+ )?\S+ +\d+ )\
 test('nlkit conntrack -L and its filters: the lines of conntrack -L on real flows', { skip, timeout: 600_000 }, async () => {
   await withNetns(async (ns) => {
     await ns.exec('nft', [rules]);
+    // The comparisons take half a minute on a loaded machine, as long as an unanswered UDP or ICMP entry lives by
+    // default: this namespace's entries (its own sysctls) outlive the test, so both tools see the same table.
+    const timeouts = ['udp_timeout', 'udp_timeout_stream', 'icmp_timeout', 'tcp_timeout_syn_sent', 'tcp_timeout_time_wait'];
+    await ns.exec('sysctl', ['-qw', ...timeouts.map((t) => `net.netfilter.nf_conntrack_${t}=3600`)]);
     const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e', flows], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
       await new Promise<void>((resolve, reject) => {
