@@ -4,7 +4,7 @@
  */
 import type { LinkInput } from '../api/links.js';
 import { integer, invarg, notPrefix, refuse, type Words } from './args.js';
-import { encapWords, endpoint, existingTunnel, hex, lowerDevice, readWords, unsigned, type Keyword } from './link-kind-tunnel.js';
+import { encapWords, endpoint, existingTunnel, ip6Tunnel, lowerDevice, readWords, unsigned, type Keyword } from './link-kind-tunnel.js';
 import type { LinkLookup } from './link-lookup.js';
 import { dsfield } from './route-words.js';
 
@@ -12,12 +12,6 @@ const IPPROTO_IPIP = 4;
 const IPPROTO_IPV6 = 41;
 const IPPROTO_MPLS = 137;
 const SIT_ISATAP = 1;
-const IGN_ENCAP_LIMIT = 0x1;
-const USE_ORIG_TCLASS = 0x2;
-const USE_ORIG_FLOWLABEL = 0x4;
-const RCV_DSCP_COPY = 0x10;
-const USE_ORIG_FWMARK = 0x20;
-const ALLOW_LOCAL_REMOTE = 0x40;
 
 /** A 6rd prefix as get_prefix leaves it: ip sends any it parsed, `any`/`all` as no bytes, with its length. */
 interface Prefix {
@@ -146,58 +140,14 @@ const ip6tnlTable: Keyword<Iptnl>[] = [
   valued(['remote'], (s, v) => { s.remote = endpoint(v, 'inet6').text; }),
   valued(['local'], (s, v) => { s.local = endpoint(v, 'inet6').text; }),
   valued(['dev'], async (s, v) => { s.link = await lowerDevice(s.look, v); }, false),
-  valued(['ttl', 'hoplimit', 'hlim'], (s, v) => {
-    const n = v === 'inherit' ? 0 : unsigned(v, 0xff);
-    if (n === undefined) throw invarg('invalid HLIM\n', v);
-    s.ttl = n;
-  }),
-  valued(['encaplimit'], (s, v) => {
-    if (v === 'none') s.flags |= IGN_ENCAP_LIMIT;
-    else {
-      // ip 6.1 never refuses the value here and sends whatever its variable held: nlkit refuses instead.
-      const n = unsigned(v, 0xff);
-      if (n === undefined) throw invarg('invalid ELIM', v);
-      s.encapLimit = n;
-      s.flags &= ~IGN_ENCAP_LIMIT;
-    }
-  }),
-  ...tosWords((s, v) => {
-    s.flowinfo = (s.flowinfo & ~0x0ff00000) >>> 0;
-    if (v === 'inherit') s.flags |= USE_ORIG_TCLASS;
-    else {
-      const n = hex(v, 0xff);
-      if (n === undefined) throw invarg('invalid TClass', v);
-      s.flowinfo = (s.flowinfo | (n << 20)) >>> 0;
-      s.flags &= ~USE_ORIG_TCLASS;
-    }
-  }),
-  valued(['flowlabel', 'fl'], (s, v) => {
-    s.flowinfo = (s.flowinfo & ~0xfffff) >>> 0;
-    if (v === 'inherit') s.flags |= USE_ORIG_FLOWLABEL;
-    else {
-      const n = hex(v, 0xffffffff);
-      if (n === undefined || n > 0xfffff) throw invarg('invalid Flowlabel', v);
-      s.flowinfo = (s.flowinfo | n) >>> 0;
-      s.flags &= ~USE_ORIG_FLOWLABEL;
-    }
-  }),
-  valued(['dscp'], (s, v) => {
-    if (v !== 'inherit') throw invarg('not inherit', v);
-    s.flags |= RCV_DSCP_COPY;
-  }),
-  valued(['fwmark'], (s, v) => {
-    if (v === 'inherit') {
-      s.flags |= USE_ORIG_FWMARK;
-      s.fwmark = 0;
-    } else {
-      const n = unsigned(v, 0xffffffff);
-      if (n === undefined) throw invarg('invalid fwmark\n', v);
-      s.fwmark = n;
-      s.flags &= ~USE_ORIG_FWMARK;
-    }
-  }),
-  flag(['allow-localremote'], (s) => { s.flags |= ALLOW_LOCAL_REMOTE; }),
-  flag(['noallow-localremote'], (s) => { s.flags &= ~ALLOW_LOCAL_REMOTE; }),
+  valued(['ttl', 'hoplimit', 'hlim'], ip6Tunnel.hopLimit),
+  valued(['encaplimit'], ip6Tunnel.encapLimit),
+  ...tosWords(ip6Tunnel.trafficClass),
+  valued(['flowlabel', 'fl'], ip6Tunnel.flowLabel),
+  valued(['dscp'], ip6Tunnel.dscp),
+  valued(['fwmark'], ip6Tunnel.fwmark),
+  flag(['allow-localremote'], ip6Tunnel.allowLocalRemote),
+  flag(['noallow-localremote'], ip6Tunnel.noAllowLocalRemote),
   ...encapWords<Iptnl>(),
   flag(['external'], (s) => { s.metadata = true; }),
 ];

@@ -115,6 +115,79 @@ const RCV_DSCP_COPY = 0x10;
 const USE_ORIG_FWMARK = 0x20;
 const ALLOW_LOCAL_REMOTE = 0x40;
 
+/** What the IPv6 tunnels (link_gre6.c, link_ip6tnl.c) hold while they read words, the part both read alike. */
+export interface Ip6TunnelState {
+  flags: number;
+  flowinfo: number;
+  ttl: number;
+  encapLimit: number;
+  fwmark: number;
+}
+
+/**
+ * The value readers link_gre6.c and link_ip6tnl.c share (each is the same code in both files of ip): hop limit,
+ * encapsulation limit, traffic class, flow label, dscp, fwmark (with `inherit`) and allow-localremote. The tables
+ * keep their own words and abbreviation rules.
+ */
+export const ip6Tunnel = {
+  hopLimit(s: Ip6TunnelState, v: string): void {
+    const n = v === 'inherit' ? 0 : unsigned(v, 0xff);
+    if (n === undefined) throw invarg('invalid HLIM\n', v);
+    s.ttl = n;
+  },
+  encapLimit(s: Ip6TunnelState, v: string): void {
+    if (v === 'none') s.flags |= IGN_ENCAP_LIMIT;
+    else {
+      // ip 6.1's ip6tnl never refuses the value here and sends whatever its variable held: nlkit refuses instead.
+      const n = unsigned(v, 0xff);
+      if (n === undefined) throw invarg('invalid ELIM', v);
+      s.encapLimit = n;
+      s.flags &= ~IGN_ENCAP_LIMIT;
+    }
+  },
+  trafficClass(s: Ip6TunnelState, v: string): void {
+    s.flowinfo = (s.flowinfo & ~0x0ff00000) >>> 0;
+    if (v === 'inherit') s.flags |= USE_ORIG_TCLASS;
+    else {
+      const n = hex(v, 0xff);
+      if (n === undefined) throw invarg('invalid TClass', v);
+      s.flowinfo = (s.flowinfo | (n << 20)) >>> 0;
+      s.flags &= ~USE_ORIG_TCLASS;
+    }
+  },
+  flowLabel(s: Ip6TunnelState, v: string): void {
+    s.flowinfo = (s.flowinfo & ~0xfffff) >>> 0;
+    if (v === 'inherit') s.flags |= USE_ORIG_FLOWLABEL;
+    else {
+      const n = hex(v, 0xffffffff);
+      if (n === undefined || n > 0xfffff) throw invarg('invalid Flowlabel', v);
+      s.flowinfo = (s.flowinfo | n) >>> 0;
+      s.flags &= ~USE_ORIG_FLOWLABEL;
+    }
+  },
+  dscp(s: Ip6TunnelState, v: string): void {
+    if (v !== 'inherit') throw invarg('not inherit', v);
+    s.flags |= RCV_DSCP_COPY;
+  },
+  fwmark(s: Ip6TunnelState, v: string): void {
+    if (v === 'inherit') {
+      s.flags |= USE_ORIG_FWMARK;
+      s.fwmark = 0;
+    } else {
+      const n = unsigned(v, 0xffffffff);
+      if (n === undefined) throw invarg('invalid fwmark\n', v);
+      s.fwmark = n;
+      s.flags &= ~USE_ORIG_FWMARK;
+    }
+  },
+  allowLocalRemote(s: Ip6TunnelState): void {
+    s.flags |= ALLOW_LOCAL_REMOTE;
+  },
+  noAllowLocalRemote(s: Ip6TunnelState): void {
+    s.flags &= ~ALLOW_LOCAL_REMOTE;
+  },
+};
+
 /** What link_gre.c and link_gre6.c hold while they read words. */
 interface Gre {
   look: LinkLookup;
@@ -262,59 +335,16 @@ const gre6Table: Keyword<Gre>[] = [
   valued(['remote'], (s, v) => { s.remote = endpoint(v, 'inet6'); }),
   valued(['local'], (s, v) => { s.local = endpoint(v, 'inet6'); }),
   valued(['dev'], async (s, v) => { s.link = await lowerDevice(s.look, v); }),
-  valued(['ttl', 'hoplimit', 'hlim'], (s, v) => {
-    const n = v === 'inherit' ? 0 : unsigned(v, 0xff);
-    if (n === undefined) throw invarg('invalid HLIM\n', v);
-    s.ttl = n;
-  }),
-  valued(['tos', 'tclass', 'dsfield'], (s, v) => {
-    s.flowinfo &= ~0x0ff00000;
-    if (v === 'inherit') s.flags |= USE_ORIG_TCLASS;
-    else {
-      const n = hex(v, 0xff);
-      if (n === undefined) throw invarg('invalid TClass', v);
-      s.flowinfo = (s.flowinfo | (n << 20)) >>> 0;
-      s.flags &= ~USE_ORIG_TCLASS;
-    }
-  }),
-  valued(['flowlabel', 'fl'], (s, v) => {
-    s.flowinfo = (s.flowinfo & ~0xfffff) >>> 0;
-    if (v === 'inherit') s.flags |= USE_ORIG_FLOWLABEL;
-    else {
-      const n = hex(v, 0xffffffff);
-      if (n === undefined || n > 0xfffff) throw invarg('invalid Flowlabel', v);
-      s.flowinfo = (s.flowinfo | n) >>> 0;
-      s.flags &= ~USE_ORIG_FLOWLABEL;
-    }
-  }, true),
-  valued(['dscp'], (s, v) => {
-    if (v !== 'inherit') throw invarg('not inherit', v);
-    s.flags |= RCV_DSCP_COPY;
-  }, true),
+  valued(['ttl', 'hoplimit', 'hlim'], ip6Tunnel.hopLimit),
+  valued(['tos', 'tclass', 'dsfield'], ip6Tunnel.trafficClass),
+  valued(['flowlabel', 'fl'], ip6Tunnel.flowLabel, true),
+  valued(['dscp'], ip6Tunnel.dscp, true),
   ...encapWords<Gre>(),
   flag(['external'], (s) => { s.metadata = true; }, true),
-  valued(['fwmark'], (s, v) => {
-    if (v === 'inherit') {
-      s.flags |= USE_ORIG_FWMARK;
-      s.fwmark = 0;
-    } else {
-      const n = unsigned(v, 0xffffffff);
-      if (n === undefined) throw invarg('invalid fwmark\n', v);
-      s.fwmark = n;
-      s.flags &= ~USE_ORIG_FWMARK;
-    }
-  }, true),
-  flag(['allow-localremote'], (s) => { s.flags |= ALLOW_LOCAL_REMOTE; }, true),
-  flag(['noallow-localremote'], (s) => { s.flags &= ~ALLOW_LOCAL_REMOTE; }, true),
-  valued(['encaplimit'], (s, v) => {
-    if (v === 'none') s.flags |= IGN_ENCAP_LIMIT;
-    else {
-      const n = unsigned(v, 0xff);
-      if (n === undefined) throw invarg('invalid ELIM', v);
-      s.encapLimit = n;
-      s.flags &= ~IGN_ENCAP_LIMIT;
-    }
-  }, true),
+  valued(['fwmark'], ip6Tunnel.fwmark, true),
+  flag(['allow-localremote'], ip6Tunnel.allowLocalRemote, true),
+  flag(['noallow-localremote'], ip6Tunnel.noAllowLocalRemote, true),
+  valued(['encaplimit'], ip6Tunnel.encapLimit, true),
   ...erspanWords,
 ];
 
