@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { TestNetns } from './netns.js';
 
 const main = fileURLToPath(new URL('../cli/nlkit.js', import.meta.url));
 
@@ -42,4 +43,15 @@ export async function sameAsIp(netns: string | undefined, args: string[], bytes 
   if (!bytes && args.includes('-j') && ip.stdout) assert.deepEqual(JSON.parse(nlkit.stdout), JSON.parse(ip.stdout), what);
   else assert.equal(nlkit.stdout, ip.stdout, what);
   return ip;
+}
+
+/**
+ * Run a changing command line through ip in `a` and nlkit in its twin `b` (built the same way): the same exit
+ * status and stderr, and the same state afterwards as `state` reads it from each.
+ */
+export async function sameEffectAsIp(a: TestNetns, b: TestNetns, line: string, state: (ns: TestNetns) => Promise<string>): Promise<void> {
+  const { ip, nlkit } = await twin(a.name, line.split(' '), b.name);
+  assert.equal(nlkit.status, ip.status, `${line}: ${nlkit.stderr}`);
+  assert.equal(nlkit.stderr, ip.stderr, line);
+  assert.equal(await state(b), await state(a), line);
 }
