@@ -46,7 +46,7 @@ const bridgeUsage = `Usage: ... bridge [ fdb_flush ]
 Where: VLAN_PROTOCOL := { 802.1Q | 802.1ad }`;
 
 /** lib/ll_proto.c's names for ll_proto_a2n (compared without case), with the ETH_P_* numbers of linux/if_ether.h. */
-const llProtoIds: Readonly<Record<string, number>> = {
+export const llProtoIds: Readonly<Record<string, number>> = {
   loop: 0x0060, pup: 0x0200, pupat: 0x0201, ip: 0x0800, x25: 0x0805, arp: 0x0806, bpq: 0x08ff, ieeepup: 0x0a00,
   ieeepupat: 0x0a01, dec: 0x6000, dna_dl: 0x6001, dna_rc: 0x6002, dna_rt: 0x6003, lat: 0x6004, diag: 0x6005,
   cust: 0x6006, sca: 0x6007, rarp: 0x8035, atalk: 0x809b, aarp: 0x80f3, ipx: 0x8137, ipv6: 0x86dd, ppp_disc: 0x8863,

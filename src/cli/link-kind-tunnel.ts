@@ -18,7 +18,7 @@ interface Endpoint {
 }
 
 /** ip's get_addr_ipv4: up to four dot-separated strtoul(…, 0) parts of 0..255; missing parts are zero. */
-function ipv4Bytes(word: string): number[] | undefined {
+export function ipv4Bytes(word: string): number[] | undefined {
   const parts = word.split('.');
   if (parts.length > 4) return undefined;
   const bytes = [0, 0, 0, 0];

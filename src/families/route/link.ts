@@ -1,12 +1,13 @@
 /**
  * Links: the generated rt-link declaration plus what the 6.12 spec leaves out, from linux/if_link.h and
  * linux/veth.h: veth (VETH_INFO_PEER carries a struct ifinfomsg and the peer's link attributes), vxlan, macvlan and
- * ipvlan data, the IP tunnels' data (link-tunnels.ts), port data under `type bridge_slave`/`bond_slave`, IFLA_STATS64
+ * ipvlan data, the IP tunnels' data (link-tunnels.ts), the UDP tunnels', hsr's and macsec's (link-udp.ts), port data under `type bridge_slave`/`bond_slave`, IFLA_STATS64
  * as struct rtnl_link_stats64, alternative names (IFLA_PROP_LIST, RTM_NEWLINKPROP).
  */
 import type { AttrDecl, AttrSetDecl, FamilyDecl } from '../../schema/declaration.js';
 import { rtLink } from './generated/link.js';
 import { tunnelEnums, tunnelKinds, tunnelSets } from './link-tunnels.js';
+import { udpKinds, udpSets } from './link-udp.js';
 
 const linkAttrs = rtLink.attributeSets['link-attrs'].attributes;
 
@@ -61,6 +62,7 @@ export const linkFamily = {
   attributeSets: asIpSends({
     ...rtLink.attributeSets,
     ...tunnelSets,
+    ...udpSets,
     'linkinfo-attrs': {
       // `ip link set DEV type bridge_slave …` sends the port's attributes under IFLA_INFO_KIND "bridge_slave" and no
       // IFLA_INFO_SLAVE_KIND: this reading of IFLA_INFO_SLAVE_DATA, chosen by the kind, sends what ip sends. It
@@ -159,6 +161,7 @@ export const linkFamily = {
     'linkinfo-data-msg': {
       ...rtLink.subMessages['linkinfo-data-msg'],
       ...tunnelKinds,
+      ...udpKinds,
       veth: { attributeSet: 'linkinfo-veth-attrs' },
       vxlan: { attributeSet: 'linkinfo-vxlan-attrs' },
       macvlan: { attributeSet: 'linkinfo-macvlan-attrs' },
