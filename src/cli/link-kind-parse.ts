@@ -1,7 +1,7 @@
 /**
  * The words after `ip link add … type KIND`, read as iproute2 6.1's link_util parsers read them: vxlan, vlan, vrf,
  * macvlan/macvtap, ipvlan/ipvtap, the IP tunnels (link-kind-tunnel.ts), geneve, bareudp, amt and hsr
- * (link-kind-udp.ts), bridge and bond (link-kind-bridge.ts, link-kind-bond.ts). Kinds whose ip helper has no options (dummy, ifb, nlmon, …) take any words and send an empty
+ * (link-kind-udp.ts), macsec (link-kind-macsec.ts), bridge and bond (link-kind-bridge.ts, link-kind-bond.ts). Kinds whose ip helper has no options (dummy, ifb, nlmon, …) take any words and send an empty
  * IFLA_INFO_DATA, as ip does; kinds ip has no helper for refuse them as garbage; kinds whose options nlkit does not
  * read are refused by name.
  */
@@ -12,6 +12,7 @@ import { bond, bondSlave } from './link-kind-bond.js';
 import { bridge, bridgeSlave } from './link-kind-bridge.js';
 import { iptnlKind } from './link-kind-iptnl.js';
 import { greKind } from './link-kind-tunnel.js';
+import { macsec } from './link-kind-macsec.js';
 import { amt, bareudp, geneve, hsr } from './link-kind-udp.js';
 import { vtiKind, xfrmKind } from './link-kind-vti.js';
 import type { LinkLookup } from './link-lookup.js';
@@ -25,7 +26,7 @@ const noPortOptions = new Set(['vrf_slave', 'team_slave']);
 /** ip's helpers with options nlkit does not read yet. */
 const unread = new Set([
   'batadv', 'can', 'dsa', 'gtp', 'ipoib',
-  'rmnet', 'vxcan', 'wwan', 'macsec', 'tun',
+  'rmnet', 'vxcan', 'wwan', 'tun',
 ]);
 
 type Parser = (w: Words, create: boolean, look: LinkLookup, dev?: string) => Promise<Partial<LinkInput>>;
@@ -328,7 +329,7 @@ const parsers: Partial<Record<string, Parser>> = {
   ...Object.fromEntries(['gre', 'gretap', 'erspan', 'ip6gre', 'ip6gretap', 'ip6erspan'].map((k) => [k, greKind(k)])),
   ...Object.fromEntries(['ipip', 'sit', 'ip6tnl'].map((k) => [k, iptnlKind(k)])),
   vti: vtiKind('vti'), vti6: vtiKind('vti6'), xfrm: xfrmKind,
-  bridge, bridge_slave: bridgeSlave, bond, bond_slave: bondSlave, geneve, bareudp, amt, hsr,
+  bridge, bridge_slave: bridgeSlave, bond, bond_slave: bondSlave, geneve, bareudp, amt, hsr, macsec,
 };
 
 /** Whether ip 6.1 has a helper for the kind (get_link_kind finds it): veth, and every kind above. */
