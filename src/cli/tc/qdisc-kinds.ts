@@ -3,6 +3,7 @@
  * refusals (`Illegal "limit"`, `What is "x"?` and its usage, status 1) and TCA_OPTIONS in the order tc writes it —
  * an object's key order is the wire order. Kinds of flat u32 attributes are tables; the rest are functions.
  */
+import { schedParsers } from './qdisc-sched.js';
 import { Args, matches, parseSize, parseTime, tcFail, unsigned } from './words.js';
 
 /** What a kind's parser gets: the words after the kind, and stderr for what tc prints and goes on after. */
@@ -92,6 +93,22 @@ const attrKinds: Record<string, AttrKind> = {
     order: ['limit', 'flows', 'target', 'tupdate', 'alpha', 'beta', 'quantum', 'memoryLimit', 'ecnProb', 'ecn', 'bytemode', 'dqRateEstimator'],
     whenGiven: ['ecn', 'bytemode', 'dqRateEstimator'],
   },
+  hhf: {
+    usage: `Usage: ... hhf	[ limit PACKETS ] [ quantum BYTES]
+		[ hh_limit NUMBER ]
+		[ reset_timeout TIME ]
+		[ admit_bytes BYTES ]
+		[ evict_timeout TIME ]
+		[ non_hh_weight NUMBER ]`,
+    values: {
+      limit: { attr: 'backlogLimit', parse: u32 }, quantum: { attr: 'quantum', parse: u32 }, hh_limit: { attr: 'hhFlowsLimit', parse: u32 },
+      reset_timeout: { attr: 'resetTimeout', parse: parseTime }, admit_bytes: { attr: 'admitBytes', parse: u32 },
+      evict_timeout: { attr: 'evictTimeout', parse: parseTime }, non_hh_weight: { attr: 'nonHhWeight', parse: u32 },
+    },
+    switches: {},
+    order: ['backlogLimit', 'quantum', 'hhFlowsLimit', 'resetTimeout', 'admitBytes', 'evictTimeout', 'nonHhWeight'],
+    whenGiven: [],
+  },
 };
 
 function attrKind(k: AttrKind): KindParser {
@@ -171,6 +188,7 @@ const hfscUsage = 'Usage: ... hfsc [ default CLASSID ]\n\n default: default clas
 /** Kinds with words of their own, each as its q_*.c reads them. */
 const parsers: Record<string, KindParser> = {
   ...Object.fromEntries(Object.entries(attrKinds).map(([kind, k]) => [kind, attrKind(k)])),
+  ...schedParsers,
   prio,
   drr: (a) => {
     if (a.done) return undefined;

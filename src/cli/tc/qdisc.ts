@@ -8,6 +8,7 @@ import { tick2time } from '../../api/tc-units.js';
 import { SchemaError } from '../../schema/codec.js';
 import { kernelError, withStats, type KindPrint, type TcRun } from './common.js';
 import { rate, size, time } from './format.js';
+import { UsageError } from '../usage.js';
 import { qdiscKindParser } from './qdisc-kinds.js';
 import { Args, duparg, invarg, matches, parseEstimator, parseRate, parseSize, parseTime, tcExit, tcFail, unsigned } from './words.js';
 
@@ -80,6 +81,10 @@ function kindOptions(kind: string, a: Args, err: (text: string) => void): Record
       return o;
     case 'tbf':
       return tbfOptions(a);
+    case 'pfifo_fast':
+      // tc knows pfifo_fast only to print it; its refusal is status 255 alone, but does not end a batch.
+      if (!a.done) throw new UsageError(`qdisc 'pfifo_fast' does not support option parsing`, { status: 255, bare: true, fatal: false });
+      return undefined;
     default: {
       const parse = qdiscKindParser(kind);
       if (parse) return parse(a, err);

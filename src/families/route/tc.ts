@@ -13,6 +13,7 @@
  *   TCA_PRIO_MQ; sfb's are a nest holding TCA_SFB_PARMS, not the bare struct;
  * - netem's struct field `loss` (a probability) and its attribute TCA_NETEM_LOSS (a loss model) share a name in
  *   one object: the attribute is `lossModel` here;
+ * - skbprio (struct tc_skbprio_qopt, a u32 limit) is missing;
  * - tc writes action tables (TCA_ACT_TAB, a classifier's TCA_*_ACT) and each action in them without NLA_F_NESTED.
  */
 import type { FamilyDecl } from '../../schema/declaration.js';
@@ -67,6 +68,8 @@ export const tcFamily = {
         { name: 'ctokens', type: 's32' },
       ],
     },
+    // struct tc_skbprio_qopt (the spec has no skbprio).
+    tcSkbprioQopt: { members: [{ name: 'limit', type: 'u32' }] },
     tcamsg: { members: [{ name: 'family', type: 'u8' }, { name: 'pad', type: 'pad', len: 3 }] },
   },
   attributeSets: {
@@ -113,6 +116,7 @@ export const tcFamily = {
       ...tc.subMessages['tc-options-msg'],
       prio: { fixedHeader: 'tcPrioQopt', attributeSet: 'tc-prio-compat-attrs' },
       sfb: { attributeSet: 'tc-sfb-attrs' },
+      skbprio: { fixedHeader: 'tcSkbprioQopt' },
       // q_fq_pie.c and q_ets.c ask for NLA_F_NESTED on their TCA_OPTIONS.
       fq_pie: { ...tc.subMessages['tc-options-msg'].fq_pie, nested: true },
       ets: { ...tc.subMessages['tc-options-msg'].ets, nested: true },

@@ -1,0 +1,185 @@
+/**
+ * The fq, skbprio, etf and cbs qdiscs, read as tc 6.1's q_fq.c, q_skbprio.c, q_etf.c and q_cbs.c read them: each
+ * option's refusal, and TCA_OPTIONS in the order tc writes it (an object's key order is the wire order).
+ */
+import { Args, doubleToU32, matches, parseSize, parseTime, strtod, tcFail, unsigned } from './words.js';
+
+/** get_rate: a rate as a u32 of bytes per second, refused where it does not fit. */
+export function parseRate32(word: string): number | undefined {
+  const n = strtod(word);
+  if (!n) return undefined;
+  let bits = n.value;
+  if (n.rest !== '') {
+    const u = rateScale(n.rest);
+    if (u === undefined) return undefined;
+    bits *= u;
+  }
+  const bps = bits / 8;
+  const v = doubleToU32(bps);
+  return v === Math.floor(bps) ? v : undefined;
+}
+
+const rateScales: [string, number][] = [
+  ['bit', 1], ['Kibit', 1024], ['kbit', 1000], ['mibit', 1024 ** 2], ['mbit', 1e6], ['gibit', 1024 ** 3], ['gbit', 1e9],
+  ['tibit', 1024 ** 4], ['tbit', 1e12], ['Bps', 8], ['KiBps', 8 * 1024], ['KBps', 8000], ['MiBps', 8 * 1024 ** 2],
+  ['MBps', 8e6], ['GiBps', 8 * 1024 ** 3], ['GBps', 8e9], ['TiBps', 8 * 1024 ** 4], ['TBps', 8e12],
+];
+const rateScale = (unit: string): number | undefined => rateScales.find(([name]) => name.toLowerCase() === unit.toLowerCase())?.[1];
+
+/** strtol in base 0 as get_s32 takes it: the whole word, a signed 32-bit value. */
+export function signed32(word: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(.*)$/.exec(word)!;
+  const v = unsigned(m[2]!, 0, Number.MAX_SAFE_INTEGER);
+  if (v === undefined || m[2]!.startsWith('+') || m[2]!.startsWith('-')) return undefined;
+  const n = m[1] === '-' ? -v : v;
+  return n > 0x7fffffff || n < -0x80000000 ? undefined : n;
+}
+
+/** get_time64: nanoseconds (`ns` allowed), as C converts the double to s64. */
+function parseTime64(word: string): bigint | undefined {
+  const n = strtod(word);
+  if (!n) return undefined;
+  const scales: Record<string, number> = { '': 1, s: 1e9, sec: 1e9, secs: 1e9, ms: 1e6, msec: 1e6, msecs: 1e6, us: 1e3, usec: 1e3, usecs: 1e3, ns: 1, nsec: 1, nsecs: 1 };
+  const s = scales[n.rest.toLowerCase()];
+  if (s === undefined) return undefined;
+  const ns = n.value * s;
+  // cvttsd2si: out of range (and NaN) is INT64_MIN.
+  return Number.isFinite(ns) && Math.abs(ns) < 2 ** 63 ? BigInt(Math.trunc(ns)) : -(2n ** 63n);
+}
+
+const fqUsage = `Usage: ... fq	[ limit PACKETS ] [ flow_limit PACKETS ]
+		[ quantum BYTES ] [ initial_quantum BYTES ]
+		[ maxrate RATE  ] [ buckets NUMBER ]
+		[ [no]pacing ] [ refill_delay TIME ]
+		[ low_rate_threshold RATE ]
+		[ orphan_mask MASK]
+		[ timer_slack TIME]
+		[ ce_threshold TIME ]
+		[ horizon TIME ]
+		[ horizon_{cap|drop} ]`;
+
+/** fq's words with a value: the attribute, how tc reads the value, and the word its refusal names. */
+const fqValues: Record<string, [attr: string, parse: (w: string) => number | undefined, refusal?: string]> = {
+  limit: ['plimit', (w) => unsigned(w)],
+  flow_limit: ['flowPlimit', (w) => unsigned(w)],
+  buckets: ['buckets', (w) => unsigned(w)],
+  maxrate: ['flowMaxRate', parseRate32],
+  low_rate_threshold: ['lowRateThreshold', parseRate32],
+  ce_threshold: ['ceThreshold', parseTime],
+  horizon: ['horizon', parseTime],
+  defrate: ['flowDefaultRate', parseRate32],
+  quantum: ['quantum', (w) => unsigned(w)],
+  initial_quantum: ['initialQuantum', (w) => unsigned(w)],
+  // tc names initial_quantum when it refuses an orphan_mask.
+  orphan_mask: ['orphanMask', (w) => unsigned(w), 'initial_quantum'],
+  refill_delay: ['flowRefillDelay', parseTime],
+};
+
+const fqOrder = [
+  'bucketsLog', 'plimit', 'flowPlimit', 'quantum', 'initialQuantum', 'rateEnable', 'flowMaxRate', 'lowRateThreshold', 'flowDefaultRate',
+  'flowRefillDelay', 'orphanMask', 'ceThreshold', 'timerSlack', 'horizon', 'horizonDrop',
+];
+
+/** The smallest log2 at least the number (tc's ilog2 of buckets). */
+const ilog2 = (v: number): number => {
+  let r = 0;
+  for (let x = (v - 1) >>> 0; x; x >>>= 1) r++;
+  return r;
+};
+
+function fq(a: Args): Record<string, unknown> {
+  const given: Record<string, number> = {};
+  for (; !a.done; a.skip()) {
+    const w = a.word;
+    const v = fqValues[w];
+    if (v) {
+      const word = a.next();
+      // A rate in percent of the device's speed is not read here: tc reads it from sysfs.
+      const n = v[1](word);
+      if (n === undefined) throw tcFail(`Illegal "${v[2] ?? w}"`);
+      given[v[0]] = n;
+    } else if (w === 'timer_slack') {
+      const t = parseTime64(a.next());
+      if (t === undefined) throw tcFail('Illegal "timer_slack"');
+      if (t < 0n || t > 0xffffffffn) throw tcFail('Illegal (out of range) "timer_slack"');
+      given.timerSlack = Number(t);
+    } else if (w === 'horizon_drop' || w === 'horizon_cap') given.horizonDrop = w === 'horizon_drop' ? 1 : 0;
+    else if (w === 'pacing' || w === 'nopacing') given.rateEnable = w === 'pacing' ? 1 : 0;
+    else if (w === 'help') throw tcFail(fqUsage);
+    else throw tcFail(`What is "${w}"?\n${fqUsage}`);
+  }
+  if (given.buckets) given.bucketsLog = ilog2(given.buckets);
+  const o: Record<string, unknown> = {};
+  for (const attr of fqOrder) if (given[attr] !== undefined) o[attr] = given[attr];
+  return o;
+}
+
+function skbprio(a: Args): Record<string, unknown> | undefined {
+  const usage = 'Usage: ... <skbprio> [ limit NUMBER ]';
+  let limit: number | undefined;
+  for (; !a.done; a.skip()) {
+    const w = a.word;
+    if (w === 'limit') {
+      limit = parseSize(a.next());
+      if (limit === undefined) throw tcFail(`skbprio: Illegal "limit" value:"${a.word}"`);
+    } else if (w === 'help') throw tcFail(usage);
+    else throw tcFail(`skbprio: unknown parameter "${w}"\n${usage}`);
+  }
+  return limit === undefined ? undefined : { limit };
+}
+
+const etfUsage = 'Usage: ... etf delta NANOS clockid CLOCKID [offload] [deadline_mode]\nCLOCKID must be a valid SYS-V id (i.e. CLOCK_TAI)';
+const clockids: Record<string, number> = { realtime: 0, tai: 11, boottime: 7, monotonic: 1 };
+// TC_ETF_OFFLOAD_ON, TC_ETF_DEADLINE_MODE_ON, TC_ETF_SKIP_SOCK_CHECK
+const etfFlags: [word: string, bit: number, abbreviates: boolean][] = [['offload', 1, true], ['deadline_mode', 2, true], ['skip_sock_check', 4, false]];
+
+function etf(a: Args): Record<string, unknown> {
+  const opt = { delta: 0, clockid: -1, flags: 0 };
+  for (; !a.done; a.skip()) {
+    const w = a.word;
+    const flag = etfFlags.find(([word, , abbr]) => (abbr ? matches(w, word) : w === word));
+    if (flag) {
+      if (opt.flags & flag[1]) throw tcFail(`etf: duplicate "${flag[0]}" specification`);
+      opt.flags |= flag[1];
+    } else if (matches(w, 'delta')) {
+      const v = a.next();
+      if (opt.delta) throw tcFail('etf: duplicate "delta" specification');
+      const n = signed32(v);
+      if (n === undefined) throw tcFail(`etf: illegal value for "delta": "${v}"`);
+      opt.delta = n;
+    } else if (matches(w, 'clockid')) {
+      const v = a.next();
+      if (opt.clockid !== -1) throw tcFail('etf: duplicate "clockid" specification');
+      // tc drops six characters when "CLOCK_" is anywhere in the word.
+      const name = v.toLowerCase().includes('clock_') ? v.slice(6) : v;
+      const id = clockids[name.toLowerCase()];
+      if (id === undefined) throw tcFail(`etf: illegal value for "clockid": "${v}".\nIt must be a valid SYS-V id (i.e. CLOCK_TAI)`);
+      opt.clockid = id;
+    } else if (w === 'help') throw tcFail(etfUsage);
+    else throw tcFail(`etf: unknown parameter "${w}"\n${etfUsage}`);
+  }
+  return { parms: opt };
+}
+
+const cbsUsage = 'Usage: ... cbs hicredit BYTES locredit BYTES sendslope BPS idleslope BPS\n	   [offload 0|1]';
+
+function cbs(a: Args): Record<string, unknown> {
+  const opt = { offload: 0, hicredit: 0, locredit: 0, idleslope: 0, sendslope: 0 };
+  const fields = ['offload', 'hicredit', 'locredit', 'sendslope', 'idleslope'] as const;
+  for (; !a.done; a.skip()) {
+    const w = a.word;
+    const field = fields.find((f) => matches(w, f));
+    if (field) {
+      const v = a.next();
+      if (opt[field]) throw tcFail(`cbs: duplicate "${field}" specification`);
+      const n = field === 'offload' ? unsigned(v, 0, 0xff) : signed32(v);
+      if (n === undefined) throw tcFail(`cbs: illegal value for "${field}": "${v}"`);
+      opt[field] = n;
+    } else if (w === 'help') throw tcFail(cbsUsage);
+    else throw tcFail(`cbs: unknown parameter "${w}"\n${cbsUsage}`);
+  }
+  return { parms: opt };
+}
+
+/** The kinds of this module by name. */
+export const schedParsers: Record<string, (a: Args) => Record<string, unknown> | undefined> = { fq, skbprio, etf, cbs };
