@@ -122,8 +122,9 @@ function flush(): void {
   if (pending) process.stdout.write(pending);
   pending = '';
 }
-const write = (line: string) => {
-  pending += `${line}\n`;
+/** A line, or with `end` '' the start of one: ip leaves a line open where it printed headers and no event. */
+const write = (line: string, end = '\n') => {
+  pending += line + end;
   if (pending.length >= 65536) flush();
   else if (!scheduled) {
     scheduled = true;

@@ -20,9 +20,13 @@ export class LinkCache {
 
   constructor(private readonly fetch: (ifindex: number) => Promise<Link | undefined>) {}
 
+  /**
+   * As ip's ll_remember_index: a link known already keeps the name it was first known by (ip updates only its
+   * flags), so after a rename ip goes on printing the old name beside addresses and routes.
+   */
   remember(l: Link, deleted: boolean): void {
     if (deleted) this.links.delete(l.ifindex);
-    else this.links.set(l.ifindex, { name: l.ifname, up: l.flags.includes('up') });
+    else this.links.set(l.ifindex, { name: this.links.get(l.ifindex)?.name ?? l.ifname, up: l.flags.includes('up') });
   }
 
   /** Ask the kernel for those of `indexes` the cache lacks. */

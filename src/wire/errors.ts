@@ -102,7 +102,7 @@ const descriptions: Record<string, string> = {
   E2BIG: 'Argument list too long', EBADF: 'Bad file descriptor', EAGAIN: 'Resource temporarily unavailable',
   ENOMEM: 'Cannot allocate memory', EACCES: 'Permission denied', EFAULT: 'Bad address',
   EBUSY: 'Device or resource busy', EEXIST: 'File exists', ENODEV: 'No such device',
-  ENOTDIR: 'Not a directory', EINVAL: 'Invalid argument', ENFILE: 'Too many open files in system',
+  ENOTDIR: 'Not a directory', EISDIR: 'Is a directory', EINVAL: 'Invalid argument', ENFILE: 'Too many open files in system',
   EMFILE: 'Too many open files', ENOSPC: 'No space left on device', ERANGE: 'Numerical result out of range',
   EMSGSIZE: 'Message too long', EPROTONOSUPPORT: 'Protocol not supported', EOPNOTSUPP: 'Operation not supported',
   EAFNOSUPPORT: 'Address family not supported by protocol', EADDRINUSE: 'Address already in use',
