@@ -22,7 +22,7 @@ export interface LinkInput {
   kind?: string;
   /** Kind-specific attributes (IFLA_INFO_DATA): `{ id: 42, port: 4789 }` for vxlan, `{ vlanFiltering: 1 }` for a bridge. */
   data?: Value;
-  /** veth: the peer's name and attributes. */
+  /** veth and vxcan: the peer's name and attributes. */
   peer?: Omit<LinkInput, 'peer' | 'kind' | 'data' | 'dev'>;
   /** The lower device (IFLA_LINK) of vlan, macvlan, ipvlan, vxlan. */
   link?: string | number;
@@ -205,7 +205,7 @@ function linkinfo(input: LinkInput, ctx: Context, create: boolean): Value {
     info.kind = input.kind;
     let data = input.data;
     if (input.peer) {
-      if (input.kind !== 'veth') throw new SchemaError('peer', `only veth links have a peer, not ${input.kind}`);
+      if (input.kind !== 'veth' && input.kind !== 'vxcan') throw new SchemaError('peer', `only veth and vxcan links have a peer, not ${input.kind}`);
       data = { ...data, peer: linkMessage(input.peer, ctx, create) };
     }
     if (data !== undefined) info.data = data;

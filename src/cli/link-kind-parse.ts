@@ -1,7 +1,7 @@
 /**
  * The words after `ip link add … type KIND`, read as iproute2 6.1's link_util parsers read them: vxlan, vlan, vrf,
  * macvlan/macvtap, ipvlan/ipvtap, the IP tunnels (link-kind-tunnel.ts), geneve, bareudp, amt and hsr
- * (link-kind-udp.ts), macsec (link-kind-macsec.ts), bridge and bond (link-kind-bridge.ts, link-kind-bond.ts). Kinds whose ip helper has no options (dummy, ifb, nlmon, …) take any words and send an empty
+ * (link-kind-udp.ts), macsec (link-kind-macsec.ts), batadv, dsa, gtp, ipoib, rmnet, wwan (link-kind-small.ts), bridge and bond (link-kind-bridge.ts, link-kind-bond.ts). Kinds whose ip helper has no options (dummy, ifb, nlmon, …) take any words and send an empty
  * IFLA_INFO_DATA, as ip does; kinds ip has no helper for refuse them as garbage; kinds whose options nlkit does not
  * read are refused by name.
  */
@@ -13,6 +13,7 @@ import { bridge, bridgeSlave } from './link-kind-bridge.js';
 import { iptnlKind } from './link-kind-iptnl.js';
 import { greKind } from './link-kind-tunnel.js';
 import { macsec } from './link-kind-macsec.js';
+import { batadv, dsa, gtp, ipoib, rmnet, wwan } from './link-kind-small.js';
 import { amt, bareudp, geneve, hsr } from './link-kind-udp.js';
 import { vtiKind, xfrmKind } from './link-kind-vti.js';
 import type { LinkLookup } from './link-lookup.js';
@@ -20,14 +21,11 @@ import type { LinkLookup } from './link-lookup.js';
 export type { LinkLookup };
 
 /** ip's helpers without a parse_opt: any words after the kind are ignored. */
-const noOptions = new Set(['dummy', 'ifb', 'nlmon', 'netdevsim', 'team', 'vcan', 'virt_wifi']);
+const noOptions = new Set(['dummy', 'ifb', 'nlmon', 'netdevsim', 'team', 'vcan', 'virt_wifi', 'tun']);
 /** ip's port helpers without a parse_opt: any words send an empty IFLA_INFO_SLAVE_DATA. */
 const noPortOptions = new Set(['vrf_slave', 'team_slave']);
 /** ip's helpers with options nlkit does not read yet. */
-const unread = new Set([
-  'batadv', 'can', 'dsa', 'gtp', 'ipoib',
-  'rmnet', 'vxcan', 'wwan', 'tun',
-]);
+const unread = new Set(['can']);
 
 type Parser = (w: Words, create: boolean, look: LinkLookup, dev?: string) => Promise<Partial<LinkInput>>;
 
@@ -330,6 +328,7 @@ const parsers: Partial<Record<string, Parser>> = {
   ...Object.fromEntries(['ipip', 'sit', 'ip6tnl'].map((k) => [k, iptnlKind(k)])),
   vti: vtiKind('vti'), vti6: vtiKind('vti6'), xfrm: xfrmKind,
   bridge, bridge_slave: bridgeSlave, bond, bond_slave: bondSlave, geneve, bareudp, amt, hsr, macsec,
+  batadv, dsa, gtp, ipoib, rmnet, wwan,
 };
 
 /** Whether ip 6.1 has a helper for the kind (get_link_kind finds it): veth, and every kind above. */

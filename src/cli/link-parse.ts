@@ -225,10 +225,10 @@ export async function parseLinkCommand(args: string[], create: boolean, look: Li
   if (kind !== undefined) {
     input.kind = kind;
     if (!w.done) {
-      if (kind === 'veth') {
+      if (kind === 'veth' || kind === 'vxcan') {
         if (w.word !== 'peer') {
           // ip prints this usage on standard output, and nothing on its error output.
-          process.stdout.write("Usage: ip link <options> type veth [peer <options>]\nTo get <options> type 'ip link add help'\n");
+          process.stdout.write(`Usage: ip link <options> type ${kind} [peer <options>]\nTo get <options> type 'ip link add help'\n`);
           throw fail('');
         }
         w.skip();

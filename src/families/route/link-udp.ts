@@ -1,7 +1,7 @@
 /**
- * The IFLA_INFO_DATA of geneve, bareudp, amt, hsr and macsec (linux/if_link.h), with the byte orders the kernel
- * reads: ports, ethertypes, a geneve flow label and a macsec SCI are in network order, which the generated rt-link
- * spec leaves out (geneve) or lacks the kind for (the others).
+ * The IFLA_INFO_DATA of geneve, bareudp, amt, hsr, macsec and the kinds of few options (linux/if_link.h), with the
+ * byte orders the kernel reads: ports, ethertypes, a geneve flow label and a macsec SCI are in network order, which
+ * the generated rt-link spec leaves out (geneve) or lacks the kind for (the others).
  */
 import type { AttrSetDecl } from '../../schema/declaration.js';
 import { rtLink } from './generated/link.js';
@@ -71,4 +71,38 @@ export const udpKinds = {
   amt: { attributeSet: 'linkinfo-amt-attrs' },
   hsr: { attributeSet: 'linkinfo-hsr-attrs' },
   macsec: { attributeSet: 'linkinfo-macsec-attrs' },
+} as const;
+
+/** Kinds whose ip helper reads one to three plain options: batadv, dsa, gtp, ipoib, rmnet, wwan. */
+export const smallSets = {
+  'linkinfo-batadv-attrs': { attributes: [{ name: 'algoName', value: 1, type: 'string' }] },
+  'linkinfo-dsa-attrs': { attributes: [{ name: 'master', value: 1, type: 'u32' }] },
+  'linkinfo-gtp-attrs': {
+    attributes: [
+      { name: 'fd0', value: 1, type: 'u32' },
+      { name: 'fd1', value: 2, type: 'u32' },
+      { name: 'pdpHashsize', value: 3, type: 'u32' },
+      { name: 'role', value: 4, type: 'u32' },
+      { name: 'createSockets', value: 5, type: 'u8' },
+      { name: 'restartCount', value: 6, type: 'u8' },
+    ],
+  },
+  'linkinfo-ipoib-attrs': {
+    attributes: [
+      { name: 'pkey', value: 1, type: 'u16' },
+      { name: 'mode', value: 2, type: 'u16' },
+      { name: 'umcast', value: 3, type: 'u16' },
+    ],
+  },
+  'linkinfo-rmnet-attrs': { attributes: [{ name: 'muxId', value: 1, type: 'u16' }] },
+  'linkinfo-wwan-attrs': { attributes: [{ name: 'linkId', value: 1, type: 'u32' }] },
+} satisfies Record<string, AttrSetDecl>;
+
+export const smallKinds = {
+  batadv: { attributeSet: 'linkinfo-batadv-attrs' },
+  dsa: { attributeSet: 'linkinfo-dsa-attrs' },
+  gtp: { attributeSet: 'linkinfo-gtp-attrs' },
+  ipoib: { attributeSet: 'linkinfo-ipoib-attrs' },
+  rmnet: { attributeSet: 'linkinfo-rmnet-attrs' },
+  wwan: { attributeSet: 'linkinfo-wwan-attrs' },
 } as const;

@@ -7,7 +7,7 @@
 import type { AttrDecl, AttrSetDecl, FamilyDecl } from '../../schema/declaration.js';
 import { rtLink } from './generated/link.js';
 import { tunnelEnums, tunnelKinds, tunnelSets } from './link-tunnels.js';
-import { udpKinds, udpSets } from './link-udp.js';
+import { smallKinds, smallSets, udpKinds, udpSets } from './link-udp.js';
 
 const linkAttrs = rtLink.attributeSets['link-attrs'].attributes;
 
@@ -63,6 +63,7 @@ export const linkFamily = {
     ...rtLink.attributeSets,
     ...tunnelSets,
     ...udpSets,
+    ...smallSets,
     'linkinfo-attrs': {
       // `ip link set DEV type bridge_slave …` sends the port's attributes under IFLA_INFO_KIND "bridge_slave" and no
       // IFLA_INFO_SLAVE_KIND: this reading of IFLA_INFO_SLAVE_DATA, chosen by the kind, sends what ip sends. It
@@ -162,6 +163,17 @@ export const linkFamily = {
       ...rtLink.subMessages['linkinfo-data-msg'],
       ...tunnelKinds,
       ...udpKinds,
+      ...smallKinds,
+      // vxcan's peer is a veth's: VXCAN_INFO_PEER, a struct ifinfomsg and the peer's link attributes.
+      vxcan: { attributeSet: 'linkinfo-veth-attrs' },
+      // ip has no options for these, and sends their empty IFLA_INFO_DATA when words follow the kind.
+      dummy: {},
+      ifb: {},
+      nlmon: {},
+      netdevsim: {},
+      team: {},
+      vcan: {},
+      virt_wifi: {},
       veth: { attributeSet: 'linkinfo-veth-attrs' },
       vxlan: { attributeSet: 'linkinfo-vxlan-attrs' },
       macvlan: { attributeSet: 'linkinfo-macvlan-attrs' },
