@@ -40,6 +40,11 @@ export function time2tick(usec: number): number {
   return u32(u32(usec) * psched().tickInUsec);
 }
 
+/** Whether a time in microseconds is too large for a u32 of ticks (tc_core_time2big). */
+export function time2big(usec: number): boolean {
+  return u32(usec) * psched().tickInUsec >= 2 ** 32;
+}
+
 export function tick2time(tick: number): number {
   return u32(u32(tick) / psched().tickInUsec);
 }

@@ -42,3 +42,21 @@ test('nlkit tc qdisc add fq, hhf, skbprio, etf, cbs, pfifo_fast, mq: requests, m
   ];
   await compareQdiscs(lines, ['fq limit', 'fq timer_slack', 'hhf limit', 'skbprio limit', 'etf delta', 'cbs hicredit']);
 });
+
+test('nlkit tc qdisc add netem: delay, distributions, loss models, rate and slots as tc', { skip }, async () => {
+  const lines = [
+    'netem', 'netem limit 100 delay 100ms 10ms 25% distribution normal', 'netem delay 100ms 10ms distribution pareto',
+    'netem latency 1s 1 distribution paretonormal', 'netem delay 1ms 2 3 loss 3% 25%', 'netem loss random 0.1', 'netem drop 7',
+    'netem loss state 1 2 3 4 5', 'netem loss state 1%', 'netem loss state 1 2 3', 'netem loss gemodel 1 2 3 4 ecn',
+    'netem loss gemodel 1 2', 'netem loss gemodel 50', 'netem corrupt 0.1% 5 duplicate 1 2', 'netem duplicate 1 2',
+    'netem delay 10ms reorder 25% 50% gap 5', 'netem delay 10ms reorder 1', 'netem reorder 25%', 'netem gap 5', 'netem ecn',
+    'netem rate 100kbit 20 100 -5', 'netem rate 10gbit', 'netem rate 100kbit -20', 'netem rate 1x',
+    'netem slot 800us 1ms packets 20 bytes 1k', 'netem slot 1ms', 'netem slot 2ms 1ms', 'netem slot 1ms packets',
+    'netem slot 1ms packets x', 'netem slot 1ms bytes 1q', 'netem slot distribution pareto 1ms 100us bytes 1000',
+    'netem slot distribution normal 1ms 0', 'netem slot foo', 'netem distribution foo', 'netem delay 10ms distribution normal',
+    'netem loss 1 loss 2', 'netem loss foo', 'netem loss 101', 'netem loss state 200', 'netem loss gemodel x',
+    'netem delay 5000s', 'netem delay x', 'netem delay 1ms 1ms 1x', 'netem corrupt 5 x', 'netem duplicate y',
+    'netem frob', 'netem help', 'netem d 1ms', 'netem dr 1', 'netem du 1', 'netem di normal', 'netem limit 1k', 'netem limit x',
+  ];
+  await compareQdiscs(lines, ['netem loss state', 'netem delay', 'netem slot', 'netem limit', 'netem rate']);
+});
