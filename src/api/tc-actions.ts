@@ -15,6 +15,8 @@ export interface ActionInput {
   options?: Record<string, unknown>;
   index?: number;
   cookie?: Uint8Array;
+  /** TCA_ACT_HW_STATS as a bitfield32: immediate 1, delayed 2 (none: disabled). */
+  hwStats?: { value: number; selector: number };
   /** TCA_ACT_FLAGS as a bitfield32: no_percpu 1, skip_hw 2, skip_sw 4. */
   flags?: { value: number; selector: number };
 }
@@ -27,7 +29,7 @@ export interface ActionKey {
 
 // tc copies a kind into 16 bytes with its NUL (FILTER_NAMESZ).
 const kindText = text(15, 1);
-const actionInput = record({ kind: kindText, options: object, index: u32, cookie: object, flags: object }, ['kind']);
+const actionInput = record({ kind: kindText, options: object, index: u32, cookie: object, hwStats: object, flags: object }, ['kind']);
 const actionKey = record({ kind: kindText, index: u32 }, ['kind', 'index']);
 
 /** Standalone actions, shared by the filters that point at them by index: `rt.actions`. */

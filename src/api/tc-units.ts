@@ -65,10 +65,11 @@ export function hz(): number {
 }
 
 /**
- * tc_calc_rtable for an Ethernet link layer: 256 transmit times, one per size cell, and the cell_log chosen for
- * the mtu (cellLog < 0: the smallest that fits 255 cells).
+ * tc_calc_rtable: 256 transmit times, one per size cell, and the cell_log chosen for the mtu (cellLog < 0: the
+ * smallest that fits 255 cells). On an ATM link layer (`atm`) each size is rounded up to whole 53-byte cells of
+ * 48 bytes of payload, as tc_align_to_atm does.
  */
-export function rateTable(rate: number, mpu: number, mtu: number, cellLog = -1): { table: Uint8Array; cellLog: number } {
+export function rateTable(rate: number, mpu: number, mtu: number, cellLog = -1, atm = false): { table: Uint8Array; cellLog: number } {
   if (mtu === 0) mtu = 2047;
   if (cellLog < 0) {
     cellLog = 0;
@@ -77,7 +78,8 @@ export function rateTable(rate: number, mpu: number, mtu: number, cellLog = -1):
   const table = new Uint8Array(1024);
   const dv = new DataView(table.buffer);
   for (let i = 0; i < 256; i++) {
-    const sz = Math.max((i + 1) << cellLog, mpu);
+    const sz0 = Math.max((i + 1) << cellLog, mpu);
+    const sz = atm ? Math.ceil(sz0 / 48) * 53 : sz0;
     dv.setUint32(i * 4, xmittime(rate, sz), true);
   }
   return { table, cellLog };

@@ -14,8 +14,8 @@ import { traceRun, type TracedRun } from './strace.js';
 const nlkit = fileURLToPath(new URL('../cli/nlkit.js', import.meta.url));
 
 /** What to compare of a run: its requests of the given types (hex, with their flags), its messages and status. */
-const seen = (r: TracedRun, types: number[]) => ({
-  sent: r.sent.filter((s) => types.includes(s.type)).map((s) => `${s.flags} ${Buffer.from(s.body).toString('hex')}`),
+const seen = (r: TracedRun, types: number[], normalize: (hex: string) => string) => ({
+  sent: r.sent.filter((s) => types.includes(s.type)).map((s) => `${s.flags} ${normalize(Buffer.from(s.body).toString('hex'))}`),
   stdout: r.stdout,
   stderr: r.stderr,
   status: r.status,
@@ -29,8 +29,11 @@ function firstDifference(what: string, ours: string[], theirs: string[]): string
   return [`${what} ${at}:\n  after: ${JSON.stringify(theirs.slice(Math.max(0, at - 3), at))}\n  tc:    ${JSON.stringify(theirs[at])}\n  nlkit: ${JSON.stringify(ours[at])}`];
 }
 
-/** Runs `lines` through both tools as one batch each (read whole by tc, unless not `whole`), then `alone` one by one; returns the differences. */
-export async function compareTc(ns: TestNetns, types: number[], lines: string[], alone: string[], whole = true): Promise<string[]> {
+/**
+ * Runs `lines` through both tools as one batch each (read whole by tc, unless not `whole`), then `alone` one by one;
+ * returns the differences. `normalize` rewrites both tools' request bytes (hex) where tc's hold memory garbage.
+ */
+export async function compareTc(ns: TestNetns, types: number[], lines: string[], alone: string[], whole = true, normalize: (hex: string) => string = (h) => h): Promise<string[]> {
   const failures: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'nlkit-tc-kinds-'));
   try {
@@ -39,8 +42,8 @@ export async function compareTc(ns: TestNetns, types: number[], lines: string[],
     // every line, none of them ending the process (those belong in `alone`).
     writeFileSync(file, `${lines.join('\n')}\nqdisc add dev nosuch root pfifo\n`);
     const both = async (args: string[], what: string) => {
-      const theirs = seen(await traceRun('tc', ['-n', ns.name, ...args]), types);
-      const ours = seen(await traceRun(process.execPath, [nlkit, 'tc', '-n', ns.name, ...args]), types);
+      const theirs = seen(await traceRun('tc', ['-n', ns.name, ...args]), types, normalize);
+      const ours = seen(await traceRun(process.execPath, [nlkit, 'tc', '-n', ns.name, ...args]), types, normalize);
       if (ours.status !== theirs.status) failures.push(`${what}: status ${ours.status}, tc's ${theirs.status}`);
       failures.push(...firstDifference(`${what}: request`, ours.sent, theirs.sent));
       failures.push(...firstDifference(`${what}: stdout`, ours.stdout.split('\n'), theirs.stdout.split('\n')));

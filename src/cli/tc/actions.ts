@@ -5,67 +5,12 @@
  * does not yet are refused with a message saying so.
  */
 import type { ActionInput } from '../../api/tc-actions.js';
+import { type Act, type ActionContext, Refused, TC_ACT_PIPE, TC_ACT_STOLEN, a2n, control } from './act-common.js';
+import { connmark, csum, mpls, nat, sample, simple, skbedit, skbmod, vlan } from './act-kinds.js';
+import { police } from './act-police.js';
 import { Args, invarg, matches, tcExit, unsigned } from './words.js';
 
-/** What parsing an action needs from its run: device indexes (0 when none) and stderr. */
-export interface ActionContext {
-  ifindex(name: string): Promise<number>;
-  err(text: string): void;
-}
-
-type Act = Record<string, unknown>;
-
-// TC_ACT_* (pkt_cls.h); goto chain and jump carry their value in the low 28 bits.
-const TC_ACT_UNSPEC = -1;
-const TC_ACT_OK = 0;
-const TC_ACT_PIPE = 3;
-const TC_ACT_STOLEN = 4;
-const TC_ACT_JUMP = 0x10000000;
-const TC_ACT_GOTO_CHAIN = 0x20000000;
-const TC_ACT_EXT_VAL_MASK = 0x0fffffff;
-
-const controls: [string, number][] = [
-  ['continue', TC_ACT_UNSPEC], ['drop', 2], ['shot', 2], ['pass', TC_ACT_OK], ['ok', TC_ACT_OK], ['reclassify', 1],
-  ['pipe', TC_ACT_PIPE], ['goto', TC_ACT_GOTO_CHAIN], ['jump', TC_ACT_JUMP], ['trap', 8],
-];
-
-/** action_a2n without numbers: the control a word abbreviates. */
-const a2n = (word: string | undefined): number | undefined => (word === undefined ? undefined : controls.find(([name]) => matches(word, name))?.[1]);
-
-/** A parser's refusal: tc's messages were printed; parse_action says "bad action parsing". */
-class Refused extends Error {}
-
-/** __parse_action_control: a control word (and goto's chain, jump's count); undefined where tc returns -1. */
-function control(a: Args, ctx: ActionContext, quiet: boolean): number | undefined {
-  if (a.done) return undefined;
-  let result = a2n(a.word);
-  if (result === undefined) {
-    if (!quiet) ctx.err(`Bad action type ${a.word}`);
-    return undefined;
-  }
-  if (result === TC_ACT_GOTO_CHAIN) {
-    if (!matches(a.next(), 'chain')) {
-      ctx.err('"chain index" expected');
-      return undefined;
-    }
-    const c = unsigned(a.next(), 10);
-    if (c === undefined || c > TC_ACT_EXT_VAL_MASK) {
-      ctx.err('Illegal "chain index"');
-      return undefined;
-    }
-    result |= c;
-  } else if (result === TC_ACT_JUMP) {
-    const w = a.next();
-    const c = unsigned(w, 10);
-    if (c === undefined || c > TC_ACT_EXT_VAL_MASK) {
-      ctx.err(`Invalid "jump count" (${w})`);
-      return undefined;
-    }
-    result |= c;
-  }
-  a.skip();
-  return result;
-}
+export type { ActionContext } from './act-common.js';
 
 const gactUsage = `Usage: ... gact <ACTION> [RAND] [INDEX]
 Where: 	ACTION := reclassify | drop | continue | pass | pipe |
@@ -219,8 +164,8 @@ async function mirred(a: Args, ctx: ActionContext): Promise<Act> {
 
 /** Action kinds tc parses; the ones nlkit reads have a parser. */
 const kinds: Record<string, ((a: Args, ctx: ActionContext) => Act | Promise<Act>) | null> = {
-  gact, mirred, police: null, skbedit: null, pedit: null, vlan: null, tunnel_key: null, csum: null, nat: null, connmark: null,
-  ct: null, sample: null, bpf: null, simple: null, skbmod: null, ife: null, mpls: null, ctinfo: null, gate: null, xt: null, ipt: null,
+  gact, mirred, police, skbedit, pedit: null, vlan, tunnel_key: null, csum, nat, connmark,
+  ct: null, sample, bpf: null, simple, skbmod, ife: null, mpls, ctinfo: null, gate: null, xt: null, ipt: null,
 };
 
 const newCmd = (w: string): boolean => ['change', 'replace', 'delete', 'get', 'add'].some((c) => matches(w, c));
@@ -269,6 +214,14 @@ export async function parseActions(a: Args, ctx: ActionContext): Promise<ActionI
       if (c.length > 32) throw invarg(`${c.length} Max allowed size 32`, c);
       if (c.length % 2 || !/^[0-9a-fA-F]*$/.test(c)) throw invarg('cookie must be a hex string\n', c);
       if (c.length) act.cookie = Uint8Array.from(Buffer.from(c, 'hex'));
+      a.skip();
+    }
+    if (!a.done && matches(a.word, 'hw_stats')) {
+      const v = a.next();
+      // TCA_ACT_HW_STATS_IMMEDIATE 1, _DELAYED 2; disabled sets no bit.
+      const type = [['immediate', 1], ['delayed', 2], ['disabled', 0]].find(([n]) => matches(v, n as string))?.[1] as number | undefined;
+      if (type === undefined) throw invarg('value is invalid\n', v);
+      act.hwStats = { value: type, selector: type };
       a.skip();
     }
     let flags = 0;

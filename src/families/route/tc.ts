@@ -18,6 +18,7 @@
  */
 import type { FamilyDecl } from '../../schema/declaration.js';
 import { tc } from './generated/tc.js';
+import { actAttributeSets, actStructs } from './tc-act.js';
 
 const sets = tc.attributeSets;
 
@@ -70,6 +71,7 @@ export const tcFamily = {
     },
     // struct tc_skbprio_qopt (the spec has no skbprio).
     tcSkbprioQopt: { members: [{ name: 'limit', type: 'u32' }] },
+    ...actStructs,
     tcamsg: { members: [{ name: 'family', type: 'u8' }, { name: 'pad', type: 'pad', len: 3 }] },
   },
   attributeSets: {
@@ -99,6 +101,7 @@ export const tcFamily = {
     'tc-act-mirred-attrs': {
       attributes: sets['tc-act-mirred-attrs'].attributes.map((a) => (a.name === 'parms' ? { ...a, struct: 'tcMirred' as const } : a)),
     },
+    ...actAttributeSets,
     'tc-root-attrs': {
       attributes: [
         // tc writes the table and each action in it without NLA_F_NESTED (addattr_nest).
