@@ -11,6 +11,7 @@ import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import { Flags } from '../wire/message.js';
 import type { Devices } from './devices.js';
+import { decodeEncap, encapCheck, encapDevices, encodeEncap, type RouteEncap } from './route-encap.js';
 import { address, arrayOf, boolean, byType, callOptions, check, device, enumOf, family, integer, number, oneOf, record, text, u16 } from './input.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, familyName, familyNumber, type Family } from './values.js';
@@ -22,7 +23,10 @@ export interface GroupMember {
   weight?: number;
 }
 
-/** A nexthop object or group to add, replace or delete, as `ip nexthop` takes it. */
+/**
+ * A nexthop object or group to add, replace or delete, as `ip nexthop` takes it. Its attributes are sent in the
+ * order this object lists its fields, as ip sends them in the order of its words.
+ */
 export interface NexthopInput {
   id: number;
   family?: Family;
@@ -40,6 +44,8 @@ export interface NexthopInput {
   idleTimer?: number;
   unbalancedTimer?: number;
   protocol?: string | number;
+  /** A lightweight-tunnel encapsulation (`ip nexthop add … encap TYPE …`), as a route takes it. */
+  encap?: RouteEncap;
 }
 
 /** A nexthop or group as the kernel reports it (RTM_NEWNEXTHOP). */
@@ -53,6 +59,8 @@ export interface Nexthop {
   oif?: number;
   blackhole: boolean;
   fdb: boolean;
+  /** The encapsulation; a type route-encap.ts does not read is only named. */
+  encap?: RouteEncap | { type: string | number };
   group?: { id: number; weight: number }[];
   groupType?: string | number;
   /** Timers and the time the group has been out of balance, in seconds. */
@@ -118,6 +126,7 @@ const nexthopInput = record({
   group: byType({ string: text(), array: arrayOf(record({ id, weight: integer(1, 65536) }, ['id'])) }, 'an array of members or ip\'s "ID[,WEIGHT]/…"'),
   groupType: oneOf(['mpath', 'resilient']), buckets: u16, idleTimer: number(0, Math.floor(0xffffffff / USER_HZ)),
   unbalancedTimer: number(0, Math.floor(0xffffffff / USER_HZ)), protocol: enumOf(nexthopDecl.enums.rtProtocol, [0, 255]),
+  encap: encapCheck,
 }, ['id']);
 const nexthopFilter = record({ groups: boolean, dev: device, master: device, fdb: boolean, family: family(['unspec', 'inet', 'inet6']) });
 const bucketFilter = record({ id, nhid: id, dev: device, master: device });
@@ -132,31 +141,49 @@ const seconds = (t: number | bigint | undefined): number | undefined => (t === u
 
 const emptyHeader = { family: 0, scope: 'universe', protocol: 'unspec', flags: [] } as const;
 
+/** NHA_RES_GROUP: the bucket count and timers given, in the caller's order. */
+function resilient(input: NexthopInput): Value {
+  const res: Value = {};
+  for (const key of Object.keys(input)) {
+    if (key === 'buckets' && input.buckets !== undefined) res.buckets = input.buckets;
+    if (key === 'idleTimer' && input.idleTimer !== undefined) res.idleTimer = ticks(input.idleTimer, 'idleTimer');
+    if (key === 'unbalancedTimer' && input.unbalancedTimer !== undefined) res.unbalancedTimer = ticks(input.unbalancedTimer, 'unbalancedTimer');
+  }
+  return res;
+}
+
 function nexthopMessage(input: NexthopInput, ctx: Context): Value {
   // Groups take no family; everything else needs one, and a blackhole without a gateway is IPv4 unless told.
   const family = input.family ?? (input.gateway ? addressFamily(input.gateway) : input.group === undefined ? 'inet' : undefined);
   // As `ip nexthop add`: no protocol unless one is given.
   const v: Value = { family: familyNumber(family), scope: 'universe', protocol: input.protocol ?? 'unspec', flags: input.onlink ? ['onlink'] : [] };
-  if (input.id) v.id = input.id;
-  if (input.gateway !== undefined) v.gateway = input.gateway;
-  if (input.dev !== undefined) v.oif = ctx.ifindex(input.dev, 'dev');
-  if (input.blackhole) v.blackhole = true;
-  if (input.fdb) v.fdb = true;
-  if (input.group !== undefined) {
-    const members = typeof input.group === 'string' ? parseGroup(input.group) : input.group;
-    v.group = members.map((m, i) => {
-      const w = (m.weight ?? 1) - 1;
-      if (!Number.isInteger(w) || w < 0 || w > 0xffff) throw new SchemaError(`group[${i}].weight`, `${m.weight} is not 1 to 65536`);
-      return { id: m.id, weight: w & 0xff, weightHigh: w >> 8, resvd: 0 };
-    });
-    if (input.groupType !== undefined) v.groupType = input.groupType;
-  }
-  if (input.groupType === 'resilient') {
-    const res: Value = {};
-    if (input.buckets !== undefined) res.buckets = input.buckets;
-    if (input.idleTimer !== undefined) res.idleTimer = ticks(input.idleTimer, 'idleTimer');
-    if (input.unbalancedTimer !== undefined) res.unbalancedTimer = ticks(input.unbalancedTimer, 'unbalancedTimer');
-    v.resGroup = res;
+  // Attributes in the order of the caller's fields (the keys of `v` are the order they are written in).
+  for (const key of Object.keys(input) as (keyof NexthopInput)[]) {
+    if (input[key] === undefined) continue;
+    if (key === 'id') {
+      if (input.id) v.id = input.id;
+    } else if (key === 'gateway') v.gateway = input.gateway;
+    else if (key === 'dev') v.oif = ctx.ifindex(input.dev!, 'dev');
+    else if (key === 'blackhole') {
+      if (input.blackhole) v.blackhole = true;
+    } else if (key === 'fdb') {
+      if (input.fdb) v.fdb = true;
+    } else if (key === 'encap') {
+      const { type, bytes } = encodeEncap(input.encap!, (dev, field) => ctx.ifindex(dev, field));
+      // The nest, then its type, as ip's lwt_parse_encap writes them.
+      v.encap = bytes;
+      v.encapType = type;
+    } else if (key === 'group') {
+      const members = typeof input.group === 'string' ? parseGroup(input.group) : input.group!;
+      v.group = members.map((m, i) => {
+        const w = (m.weight ?? 1) - 1;
+        if (!Number.isInteger(w) || w < 0 || w > 0xffff) throw new SchemaError(`group[${i}].weight`, `${m.weight} is not 1 to 65536`);
+        return { id: m.id, weight: w & 0xff, weightHigh: w >> 8, resvd: 0 };
+      });
+    } else if (key === 'groupType') {
+      if (input.group !== undefined) v.groupType = input.groupType;
+      if (input.groupType === 'resilient') v.resGroup = resilient(input);
+    }
   }
   return v;
 }
@@ -174,6 +201,7 @@ export function nexthopFromMessage(m: Value): Nexthop {
   };
   if (m.gateway !== undefined) n.gateway = m.gateway as string;
   if (m.oif !== undefined) n.oif = m.oif as number;
+  if (m.encapType !== undefined) n.encap = decodeEncap(m.encapType as number, (m.encap as Uint8Array | undefined) ?? new Uint8Array());
   if (Array.isArray(m.group)) {
     n.group = (m.group as { id: number; weight: number; weightHigh: number }[]).map((g) => ({ id: g.id, weight: (g.weight | (g.weightHigh << 8)) + 1 }));
     n.groupType = (m.groupType as string | number | undefined) ?? 'mpath';
@@ -201,7 +229,7 @@ export const nexthopKind: ObjectKind<Nexthop, NexthopInput, NexthopFilter> = {
   messages: { new: 'newnexthop', del: 'delnexthop', get: 'getnexthop' },
   input: nexthopInput,
   filter: nexthopFilter,
-  devices: (input) => [input.dev],
+  devices: (input) => [input.dev, ...(input.encap ? encapDevices(input.encap) : [])],
   toMessage: nexthopMessage,
   toDeleteMessage: (input) => ({ ...emptyHeader, id: input.id }),
   fromMessage: nexthopFromMessage,

@@ -6,6 +6,7 @@
  */
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../schema/address-text.js';
 import { SchemaError } from '../schema/codec.js';
+import { object, oneOf, type Check } from './input.js';
 
 /** SRv6 encapsulation modes (SEG6_IPTUN_MODE_*), by name. */
 export type Seg6Mode = 'inline' | 'encap' | 'l2encap' | 'encap.red' | 'l2encap.red';
@@ -42,6 +43,12 @@ export type RouteEncap =
 
 /** LWTUNNEL_ENCAP_*. */
 export const encapTypes = { mpls: 1, ip: 2, ila: 3, ip6: 4, seg6: 5, bpf: 6, seg6local: 7, rpl: 8, ioam6: 9, xfrm: 10 } as const;
+const encapTypeCheck = oneOf(['mpls', 'ip', 'ip6', 'seg6', 'seg6local', 'rpl', 'xfrm']);
+/** An encapsulation's type, as routes and nexthops check it; its other fields are checked as they are encoded, by that type. */
+export const encapCheck: Check = (v, path, key, scope) => {
+  object(v, path, key, scope);
+  encapTypeCheck((v as { type?: unknown }).type, path ? `${path}.${key}` : String(key), 'type', scope);
+};
 const typeNames = new Map<number, string>(Object.entries(encapTypes).map(([k, v]) => [v, k]));
 const seg6Modes: readonly Seg6Mode[] = ['inline', 'encap', 'l2encap', 'encap.red', 'l2encap.red'];
 /** SEG6_LOCAL_ACTION_* by number; index 0 is unspec. */

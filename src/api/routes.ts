@@ -12,8 +12,8 @@ import type { NetlinkSocket } from '../socket/socket.js';
 import { ObjectApi, type CallOptions, type Context, type ObjectKind, type Value } from './object.js';
 import { addressFamily, canonicalAddress, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
 import type { Devices } from './devices.js';
-import { decodeEncap, encapDevices, encodeEncap, type RouteEncap } from './route-encap.js';
-import { address, addressPrefix, anyAddress, arrayOf, boolean, byType, callFields, check, device, enumOf, family, integer, object, oneOf, prefix, record, table, text, u32, u8, type Check } from './input.js';
+import { decodeEncap, encapCheck, encapDevices, encodeEncap, type RouteEncap } from './route-encap.js';
+import { address, addressPrefix, anyAddress, arrayOf, boolean, byType, callFields, check, device, enumOf, family, integer, oneOf, prefix, record, table, text, u32, u8, type Check } from './input.js';
 
 /** A route's type (RTN_*), by name. */
 export type RouteType = 'unspec' | 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
@@ -179,13 +179,6 @@ const routeType = enumOf(routeDecl.enums.rtmType, [0, 255]);
 const metrics = record(Object.fromEntries(routeDecl.attributeSets['rta-metrics'].attributes
   .filter((a) => a.type !== 'unused')
   .map((a): [string, Check] => [a.name, a.type === 'string' ? text(15, 1) : u32])));
-
-const encapTypeCheck = oneOf(['mpls', 'ip', 'ip6', 'seg6', 'seg6local', 'rpl', 'xfrm']);
-/** An encapsulation's type here; its other fields are checked as they are encoded (route-encap.ts), by that type. */
-const encapCheck: Check = (v, path, key, scope) => {
-  object(v, path, key, scope);
-  encapTypeCheck((v as { type?: unknown }).type, path ? `${path}.${key}` : String(key), 'type', scope);
-};
 
 const routeInput = record({
   dst: prefix, src: prefix, family: routeFamilies, gateway: address, via: anyAddress, oif: device, dev: device, iif: device, table, protocol, scope, type: routeType,

@@ -1,6 +1,6 @@
 /**
  * `nlkit nexthop`: `show` (`list`, `ls`; `id N`, `groups`, `dev D`, `fdb`) in ip 6.1's text and JSON, and `add`,
- * `replace`, `del` with ip's keywords (`id`, `via`, `dev`, `blackhole`, `onlink`, `fdb`, `proto`,
+ * `replace`, `del` with ip's keywords (`id`, `via`, `dev`, `blackhole`, `onlink`, `fdb`, `proto`, `encap TYPE …`,
  * `group ID[,WEIGHT]/…`, `type resilient buckets N idle_timer S unbalanced_timer S`).
  */
 import type { RouteNetlink } from '../api/route-netlink.js';
@@ -8,7 +8,9 @@ import type { Link } from '../api/links.js';
 import type { BucketFilter, GroupMember, Nexthop, NexthopBucket, NexthopFilter, NexthopInput } from '../api/nexthops.js';
 import { parseIP } from '../schema/address-text.js';
 import { incomplete, integer, invarg, matches, refuse, unknownCommand } from './args.js';
-import { routeProtocol } from './route-words.js';
+import { encapJson, encapText } from './route-encap-text.js';
+import { parseEncap } from './route-encap-words.js';
+import { address, dsfield, routeProtocol, routeTable } from './route-words.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
 import { objectUsage, UsageError } from './usage.js';
@@ -24,7 +26,10 @@ export interface NexthopOptions {
 /** RTNH_F_* in the order ip prints them. */
 const flagOrder = ['dead', 'onlink', 'pervasive', 'offload', 'trap', 'linkdown', 'unresolved'];
 
-/** The fields of a nexthop in ip's order, as [text, json key, json value] triples; `details` as ip -d. */
+/**
+ * The fields of a nexthop in ip's order, as [text, json key, json value] triples (no key: the value's members, if
+ * any, are the object's, as the encapsulation's are); `details` as ip -d.
+ */
 function fields(n: Nexthop, name: (ifindex: number) => string, details: boolean): [string, string, unknown][] {
   const f: [string, string, unknown][] = [[`id ${n.id}`, 'id', n.id]];
   if (n.group) {
@@ -39,6 +44,11 @@ function fields(n: Nexthop, name: (ifindex: number) => string, details: boolean)
       f.push(['type resilient', 'type', 'resilient']);
       f.push([Object.entries(args).map(([k, v]) => `${k} ${v}`).join(' '), 'resilient_args', args]);
     }
+  }
+  if (n.encap) {
+    const o: Record<string, unknown> = {};
+    encapJson(o, n.encap, name);
+    f.push([encapText(n.encap, name), '', o]);
   }
   // ip colours a value with the space after it; the trailing space is dropped from these texts below.
   if (n.gateway) f.push([`via ${paint(familyColor(n.gateway.includes(':') ? 'inet6' : 'inet'), `${n.gateway} `)}`, 'gateway', n.gateway]);
@@ -64,7 +74,11 @@ export function nexthopText(n: Nexthop, name: (ifindex: number) => string, detai
 /** ip -j's object for a nexthop, keys in ip's order. */
 export function nexthopJson(n: Nexthop, name: (ifindex: number) => string, details = false): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [, k, v] of fields(n, name, details)) if (k) o[k] = v;
+  // A key ip prints twice (an encapsulation's id or dst) keeps its last value, as JSON.parse reads ip's output.
+  for (const [, k, v] of fields(n, name, details)) {
+    if (k) o[k] = v;
+    else if (v) Object.assign(o, v);
+  }
   return o;
 }
 
@@ -106,7 +120,8 @@ function group(text: string): GroupMember[] {
  * gateway's, IPv4 for a device or blackhole, none otherwise, and the protocol is unspec unless given.
  */
 export function parseNexthop(args: string[], links: readonly Link[], family?: 'inet' | 'inet6'): NexthopInput {
-  const input: NexthopInput = { id: 0, protocol: 'unspec' };
+  // Fields in the order of the words: the library sends the attributes in that order, as ip does.
+  const input: Partial<NexthopInput> = {};
   let fam: 'inet' | 'inet6' | undefined = family;
   for (let i = 0; i < args.length; i++) {
     const w = args[i]!;
@@ -131,7 +146,11 @@ export function parseNexthop(args: string[], links: readonly Link[], family?: 'i
       if (fam === undefined) fam = af;
       else if (fam !== af) throw invarg('address family mismatch\n', v);
       input.gateway = v;
-    } else if (w === 'encap') throw refuse('nlkit does not make encapsulating nexthops ("encap")');
+    } else if (w === 'encap') {
+      const { encap, last } = parseEncap(args, i, { address, dsfield, routeTable });
+      input.encap = encap;
+      i = last;
+    }
     else if (w === 'blackhole') {
       input.blackhole = true;
       fam ??= 'inet';
@@ -165,8 +184,7 @@ export function parseNexthop(args: string[], links: readonly Link[], family?: 'i
     } else if (w === 'help') throw refuse(objectUsage.nexthop!.trimEnd());
     else throw invarg('', w);
   }
-  input.family = fam ?? 'unspec';
-  return input;
+  return { ...input, id: input.id ?? 0, protocol: input.protocol ?? 'unspec', family: fam ?? 'unspec' };
 }
 
 /** `list`/`flush` selectors (ipnh_list_flush): the filter, an `id` (which ends the words), and `protocol`. */

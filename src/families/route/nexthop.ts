@@ -46,7 +46,8 @@ export const nexthopFamily = {
         { name: 'oif', value: 5, type: 'u32' },
         { name: 'gateway', value: 6, type: 'binary', display: 'ipv4-or-v6' },
         { name: 'encapType', value: 7, type: 'u16' },
-        { name: 'encap', value: 8, type: 'binary' },
+        // NHA_ENCAP's attributes depend on NHA_ENCAP_TYPE: api/route-encap.ts encodes and decodes them.
+        { name: 'encap', value: 8, type: 'binary', nestedBytes: true },
         { name: 'groups', value: 9, type: 'flag' },
         { name: 'master', value: 10, type: 'u32' },
         { name: 'fdb', value: 11, type: 'flag' },
