@@ -1,17 +1,23 @@
 /**
  * Runs inside an in-netns.sh namespace: `nlkit ui` of that namespace (the CLI bundle, a child process) loaded in
- * Debian's chromium. `ms` is from navigation until the routes table holds every route and has drawn its first rows
- * — usable; then how long a filter and a scroll to the end take. `reference_ms` is `ip route show` of the same
+ * Debian's chromium. `ms` is from navigation until the routes table is usable: a frame has shown it with its rows
+ * and the count of every route (taken on the page's own clock, at the frame after that one, so the harness's
+ * round trips to the browser — up to a second on a loaded machine — do not count; `seen_ms` is when the harness
+ * heard of it). Then how long a filter and a scroll to the end take. `reference_ms` is `ip route show` of the same
  * routes, for scale.
  */
 import { spawnSync } from 'node:child_process';
 import { browserMissing, launchBrowser, startUi } from '../src/testing/browser.js';
 
-/** The little of the DOM the benchmark reads in the page. */
+/** The little of the DOM and the page's globals the benchmark reads in the page. */
 interface PageGlobal {
   document: {
     querySelector(selector: string): { dataset: Record<string, string | undefined>; scrollTop: number; scrollHeight: number } | null;
   };
+  requestAnimationFrame(f: () => void): number;
+  performance: { now(): number; timeOrigin: number };
+  /** Set by the watcher below: the epoch milliseconds of the frame after the one that first showed the table. */
+  nlkitUsableAt?: number;
 }
 
 const missing = browserMissing();
@@ -26,13 +32,27 @@ const ui = await startUi(undefined);
 const browser = await launchBrowser();
 try {
   const { page } = browser;
+  // Before the page's own scripts: each frame, whether the routes table holds every route and shows rows; the
+  // frame after the first that did is when a person sees it and can scroll it.
+  await page.addInitScript((n) => {
+    const g = globalThis as unknown as PageGlobal;
+    let seen = false;
+    const frame = () => {
+      if (seen) {
+        g.nlkitUsableAt = g.performance.timeOrigin + g.performance.now();
+        return;
+      }
+      const d = g.document;
+      seen = Number(d.querySelector('#routes')?.dataset.total ?? 0) >= n && d.querySelector('#routes .window .rrow') !== null;
+      g.requestAnimationFrame(frame);
+    };
+    g.requestAnimationFrame(frame);
+  }, routes);
   const t0 = performance.now();
   await page.goto(ui.url);
-  await page.waitForFunction((n) => {
-    const d = (globalThis as unknown as PageGlobal).document;
-    return Number(d.querySelector('#routes')?.dataset.total ?? 0) >= n && d.querySelector('#routes .window .rrow') !== null;
-  }, routes, { timeout: 60_000, polling: 'raf' });
-  const ms = performance.now() - t0;
+  const usableAt = await page.waitForFunction(() => (globalThis as unknown as PageGlobal).nlkitUsableAt, undefined, { timeout: 60_000, polling: 'raf' });
+  const seenMs = performance.now() - t0;
+  const ms = ((await usableAt.jsonValue()) as number) - (performance.timeOrigin + t0);
 
   const t1 = performance.now();
   await page.fill('#route-filter', '16.1.134.');
@@ -51,7 +71,7 @@ try {
   });
   await page.waitForSelector(`#routes .rrow[data-dst="${last}"]`, { timeout: 60_000 });
   const scrollMs = performance.now() - t2;
-  console.log(JSON.stringify({ ms, reference_ms: referenceMs, filter_ms: Math.round(filterMs), scroll_to_end_ms: Math.round(scrollMs) }));
+  console.log(JSON.stringify({ ms, reference_ms: referenceMs, seen_ms: Math.round(seenMs), filter_ms: Math.round(filterMs), scroll_to_end_ms: Math.round(scrollMs) }));
 } finally {
   await browser.close();
   await ui.stop();
