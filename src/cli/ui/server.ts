@@ -1,6 +1,11 @@
 /**
  * `nlkit ui`'s HTTP side, on node's own http: one page, its two assets (built into dist/ui by `npm run build` and
- * shipped), and /events, a Server-Sent Events stream of what Live reports. Read-only: GET and HEAD only.
+ * shipped), /snapshot, and /events, a Server-Sent Events stream of what Live reports. Read-only: GET and HEAD only.
+ *
+ * The page names /snapshot in its head, so the browser fetches the snapshot (megabytes with 100,000 routes) while
+ * it fetches and runs the page's script, not after; the page then opens /events from the point that snapshot
+ * left off. Messages carry SSE ids, `SNAPSHOT.CHANGES` (that snapshot and that many changes since it), so a page
+ * that reconnects gets only what it missed, or a fresh snapshot when the server no longer keeps that far back.
  *
  * On loopback a request must name a loopback host (so a web page elsewhere cannot reach it through a DNS name
  * rebound to 127.0.0.1); on any other address every request needs the token printed at start, given once as
@@ -60,7 +65,7 @@ function assets(): { js: Buffer; css: Buffer } {
 
 const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>nlkit ui</title><link rel="stylesheet" href="page.css"></head>
+<title>nlkit ui</title><link rel="preload" href="snapshot" as="fetch" crossorigin><link rel="stylesheet" href="page.css"></head>
 <body><script type="module" src="page.js"></script></body></html>
 `;
 
@@ -98,28 +103,44 @@ function hostname(header: string | undefined): string {
 export async function serveUi(options: UiServerOptions): Promise<UiServer> {
   const { js, css } = assets();
   const clients = new Set<ServerResponse>();
-  const send = (event: string, data: unknown) => {
+  const send = (event: string, data: unknown, id?: string) => {
     const json = JSON.stringify(data);
-    const text = `event: ${event}\ndata: ${json}\n\n`;
+    const text = `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${json}\n\n`;
     for (const res of clients) {
       if (res.writableLength > MAX_BEHIND) res.destroy();
       else res.write(text);
     }
     return json;
   };
-  // The snapshot's text, and the changes since it was made: a page (re)loading gets both, and costs no second
+  // The snapshot's text, its number, and the changes since it: a page (re)loading gets both, and costs no second
   // encoding of 100,000 routes. Past SINCE_MAX changes the next page gets a fresh snapshot instead.
   let snapshot: string | undefined;
+  let snapshotId = 0;
   let since: Change[] = [];
+  const position = () => `${snapshotId}.${since.length}`;
+  const current = (): string => {
+    if (snapshot === undefined) {
+      snapshot = JSON.stringify(live.snapshot());
+      snapshotId++;
+      since = [];
+    }
+    return snapshot;
+  };
   const live = new Live(options.netns, {
     snapshot: (s) => {
-      snapshot = send('snapshot', s);
+      snapshotId++;
       since = [];
+      snapshot = send('snapshot', s, position());
     },
     changes: (c) => {
-      if (snapshot !== undefined && since.length + c.length <= SINCE_MAX) since = since.concat(c);
-      else snapshot = undefined;
-      send('changes', c);
+      if (snapshot !== undefined && since.length + c.length <= SINCE_MAX) {
+        since = since.concat(c);
+        send('changes', c, position());
+      } else {
+        // Without an id: a page that reconnects after this has an older snapshot's id, and gets a fresh one.
+        snapshot = undefined;
+        send('changes', c);
+      }
     },
     stats: (s) => send('stats', s),
     status: (s) => send('status', s),
@@ -157,14 +178,20 @@ export async function serveUi(options: UiServerOptions): Promise<UiServer> {
       case '/page.css':
         res.writeHead(200, { ...headers, 'content-type': 'text/css; charset=utf-8' }).end(css);
         return;
+      case '/snapshot':
+        res.writeHead(200, { ...headers, 'content-type': 'application/json', 'x-nlkit-position': `${snapshotId}.0` }).end(current());
+        return;
       case '/events': {
         res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'x-accel-buffering': 'no' });
-        if (snapshot === undefined) {
-          snapshot = JSON.stringify(live.snapshot());
-          since = [];
-        }
-        const later = since.length ? `event: changes\ndata: ${JSON.stringify(since)}\n\n` : '';
-        res.write(`event: status\ndata: ${JSON.stringify(live.status)}\n\nevent: snapshot\ndata: ${snapshot}\n\n${later}`);
+        const text = current();
+        // What the page holds already: the id of the last message it had (the browser sends it when it
+        // reconnects), or where the snapshot it fetched left off.
+        const [held, changes] = String(req.headers['last-event-id'] ?? url.searchParams.get('from') ?? '').split('.').map(Number);
+        const holds = held === snapshotId && Number.isInteger(changes) && changes! >= 0 && changes! <= since.length;
+        const missed = holds ? since.slice(changes) : since;
+        const later = missed.length ? `id: ${position()}\nevent: changes\ndata: ${JSON.stringify(missed)}\n\n` : '';
+        const full = holds ? '' : `id: ${snapshotId}.0\nevent: snapshot\ndata: ${text}\n\n`;
+        res.write(`event: status\ndata: ${JSON.stringify(live.status)}\n\n${full}${later}`);
         clients.add(res);
         res.on('close', () => clients.delete(res));
         return;

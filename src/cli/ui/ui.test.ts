@@ -164,16 +164,20 @@ test('nlkit ui: the page live in chromium', { timeout: 600_000 }, async (t) => {
   }
 });
 
-/** A GET to the server with the Host header given: its status, and the first `limit` bytes of its body. */
-function get(url: string, host: string, limit = 65536, origin?: string): Promise<{ status: number; body: string }> {
+/**
+ * A GET to the server with the Host header given: its status, headers, and the first `limit` bytes of its body, or
+ * what came within `settleMs` of the response's start (an event stream does not end).
+ */
+function get(url: string, host: string, limit = 65536, origin?: string, extra: Record<string, string> = {}, settleMs?: number): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { host, ...(origin === undefined ? {} : { origin }) } }, (res) => {
+    const req = request(url, { headers: { host, ...(origin === undefined ? {} : { origin }), ...extra } }, (res) => {
       let body = '';
+      if (settleMs !== undefined) setTimeout(() => res.destroy(), settleMs);
       res.on('data', (d: Buffer) => {
         body += d.toString();
         if (body.length >= limit) res.destroy();
       });
-      res.on('close', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -188,7 +192,7 @@ test('nlkit ui: a snapshot over Server-Sent Events, and a foreign Host refused (
       const { port } = new URL(ui.url);
       const events = await get(`${ui.url}events`, `127.0.0.1:${port}`, 4096);
       assert.equal(events.status, 200);
-      assert.match(events.body, /^event: status\ndata: \{"state":"live","message":""\}\n\nevent: snapshot\ndata: \{"netns":"nlkit-/);
+      assert.match(events.body, /^event: status\ndata: \{"state":"live","message":""\}\n\nid: \d+\.0\nevent: snapshot\ndata: \{"netns":"nlkit-/);
       assert.match(events.body, /"192\.0\.2\.1\/24"/, 'the address is in the snapshot');
       assert.equal((await get(ui.url, `localhost:${port}`)).status, 200);
       // A page elsewhere whose DNS name now points at 127.0.0.1 (rebinding) gets nothing.
@@ -197,6 +201,30 @@ test('nlkit ui: a snapshot over Server-Sent Events, and a foreign Host refused (
       // A script of another origin, on the right host, neither.
       assert.equal((await get(`${ui.url}events`, `127.0.0.1:${port}`, 4096, 'http://attacker.example')).status, 403);
       assert.equal((await get(`${ui.url}events`, `127.0.0.1:${port}`, 4096, `http://127.0.0.1:${port}`)).status, 200);
+
+      // The snapshot the page's head names, and the stream from where it left off: only the changes since.
+      const host = `127.0.0.1:${port}`;
+      const snapshot = await get(`${ui.url}snapshot`, host, 1 << 30);
+      assert.equal(snapshot.status, 200);
+      assert.match(snapshot.body, /^\{"netns":"nlkit-.*"192\.0\.2\.1\/24"/);
+      const at = String(snapshot.headers['x-nlkit-position']);
+      assert.match(at, /^\d+\.0$/);
+      await ns.ip('addr', 'add', '198.18.7.1/32', 'dev', 'lo');
+      let resumed = '';
+      for (const deadline = Date.now() + 20_000; !resumed.includes('198.18.7.1/32') && Date.now() < deadline;) {
+        resumed = (await get(`${ui.url}events?from=${at}`, host, 1 << 20, undefined, {}, 1000)).body;
+      }
+      assert.match(resumed, /^event: status\ndata: [^\n]*\n\nid: \d+\.[1-9]\d*\nevent: changes\ndata: \[.*"198\.18\.7\.1\/32"/, `from ${at}: the changes since, not a snapshot (got ${resumed.slice(0, 300)})`);
+      assert.doesNotMatch(resumed, /event: snapshot/);
+      // A page that reconnects names the last id it had: nothing missed, nothing sent again.
+      const last = /id: (\d+\.\d+)\nevent: changes/.exec(resumed)![1]!;
+      const again = await get(`${ui.url}events?from=${at}`, host, 1 << 20, undefined, { 'last-event-id': last }, 1000);
+      assert.doesNotMatch(again.body, /event: (snapshot|changes)/, `Last-Event-ID ${last} wins over ?from: ${again.body.slice(0, 300)}`);
+      // One from a snapshot the server no longer keeps (or nonsense) gets a fresh snapshot.
+      for (const stale of ['0.0', 'x', `${at.split('.')[0]}.99999`]) {
+        const fresh = await get(`${ui.url}events`, host, 4096, undefined, { 'last-event-id': stale });
+        assert.match(fresh.body, /\n\nid: \d+\.0\nevent: snapshot\ndata: \{"netns"/, `Last-Event-ID ${stale}`);
+      }
     } finally {
       await ui.stop();
     }

@@ -1,6 +1,8 @@
 /**
- * The page of `nlkit ui`: it opens /events (Server-Sent Events; the browser reconnects by itself and the server
- * then sends a fresh snapshot), keeps what it hears in a Store, and redraws what changed once per frame.
+ * The page of `nlkit ui`: it reads the snapshot the browser fetched alongside this script (the page's head names
+ * it), then opens /events (Server-Sent Events) from where that snapshot left off; the browser reconnects by itself,
+ * and the server then sends what was missed, or a fresh snapshot. It keeps what it hears in a Store, and redraws
+ * what changed once per frame.
  */
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
@@ -50,32 +52,50 @@ function setStatus(state: string, message: string): void {
   banner.textContent = message || state;
 }
 
-const events = new EventSource('events');
-events.addEventListener('snapshot', (e) => {
-  const s = JSON.parse((e as MessageEvent<string>).data) as Snapshot;
+function load(s: Snapshot): void {
   store.load(s);
   title.textContent = s.netns ? `network namespace ${s.netns}` : 'this network namespace';
   draw();
   // Drawn: the tests and the load benchmark wait for this.
   document.body.dataset.ready = String(Number(document.body.dataset.ready ?? 0) + 1);
-});
-events.addEventListener('changes', (e) => {
-  const changes = JSON.parse((e as MessageEvent<string>).data) as Change[];
-  store.apply(changes);
-  undrawnSince ??= changes[0]?.at;
-  schedule();
-});
-events.addEventListener('stats', (e) => {
-  const s = JSON.parse((e as MessageEvent<string>).data) as Stats;
-  interfaces.sample(s.at, s.links);
-  counts.render(s);
-  qdiscs.render(s);
-});
-events.addEventListener('status', (e) => {
-  const s = JSON.parse((e as MessageEvent<string>).data) as Status;
-  setStatus(s.state, s.state === 'live' ? 'live' : s.message);
-});
-events.addEventListener('open', () => {
-  if (banner.dataset.state === 'disconnected') setStatus('live', 'live');
-});
-events.addEventListener('error', () => setStatus('disconnected', 'disconnected from nlkit ui: reconnecting…'));
+}
+
+/** The snapshot at /snapshot, and the position in the event stream it stands for ('' when there is none). */
+async function snapshot(): Promise<string> {
+  try {
+    const res = await fetch('snapshot');
+    if (!res.ok) return '';
+    load((await res.json()) as Snapshot);
+    return res.headers.get('x-nlkit-position') ?? '';
+  } catch {
+    // The stream then starts with a snapshot of its own.
+    return '';
+  }
+}
+
+function listen(from: string): void {
+  const events = new EventSource(from ? `events?from=${encodeURIComponent(from)}` : 'events');
+  events.addEventListener('snapshot', (e) => load(JSON.parse((e as MessageEvent<string>).data) as Snapshot));
+  events.addEventListener('changes', (e) => {
+    const changes = JSON.parse((e as MessageEvent<string>).data) as Change[];
+    store.apply(changes);
+    undrawnSince ??= changes[0]?.at;
+    schedule();
+  });
+  events.addEventListener('stats', (e) => {
+    const s = JSON.parse((e as MessageEvent<string>).data) as Stats;
+    interfaces.sample(s.at, s.links);
+    counts.render(s);
+    qdiscs.render(s);
+  });
+  events.addEventListener('status', (e) => {
+    const s = JSON.parse((e as MessageEvent<string>).data) as Status;
+    setStatus(s.state, s.state === 'live' ? 'live' : s.message);
+  });
+  events.addEventListener('open', () => {
+    if (banner.dataset.state === 'disconnected') setStatus('live', 'live');
+  });
+  events.addEventListener('error', () => setStatus('disconnected', 'disconnected from nlkit ui: reconnecting…'));
+}
+
+void snapshot().then(listen);
