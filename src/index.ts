@@ -49,7 +49,7 @@ export { Tokens, type Token, type TokenFilter } from './api/tokens.js';
 export { MulticastAddresses, type MulticastAddress, type MulticastFamily, type MulticastFilter } from './api/maddresses.js';
 export { NeighbourTables, type NeighbourTable, type NeighbourTableFilter, type NeighbourTableChange, type NeighbourParms } from './api/ntables.js';
 export { TcpMetrics, type TcpMetric, type TcpMetricFilter, type TcpMetricValues } from './api/tcp-metrics.js';
-export { Mptcp, endpointFlagBits, type EndpointFlag, type MptcpEndpoint, type MptcpEndpointInput, type MptcpLimits } from './api/mptcp.js';
+export { Mptcp, endpointFlagBits, type EndpointFlag, type MptcpEndpoint, type MptcpEndpointInput, type MptcpLimits, type MptcpEvent, type MptcpEventType } from './api/mptcp.js';
 export { MulticastRoutes, type MulticastRoute, type MulticastRouteFilter, type MulticastOif } from './api/mroutes.js';
 export type { Nexthops, Nexthop, NexthopInput, NexthopFilter, GroupMember, NexthopBucket, BucketFilter, GroupMemberStats } from './api/nexthops.js';
 export type { Neighbours, Neighbour, NeighbourInput, NeighbourFilter, NeighbourState } from './api/neighbours.js';

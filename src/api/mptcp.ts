@@ -2,7 +2,8 @@
  * The in-kernel MPTCP path manager (`ip mptcp`): its endpoints (local addresses it announces or opens subflows
  * from) and limits, over the mptcp_pm generic netlink family.
  */
-import { GenlController } from '../families/generic/controller.js';
+import { GenlController, type GenlFamily } from '../families/generic/controller.js';
+import { mptcpPm } from '../families/generic/generated/mptcp_pm.js';
 import { mptcpPmFamily } from '../families/generic/mptcp-pm.js';
 import { GENL_HDRLEN, Schema, SchemaError } from '../schema/codec.js';
 import { Protocol } from '../socket/constants.js';
@@ -10,7 +11,7 @@ import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
 import type { Message } from '../wire/message.js';
 import { Flags } from '../wire/message.js';
 import type { CallOptions, Value } from './object.js';
-import { address, arrayOf, boolean, callOptions, check, integer, netns, oneOf, record, u16, u32, u8 } from './input.js';
+import { address, arrayOf, boolean, callFields, callOptions, check, integer, netns, oneOf, record, u16, u32, u8 } from './input.js';
 import { addressFamily } from './values.js';
 
 const schema = new Schema(mptcpPmFamily);
@@ -81,16 +82,58 @@ function addressNest(v: { id?: number; flags?: number; ifindex?: number; port?: 
   return a;
 }
 
+/** An MPTCP_EVENT_* type by name (`created`, `subEstablished`, …; linux/mptcp_pm.h). */
+export type MptcpEventType = Exclude<keyof typeof mptcpPm.enums.eventType.entries, 'unspec'>;
+
+/**
+ * A path manager event: its type (by name, or its number when this declaration does not know it) and the
+ * attributes the kernel sent, named as the mptcp_pm spec's `event-attr` (`token`, `locId`, `saddr4`, `sport`, …).
+ */
+export interface MptcpEvent {
+  type: MptcpEventType | number;
+  /** The genetlink command: the event type's number. */
+  cmd: number;
+  token?: number;
+  family?: number;
+  locId?: number;
+  remId?: number;
+  saddr4?: string;
+  saddr6?: string;
+  daddr4?: string;
+  daddr6?: string;
+  sport?: number;
+  dport?: number;
+  backup?: number;
+  error?: number;
+  flags?: number;
+  timeout?: number;
+  ifIdx?: number;
+  resetReason?: number;
+  resetFlags?: number;
+  serverSide?: number;
+}
+
+const eventNames = new Map<number, MptcpEventType>(Object.entries(mptcpPm.enums.eventType.entries).filter(([n]) => n !== 'unspec').map(([n, v]) => [v, n as MptcpEventType]));
+const eventsCheck = record({ signal: callFields.signal });
+
 /** The MPTCP path manager of a namespace, on a generic netlink socket of its own: `await Mptcp.open()`. */
 export class Mptcp {
-  private constructor(private readonly socket: NetlinkSocket, private readonly id: number) {}
+  private constructor(
+    private readonly socket: NetlinkSocket,
+    private readonly family: GenlFamily,
+    private readonly netns: NetnsRef | undefined,
+  ) {}
+
+  private get id(): number {
+    return this.family.id;
+  }
 
   /** Open a socket (in `netns` if given) and resolve the mptcp_pm family. */
   static async open(options: { netns?: NetnsRef } = {}): Promise<Mptcp> {
     check(openCheck, options);
     const socket = NetlinkSocket.open(Protocol.GENERIC, { netns: options.netns });
     try {
-      return new Mptcp(socket, (await new GenlController(socket).family('mptcp_pm')).id);
+      return new Mptcp(socket, await new GenlController(socket).family('mptcp_pm'), options.netns);
     } catch (e) {
       socket.close();
       throw e;
@@ -171,6 +214,35 @@ export class Mptcp {
     if (limits.addAddrAccepted !== undefined) v.rcvAddAddrs = limits.addAddrAccepted;
     if (limits.subflows !== undefined) v.subflows = limits.subflows;
     await this.send('setLimits', v, options);
+  }
+
+  /**
+   * The path manager's events (`ip mptcp monitor`: connections created, established and closed, addresses
+   * announced and removed, subflows, listeners), on a socket of its own in the same namespace, joined to the
+   * `mptcp_pm_events` group; `{ type: 'overrun', count }` when the kernel dropped some. Ends with `signal`.
+   */
+  async *events(options: { signal?: AbortSignal } = {}): AsyncGenerator<MptcpEvent | { type: 'overrun'; count: number }> {
+    check(eventsCheck, options);
+    const group = this.family.multicastGroups.mptcp_pm_events;
+    if (group === undefined) throw new Error('the kernel\'s mptcp_pm family has no mptcp_pm_events group');
+    const socket = NetlinkSocket.open(Protocol.GENERIC, { netns: this.netns });
+    try {
+      for await (const e of socket.subscribe([group], { signal: options.signal })) {
+        if (e.type === 'overrun') {
+          yield { type: 'overrun', count: e.count };
+          continue;
+        }
+        const m = e.message;
+        if (m.type !== this.id) continue;
+        const cmd = m.buf[m.payload]!;
+        const name = eventNames.get(cmd);
+        // An event type this declaration does not know still has the common attributes: read them as `created`'s.
+        const attrs = this.decode(m, `${name ?? 'created'}Event`) as Omit<MptcpEvent, 'type' | 'cmd'>;
+        yield { type: name ?? cmd, cmd, ...attrs };
+      }
+    } finally {
+      socket.close();
+    }
   }
 
   /** Close the socket; what is in flight rejects. */

@@ -120,7 +120,8 @@ function devices(n: ObjectNotification): (number | undefined)[] {
   }
 }
 
-const nowMicros = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+/** The time now, in microseconds since the epoch. */
+export const nowMicros = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
 const bigints = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? String(v) : v);
 

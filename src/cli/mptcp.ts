@@ -1,16 +1,19 @@
 /** `nlkit mptcp { endpoint | limits }` as iproute2 6.1's ipmptcp.c: its words, text, JSON, refusals, statuses. */
-import { Mptcp, endpointFlagBits, type EndpointFlag, type MptcpEndpoint, type MptcpLimits } from '../api/mptcp.js';
+import { Mptcp, endpointFlagBits, type EndpointFlag, type MptcpEndpoint, type MptcpEvent, type MptcpLimits } from '../api/mptcp.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { parseIP } from '../schema/address-text.js';
 import { incomplete, integer, invarg, matches, missarg, refuse } from './args.js';
 import { inetNtop6 } from './inet-ntop.js';
 import { ipJson } from './json.js';
+import { nowMicros, stamp } from './monitor.js';
 import { UsageError } from './usage.js';
 
 export interface MptcpOptions {
   json: boolean;
   pretty: boolean;
   netns: string | undefined;
+  /** -t / -ts: a timestamp before each event, as ip monitor's. */
+  timestamp?: 'none' | 'long' | 'short';
 }
 
 const usage = `Usage:	nlkit mptcp endpoint add ADDRESS [ dev NAME ] [ id ID ]
@@ -178,6 +181,45 @@ async function limits(pm: Mptcp, set: boolean, args: string[], out: (line: strin
   out(s);
 }
 
+/** ip 6.1 names these event types; it prints others as `[UNKNOWN N]`, without their attributes. */
+const eventWords: Partial<Record<number, string>> = { 1: 'CREATED', 2: 'ESTABLISHED', 3: 'CLOSED', 6: 'ANNOUNCED', 7: 'REMOVED', 10: 'SF_ESTABLISHED', 11: 'SF_CLOSED', 13: 'SF_PRIO' };
+
+/** One event as ip's mptcp_monitor_msg prints it: the type right-aligned in 14 columns, then its attributes. */
+export function eventLine(e: MptcpEvent): string {
+  const word = eventWords[e.cmd];
+  if (word === undefined) return `[UNKNOWN ${e.cmd}]`;
+  let line = `[${word.padStart(14)}] token=${(e.token ?? 0).toString(16).padStart(8, '0')}`;
+  if (e.remId !== undefined) line += ` remid=${e.remId}`;
+  if (e.locId !== undefined) line += ` locid=${e.locId}`;
+  if (e.saddr4 !== undefined) line += ` saddr4=${e.saddr4}`;
+  if (e.daddr4 !== undefined) line += ` daddr4=${e.daddr4}`;
+  if (e.saddr6 !== undefined) line += ` saddr6=${inetNtop6(e.saddr6)}`;
+  if (e.daddr6 !== undefined) line += ` daddr6=${inetNtop6(e.daddr6)}`;
+  if (e.sport !== undefined) line += ` sport=${e.sport}`;
+  if (e.dport !== undefined) line += ` dport=${e.dport}`;
+  if (e.backup !== undefined) line += ` backup=${e.backup}`;
+  if (e.error !== undefined) line += ` error=${e.error}`;
+  if (e.flags !== undefined) line += ` flags=${e.flags.toString(16)}`;
+  if (e.timeout !== undefined) line += ` timeout=${e.timeout}`;
+  if (e.ifIdx !== undefined) line += ` ifindex=${e.ifIdx}`;
+  if (e.resetReason !== undefined) line += ` reset_reason=${e.resetReason}`;
+  if (e.resetFlags !== undefined) line += ` reset_flags=0x${e.resetFlags.toString(16)}`;
+  return line;
+}
+
+/** `mptcp monitor`: every path manager event until interrupted; with -j (ip has none), one JSON object each. */
+async function monitor(pm: Mptcp, options: MptcpOptions, out: (line: string) => void): Promise<void> {
+  for await (const e of pm.events()) {
+    if (e.type === 'overrun') {
+      process.stderr.write(`nlkit mptcp monitor: the kernel dropped events (receive queue overrun #${(e as { count: number }).count})\n`);
+      continue;
+    }
+    const event = e as MptcpEvent;
+    if (options.json) out(JSON.stringify(event));
+    else out((options.timestamp && options.timestamp !== 'none' ? stamp(options.timestamp, nowMicros()) : '') + eventLine(event));
+  }
+}
+
 export async function mptcp(rt: RouteNetlink, verb: string | undefined, args: string[], options: MptcpOptions, out: (line: string) => void): Promise<void> {
   if (verb === undefined || matches(verb, 'help')) throw refuse(usage);
   const pm = await Mptcp.open({ netns: options.netns });
@@ -192,7 +234,7 @@ export async function mptcp(rt: RouteNetlink, verb: string | undefined, args: st
     // As ip: after `limits`, the next word is tried as `monitor` too.
     if (matches(words[0]!, 'monitor')) {
       if (words.length > 1) throw unknown(words[1]!);
-      throw new UsageError('"mptcp monitor" is not supported by nlkit.', { bare: true });
+      return await monitor(pm, options, out);
     }
     throw unknown(words[0]!);
   } finally {
