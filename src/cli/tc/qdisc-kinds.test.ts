@@ -60,3 +60,19 @@ test('nlkit tc qdisc add netem: delay, distributions, loss models, rate and slot
   ];
   await compareQdiscs(lines, ['netem loss state', 'netem delay', 'netem slot', 'netem limit', 'netem rate']);
 });
+
+// tc ends its overhead and mpu refusals with the two characters "\n" and no newline; nlkit ends the line.
+test('nlkit tc qdisc add cake: bandwidth, rtt presets, modes and framings as tc', { skip }, async () => {
+  const lines = [
+    'cake', 'cake bandwidth 100mbit rtt 50ms diffserv8 dual-srchost nat wash split-gso ack-filter memlimit 32mb fwmark 0xff',
+    'cake ptm overhead -10 mpu 64 ingress', 'cake overhead -64', 'cake overhead 256 mpu 0',
+    'cake unlimited datacentre besteffort flowblind nonat nowash no-split-gso no-ack-filter noatm egress',
+    'cake autorate-ingress lan raw', 'cake conservative pppoe-ptm ether-vlan', 'cake ethernet docsis via-ethernet',
+    'cake ipoa-vcmux ipoa-llcsnap bridged-vcmux bridged-llcsnap pppoa-vcmux pppoa-llc pppoe-vcmux pppoe-llcsnap bridged-ptm',
+    'cake rtt 10us', 'cake rtt 0', 'cake bandwidth 10gbit precedence diffserv', 'cake bandwidth 1mbit unlimited',
+    'cake diffserv4 diffserv3 srchost dsthost hosts flows dual-dsthost triple-isolate', 'cake memlimit x', 'cake fwmark x',
+    'cake fwmark 0', 'cake frob', 'cake help', 'cake rtt x', 'cake bandwidth x', 'cake ack-filter-aggressive atm internet',
+    'cake oceanic', 'cake satellite', 'cake interplanetary rtt 1s',
+  ];
+  await compareQdiscs(lines, ['cake lan metro', 'cake metro rtt 1ms regional', 'cake bandwidth', 'cake rtt', 'cake overhead', 'cake memlimit']);
+});

@@ -3,6 +3,7 @@
  * refusals (`Illegal "limit"`, `What is "x"?` and its usage, status 1) and TCA_OPTIONS in the order tc writes it —
  * an object's key order is the wire order. Kinds of flat u32 attributes are tables; the rest are functions.
  */
+import { cake } from './qdisc-cake.js';
 import { netem } from './qdisc-netem.js';
 import { schedParsers } from './qdisc-sched.js';
 import { Args, matches, parseSize, parseTime, tcFail, unsigned } from './words.js';
@@ -191,6 +192,7 @@ const parsers: Record<string, KindParser> = {
   ...Object.fromEntries(Object.entries(attrKinds).map(([kind, k]) => [kind, attrKind(k)])),
   ...schedParsers,
   netem,
+  cake,
   prio,
   drr: (a) => {
     if (a.done) return undefined;

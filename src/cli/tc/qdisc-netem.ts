@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { time2big, time2tick } from '../../api/tc-units.js';
-import { signed32 } from './qdisc-sched.js';
+import { parseRate64, parseTime64, signed32 } from './numbers.js';
 import { Args, matches, parseSize, parseTime, strtod, tcFail, unsigned } from './words.js';
 
 const usage = `Usage: ... netem [ limit PACKETS ]
@@ -55,37 +55,6 @@ function ticks(word: string, what: string): number {
   if (t === undefined) throw illegal(what);
   if (time2big(t)) throw tcFail(`Illegal ${t} time (too large)\n${illegal(what).message}`);
   return time2tick(t);
-}
-
-/** get_time64 in nanoseconds, as an s64. */
-function time64(word: string): bigint | undefined {
-  const n = strtod(word);
-  if (!n) return undefined;
-  const scales: Record<string, number> = { '': 1, s: 1e9, sec: 1e9, secs: 1e9, ms: 1e6, msec: 1e6, msecs: 1e6, us: 1e3, usec: 1e3, usecs: 1e3, ns: 1, nsec: 1, nsecs: 1 };
-  const s = scales[n.rest.toLowerCase()];
-  if (s === undefined) return undefined;
-  const ns = n.value * s;
-  return Number.isFinite(ns) && Math.abs(ns) < 2 ** 63 ? BigInt(Math.trunc(ns)) : -(2n ** 63n);
-}
-
-/** get_rate64: bytes per second as a u64 (a bare number is bits). */
-function rate64(word: string): bigint | undefined {
-  const n = strtod(word);
-  if (!n) return undefined;
-  const scales: [string, number][] = [
-    ['bit', 1], ['Kibit', 1024], ['kbit', 1000], ['mibit', 1024 ** 2], ['mbit', 1e6], ['gibit', 1024 ** 3], ['gbit', 1e9],
-    ['tibit', 1024 ** 4], ['tbit', 1e12], ['Bps', 8], ['KiBps', 8 * 1024], ['KBps', 8000], ['MiBps', 8 * 1024 ** 2],
-    ['MBps', 8e6], ['GiBps', 8 * 1024 ** 3], ['GBps', 8e9], ['TiBps', 8 * 1024 ** 4], ['TBps', 8e12],
-  ];
-  let bits = n.value;
-  if (n.rest !== '') {
-    const u = scales.find(([name]) => name.toLowerCase() === n.rest.toLowerCase());
-    if (!u) return undefined;
-    bits *= u[1];
-  }
-  const bps = bits / 8;
-  // C's double → u64: truncation; out of range is what cvttsd2si gives, 2^63.
-  return bps >= 0 && bps < 2 ** 64 ? BigInt(Math.trunc(bps)) : 2n ** 63n;
 }
 
 /** Where tc's tables live: TC_LIB_DIR, else the library directory it was built with. */
@@ -231,7 +200,7 @@ export function netem(a: Args): Record<string, unknown> {
     else if (matches(w, 'rate')) {
       hasRate = true;
       const word = a.next();
-      const v = word.includes('%') ? undefined : rate64(word);
+      const v = word.includes('%') ? undefined : parseRate64(word);
       if (v === undefined) throw illegal('rate');
       rateWide = v;
       const s32 = () => {
@@ -249,11 +218,11 @@ export function netem(a: Args): Record<string, unknown> {
     } else if (matches(w, 'slot')) {
       if (nextIsNumber()) {
         hasSlot = true;
-        const min = time64(a.next());
+        const min = parseTime64(a.next());
         if (min === undefined) throw illegal('slot min_delay');
         slot.minDelay = min;
         if (nextIsNumber()) {
-          const max = time64(a.next());
+          const max = parseTime64(a.next());
           if (max === undefined || max < min) throw illegal('slot max_delay');
           slot.maxDelay = max;
         } else slot.maxDelay = min;
@@ -262,10 +231,10 @@ export function netem(a: Args): Record<string, unknown> {
         if (p !== 'distribution') throw tcFail(`Unknown slot parameter: ${p}`);
         hasSlot = true;
         slotDist = distribution(a.next());
-        const d = time64(a.next());
+        const d = parseTime64(a.next());
         if (d === undefined) throw illegal('slot delay');
         slot.distDelay = d;
-        const j = time64(a.next());
+        const j = parseTime64(a.next());
         if (j === undefined) throw illegal('slot jitter');
         slot.distJitter = j;
         if (j <= 0n) throw tcFail('Non-positive jitter');

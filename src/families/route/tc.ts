@@ -13,6 +13,7 @@
  *   TCA_PRIO_MQ; sfb's are a nest holding TCA_SFB_PARMS, not the bare struct;
  * - netem's struct field `loss` (a probability) and its attribute TCA_NETEM_LOSS (a loss model) share a name in
  *   one object: the attribute is `lossModel` here;
+ * - cake's overhead is signed;
  * - skbprio (struct tc_skbprio_qopt, a u32 limit) is missing;
  * - tc writes action tables (TCA_ACT_TAB, a classifier's TCA_*_ACT) and each action in them without NLA_F_NESTED.
  */
@@ -91,6 +92,8 @@ export const tcFamily = {
     'tc-netem-attrs': {
       attributes: sets['tc-netem-attrs'].attributes.map((a) => (a.name === 'loss' ? { ...a, name: 'lossModel' } : a)),
     },
+    // TCA_CAKE_OVERHEAD is an s32 (NLA_S32 in sch_cake.c): overheads go down to -64.
+    'tc-cake-attrs': { attributes: sets['tc-cake-attrs'].attributes.map((a) => (a.name === 'overhead' ? { ...a, type: 's32' as const } : a)) },
     'tc-prio-compat-attrs': { attributes: [{ name: 'options', value: 2, type: 'nest', nested: 'tc-prio-attrs', plainNest: true }] },
     'tc-prio-attrs': { attributes: [{ name: 'mq', value: 1, type: 'flag' }] },
     'tc-sfb-attrs': { attributes: [{ name: 'parms', value: 1, type: 'binary', struct: 'tcSfbQopt' }] },
