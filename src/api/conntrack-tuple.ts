@@ -121,7 +121,7 @@ export function inverse(t: Tuple): Tuple {
     r.icmpType = p === 1 ? ({ 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 } as Record<number, number>)[t.icmpType] ?? t.icmpType : ({ 128: 129, 129: 128 } as Record<number, number>)[t.icmpType] ?? t.icmpType;
     r.icmpCode = t.icmpCode;
   }
-  if (t.zone !== undefined) r.zone = t.zone;
+  // A tuple's own zone is not its inverse's: the kernel takes one tuple zone per entry (EINVAL for two).
   return r;
 }
 

@@ -121,3 +121,20 @@ test('conntrack: entries made by conntrack -I read back typed, and ours as connt
     }
   });
 });
+
+test('conntrack: an entry created with a zone of its original tuple only (the reply tuple gets none)', { timeout: 600_000 }, async () => {
+  await withNetns(async (ns) => {
+    const ct = Conntrack.open({ netns: ns.name });
+    try {
+      // The kernel takes one tuple zone per entry: sending the original's again in the reply tuple is EINVAL.
+      await ct.add({ original: { src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 7, dport: 8, zone: 5 }, timeout: 60 });
+      const [e] = await ct.list();
+      assert.equal(e!.original.zone, 5);
+      assert.equal(e!.reply.zone, undefined);
+      await ct.delete({ original: e!.original });
+      assert.deepEqual(await ct.list(), []);
+    } finally {
+      ct.close();
+    }
+  });
+});
