@@ -9,7 +9,7 @@ import type { ConntrackEntry } from '../api/conntrack.js';
 import { conntrackEvents } from '../api/conntrack-events.js';
 import { filterOf, PREFIX, type Parsed } from './conntrack-args.js';
 import { matchesRest } from './conntrack-match.js';
-import { eventLine, jsonLine, labelMap } from './conntrack-text.js';
+import { eventLine, jsonLine } from './conntrack-text.js';
 
 const NETLINK_NETFILTER = 12;
 
@@ -59,7 +59,8 @@ function holder(portid: number, inode: string): string | undefined {
 /** Runs -E until `signal` aborts; returns conntrack's exit status. */
 export async function events(p: Parsed, netns: string | undefined, signal: AbortSignal | undefined, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const json = p.output.has('json');
-  const labels = p.output.has('labels') ? labelMap(err) : null;
+  // -o labels loaded connlabel.conf (and complained of it) as the line was read.
+  const labels = p.output.has('labels') ? p.labelNames ?? null : null;
   const f = filterOf(p);
   const keep = (e: ConntrackEntry): boolean =>
     (f.family === undefined || e.family === f.family)

@@ -74,9 +74,34 @@ function natMatches(e: ConntrackEntry, p: Parsed): boolean {
   return true;
 }
 
+/** The layer-4 fields libnetfilter_conntrack compares: ports, ICMP's type, code and id. */
+const compared = ['sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const;
+
+/** SCTP_SHUTDOWN_ACK_SENT as the library names it: shutdownAckSent. */
+const camel = (word: string): string => word.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The attributes libnetfilter_conntrack's nfct_cmp compares when the line gives them: an entry without a secmark
+ * passes -c, a tuple without a zone of its own is in zone 0; -l's labels must all be set (none: no match).
+ */
+function sameMeta(e: ConntrackEntry, p: Parsed): boolean {
+  if (p.secmark !== undefined && e.secmark !== undefined && e.secmark !== p.secmark) return false;
+  if (p.id !== undefined && e.id !== p.id) return false;
+  if (p.origZone !== undefined && (e.original.zone ?? 0) !== p.origZone) return false;
+  if (p.replyZone !== undefined && (e.reply.zone ?? 0) !== p.replyZone) return false;
+  if (p.sctpState !== undefined && e.sctp?.state !== camel(p.sctpState)) return false;
+  if (p.dccpState !== undefined && e.dccp?.state !== p.dccpState) return false;
+  if (p.labels) {
+    const have = e.labels;
+    if (!have) return false;
+    for (const bit of p.labels) if (!((have[bit >> 3] ?? 0) & (1 << (bit & 7)))) return false;
+  }
+  return true;
+}
+
 /** Whether an entry passes the filters the kernel did not apply. */
 export function matchesRest(e: ConntrackEntry, p: Parsed): boolean {
   const same = (t: Tuple, want: Partial<Tuple>, mask: Partial<Tuple>): boolean =>
-    sameAddress(t.src, want.src, mask.src) && sameAddress(t.dst, want.dst, mask.dst) && (want.sport === undefined || t.sport === want.sport) && (want.dport === undefined || t.dport === want.dport);
-  return same(e.original, p.orig, p.mask) && same(e.reply, p.reply, {}) && (p.state === undefined || e.tcp?.state === p.state) && natMatches(e, p);
+    sameAddress(t.src, want.src, mask.src) && sameAddress(t.dst, want.dst, mask.dst) && compared.every((k) => want[k] === undefined || t[k] === want[k]);
+  return same(e.original, p.orig, p.mask) && same(e.reply, p.reply, {}) && (p.state === undefined || e.tcp?.state === p.state) && sameMeta(e, p) && natMatches(e, p);
 }

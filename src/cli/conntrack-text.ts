@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConntrackEntry } from '../api/conntrack.js';
-import { PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
+import { PORTED, PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
 import type { ConntrackEventType } from '../api/conntrack-events.js';
 import { tcpStates, type OutputWord } from './conntrack-args.js';
 
@@ -18,9 +18,15 @@ export function l4Text(t: Tuple): string {
   return '';
 }
 
+/** An entry's tuple: a protocol with ports prints them even when the kernel sent none (DCCP without its module). */
 function tupleText(t: Tuple): string {
-  return `src=${t.src} dst=${t.dst} ${l4Text(t)}`;
+  const ported = PORTED.has(typeof t.proto === 'number' ? t.proto : PROTOCOLS[t.proto] ?? -1) && t.sport === undefined;
+  return `src=${t.src} dst=${t.dst} ${ported ? `sport=0 dport=0 ` : l4Text(t)}`;
 }
+
+/** libnetfilter_conntrack's words for SCTP's and DCCP's states. */
+const dccpStateWords = ['NONE', 'REQUEST', 'RESPOND', 'PARTOPEN', 'OPEN', 'CLOSEREQ', 'CLOSING', 'TIMEWAIT', 'IGNORE', 'INVALID'];
+const sctpStateWord = (state: string | number): string | undefined => (typeof state === 'string' ? state.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase() : undefined);
 
 const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -64,6 +70,10 @@ export function entryLine(e: ConntrackEntry, options: LineOptions = {}): string 
   s += `${String(typeof e.proto === 'number' ? 'unknown' : e.proto).padEnd(8)} ${num} `;
   if (e.timeout !== undefined) s += `${e.timeout} `;
   if (e.tcp?.state !== undefined) s += `${tcpStateWord.get(String(e.tcp.state)) ?? 'NONE'} `;
+  const sctp = e.sctp?.state === undefined ? undefined : sctpStateWord(e.sctp.state);
+  if (sctp !== undefined) s += `${sctp} `;
+  const dccp = e.dccp?.state === undefined ? undefined : dccpStateWords[e.dccp.state];
+  if (dccp !== undefined) s += `${dccp} `;
   s += tupleText(e.original);
   if (e.original.zone !== undefined) s += `zone-orig=${e.original.zone} `;
   const c = e.counters;

@@ -6,14 +6,29 @@
  */
 import { Conntrack, type ConntrackEntry, type ConntrackInput, type Nat } from '../api/conntrack.js';
 import { L4_FIELDS, type Tuple } from '../api/conntrack-tuple.js';
-import { ConntrackExit, failed, filterOf, fullTuple, parse, PREFIX, usage, type NatWant, type Parsed } from './conntrack-args.js';
+import { NetlinkError } from '../wire/errors.js';
+import { ConntrackExit, failed, filterOf, fullTuple, PREFIX, type NatWant, type Parsed } from './conntrack-args.js';
 import { checkOptions } from './conntrack-checks.js';
+import { moduleOf, parse } from './conntrack-parse.js';
+import { USAGE } from './conntrack-protos.js';
+import { protocolName } from './conntrack-args.js';
 import { matchesRest } from './conntrack-match.js';
-import { entryLine, jsonLine, labelMap } from './conntrack-text.js';
+import { entryLine, jsonLine } from './conntrack-text.js';
 
 /** -n/-g's address and port as the NAT -I asks the kernel to set up (one address, one port). */
 function natOf(want: NatWant): Nat {
   return { minIp: want.ip!, ...(want.port === undefined ? {} : { minPort: want.port, maxPort: want.port }) };
+}
+
+/**
+ * What SO_RCVBUFFORCE gives for -b's size as conntrack passes it (a size_t read as an int) and reads it back (an int
+ * written over the size_t's low half): twice the size, at least the kernel's minimum (SOCK_MIN_RCVBUF, 2304 on x86-64), at most INT_MAX.
+ */
+function rcvbufForced(size: bigint): bigint {
+  const asked = BigInt.asIntN(32, size);
+  const half = asked < 0n ? 0n : asked > 0x3fffffffn ? 0x3fffffffn : asked;
+  const got = half * 2n < 2304n ? 2304n : half * 2n;
+  return (size & ~0xffffffffn) | got;
 }
 
 /** Runs the command; returns the exit status. */
@@ -22,18 +37,30 @@ export async function conntrack(args: readonly string[], netns: string | undefin
   try {
     const p = parse(args);
     for (const w of p.warnings) err(w);
-    if (!p.command) throw usage('no command specified');
     checkOptions(p);
     if (p.command === 'V') {
       out('conntrack v1.4.7 (conntrack-tools)');
       return 0;
     }
-    if (p.command === 'H') throw new ConntrackExit('nlkit conntrack: -h is not supported (see conntrack(8))', 2);
+    if (p.command === 'H' || p.command === undefined) {
+      // Its usage, and with -p the protocol module's options (a protocol without one by its /etc/protocols name).
+      out(USAGE.slice(0, -1));
+      const m = p.command === 'H' ? moduleOf(p) : undefined;
+      if (m) {
+        out(`Proto \`${m.name === 'unknown' ? protocolName(p.proto as number) ?? 'unknown' : m.name}' help:`);
+        for (const line of m.help) out(line);
+      }
+      return 0;
+    }
     if (p.expect) return await (await import('./conntrack-expect.js')).expect(p, netns, signal, out, err);
-    if (p.command === 'E') return await (await import('./conntrack-events.js')).events(p, netns, signal, out, err);
+    if (p.command === 'E') {
+      // conntrack sets -b's size on its request socket, not the one events come on, and tells what it got.
+      if (p.bufferSize !== undefined) err(`NOTICE: Netlink socket buffer size has been set to ${rcvbufForced(p.bufferSize)} bytes.`);
+      return await (await import('./conntrack-events.js')).events(p, netns, signal, out, err);
+    }
     ct = Conntrack.open(netns === undefined ? {} : { netns });
     const json = p.output.has('json');
-    const options = { output: p.output, labels: p.output.has('labels') ? labelMap(err) : null };
+    const options = { output: p.output, labels: p.output.has('labels') ? p.labelNames ?? null : null };
     const print = (e: ConntrackEntry): void => out(json ? jsonLine(e) : entryLine(e, options));
     switch (p.command) {
       case 'L': {
@@ -69,13 +96,17 @@ export async function conntrack(args: readonly string[], netns: string | undefin
         err(`${PREFIX}1 flow entries have been shown.`);
         return 0;
       }
-      case 'I': {
+      case 'I': case 'A': {
+        // The library sets up no SCTP or DCCP state (and conntrack needs one for those).
+        if (p.proto === 'sctp' || p.proto === 'dccp') throw new ConntrackExit(`nlkit conntrack: -${p.command} -p ${p.proto} is not supported`, 2);
         const input: ConntrackInput = { original: fullTuple(p) };
+        if (p.origZone !== undefined) input.original.zone = p.origZone;
         if (p.reply.src && p.reply.dst) {
           // The reply direction has only what its options give: without its ports (keys) the kernel refuses it.
           const reply: Tuple = { src: p.reply.src, dst: p.reply.dst, proto: input.original.proto };
           for (const k of L4_FIELDS) if (p.reply[k] !== undefined) reply[k] = p.reply[k];
           if (L4_FIELDS.some((k) => input.original[k] !== undefined && reply[k] === undefined)) throw new ConntrackExit(`${PREFIX}Operation failed: invalid parameters`, 1);
+          if (p.replyZone !== undefined) reply.zone = p.replyZone;
           input.reply = reply;
         }
         if (p.timeout !== undefined) input.timeout = p.timeout;
@@ -85,13 +116,20 @@ export async function conntrack(args: readonly string[], netns: string | undefin
         if (p.state) input.tcpState = p.state;
         if (p.nat.src?.ip !== undefined) input.natSrc = natOf(p.nat.src);
         if (p.nat.dst?.ip !== undefined) input.natDst = natOf(p.nat.dst);
-        await ct.add(input).catch((x: unknown) => Promise.reject(failed(x, 'I')));
-        err(`${PREFIX}1 flow entries have been created.`);
+        // -A: an entry that exists already is no failure, and not counted.
+        let n = 1;
+        await ct.add(input).catch((x: unknown) => {
+          if (p.command === 'A' && x instanceof NetlinkError && x.code === 'EEXIST') n = 0;
+          else return Promise.reject(failed(x, 'I'));
+        });
+        err(`${PREFIX}${n} flow entries have been ${p.command === 'A' ? 'added' : 'created'}.`);
         return 0;
       }
       default: {
         // -D and -U: the entries that match, then a request each (pipelined for -D).
         const { mark, markMask, ...rest } = p;
+        // The library sets no labels by name here (conntrack's -U --label-add/--label-del).
+        if (p.command === 'U' && p.labelModify !== undefined) throw new ConntrackExit('nlkit conntrack: -U --label-add and --label-del are not supported', 2);
         // -U's mark is the new value, not a filter.
         const select = p.command === 'U' ? { ...rest, mark: undefined, markMask: undefined } : p;
         void mark;
@@ -116,7 +154,8 @@ export async function conntrack(args: readonly string[], netns: string | undefin
           }
           err(`${PREFIX}${n} flow entries have been updated.`);
         }
-        return n === 0 && p.proto !== undefined && p.orig.src && p.orig.dst ? 1 : 0;
+        // conntrack fails when nothing was deleted or updated.
+        return n === 0 ? 1 : 0;
       }
     }
   } catch (e) {
