@@ -1,7 +1,8 @@
 /**
  * Pieces of a route line that `route show` and `route get` print alike (ip's print_route): an address in its
- * family's colour, the flag words, and the metrics.
+ * family's colour, the flag words, the metrics, and a multipath route's nexthops.
  */
+import type { Route } from '../api/routes.js';
 import { familyColor, paint } from './color.js';
 
 /** RTNH_F_* (rtnetlink.h) in the order ip prints them. */
@@ -23,6 +24,25 @@ export function flagWords(flags: number | (string | number)[], route = false): s
 
 /** An address in its family's colour, with the space after it (ip colours both). */
 export const address = (a: string): string => paint(familyColor(a.includes(':') ? 'inet6' : 'inet'), `${a} `);
+
+/** RTA_VIA as ip's print_rta_via writes it: the gateway's family, then its address. */
+const viaFamily = (a: string) => (a.includes(':') ? 'inet6' : 'inet');
+export const viaText = (a: string): string => `via ${viaFamily(a)} ${address(a)}`;
+export const viaJson = (a: string): { family: string; host: string } => ({ family: viaFamily(a), host: a });
+
+/** A multipath route's nexthops as print_rta_multipath writes them, a line each. */
+export function multipathText(r: Route, name: (ifindex: number) => string): string {
+  let s = '';
+  for (const hop of r.multipath ?? []) {
+    s += `\n\tnexthop ${hop.gateway ? `via ${address(hop.gateway)}` : ''}${hop.via ? viaText(hop.via) : ''}dev ${name(hop.ifindex)} weight ${hop.weight} ${flagWords(hop.flags).map((f) => `${f} `).join('')}`;
+  }
+  return s;
+}
+
+/** ip -j's `nexthops` of a multipath route. */
+export function multipathJson(hops: NonNullable<Route['multipath']>, name: (ifindex: number) => string): Record<string, unknown>[] {
+  return hops.map((hop) => ({ ...(hop.gateway ? { gateway: hop.gateway } : {}), ...(hop.via ? { via: viaJson(hop.via) } : {}), dev: name(hop.ifindex), weight: hop.weight, flags: flagWords(hop.flags) }));
+}
 
 /** RTAX_* names in ip's order (mx_names), with the metric's index for its lock bit. */
 const metricNames: [string, number, string][] = [

@@ -59,3 +59,25 @@ test('route get refuses what ip refuses, with its words and exit status', async 
     ]) await sameAsIp(ns.name, line.split(' '));
   });
 });
+
+test('route get fibmatch prints a multipath entry\'s nexthops (dead and linkdown ones too) and a gateway of the other family, as ip', async () => {
+  await withNetns(async (ns) => {
+    await ns.vethPair();
+    await ns.ip('link', 'add', 'w0', 'type', 'veth', 'peer', 'name', 'w1');
+    await ns.ip('link', 'set', 'w0', 'up');
+    await ns.ip('link', 'set', 'w1', 'up');
+    await ns.ip('addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad');
+    await ns.ip('addr', 'add', '198.51.100.1/24', 'dev', 'w0');
+    await ns.ip('addr', 'add', '2001:db8:2::1/64', 'dev', 'w0', 'nodad');
+    await ns.ip('route', 'add', '203.0.113.0/24', 'nexthop', 'via', '192.0.2.2', 'dev', 'v0', 'nexthop', 'via', '198.51.100.2', 'dev', 'w0', 'weight', '3');
+    await ns.ip('-6', 'route', 'add', '2001:db8:3::/64', 'nexthop', 'via', '2001:db8::2', 'dev', 'v0', 'nexthop', 'via', '2001:db8:2::2', 'dev', 'w0');
+    await ns.ip('route', 'add', '203.0.114.0/24', 'via', 'inet6', '2001:db8::2', 'dev', 'v0');
+    const lines = [
+      'route get fibmatch 203.0.113.1', '-6 route get fibmatch 2001:db8:3::1', '-j route get fibmatch 203.0.113.1', '-j -p -6 route get fibmatch 2001:db8:3::1',
+      '-d route get fibmatch 203.0.113.1', 'route get fibmatch 203.0.114.1', '-j route get fibmatch 203.0.114.1', 'route get 203.0.114.1',
+    ];
+    for (const line of lines) await sameAsIp(ns.name, line.split(' '), line.includes('-p'));
+    await ns.ip('link', 'set', 'w0', 'down');
+    for (const line of lines.slice(0, 5)) await sameAsIp(ns.name, line.split(' '), line.includes('-p'));
+  });
+});

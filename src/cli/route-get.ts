@@ -8,7 +8,7 @@ import type { LookupOptions, Route } from '../api/routes.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
 import { fail, incomplete, integer, invarg, isPrefix, matches, notPrefix, refuse } from './args.js';
-import { address, flagWords, metricFields } from './route-fields.js';
+import { address, flagWords, metricFields, multipathJson, multipathText, viaJson, viaText } from './route-fields.js';
 import { dsfield, ipProto, prefix } from './route-words.js';
 import { objectUsage } from './usage.js';
 
@@ -44,6 +44,7 @@ function fields(r: Route, name: (ifindex: number) => string, o: RouteGetOptions)
   const tos = `0x${r.tos.toString(16).padStart(2, '0')}`;
   if (r.tos) f.push([`tos ${tos} `, 'tos', tos]);
   if (r.gateway) f.push([`via ${address(r.gateway)}`, 'gateway', r.gateway]);
+  if (r.via) f.push([viaText(r.via), 'via', viaJson(r.via)]);
   if (r.oif !== undefined) f.push([`dev ${paint('ifname', `${name(r.oif)} `)}`, 'dev', name(r.oif)]);
   // Table 0: an answer from no table (an output device given, no rule consulted).
   if (r.table !== 'unspec' && r.table !== 0 && (r.table !== 'main' || o.details)) f.push([`table ${r.table} `, 'table', String(r.table)]);
@@ -83,6 +84,8 @@ function fields(r: Route, name: (ifindex: number) => string, o: RouteGetOptions)
   }
   if (r.iif !== undefined) f.push([`iif ${paint('ifname', `${name(r.iif)} `)}`, 'iif', name(r.iif)]);
   if (r.pref !== undefined) f.push([typeof r.pref === 'number' ? String(r.pref) : `pref ${r.pref}`, 'pref', r.pref]);
+  // A multipath FIB entry (`fibmatch`): its nexthops, after the preference as print_route puts them.
+  if (r.multipath) f.push([multipathText(r, name), 'nexthops', multipathJson(r.multipath, name)]);
   return f;
 }
 

@@ -13,7 +13,7 @@ import { fail, matches, refuse, unknownCommand } from './args.js';
 import { terminated } from './failure.js';
 import { objectUsage } from './usage.js';
 import { parseModify, parseShow, type ShownFilter } from './route-words.js';
-import { address, flagWords, metricFields } from './route-fields.js';
+import { address, flagWords, metricFields, multipathJson, multipathText, viaJson, viaText } from './route-fields.js';
 import { routeGet } from './route-get.js';
 import { encapJson, encapText, realmsJson, realmsText } from './route-encap-text.js';
 
@@ -72,16 +72,8 @@ export function routeText(r: Route, name: (ifindex: number) => string, v: RouteV
   if (r.family === 'inet6') line = r.pref !== undefined ? `${line}pref ${r.pref}` : line.trimEnd();
   const nh = v.details && r.nhid !== undefined ? v.nexthops?.get(r.nhid) : undefined;
   if (nh) line += `\n\tnh_info ${nexthopText(nh, name, true)}`;
-  for (const hop of r.multipath ?? []) {
-    line += `\n\tnexthop ${hop.gateway ? `via ${address(hop.gateway)}` : ''}${hop.via ? viaText(hop.via) : ''}dev ${name(hop.ifindex)} weight ${hop.weight} ${flagWords(hop.flags).map((f) => `${f} `).join('')}`;
-  }
-  return line;
+  return line + multipathText(r, name);
 }
-
-/** RTA_VIA as ip's print_rta_via writes it: the gateway's family, then its address. */
-const viaFamily = (a: string) => (a.includes(':') ? 'inet6' : 'inet');
-const viaText = (a: string) => `via ${viaFamily(a)} ${address(a)}`;
-const viaJson = (a: string) => ({ family: viaFamily(a), host: a });
 
 const typeCodes: Record<string, number> = {
   unspec: 0, unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7, prohibit: 8, throw: 9, nat: 10, xresolve: 11,
@@ -115,7 +107,7 @@ export function routeJson(r: Route, name: (ifindex: number) => string, v: RouteV
   if (r.iif !== undefined && !hide.iif) o.iif = name(r.iif);
   const nh = v.details && r.nhid !== undefined ? v.nexthops?.get(r.nhid) : undefined;
   if (nh) o.nh_info = nexthopJson(nh, name, true);
-  if (r.multipath) o.nexthops = r.multipath.map((hop) => ({ ...(hop.gateway ? { gateway: hop.gateway } : {}), ...(hop.via ? { via: viaJson(hop.via) } : {}), dev: name(hop.ifindex), weight: hop.weight, flags: flagWords(hop.flags) }));
+  if (r.multipath) o.nexthops = multipathJson(r.multipath, name);
   if (r.family === 'inet6' && r.pref !== undefined) o.pref = r.pref;
   return o;
 }
