@@ -76,3 +76,21 @@ test('nlkit tc qdisc add cake: bandwidth, rtt presets, modes and framings as tc'
   ];
   await compareQdiscs(lines, ['cake lan metro', 'cake metro rtt 1ms regional', 'cake bandwidth', 'cake rtt', 'cake overhead', 'cake memlimit']);
 });
+
+test('nlkit tc qdisc add red and choke: tc_red.c arithmetic, qevents, refusals and warnings as tc', { skip }, async () => {
+  const lines = [
+    'red', 'red limit 400000 min 30000 max 90000 avpkt 1000 burst 55 ecn adaptive bandwidth 10Mbit', 'red limit 400000 avpkt 1000',
+    'red limit 1000000 min 50000 avpkt 1500 probability 0.1 harddrop nodrop adaptative',
+    'red limit 100k avpkt 1k qevent early_drop block 10 qevent mark block 20', 'red limit 100k avpkt 1k qevent mark block 3 block 4',
+    'red limit 100k avpkt 1k qevent foo block 3', 'red limit 100k avpkt 1k qevent mark ecn', 'red limit 100k avpkt 1k qevent mark block 0',
+    'red limit 100k avpkt 1k qevent mark block 5 qevent mark block 6', 'red limit 400000 min 30000 max 90000 avpkt 1000 burst 5',
+    'red limit 400000 min 30000 max 90000 avpkt 1000 burst 5000', 'red limit 400000 min 90000 max 30000 avpkt 1000',
+    'red limit 100 avpkt 1000 bandwidth 1bit', 'red limit x', 'red avpkt 1 probability 2', 'red limit 1m avpkt 1000 probability 0.5x',
+    'red limit 1m avpkt 1000 probability x', 'red limit 1m avpkt 1000 bandwidth 5x', 'red frob', 'red help',
+    'choke limit 1000 bandwidth 10mbit', 'choke limit 1000 bandwidth 10mbit ecn min 100 max 300 burst 200 avpkt 1500 probability 0.05',
+    'choke limit 100 bandwidth 1mbit max 200', 'choke limit 100 bandwidth 1mbit min 50 max 40', 'choke limit 100',
+    'choke limit 5000000 bandwidth 1gbit min 3000000 max 4000000', 'choke limit 1000 bandwidth 10mbit burst 1',
+    'choke limit x', 'choke avpkt 1q', 'choke frob', 'choke help',
+  ];
+  await compareQdiscs(lines, ['red limit', 'red limit 1k avpkt 1 qevent', 'red limit 1k avpkt 1 qevent mark', 'choke limit']);
+});

@@ -5,6 +5,7 @@
  */
 import { cake } from './qdisc-cake.js';
 import { netem } from './qdisc-netem.js';
+import { choke, red } from './qdisc-red.js';
 import { schedParsers } from './qdisc-sched.js';
 import { Args, matches, parseSize, parseTime, tcFail, unsigned } from './words.js';
 
@@ -193,6 +194,8 @@ const parsers: Record<string, KindParser> = {
   ...schedParsers,
   netem,
   cake,
+  red,
+  choke,
   prio,
   drr: (a) => {
     if (a.done) return undefined;
