@@ -1,7 +1,8 @@
 /**
- * ss's plain inet listing (`-tan`, `-ua` …: no extra text per socket), read straight from the kernel's
- * inet_diag_msg bytes and kept as numbers until rendered: at hundreds of thousands of sockets, a typed object and
- * ten strings per socket cost more than everything else ss does. The text is the Formatter's, byte for byte.
+ * ss's inet listings (`-tan`, `-ua`, `-tanpiem` …), read straight from the kernel's inet_diag_msg bytes and kept as
+ * numbers until rendered: at hundreds of thousands of sockets, a typed object and ten strings per socket cost more
+ * than everything else ss does. The text after the addresses, where there is any, is the Formatter's, from the
+ * fields inet-bytes.ts reads in place. The text is the typed path's, byte for byte.
  */
 import type { DumpChunk } from '../../socket/dump.js';
 import { formatIPv6 } from '../../schema/address-text.js';
@@ -20,10 +21,17 @@ const NLMSG_HDRLEN = 16;
 const MSG_LEN = 72;
 const INET_DIAG_SKV6ONLY = 11;
 
-/** Whether `o` asks for nothing beyond what an inet_diag_msg holds (and no filter expression). */
-export function plainInet(o: SsOptions, words: readonly string[]): boolean {
-  return !o.json && !o.events && !o.kill && !o.options && !o.details && !o.memory && !o.info && !o.processes &&
-    !o.threads && !o.tos && !o.cgroup && !o.bpf && !o.resolve && words.length === 0;
+/**
+ * Whether `o` is a listing the bytes can print: text (no -j, -E, -K), no host names (-r) and no filter expression
+ * (part of one may run on typed sockets).
+ */
+export function fastInet(o: SsOptions, words: readonly string[]): boolean {
+  return !o.json && !o.events && !o.kill && !o.bpf && !o.resolve && words.length === 0;
+}
+
+/** Whether `o` prints text after the addresses (owners, timers, -e, --tos, --cgroup, -m, -i). */
+export function inetExtra(o: SsOptions): boolean {
+  return o.options || o.details > 0 || o.memory || o.info || o.processes || o.threads || o.tos || o.cgroup;
 }
 
 function digits(n: number): number {
@@ -62,6 +70,14 @@ export class InetLines implements PackedLines {
   private dst4 = new Uint32Array(0);
   private srcText = new Int32Array(0);
   private dstText = new Int32Array(0);
+  /**
+   * The text after the addresses, as UTF-8 in `arena` from `extraAt`, `extraLen` bytes: strings made per socket
+   * die young instead of waiting for the render in the old generation.
+   */
+  private extraAt = new Int32Array(0);
+  private extraLen = new Int32Array(0);
+  private arena = Buffer.allocUnsafe(1 << 16);
+  private arenaAt = 0;
   /** Each line's field lengths, COLS per line. */
   private lens = new Uint16Array(0);
   private texts: string[] = [];
@@ -92,6 +108,8 @@ export class InetLines implements PackedLines {
     this.dst4 = copy(this.dst4, (k) => new Uint32Array(k));
     this.srcText = copy(this.srcText, (k) => new Int32Array(k));
     this.dstText = copy(this.dstText, (k) => new Int32Array(k));
+    this.extraAt = copy(this.extraAt, (k) => new Int32Array(k));
+    this.extraLen = copy(this.extraLen, (k) => new Int32Array(k));
     const lens = new Uint16Array(cap * COLS);
     lens.set(this.lens);
     this.lens = lens;
@@ -103,8 +121,8 @@ export class InetLines implements PackedLines {
     return c.view.getUint32(at + NLMSG_HDRLEN + 40, true);
   }
 
-  /** Add the socket whose message starts at `at` in `c`; its line index. */
-  add(c: DumpChunk, at: number, netid: string, proto: 'tcp' | 'udp'): number {
+  /** Add the socket whose message starts at `at` in `c`, with the text after its addresses; its line index. */
+  add(c: DumpChunk, at: number, netid: string, proto: 'tcp' | 'udp', extra: string): number {
     if (this.n === this.cap) this.grow();
     const i = this.n++;
     const { buf, view } = c;
@@ -151,9 +169,23 @@ export class InetLines implements PackedLines {
     lens[l + 3] = Math.max(6, intLength(wq));
     lens[l + 5] = sp.length;
     lens[l + 7] = dp.length;
-    lens[l + 8] = 0;
+    if (extra) this.keep(i, extra);
+    else this.extraAt[i] = this.extraLen[i] = 0;
+    lens[l + 8] = extra.length;
     lens[l + 9] = 0;
     return i;
+  }
+
+  private keep(i: number, extra: string): void {
+    if (this.arenaAt + 3 * extra.length > this.arena.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaAt + 3 * extra.length));
+      this.arena.copy(bigger, 0, 0, this.arenaAt);
+      this.arena = bigger;
+    }
+    const n = this.arena.write(extra, this.arenaAt, 'utf8');
+    this.extraAt[i] = this.arenaAt;
+    this.extraLen[i] = n;
+    this.arenaAt += n;
   }
 
   private text(s: string): number {
@@ -209,12 +241,17 @@ export class InetLines implements PackedLines {
         const ports = this.ports[this.netid[i]! >> 7]!;
         return copy(ports[col === 5 ? this.sport[i]! : this.dport[i]!]!, out, at);
       }
+      case 8: {
+        const from = this.extraAt[i]!;
+        return at + this.arena.copy(out, at, from, from + this.extraLen[i]!);
+      }
       default: return at;
     }
   }
 
   reset(): void {
     this.n = 0;
+    this.arenaAt = 0;
     this.texts = [];
   }
 }

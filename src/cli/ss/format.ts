@@ -5,7 +5,7 @@
 import type { InetSocket, NetlinkSocketInfo, PacketSocket, SkMeminfo, TcpInfo, UnixSocket } from '../../api/sockets/index.js';
 import { tcpStates } from '../../api/sockets/index.js';
 import type { SsOptions } from './args.js';
-import { bw, fixed1, fmtG, left6, msTimer } from './text.js';
+import { bw, fixed1, fmtG, fmtMs, left6, msTimer } from './text.js';
 
 const sstateName = ['UNKNOWN', 'ESTAB', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'UNCONN', 'CLOSE-WAIT', 'LAST-ACK', 'LISTEN', 'CLOSING'];
 const timerName = ['off', 'on', 'keepalive', 'timewait', 'persist', 'unknown'];
@@ -28,6 +28,17 @@ function protoName(p: number): string {
 }
 
 const kindProto: Readonly<Record<string, number>> = { tcp: 6, udp: 17, udplite: 17, raw: 255, sctp: 132, dccp: 33, mptcp: 262 };
+
+/**
+ * tcp_info as the text needs it: the typed socket's, or one read in place from the dump's bytes (fast.ts), whose
+ * u64 counters are numbers where a number holds them exactly.
+ */
+export type TcpInfoFields = { [K in keyof TcpInfo]: TcpInfo[K] extends bigint ? bigint | number : TcpInfo[K] };
+/** An inet socket as the text after its addresses needs it: a typed InetSocket, or inet-bytes.ts's in-place reading. */
+export type InetFields = Omit<InetSocket, 'tcpInfo' | 'bbr'> & {
+  tcpInfo?: TcpInfoFields;
+  bbr?: { bw: bigint | number; minRtt: number; pacingGain: number; cwndGain: number };
+};
 
 /** What ss needs beyond the sockets: names of ports, devices and protocols, and owners. */
 export interface Lookup {
@@ -108,8 +119,14 @@ export class Formatter {
   }
 
   inet(s: InetSocket, f: string[]): void {
-    const o = this.o;
     this.addresses(s, f, s.protocol !== undefined ? s.protocol : kindProto[s.kind]!);
+    f[8] = this.inetExtra(s);
+    f[9] = '';
+  }
+
+  /** Everything ss prints after an inet socket's peer port: owners, timer, -e, --tos, -m and -i. */
+  inetExtra(s: InetFields): string {
+    const o = this.o;
     let x = this.users(s.inode);
     if (o.options && s.timer) {
       const t = s.timer > 4 ? 5 : s.timer;
@@ -135,8 +152,7 @@ export class Formatter {
       if (s.tcpInfo) x += tcpInfoText(s, s.tcpInfo, o);
       if (s.ulp !== undefined) x += ` tcp-ulp-${s.ulp}`;
     }
-    f[8] = x;
-    f[9] = '';
+    return x;
   }
 
   unix(s: UnixSocket, f: string[]): void {
@@ -258,8 +274,24 @@ function skmem(m: SkMeminfo | undefined, mem: InetSocket['meminfo']): string {
 
 const U64_MAX = 0xffffffffffffffffn;
 
+/** BBR's gains as %g of gain/256: a few values, each formatted once. */
+const gains = new Map<number, string>();
+function gain(g: number): string {
+  let s = gains.get(g);
+  if (s === undefined) {
+    s = fmtG(g / 256);
+    if (gains.size < 1024) gains.set(g, s);
+  }
+  return s;
+}
+
+/** Microseconds to whole milliseconds, as ss's u64 division. */
+function ms(us: bigint | number): bigint | number {
+  return typeof us === 'bigint' ? us / 1000n : Math.floor(us / 1000);
+}
+
 /** tcp_show_info + tcp_stats_print. */
-function tcpInfoText(s: InetSocket, t: TcpInfo, o: SsOptions): string {
+function tcpInfoText(s: InetFields, t: TcpInfoFields, o: SsOptions): string {
   let x = '';
   const opt = t.options;
   if (o.options) {
@@ -271,10 +303,10 @@ function tcpInfoText(s: InetSocket, t: TcpInfo, o: SsOptions): string {
   }
   if (s.congestion) x += ` ${s.congestion}`;
   if (opt & 4) x += ` wscale:${t.sndWscale},${t.rcvWscale}`;
-  if (t.rto && t.rto !== 3000000) x += ` rto:${fmtG(t.rto / 1000)}`;
+  if (t.rto && t.rto !== 3000000) x += ` rto:${fmtMs(t.rto)}`;
   if (t.backoff) x += ` backoff:${t.backoff}`;
-  if (t.rtt) x += ` rtt:${fmtG(t.rtt / 1000)}/${fmtG(t.rttvar / 1000)}`;
-  if (t.ato) x += ` ato:${fmtG(t.ato / 1000)}`;
+  if (t.rtt) x += ` rtt:${fmtMs(t.rtt)}/${fmtMs(t.rttvar)}`;
+  if (t.ato) x += ` ato:${fmtMs(t.ato)}`;
   if (t.sndMss) x += ` mss:${t.sndMss}`;
   if (t.pmtu) x += ` pmtu:${t.pmtu}`;
   if (t.rcvMss) x += ` rcvmss:${t.rcvMss}`;
@@ -295,9 +327,9 @@ function tcpInfoText(s: InetSocket, t: TcpInfo, o: SsOptions): string {
   }
   if (s.bbr) {
     const b = s.bbr;
-    x += ` bbr:(bw:${bw(Number(b.bw) * 8, o.numeric)}bps,mrtt:${fmtG(b.minRtt / 1000)}`;
-    if (b.pacingGain) x += `,pacing_gain:${fmtG(b.pacingGain / 256)}`;
-    if (b.cwndGain) x += `,cwnd_gain:${fmtG(b.cwndGain / 256)}`;
+    x += ` bbr:(bw:${bw(Number(b.bw) * 8, o.numeric)}bps,mrtt:${fmtMs(b.minRtt)}`;
+    if (b.pacingGain) x += `,pacing_gain:${gain(b.pacingGain)}`;
+    if (b.cwndGain) x += `,cwnd_gain:${gain(b.cwndGain)}`;
     x += ')';
   }
   let rtt = t.rtt;
@@ -317,9 +349,9 @@ function tcpInfoText(s: InetSocket, t: TcpInfo, o: SsOptions): string {
   if (t.deliveryRateAppLimited) x += ' app_limited';
   if (t.busyTime) {
     const busy = Number(t.busyTime);
-    x += ` busy:${t.busyTime / 1000n}ms`;
-    if (t.rwndLimited) x += ` rwnd_limited:${t.rwndLimited / 1000n}ms(${fixed1((100 * Number(t.rwndLimited)) / busy)}%)`;
-    if (t.sndbufLimited) x += ` sndbuf_limited:${t.sndbufLimited / 1000n}ms(${fixed1((100 * Number(t.sndbufLimited)) / busy)}%)`;
+    x += ` busy:${ms(t.busyTime)}ms`;
+    if (t.rwndLimited) x += ` rwnd_limited:${ms(t.rwndLimited)}ms(${fixed1((100 * Number(t.rwndLimited)) / busy)}%)`;
+    if (t.sndbufLimited) x += ` sndbuf_limited:${ms(t.sndbufLimited)}ms(${fixed1((100 * Number(t.sndbufLimited)) / busy)}%)`;
   }
   if (t.unacked) x += ` unacked:${t.unacked}`;
   if (t.retrans || t.totalRetrans) x += ` retrans:${t.retrans}/${t.totalRetrans}`;
@@ -329,11 +361,11 @@ function tcpInfoText(s: InetSocket, t: TcpInfo, o: SsOptions): string {
   if (t.fackets) x += ` fackets:${t.fackets}`;
   if (t.reordering !== 3) x += ` reordering:${t.reordering}`;
   if (t.reordSeen) x += ` reord_seen:${t.reordSeen}`;
-  if (t.rcvRtt) x += ` rcv_rtt:${fmtG(t.rcvRtt / 1000)}`;
+  if (t.rcvRtt) x += ` rcv_rtt:${fmtMs(t.rcvRtt)}`;
   if (t.rcvSpace) x += ` rcv_space:${t.rcvSpace}`;
   if (t.rcvSsthresh) x += ` rcv_ssthresh:${t.rcvSsthresh}`;
   if (t.notsentBytes) x += ` notsent:${t.notsentBytes}`;
-  if (t.minRtt && t.minRtt !== 0xffffffff) x += ` minrtt:${fmtG(t.minRtt / 1000)}`;
+  if (t.minRtt && t.minRtt !== 0xffffffff) x += ` minrtt:${fmtMs(t.minRtt)}`;
   if (t.rcvOoopack) x += ` rcv_ooopack:${t.rcvOoopack}`;
   if (t.sndWnd) x += ` snd_wnd:${t.sndWnd}`;
   return x;

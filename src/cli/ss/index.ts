@@ -8,7 +8,8 @@ import { SchemaError } from '../../schema/codec.js';
 import { UsageError } from '../usage.js';
 import { AF, DB, HelpRequest, hasFamily, parseSsArgs, usageText, VersionRequest, type SsOptions } from './args.js';
 import { follow } from './events.js';
-import { InetLines, plainInet } from './fast.js';
+import { fastInet, InetLines, inetExtra } from './fast.js';
+import { InetReader } from './inet-bytes.js';
 import { Formatter, type Lookup } from './format.js';
 import { socketOwners } from './owners.js';
 import { HostResolver } from './resolve.js';
@@ -166,7 +167,8 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
     // Check the whole filter before the first dump, so that a bad word prints nothing else.
     sd.sockets.plan({ filter, states });
 
-    const plain = plainInet(o, words) ? new InetLines((port, proto) => fmt.port(port, proto), (index) => fmt.ifname(index)) : undefined;
+    const plain = fastInet(o, words) ? new InetLines((port, proto) => fmt.port(port, proto), (index) => fmt.ifname(index)) : undefined;
+    const reader = plain && inetExtra(o) ? new InetReader(o.details > 0 || o.cgroup) : undefined;
     const json: object[] = [];
     const renderer = new Renderer(process.stdout.isTTY ? process.stdout.columns : undefined, write);
     if (!o.json) {
@@ -250,11 +252,11 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
         }
         for (const family of inetFamilies()) {
           if (plain && (kind === 'tcp' || kind === 'udp')) {
-            const ok = await each(sd.sockets.inetChunks(kind, family, { states }), kind, async (c) => {
+            const ok = await each(sd.sockets.inetChunks(kind, family, { states, extensions }), kind, async (c) => {
               for (let at = c.start; at < c.end; ) {
                 if (!links && InetLines.ifindex(c, at)) await loadLinks();
                 renderer.ready();
-                renderer.packed(plain, plain.add(c, at, kind, kind));
+                renderer.packed(plain, plain.add(c, at, kind, kind, reader ? fmt.inetExtra(reader.read(c, at, kind)) : ''));
                 at += (c.view.getUint32(at, true) + 3) & ~3;
               }
             });
