@@ -166,6 +166,18 @@ export class ObjectApi<T, Input, Filter> {
   }
 
   /**
+   * The dump's datagrams as they came, undecoded: for a reader that renders straight from the bytes (the CLI's
+   * plain listings); the same request as `batches`, with the filter's fields the kernel reads.
+   */
+  async *chunks(filter?: Filter, options: CallOptions = {}): AsyncGenerator<DumpChunk> {
+    if (filter !== undefined) check(this.kind.filter, filter);
+    check(callOptions, options);
+    const ctx = await this.devices.context(filter && this.kind.devicesOfFilter ? this.kind.devicesOfFilter(filter) : [], options);
+    const request = filter && this.kind.dumpRequest ? this.kind.dumpRequest(filter, ctx) : {};
+    yield* this.socket.dump(this.encode(this.compiled.get, request, Flags.DUMP), options).chunks();
+  }
+
+  /**
    * The objects of one datagram. A method of its own rather than the generator's loop: each dump hands the
    * generator new closures, which costs its optimized code, while this loop stays optimized from one dump to the
    * next.

@@ -141,7 +141,8 @@ const protocols: Readonly<Record<string, number>> = {
   all: 0x0003, ip: 0x0800, ipv6: 0x86dd, arp: 0x0806, rarp: 0x8035, '802.1Q': 0x8100, '802.1ad': 0x88a8,
   mpls_uc: 0x8847, mpls_mc: 0x8848, lldp: 0x88cc, '802_3': 0x0001,
 };
-const protocolNames = new Map(Object.entries(protocols).map(([k, v]) => [v, k]));
+/** ETH_P_* numbers (host order) to the names tc prints. */
+export const protocolNames = new Map(Object.entries(protocols).map(([k, v]) => [v, k]));
 
 function protocolNumber(p: string | number): number {
   if (typeof p === 'number') return p;

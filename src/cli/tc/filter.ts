@@ -8,6 +8,7 @@ import { formatHandle, parseClassid } from '../../api/tc-handle.js';
 import { formatU32Handle, parseU32Handle, type U32Key, type U32Options, type U32State } from '../../api/tc-u32.js';
 import { SchemaError } from '../../schema/codec.js';
 import { kernelError, type TcRun } from './common.js';
+import { showChunk } from './filter-fast.js';
 import { filterKindParser } from './filter-kinds.js';
 import { statsLines } from './format.js';
 import { Args, duparg, invarg, matches, tcExit, tcFail, unsigned } from './words.js';
@@ -370,6 +371,10 @@ async function show(run: TcRun, a: Args): Promise<void> {
   if (w.parent !== undefined) filter.parent = w.parent;
   if (w.chain !== undefined) filter.chain = w.chain;
   try {
+    if (!run.o.json && !run.o.stats) {
+      for await (const chunk of run.rt.filters.chunks(filter)) showChunk(run, chunk, w, (f) => printFilter(run, f, w));
+      return;
+    }
     for await (const batch of run.rt.filters.batches(filter)) {
       for (const f of batch) {
         if (w.prio !== undefined && f.prio !== w.prio) continue;
