@@ -21,6 +21,8 @@ test('nlkit route show prints what ip route show prints, text and JSON, IPv4 and
     await nlkit(ns, 'route', 'add', 'default', 'via', '192.0.2.254');
     await nlkit(ns, 'route', 'add', '10.4.0.0/24', 'via', '192.0.2.2', 'table', '100');
     await nlkit(ns, '-6', 'route', 'add', '2001:db8:1::/64', 'via', '2001:db8::2');
+    // ip -j writes an IPv6 route's pref before its nexthops.
+    await nlkit(ns, '-6', 'route', 'add', '2001:db8:2::/64', 'nexthop', 'via', '2001:db8::2', 'nexthop', 'via', '2001:db8::3');
     for (const args of [['route', 'show'], ['-6', 'route', 'show'], ['route', 'show', 'table', '100']]) {
       assert.equal(await nlkit(ns, ...args), await ns.ip(...args), args.join(' '));
       assert.deepEqual(JSON.parse(await nlkit(ns, '-j', ...args)), JSON.parse(await ns.ip('-j', ...args)), `-j ${args.join(' ')}`);
@@ -74,6 +76,8 @@ test('nlkit route show prints the nexthop flags ip prints (linkdown, onlink), pe
     await nlkit(ns, 'route', 'add', '10.3.0.0/24', 'nexthop', 'via', '192.0.2.2', 'nexthop', 'via', '192.0.2.3');
     await nlkit(ns, 'route', 'add', '10.5.0.0/24', 'via', '192.0.2.9', 'dev', 'v0', 'metric', '7', 'onlink');
     await nlkit(ns, '-6', 'route', 'add', '2001:db8:1::/64', 'via', '2001:db8::2');
+    // ip -j writes an IPv6 route's pref before its nexthops.
+    await nlkit(ns, '-6', 'route', 'add', '2001:db8:2::/64', 'nexthop', 'via', '2001:db8::2', 'nexthop', 'via', '2001:db8::3');
     for (const args of [['route', 'show'], ['-6', 'route', 'show'], ['-o', 'route', 'show']]) {
       assert.equal(await nlkit(ns, ...args), await ns.ip(...args), args.join(' '));
       assert.equal(await nlkit(ns, '-j', '-p', ...args), await ns.ip('-j', '-p', ...args), `-j -p ${args.join(' ')}`);

@@ -105,10 +105,11 @@ export function routeJson(r: Route, name: (ifindex: number) => string, v: RouteV
   if (r.family === 'inet6' && r.expires) o.expires = r.expires;
   if (r.metrics) o.metrics = [Object.fromEntries(metricFields(r.metrics as Record<string, unknown>).filter(([, k]) => k).map(([, k, val]) => [k, val]))];
   if (r.iif !== undefined && !hide.iif) o.iif = name(r.iif);
+  // The preference before the nexthop object and a multipath route's nexthops, as print_route writes them.
+  if (r.family === 'inet6' && r.pref !== undefined) o.pref = r.pref;
   const nh = v.details && r.nhid !== undefined ? v.nexthops?.get(r.nhid) : undefined;
   if (nh) o.nh_info = nexthopJson(nh, name, true);
   if (r.multipath) o.nexthops = multipathJson(r.multipath, name);
-  if (r.family === 'inet6' && r.pref !== undefined) o.pref = r.pref;
   return o;
 }
 
