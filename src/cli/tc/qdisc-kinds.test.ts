@@ -77,7 +77,7 @@ test('nlkit tc qdisc add cake: bandwidth, rtt presets, modes and framings as tc'
   await compareQdiscs(lines, ['cake lan metro', 'cake metro rtt 1ms regional', 'cake bandwidth', 'cake rtt', 'cake overhead', 'cake memlimit']);
 });
 
-test('nlkit tc qdisc add red and choke: tc_red.c arithmetic, qevents, refusals and warnings as tc', { skip }, async () => {
+test('nlkit tc qdisc add red, choke and sfq: tc_red.c arithmetic, qevents, refusals and warnings as tc', { skip }, async () => {
   const lines = [
     'red', 'red limit 400000 min 30000 max 90000 avpkt 1000 burst 55 ecn adaptive bandwidth 10Mbit', 'red limit 400000 avpkt 1000',
     'red limit 1000000 min 50000 avpkt 1500 probability 0.1 harddrop nodrop adaptative',
@@ -91,6 +91,10 @@ test('nlkit tc qdisc add red and choke: tc_red.c arithmetic, qevents, refusals a
     'choke limit 100 bandwidth 1mbit max 200', 'choke limit 100 bandwidth 1mbit min 50 max 40', 'choke limit 100',
     'choke limit 5000000 bandwidth 1gbit min 3000000 max 4000000', 'choke limit 1000 bandwidth 10mbit burst 1',
     'choke limit x', 'choke avpkt 1q', 'choke frob', 'choke help',
+    'sfq', 'sfq perturb 10 quantum 1514', 'sfq limit 3000 divisor 1024 flows 512 depth 64 headdrop', 'sfq limit 1', 'sfq quantum x',
+    'sfq perturb -5', 'sfq redflowlimit 100000 min 8000 max 60000 probability 0.20 ecn headdrop',
+    'sfq redflowlimit 100000 harddrop burst 10 avpkt 1500', 'sfq min 5', 'sfq redflowlimit 100 max 200',
+    'sfq redflowlimit 100000 min 60000 max 8000', 'sfq redflowlimit 100000 burst 1', 'sfq depth x', 'sfq frob', 'sfq help',
   ];
-  await compareQdiscs(lines, ['red limit', 'red limit 1k avpkt 1 qevent', 'red limit 1k avpkt 1 qevent mark', 'choke limit']);
+  await compareQdiscs(lines, ['red limit', 'red limit 1k avpkt 1 qevent', 'red limit 1k avpkt 1 qevent mark', 'choke limit', 'sfq perturb']);
 });

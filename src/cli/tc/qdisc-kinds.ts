@@ -5,7 +5,7 @@
  */
 import { cake } from './qdisc-cake.js';
 import { netem } from './qdisc-netem.js';
-import { choke, red } from './qdisc-red.js';
+import { choke, red, sfq } from './qdisc-red.js';
 import { schedParsers } from './qdisc-sched.js';
 import { Args, matches, parseSize, parseTime, tcFail, unsigned } from './words.js';
 
@@ -196,6 +196,7 @@ const parsers: Record<string, KindParser> = {
   cake,
   red,
   choke,
+  sfq,
   prio,
   drr: (a) => {
     if (a.done) return undefined;

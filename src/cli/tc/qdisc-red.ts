@@ -1,9 +1,9 @@
 /**
- * red and choke as tc 6.1's q_red.c and q_choke.c read them, with tc_red.c's arithmetic: the EWMA and probability
+ * red, choke and sfq as tc 6.1's q_red.c, q_choke.c and q_sfq.c read them, with tc_red.c's arithmetic: the EWMA and probability
  * logs, the idle damping table, max_P — each in C's unsigned 32-bit and double arithmetic, so the bytes are tc's.
  */
 import { xmittime } from '../../api/tc-units.js';
-import { parseRate32 } from './numbers.js';
+import { parseRate32, signed32 } from './numbers.js';
 import { Args, doubleToU32, matches, parseSize, strtod, tcFail, unsigned } from './words.js';
 
 const u32 = (x: bigint | number): number => Number(BigInt.asUintN(32, BigInt(x)));
@@ -204,4 +204,80 @@ export function choke(a: Args, err: (text: string) => void): Record<string, unkn
   const stab = redParms(opt, burst, avpkt, probability, rate, 'CHOKE', err, mul(opt.qthMin, avpkt), mul(opt.qthMax, avpkt));
   if (ecn) opt.flags |= 1;
   return { parms: opt, stab, maxP: doubleToU32(probability * 2 ** 32) };
+}
+
+const sfqUsage = `Usage: ... sfq	[ limit NUMBER ] [ perturb SECS ] [ quantum BYTES ]
+		[ divisor NUMBER ] [ flows NUMBER] [ depth NUMBER ]
+		[ headdrop ]
+		[ redflowlimit BYTES ] [ min BYTES ] [ max BYTES ]
+		[ avpkt BYTES ] [ burst PACKETS ] [ probability P ]
+		[ ecn ] [ harddrop ]`;
+
+/** q_sfq.c: struct tc_sfq_qopt_v1, sent when any option was given; its RED part computed as tc does. */
+export function sfq(a: Args, err: (text: string) => void): Record<string, unknown> | undefined {
+  const v0 = { quantum: 0, perturbPeriod: 0, limit: 0, divisor: 0, flows: 0 };
+  const opt = { depth: 0, headdrop: 0, limit: 0, qthMin: 0, qthMax: 0, Wlog: 0, Plog: 0, ScellLog: 0, flags: 0, 'max-P': 0 };
+  let ok = false;
+  let red = false;
+  let burst = 0;
+  let avpkt = 1000;
+  let probability = 0.02;
+  const num = (what: string): number => {
+    const v = unsigned(a.next());
+    if (v === undefined) throw tcFail(`Illegal "${what}"`);
+    return v;
+  };
+  for (; !a.done; a.skip()) {
+    const w = a.word;
+    if (w === 'quantum') {
+      const v = parseSize(a.next());
+      // tc names "limit" when it refuses a quantum.
+      if (v === undefined) throw tcFail('Illegal "limit"');
+      v0.quantum = v;
+    } else if (w === 'perturb') {
+      const v = signed32(a.next());
+      if (v === undefined) throw tcFail('Illegal "perturb"');
+      v0.perturbPeriod = v;
+    } else if (w === 'limit') {
+      v0.limit = num('limit');
+      if (v0.limit < 2) throw tcFail('Illegal "limit", must be > 1');
+    } else if (w === 'divisor') v0.divisor = num('divisor');
+    else if (w === 'flows') v0.flows = num('flows');
+    else if (w === 'depth') opt.depth = num('flows');
+    else if (w === 'headdrop') opt.headdrop = 1;
+    else if (w === 'redflowlimit') opt.limit = num('redflowlimit');
+    else if (w === 'min') opt.qthMin = num('min');
+    else if (w === 'max') opt.qthMax = num('max');
+    else if (w === 'burst') burst = num('burst');
+    else if (w === 'avpkt') {
+      const v = parseSize(a.next());
+      if (v === undefined) throw tcFail('Illegal "avpkt"');
+      avpkt = v;
+    } else if (w === 'probability') {
+      const v = probabilityOf(a.next());
+      if (v === undefined) throw tcFail('Illegal "probability"');
+      probability = v;
+    } else if (w === 'ecn') opt.flags |= 1;
+    else if (w === 'harddrop') opt.flags |= 2;
+    else throw tcFail(w === 'help' ? sfqUsage : `What is "${w}"?\n${sfqUsage}`);
+    if (['redflowlimit', 'min', 'max', 'burst', 'avpkt', 'probability', 'ecn', 'harddrop'].includes(w)) red = true;
+    else ok = true;
+  }
+  if (red) {
+    if (!opt.limit) throw tcFail('Required parameter (redflowlimit) is missing');
+    if (!opt.qthMax) opt.qthMax = Math.trunc(opt.limit / 4);
+    if (!opt.qthMin) opt.qthMin = Math.trunc(opt.qthMax / 3);
+    if (!burst) burst = Math.trunc(u32(2 * opt.qthMin + opt.qthMax) / mul(3, avpkt));
+    if (opt.qthMax > opt.limit) throw tcFail('"max" is larger than "limit"');
+    if (opt.qthMin >= opt.qthMax) throw tcFail('"min" is not smaller than "max"');
+    const wlog = evalEwma(opt.qthMin, burst, avpkt, err);
+    if (wlog < 0) throw tcFail('SFQ: failed to calculate EWMA constant.');
+    if (wlog >= 10) err(`SFQ: WARNING. Burst ${burst} seems to be too large.`);
+    opt.Wlog = wlog;
+    const plog = evalP(opt.qthMin, opt.qthMax, probability);
+    if (plog < 0) throw tcFail('SFQ: failed to calculate probability.');
+    opt.Plog = plog;
+    opt['max-P'] = doubleToU32(probability * 2 ** 32);
+  }
+  return ok || red ? { v0, ...opt, stats: {} } : undefined;
 }
