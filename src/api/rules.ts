@@ -90,6 +90,8 @@ export interface RuleFilter {
   family?: Family;
   table?: Table;
   priority?: number;
+  /** The TOS (DS field) byte a rule matches, as `ip rule show tos|dsfield` selects. */
+  tos?: number;
 }
 
 /** IPPROTO_* (linux/in.h) of the protocols rules match ports or types of. */
@@ -127,7 +129,7 @@ const ruleInput = record({
   suppressPrefixlength: integer(0, 128), suppressIfgroup: u32, protocol: enumOf(ruleFamily.enums.rtProtocol, [0, 255]), not: boolean,
   realms: u32, l3mdev: boolean,
 });
-const ruleFilter = record({ family: family(['unspec', 'inet', 'inet6']), table: tableCheck, priority: u32 });
+const ruleFilter = record({ family: family(['unspec', 'inet', 'inet6']), table: tableCheck, priority: u32, tos: u8 });
 
 const range = (r: Range | number): Range => (typeof r === 'number' ? { start: r, end: r } : r);
 
@@ -226,7 +228,8 @@ export const ruleKind: ObjectKind<Rule, RuleInput, RuleFilter> = {
   fromMessage: ruleFromMessage,
   dumpRequest: (filter) => ({ family: familyNumber(filter.family), dstLen: 0, srcLen: 0, tos: 0, frhTable: 0, action: 'unspec', flags: 0 }),
   matches: (r, f) =>
-    (f.table === undefined || r.table === tableName(tableNumber(f.table))) && (f.priority === undefined || r.priority === f.priority),
+    (f.table === undefined || r.table === tableName(tableNumber(f.table))) && (f.priority === undefined || r.priority === f.priority) &&
+    (f.tos === undefined || r.tos === f.tos),
 };
 
 /** The kernel has no replace for rules: NLM_F_REPLACE is ignored and a second, identical rule is added. */

@@ -9,7 +9,8 @@ import type { Rule } from '../api/rules.js';
 import { parseRule } from './rule-parse.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
-import { fail, matches, refuse, unknownCommand, Words } from './args.js';
+import { fail, invarg, matches, refuse, unknownCommand, Words } from './args.js';
+import { dsfield } from './route-words.js';
 import { objectUsage } from './usage.js';
 
 export interface RuleOptions {
@@ -70,7 +71,9 @@ function fields(r: Rule, details: boolean): [string, string, unknown][] {
     f.push([`to ${paint(color, p.addr)}${p.len === undefined ? '' : `/${p.len}`}`, 'dst', p.addr]);
     if (p.len !== undefined) f.push(['', 'dstlen', p.len]);
   }
-  if (r.tos) f.push([`tos ${hex(r.tos)}`, 'tos', hex(r.tos)]);
+  // rtnl_dsfield_n2a: two hex digits (a name from /etc/iproute2/rt_dsfield is not looked up here).
+  const tos = `0x${(r.tos ?? 0).toString(16).padStart(2, '0')}`;
+  if (r.tos) f.push([`tos ${tos}`, 'tos', tos]);
   if (r.fwmark !== undefined || r.fwmask !== undefined) {
     const mark = r.fwmark ?? 0;
     const mask = r.fwmask ?? ALL_ONES;
@@ -135,13 +138,20 @@ export async function rule(rt: RouteNetlink, verb: string | undefined, args: str
   const v = verb ?? 'show';
   if (matches(v, 'list') || matches(v, 'lst') || matches(v, 'show')) {
     let table: string | undefined;
+    let tos: number | undefined;
     for (const w = new Words(args); !w.done; w.skip()) {
       if (matches(w.word!, 'lookup') || matches(w.word!, 'table')) table = w.next();
-      else throw refuse(`"${w.word!}" is not supported by nlkit rule show.`);
+      // ip takes these two whole, as the kernel's selector of the DS field byte.
+      else if (w.word === 'tos' || w.word === 'dsfield') {
+        const v = w.next();
+        tos = dsfield(v);
+        if (tos === undefined) throw invarg('TOS value is invalid\n', v);
+      } else throw refuse(`"${w.word!}" is not supported by nlkit rule show.`);
     }
     const rules = await rt.rules.list({
       family: options.family ?? 'inet',
       ...(table === undefined ? {} : { table: /^\d+$/.test(table) ? Number(table) : (table as 'main') }),
+      ...(tos === undefined ? {} : { tos }),
     });
     if (options.json) out(ipJson(rules.map((r) => ruleJson(r, options.details)), options.pretty));
     else for (const r of rules) out(ruleText(r, options.details));
