@@ -79,12 +79,15 @@ const filterLines = [
   'action connmark zone 3 action skbmod set etype 0x86dd', 'action simple sdata hi', 'action skbedit frob',
 ].map(f);
 
+// A classifier kind tc has no parser for: sent as it is when no word follows it, refused otherwise.
+const unknownKind = ['frob', 'frob x'].map((k) => `filter add dev v0 parent ffff: protocol ip prio 1 ${k}`);
+
 test('nlkit tc actions add of police, skbedit, vlan, csum, connmark, nat, simple, sample, skbmod, mpls: bytes as tc', { skip }, async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     // RTM_NEWACTION
     assert.deepEqual(await compareTc(ns, [48], actionLines, actionAlone, true, simpleData), []);
     // RTM_NEWTFILTER
-    assert.deepEqual(await compareTc(ns, [44], filterLines, [], true, simpleData), []);
+    assert.deepEqual(await compareTc(ns, [44], [...filterLines, ...unknownKind], [], true, simpleData), []);
   }, 'tcact');
 });
