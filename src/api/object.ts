@@ -177,6 +177,14 @@ export class ObjectApi<T, Input, Filter> {
     yield* this.socket.dump(this.encode(this.compiled.get, request, Flags.DUMP), options).chunks();
   }
 
+  /** The object of the reply message at `at` in a chunk of `chunks()`, or undefined when it is of another type. */
+  decodeMessage(chunk: DumpChunk, at: number): T | undefined {
+    const { buf, view } = chunk;
+    const reply = this.compiled.new;
+    if (view.getUint16(at + 4, true) !== reply.value) return undefined;
+    return this.kind.fromMessage(this.kind.schema.decodeBody(reply, buf, at + NLMSG_HDRLEN, at + view.getUint32(at, true), view));
+  }
+
   /**
    * The objects of one datagram. A method of its own rather than the generator's loop: each dump hands the
    * generator new closures, which costs its optimized code, while this loop stays optimized from one dump to the

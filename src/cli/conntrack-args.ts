@@ -21,7 +21,8 @@ export const usage = (m: string): ConntrackExit => new ConntrackExit(`${PREFIX}$
 
 /** -u's words, in conntrack 1.4.7's order (UNSET is no bit). */
 const statusWords: readonly (readonly [string, StatusFlag | undefined])[] = [['ASSURED', 'assured'], ['SEEN_REPLY', 'seenReply'], ['UNSET', undefined], ['FIXED_TIMEOUT', 'fixedTimeout'], ['EXPECTED', 'expected'], ['OFFLOAD', 'offload'], ['HW_OFFLOAD', 'hwOffload']];
-export const tcpStates: Record<string, TcpState> = { NONE: 'none', SYN_SENT: 'synSent', SYN_RECV: 'synRecv', ESTABLISHED: 'established', FIN_WAIT: 'finWait', CLOSE_WAIT: 'closeWait', LAST_ACK: 'lastAck', TIME_WAIT: 'timeWait', CLOSE: 'close', LISTEN: 'synSent2' };
+/** --state's TCP words (LISTEN, conntrack's word before Linux 2.6.31, is SYN_SENT2; the last word of a state prints). */
+export const tcpStates: Record<string, TcpState> = { NONE: 'none', SYN_SENT: 'synSent', SYN_RECV: 'synRecv', ESTABLISHED: 'established', FIN_WAIT: 'finWait', CLOSE_WAIT: 'closeWait', LAST_ACK: 'lastAck', TIME_WAIT: 'timeWait', CLOSE: 'close', LISTEN: 'synSent2', SYN_SENT2: 'synSent2' };
 /** conntrack's commands; A is -A (create unless it exists), V is -V (its version), H is -h (its help). */
 export type Command = 'L' | 'G' | 'D' | 'I' | 'U' | 'F' | 'C' | 'S' | 'E' | 'V' | 'H' | 'A';
 

@@ -13,7 +13,11 @@ import { moduleOf, parse } from './conntrack-parse.js';
 import { USAGE } from './conntrack-protos.js';
 import { protocolName } from './conntrack-args.js';
 import { matchesRest } from './conntrack-match.js';
+import { fastLine } from './conntrack-fast.js';
 import { entryLine, jsonLine } from './conntrack-text.js';
+
+/** A conntrack reply's message type: NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW. */
+const IPCTNL_MSG_CT_NEW = 1 << 8;
 
 /** -n/-g's address and port as the NAT -I asks the kernel to set up (one address, one port). */
 function natOf(want: NatWant): Nat {
@@ -29,6 +33,28 @@ function rcvbufForced(size: bigint): bigint {
   const half = asked < 0n ? 0n : asked > 0x3fffffffn ? 0x3fffffffn : asked;
   const got = half * 2n < 2304n ? 2304n : half * 2n;
   return (size & ~0xffffffffn) | got;
+}
+
+/** Every entry's plain line, from the dump's bytes where fastLine reads them, else from the typed entry; the count. */
+async function plainList(ct: Conntrack, out: (line: string) => void): Promise<number> {
+  let n = 0;
+  for await (const chunk of ct.chunks()) {
+    const { buf, view, end } = chunk;
+    for (let at = chunk.start; at < end; ) {
+      const length = view.getUint32(at, true);
+      let line = view.getUint16(at + 4, true) === IPCTNL_MSG_CT_NEW ? fastLine(buf, view, at) : undefined;
+      if (line === undefined) {
+        const e = ct.decodeMessage(chunk, at);
+        if (e) line = entryLine(e);
+      }
+      if (line !== undefined) {
+        out(line);
+        n++;
+      }
+      at += (length + 3) & ~3;
+    }
+  }
+  return n;
 }
 
 /** Runs the command; returns the exit status. */
@@ -66,7 +92,9 @@ export async function conntrack(args: readonly string[], netns: string | undefin
       case 'L': {
         let n = 0;
         try {
-          for await (const e of p.zero ? ct.zeroCounters(filterOf(p)) : ct.stream(filterOf(p))) {
+          // A plain -L (no option at all) is made straight from the dump's bytes, each line as the typed path makes it.
+          if (p.given.size === 0 && p.output.size === 0) n = await plainList(ct, out);
+          else for await (const e of p.zero ? ct.zeroCounters(filterOf(p)) : ct.stream(filterOf(p))) {
             if (!matchesRest(e, p)) continue;
             print(e);
             n++;
