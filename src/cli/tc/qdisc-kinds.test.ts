@@ -33,7 +33,7 @@ test('nlkit tc qdisc add fq, hhf, skbprio, etf, cbs, pfifo_fast, mq: requests, m
     'hhf limit 0 quantum 0', 'hhf limit x', 'hhf reset_timeout 1y', 'hhf frob', 'hhf help',
     'skbprio', 'skbprio limit 100', 'skbprio limit 1k', 'skbprio limit 1q', 'skbprio foo', 'skbprio help',
     'etf', 'etf delta 300000 clockid CLOCK_TAI offload deadline_mode skip_sock_check', 'etf clockid monotonic',
-    'etf clockid REALTIME delta -5', 'etf clockid boottime', 'etf clockid tai off off', 'etf deadline_mode dead',
+    'etf clockid REALTIME delta -5 offload', 'etf clockid boottime deadline_mode', 'etf skip_sock_check', 'etf clockid tai off off', 'etf deadline_mode dead',
     'etf skip_sock_check skip_sock_check', 'etf clockid tai clockid tai', 'etf clockid xxclock_tai', 'etf clockid clock_foo',
     'etf delta -5 delta 5', 'etf delta 0 delta 5', 'etf delta 0x80000000', 'etf delta x', 'etf skip', 'etf frob', 'etf help',
     'cbs hicredit 30 locredit -1470 sendslope -980000 idleslope 20000 offload 1', 'cbs', 'cbs off 255', 'cbs off 256',

@@ -279,5 +279,7 @@ export function sfq(a: Args, err: (text: string) => void): Record<string, unknow
     opt.Plog = plog;
     opt['max-P'] = doubleToU32(probability * 2 ** 32);
   }
-  return ok || red ? { v0, ...opt, stats: {} } : undefined;
+  // The struct ends in tc_sfqred_stats, which tc sends as zeros.
+  const stats = { probDrop: 0, forcedDrop: 0, probMark: 0, forcedMark: 0, probMarkHead: 0, forcedMarkHead: 0 };
+  return ok || red ? { v0, ...opt, stats } : undefined;
 }

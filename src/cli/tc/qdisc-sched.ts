@@ -88,8 +88,8 @@ function skbprio(a: Args): Record<string, unknown> | undefined {
 
 const etfUsage = 'Usage: ... etf delta NANOS clockid CLOCKID [offload] [deadline_mode]\nCLOCKID must be a valid SYS-V id (i.e. CLOCK_TAI)';
 const clockids: Record<string, number> = { realtime: 0, tai: 11, boottime: 7, monotonic: 1 };
-// TC_ETF_OFFLOAD_ON, TC_ETF_DEADLINE_MODE_ON, TC_ETF_SKIP_SOCK_CHECK
-const etfFlags: [word: string, bit: number, abbreviates: boolean][] = [['offload', 1, true], ['deadline_mode', 2, true], ['skip_sock_check', 4, false]];
+// TC_ETF_OFFLOAD_ON (bit 1), TC_ETF_DEADLINE_MODE_ON (bit 0), TC_ETF_SKIP_SOCK_CHECK (bit 2)
+const etfFlags: [word: string, bit: number, abbreviates: boolean][] = [['offload', 2, true], ['deadline_mode', 1, true], ['skip_sock_check', 4, false]];
 
 function etf(a: Args): Record<string, unknown> {
   const opt = { delta: 0, clockid: -1, flags: 0 };
