@@ -146,7 +146,7 @@ export async function address(rt: RouteNetlink, verb: string | undefined, args: 
         const stats = options.stats && r.l.stats64 ? { stats64: statsJson(r.l.stats64, options.stats, r.raw.carrierChanges) } : {};
         return { ...o, addr_info: jsonOf(r.l.ifindex, addressJson), ...stats };
       });
-    out(ipJson(list, options.pretty));
+    out(ipJson(list, options.pretty, options.details));
     return;
   }
   for (const row of rows) {

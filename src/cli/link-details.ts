@@ -37,14 +37,14 @@ function detailFields(raw: Raw, link: boolean): ([string, string, number | strin
 }
 
 /** The text ip -d appends to the `link/…` line (its line break before the kind included). */
-export function detailsText(raw: Raw, link: boolean): string {
+export function detailsText(raw: Raw, link: boolean, name: (index: number) => string): string {
   let s = '';
   for (const f of detailFields(raw, link)) {
     // ip prints " promiscuity %u " then " allmulti %u ": hence its double space.
     if (f === 'kind') {
       const info = raw.linkinfo as Raw;
-      s += `\n    ${info.kind as string} ${kindText(info, false)}`;
-      if (info.slaveKind !== undefined) s += `\n    ${info.slaveKind as string}_slave ${kindText(info, true)}`;
+      s += `\n    ${info.kind as string} ${kindText(info, false, name)}`;
+      if (info.slaveKind !== undefined) s += `\n    ${info.slaveKind as string}_slave ${kindText(info, true, name)}`;
     }
     else s += `${f[1]} ${f[2]} `;
   }
@@ -52,16 +52,16 @@ export function detailsText(raw: Raw, link: boolean): string {
 }
 
 /** ip -d -j's keys, in its order. */
-export function detailsJson(raw: Raw, link: boolean, o: Record<string, unknown>): void {
+export function detailsJson(raw: Raw, link: boolean, o: Record<string, unknown>, name: (index: number) => string): void {
   for (const f of detailFields(raw, link)) {
     if (f === 'kind') {
       const info = raw.linkinfo as Raw;
       const linkinfo: Record<string, unknown> = { info_kind: info.kind };
-      const data = kindJson(info, false);
+      const data = kindJson(info, false, name);
       if (data) linkinfo.info_data = data;
       if (info.slaveKind !== undefined) {
         linkinfo.info_slave_kind = info.slaveKind;
-        const slave = kindJson(info, true);
+        const slave = kindJson(info, true, name);
         if (slave) linkinfo.info_slave_data = slave;
       }
       o.linkinfo = linkinfo;

@@ -3,6 +3,9 @@
  * giving its JSON key and value and its text (or no text, or no JSON, where ip prints one only). Kinds with no
  * options (veth, ifb, dummy) print only their name.
  */
+import { readFileSync } from 'node:fs';
+import { JsonNumber } from './json.js';
+
 type Data = Record<string, unknown>;
 /** [JSON key or undefined, JSON value, text or undefined] */
 type Field = [string | undefined, unknown, string | undefined];
@@ -20,10 +23,10 @@ function bridgeId(v: unknown): string {
   return `${bytes.map((b) => b.toString(16).padStart(2, '0')).join('')}.${mac}`;
 }
 
-/** A timer in clock ticks (USER_HZ, 100 a second) as seconds: "%7.2f" in text, a number in JSON. */
+/** A timer in clock ticks (USER_HZ, 100 a second) as seconds: "%7.2f" in text, "%.2f" in JSON. */
 function timer(key: string, v: unknown): Field {
-  const seconds = n(v) / 100;
-  return [key, Number(seconds.toFixed(2)), `${key} ${seconds.toFixed(2).padStart(7)}`];
+  const seconds = (n(v) / 100).toFixed(2);
+  return [key, new JsonNumber(seconds), `${key} ${seconds.padStart(7)}`];
 }
 
 const hex = (v: unknown) => (n(v) === 0 ? '0' : `0x${n(v).toString(16)}`);
@@ -144,66 +147,118 @@ function bridgeSlave(d: Data): Field[] {
   return f;
 }
 
-function vxlan(d: Data): Field[] {
+/** iplink_vxlan.c's vxlan_print_opt, field by field. */
+function vxlan(d: Data, name: (index: number) => string): Field[] {
   const f: Field[] = [];
+  if (n(d.collectMetadata)) f.push(['external', true, 'external']);
+  if (n(d.vnifilter)) f.push(['vnifilter', true, 'vnifilter']);
   if (d.id !== undefined) f.push(['id', n(d.id), `id ${n(d.id)}`]);
-  for (const name of ['group', 'group6'] as const) {
-    const a = d[name] as string | undefined;
-    if (a === undefined) continue;
-    const multicast = a.includes(':') ? a.toLowerCase().startsWith('ff') : Number(a.split('.')[0]) >= 224 && Number(a.split('.')[0]) <= 239;
-    f.push([multicast ? 'group' : 'remote', a, `${multicast ? 'group' : 'remote'} ${a}`]);
-    break;
+  const multicast = (a: string) => (a.includes(':') ? a.toLowerCase().startsWith('ff') : Number(a.split('.')[0]) >> 4 === 14);
+  const zero = (a: string) => /^[0.:]*$/.test(a);
+  if (d.group !== undefined) {
+    const a = d.group as string;
+    if (!zero(a)) f.push([multicast(a) ? 'group' : 'remote', a, `${multicast(a) ? 'group' : 'remote'} ${a}`]);
+  } else if (d.group6 !== undefined) {
+    const a = d.group6 as string;
+    if (!zero(a)) f.push([multicast(a) ? 'group6' : 'remote6', a, `${multicast(a) ? 'group' : 'remote'} ${a}`]);
   }
-  const local = (d.local ?? d.local6) as string | undefined;
-  if (local !== undefined) f.push(['local', local, `local ${local}`]);
+  if (d.local !== undefined) {
+    if (!zero(d.local as string)) f.push(['local', d.local, `local ${d.local as string}`]);
+  } else if (d.local6 !== undefined && !zero(d.local6 as string)) f.push(['local6', d.local6, `local ${d.local6 as string}`]);
+  if (n(d.link)) f.push(['link', name(n(d.link)), `dev ${name(n(d.link))}`]);
   const range = d.portRange as { low?: number; high?: number } | undefined;
   if (range !== undefined) {
     f.push(['port_range', { low: range.low ?? 0, high: range.high ?? 0 }, `srcport ${range.low ?? 0} ${range.high ?? 0}`]);
   }
   if (d.port !== undefined) f.push(['port', n(d.port), `dstport ${n(d.port)}`]);
   if (d.learning !== undefined) f.push(['learning', n(d.learning) !== 0, n(d.learning) ? undefined : 'nolearning']);
-  for (const [key, text] of [['proxy', 'proxy'], ['rsc', 'rsc'], ['l2miss', 'l2miss'], ['l3miss', 'l3miss']] as const) {
-    if (n(d[key])) f.push([key, true, text]);
-  }
-  if (n(d.tos)) f.push(['tos', `0x${n(d.tos).toString(16)}`, `tos 0x${n(d.tos).toString(16)}`]);
-  if (d.ttl !== undefined) f.push(['ttl', n(d.ttl), n(d.ttl) ? `ttl ${n(d.ttl)}` : 'ttl auto']);
-  else if (d.ttlInherit) f.push(['ttl', 'inherit', 'ttl inherit']);
+  for (const key of ['proxy', 'rsc', 'l2miss', 'l3miss'] as const) if (n(d[key])) f.push([key, true, key]);
+  const tos = n(d.tos);
+  if (tos) f.push(['tos', `0x${tos.toString(16)}`, tos === 1 ? 'tos inherit' : `tos 0x${tos.toString(16)}`]);
+  // The kernel reports TTL_INHERIT as a byte (the flag decodes as it); ip prints it as text only.
+  if (d.ttlInherit === true) f.push([undefined, undefined, 'ttl inherit']);
+  else if (d.ttl !== undefined) f.push(['ttl', n(d.ttl), n(d.ttl) ? `ttl ${n(d.ttl)}` : 'ttl auto']);
   if (d.df !== undefined) {
-    const df = ['unset', 'set', 'inherit'][n(d.df)] ?? String(d.df);
-    f.push(['df', df, df === 'unset' ? undefined : `df ${df}`]);
+    const df = ['unset', 'set', 'inherit'][n(d.df)];
+    if (df !== undefined) f.push(['df', df, df === 'unset' ? undefined : `df ${df}`]);
   }
   if (n(d.label)) f.push(['label', `0x${n(d.label).toString(16)}`, `flowlabel 0x${n(d.label).toString(16)}`]);
   if (d.ageing !== undefined) f.push(['ageing', n(d.ageing), n(d.ageing) ? `ageing ${n(d.ageing)}` : 'ageing none']);
   if (n(d.limit)) f.push(['limit', n(d.limit), `maxaddr ${n(d.limit)}`]);
-  for (const [key, name, text] of [['udp_csum', 'udpCsum', 'udpcsum'], ['udp_zero_csum6_tx', 'udpZeroCsum6Tx', 'udp6zerocsumtx'], ['udp_zero_csum6_rx', 'udpZeroCsum6Rx', 'udp6zerocsumrx']] as const) {
-    if (d[name] !== undefined) f.push([key, n(d[name]) !== 0, `${n(d[name]) ? '' : 'no'}${text}`]);
+  for (const [key, field, text] of [['udp_csum', 'udpCsum', 'udpcsum'], ['udp_zero_csum6_tx', 'udpZeroCsum6Tx', 'udp6zerocsumtx'], ['udp_zero_csum6_rx', 'udpZeroCsum6Rx', 'udp6zerocsumrx']] as const) {
+    if (d[field] !== undefined) f.push([key, n(d[field]) !== 0, `${n(d[field]) ? '' : 'no'}${text}`]);
   }
-  for (const [key, name, text] of [['remcsum_tx', 'remcsumTx', 'remcsumtx'], ['remcsum_rx', 'remcsumRx', 'remcsumrx'], ['gbp', 'gbp', 'gbp'], ['gpe', 'gpe', 'gpe'], ['external', 'collectMetadata', 'external'], ['vnifilter', 'vnifilter', 'vnifilter']] as const) {
-    if (n(d[name])) f.push([key, true, text]);
+  for (const [key, field, text] of [['remcsum_tx', 'remcsumTx', 'remcsumtx'], ['remcsum_rx', 'remcsumRx', 'remcsumrx']] as const) {
+    if (n(d[field])) f.push([key, true, text]);
+  }
+  if (d.gbp !== undefined) f.push(['gbp', true, 'gbp']);
+  if (d.gpe !== undefined) f.push(['gpe', true, 'gpe']);
+  return f;
+}
+
+/** A name of /etc/passwd or /etc/group by its id (getpwuid, getgrgid from files). */
+function idName(file: string, id: number): string | undefined {
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const [name, , n] = line.split(':');
+      if (n !== undefined && Number(n) === id && name) return name;
+    }
+  } catch {
+    // No such file: ip prints the number.
+  }
+  return undefined;
+}
+
+/** iptuntap.c's tun_print_opt: IFF_TUN 1, IFF_TAP 2. */
+function tun(d: Data): Field[] {
+  const f: Field[] = [];
+  const onOffField = (key: string, name: string) => {
+    if (d[name] !== undefined) f.push([key, n(d[name]) !== 0, `${key} ${onOff(d[name])}`]);
+  };
+  if (d.type !== undefined) {
+    const type = n(d.type) === 1 ? 'tun' : n(d.type) === 2 ? 'tap' : `UNKNOWN:${n(d.type)}`;
+    f.push(['type', type, `type ${type}`]);
+  }
+  onOffField('pi', 'pi');
+  onOffField('vnet_hdr', 'vnetHdr');
+  if (!n(d.multiQueue)) f.push(['multi_queue', false, undefined]);
+  else {
+    f.push(['multi_queue', true, 'multi_queue']);
+    if (d.numQueues !== undefined) f.push(['numqueues', n(d.numQueues), `numqueues ${n(d.numQueues)}`]);
+    if (d.numDisabledQueues !== undefined) f.push(['numdisabled', n(d.numDisabledQueues), `numdisabled ${n(d.numDisabledQueues)}`]);
+  }
+  onOffField('persist', 'persist');
+  for (const [key, name, file] of [['user', 'owner', '/etc/passwd'], ['group', 'group', '/etc/group']] as const) {
+    if (d[name] === undefined) continue;
+    const who = idName(file, n(d[name]));
+    f.push([key, who ?? n(d[name]), `${key} ${who ?? n(d[name])}`]);
   }
   return f;
 }
 
-const kinds: Record<string, (d: Data) => Field[]> = { bridge, vxlan };
-const slaveKinds: Record<string, (d: Data) => Field[]> = { bridge: bridgeSlave };
+/** A kind's printer: its data, and the name of a device by index (ip's ll_index_to_name). */
+type Printer = (d: Data, name: (index: number) => string) => Field[];
 
-function fields(table: Record<string, (d: Data) => Field[]>, kind: string | undefined, data: unknown): Field[] {
+const kinds: Record<string, Printer> = { bridge, vxlan, tun };
+const slaveKinds: Record<string, Printer> = { bridge: bridgeSlave };
+
+function fields(table: Record<string, Printer>, kind: string | undefined, data: unknown, name: (index: number) => string): Field[] {
   const print = kind === undefined ? undefined : table[kind];
-  return print && typeof data === 'object' && data !== null ? print(data as Data) : [];
+  return print && typeof data === 'object' && data !== null ? print(data as Data, name) : [];
 }
 
 /** The text ip -d prints after `    KIND ` (and after `    KIND_slave `), each field followed by a space. */
-export function kindText(linkinfo: Data, slave: boolean): string {
-  const list = slave ? fields(slaveKinds, linkinfo.slaveKind as string | undefined, linkinfo.slaveData) : fields(kinds, linkinfo.kind as string | undefined, linkinfo.data);
+export function kindText(linkinfo: Data, slave: boolean, name: (index: number) => string): string {
+  const list = slave ? fields(slaveKinds, linkinfo.slaveKind as string | undefined, linkinfo.slaveData, name) : fields(kinds, linkinfo.kind as string | undefined, linkinfo.data, name);
   return list.map(([, , text]) => (text === undefined ? '' : `${text} `)).join('');
 }
 
 /** ip -d -j's info_data (or info_slave_data) object, or undefined when ip prints none. */
-export function kindJson(linkinfo: Data, slave: boolean): Record<string, unknown> | undefined {
+export function kindJson(linkinfo: Data, slave: boolean, name: (index: number) => string): Record<string, unknown> | undefined {
   const table = slave ? slaveKinds : kinds;
   const kind = (slave ? linkinfo.slaveKind : linkinfo.kind) as string | undefined;
   if (kind === undefined || !table[kind]) return undefined;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of fields(table, kind, slave ? linkinfo.slaveData : linkinfo.data)) if (key !== undefined) out[key] = value;
+  for (const [key, value] of fields(table, kind, slave ? linkinfo.slaveData : linkinfo.data, name)) if (key !== undefined) out[key] = value;
   return out;
 }

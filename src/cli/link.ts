@@ -112,7 +112,7 @@ export function linkJson({ l, raw, peer, flags }: LinkRow, byIndex: Map<number, 
   if (l.address !== undefined) o.address = l.address;
   if (l.broadcast !== undefined) o.broadcast = l.broadcast;
   if (raw.linkNetnsid !== undefined) o.link_netnsid = raw.linkNetnsid;
-  if (show.details) detailsJson(raw, mode, o);
+  if (show.details) detailsJson(raw, mode, o, (i) => byIndex.get(i)?.ifname ?? `if${i}`);
   if (l.alias !== undefined && (mode || show.details)) o.ifalias = l.alias;
   if (show.stats && mode && l.stats64) o.stats64 = statsJson(l.stats64, show.stats, raw.carrierChanges);
   if (l.altnames.length) o.altnames = l.altnames;
@@ -131,12 +131,13 @@ export function linkText({ l, raw, at, flags }: LinkRow, byIndex: Map<number, Li
   line += `group ${l.group === 0 ? 'default' : l.group}`;
   if (l.txqlen !== undefined) line += ` qlen ${l.txqlen}`;
   line += `\n    link/${linkTypes.get(raw.type as number) ?? raw.type}`;
-  if (l.address !== undefined) line += ` ${paint('mac', l.address)} brd ${paint('mac', l.broadcast ?? '')}`;
+  // ip prints "link/%s " and the address after that space; with no address the space ends the line.
+  line += l.address !== undefined ? ` ${paint('mac', l.address)} brd ${paint('mac', l.broadcast ?? '')}` : ' ';
   if (raw.linkNetnsid !== undefined) {
     const name = netnsNames.get(raw.linkNetnsid as number);
     line += name !== undefined ? ` link-netns ${name}` : ` link-netnsid ${raw.linkNetnsid as number}`;
   }
-  if (show.details) line += detailsText(raw, mode);
+  if (show.details) line += detailsText(raw, mode, (i) => byIndex.get(i)?.ifname ?? `if${i}`);
   if (l.alias !== undefined && (mode || show.details)) line += `\n    alias ${l.alias}`;
   // addr show puts the counters after the addresses.
   if (show.stats && mode && l.stats64) line += `\n${statsText(l.stats64, show.stats, raw.carrierChanges)}`;
@@ -250,11 +251,11 @@ export async function link(rt: RouteNetlink, verb: string | undefined, args: str
     // ip -j opens an object for each link the kernel returns and fills it only if its own filters (up, group,
     // port kind) take the link: the others show as {}.
     const { up, group, portKind, ...kernelSide } = filter;
-    if (up === undefined && group === undefined && portKind === undefined) out(ipJson(rows.map(json), options.pretty));
+    if (up === undefined && group === undefined && portKind === undefined) out(ipJson(rows.map(json), options.pretty, options.details));
     else {
       const taken = new Set(rows.map((r) => r.l.ifindex));
       const returned = (await linkRows(rt, dev, kernelSide)).rows;
-      out(ipJson(returned.map((r) => (taken.has(r.l.ifindex) ? json(rows.find((x) => x.l.ifindex === r.l.ifindex)!) : {})), options.pretty));
+      out(ipJson(returned.map((r) => (taken.has(r.l.ifindex) ? json(rows.find((x) => x.l.ifindex === r.l.ifindex)!) : {})), options.pretty, options.details));
     }
     return;
   }

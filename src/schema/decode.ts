@@ -205,7 +205,8 @@ export function decodeValue(a: Attr, buf: Uint8Array, dv: DataView, p: number, p
       return fromInt(a, kind === K_UINT ? dv.getUint32(p, true) : dv.getInt32(p, true));
     }
     case K_FLAG:
-      return true;
+      // Some flags the kernel reads as NLA_FLAG it reports with nla_put_u8 (vxlan's TTL_INHERIT): their byte says.
+      return plen === 0 || dv.getUint8(p) !== 0;
     case K_BITFIELD32:
       need(a, p, plen, 8);
       return { value: dv.getUint32(p, true), selector: dv.getUint32(p + 4, true) };
