@@ -39,3 +39,36 @@ test('routes via a gateway of the other family print as ip prints them, in text 
     }
   });
 });
+
+test('a default route takes its family from its gateway, as ip does', async () => {
+  const lines = [
+    'route add default via 2001:db8:91::2', 'route add default via 198.51.100.2', 'route del default via 2001:db8:91::2',
+    'route add default via 2001:db8:91::3 dev v0 metric 7', 'route replace all via 2001:db8:91::4 dev v0 metric 7',
+    'route add default from 2001:db8:91::/64 via 2001:db8:91::5 table 9', 'route add any from 2001:db8:91::/64 via 2001:db8:91::5 table 9',
+    'route del default via 198.51.100.2',
+  ];
+  await withNetns(async (a) => withNetns(async (b) => {
+    await setUp(a);
+    await setUp(b);
+    const state = async (ns: TestNetns) => (await ns.ip('-d', 'route', 'show', 'table', 'all')).split('\n').filter((l) => !l.startsWith('local fe80:')).join('\n');
+    for (const line of lines) await sameEffectAsIp(a, b, line, state);
+  }));
+});
+
+test("route add reads ip's short IPv4 forms, netmasks and abbreviated types", async () => {
+  const lines = [
+    'route add 10/8 dev v1', 'route add 10.5/16 via 198.51.100.2', 'route add 7 dev v1', 'route add 010.1.2.3 dev v1',
+    'route add 0x0b.1/255.255.0.0 dev v1', 'route add 12.0.0.0/0x10 dev v1', 'route add 13.0.0.0/255.0.255.0 dev v1',
+    'route add b 10.9.0.0/24 dev v1', 'route add an 10.10.0.0/24 dev v1', 'route add brd 10.11.0.0/24 dev v1',
+    'route add mu 10.12.0.0/24 dev v1', 'route add un 10.13.0.0/24', 'route add uni 10.14.0.0/24 dev v1', 'route add u 10.15.0.0/24',
+    'route add bl 10.16.0.0/24', 'route add th 10.17.0.0/24', 'route add lo 10.18.0.0/24 dev v1', 'route add 256 dev v1',
+    'route add 10.300 dev v1', 'route add 1.2.3.4.5 dev v1', 'route add 08 dev v1', 'route add 12 10.19.0.0/24 dev v1',
+    'route del 10/8 dev v1', 'route add 198.51.100.0/25 via 198.51.100.0x2',
+  ];
+  await withNetns(async (a) => withNetns(async (b) => {
+    await setUp(a);
+    await setUp(b);
+    const state = async (ns: TestNetns) => (await ns.ip('-d', 'route', 'show', 'table', 'all')).split('\n').filter((l) => !l.startsWith('local fe80:')).join('\n');
+    for (const line of lines) await sameEffectAsIp(a, b, line, state);
+  }));
+});

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { PrefixSelector, RouteSelector } from '../api/route-select.js';
 import type { RouteInput, RouteType } from '../api/routes.js';
-import { parseIP } from '../schema/address-text.js';
+import { inetPton, ipv4Loose } from './inet-pton.js';
 import { duparg2, incomplete, integer, invarg, matches, refuse } from './args.js';
 import { objectUsage, UsageError } from './usage.js';
 import { parseEncap } from './route-encap-words.js';
@@ -48,9 +48,20 @@ export const routeScope = (w: string) => a2n(w, 'rt_scopes', { global: 0, nowher
 const types: Record<string, number> = {
   unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7, prohibit: 8, throw: 9, nat: 10, xresolve: 11,
 };
+/**
+ * The type a word names as rtnl_rtntype_a2n reads it: `local`, `nat`, `brd` and `throw` whole, the others by any
+ * abbreviation, tried in ip's order (so `u` is unreachable and `uni` unicast).
+ */
+export function routeTypeName(w: string): RouteType | undefined {
+  if (w === 'local' || w === 'nat' || w === 'throw') return w;
+  if (w === 'brd') return 'broadcast';
+  const abbreviable = ['broadcast', 'anycast', 'multicast', 'prohibit', 'unreachable', 'blackhole', 'xresolve', 'unicast'] as const;
+  return abbreviable.find((name) => matches(w, name));
+}
 /** rtnl_rtntype_a2n: a type name, or a number. */
 export function routeType(w: string): number | undefined {
-  if (types[w] !== undefined) return types[w];
+  const name = routeTypeName(w);
+  if (name !== undefined) return types[name];
   const n = integer(w, { min: 0, max: 255 });
   return n;
 }
@@ -99,12 +110,28 @@ export function tableValue(n: number): 'main' | 'local' | 'default' | number {
 export function prefix(word: string, family: 'inet' | 'inet6' | undefined): string {
   const fail = () => new UsageError(`${family ?? 'any valid'} prefix is expected rather than "${word}".`);
   if (word === 'default' || word === 'all' || word === 'any') return word;
-  const [address, len, extra] = word.split('/');
-  const bytes = parseIP(address!);
-  if (!bytes || extra !== undefined) throw fail();
-  if (family && (bytes.length === 4) !== (family === 'inet')) throw fail();
-  if (len !== undefined && !(/^\d+$/.test(len) && Number(len) <= bytes.length * 8)) throw fail();
-  return word;
+  const slash = word.indexOf('/');
+  const a = inetPton(slash < 0 ? word : word.slice(0, slash));
+  if (!a) throw fail();
+  const bits = a.bytes.length * 8;
+  if (family && (bits === 32) !== (family === 'inet')) throw fail();
+  if (slash < 0) return a.text;
+  const len = netmask(word.slice(slash + 1));
+  if (len === undefined || len > bits) throw fail();
+  return `${a.text}/${len}`;
+}
+
+/** ip's get_netmask: a C number, or an IPv4 netmask written as an address (`255.255.0.0`: 16). */
+function netmask(word: string): number | undefined {
+  const n = /^(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))$/.exec(word);
+  if (n) return n[1] !== undefined ? parseInt(n[1], 16) : n[2] !== undefined ? parseInt(n[2], 8) : Number(n[3]);
+  const m = ipv4Loose(word);
+  if (!m) return undefined;
+  const mask = ((m[0]! << 24) | (m[1]! << 16) | (m[2]! << 8) | m[3]!) >>> 0;
+  // As ip's mask2bits: only ones followed by zeros make a netmask.
+  const host = ~mask >>> 0;
+  if (((host & (host + 1)) >>> 0) !== 0) return undefined;
+  return mask === 0 ? 0 : Math.clz32(host);
 }
 
 /** What `route show` leaves out of each line because the selector fixed it (ip's filter masks). */
@@ -241,9 +268,9 @@ const lockBits: Record<string, number> = {
 /** ip's address argument (get_addr): `Error: <family> address is expected rather than "WORD".`, status 1. */
 /** ip's get_addr: an address of the family (any when undefined), else ip's message. */
 export function address(word: string, family: 'inet' | 'inet6' | undefined): string {
-  const bytes = parseIP(word);
-  if (!bytes || (family && (bytes.length === 4) !== (family === 'inet'))) throw new UsageError(`${family ?? 'any valid'} address is expected rather than "${word}".`);
-  return word;
+  const a = inetPton(word);
+  if (!a || (family && (a.bytes.length === 4) !== (family === 'inet'))) throw new UsageError(`${family ?? 'any valid'} address is expected rather than "${word}".`);
+  return a.text;
 }
 const familyOf = (a: string): 'inet' | 'inet6' => (a.includes(':') ? 'inet6' : 'inet');
 
@@ -258,8 +285,10 @@ export function parseModify(args: string[], family: 'inet' | 'inet6' | undefined
   let fam = family;
   let dstOk = false;
   let gwOk = false;
+  // As ip's get_prefix: `default`, `all` and `any` belong to no family, so a later gateway or source decides it
+  // (`route add default via 2001:db8::1` is an IPv6 route).
   const learn = (a: string) => {
-    fam ??= familyOf(a);
+    if (a !== 'default' && a !== 'all' && a !== 'any') fam ??= familyOf(a);
     return a;
   };
   let i = 0;
@@ -383,9 +412,9 @@ export function parseModify(args: string[], family: 'inet' | 'inet6' | undefined
       metrics.fastopenNoCookie = f;
     } else {
       let word = w === 'to' ? next() : w;
-      const t = (word[0]! < '0' || word[0]! > '9') ? routeType(word) : undefined;
-      if (t !== undefined && types[word] !== undefined) {
-        input.type = word as RouteType;
+      const t = (word[0]! < '0' || word[0]! > '9') ? routeTypeName(word) : undefined;
+      if (t !== undefined) {
+        input.type = t;
         word = next();
       }
       if (matches(word, 'help')) throw refuse(objectUsage.route!.trimEnd());
@@ -398,7 +427,8 @@ export function parseModify(args: string[], family: 'inet' | 'inet6' | undefined
   // ip puts these types in the local table unless told otherwise (the kernel would take main).
   if (input.table === undefined && (input.type === 'local' || input.type === 'broadcast' || input.type === 'nat' || input.type === 'anycast')) input.table = 'local';
   if (Object.keys(metrics).length) input.metrics = { ...metrics, ...(lock ? { lock } : {}) } as RouteInput['metrics'];
-  if (family) input.family = family;
+  const decided = family ?? fam;
+  if (decided) input.family = decided;
   return input;
 }
 
