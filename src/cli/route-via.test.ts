@@ -10,6 +10,17 @@ async function setUp(ns: TestNetns): Promise<void> {
   await ns.ip('-6', 'addr', 'add', '2001:db8:91::1/64', 'dev', 'v0', 'nodad');
 }
 
+/** Each line run by ip on one twin namespace and by nlkit on the other leaves both with the same routes. */
+async function sameEffects(lines: string[]): Promise<void> {
+  await withNetns(async (a) => withNetns(async (b) => {
+    await setUp(a);
+    await setUp(b);
+    // Each namespace's link-local addresses follow its veths' random MACs.
+    const state = async (ns: TestNetns) => (await ns.ip('-d', 'route', 'show', 'table', 'all')).split('\n').filter((l) => !l.startsWith('local fe80:')).join('\n');
+    for (const line of lines) await sameEffectAsIp(a, b, line, state);
+  }));
+}
+
 test('an IPv4 route via an IPv6 gateway is added, replaced and deleted as ip does it', async () => {
   const lines = [
     'route add 172.16.101.1/32 via inet6 2001:db8:91::2 dev v0', 'route replace 172.16.101.1/32 via inet6 fe80::1 dev v0',
@@ -19,13 +30,7 @@ test('an IPv4 route via an IPv6 gateway is added, replaced and deleted as ip doe
     'route del 172.16.104.0/24 nexthop via inet6 2001:db8:91::2 dev v0 nexthop via 198.51.100.2 dev v1',
     'route del 172.16.101.1/32 via inet6 fe80::1 dev v0',
   ];
-  await withNetns(async (a) => withNetns(async (b) => {
-    await setUp(a);
-    await setUp(b);
-    // Each namespace's link-local addresses follow its veths' random MACs.
-    const state = async (ns: TestNetns) => (await ns.ip('-d', 'route', 'show', 'table', 'all')).split('\n').filter((l) => !l.startsWith('local fe80:')).join('\n');
-    for (const line of lines) await sameEffectAsIp(a, b, line, state);
-  }));
+  await sameEffects(lines);
 });
 
 test('routes via a gateway of the other family print as ip prints them, in text and JSON', async () => {
@@ -47,12 +52,7 @@ test('a default route takes its family from its gateway, as ip does', async () =
     'route add default from 2001:db8:91::/64 via 2001:db8:91::5 table 9', 'route add any from 2001:db8:91::/64 via 2001:db8:91::5 table 9',
     'route del default via 198.51.100.2',
   ];
-  await withNetns(async (a) => withNetns(async (b) => {
-    await setUp(a);
-    await setUp(b);
-    const state = async (ns: TestNetns) => (await ns.ip('-d', 'route', 'show', 'table', 'all')).split('\n').filter((l) => !l.startsWith('local fe80:')).join('\n');
-    for (const line of lines) await sameEffectAsIp(a, b, line, state);
-  }));
+  await sameEffects(lines);
 });
 
 test("route add reads ip's short IPv4 forms, netmasks and abbreviated types", async () => {
@@ -65,10 +65,5 @@ test("route add reads ip's short IPv4 forms, netmasks and abbreviated types", as
     'route add 10.300 dev v1', 'route add 1.2.3.4.5 dev v1', 'route add 08 dev v1', 'route add 12 10.19.0.0/24 dev v1',
     'route del 10/8 dev v1', 'route add 198.51.100.0/25 via 198.51.100.0x2',
   ];
-  await withNetns(async (a) => withNetns(async (b) => {
-    await setUp(a);
-    await setUp(b);
-    const state = async (ns: TestNetns) => (await ns.ip('-d', 'route', 'show', 'table', 'all')).split('\n').filter((l) => !l.startsWith('local fe80:')).join('\n');
-    for (const line of lines) await sameEffectAsIp(a, b, line, state);
-  }));
+  await sameEffects(lines);
 });

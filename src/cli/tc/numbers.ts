@@ -4,16 +4,19 @@
  */
 import { doubleToU32, strtod, unsigned } from './words.js';
 
-/** get_rate: a rate as a u32 of bytes per second, refused where it does not fit. */
-export function parseRate32(word: string): number | undefined {
+/** A rate word as bits per second (a bare number is bits), before get_rate/get_rate64 convert it. */
+function rateBits(word: string): number | undefined {
   const n = strtod(word);
   if (!n) return undefined;
-  let bits = n.value;
-  if (n.rest !== '') {
-    const u = rateScale(n.rest);
-    if (u === undefined) return undefined;
-    bits *= u;
-  }
+  if (n.rest === '') return n.value;
+  const u = rateScale(n.rest);
+  return u === undefined ? undefined : n.value * u;
+}
+
+/** get_rate: a rate as a u32 of bytes per second, refused where it does not fit. */
+export function parseRate32(word: string): number | undefined {
+  const bits = rateBits(word);
+  if (bits === undefined) return undefined;
   const bps = bits / 8;
   const v = doubleToU32(bps);
   return v === Math.floor(bps) ? v : undefined;
@@ -49,14 +52,8 @@ export function parseTime64(word: string): bigint | undefined {
 
 /** get_rate64: bytes per second as a u64 (a bare number is bits). */
 export function parseRate64(word: string): bigint | undefined {
-  const n = strtod(word);
-  if (!n) return undefined;
-  let bits = n.value;
-  if (n.rest !== '') {
-    const u = rateScale(n.rest);
-    if (u === undefined) return undefined;
-    bits *= u;
-  }
+  const bits = rateBits(word);
+  if (bits === undefined) return undefined;
   const bps = bits / 8;
   // C's double → u64: truncation; out of range is what cvttsd2si gives, 2^63.
   return bps >= 0 && bps < 2 ** 64 ? BigInt(Math.trunc(bps)) : 2n ** 63n;

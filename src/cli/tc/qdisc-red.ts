@@ -83,6 +83,13 @@ function qevent(a: Args, blocks: Record<string, number>): void {
   if (!blocks[name]) throw tcFail('Unspecified qevent block index');
 }
 
+/** The next word read by `parse`, or tc's `Illegal "WHAT"` refusal. */
+function value<T>(a: Args, parse: (word: string) => T | undefined, what: string): T {
+  const v = parse(a.next());
+  if (v === undefined) throw tcFail(`Illegal "${what}"`);
+  return v;
+}
+
 export function red(a: Args, err: (text: string) => void): Record<string, unknown> {
   const opt = { limit: 0, qthMin: 0, qthMax: 0, Wlog: 0, Plog: 0, ScellLog: 0, flags: 0 };
   let burst = 0;
@@ -91,34 +98,17 @@ export function red(a: Args, err: (text: string) => void): Record<string, unknow
   let rate = 0;
   let flags = 0;
   const blocks: Record<string, number> = {};
-  const size = (field: 'limit' | 'qthMin' | 'qthMax', what: string) => {
-    const v = parseSize(a.next());
-    if (v === undefined) throw tcFail(`Illegal "${what}"`);
-    opt[field] = v;
-  };
   while (!a.done) {
     const w = a.word;
-    if (w === 'limit') size('limit', 'limit');
-    else if (w === 'min') size('qthMin', 'min');
-    else if (w === 'max') size('qthMax', 'max');
-    else if (w === 'burst') {
-      const v = unsigned(a.next());
-      if (v === undefined) throw tcFail('Illegal "burst"');
-      burst = v;
-    } else if (w === 'avpkt') {
-      const v = parseSize(a.next());
-      if (v === undefined) throw tcFail('Illegal "avpkt"');
-      avpkt = v;
-    } else if (w === 'probability') {
-      const v = probabilityOf(a.next());
-      if (v === undefined) throw tcFail('Illegal "probability"');
-      probability = v;
-    } else if (w === 'bandwidth') {
-      // A rate in percent of the device's speed is not read here: tc reads it from sysfs.
-      const v = parseRate32(a.next());
-      if (v === undefined) throw tcFail('Illegal "bandwidth"');
-      rate = v;
-    } else if (redFlags[w]) flags |= redFlags[w]!;
+    if (w === 'limit') opt.limit = value(a, parseSize, 'limit');
+    else if (w === 'min') opt.qthMin = value(a, parseSize, 'min');
+    else if (w === 'max') opt.qthMax = value(a, parseSize, 'max');
+    else if (w === 'burst') burst = value(a, unsigned, 'burst');
+    else if (w === 'avpkt') avpkt = value(a, parseSize, 'avpkt');
+    else if (w === 'probability') probability = value(a, probabilityOf, 'probability');
+    // A rate in percent of the device's speed is not read here: tc reads it from sysfs.
+    else if (w === 'bandwidth') rate = value(a, parseRate32, 'bandwidth');
+    else if (redFlags[w]) flags |= redFlags[w]!;
     else if (matches(w, 'qevent')) {
       qevent(a, blocks);
       continue;
@@ -169,31 +159,18 @@ export function choke(a: Args, err: (text: string) => void): Record<string, unkn
   let probability = 0.02;
   let rate = 0;
   let ecn = false;
-  const num = (what: string): number => {
-    const v = unsigned(a.next());
-    if (v === undefined) throw tcFail(`Illegal "${what}"`);
-    return v;
-  };
+  const num = (what: string): number => value(a, unsigned, what);
   for (; !a.done; a.skip()) {
     const w = a.word;
     if (w === 'limit') opt.limit = num('limit');
-    else if (w === 'bandwidth') {
-      const v = parseRate32(a.next());
-      if (v === undefined) throw tcFail('Illegal "bandwidth"');
-      rate = v;
-    } else if (w === 'ecn') ecn = true;
+    else if (w === 'bandwidth') rate = value(a, parseRate32, 'bandwidth');
+    else if (w === 'ecn') ecn = true;
     else if (w === 'min') opt.qthMin = num('min');
     else if (w === 'max') opt.qthMax = num('max');
     else if (w === 'burst') burst = num('burst');
-    else if (w === 'avpkt') {
-      const v = parseSize(a.next());
-      if (v === undefined) throw tcFail('Illegal "avpkt"');
-      avpkt = v;
-    } else if (w === 'probability') {
-      const v = probabilityOf(a.next());
-      if (v === undefined) throw tcFail('Illegal "probability"');
-      probability = v;
-    } else throw tcFail(w === 'help' ? chokeUsage : `What is "${w}"?\n${chokeUsage}`);
+    else if (w === 'avpkt') avpkt = value(a, parseSize, 'avpkt');
+    else if (w === 'probability') probability = value(a, probabilityOf, 'probability');
+    else throw tcFail(w === 'help' ? chokeUsage : `What is "${w}"?\n${chokeUsage}`);
   }
   if (!rate || !opt.limit) throw tcFail('Required parameter (bandwidth, limit) is missing');
   if (!opt.qthMax) opt.qthMax = Math.trunc(opt.limit / 4);
@@ -222,11 +199,7 @@ export function sfq(a: Args, err: (text: string) => void): Record<string, unknow
   let burst = 0;
   let avpkt = 1000;
   let probability = 0.02;
-  const num = (what: string): number => {
-    const v = unsigned(a.next());
-    if (v === undefined) throw tcFail(`Illegal "${what}"`);
-    return v;
-  };
+  const num = (what: string): number => value(a, unsigned, what);
   for (; !a.done; a.skip()) {
     const w = a.word;
     if (w === 'quantum') {
