@@ -81,6 +81,18 @@ export function integer(word: string, { min = -0x80000000, max = 0x7fffffff } = 
   return n < min || n > max ? undefined : n;
 }
 
+/**
+ * C's strtoul(word, &end, 0): leading space, a sign, hex after 0x, octal after 0, decimal otherwise, up to the first
+ * character that is not a digit (none: 0, and `rest` is the whole word), cut to `bits` as conntrack stores it.
+ */
+export function strtoul(word: string, bits: number): { value: number; rest: string } {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)/i.exec(word);
+  if (!m) return { value: 0, rest: word };
+  const digits = m[2]!;
+  const n = BigInt(/^0x/i.test(digits) ? digits : digits.length > 1 && digits.startsWith('0') ? `0o${digits.slice(1)}` : digits);
+  return { value: Number(BigInt.asUintN(bits, m[1] === '-' ? -n : n)), rest: word.slice(m[0].length) };
+}
+
 /** ip's ll_addr_a2n: `aa:bb:…` (each part read by sscanf %x) or a dotted IPv4 address; undefined if invalid. */
 export function lladdr(text: string): number[] | undefined {
   if (text.includes('.')) {

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { ConntrackFilter, StatusFlag, TcpState } from '../api/conntrack.js';
 import { L4_FIELDS, PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
 import { describeErrno, NetlinkError } from '../wire/errors.js';
+import { strtoul } from './args.js';
 
 export const PREFIX = 'conntrack v1.4.7 (conntrack-tools): ';
 
@@ -119,18 +120,6 @@ export interface Parsed {
 export interface NatWant {
   ip?: string;
   port?: number;
-}
-
-/**
- * C's strtoul(word, &end, 0): leading space, a sign, hex after 0x, octal after 0, decimal otherwise, up to the first
- * character that is not a digit (none: 0, and `rest` is the whole word), cut to `bits` as conntrack stores it.
- */
-export function strtoul(word: string, bits: number): { value: number; rest: string } {
-  const m = /^[ \t\n\v\f\r]*([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)/i.exec(word);
-  if (!m) return { value: 0, rest: word };
-  const digits = m[2]!;
-  const n = BigInt(/^0x/i.test(digits) ? digits : digits.length > 1 && digits.startsWith('0') ? `0o${digits.slice(1)}` : digits);
-  return { value: Number(BigInt.asUintN(bits, m[1] === '-' ? -n : n)), rest: word.slice(m[0].length) };
 }
 
 /** C's atoi/atol as conntrack reads timeouts and ICMP fields with them (no refusal: `abc` is 0), cut to `bits`. */

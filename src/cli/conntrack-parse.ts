@@ -5,8 +5,9 @@
  */
 import { isIP } from 'node:net';
 import {
-  addressWord, atoi, atoiPort, ConntrackExit, eventWords, natWord, outputWords, PREFIX, protoWord, statusList, strtoul, tcpStates, usage, words, type Command, type Parsed,
+  addressWord, atoi, atoiPort, ConntrackExit, eventWords, natWord, outputWords, PREFIX, protoWord, statusList, tcpStates, usage, words, type Command, type Parsed,
 } from './conntrack-args.js';
+import { strtoul } from './args.js';
 import { Getopt, type LongOption } from './conntrack-getopt.js';
 import { MODULES, UNKNOWN, type ProtoModule } from './conntrack-protos.js';
 import { labelMap } from './conntrack-text.js';

@@ -123,8 +123,8 @@ export function prefix(word: string, family: 'inet' | 'inet6' | undefined): stri
 
 /** ip's get_netmask: a C number, or an IPv4 netmask written as an address (`255.255.0.0`: 16). */
 function netmask(word: string): number | undefined {
-  const n = /^(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))$/.exec(word);
-  if (n) return n[1] !== undefined ? parseInt(n[1], 16) : n[2] !== undefined ? parseInt(n[2], 8) : Number(n[3]);
+  const n = integer(word, { min: 0, max: 0xffffffff });
+  if (n !== undefined) return n;
   const m = ipv4Loose(word);
   if (!m) return undefined;
   const mask = ((m[0]! << 24) | (m[1]! << 16) | (m[2]! << 8) | m[3]!) >>> 0;
