@@ -2,7 +2,7 @@
  * Numbers as tc's parsers read them beyond words.ts: get_rate (u32), get_rate64, get_s32 and get_time64 — each as
  * its C converts the double or long it reads.
  */
-import { doubleToU32, strtod, unsigned } from './words.js';
+import { doubleToU32, rateScale, strtod, unsigned } from './words.js';
 
 /** A rate word as bits per second (a bare number is bits), before get_rate/get_rate64 convert it. */
 function rateBits(word: string): number | undefined {
@@ -21,13 +21,6 @@ export function parseRate32(word: string): number | undefined {
   const v = doubleToU32(bps);
   return v === Math.floor(bps) ? v : undefined;
 }
-
-const rateScales: [string, number][] = [
-  ['bit', 1], ['Kibit', 1024], ['kbit', 1000], ['mibit', 1024 ** 2], ['mbit', 1e6], ['gibit', 1024 ** 3], ['gbit', 1e9],
-  ['tibit', 1024 ** 4], ['tbit', 1e12], ['Bps', 8], ['KiBps', 8 * 1024], ['KBps', 8000], ['MiBps', 8 * 1024 ** 2],
-  ['MBps', 8e6], ['GiBps', 8 * 1024 ** 3], ['GBps', 8e9], ['TiBps', 8 * 1024 ** 4], ['TBps', 8e12],
-];
-const rateScale = (unit: string): number | undefined => rateScales.find(([name]) => name.toLowerCase() === unit.toLowerCase())?.[1];
 
 /** strtol in base 0 as get_s32 takes it: the whole word, a signed 32-bit value. */
 export function signed32(word: string): number | undefined {

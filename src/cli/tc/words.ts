@@ -64,6 +64,8 @@ const rateUnits: [string, number][] = [
   ['tibit', 1024 ** 4], ['tbit', 1e12], ['Bps', 8], ['KiBps', 8 * 1024], ['KBps', 8000], ['MiBps', 8 * 1024 * 1024],
   ['MBps', 8e6], ['GiBps', 8 * 1024 ** 3], ['GBps', 8e9], ['TiBps', 8 * 1024 ** 4], ['TBps', 8e12],
 ];
+/** Bits per unit of a rate's unit word (get_rate's table, any case), or undefined. */
+export const rateScale = (unit: string): number | undefined => rateUnits.find(([name]) => name.toLowerCase() === unit.toLowerCase())?.[1];
 
 /** get_rate64: `100kbit`, `1mbit`, `125KBps`, … → bytes per second (a bare number is bits). */
 export function parseRate(word: string): number | undefined {
@@ -71,12 +73,8 @@ export function parseRate(word: string): number | undefined {
   if (!m) return undefined;
   const bits = Number(m[1]);
   const unit = m[2]!;
-  let scale = 1;
-  if (unit !== '') {
-    const u = rateUnits.find(([name]) => name.toLowerCase() === unit.toLowerCase());
-    if (!u) return undefined;
-    scale = u[1];
-  }
+  const scale = unit === '' ? 1 : rateScale(unit);
+  if (scale === undefined) return undefined;
   const r = (bits * scale) / 8;
   return r < 0 ? undefined : Math.trunc(r);
 }
