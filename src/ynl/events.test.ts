@@ -26,15 +26,19 @@ c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262); c.connect(('127.0.0.
 c.send(b'x'); a.recv(1); c.close(); a.close(); s.close()
 `], { timeout: 10_000 });
 
-/** What a subscription to mptcp_pm_events yields while one connection comes and goes, until `enough` (10 s at most). */
+/** What a subscription to mptcp_pm_events yields while one connection comes and goes, until `enough` (or 10 s after it). */
 async function events(decl: FamilyDecl, ns: TestNetns, port: number, enough: (seen: Record<string, unknown>[]) => boolean): Promise<Record<string, unknown>[]> {
   const session = await new YnlFamily<FamilyDecl>(decl).open({ netns: ns.name });
   const seen: Record<string, unknown>[] = [];
-  const signal = AbortSignal.timeout(10_000);
+  const ac = new AbortController();
+  const signal = ac.signal;
+  let timer: NodeJS.Timeout | undefined;
   try {
     const it = session.subscribe('mptcp_pm_events', { signal });
     const first = it.next();
     await connect(ns, port);
+    // The clock starts once the connection is done, so that a slow machine does not end the wait before it began.
+    timer = setTimeout(() => ac.abort(), 10_000);
     try {
       for (let r = await first; !r.done; r = await it.next()) {
         seen.push(r.value);
@@ -44,6 +48,7 @@ async function events(decl: FamilyDecl, ns: TestNetns, port: number, enough: (se
       if (!signal.aborted) throw e;
     }
   } finally {
+    clearTimeout(timer);
     session.close();
   }
   return seen;

@@ -107,11 +107,15 @@ test('byName: $YNL_SPECS, then /usr/share/ynl/specs, then the declarations nlkit
   });
 });
 
-/** Notifications until `done` says enough (or 10 s pass), while `act` makes them. */
+/**
+ * Notifications until `done` says enough (or 10 s pass after `act`), while `act` makes them. The clock starts when
+ * `act` ends: on a loaded machine `ip link add` can wait seconds for the RTNL lock, and a deadline counted from the
+ * start ended the wait before the kernel had sent a thing (CI, stop 20).
+ */
 async function collect(sessions: [{ subscribe(g: string, o: { signal: AbortSignal }): AsyncGenerator<Record<string, unknown>> }, string][], act: () => Promise<void>, done: (seen: Record<string, unknown>[]) => boolean): Promise<Record<string, unknown>[]> {
   const seen: Record<string, unknown>[] = [];
   const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), 10_000);
+  let timer: NodeJS.Timeout | undefined;
   let ready!: () => void;
   const started = new Promise<void>((r) => (ready = r));
   const readers = sessions.map(async ([s, group]) => {
@@ -128,7 +132,13 @@ async function collect(sessions: [{ subscribe(g: string, o: { signal: AbortSigna
     }
   });
   await started;
-  await act();
+  try {
+    await act();
+  } catch (e) {
+    ac.abort();
+    throw e;
+  }
+  timer = setTimeout(() => ac.abort(), 10_000);
   await Promise.all(readers);
   clearTimeout(timer);
   return seen;
@@ -150,8 +160,9 @@ test('notifications decode with their attributes: netdev device events and ethto
       const ifindex = Number(JSON.parse(await ns.ip('-j', 'link', 'show', 'lo'))[0].ifindex) + 1;
       const dev = (op: string) => seen.filter((n) => n.op === op).map((n) => n.ifindex).sort();
       // netdev: a dev-add-ntf per veth end, then a dev-del-ntf each, with the dev-get reply's attributes.
-      assert.deepEqual(dev('devAddNtf'), [ifindex, ifindex + 1]);
-      assert.deepEqual(dev('devDelNtf'), [ifindex, ifindex + 1]);
+      const ops = JSON.stringify(seen.map((n) => n.op));
+      assert.deepEqual(dev('devAddNtf'), [ifindex, ifindex + 1], ops);
+      assert.deepEqual(dev('devDelNtf'), [ifindex, ifindex + 1], ops);
       for (const n of seen.filter((x) => x.op === 'devAddNtf')) assert.ok(Array.isArray(n.xdpFeatures) && Array.isArray(n.xskFeatures), JSON.stringify(n));
       // ethtool: features-ntf and channels-ntf carry features-get's and channels-get's reply attributes.
       const channels = seen.find((n) => n.op === 'channelsNtf') as { header: { devName: string }; rxCount: number; rxMax: number } | undefined;
