@@ -221,7 +221,7 @@ test('an overrun appears in the stream as an event, and the stream goes on', asy
     await ns.ip('addr', 'add', '192.0.2.1/24', 'dev', 'v0');
     const s = NetlinkSocket.open(Protocol.ROUTE, { netns: ns.name, receiveBufferSize: 4096 });
     try {
-      const events = s.subscribe([RTNLGRP_IPV4_ROUTE], { highWaterMark: 4, signal: AbortSignal.timeout(20_000) });
+      const events = s.subscribe([RTNLGRP_IPV4_ROUTE], { highWaterMark: 4, signal: AbortSignal.timeout(90_000) });
       // Stall: nobody reads while 2000 routes are added.
       const batch = Array.from({ length: 2000 }, (_, i) => `'route add 10.1.${i >> 8}.${i & 255}/32 via 192.0.2.2'`);
       await ns.exec('sh', ['-c', `printf '%s\\n' ${batch.join(' ')} | ip -batch -`]);

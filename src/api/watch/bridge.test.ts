@@ -53,7 +53,7 @@ test('MDB notifications: typed entries for what rt.bridge.mdb adds and deletes',
   await withNetns(async (ns) => {
     await build(ns);
     const rt = RouteNetlink.open({ netns: ns.name });
-    const signal = AbortSignal.timeout(20_000);
+    const signal = AbortSignal.timeout(90_000);
     const heard: string[] = [];
     const listening = (async () => {
       for await (const n of notifications(['mdb'], { netns: ns.name, signal })) {

@@ -47,7 +47,7 @@ test('notifications of classes, filters and chains; watch() refuses them, which 
     await ns.vethPair();
     const seen: string[] = [];
     const heard = (async () => {
-      for await (const n of notifications(['class', 'filter', 'chain'], { netns: ns.name, signal: AbortSignal.timeout(30_000) })) {
+      for await (const n of notifications(['class', 'filter', 'chain'], { netns: ns.name, signal: AbortSignal.timeout(90_000) })) {
         if (n.kind === 'class') seen.push(`${n.action} class ${n.object.handle} ${n.object.options?.rate as number}`);
         else if (n.kind === 'filter') seen.push(`${n.action} filter ${n.object.kind} ${n.object.handle} ${n.object.prio}`);
         else if (n.kind === 'chain') seen.push(`${n.action} chain ${n.object.parent} ${n.object.chain}`);
