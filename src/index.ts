@@ -85,7 +85,7 @@ export { formatMetrics, PROMETHEUS_CONTENT_TYPE, type MetricFamily, type MetricT
 // NETLINK_NETFILTER: nfnetlink framing and the conntrack table.
 export { Conntrack } from './api/conntrack.js';
 export { PROTOCOLS as CONNTRACK_PROTOCOLS } from './api/conntrack-tuple.js';
-export type { ConntrackEntry, ConntrackInput, ConntrackKey, ConntrackFilter, ConntrackStatsCpu, StatusFlag as ConntrackStatusFlag, TcpState as ConntrackTcpState } from './api/conntrack.js';
+export type { ConntrackEntry, ConntrackInput, ConntrackKey, ConntrackFilter, ConntrackStatsCpu, StatusFlag as ConntrackStatusFlag, TcpState as ConntrackTcpState, SctpState as ConntrackSctpState } from './api/conntrack.js';
 export type { Tuple as ConntrackTuple } from './api/conntrack-tuple.js';
 export { conntrackEvents } from './api/conntrack-events.js';
 export { Expectations, expectationEvents } from './api/expectations.js';

@@ -14,7 +14,7 @@ import { Schema, SchemaError } from '../schema/codec.js';
 import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
 import { Flags } from '../wire/message.js';
 import { Devices } from './devices.js';
-import { address, arrayOf, callOptions, check, instanceOf, netns, oneOf, record, u16, u32, type Check } from './input.js';
+import { address, arrayOf, callOptions, check, instanceOf, netns, oneOf, record, u8, u16, u32, type Check } from './input.js';
 import { ObjectApi, type CallOptions, type ObjectKind, type Value } from './object.js';
 import { AF, inverse, isV6, join, L4_FIELDS, port, protoCheck, protoNumber, tuple, tupleFilter, tupleOf, tupleValue, type Family, type Tuple, type TupleFilter } from './conntrack-tuple.js';
 
@@ -27,6 +27,8 @@ export const conntrackSchema = new Schema(decl);
 export type StatusFlag = keyof typeof decl.enums.status.entries;
 /** A TCP connection's state as conntrack tracks it, by name. */
 export type TcpState = keyof typeof decl.enums.tcpState.entries;
+/** An SCTP association's state as conntrack tracks it, by name. */
+export type SctpState = keyof typeof decl.enums.sctpState.entries;
 
 export interface Counters {
   packets: bigint;
@@ -90,6 +92,10 @@ export interface ConntrackInput {
   labelsMask?: Uint8Array;
   /** TCP only: the state to create the entry in. */
   tcpState?: TcpState;
+  /** SCTP only: the state and verification tags to create the entry with. */
+  sctp?: { state?: SctpState; vtagOriginal?: number; vtagReply?: number };
+  /** DCCP only: the state (enum ct_dccp_states) and role (0 client, 1 server); ignored by kernels without DCCP. */
+  dccp?: { state?: number; role?: number };
   /** The helper to attach on create (`ftp`, `tftp`, …: one the kernel has), which expectations need. */
   helper?: string;
   /** Create only: source NAT to set up (the kernel rewrites the reply tuple; maxIp/maxPort default to the min). */
@@ -127,7 +133,8 @@ export interface ConntrackFilter {
 
 const natCheck = record({ minIp: address, maxIp: address, minPort: port, maxPort: port }, ['minIp']);
 const inputCheck = record(
-  { natSrc: natCheck, natDst: natCheck, original: tuple, reply: tuple, timeout: u32, status: statusFlags, mark: u32, zone: u16, labels: instanceOf(Uint8Array, 'a Uint8Array'), labelsMask: instanceOf(Uint8Array, 'a Uint8Array'), tcpState: oneOf(Object.keys(decl.enums.tcpState.entries)), id: u32, helper: (v, path, key) => {
+  { natSrc: natCheck, natDst: natCheck, original: tuple, reply: tuple, timeout: u32, status: statusFlags, mark: u32, zone: u16, labels: instanceOf(Uint8Array, 'a Uint8Array'), labelsMask: instanceOf(Uint8Array, 'a Uint8Array'), tcpState: oneOf(Object.keys(decl.enums.tcpState.entries)), id: u32,
+    sctp: record({ state: oneOf(Object.keys(decl.enums.sctpState.entries)), vtagOriginal: u32, vtagReply: u32 }), dccp: record({ state: u8, role: u8 }), helper: (v, path, key) => {
     if (typeof v !== 'string' || v === '') throw new SchemaError(join(path, key), 'must be a helper name');
   } },
 );
@@ -325,6 +332,8 @@ export const conntrackKind: ObjectKind<ConntrackEntry, ConntrackInput, Conntrack
     if (i.labels !== undefined) v.labels = i.labels;
     if (i.labelsMask !== undefined) v.labelsMask = i.labelsMask;
     if (i.tcpState !== undefined) v.protoinfo = { tcp: { state: i.tcpState } };
+    else if (i.sctp !== undefined) v.protoinfo = { sctp: { ...i.sctp } };
+    else if (i.dccp !== undefined) v.protoinfo = { dccp: { ...i.dccp } };
     if (i.helper !== undefined) v.help = { name: i.helper };
     if (i.id !== undefined) v.id = i.id;
     if (i.natSrc !== undefined) v.natSrc = natValue(i.natSrc);

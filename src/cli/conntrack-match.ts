@@ -78,7 +78,7 @@ function natMatches(e: ConntrackEntry, p: Parsed): boolean {
 const compared = ['sport', 'dport', 'icmpType', 'icmpCode', 'icmpId'] as const;
 
 /** SCTP_SHUTDOWN_ACK_SENT as the library names it: shutdownAckSent. */
-const camel = (word: string): string => word.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+export const camel = (word: string): string => word.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /**
  * The attributes libnetfilter_conntrack's nfct_cmp compares when the line gives them: an entry without a secmark

@@ -4,7 +4,7 @@
  * `-o json`, one object per entry with the library's field names. The command line is read in conntrack-args.ts,
  * lines are made in conntrack-text.ts, and -E runs in conntrack-events.ts.
  */
-import { Conntrack, type ConntrackEntry, type ConntrackInput, type Nat } from '../api/conntrack.js';
+import { Conntrack, type ConntrackEntry, type ConntrackInput, type Nat, type SctpState } from '../api/conntrack.js';
 import { L4_FIELDS, type Tuple } from '../api/conntrack-tuple.js';
 import { NetlinkError } from '../wire/errors.js';
 import { ConntrackExit, failed, filterOf, fullTuple, PREFIX, type NatWant, type Parsed } from './conntrack-args.js';
@@ -12,7 +12,7 @@ import { checkOptions } from './conntrack-checks.js';
 import { moduleOf, parse } from './conntrack-parse.js';
 import { USAGE } from './conntrack-protos.js';
 import { protocolName } from './conntrack-args.js';
-import { matchesRest } from './conntrack-match.js';
+import { camel, matchesRest } from './conntrack-match.js';
 import { fastLine } from './conntrack-fast.js';
 import { entryLine, jsonLine } from './conntrack-text.js';
 
@@ -125,8 +125,6 @@ export async function conntrack(args: readonly string[], netns: string | undefin
         return 0;
       }
       case 'I': case 'A': {
-        // The library sets up no SCTP or DCCP state (and conntrack needs one for those).
-        if (p.proto === 'sctp' || p.proto === 'dccp') throw new ConntrackExit(`nlkit conntrack: -${p.command} -p ${p.proto} is not supported`, 2);
         const input: ConntrackInput = { original: fullTuple(p) };
         if (p.origZone !== undefined) input.original.zone = p.origZone;
         if (p.reply.src && p.reply.dst) {
@@ -142,6 +140,9 @@ export async function conntrack(args: readonly string[], netns: string | undefin
         if (p.mark !== undefined) input.mark = p.mark;
         if (p.zone !== undefined) input.zone = p.zone;
         if (p.state) input.tcpState = p.state;
+        // SCTP's and DCCP's modules make their --state, tags and role needed for -I: all are there.
+        if (p.sctpState !== undefined) input.sctp = { state: camel(p.sctpState) as SctpState, vtagOriginal: p.vtagOriginal!, vtagReply: p.vtagReply! };
+        if (p.dccpState !== undefined) input.dccp = { state: p.dccpState, role: p.dccpRole! };
         if (p.nat.src?.ip !== undefined) input.natSrc = natOf(p.nat.src);
         if (p.nat.dst?.ip !== undefined) input.natDst = natOf(p.nat.dst);
         // -A: an entry that exists already is no failure, and not counted.
