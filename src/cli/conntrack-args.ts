@@ -79,6 +79,8 @@ export interface Parsed {
   output: Set<OutputWord>;
   /** The command is on the expectation table (`-L expect`). */
   expect: boolean;
+  /** -L's list beside the table (`-L dying`). */
+  list?: 'dying' | 'unconfirmed';
   /** -e: the events -E hears (all when not given). */
   events?: Set<'new' | 'update' | 'destroy'>;
   /** What conntrack warns of as it reads the line (stderr, before anything else). */

@@ -56,7 +56,8 @@ export function checkOptions(p: Parsed): void {
   if (m && command !== undefined && command !== 'H' && check(p.given, m.flags, (p.expect ? m.expectRows : m.rows)[command] ?? '') && m.pairs) {
     pair(p.given, [[m.flags[0]!, m.flags[1]!, m.pairs[0]], [m.flags[2]!, m.flags[3]!, m.pairs[1]]]);
   }
-  if (p.expect || command === undefined || !'LUDE'.includes(command)) return;
+  // -L dying and unconfirmed skip the checks of the table's filters (they are applied all the same).
+  if (p.expect || p.list || command === undefined || !'LUDE'.includes(command)) return;
   const comparison = ['protonum', 'src', 'dst', 'reply-src', 'reply-dst', 'mark', 'status', 'zone'];
   if (command === 'L' && p.given.has('zero') && comparison.some((o) => p.given.has(o))) throw usage("Can't use -z with filtering parameters");
   for (const side of ['src', 'dst']) if (p.given.has(`mask-${side}`) && !p.given.has(side)) throw usage(`Can't use --mask-${side} without --${side}`);

@@ -149,7 +149,7 @@ function read(args: readonly string[], p: Parsed): void {
       if (type === undefined) throw usage(`unknown type \`${table}'`);
       if (type === 'dying' || type === 'unconfirmed') {
         if (cmd !== 'L') throw usage("Can't do that command with tables `dying' and `unconfirmed'");
-        throw new ConntrackExit(`nlkit conntrack: the ${table} table is not supported`, 2);
+        p.list = type;
       }
       if (type === 'expect' && (cmd === 'U' || cmd === 'A')) throw usage(`Can't do --${cmd === 'U' ? 'update' : 'add'} on expectations`);
       if (p.command) throw usage('Invalid commands combination');

@@ -4,7 +4,7 @@
  * `-o json`, one object per entry with the library's field names. The command line is read in conntrack-args.ts,
  * lines are made in conntrack-text.ts, and -E runs in conntrack-events.ts.
  */
-import { Conntrack, type ConntrackEntry, type ConntrackInput, type Nat, type SctpState } from '../api/conntrack.js';
+import { Conntrack, type ConntrackEntry, type ConntrackFilter, type ConntrackInput, type Nat, type SctpState } from '../api/conntrack.js';
 import { L4_FIELDS, type Tuple } from '../api/conntrack-tuple.js';
 import { NetlinkError } from '../wire/errors.js';
 import { ConntrackExit, failed, filterOf, fullTuple, PREFIX, type NatWant, type Parsed } from './conntrack-args.js';
@@ -18,6 +18,12 @@ import { entryLine, jsonLine } from './conntrack-text.js';
 
 /** A conntrack reply's message type: NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW. */
 const IPCTNL_MSG_CT_NEW = 1 << 8;
+
+/** -L dying|unconfirmed's filter: conntrack compares no family there (an address's or -f's). */
+function listFilter(p: Parsed): ConntrackFilter {
+  const { family: _, ...rest } = filterOf(p);
+  return rest;
+}
 
 /** -n/-g's address and port as the NAT -I asks the kernel to set up (one address, one port). */
 function natOf(want: NatWant): Nat {
@@ -93,8 +99,8 @@ export async function conntrack(args: readonly string[], netns: string | undefin
         let n = 0;
         try {
           // A plain -L (no option at all) is made straight from the dump's bytes, each line as the typed path makes it.
-          if (p.given.size === 0 && p.output.size === 0) n = await plainList(ct, out);
-          else for await (const e of p.zero ? ct.zeroCounters(filterOf(p)) : ct.stream(filterOf(p))) {
+          if (p.given.size === 0 && p.output.size === 0 && !p.list) n = await plainList(ct, out);
+          else for await (const e of p.list ? ct.listOf(p.list, listFilter(p)) : p.zero ? ct.zeroCounters(filterOf(p)) : ct.stream(filterOf(p))) {
             if (!matchesRest(e, p)) continue;
             print(e);
             n++;
