@@ -282,6 +282,11 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
       case 'u': dbSet(DB.UDP, true); break;
       case 'w': dbSet(DB.RAW, true); break;
       case 'x': afSet(AF.UNIX); break;
+      case 'vsock': afSet(AF.VSOCK); break;
+      case 'tipc': afSet(AF.TIPC); break;
+      case 'xdp': afSet(AF.XDP); break;
+      // Shapes TIPC sockets' lines only, and nlkit ss prints none (tables.ts).
+      case 'tipcinfo': break;
       case 'a': stateFilter = SS_ALL; break;
       case 'l': stateFilter = (1 << SS.LISTEN) | (1 << SS.CLOSE); break;
       case '4': afSet(AF.INET); break;

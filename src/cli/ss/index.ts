@@ -16,6 +16,7 @@ import { HostResolver } from './resolve.js';
 import { procRawSockets, rawFromProcOnly } from './procraw.js';
 import { printSummary } from './summary.js';
 import { COLS, Renderer } from './render.js';
+import { askTable } from './tables.js';
 
 const llProtoNames: Readonly<Record<number, string>> = {
   0x0060: 'loop', 0x0200: 'pup', 0x0201: 'pupat', 0x0800: 'ip', 0x0805: 'x25', 0x0806: 'arp', 0x08ff: 'bpq',
@@ -243,8 +244,16 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
         }
       }
     };
+    // ss asks for vsock, TIPC and XDP sockets after SCTP's and before MPTCP's.
+    let tablesAsked = false;
+    const tables = async (): Promise<void> => {
+      if (tablesAsked) return;
+      tablesAsked = true;
+      for (const table of ['vsock', 'tipc', 'xdp'] as const) await askTable(sd.socket, table, o);
+    };
     if (hasFamily(o, AF.INET) || hasFamily(o, AF.INET6)) {
       for (const [db, kind] of inetOrder) {
+        if (kind === 'mptcp') await tables();
         if (!(o.dbs & (1 << db))) continue;
         if (kind === 'raw' && rawFromProcOnly()) {
           await rawFromProc();
@@ -285,6 +294,7 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
         }
       }
     }
+    await tables();
     if (o.json) write(`${JSON.stringify(json, jsonValue)}\n`);
     else renderer.render();
     return 0;

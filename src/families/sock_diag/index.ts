@@ -1,6 +1,7 @@
 /**
  * NETLINK_SOCK_DIAG (protocol 4), declared by hand: no YNL spec exists. Numbers from linux/sock_diag.h,
- * inet_diag.h, unix_diag.h, netlink_diag.h, packet_diag.h and tcp.h (uapi 6.12).
+ * inet_diag.h, unix_diag.h, netlink_diag.h, packet_diag.h and tcp.h (uapi 6.12); the requests of vm_sockets_diag.h,
+ * xdp_diag.h and tipc_sockets_diag.h, which ss sends whether or not the kernel has those modules.
  *
  * Every family's request and reply is SOCK_DIAG_BY_FAMILY (20); which layout a message has follows from the
  * family asked for, so each layout is its own message name and callers decode by name, never by number.
@@ -31,6 +32,7 @@ export const sockDiagFamily = {
     // packet_diag.h PACKET_SHOW_*
     packetShowInfo: 0x1, packetShowMclist: 0x2, packetShowRingCfg: 0x4, packetShowFanout: 0x8,
     packetShowMeminfo: 0x10, packetShowFilter: 0x20,
+    xdpShowInfo: 0x1, xdpShowRingCfg: 0x2, xdpShowUmem: 0x4, xdpShowMeminfo: 0x8, xdpShowStats: 0x10,
     // sock_diag.h SK_MEMINFO_VARS
     skMeminfoVars: 9,
   },
@@ -181,6 +183,30 @@ export const sockDiagFamily = {
         u32('ino'), u32('cookie0'), u32('cookie1'),
       ],
     },
+    vsock_diag_req: {
+      members: [
+        { name: 'family', type: 'u8' },
+        { name: 'protocol', type: 'u8' },
+        { name: 'pad', type: 'pad', len: 2 },
+        u32('states'), u32('ino'), u32('show'), u32('cookie0'), u32('cookie1'),
+      ],
+    },
+    xdp_diag_req: {
+      members: [
+        { name: 'family', type: 'u8' },
+        { name: 'protocol', type: 'u8' },
+        { name: 'pad', type: 'pad', len: 2 },
+        u32('ino'), u32('show'), u32('cookie0'), u32('cookie1'),
+      ],
+    },
+    tipc_sock_diag_req: {
+      members: [
+        { name: 'family', type: 'u8' },
+        { name: 'protocol', type: 'u8' },
+        { name: 'pad', type: 'pad', len: 2 },
+        u32('states'),
+      ],
+    },
     packet_diag_info: {
       members: [u32('index'), u32('version'), u32('reserve'), u32('copyThresh'), u32('tstamp'), { name: 'flags', type: 'u32', enum: 'pdiFlag' }],
     },
@@ -288,6 +314,9 @@ export const sockDiagFamily = {
     netlinkDiagMsg: { value: SOCK_DIAG_BY_FAMILY, fixedHeader: 'netlink_diag_msg', attributeSet: 'netlink-diag-attrs' },
     packetDiagReq: { value: SOCK_DIAG_BY_FAMILY, fixedHeader: 'packet_diag_req' },
     packetDiagMsg: { value: SOCK_DIAG_BY_FAMILY, fixedHeader: 'packet_diag_msg', attributeSet: 'packet-diag-attrs' },
+    vsockDiagReq: { value: SOCK_DIAG_BY_FAMILY, fixedHeader: 'vsock_diag_req' },
+    xdpDiagReq: { value: SOCK_DIAG_BY_FAMILY, fixedHeader: 'xdp_diag_req' },
+    tipcDiagReq: { value: SOCK_DIAG_BY_FAMILY, fixedHeader: 'tipc_sock_diag_req' },
   },
   operations: [
     { name: 'inetDiag', dumpRequest: 'inetDiagReq', dumpReply: 'inetDiagMsg', notify: 'inetDiagMsg' },
@@ -295,6 +324,9 @@ export const sockDiagFamily = {
     { name: 'unixDiag', dumpRequest: 'unixDiagReq', dumpReply: 'unixDiagMsg' },
     { name: 'netlinkDiag', dumpRequest: 'netlinkDiagReq', dumpReply: 'netlinkDiagMsg' },
     { name: 'packetDiag', dumpRequest: 'packetDiagReq', dumpReply: 'packetDiagMsg' },
+    { name: 'vsockDiag', dumpRequest: 'vsockDiagReq' },
+    { name: 'xdpDiag', dumpRequest: 'xdpDiagReq' },
+    { name: 'tipcDiag', dumpRequest: 'tipcDiagReq' },
   ],
   mcastGroups: { inetTcpDestroy: 1, inetUdpDestroy: 2, inet6TcpDestroy: 3, inet6UdpDestroy: 4 },
 } as const satisfies FamilyDecl;
