@@ -88,6 +88,8 @@ export interface SsOptions {
   json: boolean;
   netns: string | undefined;
   filterFile: string | undefined;
+  /** -D FILE: the TCP dump's raw replies go to FILE (stdout for a name starting with `-`), nothing else is done. */
+  diagFile: string | undefined;
   /** A refused state word: ss reads those after printing -s's summary, so the refusal waits for it. */
   stateError: UsageError | undefined;
   /** The words after the options: state keywords, then the filter expression. */
@@ -230,7 +232,7 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
   const o: SsOptions = {
     dbs: 0, families: new Set(), states: 0, preferredFamily: 0, numeric: false, resolve: false, options: false, details: 0,
     memory: false, info: false, processes: false, threads: false, tos: false, cgroup: false, bpf: false, header: true,
-    oneline: false, kill: false, events: false, summary: false, summaryOnly: false, json: false, netns: undefined, filterFile: undefined, stateError: undefined,
+    oneline: false, kill: false, events: false, summary: false, summaryOnly: false, json: false, netns: undefined, filterFile: undefined, diagFile: undefined, stateError: undefined,
     filter: [], fileFilter: [],
   };
   let doDefault = true;
@@ -312,6 +314,7 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
         break;
       }
       case 's': o.summary = true; break;
+      case 'D': o.diagFile = arg; break;
       case 'F':
         if (o.filterFile !== undefined) throw new UsageError('More than one filter file', { status: 255, bare: true });
         o.filterFile = arg;

@@ -17,6 +17,7 @@ import { procRawSockets, rawFromProcOnly } from './procraw.js';
 import { printSummary } from './summary.js';
 import { COLS, Renderer } from './render.js';
 import { askTable } from './tables.js';
+import { diagDump } from './diag-dump.js';
 
 const llProtoNames: Readonly<Record<number, string>> = {
   0x0060: 'loop', 0x0200: 'pup', 0x0201: 'pupat', 0x0800: 'ip', 0x0805: 'x25', 0x0806: 'arp', 0x08ff: 'bpq',
@@ -112,6 +113,8 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
     process.stderr.write('ss: no socket states to show with such filter.\n');
     return 0;
   }
+
+  if (o.diagFile !== undefined) return await diagDump(o, o.diagFile, netns, write);
 
   let links: Map<number, string> | undefined;
   const loadLinks = async (): Promise<Map<number, string>> => {
