@@ -89,7 +89,7 @@ export type { ConntrackEntry, ConntrackInput, ConntrackKey, ConntrackFilter, Con
 export type { Tuple as ConntrackTuple } from './api/conntrack-tuple.js';
 export { conntrackEvents } from './api/conntrack-events.js';
 export { Expectations, expectationEvents } from './api/expectations.js';
-export type { Expectation, ExpectationInput, ExpectationKey, ExpectationFlag, ExpectationEvent } from './api/expectations.js';
+export type { Expectation, ExpectationInput, ExpectationKey, ExpectationFlag, ExpectationEvent, ExpectationStatsCpu } from './api/expectations.js';
 export type { ConntrackEvent, ConntrackEventType, ConntrackEventOptions } from './api/conntrack-events.js';
 export { conntrack as conntrackFamily } from './families/netfilter/conntrack.js';
 export { NETLINK_NETFILTER, NFNL_SUBSYS, NFNLGRP, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, nfnlMessageType } from './families/netfilter/nfnetlink.js';

@@ -52,6 +52,14 @@ export interface ExpectationInput {
   helper?: string;
 }
 
+/** One CPU's expectation counters, as `conntrack -S expect` prints them (absent: the kernel did not send it). */
+export interface ExpectationStatsCpu {
+  cpu: number;
+  new?: number;
+  create?: number;
+  delete?: number;
+}
+
 /** What get and delete take: the expected tuple (and zone), or the id. */
 export interface ExpectationKey {
   tuple?: Tuple;
@@ -154,6 +162,21 @@ export class Expectations {
     check(callOptions, options);
     const { bytes } = conntrackSchema.encodeMessage('delexp', { family: filter.family ? AF[filter.family] : 0, version: filter.family ? 1 : 0, resId: 0 });
     await this.socket.request(bytes, options);
+  }
+
+  /** Per-CPU expectation counters (CTA_STATS_EXP_*; the CPU is the message's resource id). */
+  async statsCpu(options: CallOptions = {}): Promise<ExpectationStatsCpu[]> {
+    check(callOptions, options);
+    const { bytes } = conntrackSchema.encodeMessage('getexpStatsCpu', { family: 0, version: 0, resId: 0 }, { flags: Flags.DUMP });
+    const m = conntrackSchema.message('getexpStatsCpu');
+    const out: ExpectationStatsCpu[] = [];
+    for await (const r of this.socket.dump(bytes, options)) {
+      // ctnetlink_exp_stat_fill_info types its replies under NFNL_SUBSYS_CTNETLINK, not _EXP: the low byte is the message.
+      if ((r.type & 0xff) !== (m.value & 0xff)) continue;
+      const { family: _f, version: _v, resId, ...rest } = conntrackSchema.decodeBody(m, r.buf, r.payload, r.offset + r.length, r.view) as Value;
+      out.push({ cpu: resId as number, ...(rest as object) });
+    }
+    return out;
   }
 
   /** Close the socket; calls in flight reject with ERR_NETLINK_CLOSED. */

@@ -1,6 +1,7 @@
 /**
  * `nlkit conntrack -L|-E|-F expect` against conntrack's, in a namespace: expectations made through the library
- * under master entries with the ftp helper, listed, heard as they come and go (both listeners at once), flushed.
+ * under master entries with the ftp helper, listed, counted (-C, -S), got, heard as they come and go (both listeners
+ * at once), flushed.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -50,7 +51,9 @@ test('nlkit conntrack -L, -E and -F expect: the lines and messages of conntrack'
           timeout: 100,
         });
       }
-      for (const args of [['-L', 'expect'], ['-L', 'exp', '-f', 'ipv4'], ['-L', 'expect', '-f', 'ipv6'], ['-L', 'expectation'], ['-L', 'c']]) {
+      const get = (proto: string, dport: string) => ['-G', 'expect', '-p', proto, '-s', '10.0.0.2', '-d', '10.0.0.1', '--sport', '20', '--dport', dport, '--reply-port-src', '1', '--reply-port-dst', '2'];
+      const reads = [['-L', 'expect'], ['-L', 'exp', '-f', 'ipv4'], ['-L', 'expect', '-f', 'ipv6'], ['-L', 'expectation'], ['-L', 'c'], ['-C', 'expect'], ['-S', 'expect'], get('tcp', '3000'), get('tcp', '3009'), get('udp', '3000')];
+      for (const args of reads) {
         const [a, b] = [await tool(args), await ours(args)];
         assert.deepEqual({ ...b, out: steady(b.out) }, { ...a, out: steady(a.out) }, args.join(' '));
       }

@@ -1,5 +1,5 @@
 /**
- * `nlkit conntrack -L|-E|-F|-I|-D expect`: the expectation table as conntrack (1.4.7) lists, follows, flushes,
+ * `nlkit conntrack -L|-E|-F|-I|-D|-G|-C|-S expect`: the expectation table as conntrack (1.4.7) lists, follows, flushes,
  * fills and empties it, lines as libnetfilter_conntrack's expectation format prints them, and its messages.
  */
 import { PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
@@ -28,8 +28,8 @@ export function expectationLine(e: Expectation, event?: 'new' | 'update' | 'dest
   return s.trimEnd();
 }
 
-/** The -p protocols -I/-D expect are done for: those whose ports conntrack's modules read as the kernel takes them. */
-function checked(p: Parsed, command: 'I' | 'D'): 'tcp' | 'udp' {
+/** The -p protocols -I/-D/-G expect are done for: those whose ports conntrack's modules read as the kernel takes them. */
+function checked(p: Parsed, command: 'I' | 'D' | 'G'): 'tcp' | 'udp' {
   if (p.proto !== 'tcp' && p.proto !== 'udp') throw new ConntrackExit(`nlkit conntrack: -${command} expect -p ${p.proto ?? ''} is not supported (tcp and udp are)`, 2);
   return p.proto;
 }
@@ -50,8 +50,8 @@ function expectedTuple(p: Parsed): Tuple {
   return out;
 }
 
-/** conntrack's words for a failed -I or -D expect. */
-function expectFailed(e: unknown, command: 'I' | 'D'): ConntrackExit {
+/** conntrack's words for a failed -I, -D or -G expect. */
+function expectFailed(e: unknown, command: 'I' | 'D' | 'G'): ConntrackExit {
   if (!(e instanceof NetlinkError)) throw e;
   const words: Record<string, string> = { EINVAL: 'invalid parameters', EPERM: 'sorry, you must be root or get CAP_NET_ADMIN capability to do this', ...(command === 'I' ? { ENOENT: 'master conntrack not found' } : {}) };
   return new ConntrackExit(`${PREFIX}Operation failed: ${words[e.code] ?? describeErrno(e.errno)}`, 1);
@@ -106,6 +106,22 @@ export async function expect(p: Parsed, netns: string | undefined, signal: Abort
         err(`${PREFIX}0 expectations have been shown.`);
         return 1;
       }
+      case 'G': {
+        // The kernel looks up the expectation whose expected tuple is the one given (conntrack sends it as the master).
+        const proto = checked(p, 'G');
+        print(await x.get({ tuple: { src: bare(p.orig.src!), dst: bare(p.orig.dst!), proto, sport: p.orig.sport!, dport: p.orig.dport! } }, { signal }).catch((e: unknown) => Promise.reject(expectFailed(e, 'G'))));
+        return 0;
+      }
+      case 'C':
+        // conntrack counts a dump of its default family's.
+        out(String((await x.list({ family: 'inet' })).length));
+        return 0;
+      case 'S':
+        for (const c of await x.statsCpu()) {
+          const counted = ([['expect_new', c.new], ['expect_create', c.create], ['expect_delete', c.delete]] as const).filter(([, n]) => n !== undefined);
+          out(`cpu=${String(c.cpu).padEnd(4)}\t${counted.map(([w, n]) => `${w}=${n} `).join('')}`);
+        }
+        return 0;
       case 'U':
         throw usage("Can't do --update on expectations");
       default:
