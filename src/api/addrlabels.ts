@@ -4,7 +4,7 @@
  */
 import { addrlabelFamily } from '../families/route/addrlabel.js';
 import { Schema, SchemaError } from '../schema/codec.js';
-import { Flags } from '../wire/message.js';
+import { Flags, type Message } from '../wire/message.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
 import type { CallOptions, Value } from './object.js';
@@ -37,6 +37,11 @@ function fromMessage(m: Value): Addrlabel {
   const a: Addrlabel = { prefix: `${address}/${m.prefixlen as number}`, address, prefixlen: m.prefixlen as number, label: m.label as number, raw: m };
   if (m.index) a.ifindex = m.index as number;
   return a;
+}
+
+/** An address label message (RTM_NEWADDRLABEL or RTM_DELADDRLABEL), decoded. */
+export function decodeAddrlabel(m: Message): Addrlabel {
+  return fromMessage(schema.decodeBody('newaddrlabel', m.buf, m.payload, m.offset + m.length, m.view));
 }
 
 /** The IPv6 address label table of a namespace (RTM_*ADDRLABEL). */

@@ -4,7 +4,7 @@
  */
 import { mrouteFamily } from '../families/route/mroute.js';
 import { Schema } from '../schema/codec.js';
-import { Flags } from '../wire/message.js';
+import { Flags, type Message } from '../wire/message.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
 import type { CallOptions, Value } from './object.js';
@@ -77,6 +77,11 @@ function fromMessage(m: Value): MulticastRoute {
   if (stats) Object.assign(r, { packets: stats.packets, bytes: stats.bytes, wrongIf: stats.wrongIf });
   if (m.expires !== undefined) r.age = Number(m.expires as bigint) / 100;
   return r;
+}
+
+/** A multicast route message (a dump's, or a notification `ip monitor mroute` hears), decoded. */
+export function decodeMulticastRoute(m: Message): MulticastRoute {
+  return fromMessage(schema.decodeBody('newroute', m.buf, m.payload, m.offset + m.length, m.view));
 }
 
 /** The multicast forwarding caches of a namespace: `new MulticastRoutes(rt.socket, rt.devices)`. */

@@ -9,7 +9,7 @@
 import { nexthopFamily as nexthopDecl, nexthopSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
-import { Flags } from '../wire/message.js';
+import { Flags, type Message } from '../wire/message.js';
 import type { Devices } from './devices.js';
 import { decodeEncap, encapCheck, encapDevices, encodeEncap, type RouteEncap } from './route-encap.js';
 import { address, arrayOf, boolean, byType, callOptions, check, device, enumOf, family, integer, number, oneOf, record, text, u16 } from './input.js';
@@ -221,6 +221,11 @@ export function nexthopFromMessage(m: Value): Nexthop {
 function bucketFromMessage(m: Value): NexthopBucket {
   const b = m.resBucket as Value;
   return { id: m.id as number, index: b.index as number, nhid: b.nhId as number, idleTime: seconds(b.idleTime as bigint) ?? 0, raw: m };
+}
+
+/** A bucket message (RTM_NEWNEXTHOPBUCKET or RTM_DELNEXTHOPBUCKET), decoded. */
+export function decodeNexthopBucket(m: Message): NexthopBucket {
+  return bucketFromMessage(nexthopSchema.decodeBody('newnexthopbucket', m.buf, m.payload, m.offset + m.length, m.view));
 }
 
 export const nexthopKind: ObjectKind<Nexthop, NexthopInput, NexthopFilter> = {

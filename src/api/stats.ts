@@ -6,6 +6,7 @@
 import { statsSchema } from '../families/route/index.js';
 import type { statsFamily } from '../families/route/stats.js';
 import type { DecodedSet } from '../schema/types.js';
+import type { Message } from '../wire/message.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import type { Devices } from './devices.js';
 import type { CallOptions, Value } from './object.js';
@@ -36,6 +37,11 @@ const query = record({
   members: record(Object.fromEntries(Object.keys(groupBits).filter((g) => g !== 'link64').map((g) => [g, arrayOf(integer(1, 31))]))),
 }, ['groups']);
 
+/** An RTM_NEWSTATS message (a dump's, or a notification of RTNLGRP_STATS), decoded. */
+export function decodeStats(m: Message): LinkStats {
+  return statsSchema.decodeBody('newstats', m.buf, m.payload, m.offset + m.length, m.view) as LinkStats;
+}
+
 /** Statistics by group (RTM_GETSTATS, RTM_SETSTATS): `rt.stats`. */
 export class Stats {
   constructor(private readonly socket: NetlinkSocket, private readonly devices: Devices) {}
@@ -47,18 +53,16 @@ export class Stats {
     const v: Value = { family: 0, ifindex: 0, filterMask: q.groups.reduce((m, g) => m | (1 << (groupBits[g] - 1)), 0) };
     const filters = Object.entries(q.members ?? {}).map(([g, ms]) => [g, ms.reduce((m, a) => m | (1 << (a - 1)), 0)] as const);
     if (filters.length) v.getFilters = Object.fromEntries(filters);
-    const decode = (m: { buf: Uint8Array; payload: number; offset: number; length: number; view: DataView }) =>
-      statsSchema.decodeBody('newstats', m.buf, m.payload, m.offset + m.length, m.view) as LinkStats;
     if (q.dev !== undefined) {
       const ctx = await this.devices.context([q.dev], options);
       v.ifindex = ctx.ifindex(q.dev, 'dev');
       const { bytes, paths } = statsSchema.encodeMessage('getstats', v);
       const [reply] = await this.socket.request(bytes, { ...options, describeOffset: paths });
-      return reply ? [decode(reply)] : [];
+      return reply ? [decodeStats(reply)] : [];
     }
     const { bytes } = statsSchema.encodeMessage('getstats', v);
     const out: LinkStats[] = [];
-    for await (const m of this.socket.dump(bytes, options)) out.push(decode(m));
+    for await (const m of this.socket.dump(bytes, options)) out.push(decodeStats(m));
     return out;
   }
 

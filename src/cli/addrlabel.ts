@@ -13,7 +13,8 @@ export interface AddrlabelOptions {
   family: 'inet' | 'inet6' | undefined;
 }
 
-function text(a: Addrlabel, name: (i: number) => string): string {
+/** A label as print_addrlabel prints it. */
+export function addrlabelText(a: Addrlabel, name: (i: number) => string): string {
   let line = `prefix ${paint(familyColor('inet6'), a.address)}/${a.prefixlen} `;
   if (a.ifindex) line += `dev ${paint('ifname', `${name(a.ifindex)} `)}`;
   return `${line}label ${a.label} `;
@@ -33,7 +34,7 @@ export async function addrlabel(rt: RouteNetlink, verb: string | undefined, args
     if (args.length) throw fail('"nlkit addrlabel show" does not take any arguments.');
     const list = await labels.list();
     if (options.json) out(ipJson(list.map((a) => json(a, name)), options.pretty));
-    else for (const a of list) out(text(a, name));
+    else for (const a of list) out(addrlabelText(a, name));
     return;
   }
   const add = matches(v, 'add');

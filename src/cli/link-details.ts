@@ -11,12 +11,12 @@ type Raw = Record<string, unknown>;
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 /** ip's detail fields in its order: [JSON key, text word, value]; `kind` marks the `\n    KIND` break. */
-function detailFields(raw: Raw, link: boolean): ([string, string, number | string] | 'kind')[] {
+function detailFields(raw: Raw, link: boolean, promiscuity = true): ([string, string, number | string] | 'kind')[] {
   const out: ([string, string, number | string] | 'kind')[] = [];
   const add = (key: string, word: string, v: unknown) => {
     if (v !== undefined) out.push([key, word, v as number | string]);
   };
-  add('promiscuity', ' promiscuity', num(raw.promiscuity) ?? 0);
+  if (promiscuity) add('promiscuity', ' promiscuity', num(raw.promiscuity) ?? 0);
   add('allmulti', ' allmulti', num(raw.allmulti));
   add('min_mtu', 'minmtu', num(raw.minMtu));
   add('max_mtu', 'maxmtu', num(raw.maxMtu));
@@ -37,9 +37,9 @@ function detailFields(raw: Raw, link: boolean): ([string, string, number | strin
 }
 
 /** The text ip -d appends to the `link/…` line (its line break before the kind included). */
-export function detailsText(raw: Raw, link: boolean, name: (index: number) => string): string {
+export function detailsText(raw: Raw, link: boolean, name: (index: number) => string, promiscuity = true): string {
   let s = '';
-  for (const f of detailFields(raw, link)) {
+  for (const f of detailFields(raw, link, promiscuity)) {
     // ip prints " promiscuity %u " then " allmulti %u ": hence its double space.
     if (f === 'kind') {
       const info = raw.linkinfo as Raw;

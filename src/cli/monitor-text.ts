@@ -9,7 +9,16 @@ import type { Neighbour } from '../api/neighbours.js';
 import type { NsidNotice } from '../api/watch/index.js';
 import { addressText } from './address.js';
 import { familyColor, paint, stateColor } from './color.js';
+import { detailsText } from './link-details.js';
 import { flagWords, linkTypes, operstate } from './link.js';
+import { statistics } from './neigh.js';
+
+/** The options that change the monitor's lines: -d, -s and -br. */
+export interface LineOptions {
+  details: boolean;
+  stats: number;
+  brief: boolean;
+}
 
 /**
  * ip's link cache: each link's name and flags, as the last link message said. Like ip, a link it does not know is
@@ -54,7 +63,7 @@ const events = ['NONE', 'REBOOT', 'FEATURE CHANGE', 'BONDING FAILOVER', 'NOTIFY 
  * A link message as the monitor prints it: no link mode, queue length or alias (those are `ip link`'s), and no
  * qdisc or group for a bridge port's AF_BRIDGE message, which has neither.
  */
-export function linkLine(l: Link, cache: LinkCache, netnsNames: Map<number, string>): string {
+export function linkLine(l: Link, cache: LinkCache, netnsNames: Map<number, string>, o: LineOptions): string {
   const raw = l.raw;
   let name = l.ifname;
   let mDown = false;
@@ -66,6 +75,8 @@ export function linkLine(l: Link, cache: LinkCache, netnsNames: Map<number, stri
       mDown = cache.down(l.link);
     }
   }
+  // -br: the name and state columns, and no line break: the next event goes on after them, as in ip.
+  if (o.brief) return paint('ifname', `${name.padEnd(16)} `) + (l.operstate !== undefined ? paint(stateColor(operstate(l)), `${operstate(l).padEnd(14)} `) : '');
   let line = `${l.ifindex}: ${paint('ifname', `${name}: `)}<${flagWords(l, mDown).join(',')}> `;
   if (l.mtu !== undefined) line += `mtu ${l.mtu} `;
   if (raw.qdisc !== undefined) line += `qdisc ${raw.qdisc as string} `;
@@ -94,12 +105,24 @@ export function linkLine(l: Link, cache: LinkCache, netnsNames: Map<number, stri
   }
   if (raw.newIfindex !== undefined) line += ` new-ifindex ${raw.newIfindex as number}`;
   if (raw.protoDown) line += ' protodown on ';
+  // A bridge port's AF_BRIDGE message has no promiscuity: ip prints only what the message holds.
+  if (o.details) line += detailsText(raw, false, cache.name, raw.promiscuity !== undefined);
+  if (o.details && l.alias !== undefined) line += `\n    alias ${l.alias}`;
   for (const a of l.altnames) line += `\n    altname ${a}`;
   return line;
 }
 
 /** An address as the monitor prints it: led by its link's index and name. */
-export function addressLine(a: Address, cache: LinkCache): string {
+export function addressLine(a: Address, cache: LinkCache, o: LineOptions): string {
+  if (o.brief) {
+    // print_addrinfo's brief part: the address and prefix length (a peer and metric too), no line break.
+    const color = familyColor(a.family);
+    let line = paint(color, a.local ?? a.address.split('/')[0]!);
+    if (a.peer !== undefined) line += ` peer ${paint(color, a.peer)}`;
+    line += `/${a.prefixlen} `;
+    if (a.metric !== undefined) line += `metric ${a.metric} `;
+    return line;
+  }
   return `${a.ifindex}: ${cache.name(a.ifindex)}${addressText(a)}`;
 }
 
@@ -108,16 +131,22 @@ const neighFlags: [string, string][] = [['router', 'router'], ['proxy', 'proxy']
 const nudOrder = ['incomplete', 'reachable', 'stale', 'delay', 'probe', 'failed', 'noarp', 'permanent'];
 
 /** A neighbour (or bridge FDB entry) as print_neigh prints it; `dev` is left out when the monitor watches one. */
-export function neighLine(n: Neighbour, cache: LinkCache, showDev: boolean): string {
+export function neighLine(n: Neighbour, cache: LinkCache, showDev: boolean, o: LineOptions): string {
   let line = '';
-  if (n.dst !== undefined) {
-    const family = n.family === 'bridge' ? (n.dst.includes(':') ? 'inet6' : 'inet') : n.family;
-    line += paint(familyColor(family), `${n.dst} `);
+  const family = n.family === 'bridge' ? (n.dst?.includes(':') ? 'inet6' : 'inet') : n.family;
+  if (o.brief) {
+    // print_neigh_brief: columns of 39 and 16.
+    if (n.dst !== undefined) line += paint(familyColor(family), `${n.dst.padEnd(39)} `);
+    if (showDev && n.ifindex) line += paint('ifname', `${cache.name(n.ifindex).padEnd(16)} `);
+    if (n.lladdr !== undefined) line += paint('mac', n.lladdr);
+    return line;
   }
+  if (n.dst !== undefined) line += paint(familyColor(family), `${n.dst} `);
   if (showDev && n.ifindex) line += `dev ${paint('ifname', `${cache.name(n.ifindex)} `)}`;
   if (n.lladdr !== undefined) line += `lladdr ${paint('mac', `${n.lladdr} `)}`;
   const flags = [...n.flags, ...(n.extFlags ?? [])];
   for (const [flag, word] of neighFlags) if (flags.includes(flag)) line += `${word} `;
+  if (o.stats) for (const [, text] of statistics(n)) line += text;
   for (const s of nudOrder) if (n.state.includes(s)) line += `${s.toUpperCase()} `;
   if (n.protocol !== undefined && n.protocol !== 0 && n.protocol !== 'unspec') line += `proto ${n.protocol} `;
   return line;

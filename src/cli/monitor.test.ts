@@ -26,19 +26,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Run `ip … monitor ARGS` and `nlkit … monitor ARGS` side by side in `ns`, make the changes once both listen, and
  * return what each printed for them. Both listen once a marker route added in a table of its own shows in both.
  */
-async function sideBySide(ns: TestNetns, options: string[], args: string[], change: () => Promise<void>): Promise<[string, string]> {
+async function sideBySide(ns: TestNetns, options: string[], args: string[], change: () => Promise<void>, markerDev = 'lo'): Promise<[string, string]> {
   const ip = start('ip', ['-n', ns.name, ...options, 'monitor', ...args]);
   const nl = start(process.execPath, [main, '-n', ns.name, ...options, 'monitor', ...args]);
   try {
     let marker = '';
     for (let k = 1; k <= 40 && !marker; k++) {
-      await ns.ip('route', 'replace', `203.0.113.${k}/32`, 'dev', 'lo', 'table', '250');
+      await ns.ip('route', 'replace', `203.0.113.${k}/32`, 'dev', markerDev, 'table', '250');
       await sleep(250);
       if (ip.out().includes(`203.0.113.${k} `) && nl.out().includes(`203.0.113.${k} `)) marker = `203.0.113.${k} `;
     }
     assert.ok(marker, `both monitors listen: ip printed ${JSON.stringify(ip.out())}, nlkit ${JSON.stringify(nl.out())}`);
     await change();
-    await ns.ip('route', 'replace', '203.0.113.250/32', 'dev', 'lo', 'table', '250');
+    await ns.ip('route', 'replace', '203.0.113.250/32', 'dev', markerDev, 'table', '250');
     for (let i = 0; i < 100 && !(ip.out().includes('203.0.113.250 ') && nl.out().includes('203.0.113.250 ')); i++) await sleep(100);
     const between = (text: string) => {
       const lines = text.split('\n');
@@ -156,4 +156,32 @@ test('nlkit monitor refuses what ip refuses, with its message and exit status', 
     assert.equal(code, ipCode, args.join(' '));
     assert.equal(err, ipErr.replace(/\bip\b/g, 'nlkit'), args.join(' '));
   }
+});
+
+test('nlkit monitor under -d -s, -br, and with dev and label prints what ip monitor prints, [STATS] included', { timeout: 900_000 }, async () => {
+  await withNetns(async (ns) => {
+    const changes = async () => {
+      await churn(ns);
+      await ns.vethPair();
+      // RTM_NEWSTATS to RTNLGRP_STATS: ip prints the device's hardware statistics info.
+      await ns.ip('stats', 'set', 'dev', 'v0', 'l3_stats', 'on');
+    };
+    for (const [options, args] of [[['-d', '-s'], ['all']], [['-br'], ['all']]] as const) {
+      const [ip, nl] = await sideBySide(ns, [...options], [...args], changes);
+      assert.ok(ip.includes('[STATS]') && ip.includes('l3_stats on used off'), `ip printed [STATS]: ${ip}`);
+      if (options[0] === '-d') assert.ok(ip.includes('numtxqueues') && ip.includes(' used '), `ip -d -s printed details and neighbour statistics: ${ip}`);
+      else assert.ok(/\[LINK\]v1@v0 +UP +\[/.test(ip), `ip -br printed brief lines: ${ip}`);
+      assert.equal(nl, ip, options.join(' '));
+      await ns.ip('link', 'del', 'v0');
+    }
+    await ns.vethPair();
+    const [ip, nl] = await sideBySide(ns, ['-d'], ['label', 'link', 'address', 'route', 'neigh', 'stats', 'dev', 'v1'], async () => {
+      await ns.ip('addr', 'add', '192.0.2.7/24', 'dev', 'v1');
+      await ns.ip('addr', 'add', '192.0.2.8/24', 'dev', 'v0');
+      await ns.ip('stats', 'set', 'dev', 'v0', 'l3_stats', 'on');
+      await ns.ip('link', 'set', 'v1', 'mtu', '1400');
+    }, 'v1');
+    assert.ok(ip.includes('[ROUTE]local 192.0.2.7 table local proto kernel scope host src 192.0.2.7'), `ip hid dev v1 from routes: ${ip}`);
+    assert.equal(nl, ip);
+  });
 });

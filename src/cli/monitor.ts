@@ -5,11 +5,14 @@
  */
 import { listNetns } from '../api/netns.js';
 import { RouteNetlink } from '../api/route-netlink.js';
-import { decodeNotifications, notifications, type Notification, type ObjectNotification } from '../api/watch/index.js';
+import { decodeNotifications, type ObjectNotification } from '../api/watch/index.js';
 import { byType, protocolOf, type NotificationKind } from '../api/watch/kinds.js';
+import { groupsOf } from '../api/watch/notifications.js';
 import { Protocol } from '../socket/constants.js';
-import type { NetnsRef } from '../socket/socket.js';
+import { NetlinkSocket, type NetnsRef } from '../socket/socket.js';
+import type { Message } from '../wire/message.js';
 import { fileMessages, NLMSG_TSTAMP } from './monitor-file.js';
+import { moreKindOf, moreLabels, moreText, RTNLGRP_IPV4_MROUTE, RTNLGRP_IPV6_MROUTE, RTNLGRP_IPV6_PREFIX, RTNLGRP_STATS } from './monitor-more.js';
 import { addressLine, LinkCache, linkLine, neighLine, nsidLine } from './monitor-text.js';
 import { netconfText } from './netconf.js';
 import { nexthopText } from './nexthop.js';
@@ -26,6 +29,10 @@ export interface MonitorOptions {
   oneline?: boolean;
   family: 'inet' | 'inet6' | undefined;
   netns: NetnsRef | undefined;
+  /** -d, -s and -br, as ip's printers take them. */
+  details: boolean;
+  stats: number;
+  brief: boolean;
 }
 
 /** ip's object words, tried in ip's order, each taking any abbreviation (so `l` is `label`, `n` is `neigh`). */
@@ -39,6 +46,8 @@ interface Parsed {
   /** The objects named; none named is all of them. */
   given: boolean;
   kinds: Set<NotificationKind>;
+  /** The objects named that have no notification kind in the library. */
+  more: Set<'mroute' | 'prefix' | 'stats'>;
   label: boolean;
   allNsid: boolean;
   dev: string | undefined;
@@ -47,7 +56,7 @@ interface Parsed {
 }
 
 function parse(args: string[]): Parsed {
-  const p: Parsed = { given: false, kinds: new Set(), label: false, allNsid: false, dev: undefined, file: undefined };
+  const p: Parsed = { given: false, kinds: new Set(), more: new Set(), label: false, allNsid: false, dev: undefined, file: undefined };
   for (let i = 0; i < args.length; i++) {
     const w = args[i]!;
     const hit = words.find(([name]) => matches(w, name))?.[1];
@@ -55,9 +64,10 @@ function parse(args: string[]): Parsed {
       p.file = args[++i];
       if (p.file === undefined) throw incomplete();
     } else if (hit === 'label') p.label = true;
-    // Multicast routes, IPv6 prefixes and offload statistics have no lines here yet: named, they add nothing.
-    else if (hit === 'mroute' || hit === 'prefix' || w === 'stats') p.given = true;
-    else if (hit !== undefined) {
+    else if (hit === 'mroute' || hit === 'prefix' || w === 'stats') {
+      p.given = true;
+      p.more.add(hit === 'mroute' || hit === 'prefix' ? hit : 'stats');
+    } else if (hit !== undefined) {
       p.given = true;
       p.kinds.add(hit as NotificationKind);
     }
@@ -81,10 +91,10 @@ type IpNotification = Exclude<ObjectNotification, { kind: TcKind }>;
 const isTc = (n: ObjectNotification): n is Extract<ObjectNotification, { kind: TcKind }> => tcKinds.has(n.kind);
 
 /**
- * The message types ip monitor has a printer for (or ignores: NOOP, ERROR, DONE), some of which nlkit does not
- * print yet (prefixes, address labels, nexthop buckets, stats); any other type is ip's `Unknown message`.
+ * The message types ip monitor has a printer for, or ignores (NOOP, ERROR, DONE; RTM_GETNEIGH, which the kernel
+ * sends only to an application resolving neighbours); any other type is ip's `Unknown message`.
  */
-const ipPrints = new Set([1, 2, 3, 16, 17, 20, 21, 24, 25, 28, 29, 30, 32, 33, 52, 72, 73, 80, 81, 88, 89, 92, 104, 105, 116, 117]);
+const ipPrints = new Set([1, 2, 3, 30]);
 
 const labels: Record<Exclude<NotificationKind, TcKind>, string> = {
   link: '[LINK]', address: '[ADDR]', route: '[ROUTE]', neighbour: '[NEIGH]', nexthop: '[NEXTHOP]', rule: '[RULE]', netconf: '[NETCONF]', nsid: '[NSID]',
@@ -129,8 +139,9 @@ const bigints = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? 
 export async function monitor(args: string[], options: MonitorOptions, out: (line: string, end?: string) => void, signal?: AbortSignal): Promise<void> {
   // nlkit's own event sources, not ip's objects: taken as whole words only.
   if (args[0] === 'uevent' || args[0] === 'proc') return (await import('./monitor-events.js')).monitorEvents(args, options, out, signal);
-  const { given, kinds, label, allNsid, dev, file } = parse(args);
+  const { given, kinds, more, label, allNsid, dev, file } = parse(args);
   const watched = given ? kinds : new Set(every);
+  const moreWatched = given ? more : new Set(['mroute', 'prefix', 'stats'] as const);
   const rt = RouteNetlink.open({ netns: options.netns });
   const cache = new LinkCache((ifindex) => rt.links.get({ ifindex }).catch(() => undefined));
   // ip names the peer namespaces of /run/netns by their ids here.
@@ -182,21 +193,37 @@ export async function monitor(args: string[], options: MonitorOptions, out: (lin
       default: return true;
     }
   };
+  const lineOptions = { details: options.details, stats: options.stats, brief: options.brief };
   const text = async (n: IpNotification): Promise<string> => {
     switch (n.kind) {
-      case 'link': return linkLine(n.object, cache, netnsNames);
-      case 'address': return addressLine(n.object, cache);
-      case 'route': return routeText(n.object, cache.name);
-      case 'neighbour': return neighLine(n.object, cache, ifindex === undefined);
-      case 'nexthop': return nexthopText(n.object, cache.name);
-      case 'rule': return ruleText(n.object);
+      case 'link': return linkLine(n.object, cache, netnsNames, lineOptions);
+      case 'address': return addressLine(n.object, cache, lineOptions);
+      // ip's route filter in the monitor holds the `dev` selector's device as its oif, and hides it from each line.
+      case 'route': return routeText(n.object, cache.name, { details: options.details, allTables: true, hide: { dev: ifindex !== undefined } });
+      case 'neighbour': return neighLine(n.object, cache, ifindex === undefined, lineOptions);
+      case 'nexthop': return nexthopText(n.object, cache.name, options.details);
+      case 'rule': return ruleText(n.object, options.details);
       case 'netconf': return netconfText(n.object.raw, cache.name);
       case 'nsid': return nsidLine(n.object, n.action === 'delete', nsidNames, lookupNsid);
     }
   };
-  /** One notification, as ip prints it (nothing, when ip's filters leave it out). */
+  /** -br's link and address lines end without a line break: the next event goes on after them. */
+  const unended = (n: IpNotification) => options.brief && (n.kind === 'link' || n.kind === 'address');
   /** Headers ip printed for an event its printer then left out: they lead the next line. */
   let carried = '';
+  /** The timestamp, nsid and label ip prints before each event it hears. */
+  const headers = (nsid: number | undefined, labelText: string): string => {
+    // The timestamp's own line break stays one under -o: ip prints it apart from the event.
+    let head = options.timestamp === 'none' ? '' : stamp(options.timestamp, nowMicros());
+    if (allNsid) head += nsid === undefined || nsid < 0 ? '[nsid current]' : `[nsid ${nsid}]`;
+    if (label) head += labelText;
+    return head;
+  };
+  const emit = (head: string, line: string, end?: string) => {
+    out(carried + head + (options.oneline ? line.replaceAll('\n', '\\') : line), end);
+    carried = '';
+  };
+  /** One notification, as ip prints it (nothing, when ip's filters leave it out). */
   const print = async (n: IpNotification): Promise<void> => {
     if (n.kind === 'link') cache.remember(n.object, n.action === 'delete');
     if (unheard(n)) return;
@@ -204,39 +231,61 @@ export async function monitor(args: string[], options: MonitorOptions, out: (lin
       if (shown(n)) out(JSON.stringify({ kind: n.kind, action: n.action, nsid: n.nsid, object: { ...n.object, raw: undefined } }, bigints));
       return;
     }
-    // The timestamp's own line break stays one under -o: ip prints it apart from the event.
-    const time = options.timestamp === 'none' ? '' : stamp(options.timestamp, nowMicros());
-    let head = '';
-    if (allNsid) head += n.nsid === undefined || n.nsid < 0 ? '[nsid current]' : `[nsid ${n.nsid}]`;
-    if (label) head += labels[n.kind];
+    const head = headers(n.nsid, labels[n.kind]);
     if (!shown(n)) {
-      carried += time + head;
+      carried += head;
       return;
     }
     await cache.learn(devices(n));
-    const line = `${head}${n.action === 'delete' ? 'Deleted ' : ''}${await text(n)}`;
-    out(carried + time + (options.oneline ? line.replaceAll('\n', '\\') : line));
-    carried = '';
+    emit(head, `${n.action === 'delete' ? 'Deleted ' : ''}${await text(n)}`, unended(n) ? '' : undefined);
   };
-  /** A line of ip's own between events (a recorded timestamp), after the headers carried. */
-  const outLine = (line: string) => {
-    out(carried + line);
-    carried = '';
+  /** A message of the library's kinds or of the others ip prints; any other type is ip's `Unknown message`. */
+  const handle = async (m: Message, nsid: number | undefined): Promise<void> => {
+    const more = moreKindOf(m);
+    if (more) {
+      const shownMore = await moreText(more.kind, m, { name: cache.name, learn: (i) => cache.learn(i), stats: options.stats, details: options.details, ifindex, family });
+      if (shownMore.complaint !== undefined) process.stderr.write(`${shownMore.complaint}\n`);
+      if (options.json) {
+        if (shownMore.text !== undefined) out(JSON.stringify({ kind: more.kind, action: more.deleted ? 'delete' : 'new', nsid, object: shownMore.object }, bigints));
+        return;
+      }
+      const head = headers(nsid, moreLabels[more.kind]);
+      if (shownMore.text === undefined) carried += head;
+      else emit(head, `${more.deleted ? 'Deleted ' : ''}${shownMore.text}`);
+      return;
+    }
+    const t = byType.get(m.type);
+    if (t === undefined || protocolOf(t.kind) !== Protocol.ROUTE || tcKinds.has(t.kind)) {
+      if (!ipPrints.has(m.type)) {
+        const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}(${n})`;
+        process.stderr.write(`Unknown message: type=${hex(m.type)} flags=${hex(m.flags)} len=${hex(m.length)}\n`);
+      }
+      return;
+    }
+    for (const n of decodeNotifications(m, nsid, true)) if (!isTc(n)) await print(n);
   };
   try {
     if (file !== undefined) {
-      await replay(file, print, outLine, options.json);
+      await replay(file, handle, (line) => emit('', line), options.json);
       if (carried) out(carried, '');
       return;
     }
-    // Like ip, the link cache follows link messages only when links are watched; otherwise it asks the kernel.
-    for await (const n of notifications([...watched], { netns: options.netns, signal, allNsid, everything: true }) as AsyncIterable<Notification>) {
-      if (n.kind === 'overrun') {
-        process.stderr.write(`nlkit monitor: the kernel dropped notifications (receive queue overrun #${n.count})\n`);
-        continue;
+    const groups = groupsOf([...watched]);
+    if (moreWatched.has('mroute')) {
+      if (family !== 'inet6') groups.push(RTNLGRP_IPV4_MROUTE);
+      if (family !== 'inet') groups.push(RTNLGRP_IPV6_MROUTE);
+    }
+    if (moreWatched.has('prefix') && family !== 'inet') groups.push(RTNLGRP_IPV6_PREFIX);
+    if (moreWatched.has('stats')) groups.push(RTNLGRP_STATS);
+    const socket = NetlinkSocket.open(Protocol.ROUTE, { netns: options.netns, listenAllNsid: allNsid });
+    try {
+      // Like ip, the link cache follows link messages only when links are watched; otherwise it asks the kernel.
+      for await (const e of socket.subscribe(groups, { signal })) {
+        if (e.type === 'overrun') process.stderr.write(`nlkit monitor: the kernel dropped notifications (receive queue overrun #${e.count})\n`);
+        else await handle(e.message, e.nsid);
       }
-      // ip monitor's words name neither conntrack, qdiscs (tc monitor's) nor MDB and VLANs (bridge's).
-      if (!isTc(n)) await print(n);
+    } finally {
+      socket.close();
     }
   } finally {
     rt.close();
@@ -245,9 +294,9 @@ export async function monitor(args: string[], options: MonitorOptions, out: (lin
 
 /**
  * Print the messages of a file rtmon wrote, as ip does whatever objects were named: its timestamps as ip's
- * `Timestamp: … us` lines, message types ip has no printer for as its `Unknown message` line on standard error.
+ * `Timestamp: … us` lines, every other message as the monitor prints what it hears.
  */
-async function replay(file: string, print: (n: IpNotification) => Promise<void>, out: (line: string) => void, json: boolean): Promise<void> {
+async function replay(file: string, handle: (m: Message, nsid: number | undefined) => Promise<void>, out: (line: string) => void, json: boolean): Promise<void> {
   for await (const m of fileMessages(file)) {
     if (m.type === NLMSG_TSTAMP) {
       const seconds = m.view.getUint32(m.payload, true);
@@ -256,14 +305,6 @@ async function replay(file: string, print: (n: IpNotification) => Promise<void>,
       else out(`Timestamp: ${asctime(new Date(seconds * 1000))} ${usec} us`);
       continue;
     }
-    const t = byType.get(m.type);
-    if (t === undefined || protocolOf(t.kind) !== Protocol.ROUTE || tcKinds.has(t.kind)) {
-      if (!ipPrints.has(m.type)) {
-        const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}(${n})`;
-        process.stderr.write(`Unknown message: type=${hex(m.type)} flags=${hex(m.flags)} len=${hex(m.length)}\n`);
-      }
-      continue;
-    }
-    for (const n of decodeNotifications(m, undefined, true)) if (!isTc(n)) await print(n);
+    await handle(m, undefined);
   }
 }

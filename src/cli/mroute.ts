@@ -33,7 +33,8 @@ function prefix(word: string): string {
 /** C's printf %g as ip's JSON writer prints a double: six significant digits. */
 const g = (n: number): number => Number(n.toPrecision(6));
 
-function text(r: MulticastRoute, name: (i: number) => string, o: MrouteOptions, tableFiltered: boolean): string {
+/** An entry as ip's print_mroute prints it (`ip mroute show`, `ip monitor mroute`). */
+export function mrouteText(r: MulticastRoute, name: (i: number) => string, o: MrouteOptions, tableFiltered: boolean): string {
   const addr = (a: string | undefined) => (a === undefined ? 'unknown' : r.family === 'inet6' ? inetNtop6(a) : a);
   let line = `${`(${addr(r.src)},${addr(r.dst)})`.padEnd(32)} Iif: `;
   line += r.iif ? `${paint('ifname', name(r.iif).padEnd(10))} ` : 'unresolved ';
@@ -117,7 +118,7 @@ async function list(rt: RouteNetlink, args: string[], o: MrouteOptions, out: (li
   }
   const filtered = table !== undefined;
   if (o.json) out(ipJson(routes.map((r) => json(r, name, o, filtered)), o.pretty));
-  else for (const r of routes) out(text(r, name, o, filtered));
+  else for (const r of routes) out(mrouteText(r, name, o, filtered));
 }
 
 export async function mroute(rt: RouteNetlink, verb: string | undefined, args: string[], options: MrouteOptions, out: (line: string) => void): Promise<void> {

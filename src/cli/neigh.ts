@@ -172,7 +172,7 @@ export async function neigh(rt: RouteNetlink, verb: string | undefined, args: st
 }
 
 /** -s: `ref`, `used/confirmed/updated` (seconds; the kernel counts in USER_HZ ticks) and `probes`, in ip's order. */
-function statistics(n: Neighbour): [string, string, number][] {
+export function statistics(n: Neighbour): [string, string, number][] {
   const out: [string, string, number][] = [];
   const ci = n.raw.cacheinfo as { refcnt?: number; used?: number; confirmed?: number; updated?: number } | undefined;
   if (ci) {

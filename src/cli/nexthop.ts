@@ -219,7 +219,7 @@ function selectors(args: string[], links: readonly Link[], family: NexthopOption
 const protocolNumber = (p: string | number) => (typeof p === 'number' ? p : (routeProtocol(p) ?? -1));
 
 /** A bucket as print_nexthop_bucket prints it; idle time in seconds as %g. */
-function bucketText(b: NexthopBucket): string {
+export function bucketText(b: NexthopBucket): string {
   const flags = flagOrder.filter((f) => ((b.raw.flags as (string | number)[] | undefined) ?? []).includes(f));
   return `id ${b.id} index ${b.index} idle_time ${Number(b.idleTime.toPrecision(6))} nhid ${b.nhid} ${flags.map((f) => `${f} `).join('')}`;
 }

@@ -124,6 +124,14 @@ const bondLeaf = (group: 'linkXstats' | 'linkXstatsSlave', word: string): Leaf =
 type Offload = NonNullable<LinkStats['linkOffloadXstats']>;
 const offload = (s: LinkStats): Offload | undefined => s.linkOffloadXstats;
 
+/** The hardware statistics' info (offload hw_stats_info): what `ip monitor` prints of an RTM_NEWSTATS too. */
+export function hwStatsInfo(s: LinkStats): Shown | undefined {
+  const o = offload(s);
+  if (!o?.hwSInfo) return undefined;
+  const l3 = o.hwSInfo.l3Stats ? hwInfo(o.hwSInfo.l3Stats) : undefined;
+  return { text: `\n${l3 ? `    l3_stats${l3.text}` : ''}`, json: { info: l3 ? { l3_stats: l3.json } : {} } };
+}
+
 /** The leaves in the order ip 6.1 prints them (its table of them, sorted by address). */
 const leaves: Leaf[] = [
   { path: ['afstats', 'mpls'], group: 'afSpec', show: () => undefined },
@@ -140,12 +148,7 @@ const leaves: Leaf[] = [
   },
   {
     path: ['offload', 'hw_stats_info'], group: 'linkOffloadXstats', member: 2,
-    show: (s) => {
-      const o = offload(s);
-      if (!o?.hwSInfo) return undefined;
-      const l3 = o.hwSInfo.l3Stats ? hwInfo(o.hwSInfo.l3Stats) : undefined;
-      return { text: `\n${l3 ? `    l3_stats${l3.text}` : ''}`, json: { info: l3 ? { l3_stats: l3.json } : {} } };
-    },
+    show: (s) => hwStatsInfo(s),
   },
   {
     path: ['offload', 'cpu_hit'], group: 'linkOffloadXstats', member: 1,
