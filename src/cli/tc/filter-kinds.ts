@@ -4,6 +4,7 @@
  */
 import { parseClassid } from '../../api/tc-handle.js';
 import { parseActions, type ActionContext } from './actions.js';
+import { flower } from './filter-flower.js';
 import { Args, matches, tcFail } from './words.js';
 
 const matchallUsage = `Usage: ... matchall [skip_sw | skip_hw]
@@ -66,6 +67,15 @@ async function matchall(a: Args, handle: string | undefined, ctx: ActionContext)
   return { handle: h, options: o };
 }
 
+/** What a classifier's parser may read of the filter's own words: its protocol and parent (tcmsg). */
+export interface FilterInfo {
+  protocol: number;
+  parent: number;
+}
+
+type KindParser = (a: Args, handle: string | undefined, ctx: ActionContext, info: FilterInfo) => Promise<FilterKindResult>;
+
+const parsers: Record<string, KindParser> = { matchall, flower };
+
 /** The parser of a classifier this module reads, if it is one. */
-export const filterKindParser = (kind: string): ((a: Args, handle: string | undefined, ctx: ActionContext) => Promise<FilterKindResult>) | undefined =>
-  kind === 'matchall' ? matchall : undefined;
+export const filterKindParser = (kind: string): KindParser | undefined => (Object.hasOwn(parsers, kind) ? parsers[kind] : undefined);

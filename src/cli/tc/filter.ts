@@ -9,6 +9,7 @@ import { formatU32Handle, parseU32Handle, type U32Key, type U32Options, type U32
 import { SchemaError } from '../../schema/codec.js';
 import { kernelError, type TcRun } from './common.js';
 import { showChunk } from './filter-fast.js';
+import { llProtoIds } from '../link-kind-bridge.js';
 import { filterKindParser } from './filter-kinds.js';
 import { statsLines } from './format.js';
 import { Args, duparg, invarg, matches, tcExit, tcFail, unsigned } from './words.js';
@@ -17,7 +18,7 @@ const TC_H_ROOT = 0xffffffff;
 const INGRESS = 0xfffffff2;
 const EGRESS = 0xfffffff3;
 
-const protocols: Record<string, number> = { all: 0x0003, ip: 0x0800, ipv6: 0x86dd, arp: 0x0806, '802.1Q': 0x8100, '802.1ad': 0x88a8 };
+const ETH_P_ALL = 0x0003;
 
 const filterUsage = `Usage: tc filter [ add | del | change | replace | show ] [ dev STRING ]
        tc filter [ add | del | change | replace | show ] [ block BLOCK_INDEX ]
@@ -217,7 +218,8 @@ function common(a: Args, show: boolean): FilterWords {
       f.prio = v;
     } else if (matches(w, 'protocol')) {
       const p = a.next();
-      const v = protocols[p] ?? unsigned(p, 16, 0xffff);
+      // ll_proto_a2n: a name of lib/ll_proto.c (any case), else a number in base 0.
+      const v = llProtoIds[p.toLowerCase()] ?? unsigned(p, 0, 0xffff);
       if (v === undefined) throw invarg('invalid protocol', p);
       f.protocol = v;
     } else if (matches(w, 'chain')) {
@@ -246,13 +248,16 @@ async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
   let options: U32Options | Record<string, unknown> | undefined;
   let handle: number | undefined;
   const other = f.kind === undefined ? undefined : filterKindParser(f.kind);
+  // tc_filter_modify: a filter created without a protocol matches all of them.
+  const protocol = f.protocol ?? (verb === 'add' || verb === 'replace' ? ETH_P_ALL : 0);
   if (f.kind === 'u32') ({ options, handle } = u32Options(a, f.handle));
-  else if (other) ({ options, handle } = await other(a, f.handle, { err: run.err, ifindex: (d) => run.rt.devices.lookup(d).then((i) => i ?? 0) }));
+  else if (other) {
+    const ctx = { err: run.err, ifindex: (d: string) => run.rt.devices.lookup(d).then((i) => i ?? 0) };
+    ({ options, handle } = await other(a, f.handle, ctx, { protocol, parent: f.parent ?? 0 }));
+  }
   // tc's fallback for a kind it has no parser for reads no words: with none it sends the kind alone.
   else if (f.kind !== undefined && !a.done) throw tcFail(`Unknown filter "${f.kind}", hence option "${a.done ? '' : a.word}" is unparsable`);
   if (f.dev === undefined) throw tcFail('Cannot find device ""');
-  // tc_filter_modify: a filter created without a protocol matches all of them.
-  const protocol = f.protocol ?? (verb === 'add' || verb === 'replace' ? protocols.all! : 0);
   const input: FilterInput = { dev: await run.ifindex(f.dev), parent: f.parent ?? 0, protocol, prio: f.prio ?? 0 };
   if (f.kind !== undefined) input.kind = f.kind;
   if (handle !== undefined) input.handle = handle;

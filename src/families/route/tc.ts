@@ -15,7 +15,9 @@
  *   one object: the attribute is `lossModel` here;
  * - cake's overhead is signed;
  * - skbprio (struct tc_skbprio_qopt, a u32 limit) is missing;
- * - tc writes action tables (TCA_ACT_TAB, a classifier's TCA_*_ACT) and each action in them without NLA_F_NESTED.
+ * - tc writes action tables (TCA_ACT_TAB, a classifier's TCA_*_ACT) and each action in them without NLA_F_NESTED;
+ * - flower: the VLAN ids and the MPLS label are host order, the erspan index and geneve class big-endian, and
+ *   TCA_FLOWER_KEY_MPLS_OPTS holds one TCA_FLOWER_KEY_MPLS_OPTS_LSE nest per label stack entry.
  */
 import type { FamilyDecl } from '../../schema/declaration.js';
 import { tc } from './generated/tc.js';
@@ -85,7 +87,23 @@ export const tcFamily = {
     'tc-basic-attrs': plainActs(sets['tc-basic-attrs'].attributes),
     'tc-bpf-attrs': plainActs(sets['tc-bpf-attrs'].attributes),
     'tc-cgroup-attrs': plainActs(sets['tc-cgroup-attrs'].attributes),
-    'tc-flower-attrs': plainActs(sets['tc-flower-attrs'].attributes),
+    'tc-flower-attrs': plainActs(
+      sets['tc-flower-attrs'].attributes.map((a) => {
+        // cls_flower.c reads the VLAN ids and the MPLS label in host order (nla_get_u16/u32).
+        if (a.name === 'keyVlanId' || a.name === 'keyCvlanId' || a.name === 'keyMplsLabel') return { name: a.name, value: a.value, type: a.type };
+        // TCA_FLOWER_KEY_MPLS_OPTS holds TCA_FLOWER_KEY_MPLS_OPTS_LSE nests, one per label stack entry.
+        if (a.name === 'keyMplsOpts') return { ...a, nested: 'tc-flower-key-mpls-opts-attrs' };
+        return a;
+      }),
+    ),
+    'tc-flower-key-mpls-opts-attrs': { attributes: [{ name: 'lse', value: 1, type: 'nest', nested: 'tc-flower-key-mpls-opt-attrs', multi: true }] },
+    // The erspan index and the geneve class are big-endian (nla_get_be32/be16 in cls_flower.c).
+    'tc-flower-key-enc-opt-erspan-attrs': {
+      attributes: sets['tc-flower-key-enc-opt-erspan-attrs'].attributes.map((a) => (a.name === 'index' ? { ...a, byteOrder: 'big-endian' as const } : a)),
+    },
+    'tc-flower-key-enc-opt-geneve-attrs': {
+      attributes: sets['tc-flower-key-enc-opt-geneve-attrs'].attributes.map((a) => (a.name === 'class' ? { ...a, byteOrder: 'big-endian' as const } : a)),
+    },
     'tc-fw-attrs': plainActs(sets['tc-fw-attrs'].attributes),
     'tc-matchall-attrs': plainActs(sets['tc-matchall-attrs'].attributes),
     'tc-route-attrs': plainActs(sets['tc-route-attrs'].attributes),
