@@ -39,13 +39,15 @@ const bridge = [
   'group_address zz', 'group_address 1.2.3.4', 'mcast_vlan_snooping 1 forward_delay 5', 'no_linklocal 1', 'mcast_vlan 1',
   'no_linklocal_learn 256', 'fd', 'vlan_default_pvid 5 vlan_stats_enabled 1 vlan_stats_per_port 1', 'mcast_q 1',
   'mcast_last_member_interval -1', 'mcast_membership_interval 18446744073709551616', 'mcast_querier_interval 0x10',
-  'nf_call_arptables x', 'help', 'frob', 'priority', 'mcast_membership_interval 5 frob',
+  'nf_call_arptables x', 'help', 'frob', 'priority', 'mcast_membership_interval 5 frob', 'stp_state 1 stp_state 0',
+  'stp_state 1 forward_delay 500 stp_state 0 mcast_vlan_snooping 1 priority 3 no_linklocal_learn 1 priority 4',
 ];
 
 const bridgeSlave = [
   '', 'state 3 priority 2 cost 100', 'state 5', 'state x', 'priority 65536', 'cost -1', 'p 3', 'c 4', 'fastleave o',
   'learning of', 'mcast_f on', 'mcast_router 256', 'group_fwd_mask x', 'backup_port d2', 'backup_port nosuch', 'nobackup_port',
-  'fdb_flush', 'hairpin maybe', 'hairpin', 'help', 'frob', 'cost 5 frob',
+  'fdb_flush', 'hairpin maybe', 'hairpin', 'help', 'frob', 'cost 5 frob', 'cost 5 priority 2 cost 6',
+  'mcast_fast_leave on fastleave off',
 ];
 
 /** Each kind's lines as `ip link` lines: add for the master kinds, set of a bridge port for the port kinds. */

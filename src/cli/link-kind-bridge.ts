@@ -4,7 +4,7 @@
  */
 import type { LinkInput } from '../api/links.js';
 import { fail, integer, invarg, lladdr, matches, type Words } from './args.js';
-import { constant, onOff, put, readKindOptions, unsigned, unsigned64, type DeviceLookup, type KindOption, type Read } from './link-kind-table.js';
+import { constant, onOff, put, readKindOptions, unsigned, unsigned64, type DeviceLookup, type KindData, type KindOption, type Read } from './link-kind-table.js';
 
 const bridgeUsage = `Usage: ... bridge [ fdb_flush ]
 		  [ forward_delay FORWARD_DELAY ]
@@ -66,16 +66,19 @@ const u16 = (word: string, key: string) => ({ word, read: unsigned('u16', key, `
 const u32 = (word: string, key: string) => ({ word, read: unsigned('u32', key, `invalid ${word}`) });
 const u64 = (word: string, key: string) => ({ word, read: unsigned64(key, `invalid ${word}`) });
 
-/** A bit of the multi-boolopt, kept aside until the options are all read. */
+/** The multi-boolopt of each bridge's data being read, kept aside until the options are all read. */
+const boolopts = new WeakMap<KindData, { optval: number; optmask: number }>();
+
+/** A bit of the multi-boolopt. */
 function boolopt(word: string, bit: number): Read {
   return (w, data) => {
     const v = w.next();
     const n = integer(v, { min: 0, max: 0xff });
     if (n === undefined) throw invarg(`invalid ${word}`, v);
-    const bm = (data.multiBoolopt as { optval: number; optmask: number } | undefined) ?? { optval: 0, optmask: 0 };
+    const bm = boolopts.get(data) ?? { optval: 0, optmask: 0 };
     bm.optmask |= 1 << bit;
     bm.optval = n ? bm.optval | (1 << bit) : bm.optval & ~(1 << bit);
-    data.multiBoolopt = bm;
+    boolopts.set(data, bm);
   };
 }
 
@@ -124,7 +127,7 @@ export async function bridge(w: Words, _create: boolean, look: DeviceLookup): Pr
   const data = await readKindOptions(w, bridgeOptions, look, (a) =>
     fail(matches(a, 'help') ? bridgeUsage : `bridge: unknown command "${a}"?\n${bridgeUsage}`));
   // ip adds the boolopts last, whatever their place among the words.
-  const bm = data.multiBoolopt;
+  const bm = boolopts.get(data);
   if (bm !== undefined) put(data, 'multiBoolopt', bm);
   return { data };
 }

@@ -4,7 +4,8 @@
  * sends its attributes.
  */
 import type { LinkInput } from '../api/links.js';
-import { duparg, duparg2, fail, integer, invarg, matches, refuse, type Words } from './args.js';
+import { addAttribute } from '../schema/sequence.js';
+import { duparg, duparg2, fail, integer, invarg, matches, type Words } from './args.js';
 import { ipv4Bytes, unsigned } from './link-kind-tunnel.js';
 import { UsageError } from './usage.js';
 
@@ -136,9 +137,7 @@ export async function macsec(w: Words): Promise<Partial<LinkInput>> {
       icvLen = n;
     } else if (choice) {
       const i = oneOf(a, w.next(), choice[1]);
-      // ip adds an attribute each time; the library's data holds one.
-      if (data[choice[0]] !== undefined) throw refuse(`A second "${a}" is not supported by nlkit.`);
-      data[choice[0]] = i;
+      addAttribute(data, choice[0], i);
       on[a] = i;
     } else if (a === 'replay') replay = oneOf(a, w.next(), ['off', 'on']);
     else if (a === 'window') {

@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import type { LinkInput } from '../api/links.js';
+import { addAttribute } from '../schema/sequence.js';
 import { duparg, fail, integer, invarg, matches, notPrefix, refuse, type Words } from './args.js';
 import { bond, bondSlave } from './link-kind-bond.js';
 import { bridge, bridgeSlave } from './link-kind-bridge.js';
@@ -240,12 +241,12 @@ async function vlan(w: Words): Promise<Partial<LinkInput>> {
       const v = w.next();
       const proto = ({ '802.1q': '8021q', '802.1ad': '8021ad' } as Record<string, string>)[v.toLowerCase()];
       if (!proto) throw invarg('protocol is invalid', v);
-      data.protocol = proto;
+      addAttribute(data, 'protocol', proto);
     } else if (matches(a, 'id')) {
       const v = w.next();
       const n = integer(v, { min: 0, max: 0xffff });
       if (n === undefined) throw invarg('id is invalid', v);
-      data.id = n;
+      addAttribute(data, 'id', n);
     } else if (bit) {
       const v = w.next();
       mask |= bit[1];
@@ -269,7 +270,7 @@ async function vrf(w: Words): Promise<Partial<LinkInput>> {
       const v = w.next();
       const n = ({ main: 254, local: 255, default: 253 } as Record<string, number>)[v] ?? integer(v, { min: 0, max: 0xffffffff });
       if (n === undefined) throw invarg('invalid table ID\n', v);
-      data.table = n;
+      addAttribute(data, 'table', n);
     } else if (matches(a, 'help')) throw fail('Usage: ... vrf table TABLEID');
     else throw fail(`vrf: unknown option "${a}"?\nUsage: ... vrf table TABLEID`);
   }
@@ -278,21 +279,48 @@ async function vrf(w: Words): Promise<Partial<LinkInput>> {
 
 const macvlanModes = ['private', 'vepa', 'bridge', 'passthru', 'source'];
 
-/** iplink_macvlan.c: `mode MODE`, `flag FLAG`. */
+const macvlanUsage = (kind: string) => `Usage: ... ${kind} mode MODE [flag MODE_FLAG] MODE_OPTS [bcqueuelen BC_QUEUE_LEN]
+
+MODE: private | vepa | bridge | passthru | source
+MODE_FLAG: null | nopromisc | nodst
+MODE_OPTS: for mode "source":
+\tmacaddr { { add | del } <macaddr> | set [ <macaddr> [ <macaddr>  ... ] ] | flush }
+BC_QUEUE_LEN: Length of the rx queue for broadcast/multicast: [0-4294967295]`;
+
+/**
+ * iplink_macvlan.c: `mode MODE` (the last one counts), `flag FLAG` and the words `nopromisc`, `nodst` (they add
+ * up), both sent after the loop; `bcqueuelen` where it comes. The source mode's `macaddr` lists are not read.
+ */
 function macvlan(kind: string): Parser {
   return async (w) => {
     const data: Record<string, unknown> = {};
+    let mode: string | undefined;
+    let flags: Set<string> | undefined;
     for (; !w.done; w.skip()) {
       const a = w.word!;
       if (matches(a, 'mode')) {
         const v = w.next();
         if (!macvlanModes.includes(v)) throw fail(`Error: argument of "mode" must be "private", "vepa", "bridge", "passthru" or "source", not "${v}"`);
-        data.mode = v;
+        mode = v;
       } else if (matches(a, 'flag')) {
         const v = w.next();
         if (!['nopromisc', 'nodst', 'null'].includes(v)) throw fail(`Error: argument of "flag" must be "nopromisc", "nodst" or "null", not "${v}"`);
-        data.flags = v === 'null' ? [] : [v];
-      } else throw refuse(`"${a}" of "type ${kind}" is not supported by nlkit.`);
+        flags ??= new Set();
+        if (v !== 'null') flags.add(v);
+      } else if (matches(a, 'macaddr')) throw refuse(`"${a}" of "type ${kind}" is not supported by nlkit.`);
+      else if (matches(a, 'nopromisc') || matches(a, 'nodst')) (flags ??= new Set()).add(matches(a, 'nopromisc') ? 'nopromisc' : 'nodst');
+      else if (matches(a, 'bcqueuelen')) {
+        const v = w.next();
+        const n = integer(v, { min: 0, max: 0xffffffff });
+        if (n === undefined) throw fail(`Error: argument of "bcqueuelen" must be a positive integer [0-4294967295], not "${v}"`);
+        addAttribute(data, 'bcQueueLen', n);
+      } else if (matches(a, 'help')) throw fail(macvlanUsage(kind));
+      else throw fail(`${kind}: unknown option "${a}"?\n${macvlanUsage(kind)}`);
+    }
+    if (mode !== undefined) data.mode = mode;
+    if (flags) {
+      if (flags.has('nopromisc') && mode !== 'passthru') throw fail(`${kind}: nopromisc flag only valid in passthru mode\n${macvlanUsage(kind)}`);
+      data.flags = ['nopromisc', 'nodst'].filter((f) => flags!.has(f));
     }
     return { data };
   };
@@ -310,7 +338,7 @@ function ipvlan(kind: string): Parser {
       if (matches(a, 'mode')) {
         const v = w.next();
         if (v !== 'l2' && v !== 'l3' && v !== 'l3s') throw fail('Error: argument of "mode" must be either "l2", "l3" or "l3s"');
-        data.mode = v;
+        addAttribute(data, 'mode', v);
       } else if (!flagGiven && (matches(a, 'private') || matches(a, 'vepa') || matches(a, 'bridge'))) {
         flags = matches(a, 'private') ? ['private'] : matches(a, 'vepa') ? ['vepa'] : [];
         flagGiven = true;

@@ -3,7 +3,8 @@
  * kinds of one to three options read them, each option's attribute where its words come.
  */
 import type { LinkInput } from '../api/links.js';
-import { duparg2, fail, invarg, matches, refuse, type Words } from './args.js';
+import { addAttribute } from '../schema/sequence.js';
+import { duparg2, fail, invarg, matches, type Words } from './args.js';
 import { unsigned } from './link-kind-tunnel.js';
 import type { LinkLookup } from './link-lookup.js';
 
@@ -13,7 +14,6 @@ type Parser = (w: Words, create: boolean, look: LinkLookup) => Promise<Partial<L
 type Option = (v: string, look: LinkLookup) => Promise<[key: string, value: unknown]> | [key: string, value: unknown];
 
 interface Helper {
-  kind: string;
   usage: string;
   /** ip's words for a word no keyword takes (the usage follows). */
   unknown: string;
@@ -22,10 +22,7 @@ interface Helper {
   options: Record<string, Option>;
 }
 
-/**
- * One helper's loop: keywords in ip's order, each taking the next word. ip adds an attribute each time a keyword is
- * given; the library's data holds one, so a repeat is refused.
- */
+/** One helper's loop: keywords in ip's order, each taking the next word and adding its attribute, repeats too. */
 function helper(h: Helper): Parser {
   return async (w, _create, look) => {
     const data: Record<string, unknown> = {};
@@ -34,8 +31,7 @@ function helper(h: Helper): Parser {
       const word = Object.keys(h.options).find((k) => (h.exact ? a === k : matches(a, k)));
       if (word !== undefined) {
         const [key, value] = await h.options[word]!(w.next(), look);
-        if (key in data) throw refuse(`A second "${word}" of "type ${h.kind}" is not supported by nlkit.`);
-        data[key] = value;
+        addAttribute(data, key, value);
       } else if (h.exact ? a === 'help' : matches(a, 'help')) throw fail(h.usage);
       else throw fail(`${h.unknown.replace('%s', a)}\n${h.usage}`);
     }
@@ -51,7 +47,6 @@ const u16 = (key: string, message: string): Option => (v) => {
 
 /** iplink_batadv.c: `ra ROUTING_ALG`, sent as given. */
 export const batadv = helper({
-  kind: 'batadv',
   usage: 'Usage: ... batadv [ ra ROUTING_ALG ]\n\nWhere: ROUTING_ALG := { BATMAN_IV | BATMAN_V }',
   unknown: 'batadv: unknown command "%s"?',
   options: { ra: (v) => ['algoName', v] },
@@ -65,7 +60,6 @@ const dsaMaster: Option = async (v, look) => {
 
 /** iplink_dsa.c: `conduit DEVICE` (or `master`), whole words. */
 export const dsa = helper({
-  kind: 'dsa',
   usage: 'Usage: ... dsa [ conduit DEVICE ]',
   unknown: 'dsa: unknown command "%s"?',
   exact: true,
@@ -74,7 +68,6 @@ export const dsa = helper({
 
 /** iplink_ipoib.c: `pkey`, `mode datagram|connected`, `umcast`, each a u16. */
 export const ipoib = helper({
-  kind: 'ipoib',
   usage: 'Usage: ... ipoib [ pkey PKEY ]\n\t\t [ mode {datagram | connected} ]\n\t\t [ umcast {0|1} ]\n\nPKEY  := 0x8001-0xffff',
   unknown: 'ipoib: unknown option "%s"?',
   options: {
@@ -90,7 +83,6 @@ export const ipoib = helper({
 
 /** iplink_rmnet.c: `mux_id`. */
 export const rmnet = helper({
-  kind: 'rmnet',
   usage: 'Usage: ... rmnet mux_id MUXID\n\nMUXID := 1-254',
   unknown: 'rmnet: unknown command "%s"?',
   options: { mux_id: u16('muxId', 'mux_id is invalid') },
@@ -98,7 +90,6 @@ export const rmnet = helper({
 
 /** iplink_wwan.c: `linkid`. */
 export const wwan = helper({
-  kind: 'wwan',
   usage: 'Usage: ... wwan linkid LINKID\n\nWhere: LINKID := 0-4294967295',
   unknown: 'wwan: unknown command "%s"?',
   options: {

@@ -3,6 +3,7 @@
  * bond, bond_slave): a table of keywords in ip's order — the order decides what an abbreviation means — each reading
  * its value into one attribute of the kind's data, and ip's words for a value it refuses.
  */
+import { addAttribute } from '../schema/sequence.js';
 import { fail, integer, integer64, invarg, matches, type Words } from './args.js';
 
 /** The attributes read so far, by the library's names, in the order their words came. */
@@ -23,13 +24,9 @@ export interface KindOption {
   read: Read;
 }
 
-/**
- * Set an attribute. ip adds one for each time a keyword is given and the kernel keeps the last; the data holds one,
- * the last value at the last keyword's place.
- */
+/** Add an attribute where its keyword comes: ip adds one each time a keyword is given (the kernel keeps the last). */
 export function put(data: KindData, key: string, value: unknown): void {
-  delete data[key];
-  data[key] = value;
+  addAttribute(data, key, value);
 }
 
 const limits = { u8: 0xff, u16: 0xffff, u32: 0xffffffff } as const;

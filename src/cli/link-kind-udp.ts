@@ -4,7 +4,8 @@
  */
 import { isIP } from 'node:net';
 import type { LinkInput } from '../api/links.js';
-import { duparg2, fail, invarg, matches, missarg, notPrefix, refuse, type Words } from './args.js';
+import { addAttribute } from '../schema/sequence.js';
+import { duparg2, fail, invarg, matches, missarg, notPrefix, type Words } from './args.js';
 import { llProtoIds } from './link-kind-bridge.js';
 import { ipv4Bytes, lowerDevice, unsigned } from './link-kind-tunnel.js';
 import type { LinkLookup } from './link-lookup.js';
@@ -31,12 +32,6 @@ function address(word: string, family: 'inet' | 'inet6' | undefined): Address {
     if (b) return { family: 'inet', text: b.join('.'), inet: true, multicast: b[0]! >> 4 === 14 };
   }
   throw notPrefix(family, word, 'address');
-}
-
-/** A keyword ip adds an attribute for each time it is given; the library's data holds one. */
-function once(seen: Set<string>, word: string): void {
-  if (seen.has(word)) throw refuse(`A second "${word}" is not supported by nlkit.`);
-  seen.add(word);
 }
 
 const geneveUsage = `Usage: ... geneve id VNI
@@ -236,33 +231,25 @@ export const amt: Parser = async (w, _create, look) => {
       const v = w.next();
       const mode = ['gateway', 'relay'].indexOf(v);
       if (mode < 0) throw fail(amtUsage);
-      once(seen, a);
-      data.mode = mode;
+      addAttribute(data, 'mode', mode);
     } else if (a === 'relay_port') {
-      const n = port(w.next(), a);
-      once(seen, a);
-      data.relayPort = n;
+      addAttribute(data, 'relayPort', port(w.next(), a));
     } else if (a === 'gateway_port') {
-      const n = port(w.next(), a);
-      once(seen, a);
-      data.gatewayPort = n;
+      addAttribute(data, 'gatewayPort', port(w.next(), a));
     } else if (a === 'max_tunnels') {
       const v = w.next();
       const n = unsigned(v, 0xffffffff);
       if (n === undefined) throw invarg(a, v);
-      once(seen, a);
-      data.maxTunnels = n;
+      addAttribute(data, 'maxTunnels', n);
     } else if (a === 'dev') {
-      const index = await lowerDevice(look, w.next());
-      once(seen, a);
-      data.link = index;
+      addAttribute(data, 'link', await lowerDevice(look, w.next()));
     } else if (a === 'local' || a === 'discovery') {
       const v = w.next();
       if (seen.has(a)) throw duparg2(a, v);
       seen.add(a);
       const addr = address(v, a === 'local' ? discoveryFamily : undefined);
       if (a === 'discovery') discoveryFamily = addr.family;
-      if (addr.inet) data[a === 'local' ? 'localIp' : 'discoveryIp'] = addr.text;
+      if (addr.inet) addAttribute(data, a === 'local' ? 'localIp' : 'discoveryIp', addr.text);
     } else if (a === 'help') throw fail(amtUsage);
     else throw fail(`amt: unknown command "${a}"?\n${amtUsage}`);
   }
@@ -290,7 +277,6 @@ PROTOCOL
  */
 export const hsr: Parser = async (w, _create, look) => {
   const data: Record<string, unknown> = {};
-  const seen = new Set<string>();
   const byte = (message: string) => {
     const v = w.next();
     const n = unsigned(v, 0xff);
@@ -305,18 +291,16 @@ export const hsr: Parser = async (w, _create, look) => {
   };
   for (; !w.done; w.skip()) {
     const a = w.word!;
-    let word: string;
     let key: string;
     let value: number;
-    if (matches(a, 'supervision')) [word, key, value] = ['supervision', 'multicastSpec', byte('ADDR-BYTE is invalid')];
-    else if (matches(a, 'version')) [word, key, value] = ['version', 'version', byte('version is invalid')];
-    else if (matches(a, 'proto')) [word, key, value] = ['proto', 'protocol', byte('protocol is invalid')];
-    else if (matches(a, 'slave1')) [word, key, value] = ['slave1', 'slave1', await slave()];
-    else if (matches(a, 'slave2')) [word, key, value] = ['slave2', 'slave2', await slave()];
+    if (matches(a, 'supervision')) [key, value] = ['multicastSpec', byte('ADDR-BYTE is invalid')];
+    else if (matches(a, 'version')) [key, value] = ['version', byte('version is invalid')];
+    else if (matches(a, 'proto')) [key, value] = ['protocol', byte('protocol is invalid')];
+    else if (matches(a, 'slave1')) [key, value] = ['slave1', await slave()];
+    else if (matches(a, 'slave2')) [key, value] = ['slave2', await slave()];
     else if (matches(a, 'help')) throw fail(hsrUsage);
     else throw fail(`hsr: what is "${a}"?\n${hsrUsage}`);
-    once(seen, word);
-    data[key] = value;
+    addAttribute(data, key, value);
   }
   return { data };
 };

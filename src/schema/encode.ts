@@ -8,6 +8,7 @@ import { parseIP, parseIPv4, parseIPv4Into, parseMac } from './address-text.js';
 import type { Attr, CompiledMessage, CompiledSet, CompiledStruct, Field, SetEncoder } from './compiled.js';
 import type { AttrDecl } from './declaration.js';
 import { compileSetEncoder, compileStructEncoder } from './jit-encode.js';
+import { ATTRIBUTE_SEQUENCE, type AttributeSequence, type Sequenced } from './sequence.js';
 import {
   D_HEX, D_IP, D_MAC, D_NONE, JIT_AFTER, K_BINARY, K_BITFIELD32, K_FLAG, K_INDEXED, K_NEST, K_NTV, K_PAD, K_S16, K_S32,
   K_S64, K_S8, K_SINT, K_STRING, K_SUBMSG, K_U16, K_U32, K_U64, K_U8, K_UINT, MAX_NESTING, SchemaError, UNKNOWN_ATTRIBUTES,
@@ -218,8 +219,10 @@ function encodeAttrList(
   rec: PathRecorder | undefined,
   header: CompiledStruct | undefined,
 ): void {
-  const encode = rec ? undefined : setEncoder(set, header);
-  if (encode) encode(value, w, set, path, header, encodeKey, parseIPv4Into);
+  const seq = (value as Sequenced)[ATTRIBUTE_SEQUENCE];
+  const encode = rec || seq ? undefined : setEncoder(set, header);
+  if (seq) encodeSequence(set, seq, value, w, path, rec, header);
+  else if (encode) encode(value, w, set, path, header, encodeKey, parseIPv4Into);
   else {
     // for-in visits own keys in the same order as Object.keys (values are plain objects), without an array.
     for (const key in value) {
@@ -234,6 +237,28 @@ function encodeAttrList(
       w.bytes(r.data);
       w.endAttr(at);
     }
+  }
+}
+
+/** A value with its sending order (see sequence.ts): each pair where it stands, the last of a name as it is now. */
+function encodeSequence(
+  set: CompiledSet,
+  seq: AttributeSequence,
+  value: Readonly<Record<string, unknown>>,
+  w: Writer,
+  path: string,
+  rec: PathRecorder | undefined,
+  header: CompiledStruct | undefined,
+): void {
+  const last = new Map<string, number>();
+  seq.forEach(([name], i) => last.set(name, i));
+  seq.forEach(([name, v], i) => {
+    const x = last.get(name) === i ? value[name] : v;
+    if (x !== undefined) encodeKey(set, name, x, w, path, rec, header, value);
+  });
+  for (const key in value) {
+    const v = value[key];
+    if (v !== undefined && !last.has(key)) encodeKey(set, key, v, w, path, rec, header, value);
   }
 }
 
