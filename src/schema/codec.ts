@@ -3,7 +3,7 @@
  * generic ones (decode.ts, encode.ts) at first, JIT code built for it at run time (jit.ts, jit-encode.ts) once a message,
  * struct or set has been used JIT_AFTER times.
  */
-import { DecodeError, Writer } from '../wire/index.js';
+import { DecodeError, Writer, align4 } from '../wire/index.js';
 import type { CompiledMessage } from './compiled.js';
 import { Compiler } from './compiler.js';
 import type { FamilyDecl } from './declaration.js';
@@ -11,9 +11,11 @@ import { decodeAttrList, decodeMessage } from './decode.js';
 import { PathRecorder, encodeBody } from './encode.js';
 import { compileDecoder } from './jit.js';
 import { JIT_AFTER } from './kinds.js';
+import { AttrReader } from './reader.js';
 
 export type { Attr, CompiledMessage, CompiledSet, CompiledStruct, Field } from './compiled.js';
 export { PathRecorder } from './encode.js';
+export { AttrReader, type AttrId, type ReadKind, type ReaderIds } from './reader.js';
 export { GENL_HDRLEN, JIT_AFTER, MAX_NESTING, SchemaError, UNKNOWN_ATTRIBUTES, type RawAttribute } from './kinds.js';
 
 /**
@@ -43,6 +45,20 @@ export class Schema<F extends FamilyDecl = FamilyDecl> extends Compiler<F> {
     const out: Record<string, unknown> = {};
     decodeAttrList(this.set(set), buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), start, end, out);
     return out;
+  }
+
+  /**
+   * An in-place reader of the named attribute set (reader.ts): one per consumer, reused for every message it reads.
+   * A message's attributes start `attributesAt(message)` bytes into its body.
+   */
+  reader<S extends keyof F['attributeSets'] & string>(set: S): AttrReader<F, S> {
+    return new AttrReader<F, S>(this.set(set));
+  }
+
+  /** Where a message's attributes start in its body: after its fixed header, aligned. */
+  attributesAt(name: string): number {
+    const h = this.message(name).header;
+    return h ? align4(h.size) : 0;
   }
 
   /** Append a message body (fixed header + attributes) for `value` to `w`. */

@@ -5,6 +5,7 @@
  * fields inet-bytes.ts reads in place. The text is the typed path's, byte for byte.
  */
 import type { DumpChunk } from '../../socket/dump.js';
+import { sockDiagSchema } from '../../api/sockets/index.js';
 import { formatIPv6 } from '../../schema/address-text.js';
 import type { SsOptions } from './args.js';
 import { COLS, type PackedLines } from './render.js';
@@ -17,9 +18,9 @@ function copy(b: Uint8Array, out: Buffer, at: number): number {
   return at + b.length;
 }
 const NLMSG_HDRLEN = 16;
-/** sizeof(struct inet_diag_msg); INET_DIAG_SKV6ONLY follows it as an attribute. */
-const MSG_LEN = 72;
-const INET_DIAG_SKV6ONLY = 11;
+/** Where inet_diag_msg's attributes start, and their ids. */
+const ATTRS = sockDiagSchema.attributesAt('inetDiagMsg');
+const A = sockDiagSchema.reader('inet-diag-attrs').id;
 
 /**
  * Whether `o` is a listing the bytes can print: text (no -j, -E, -K), no host names (-r) and no filter expression
@@ -85,6 +86,7 @@ export class InetLines implements PackedLines {
   private readonly netidNames: string[] = [];
   /** Ports as printed, by protocol (0 tcp, 1 udp) and port. */
   private readonly ports: (Uint8Array | undefined)[][] = [[], []];
+  private readonly attrs = sockDiagSchema.reader('inet-diag-attrs');
 
   constructor(
     private readonly port: (port: number, proto: 'tcp' | 'udp') => string,
@@ -200,14 +202,9 @@ export class InetLines implements PackedLines {
 
   /** INET_DIAG_SKV6ONLY, which the kernel adds to every IPv6 socket. */
   private v6only(c: DumpChunk, at: number): boolean {
-    const end = at + c.view.getUint32(at, true);
-    for (let a = at + NLMSG_HDRLEN + MSG_LEN; a + 4 <= end; ) {
-      const len = c.view.getUint16(a, true);
-      if (len < 4) break;
-      if ((c.view.getUint16(a + 2, true) & 0x3fff) === INET_DIAG_SKV6ONLY) return c.buf[a + 4] !== 0;
-      a += (len + 3) & ~3;
-    }
-    return false;
+    const r = this.attrs;
+    r.walk(c.buf, c.view, at + NLMSG_HDRLEN + ATTRS, at + c.view.getUint32(at, true));
+    return (r.u8(A.skv6only) ?? 0) !== 0;
   }
 
   length(i: number, col: number): number {

@@ -2,7 +2,8 @@
  * An inet socket's fields read in place from its inet_diag_msg bytes into one object reused for every socket, for
  * the text ss prints after the addresses (owners, timer, -e, --tos, -m, -i): the Formatter builds it from these
  * fields exactly as from a typed socket, without the typed socket's objects and strings (a dump of 200,000 sockets
- * with tcp_info allocates no object per socket here). Offsets and sizes come from the SOCK_DIAG declaration.
+ * with tcp_info allocates no object per socket here). Offsets and sizes come from the SOCK_DIAG declaration, the
+ * attributes through the schema's in-place reader.
  * A socket with an attribute this reader leaves to the schema's decoder (the ULP's nest) goes through the typed
  * path, as does anything malformed, so that it fails there as it would there.
  */
@@ -10,23 +11,15 @@ import { inetSocket, sockDiagSchema, stateNames, type InetKind, type SkMeminfo }
 import type { CompiledStruct } from '../../schema/codec.js';
 import { K_U16, K_U32, K_U64, K_U8 } from '../../schema/kinds.js';
 import type { DumpChunk } from '../../socket/dump.js';
-import { NLA_TYPE_MASK } from '../../wire/attribute.js';
 import type { InetFields, TcpInfoFields } from './format.js';
 
 const NLMSG_HDRLEN = 16;
 const header = sockDiagSchema.struct('inet_diag_msg');
-const set = sockDiagSchema.set('inet-diag-attrs');
 
 function offset(s: CompiledStruct, name: string): number {
   const f = s.fields.find((x) => x.name === name);
   if (!f) throw new Error(`${s.name} declares no ${name}`);
   return f.offset;
-}
-
-function attr(name: string): number {
-  const a = set.attrs.find((x) => x.name === name);
-  if (!a) throw new Error(`inet-diag-attrs declares no ${name}`);
-  return a.value;
 }
 
 const id = sockDiagSchema.struct('inet_diag_sockid');
@@ -37,12 +30,9 @@ const F = {
   if: ID + offset(id, 'if'), cookie: ID + offset(id, 'cookie0'), expires: offset(header, 'expires'),
   rqueue: offset(header, 'rqueue'), wqueue: offset(header, 'wqueue'), uid: offset(header, 'uid'), inode: offset(header, 'inode'),
 };
-const A = {
-  meminfo: attr('meminfo'), info: attr('info'), vegasinfo: attr('vegasinfo'), cong: attr('cong'), tos: attr('tos'),
-  tclass: attr('tclass'), skmeminfo: attr('skmeminfo'), shutdown: attr('shutdown'), dctcpinfo: attr('dctcpinfo'),
-  protocol: attr('protocol'), skv6only: attr('skv6only'), mark: attr('mark'), bbrinfo: attr('bbrinfo'),
-  classId: attr('classId'), ulpInfo: attr('ulpInfo'), cgroupId: attr('cgroupId'),
-};
+/** Where inet_diag_msg's attributes start, and their ids (the reader's, from the declaration). */
+const ATTRS = sockDiagSchema.attributesAt('inetDiagMsg');
+const A = sockDiagSchema.reader('inet-diag-attrs').id;
 
 type Fill = (dv: DataView, p: number, end: number, o: object) => void;
 
@@ -93,6 +83,7 @@ export class InetReader {
   private readonly bbr: NonNullable<InetFields['bbr']> = { bw: 0, minRtt: 0, pacingGain: 0, cwndGain: 0 };
   private congBytes = new Uint8Array(0);
   private cong = '';
+  private readonly attrs = sockDiagSchema.reader('inet-diag-attrs');
 
   constructor(
     /** Whether the text needs the cookie and the cgroup id (-e, --cgroup): bigints, made only then. */
@@ -140,54 +131,43 @@ export class InetReader {
     s.inode = view.getUint32(b + F.inode, true);
     s.protocol = s.v6only = s.shutdown = s.mark = s.cgroupId = s.tos = s.tclass = s.classId = undefined;
     s.meminfo = s.skmeminfo = s.tcpInfo = s.congestion = s.vegas = s.dctcp = s.bbr = undefined;
-    for (let a = b + header.size; end - a >= 4; ) {
-      const len = view.getUint16(a, true);
-      if (len < 4 || len > end - a) return this.typed(c, at, end, kind);
-      const p = a + 4;
-      const plen = len - 4;
-      switch (view.getUint16(a + 2, true) & NLA_TYPE_MASK) {
-        case A.info: {
-          const t = this.info;
-          fillTcpInfo(view, p, p + plen, t);
-          const w = t.wscale, bits = t.appLimitedBits;
-          t.sndWscale = w & 15;
-          t.rcvWscale = w >> 4;
-          t.deliveryRateAppLimited = (bits & 1) !== 0;
-          t.fastopenClientFail = (bits >> 1) & 3;
-          s.tcpInfo = t;
-          break;
-        }
-        case A.cong: s.congestion = this.congestion(buf, p, plen); break;
-        case A.meminfo: fillMeminfo(view, p, p + plen, (s.meminfo = this.meminfo)); break;
-        case A.skmeminfo: fillSkMeminfo(view, p, p + plen, (s.skmeminfo = this.skmeminfo)); break;
-        case A.tos: if (plen < 1) return this.typed(c, at, end, kind); s.tos = buf[p]!; break;
-        case A.tclass: if (plen < 1) return this.typed(c, at, end, kind); s.tclass = buf[p]!; break;
-        case A.shutdown: if (plen < 1) return this.typed(c, at, end, kind); s.shutdown = buf[p]!; break;
-        case A.protocol: if (plen < 1) return this.typed(c, at, end, kind); s.protocol = buf[p]!; break;
-        case A.skv6only: if (plen < 1) return this.typed(c, at, end, kind); s.v6only = buf[p] !== 0; break;
-        case A.mark: if (plen < 4) return this.typed(c, at, end, kind); s.mark = view.getUint32(p, true); break;
-        case A.classId: if (plen < 4) return this.typed(c, at, end, kind); s.classId = view.getUint32(p, true); break;
-        case A.cgroupId:
-          if (plen < 8) return this.typed(c, at, end, kind);
-          s.cgroupId = this.wide ? view.getBigUint64(p, true) : undefined;
-          break;
-        case A.vegasinfo: fillVegas(view, p, p + plen, (s.vegas = this.vegas)); break;
-        case A.dctcpinfo: fillDctcp(view, p, p + plen, (s.dctcp = this.dctcp)); break;
-        case A.bbrinfo: {
-          const r = this.bbrInfo, o = this.bbr;
-          fillBbr(view, p, p + plen, r);
-          // The API's bw: bw_hi above bw_lo (a bigint there; a number here where one holds it exactly).
-          o.bw = r.bwHi < 0x200000 ? r.bwHi * 0x100000000 + r.bwLo : (BigInt(r.bwHi) << 32n) | BigInt(r.bwLo);
-          o.minRtt = r.minRtt;
-          o.pacingGain = r.pacingGain;
-          o.cwndGain = r.cwndGain;
-          s.bbr = o;
-          break;
-        }
-        case A.ulpInfo: return this.typed(c, at, end, kind);
-        default: break;
-      }
-      a += (len + 3) & ~3;
+    const r = this.attrs;
+    // Malformed attributes, and the ULP's nest (which this leaves to the schema's decoder), take the typed path.
+    if (!r.walk(buf, view, b + ATTRS, end) || r.has(A.ulpInfo)) return this.typed(c, at, end, kind);
+    let p = r.offset(A.info);
+    if (p >= 0) {
+      const t = this.info;
+      fillTcpInfo(view, p, p + r.length(A.info), t);
+      const w = t.wscale, bits = t.appLimitedBits;
+      t.sndWscale = w & 15;
+      t.rcvWscale = w >> 4;
+      t.deliveryRateAppLimited = (bits & 1) !== 0;
+      t.fastopenClientFail = (bits >> 1) & 3;
+      s.tcpInfo = t;
+    }
+    if ((p = r.offset(A.cong)) >= 0) s.congestion = this.congestion(buf, p, r.length(A.cong));
+    if ((p = r.offset(A.meminfo)) >= 0) fillMeminfo(view, p, p + r.length(A.meminfo), (s.meminfo = this.meminfo));
+    if ((p = r.offset(A.skmeminfo)) >= 0) fillSkMeminfo(view, p, p + r.length(A.skmeminfo), (s.skmeminfo = this.skmeminfo));
+    s.tos = r.u8(A.tos);
+    s.tclass = r.u8(A.tclass);
+    s.shutdown = r.u8(A.shutdown);
+    s.protocol = r.u8(A.protocol);
+    const v6only = r.u8(A.skv6only);
+    s.v6only = v6only === undefined ? undefined : v6only !== 0;
+    s.mark = r.u32(A.mark);
+    s.classId = r.u32(A.classId);
+    s.cgroupId = this.wide ? r.u64(A.cgroupId) : undefined;
+    if ((p = r.offset(A.vegasinfo)) >= 0) fillVegas(view, p, p + r.length(A.vegasinfo), (s.vegas = this.vegas));
+    if ((p = r.offset(A.dctcpinfo)) >= 0) fillDctcp(view, p, p + r.length(A.dctcpinfo), (s.dctcp = this.dctcp));
+    if ((p = r.offset(A.bbrinfo)) >= 0) {
+      const o = this.bbr, bbr = this.bbrInfo;
+      fillBbr(view, p, p + r.length(A.bbrinfo), bbr);
+      // The API's bw: bw_hi above bw_lo (a bigint there; a number here where one holds it exactly).
+      o.bw = bbr.bwHi < 0x200000 ? bbr.bwHi * 0x100000000 + bbr.bwLo : (BigInt(bbr.bwHi) << 32n) | BigInt(bbr.bwLo);
+      o.minRtt = bbr.minRtt;
+      o.pacingGain = bbr.pacingGain;
+      o.cwndGain = bbr.cwndGain;
+      s.bbr = o;
     }
     return s;
   }
