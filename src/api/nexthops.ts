@@ -106,6 +106,11 @@ export interface NexthopFilter {
   master?: string | number;
   fdb?: boolean;
   family?: Family;
+  /**
+   * Keep every nexthop the kernel's dump answers, as `ip nexthop show` prints them: the kernel reads NHA_FDB in a
+   * dump request but (through 6.18 at least) does not filter by it, so `fdb` alone leaves the others out here.
+   */
+  asKernelAnswers?: boolean;
 }
 
 /** ip's notation: members split by '/', each an id with an optional weight after a comma. */
@@ -128,7 +133,7 @@ const nexthopInput = record({
   unbalancedTimer: number(0, Math.floor(0xffffffff / USER_HZ)), protocol: enumOf(nexthopDecl.enums.rtProtocol, [0, 255]),
   encap: encapCheck,
 }, ['id']);
-const nexthopFilter = record({ groups: boolean, dev: device, master: device, fdb: boolean, family: family(['unspec', 'inet', 'inet6']) });
+const nexthopFilter = record({ groups: boolean, dev: device, master: device, fdb: boolean, family: family(['unspec', 'inet', 'inet6']), asKernelAnswers: boolean });
 const bucketFilter = record({ id, nhid: id, dev: device, master: device });
 
 function ticks(seconds: number, path: string): number {
@@ -248,7 +253,7 @@ export const nexthopKind: ObjectKind<Nexthop, NexthopInput, NexthopFilter> = {
     return v;
   },
   // Kernels take NHA_FDB in a dump request but do not all filter by it.
-  matches: (n, f) => (!f.fdb || n.fdb) && (!f.groups || n.group !== undefined),
+  matches: (n, f) => f.asKernelAnswers === true || ((!f.fdb || n.fdb) && (!f.groups || n.group !== undefined)),
 };
 
 /** Nexthop objects and groups (RTM_*NEXTHOP), with resilient groups' buckets and group statistics: `rt.nexthops`. */

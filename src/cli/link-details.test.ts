@@ -19,10 +19,11 @@ test('-d link show of bridge, port, vxlan, veth, tun and tap is ip\'s, text and 
     await ns.ip('link', 'add', 'vx6', 'type', 'vxlan', 'id', '7', 'local', '2001:db8::1', 'flowlabel', '7', 'udp6zerocsumtx', 'dstport', '4790', 'srcport', '100', '200', 'dev', 'v1', 'remote', '2001:db8::9');
     await ns.ip('link', 'add', 'vx2', 'type', 'vxlan', 'id', '8', 'group', '239.1.1.1', 'dev', 'v1', 'df', 'inherit', 'rsc', 'l3miss', 'remcsumtx', 'remcsumrx', 'udpcsum');
     await ns.ip('link', 'add', 'vx1', 'type', 'vxlan', 'external', 'dstport', '0', 'ttl', 'inherit', 'df', 'set', 'ageing', '0', 'tos', 'inherit', 'gbp', 'proxy', 'l2miss', 'maxaddress', '9');
+    await ns.ip('link', 'add', 'vx3', 'type', 'vxlan', 'external', 'vnifilter', 'dstport', '4791');
     await ns.ip('tuntap', 'add', 'tun1', 'mode', 'tun', 'multi_queue', 'user', '65534', 'group', '0');
     await ns.ip('tuntap', 'add', 'tap1', 'mode', 'tap', 'vnet_hdr', 'pi', 'user', '12345');
     const differences: string[] = [];
-    for (const dev of ['br0', 'v0', 'v1', 'vx0', 'vx1', 'vx2', 'vx6', 'tun1', 'tap1']) {
+    for (const dev of ['br0', 'v0', 'v1', 'vx0', 'vx1', 'vx2', 'vx3', 'vx6', 'tun1', 'tap1']) {
       for (const format of [[], ['-j'], ['-j', '-p']]) {
         const args = ['-n', ns.name, '-d', ...format, 'link', 'show', 'dev', dev];
         const [ip, nl] = await Promise.all([runIp(args), runNlkit(args)]);

@@ -8,7 +8,8 @@ import { JsonNumber } from './json.js';
 
 type Data = Record<string, unknown>;
 /** [JSON key or undefined, JSON value, text or undefined] */
-type Field = [string | undefined, unknown, string | undefined];
+/** [JSON key, JSON value, text]; a fourth element `true` marks a text ip prints without its space after. */
+type Field = [string | undefined, unknown, string | undefined, true?];
 
 const n = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : 0);
 const onOff = (v: unknown) => (n(v) ? 'on' : 'off');
@@ -151,7 +152,8 @@ function bridgeSlave(d: Data): Field[] {
 function vxlan(d: Data, name: (index: number) => string): Field[] {
   const f: Field[] = [];
   if (n(d.collectMetadata)) f.push(['external', true, 'external']);
-  if (n(d.vnifilter)) f.push(['vnifilter', true, 'vnifilter']);
+  // ip 6.1 prints "vnifilter" with no space: the next word follows at once (`vnifilterid 0`).
+  if (n(d.vnifilter)) f.push(['vnifilter', true, 'vnifilter', true]);
   if (d.id !== undefined) f.push(['id', n(d.id), `id ${n(d.id)}`]);
   const multicast = (a: string) => (a.includes(':') ? a.toLowerCase().startsWith('ff') : Number(a.split('.')[0]) >> 4 === 14);
   const zero = (a: string) => /^[0.:]*$/.test(a);
@@ -250,7 +252,7 @@ function fields(table: Record<string, Printer>, kind: string | undefined, data: 
 /** The text ip -d prints after `    KIND ` (and after `    KIND_slave `), each field followed by a space. */
 export function kindText(linkinfo: Data, slave: boolean, name: (index: number) => string): string {
   const list = slave ? fields(slaveKinds, linkinfo.slaveKind as string | undefined, linkinfo.slaveData, name) : fields(kinds, linkinfo.kind as string | undefined, linkinfo.data, name);
-  return list.map(([, , text]) => (text === undefined ? '' : `${text} `)).join('');
+  return list.map(([, , text, bare]) => (text === undefined ? '' : bare ? text : `${text} `)).join('');
 }
 
 /** ip -d -j's info_data (or info_slave_data) object, or undefined when ip prints none. */

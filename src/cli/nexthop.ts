@@ -209,7 +209,11 @@ function selectors(args: string[], links: readonly Link[], family: NexthopOption
       const v = next();
       protocol = integer(v, { min: 0, max: 0xffffffff });
       if (protocol === undefined) throw invarg('invalid protocol value', v);
-    } else if (matches(w, 'fdb')) filter.fdb = true;
+    } else if (matches(w, 'fdb')) {
+      // ip asks the kernel for fdb nexthops and prints whatever it answers (the kernel does not filter by it).
+      filter.fdb = true;
+      filter.asKernelAnswers = true;
+    }
     else if (matches(w, 'help')) throw refuse(objectUsage.nexthop!.trimEnd());
     else throw invarg('', w);
   }
