@@ -65,6 +65,8 @@ export interface ObjectKind<T, Input, Filter> {
    * picks the key's object out of what it sends.
    */
   getFromDump?(key: Input, ctx: Context): { filter: Filter; matches(object: T): boolean };
+  /** NLM_F_* bits of a mode where the kind's tool sends others than modeFlags (tc's change sends none). */
+  readonly modeFlags?: Partial<Record<WriteMode, number>>;
 }
 
 /**
@@ -249,6 +251,10 @@ export class ObjectApi<T, Input, Filter> {
     return this.write(input, 'change', options);
   }
 
+  private flagsOf(mode: WriteMode): number {
+    return this.kind.modeFlags?.[mode] ?? modeFlags[mode];
+  }
+
   /**
    * add, replace, change or append by name of the mode; `extraFlags` adds NLM_F_* bits the kernel reads for some kinds.
    */
@@ -256,7 +262,7 @@ export class ObjectApi<T, Input, Filter> {
     check(writeMode, mode, 'mode');
     this.checkInput(input, options);
     const ctx = await this.devices.context(this.kind.devices?.(input) ?? [], options);
-    const { bytes, paths } = this.kind.schema.encodeMessage(this.kind.messages.new, this.kind.toMessage(input, ctx), { flags: modeFlags[mode] | extraFlags });
+    const { bytes, paths } = this.kind.schema.encodeMessage(this.kind.messages.new, this.kind.toMessage(input, ctx), { flags: this.flagsOf(mode) | extraFlags });
     await this.socket.request(bytes, { ...options, describeOffset: paths });
   }
 
@@ -273,7 +279,7 @@ export class ObjectApi<T, Input, Filter> {
   async addMany(inputs: readonly Input[], options: BulkOptions & { mode?: WriteMode } = {}): Promise<(BatchResult | SchemaError)[]> {
     check(arrayOf(anything), inputs, 'inputs');
     check(addManyOptions, options);
-    return this.bulk(inputs, this.compiled.new, modeFlags[options.mode ?? 'add'], (i, ctx) => this.kind.toMessage(i, ctx), options);
+    return this.bulk(inputs, this.compiled.new, this.flagsOf(options.mode ?? 'add'), (i, ctx) => this.kind.toMessage(i, ctx), options);
   }
 
   /** Delete many with many requests in flight: one result per item, null for success, else why it failed. */

@@ -13,6 +13,8 @@ export const LINKLAYER_ETHERNET = 1;
 interface Clock {
   tickInUsec: number;
   hz: number;
+  /** clock_factor: the kernel's clock units per microsecond. */
+  factor: number;
 }
 
 let clock: Clock | undefined;
@@ -29,7 +31,7 @@ function psched(): Clock {
   }
   if (res === 1_000_000_000) t2us = us2t;
   const factor = res / TIME_UNITS_PER_SEC;
-  clock = { tickInUsec: (t2us / us2t) * factor, hz: res === 1_000_000 ? hz : 1000 };
+  clock = { tickInUsec: (t2us / us2t) * factor, hz: res === 1_000_000 ? hz : 1000, factor };
   return clock;
 }
 
@@ -43,6 +45,11 @@ export function time2tick(usec: number): number {
 /** Whether a time in microseconds is too large for a u32 of ticks (tc_core_time2big). */
 export function time2big(usec: number): boolean {
   return u32(usec) * psched().tickInUsec >= 2 ** 32;
+}
+
+/** tc_core_time2ktime: microseconds in the kernel clock's units (hfsc's service curves). */
+export function time2ktime(usec: number): number {
+  return u32(u32(usec) * psched().factor);
 }
 
 export function tick2time(tick: number): number {

@@ -6,6 +6,7 @@
 import { tcSchema } from '../families/route/index.js';
 import { SchemaError } from '../schema/codec.js';
 import type { NetlinkSocket } from '../socket/socket.js';
+import { Flags } from '../wire/message.js';
 import type { Devices } from './devices.js';
 import { byType, device, integer, object, record, text, u16, u32 } from './input.js';
 import { ObjectApi, type Context, type ObjectKind, type Value } from './object.js';
@@ -291,6 +292,8 @@ const matchesCommon = (o: TcObject, f: TcFilter) =>
 export const qdiscKind: ObjectKind<Qdisc, QdiscInput, TcFilter> = {
   name: 'qdisc',
   schema: tcSchema,
+  // tc's change sends no NLM_F_* bits: the kernel changes the object in place.
+  modeFlags: { change: 0 },
   messages: { new: 'newqdisc', del: 'delqdisc', get: 'getqdisc' },
   input: qdiscInput,
   filter: tcFilter,
@@ -318,6 +321,8 @@ export const qdiscKind: ObjectKind<Qdisc, QdiscInput, TcFilter> = {
 export const classKind: ObjectKind<TcClass, ClassInput, TcFilter> = {
   name: 'class',
   schema: tcSchema,
+  // tc's change sends no NLM_F_* bits, its replace only NLM_F_CREATE (tc_class.c).
+  modeFlags: { change: 0, replace: Flags.CREATE },
   messages: { new: 'newtclass', del: 'deltclass', get: 'gettclass' },
   input: classInput,
   filter: tcFilter,

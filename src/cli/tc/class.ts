@@ -7,6 +7,7 @@ import { formatHandle, parseClassid } from '../../api/tc-handle.js';
 import { SchemaError } from '../../schema/codec.js';
 import { kernelError, withStats, type TcRun } from './common.js';
 import { rate, size } from './format.js';
+import { classKindParser } from './class-kinds.js';
 import { htbUsage } from './qdisc.js';
 import { Args, duparg, invarg, matches, parseEstimator, parseRate, parseSize, tcExit, tcFail, unsigned } from './words.js';
 
@@ -90,7 +91,13 @@ async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
     }
   }
   if (input.kind === 'htb') input.options = htbClass(a);
-  else if (input.kind !== undefined) throw tcFail(`Unknown qdisc "${input.kind}", hence option "${a.done ? '' : a.word}" is unparsable`);
+  else if (input.kind !== undefined) {
+    const parse = classKindParser(input.kind);
+    // tc 6.1 also reads the class options of cbq, atm and dsmark, qdiscs Linux no longer has.
+    if (parse) input.options = parse(a, run.err);
+    else if (['cbq', 'atm', 'dsmark'].includes(input.kind)) throw tcFail(`The class options of "${input.kind}" are not read by nlkit.`);
+    else throw tcFail(`Error: Qdisc "${input.kind}" is classless.`);
+  }
   if (dev === undefined) throw tcFail('Cannot find device ""');
   input.dev = await run.ifindex(dev);
   const c = { ...input, classid: input.classid ?? 0, parent: input.parent ?? 0 } as ClassInput;

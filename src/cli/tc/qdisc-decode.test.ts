@@ -22,6 +22,10 @@ const lines = [
   'cake bandwidth 100mbit rtt 50ms diffserv8 dual-srchost nat wash ack-filter memlimit 32mb ptm overhead -10 mpu 64 ingress',
   'red limit 400000 min 30000 max 90000 avpkt 1000 burst 55 ecn adaptive bandwidth 10Mbit qevent mark block 3',
   'choke limit 1000 bandwidth 10mbit ecn min 100 max 300', 'sfq redflowlimit 100000 min 8000 max 60000 probability 0.20 ecn headdrop',
+  'ets bands 5 strict 2 quanta 1500 3000 priomap 4 3 2 1 0', 'sfb rehash 1000 db 100 limit 50 target 10 increment 0.5 penalty_burst 4',
+  'mqprio num_tc 3 map 0 0 1 2 queues 1@0 1@1 2@2 hw 1 mode channel shaper bw_rlimit min_rate 1mbit 2mbit 3mbit max_rate 5mbit 5mbit 5mbit',
+  'taprio num_tc 2 map 0 1 queues 1@0 1@1 clockid CLOCK_TAI base-time 1000 cycle-time 50000 sched-entry S 1 20000 sched-entry S 2 30000 flags 2 txtime-delay 10',
+  'gred limit 60000 min 10000 max 30000 avpkt 1000 vq 2 prio 3 probability 0.1 bandwidth 100mbit ecn', 'gred setup vqs 4 default 1 grio limit 100k harddrop',
 ];
 
 /** BigInts and numbers compared as numbers, byte arrays as arrays: the decoder's choices of representation. */
@@ -37,7 +41,7 @@ test('tc requests of kinds this kernel lacks decode to the options nlkit reads f
       assert.equal(sent.length, 1, line);
       const body = Uint8Array.from([...new Uint8Array(16), ...sent[0]!.body]);
       const decoded = tcSchema.decodeBody('newqdisc', body, 16, body.length, new DataView(body.buffer)) as { options: Record<string, unknown> };
-      const parsed = qdiscKindParser(words[0]!)!(new Args(words.slice(1)), () => {});
+      const parsed = qdiscKindParser(words[0]!)!(new Args(words.slice(1)), () => {}, () => {});
       assert.deepEqual(plain(decoded.options), plain(parsed), line);
     }
   }, 'tcdecode');

@@ -98,3 +98,49 @@ test('nlkit tc qdisc add red, choke and sfq: tc_red.c arithmetic, qevents, refus
   ];
   await compareQdiscs(lines, ['red limit', 'red limit 1k avpkt 1 qevent', 'red limit 1k avpkt 1 qevent mark', 'choke limit', 'sfq perturb']);
 });
+
+test('nlkit tc qdisc add ets, sfb, qfq, mqprio, taprio and gred: requests, messages and statuses as tc', { skip }, async () => {
+  const lines = [
+    'ets bands 3', 'ets strict 3', 'ets quanta 1500 1000', 'ets bands 8 strict 2 quanta 1500 1000 priomap 7 6 5 4 3 2 1 0',
+    'ets bands 3 priomap 0 1 2 0 1 2 0 1 2 0 1 2 0 1 2 0', 'ets bands 3 priomap 0 1 2 0 1 2 0 1 2 0 1 2 0 1 2 0 1',
+    'ets bands 2 bands 3', 'ets bands 0 bands 3', 'ets strict 1 strict 1', 'ets bands 17', 'ets bands x', 'ets strict 17',
+    'ets quanta 0', 'ets quanta x', 'ets quanta 10 quanta 20', 'ets quanta bands', 'ets priomap 1 priomap 2', 'ets bands 2 priomap 2',
+    'ets bands 2 priomap 258', 'ets priomap x', 'ets', 'ets bands 1 strict 1 quanta 10', 'ets frob', 'ets help', 'ets bands 3 1',
+    'sfb', 'sfb rehash 1000 db 100 limit 50 max 30 target 10 increment 0.5 decrement 0.001 penalty_rate 5 penalty_burst 4',
+    'sfb target 10', 'sfb max 100', 'sfb increment 1.5', 'sfb increment -0.1', 'sfb decrement 0.3x', 'sfb decrement x',
+    'sfb rehash x', 'sfb limit -1', 'sfb help', 'sfb frob',
+    'qfq', 'qfq help', 'qfq he', 'qfq frob',
+    'mqprio', 'mqprio num_tc 3 map 0 0 1 2 queues 1@0 1@1 2@2', 'mqprio map 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0',
+    'mqprio num_tc 2 queues 1@0 1@1 1@2', 'mqprio num_tc 4 queues @1@2 1@@3 1@2@3',
+    'mqprio hw 0', 'mqprio mode channel', 'mqprio mode dcb', 'mqprio mode d', 'mqprio mode foo',
+    'mqprio shaper dcb', 'mqprio shaper foo', 'mqprio num_tc 2 shaper bw_rlimit min_rate 1mbit 2mbit max_rate 10mbit 20mbit',
+    'mqprio num_tc 2 shaper bw_rlimit min_rate 1mbit', 'mqprio num_tc 2 shaper bw_rlimit min_rate 1mbit', 'mqprio num_tc 3 shaper bw_rlimit max_rate 1mbit 2mbit mode channel',
+    'mqprio num_tc 256', 'mqprio num_tc x', 'mqprio hw 2', 'mqprio hw x', 'mqprio help', 'mqprio mode channel mode dcb',
+    'taprio', 'taprio clockid CLOCK_TAI num_tc 3 map 2 2 1 0 2 2 2 2 2 2 2 2 2 2 2 2 queues 1@0 1@1 2@2 base-time 1528743495910289987 sched-entry S 01 300000 sched-entry S 02 300000 sched-entry S 04 400000',
+    'taprio clockid tai cycle-time 1000000 cycle-time-extension 500 flags 0x2 txtime-delay 200000',
+    'taprio clockid tai clockid tai', 'taprio clockid foo', 'taprio sched-entry X 1 2', 'taprio sched-entry S x 2', 'taprio sched-entry S 1 x',
+    'taprio base-time -5', 'taprio base-time x frob', 'taprio cycle-time 5 cycle-time 6', 'taprio cycle-time y', 'taprio cycle-time-extension 1 cycle-time-extension 2',
+    'taprio flags 1 flags 2', 'taprio flags x', 'taprio txtime-delay 1 txtime-delay 2', 'taprio txtime-delay x', 'taprio frob', 'taprio help',
+    'gred setup vqs 4 default 1', 'gred setup vqs 4 default 3 grio limit 100k ecn harddrop', 'gred setup DPs 16 default 15',
+    'gred setup vqs 17', 'gred setup vqs x', 'gred setup default 1', 'gred setup vqs 2 default 2', 'gred setup vqs 2 default x',
+    'gred setup vqs 2', 'gred setup limit x', 'gred setup frob', 'gred setup help', 'gred limit 1 setup',
+    'gred limit 60000 min 10000 max 30000 avpkt 1000 vq 2', 'gred limit 60000 min 10000 max 30000 avpkt 1000 DP 15 burst 20 probability 0.1 bandwidth 1mbit prio 300 ecn harddrop',
+    'gred limit 60000 min 10000 max 30000 avpkt 1000 vq 1 burst 200', 'gred limit 60000 min 10000 max 30000 avpkt 1000 vq 1 burst 1',
+    'gred limit 60000 min 10000 max 30000 vq 1', 'gred vq 16', 'gred vq x', 'gred ecn', 'gred', 'gred limit x', 'gred burst x',
+    'gred probability x', 'gred bandwidth x', 'gred prio x limit 60000 min 10000 max 30000 avpkt 1000 vq 1', 'gred frob', 'gred help',
+  ];
+  await compareQdiscs(lines, ['mqprio num_tc 2 map 0 1 x', 'mqprio frob', 'mqprio hw 0 mode channel', 'mqprio min_rate 1mbit', 'mqprio num_tc 2 queues 1@0 3@ 1@2', 'mqprio map 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1', 'mqprio num_tc 4 queues 1@0 1', 'mqprio num_tc 2 shaper bw_rlimit min_rate 1mbit x', 'taprio clockid', 'gred setup vqs', 'gred vq']);
+});
+
+// tc's change carries no NLM_F_* bits beyond REQUEST|ACK (link carries REPLACE; gred's setup adds CREATE).
+test('nlkit tc qdisc change, link and class change: the flags tc sends', { skip }, async () => {
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    const lines = [
+      'qdisc change dev v0 root handle 1: pfifo limit 5', 'qdisc link dev v0 root handle 1: pfifo', 'qdisc change dev v0 root handle 1: gred setup vqs 2 default 1',
+      'qdisc add dev v0 root handle 1: htb', 'class add dev v0 parent 1: classid 1:1 htb rate 1mbit', 'class change dev v0 parent 1: classid 1:1 htb rate 2mbit',
+      'qdisc change dev v0 root handle 1: htb default 1', 'qdisc del dev v0 root',
+    ];
+    assert.deepEqual(await compareTc(ns, [36, 40], lines, []), []);
+  }, 'tcchange');
+});

@@ -4,13 +4,18 @@
  * an object's key order is the wire order. Kinds of flat u32 attributes are tables; the rest are functions.
  */
 import { cake } from './qdisc-cake.js';
+import { gred } from './qdisc-gred.js';
+import { mqprio, taprio } from './qdisc-mq.js';
 import { netem } from './qdisc-netem.js';
 import { choke, red, sfq } from './qdisc-red.js';
 import { schedParsers } from './qdisc-sched.js';
 import { Args, matches, parseSize, parseTime, tcFail, unsigned } from './words.js';
 
-/** What a kind's parser gets: the words after the kind, and stderr for what tc prints and goes on after. */
-export type KindParser = (a: Args, err: (text: string) => void) => Record<string, unknown> | undefined;
+/**
+ * What a kind's parser gets: the words after the kind, stderr for what tc prints and goes on after, and a way to
+ * add NLM_F_CREATE to the request (gred's setup).
+ */
+export type KindParser = (a: Args, err: (text: string) => void, create: () => void) => Record<string, unknown> | undefined;
 
 type Value = (word: string) => number | undefined;
 const u32: Value = (w) => unsigned(w);
@@ -194,6 +199,9 @@ const parsers: Record<string, KindParser> = {
   ...schedParsers,
   netem,
   cake,
+  mqprio,
+  taprio,
+  gred,
   red,
   choke,
   sfq,

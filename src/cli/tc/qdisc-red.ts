@@ -56,7 +56,7 @@ function evalIdleDamping(wlog: number, avpkt: number, bps: number): { cellLog: n
 }
 
 /** sscanf("%lg"): a number at the start of the word. */
-const probabilityOf = (w: string): number | undefined => strtod(w)?.value;
+export const probabilityOf = (w: string): number | undefined => strtod(w)?.value;
 
 const redUsage = `Usage: ... red	limit BYTES [min BYTES] [max BYTES] avpkt BYTES [burst PACKETS]
 		[adaptive] [probability PROBABILITY] [bandwidth KBPS]
@@ -132,7 +132,7 @@ export function red(a: Args, err: (text: string) => void): Record<string, unknow
 }
 
 /** Wlog, Plog and Scell_log into the struct (refusals named by `who`), and the damping table. */
-function redParms(
+export function redParms(
   opt: { Wlog: number; Plog: number; ScellLog: number },
   burst: number, avpkt: number, probability: number, rate: number, who: string, err: (text: string) => void, qmin: number, qmax: number,
 ): Uint8Array {

@@ -41,7 +41,7 @@ export const htbUsage = `Usage: ... qdisc add ... htb [default N] [r2q N]
 TC HTB version 3.3`;
 
 /** The kind's options from its words (each kind's parse_qopt). */
-function kindOptions(kind: string, a: Args, err: (text: string) => void): Record<string, unknown> | undefined {
+function kindOptions(kind: string, a: Args, err: (text: string) => void, create: () => void): Record<string, unknown> | undefined {
   const o: Record<string, unknown> = {};
   switch (kind) {
     case 'ingress':
@@ -87,7 +87,7 @@ function kindOptions(kind: string, a: Args, err: (text: string) => void): Record
       return undefined;
     default: {
       const parse = qdiscKindParser(kind);
-      if (parse) return parse(a, err);
+      if (parse) return parse(a, err, create);
       // parse_noqopt: a kind tc does not know goes to the kernel as it is, if no option follows it.
       if (a.done) return undefined;
       throw tcFail(`Unknown qdisc "${kind}", hence option "${a.word}" is unparsable`);
@@ -203,14 +203,17 @@ async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
       break;
     }
   }
-  const options = input.kind ? kindOptions(input.kind, a, run.err) : undefined;
+  let extraFlags = 0;
+  // NLM_F_CREATE
+  const options = input.kind ? kindOptions(input.kind, a, run.err, () => (extraFlags = 0x400)) : undefined;
   if (options !== undefined) input.options = options;
   if (dev === undefined) throw tcFail('Cannot find device ""');
   input.dev = await run.ifindex(dev);
   const q = input as QdiscInput;
   try {
     if (verb === 'del') await run.rt.qdiscs.delete(q.parent === undefined && q.handle === undefined && q.kind === undefined ? { ...q, parent: 0 } : q, run.call);
-    else await run.rt.qdiscs.write(q, verb === 'add' ? 'add' : verb === 'replace' ? 'replace' : 'change', run.call);
+    // link is a change with NLM_F_REPLACE.
+    else await run.rt.qdiscs.write(q, verb === 'add' ? 'add' : verb === 'replace' ? 'replace' : 'change', run.call, extraFlags | (verb === 'link' ? 0x100 : 0));
   } catch (e) {
     if (e instanceof SchemaError) throw tcFail(e.message);
     kernelError(e);
@@ -380,7 +383,7 @@ export async function qdisc(run: TcRun, words: string[]): Promise<void> {
   if (matches(verb, 'add')) return modify(run, 'add', a);
   if (matches(verb, 'change')) return modify(run, 'change', a);
   if (matches(verb, 'replace')) return modify(run, 'replace', a);
-  if (matches(verb, 'link')) return modify(run, 'change', a);
+  if (matches(verb, 'link')) return modify(run, 'link', a);
   if (matches(verb, 'delete')) return modify(run, 'del', a);
   if (matches(verb, 'list') || matches(verb, 'show') || matches(verb, 'lst')) return show(run, a);
   if (matches(verb, 'help')) throw tcFail(qdiscUsage);

@@ -15,6 +15,12 @@
  *   one object: the attribute is `lossModel` here;
  * - cake's overhead is signed;
  * - skbprio (struct tc_skbprio_qopt, a u32 limit) is missing;
+ * - mqprio's options are tc_mqprio_qopt followed by attributes (TCA_MQPRIO_*) the spec leaves out; their rate
+ *   lists repeat the list's own type inside it;
+ * - gred's TCA_GRED_PARMS is struct tc_gred_qopt and TCA_GRED_MAX_P one u32 in requests; tc nests its VQ list, each
+ *   taprio schedule entry and (for every kind) TCA_OPTIONS without NLA_F_NESTED;
+ * - a class's TCA_OPTIONS can differ from its qdisc's for one kind: hfsc's qdisc options are tc_hfsc_qopt, its
+ *   class options service curves (struct tc_service_curve each), so classes have a sub-message of their own;
  * - tc writes action tables (TCA_ACT_TAB, a classifier's TCA_*_ACT) and each action in them without NLA_F_NESTED;
  * - flower: the VLAN ids and the MPLS label are host order, the erspan index and geneve class big-endian, and
  *   TCA_FLOWER_KEY_MPLS_OPTS holds one TCA_FLOWER_KEY_MPLS_OPTS_LSE nest per label stack entry.
@@ -72,6 +78,7 @@ export const tcFamily = {
         { name: 'ctokens', type: 's32' },
       ],
     },
+    tcServiceCurve: { members: [{ name: 'm1', type: 'u32' }, { name: 'd', type: 'u32' }, { name: 'm2', type: 'u32' }] },
     // struct tc_skbprio_qopt (the spec has no skbprio).
     tcSkbprioQopt: { members: [{ name: 'limit', type: 'u32' }] },
     ...actStructs,
@@ -81,6 +88,10 @@ export const tcFamily = {
     ...sets,
     // tc 6.1 writes TCA_OPTIONS without NLA_F_NESTED: the same bytes as tc.
     'tc-attrs': { attributes: sets['tc-attrs'].attributes.map((a) => (a.name === 'options' ? { ...a, plainNest: true } : a)) },
+    'tc-class-attrs': {
+      attributes: sets['tc-attrs'].attributes.map((a) => (a.name === 'options' ? { ...a, plainNest: true, subMessage: 'tc-class-options-msg' } : a)),
+    },
+    'tc-hfsc-attrs': { attributes: sets['tc-hfsc-attrs'].attributes.map((a) => ({ ...a, struct: 'tcServiceCurve' as const })) },
     'tc-u32-attrs': plainActs(
       sets['tc-u32-attrs'].attributes.map((a) => (a.name === 'sel' || a.name === 'pcnt' ? { name: a.name, value: a.value, type: 'binary' as const } : a)),
     ),
@@ -115,6 +126,23 @@ export const tcFamily = {
     'tc-prio-compat-attrs': { attributes: [{ name: 'options', value: 2, type: 'nest', nested: 'tc-prio-attrs', plainNest: true }] },
     'tc-prio-attrs': { attributes: [{ name: 'mq', value: 1, type: 'flag' }] },
     'tc-sfb-attrs': { attributes: [{ name: 'parms', value: 1, type: 'binary', struct: 'tcSfbQopt' }] },
+    'tc-mqprio-attrs': {
+      attributes: [
+        { name: 'mode', value: 1, type: 'u16' },
+        { name: 'shaper', value: 2, type: 'u16' },
+        { name: 'minRate64', value: 3, type: 'nest', nested: 'tc-mqprio-min-rates' },
+        { name: 'maxRate64', value: 4, type: 'nest', nested: 'tc-mqprio-max-rates' },
+      ],
+    },
+    'tc-mqprio-min-rates': { attributes: [{ name: 'rate', value: 3, type: 'u64', multi: true }] },
+    'tc-mqprio-max-rates': { attributes: [{ name: 'rate', value: 4, type: 'u64', multi: true }] },
+    'tc-gred-attrs': {
+      attributes: sets['tc-gred-attrs'].attributes.map((a) =>
+        a.name === 'parms' ? { ...a, struct: 'tcGredQopt' as const } : a.name === 'maxP' ? { name: a.name, value: a.value, type: 'u32' as const } : a.name === 'vqList' ? { ...a, plainNest: true } : a,
+      ),
+    },
+    'tca-gred-vq-list-attrs': { attributes: sets['tca-gred-vq-list-attrs'].attributes.map((a) => ({ ...a, plainNest: true })) },
+    'tc-taprio-sched-entry-list': { attributes: sets['tc-taprio-sched-entry-list'].attributes.map((a) => ({ ...a, plainNest: true })) },
     // struct tc_skbedit is tc_gen alone (the spec leaves TCA_SKBEDIT_PARMS untyped).
     'tc-act-skbedit-attrs': {
       attributes: sets['tc-act-skbedit-attrs'].attributes.map((a) => (a.name === 'parms' ? { ...a, struct: 'tcGen' as const } : a)),
@@ -136,10 +164,12 @@ export const tcFamily = {
   },
   subMessages: {
     ...tc.subMessages,
+    'tc-class-options-msg': { ...tc.subMessages['tc-options-msg'], hfsc: { attributeSet: 'tc-hfsc-attrs' }, ets: { ...tc.subMessages['tc-options-msg'].ets, nested: true } },
     'tc-options-msg': {
       ...tc.subMessages['tc-options-msg'],
       prio: { fixedHeader: 'tcPrioQopt', attributeSet: 'tc-prio-compat-attrs' },
       sfb: { attributeSet: 'tc-sfb-attrs' },
+      mqprio: { fixedHeader: 'tcMqprioQopt', attributeSet: 'tc-mqprio-attrs' },
       skbprio: { fixedHeader: 'tcSkbprioQopt' },
       // q_fq_pie.c and q_ets.c ask for NLA_F_NESTED on their TCA_OPTIONS.
       fq_pie: { ...tc.subMessages['tc-options-msg'].fq_pie, nested: true },
@@ -149,6 +179,10 @@ export const tcFamily = {
   },
   messages: {
     ...tc.messages,
+    newtclass: { ...tc.messages.newtclass, attributeSet: 'tc-class-attrs' },
+    deltclass: { ...tc.messages.deltclass, attributeSet: 'tc-class-attrs' },
+    gettclass: { ...tc.messages.gettclass, attributeSet: 'tc-class-attrs' },
+    gettclassReply: { ...tc.messages.gettclassReply, attributeSet: 'tc-class-attrs' },
     newaction: { value: 48, fixedHeader: 'tcamsg', attributeSet: 'tc-root-attrs' },
     delaction: { value: 49, fixedHeader: 'tcamsg', attributeSet: 'tc-root-attrs' },
     getaction: { value: 50, fixedHeader: 'tcamsg', attributeSet: 'tc-root-attrs' },
