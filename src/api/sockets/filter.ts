@@ -5,20 +5,10 @@
  * filter (unix, netlink, packet sockets; `dev`). A word that does not parse is a SchemaError naming it, before
  * anything is sent.
  */
-import { parseIPv4, parseIPv6 } from '../../schema/address-text.js';
 import { SchemaError } from '../../schema/codec.js';
+import { FilterError, parseHostCond, parseInt32, wordFamily, type HostAddr, type HostCond, type HostContext } from './hostcond.js';
 
-export type HostCond = {
-  /** AF_INET 2, AF_INET6 10, AF_UNIX 1, or 0: any (a port alone). */
-  family: number;
-  /** The address's bytes (4 or 16), empty for a port alone. */
-  addr: Uint8Array;
-  prefixLen: number;
-  /** -1: any port. */
-  port: number;
-  /** unix: the glob a path must match (fnmatch, case folded). */
-  pattern?: string;
-};
+export { FilterError, type HostCond } from './hostcond.js';
 
 /** A parsed ss filter expression: conditions on ports, hosts, devices and marks, joined by and/or/not. */
 export type FilterNode =
@@ -31,104 +21,25 @@ export type FilterNode =
   | { op: 'cgroup'; id: bigint }
   | { op: 'autobound' };
 
-/** What a filter may need resolved outside the expression: device names, cgroup paths, ss's family options. */
-export interface FilterContext {
-  ifindex?: (name: string) => number | undefined;
+/**
+ * What a filter may need resolved outside the expression: device names, services, host names (HostContext),
+ * cgroup paths, ss's family options.
+ */
+export interface FilterContext extends HostContext {
   cgroupId?: (path: string) => bigint | undefined;
   /**
    * The family a bare address is read in (ss's preferred family: AF_UNIX 1 after `-x`, so `src /tmp/*` is a
-   * unix path); each address read in a family (`unix:`, `inet:`, or this one) makes that family the one after it.
+   * unix path); each address read in a family (`unix:`, `inet:`, `link:`, … or this one) makes that family the
+   * one after it.
    */
   family?: number;
   /** Told each family an address was read in, as ss then lists only that family's sockets. */
   onFamily?: (family: number) => void;
 }
 
-/** A filter that does not parse: a SchemaError naming the word, and why. */
-export class FilterError extends SchemaError {
-  constructor(
-    readonly word: string,
-    readonly reason: string,
-    /** The part of the word at fault, where it is not all of it (the address before a `:port`), as ss names it. */
-    readonly part: string = word,
-  ) {
-    super('filter', `${JSON.stringify(word)}: ${reason}`);
-  }
-}
-
 const fail = (word: string, why: string): never => {
   throw new FilterError(word, why);
 };
-
-function parseInt32(s: string): number | undefined {
-  // strtol with base 0, as get_integer: decimal, 0x hex, 0 octal.
-  if (!/^[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(s)) return undefined;
-  const neg = s.startsWith('-');
-  const t = s.replace(/^[+-]/, '');
-  const v = t.startsWith('0x') || t.startsWith('0X') ? parseInt(t.slice(2), 16) : t.length > 1 && t.startsWith('0') ? parseInt(t.slice(1), 8) : Number(t);
-  const n = neg ? -v : v;
-  return n >= -0x80000000 && n <= 0x7fffffff ? n : undefined;
-}
-
-function parsePort(word: string, p: string): number {
-  const n = parseInt32(p);
-  if (n === undefined) return fail(word, 'does not look like a port');
-  return n;
-}
-
-/** A host condition as ss's parse_hostcond reads it; `isPort` for the word after sport/dport. */
-export function parseHostCond(word: string, isPort: boolean, preferred = 0): HostCond {
-  let addr = word;
-  let family = 0;
-  if (addr.startsWith('unix:')) return { family: 1, addr: new Uint8Array(0), prefixLen: 0, port: -1, pattern: addr.slice(5) };
-  if (preferred === 1) return { family: 1, addr: new Uint8Array(0), prefixLen: 0, port: -1, pattern: addr };
-  if (addr.startsWith('inet:')) { family = 2; addr = addr.slice(5); }
-  else if (addr.startsWith('inet6:')) { family = 10; addr = addr.slice(6); }
-  // An address read in the preferred family alone (-4, -6): the other's addresses do not parse.
-  const only = family || (preferred === 2 || preferred === 10 ? preferred : 0);
-  let port: string | undefined;
-  if (isPort) port = addr;
-  else if (addr.startsWith('[')) {
-    const close = addr.indexOf(']');
-    if (close < 0) return fail(word, 'a closing bracket is missing');
-    port = addr.slice(close + 1);
-    addr = addr.slice(1, close);
-  } else if (addr.startsWith('*')) {
-    port = addr.slice(1);
-    addr = '*';
-  } else {
-    const from = addr.includes('/') ? addr.indexOf('/') : 0;
-    const colon = addr.lastIndexOf(':');
-    if (colon >= from && colon >= 0) {
-      port = addr.slice(colon);
-      addr = addr.slice(0, colon);
-    }
-  }
-  const cond: HostCond = { family: 0, addr: new Uint8Array(0), prefixLen: 0, port: -1 };
-  if (port) {
-    if (port.startsWith(':')) port = port.slice(1);
-    if (port && port !== '*') cond.port = parsePort(word, port);
-  }
-  if (!isPort && addr && addr !== '*') {
-    const slash = addr.indexOf('/');
-    const host = slash < 0 ? addr : addr.slice(0, slash);
-    const v4 = only !== 10 ? parseIPv4(host) : undefined;
-    const v6 = v4 ? undefined : only !== 2 ? parseIPv6(host) : undefined;
-    const bytes = v4 ?? v6;
-    if (!bytes) throw new FilterError(word, 'an inet prefix is expected', addr);
-    const max = bytes.length * 8;
-    let len = max;
-    if (slash >= 0) {
-      const l = addr.slice(slash + 1);
-      if (!/^\d+$/.test(l) || Number(l) > max) throw new FilterError(word, 'an inet prefix is expected', addr);
-      len = Number(l);
-    }
-    cond.family = bytes.length === 4 ? 2 : 10;
-    cond.addr = bytes;
-    cond.prefixLen = len;
-  } else if (family) cond.family = family;
-  return cond;
-}
 
 type Token = { word: string; kind: string };
 
@@ -152,8 +63,8 @@ export function parseFilter(words: readonly string[] | string, context: FilterCo
   let preferred = context.family ?? 0;
   /** ss's parse_hostcond: read in the preferred family, which the address's own family then replaces. */
   const hostCond = (word: string, isPort: boolean): HostCond => {
-    const c = parseHostCond(word, isPort, preferred);
-    const fam = c.family === 1 ? 1 : word.startsWith('inet:') ? 2 : word.startsWith('inet6:') ? 10 : preferred;
+    const c = parseHostCond(word, isPort, preferred, context);
+    const fam = wordFamily(word, preferred);
     if (fam) {
       preferred = fam;
       context.onFamily?.(fam);
@@ -317,7 +228,16 @@ function compile(f: FilterNode): number[] | undefined {
       const addr = new Uint8Array(alen);
       addr.set(c.addr.subarray(0, alen));
       const port = c.port >>> 0;
-      return [...op(f.op === 'src' ? BC_S_COND : BC_D_COND, oplen, oplen + 4), c.family, c.prefixLen, 0, 0, ...u32le(port), ...addr];
+      // A host name's addresses: one condition each, a jump to the end after each but the last — each with the
+      // first address's bytes, as ss 6.1 writes them (it fills every one from the chain's head).
+      const n = 1 + (c.more?.length ?? 0);
+      const len = n * oplen + (n - 1) * 4;
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        out.push(...op(f.op === 'src' ? BC_S_COND : BC_D_COND, oplen, oplen + 4), c.family, c.prefixLen, 0, 0, ...u32le(port), ...addr);
+        if (i < n - 1) out.push(...op(BC_JMP, 4, len - out.length));
+      }
+      return out;
     }
     case 'sport>=': return [...op(BC_S_GE, 8, 12), ...op(0, 0, f.port & 0xffff)];
     case 'sport<=': return [...op(BC_S_LE, 8, 12), ...op(0, 0, f.port & 0xffff)];
@@ -377,7 +297,7 @@ function prefixMatch(a: Uint8Array, p: Uint8Array, len: number): boolean {
   return ((a[full]! ^ p[full]!) & mask) === 0;
 }
 
-function addrMatch(a: Uint8Array | string | undefined, family: number, c: HostCond): boolean {
+function addrMatch(a: Uint8Array | string | undefined, family: number, c: HostAddr): boolean {
   if (!(a instanceof Uint8Array)) return false;
   if (c.family === 2 && family === 10) {
     // A v4-mapped socket matches an IPv4 rule (inet2_addr_match).
@@ -411,7 +331,7 @@ function glob(pattern: string, s: string): boolean {
 function hostMatch(c: HostCond, addr: Uint8Array | string | undefined, port: number, s: FilterSubject): boolean {
   if (c.family === 1) return c.pattern === undefined || glob(c.pattern, typeof addr === 'string' ? addr : '');
   if (c.port !== -1 && c.port !== port) return false;
-  if (c.prefixLen) return addrMatch(addr, s.family, c);
+  if (c.prefixLen) return addrMatch(addr, s.family, c) || (c.more?.some((m) => addrMatch(addr, s.family, m)) ?? false);
   return true;
 }
 

@@ -14,6 +14,7 @@ test('the declaration has the kernel\'s struct sizes (uapi 6.12)', () => {
     tcpvegas_info: 16, tcp_dctcp_info: 16, tcp_bbr_info: 20, tcp_info: 248, unix_diag_req: 24, unix_diag_msg: 16,
     unix_diag_vfs: 8, unix_diag_rqlen: 8, netlink_diag_req: 20, netlink_diag_msg: 28, netlink_diag_ring: 16,
     packet_diag_req: 20, packet_diag_msg: 16, packet_diag_info: 24, packet_diag_mclist: 44, packet_diag_ring: 28,
+    vsock_diag_req: 24, xdp_diag_req: 20, tipc_sock_diag_req: 8,
   };
   for (const [name, size] of Object.entries(sizes)) assert.equal(sockDiagSchema.struct(name).size, size, name);
   assert.deepEqual(Object.keys(sockDiagFamily.structs).sort(), Object.keys(sizes).concat('inet_diag_sockopt').sort());

@@ -54,14 +54,26 @@ export function otherSubject(t: FilterSubject, s: SocketInfo): FilterSubject {
     t.lport = s.inode;
     t.rport = s.peer ?? 0;
   } else if (s.kind === 'netlink') {
+    // ss's netlink and packet lines: the protocol as the local address's first word, a remote of zeros.
     t.family = AF_NETLINK;
     t.lport = s.portid;
     t.rport = -1;
+    t.local = protocolWord(s.protocol);
+    t.remote = noAddress;
   } else if (s.kind === 'packet') {
     t.family = AF_PACKET;
     t.lport = t.ifindex = s.info?.index ?? 0;
+    t.local = protocolWord(s.protocol);
+    t.remote = noAddress;
   }
   return t;
+}
+
+const noAddress = new Uint8Array(4);
+
+/** A protocol number as ss holds it in an address's first u32 (host order, little-endian here). */
+function protocolWord(p: number): Uint8Array {
+  return Uint8Array.of(p & 255, (p >>> 8) & 255, (p >>> 16) & 255, p >>> 24);
 }
 
 function addressBytes(text: string, family: number): Uint8Array {

@@ -3,7 +3,7 @@
  * out byte for byte as ss lays them out — and `-j`, one JSON array of the typed socket objects.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { FilterError, SockDiag, type InetKind, type InetSocket, type SocketInfo, type SocketKind, type SocketExtension } from '../../api/sockets/index.js';
+import { FilterError, SockDiag, type FilterContext, type InetKind, type InetSocket, type SocketInfo, type SocketKind, type SocketExtension } from '../../api/sockets/index.js';
 import { SchemaError } from '../../schema/codec.js';
 import { UsageError } from '../usage.js';
 import { AF, DB, HelpRequest, hasFamily, parseSsArgs, usageText, VersionRequest, type SsOptions } from './args.js';
@@ -18,20 +18,8 @@ import { printSummary } from './summary.js';
 import { COLS, Renderer } from './render.js';
 import { askTable } from './tables.js';
 import { diagDump } from './diag-dump.js';
-
-const llProtoNames: Readonly<Record<number, string>> = {
-  0x0060: 'loop', 0x0200: 'pup', 0x0201: 'pupat', 0x0800: 'ip', 0x0805: 'x25', 0x0806: 'arp', 0x08ff: 'bpq',
-  0x0a00: 'ieeepup', 0x0a01: 'ieeepupat', 0x6000: 'dec', 0x6001: 'dna_dl', 0x6002: 'dna_rc', 0x6003: 'dna_rt',
-  0x6004: 'lat', 0x6005: 'diag', 0x6006: 'cust', 0x6007: 'sca', 0x8035: 'rarp', 0x809b: 'atalk', 0x80f3: 'aarp',
-  0x8137: 'ipx', 0x86dd: 'ipv6', 0x8863: 'ppp_disc', 0x8864: 'ppp_ses', 0x884c: 'atmmpoa', 0x8884: 'atmfate',
-  0x0001: '802_3', 0x0002: 'ax25', 0x0003: 'all', 0x0004: '802_2', 0x0005: 'snap', 0x0006: 'ddcmp',
-  0x0007: 'wan_ppp', 0x0008: 'ppp_mp', 0x0009: 'localtalk', 0x000c: 'can', 0x0010: 'ppptalk', 0x0011: 'tr_802_2',
-  0x0015: 'mobitex', 0x0016: 'control', 0x0017: 'irda', 0x0018: 'econet', 0x88ca: 'tipc', 0x8892: 'profinet',
-  0x88a2: 'aoe', 0x88a4: 'ethercat', 0x8100: '802.1Q', 0x88a8: '802.1ad', 0x8847: 'mpls_uc', 0x8848: 'mpls_mc',
-  0x6558: 'teb', 0x88cc: 'LLDP',
-};
-
-const nlProtoNames = ['rtnl', 'unused', 'usersock', 'fw', 'tcpdiag', 'nflog', 'xfrm', 'selinux', 'iscsi', 'audit', 'fiblookup', 'connector', 'nft', 'ip6fw', 'dec-rt', 'uevent', 'genl', undefined, 'scsi-trans', 'ecryptfs', 'rdma', 'crypto'];
+import { checkCgroupFilter, cgroupConditions, FilterLookups } from './lookups.js';
+import { llProtocolNames, netlinkProtocolNames } from '../../api/sockets/hostcond.js';
 
 /** /etc/services and /etc/protocols, read once and only when names are shown. */
 function readNames(path: string): string[] {
@@ -145,21 +133,25 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
   const hosts = o.resolve ? new HostResolver(netns) : undefined;
   const fmt = new Formatter(o, lookup);
 
-  const sd = SockDiag.open({
-    netns,
-    context: {
-      ifindex: (name) => links ? [...links].find(([, n]) => n === name)?.[0] : undefined,
-      family: o.preferredFamily,
-      // An address read in a family narrows the listing to that family, as ss's parse_hostcond does.
-      onFamily: (af) => {
-        o.families = new Set([af]);
-        o.preferredFamily = af;
-      },
+  const lookups = new FilterLookups(o, netns !== undefined);
+  let names: HostResolver | undefined;
+  const context: FilterContext = {
+    ifindex: (name) => links ? [...links].find(([, n]) => n === name)?.[0] : undefined,
+    family: o.preferredFamily,
+    // An address read in a family narrows the listing to that family, as ss's parse_hostcond does.
+    onFamily: (af) => {
+      o.families = new Set([af]);
+      o.preferredFamily = af;
     },
-  });
+    service: lookups.service,
+    host: lookups.host,
+    cgroupId: lookups.cgroupId,
+  };
+  const sd = SockDiag.open({ netns, context });
   try {
     const words = [...o.filter, ...o.fileFilter];
-    if (words.some((w) => /(^|\s)dev(\s|$)/.test(w))) await loadLinks();
+    if (words.some((w) => /(^|\s)dev(\s|$)|link:/.test(w))) await loadLinks();
+    await lookups.prepare(words, context, () => (names ??= hosts ?? new HostResolver(netns)));
     // The mask as ss sends it (bit 0, ss's UNKNOWN, included where ss's defaults set it).
     const states = o.states;
     const extensions: SocketExtension[] = [];
@@ -169,7 +161,8 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
     if (o.details) extensions.push('vfs', 'pending');
     const filter = words.length ? words : undefined;
     // Check the whole filter before the first dump, so that a bad word prints nothing else.
-    sd.sockets.plan({ filter, states });
+    const planned = sd.sockets.plan({ filter, states });
+    for (let n = cgroupConditions(planned.filter); n > 0; n--) await checkCgroupFilter(sd.socket);
 
     const plain = fastInet(o, words) ? new InetLines((port, proto) => fmt.port(port, proto), (index) => fmt.ifname(index)) : undefined;
     const reader = plain && inetExtra(o) ? new InetReader(o.details > 0 || o.cgroup) : undefined;
@@ -211,14 +204,14 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
         } else if (s.kind === 'netlink') {
           if (o.json) emit(s);
           else {
-            fmt.netlink(s, f, procName, (p) => (o.numeric || p >= 256 ? String(p) : nlProtoNames[p] ?? String(p)));
+            fmt.netlink(s, f, procName, (p) => (o.numeric || p >= 256 ? String(p) : netlinkProtocolNames[p] ?? String(p)));
             renderer.line(f);
           }
         } else if (s.kind === 'packet') {
           if (!(o.dbs & (1 << (s.type === 'raw' ? DB.PACKET_R : DB.PACKET_DG)))) return;
           if (o.json) emit(s);
           else {
-            fmt.packet(s, f, (p) => (!o.numeric && llProtoNames[p]) || `[${p}]`);
+            fmt.packet(s, f, (p) => (!o.numeric && llProtocolNames[p]) || `[${p}]`);
             renderer.line(f);
           }
         }
@@ -308,6 +301,7 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
   } finally {
     sd.close();
     hosts?.close();
+    if (names !== hosts) names?.close();
   }
 }
 
@@ -381,11 +375,15 @@ function filterRefusal(e: FilterError): UsageError {
   const word = e.word;
   switch (e.reason) {
     case 'does not look like a port':
-      return new UsageError(`Error: "${word.replace(/^.*:/, '')}" does not look like a port.\nCannot parse dst/src address.`, { status: 1, bare: true });
+      return new UsageError(`Error: "${e.part}" does not look like a port.\nCannot parse dst/src address.`, { status: 1, bare: true });
     case 'an inet prefix is expected':
       return new UsageError(`Error: an inet prefix is expected rather than "${e.part}".\nCannot parse dst/src address.`, { status: 1, bare: true });
-    case 'a closing bracket is missing':
+    case 'ambiguous port':
+      return new UsageError(`Error: ambiguous port "${e.part}".\nCannot parse dst/src address.`, { status: 1, bare: true });
+    case 'cannot parse address':
       return new UsageError('Cannot parse dst/src address.', { status: 1, bare: true });
+    case 'cannot parse cgroup':
+      return new UsageError(`Cannot parse cgroup ${word}.`, { status: 1, bare: true });
     case 'cannot parse device':
       return new UsageError('Cannot parse device.', { status: 1, bare: true });
     case 'cannot parse mark':

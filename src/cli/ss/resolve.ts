@@ -10,10 +10,15 @@ import { promises as dns } from 'node:dns';
 import { createInterface } from 'node:readline';
 import { spawnInNetns } from '../../api/netns.js';
 
+// A line is an address to name, or '?4 NAME' / '?6 NAME': a host name's addresses in that family, space-separated.
 const childScript = `
 const { promises: dns } = require('node:dns');
-require('node:readline').createInterface({ input: process.stdin }).on('line', (addr) => {
-  dns.lookupService(addr, 0).then((r) => r.hostname, () => '').then((name) => process.stdout.write(JSON.stringify([addr, name]) + '\\n'));
+require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  const m = /^\\?([46]) (.*)$/.exec(line);
+  const answer = m
+    ? dns.lookup(m[2], { family: Number(m[1]), all: true }).then((r) => r.map((a) => a.address).join(' '), () => '')
+    : dns.lookupService(line, 0).then((r) => r.hostname, () => '');
+  answer.then((v) => process.stdout.write(JSON.stringify([line, v]) + '\\n'));
 });
 `;
 
@@ -42,6 +47,16 @@ export class HostResolver {
       const name = await this.ask(addr);
       this.names.set(addr, name || undefined);
     }
+  }
+
+  /**
+   * A host name's addresses in one family (4 or 6), as a filter's `dst NAME` asks for them (ss: gethostbyname2,
+   * through the same resolver as getaddrinfo); none when it has none.
+   */
+  async addresses(name: string, family: 4 | 6): Promise<string[]> {
+    const line = `?${family} ${name}`;
+    if (this.netns === undefined) return dns.lookup(name, { family, all: true }).then((r) => r.map((a) => a.address), () => []);
+    return (await this.ask(line)).split(' ').filter(Boolean);
   }
 
   private ask(addr: string): Promise<string> {
