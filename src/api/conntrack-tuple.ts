@@ -58,12 +58,18 @@ export function join(path: string, key: string | number): string {
 
 const tupleFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16, srcKey: u16, dstKey: u16, zone: u16 }, ['src', 'dst', 'proto']);
 
+type L4Field = (typeof L4_FIELDS)[number];
+const PORTS: readonly L4Field[] = ['sport', 'dport'];
+const ICMP: readonly L4Field[] = ['icmpType', 'icmpCode', 'icmpId'];
+const KEYS: readonly L4Field[] = ['srcKey', 'dstKey'];
+const NONE: readonly L4Field[] = [];
+
 /** The protocol fields a protocol's tuples have (the kernel needs all of them to find or make an entry). */
-function fieldsOf(p: number): readonly (typeof L4_FIELDS)[number][] {
-  if (PORTED.has(p)) return ['sport', 'dport'];
-  if (p === 1 || p === 58) return ['icmpType', 'icmpCode', 'icmpId'];
-  if (p === GRE) return ['srcKey', 'dstKey'];
-  return [];
+function fieldsOf(p: number): readonly L4Field[] {
+  if (PORTED.has(p)) return PORTS;
+  if (p === 1 || p === 58) return ICMP;
+  if (p === GRE) return KEYS;
+  return NONE;
 }
 
 /** Why a protocol's tuple cannot carry a field, in the words of the field. */
@@ -80,14 +86,13 @@ function lacks(proto: string | number, k: (typeof L4_FIELDS)[number]): string {
 export const tuple: Check = (v, path, key, scope) => {
   tupleFields(v, path, key, scope);
   const t = v as Tuple;
-  const at = join(path, key);
   const p = protoNumber(t.proto);
   const has = fieldsOf(p);
+  // A bulk add checks every item: the path is joined only for an error.
   for (const k of L4_FIELDS) {
-    if (has.includes(k) && t[k] === undefined) throw new SchemaError(join(at, k), `is required for ${String(t.proto)}`);
-    if (!has.includes(k) && t[k] !== undefined) throw new SchemaError(join(at, k), lacks(t.proto, k));
+    if (has.includes(k) === (t[k] === undefined)) throw new SchemaError(join(join(path, key), k), t[k] === undefined ? `is required for ${String(t.proto)}` : lacks(t.proto, k));
   }
-  if ((p === 1 && scope.family === 'inet6') || (p === 58 && scope.family === 'inet')) throw new SchemaError(join(at, 'proto'), `${String(t.proto)} does not go with ${scope.family === 'inet' ? 'IPv4' : 'IPv6'} addresses`);
+  if ((p === 1 && scope.family === 'inet6') || (p === 58 && scope.family === 'inet')) throw new SchemaError(join(join(path, key), 'proto'), `${String(t.proto)} does not go with ${scope.family === 'inet' ? 'IPv4' : 'IPv6'} addresses`);
 };
 
 

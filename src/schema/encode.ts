@@ -264,7 +264,7 @@ function encodeSequence(
 
 function setEncoder(set: CompiledSet, header: CompiledStruct | undefined): SetEncoder | undefined {
   let encode = set.encoders?.get(header);
-  if (!encode && ++set.uses >= JIT_AFTER) (set.encoders ??= new Map()).set(header, (encode = compileSetEncoder(set, header)));
+  if (!encode && ++set.uses >= JIT_AFTER) (set.encoders ??= new Map()).set(header, (encode = compileSetEncoder(set, header, encodeAttrs)));
   return encode;
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Writer } from '../wire/index.js';
 import { addressSchema, linkSchema, neighbourSchema, routeSchema } from '../families/route/index.js';
+import { conntrack } from '../families/netfilter/conntrack.js';
 import { prng } from '../testing/prng.js';
 import { PathRecorder, Schema, SchemaError } from './codec.js';
 import { JIT_AFTER, K_BINARY, K_S64, K_STRING } from './kinds.js';
@@ -155,4 +156,35 @@ test('fuzz: for random values of real families, JIT and generic encoders give th
     assert.ok(jit.message(message).set!.encoders?.size, `${message}: the JIT encoder was used`);
   }
   assert.equal(compared, 2000);
+});
+
+test("JIT set encoders: ctnetlink's nested tuples and IPv4 text in big-endian u32s, as the generic encoder writes and refuses them", () => {
+  const warmCt = new Schema(conntrack);
+  const tuple = (src: unknown, sport: unknown) => ({ ip: { v4Src: src, v4Dst: '192.0.2.2' }, proto: { num: 17, srcPort: sport, dstPort: 53 } });
+  const good = { family: 2, version: 0, resId: 0, tupleOrig: tuple('10.0.0.1', 1000), tupleReply: tuple('192.0.2.2', 53), timeout: 600 };
+  for (let i = 0; i < JIT_AFTER * 2; i++) warmCt.encodeBody('newct', good, new Writer(256));
+  assert.ok(warmCt.set('conntrack').encoders?.size && warmCt.set('tupleIp').encoders?.size, 'the JIT set encoders are built');
+  const generic = new Schema(conntrack);
+  const encode = (s: Schema, value: Record<string, unknown>, rec?: PathRecorder): string => {
+    try {
+      const w = new Writer(256);
+      s.encodeBody('newct', value, w, rec);
+      return w.bytesView().toString('hex');
+    } catch (e) {
+      return e instanceof SchemaError ? `${e.path}: ${e.message}` : String(e);
+    }
+  };
+  for (const value of [
+    good,
+    { ...good, tupleOrig: tuple(0x0a000001, 1000) },
+    { ...good, tupleOrig: tuple('10.0.0', 1000) },
+    { ...good, tupleOrig: tuple('2001:db8::1', 1000) },
+    { ...good, tupleReply: tuple('10.0.0.1', 70000) },
+    { ...good, tupleOrig: 'x' },
+    { ...good, tupleOrig: { ip: [] } },
+    { ...good, tupleOrig: { ip: { nosuch: 1 } } },
+  ]) {
+    assert.equal(encode(warmCt, value), encode(generic, value, new PathRecorder()), JSON.stringify(value));
+  }
+  assert.match(encode(warmCt, { ...good, tupleOrig: tuple('10.0.0', 1000) }), /^tupleOrig\.ip\.v4Src: /);
 });

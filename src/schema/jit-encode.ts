@@ -10,8 +10,9 @@
  * on the key, so that a plain number or an IPv4 address in text is written without a map lookup or a path
  * string; the fixed header's fields are skipped by name. Anything else goes to the generic `encodeKey`.
  */
+import { NLA_F_NESTED, type Writer } from '../wire/index.js';
 import type { CompiledSet, CompiledStruct, SetEncoder, StructEncoder } from './compiled.js';
-import { D_IP, D_NONE, K_BINARY, K_PAD, K_S16, K_S32, K_S8, K_U16, K_U32, K_U8 } from './kinds.js';
+import { D_IP, D_NONE, K_BINARY, K_NEST, K_PAD, K_S16, K_S32, K_S8, K_U16, K_U32, K_U8 } from './kinds.js';
 
 /** Each integer kind a struct encoder writes inline: its size, the test that a number fits, the write. */
 const writers: Record<number, { size: number; fits: string; write: (at: string, be: boolean) => string } | undefined> = {
@@ -53,8 +54,12 @@ const intWrites: Record<number, { fits: string; le: string; be: string } | undef
   [K_S32]: { fits: '(x | 0) === x', le: 'w.s32(x)', be: 'w.u32be(x >>> 0)' },
 };
 
-export function compileSetEncoder(set: CompiledSet, header: CompiledStruct | undefined): SetEncoder {
+/** The generic encoder of a nested set's attributes (encode.ts's encodeAttrs), which a set encoder calls for nests. */
+export type EncodeAttrs = (set: CompiledSet, value: Readonly<Record<string, unknown>>, w: Writer, path: string, rec: undefined, header: undefined) => void;
+
+export function compileSetEncoder(set: CompiledSet, header: CompiledStruct | undefined, encodeAttrs: EncodeAttrs): SetEncoder {
   const cases: string[] = [];
+  const nests: CompiledSet[] = [];
   for (const a of set.attrs) {
     const key = JSON.stringify(a.name);
     if (a.kind === K_PAD) {
@@ -64,7 +69,18 @@ export function compileSetEncoder(set: CompiledSet, header: CompiledStruct | und
     if (a.multi || a.decl.checks) continue;
     const int = intWrites[a.kind];
     if (int) {
-      cases.push(`case ${key}: if (typeof x === 'number' && ${int.fits}) { at = w.beginAttr(${a.value}); ${a.be ? int.be : int.le}; w.endAttr(at); continue; } break;`);
+      // A big-endian u32 shown as an IPv4 address (ctnetlink's CTA_IP_V4_*) takes the address's text: its bytes in order.
+      const text = a.kind === K_U32 && a.be && a.display === D_IP && !a.enumeration
+        ? ` else if (typeof x === 'string') { at = w.beginAttr(${a.value}); into = w.reserve(4); if (ipv4(x, w.buf, into)) { w.endAttr(at); continue; } w.length = at; }`
+        : '';
+      cases.push(`case ${key}: if (typeof x === 'number' && ${int.fits}) { at = w.beginAttr(${a.value}); ${a.be ? int.be : int.le}; w.endAttr(at); continue; }${text} break;`);
+    } else if (a.kind === K_NEST && a.nested && !a.header && !a.decl.plainNest && !a.decl.nestedBytes) {
+      // A plain nest: its attributes straight through the nested set's own encoder, the path made only for it.
+      const step = JSON.stringify(`.${a.name}`);
+      cases.push(
+        `case ${key}: if (typeof x === 'object' && x !== null && !Array.isArray(x)) { at = w.beginAttr(${a.value | NLA_F_NESTED}); encodeAttrs(nests[${nests.length}], x, w, path ? path + ${step} : ${key}, undefined, undefined); w.endAttr(at); continue; } break;`,
+      );
+      nests.push(a.nested);
     } else if (a.kind === K_BINARY && !a.struct && (a.display === D_IP || a.display === D_NONE)) {
       cases.push(
         `case ${key}: if (typeof x === 'string') { at = w.beginAttr(${a.value}); into = w.reserve(4); if (ipv4(x, w.buf, into)) { w.endAttr(at); continue; } w.length = at; } break;`,
@@ -84,5 +100,6 @@ export function compileSetEncoder(set: CompiledSet, header: CompiledStruct | und
     '  encodeKey(set, key, x, w, path, undefined, header, value);',
     '}',
   ];
-  return new Function('value', 'w', 'set', 'path', 'header', 'encodeKey', 'ipv4', body.join('\n')) as SetEncoder;
+  const make = new Function('nests', 'encodeAttrs', `return function (value, w, set, path, header, encodeKey, ipv4) {\n${body.join('\n')}\n};`) as (n: CompiledSet[], e: EncodeAttrs) => SetEncoder;
+  return make(nests, encodeAttrs);
 }
