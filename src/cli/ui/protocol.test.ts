@@ -1,7 +1,7 @@
 /** The snapshot's column encoding gives back every row under its key, whatever the mix of repeated and distinct cells. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { col, columns, decodeColumn, encodeColumn, toColumns, type Columns, type Row } from './protocol.js';
+import { col, columns, decodeColumn, encodeColumn, formatInet4, parseInet4, toColumns, type Columns, type Row } from './protocol.js';
 
 /** Columns back into rows by key, as the page's table reads them. */
 function rowsOf(c: Columns): [string, Row][] {
@@ -21,7 +21,7 @@ test('routes survive the column encoding: keys equal to their prefix, other keys
   }
   const encoded = JSON.parse(JSON.stringify(toColumns(rows, columns.route.length, col.route.dst))) as Columns;
   assert.ok('runs' in encoded.cells[col.route.family]!, 'a repeated column goes as runs');
-  assert.deepEqual(Object.keys(encoded.cells[col.route.dst]!), ['joined', 'sep'], 'a column of distinct prefixes goes as one string');
+  assert.deepEqual(encoded.cells[col.route.dst], { inet4: [0x0a000000, 256, 5000, 24], texts: [] }, 'prefixes in sequence go as one run');
   assert.equal(decodeColumn(encoded.keys).filter((k) => k === 0).length, 3333, 'keys equal to the prefix go as 0');
   assert.deepEqual(rowsOf(encoded), [...rows]);
   assert.deepEqual(rowsOf(toColumns(new Map(), 9, -1)), []);
@@ -39,4 +39,30 @@ test('a distinct column is joined by a separator none of its values holds, or se
   const numbers = Array.from({ length: 3000 }, (_, i) => i);
   assert.deepEqual(decodeColumn(encodeColumn(numbers)), numbers);
   assert.ok('values' in encodeColumn(numbers), 'numbers stay numbers');
+});
+
+test('IPv4 prefixes and addresses go as runs in steps when that is shorter, and come back as they were', () => {
+  const prefixes = Array.from({ length: 3000 }, (_, i) => `${16 + (i >> 10)}.${(i >> 2) & 255}.${(i & 3) * 64}.0/${i % 1000 === 999 ? 32 : 26}`);
+  const addresses = Array.from({ length: 3000 }, (_, i) => `255.255.${255 - (i >> 8)}.${255 - (i & 255)}`);
+  // Scattered: no two steps alike, the runs would be longer than the text.
+  const scattered = Array.from({ length: 3000 }, (_, i) => `10.${(i * 7919) % 251}.${(i * i) % 253}.${i % 256}/${8 + (i % 25)}`);
+  // IPv6 routes among the IPv4 ones, as in a table of both families.
+  const mixed = [...prefixes.slice(0, 2000), '2001:db8::/64', 'fe80::/64', ...addresses.slice(0, 1000), '::1'];
+  const kinds = [prefixes, addresses, scattered, mixed].map((values) => {
+    const c = JSON.parse(JSON.stringify(encodeColumn(values))) as ReturnType<typeof encodeColumn>;
+    assert.deepEqual(decodeColumn(c), values);
+    return Object.keys(c)[0];
+  });
+  assert.deepEqual(kinds, ['inet4', 'inet4', 'joined', 'inet4']);
+});
+
+test('only the IPv4 text that comes back the same is read as IPv4', () => {
+  for (const text of ['0.0.0.0', '0.0.0.0/0', '255.255.255.255/32', '10.0.0.1', '192.0.2.0/24']) {
+    const parsed = parseInet4(text);
+    assert.ok(parsed, text);
+    assert.equal(formatInet4(...parsed), text);
+  }
+  for (const text of ['', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.256', '1.2.3.4/', '1.2.3.4/33', '1.2.3.4/08', '1.2.3.4/+8', '1.2.3.4 ', '1..2.3', '.1.2.3', '1.2.3.4/100', 'a.b.c.d', '::1']) {
+    assert.equal(parseInet4(text), undefined, text);
+  }
 });

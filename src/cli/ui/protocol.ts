@@ -44,11 +44,16 @@ export interface Columns {
 
 /**
  * One column's cells. Values that repeat (tables, protocols, families) go as their distinct values and runs of
- * indexes into them: `runs` is [index, count, index, count, …]. Mostly distinct text (prefixes) goes as one string
- * joined by `sep`, a character none of them holds: a single long JSON string parses at memory speed, and the
- * page splits it in one call. Anything else goes as the values themselves.
+ * indexes into them: `runs` is [index, count, index, count, …]. IPv4 prefixes and addresses go as runs of
+ * addresses in equal steps when that is shorter — routes added in sequence are a handful of runs, where their
+ * text is megabytes, and a browser takes longer to move a megabyte from its network process to the page than to
+ * parse it: `inet4` is [address, step, count, length, …], the k-th cell of a run being address + k × step (an
+ * unsigned 32-bit number) followed by `/length`, or by nothing when length is -1; a run of length -2 is the next
+ * `count` cells of `texts` (IPv6 routes, between the IPv4 ones). Other mostly distinct text goes
+ * as one string joined by `sep`, a character none of them holds: a single long JSON string parses at memory
+ * speed, and the page splits it in one call. Anything else goes as the values themselves.
  */
-export type Column = { values: Cell[] } | { dict: Cell[]; runs: number[] } | { joined: string; sep: string };
+export type Column = { values: Cell[] } | { dict: Cell[]; runs: number[] } | { inet4: number[]; texts: string[] } | { joined: string; sep: string };
 
 /** The column whose cell a kind's key often equals (see Columns), or -1. */
 export const keyColumns: Record<UiKind, number> = { link: -1, address: -1, route: col.route.dst, nexthop: -1, neighbour: -1, rule: -1 };
@@ -56,13 +61,97 @@ export const keyColumns: Record<UiKind, number> = { link: -1, address: -1, route
 /** Separators a joined column may use: the first that no value holds. */
 const SEPARATORS = [' ', '|', '\n'];
 
-/** Mostly distinct values: joined into one string when all are text and a separator is free, else as they are. */
+/**
+ * An IPv4 address (`a.b.c.d`) or prefix (`a.b.c.d/n`) as [address, length], length -1 for an address; undefined
+ * for any other text, and for forms that would not come back the same (leading zeros, parts over 255).
+ */
+export function parseInet4(text: string): [number, number] | undefined {
+  let address = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c >= 0 && c <= 9) {
+      if (digits === 1 && part === 0) return undefined;
+      part = part * 10 + c;
+      if (part > 255) return undefined;
+      digits++;
+    } else if (c === -2 && dots < 3 && digits) {
+      address = address * 256 + part;
+      part = digits = 0;
+      dots++;
+    } else break;
+  }
+  if (dots !== 3 || !digits) return undefined;
+  address = address * 256 + part;
+  if (i === text.length) return [address, -1];
+  if (text[i] !== '/' || i + 1 === text.length || text.length - i > 3) return undefined;
+  const length = Number(text.slice(i + 1));
+  return Number.isInteger(length) && length <= 32 && String(length) === text.slice(i + 1) ? [address, length] : undefined;
+}
+
+/** The text parseInet4 read [address, length] from. */
+export function formatInet4(address: number, length: number): string {
+  const text = `${address >>> 24}.${(address >>> 16) & 255}.${(address >>> 8) & 255}.${address & 255}`;
+  return length < 0 ? text : `${text}/${length}`;
+}
+
+/** Text as `inet4` runs and the texts that are not IPv4 (see Column). */
+function inet4Runs(values: string[]): { inet4: number[]; texts: string[] } {
+  const runs: number[] = [];
+  const texts: string[] = [];
+  let last = -4;
+  for (const text of values) {
+    const [address, length] = parseInet4(text) ?? [0, -2];
+    if (length === -2) texts.push(text);
+    if (last >= 0 && runs[last + 3] === length) {
+      const count = runs[last + 2]!;
+      if (length === -2) {
+        runs[last + 2] = count + 1;
+        continue;
+      }
+      if (count === 1) {
+        runs[last + 1] = address - runs[last]!;
+        runs[last + 2] = 2;
+        continue;
+      }
+      if (runs[last]! + count * runs[last + 1]! === address) {
+        runs[last + 2] = count + 1;
+        continue;
+      }
+    }
+    last = runs.length;
+    runs.push(address, 0, 1, length);
+  }
+  return { inet4: runs, texts };
+}
+
+/**
+ * Mostly distinct values: IPv4 runs when those are shorter, else joined into one string when all are text and a
+ * separator is free, else as they are.
+ */
 function distinct(values: Cell[]): Column {
   // No values joined would be '', which splits into one empty cell.
   if (values.length === 0 || values.some((v) => typeof v !== 'string')) return { values };
   const texts = values as string[];
   const sep = SEPARATORS.find((c) => texts.every((v) => !v.includes(c)));
-  return sep === undefined ? { values } : { joined: texts.join(sep), sep };
+  const joined = sep === undefined ? undefined : texts.join(sep);
+  const runs = inet4Runs(texts);
+  if (JSON.stringify(runs).length < (joined ?? JSON.stringify(texts)).length) return runs;
+  return joined === undefined ? { values } : { joined, sep: sep! };
+}
+
+/** The cells of `inet4` runs, as text. */
+function inet4Cells({ inet4: runs, texts }: { inet4: number[]; texts: string[] }): string[] {
+  const out: string[] = [];
+  let next = 0;
+  for (let i = 0; i < runs.length; i += 4) {
+    const length = runs[i + 3]!;
+    for (let k = 0; k < runs[i + 2]!; k++) out.push(length === -2 ? texts[next++]! : formatInet4(runs[i]! + k * runs[i + 1]!, length));
+  }
+  return out;
 }
 
 /** One column's cells, in the encoding that suits them (see Column). */
@@ -85,6 +174,7 @@ export function encodeColumn(values: Cell[]): Column {
 export function decodeColumn(c: Column): Cell[] {
   if ('values' in c) return c.values;
   if ('joined' in c) return c.joined.split(c.sep);
+  if ('inet4' in c) return inet4Cells(c);
   const out: Cell[] = [];
   for (let i = 0; i < c.runs.length; i += 2) {
     const v = c.dict[c.runs[i]!]!;
