@@ -87,9 +87,12 @@ export function realmName(id: number): string {
   return name;
 }
 
+/** rtnl_rtrealm_a2n: a realm by name or number (0–255). */
+export const routeRealm = (w: string) => a2n(w, 'rt_realms', { unknown: 0 }, 255);
+
 /** get_rt_realms_or_raw: `[FROM/]TO` by realm name or number (FROM in the high 16 bits), else one 32-bit number. */
 export function realms(word: string): number | undefined {
-  const realm = (w: string) => a2n(w, 'rt_realms', { unknown: 0 }, 255);
+  const realm = routeRealm;
   const slash = word.indexOf('/');
   const from = slash < 0 ? 0 : realm(word.slice(0, slash));
   const toWord = slash < 0 ? word : word.slice(slash + 1);

@@ -1,9 +1,11 @@
 /**
- * Classifiers this kernel lacks, read as tc 6.1's f_*.c read them: matchall (f_matchall.c) with its actions. Options
+ * Classifiers this kernel lacks, read as tc 6.1's f_*.c read them: matchall (f_matchall.c) with its actions, flower
+ * (filter-flower.ts), fw, route, basic and cgroup (filter-classic.ts). Options
  * are built in the order tc adds them — an object's key order is the wire order.
  */
 import { parseClassid } from '../../api/tc-handle.js';
 import { parseActions, type ActionContext } from './actions.js';
+import { classicParsers } from './filter-classic.js';
 import { flower } from './filter-flower.js';
 import { Args, matches, tcFail } from './words.js';
 
@@ -75,7 +77,7 @@ export interface FilterInfo {
 
 type KindParser = (a: Args, handle: string | undefined, ctx: ActionContext, info: FilterInfo) => Promise<FilterKindResult>;
 
-const parsers: Record<string, KindParser> = { matchall, flower };
+const parsers: Record<string, KindParser> = { matchall, flower, ...classicParsers };
 
 /** The parser of a classifier this module reads, if it is one. */
 export const filterKindParser = (kind: string): KindParser | undefined => (Object.hasOwn(parsers, kind) ? parsers[kind] : undefined);

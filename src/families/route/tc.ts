@@ -44,9 +44,12 @@ const ratespec = {
 
 const tcGenMembers = tc.structs.tcGen.members;
 
-/** A classifier's actions (TCA_*_ACT) as tc writes them: the table and each action without NLA_F_NESTED. */
+/**
+ * A classifier's actions (TCA_*_ACT) and police (TCA_*_POLICE) as tc writes them: the table, each action and the
+ * police nest without NLA_F_NESTED.
+ */
 const plainActs = <A extends { readonly name: string }>(attributes: readonly A[]) => ({
-  attributes: attributes.map((a) => ('nested' in a && a.nested === 'tc-act-attrs' ? { ...a, plainNest: true } : a)),
+  attributes: attributes.map((a) => ('nested' in a && (a.nested === 'tc-act-attrs' || a.nested === 'tc-police-attrs') ? { ...a, plainNest: true } : a)),
 });
 
 export const tcFamily = {
