@@ -175,6 +175,9 @@ function flagsByte(v: unknown): number | undefined {
   return Array.isArray(f) ? f.reduce((all: number, n) => all | (typeof n === 'number' ? n : decl.enums.tcpFlags.entries[n as keyof typeof decl.enums.tcpFlags.entries]), 0) : undefined;
 }
 
+/** The attributes an entry takes as they are decoded. */
+const PLAIN = ['timeout', 'mark', 'zone', 'use', 'id', 'secmark', 'labels'] as const;
+
 /** A decoded newct message → the entry. Exported for the CLI and the watch, which decode events the same way. */
 export function entryOf(m: Value): ConntrackEntry {
   const original = tupleOf(m.tupleOrig as Value);
@@ -185,7 +188,7 @@ export function entryOf(m: Value): ConntrackEntry {
     proto: original.proto,
     status: (m.status as (StatusFlag | number)[] | undefined) ?? [],
   };
-  for (const k of ['timeout', 'mark', 'zone', 'use', 'id', 'secmark', 'labels'] as const) if (m[k] !== undefined) (e as unknown as Value)[k] = m[k];
+  for (const k of PLAIN) if (m[k] !== undefined) (e as unknown as Value)[k] = m[k];
   const co = m.countersOrig as Value | undefined;
   const cr = m.countersReply as Value | undefined;
   if (co || cr) {

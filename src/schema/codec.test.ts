@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodeError, Writer } from '../wire/index.js';
+import { conntrack } from '../families/netfilter/conntrack.js';
 import { linkSchema, nexthopSchema, routeSchema } from '../families/route/index.js';
 import { Schema, SchemaError, UNKNOWN_ATTRIBUTES } from './codec.js';
 import type { FamilyDecl } from './declaration.js';
@@ -215,4 +216,22 @@ test('fixed headers: shorter ones are zero-filled, longer ones tolerated', () =>
   });
   const long = hex('1000 1500 0100 0000 02000000 ffffffff');
   assert.deepEqual(schema.decodeBody('msg', long, 0, long.length), { pair: { x: 1, y: 2 } });
+});
+
+test('flags words decode to arrays of their own: the same word twice, one mutated, the other intact', () => {
+  const schema = new Schema(conntrack);
+  const w = new Writer(64);
+  const m = w.beginMessage(schema.message('newct').value, 0);
+  schema.encodeBody('newct', { family: 2, version: 0, resId: 0, status: ['assured', 'confirmed', 0x100000] }, w);
+  w.endMessage(m);
+  const bytes = w.bytesView();
+  // Past JIT_AFTER decodes the JIT decoder reads it: both paths are covered.
+  const seen: unknown[][] = [];
+  for (let i = 0; i < 20; i++) {
+    const status = schema.decodeBody('newct', bytes, 16, bytes.length).status as unknown[];
+    assert.deepEqual(status, ['assured', 'confirmed', 0x100000], `decode ${i}`);
+    assert.ok(!seen.includes(status), `decode ${i} got an array handed out before`);
+    status.push('mutated');
+    seen.push(status);
+  }
 });

@@ -9,6 +9,12 @@ export interface CompiledEnum {
   flags: boolean;
   byValue: Map<number, string>;
   byName: Map<string, number>;
+  /** The non-zero values and their names, in byValue's order: a flags word is read by index, not by Map iteration. */
+  bits: number[];
+  bitNames: string[];
+  /** The last flags word read and its names (a dump's entries mostly share one): handed out as copies. */
+  lastWord?: number;
+  lastNames?: (string | number)[];
 }
 
 export interface Field {

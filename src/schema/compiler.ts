@@ -102,7 +102,8 @@ export class Compiler<F extends FamilyDecl = FamilyDecl> {
       if (!byValue.has(v)) byValue.set(v, k);
       byName.set(k, v);
     }
-    compiled = { flags: e.type === 'flags', byValue, byName };
+    const bits = [...byValue.keys()].filter((v) => v !== 0);
+    compiled = { flags: e.type === 'flags', byValue, byName, bits, bitNames: bits.map((v) => byValue.get(v)!) };
     this.enums.set(name, compiled);
     return compiled;
   }

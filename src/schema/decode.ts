@@ -58,16 +58,22 @@ export function fromInt(f: Field, v: number | bigint): unknown {
   if (e === undefined) return v;
   const n = Number(v);
   if (e.flags || f.asFlags) {
+    // Each caller gets an array of its own: the memo is copied, never shared.
+    if (n === e.lastWord) return e.lastNames!.slice();
     const names: (string | number)[] = [];
+    const { bits, bitNames } = e;
     let rest = n;
-    for (const [value, name] of e.byValue) {
-      if (value !== 0 && (n & value) === value) {
-        names.push(name);
+    for (let i = 0; i < bits.length; i++) {
+      const value = bits[i]!;
+      if ((n & value) === value) {
+        names.push(bitNames[i]!);
         rest &= ~value;
       }
     }
     if (rest) names.push(rest >>> 0);
-    return names;
+    e.lastWord = n;
+    e.lastNames = names;
+    return names.slice();
   }
   return e.byValue.get(n) ?? n;
 }
