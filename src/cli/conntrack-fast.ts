@@ -1,17 +1,38 @@
 /**
  * `conntrack -L`'s plain lines made straight from a dump's bytes: the attributes a plain line shows are read in
- * place (no decoded message, no entry object) and the line is the one entryLine (conntrack-text.ts) makes from the
+ * place by the schema's readers (no decoded message, no entry object) and the line is the one entryLine (conntrack-text.ts) makes from the
  * typed entry. A message with anything the line shows that is not read here (a helper, a security context,
  * timestamps, SCTP or DCCP state, odd tuples) is left to the typed path: fastLine says undefined.
  */
 import { formatIPv6 } from '../schema/address-text.js';
-import { NLA_TYPE_MASK } from '../wire/attribute.js';
+import type { AttrReader } from '../schema/codec.js';
+import { conntrackSchema } from '../api/conntrack.js';
 import { PORTED, PROTOCOLS } from '../api/conntrack-tuple.js';
 
-/** CTA_* (linux/netfilter/nfnetlink_conntrack.h): what a plain line shows, and what it leaves out. */
-const CTA = { tupleOrig: 1, tupleReply: 2, status: 3, protoinfo: 4, timeout: 7, mark: 8, countersOrig: 9, countersReply: 10, use: 11, secmark: 17, zone: 18 } as const;
-/** NAT, id, master tuple, sequence adjustment, mark mask, labels (only with -o labels), synproxy: not on a plain line. */
-const unseen = new Set([6, 12, 13, 14, 15, 16, 21, 22, 23, 24]);
+const NLMSG_HDRLEN = 16;
+const entry = conntrackSchema.reader('conntrack');
+const C = entry.id;
+const TU = conntrackSchema.reader('tuple').id;
+const IP = conntrackSchema.reader('tupleIp').id;
+const PR = conntrackSchema.reader('tupleProto').id;
+const PI = conntrackSchema.reader('protoinfo').id;
+const TCP = conntrackSchema.reader('protoinfoTcp').id;
+const CO = conntrackSchema.reader('counters').id;
+/** Where a conntrack message's attributes start: after nfgenmsg. */
+const ATTRS = conntrackSchema.attributesAt('newct');
+/**
+ * What a plain line shows, and what it leaves out (NAT, id, master tuple, sequence adjustment, mark mask, labels —
+ * only with -o labels —, synproxy); anything else (a helper, a security context, timestamps) takes the typed path.
+ */
+const lineAttrs = entry.mask([
+  C.tupleOrig, C.tupleReply, C.status, C.protoinfo, C.timeout, C.mark, C.countersOrig, C.countersReply, C.use, C.secmark, C.zone,
+  C.natSrc, C.id, C.natDst, C.tupleMaster, C.seqAdjOrig, C.seqAdjReply, C.markMask, C.labels, C.labelsMask, C.synproxy,
+]);
+const tupleAttrs = conntrackSchema.reader('tuple').mask([TU.ip, TU.proto, TU.zone]);
+const ipAttrs = conntrackSchema.reader('tupleIp').mask([IP.v4Src, IP.v4Dst, IP.v6Src, IP.v6Dst]);
+/** Only TCP's protocol info shows (its state); DCCP's and SCTP's take the typed path. */
+const protoinfoAttrs = conntrackSchema.reader('protoinfo').mask([PI.tcp]);
+const counterAttrs = conntrackSchema.reader('counters').mask([CO.packets, CO.bytes, CO.pad]);
 const IPS_SEEN_REPLY = 1 << 1;
 const IPS_ASSURED = 1 << 2;
 const tcpWords = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2'];
@@ -36,55 +57,40 @@ const fresh = (): TupleBytes => ({ src: '', dst: '', num: -1, srcPort: -1, dstPo
 const orig = fresh();
 const reply = fresh();
 
-function reset(t: TupleBytes): void {
-  t.src = t.dst = '';
-  t.num = t.srcPort = t.dstPort = t.icmpId = t.icmpType = t.icmpCode = t.zone = -1;
-}
-
 function ipv4(b: Uint8Array, p: number): string {
   return `${octets[b[p]!]}.${octets[b[p + 1]!]}.${octets[b[p + 2]!]}.${octets[b[p + 3]!]}`;
 }
 
+type Reader<S extends string> = AttrReader<typeof conntrackSchema.decl, S>;
+
+/** An address of CTA_TUPLE_IP as text; '' when absent; undefined for a length the typed path would print otherwise. */
+function address(ip: Reader<'tupleIp'>, v4: typeof IP.v4Src, v6: typeof IP.v6Src): string | undefined {
+  const p4 = ip.offset(v4);
+  if (p4 >= 0) return ip.length(v4) === 4 ? ipv4(ip.buf, p4) : undefined;
+  const p6 = ip.offset(v6);
+  if (p6 >= 0) return ip.length(v6) === 16 ? formatIPv6(ip.buf, p6) : undefined;
+  return '';
+}
+
 /** A CTA_TUPLE_* nest into `t`; false when it holds what the line would show and this does not read. */
-function tuple(b: Uint8Array, v: DataView, p: number, end: number, t: TupleBytes): boolean {
-  reset(t);
-  while (p + 4 <= end) {
-    const len = v.getUint16(p, true);
-    if (len < 4) return false;
-    const type = v.getUint16(p + 2, true) & NLA_TYPE_MASK;
-    const e = p + len;
-    if (type === 1) {
-      // CTA_TUPLE_IP: CTA_IP_V4_SRC/DST, CTA_IP_V6_SRC/DST.
-      for (let q = p + 4; q + 4 <= e; ) {
-        const l = v.getUint16(q, true);
-        if (l < 4) return false;
-        const k = v.getUint16(q + 2, true) & NLA_TYPE_MASK;
-        if ((k === 1 || k === 2) && l === 8) t[k === 1 ? 'src' : 'dst'] = ipv4(b, q + 4);
-        else if ((k === 3 || k === 4) && l === 20) t[k === 3 ? 'src' : 'dst'] = formatIPv6(b, q + 4);
-        else return false;
-        q += (l + 3) & ~3;
-      }
-    } else if (type === 2) {
-      // CTA_TUPLE_PROTO: the number, ports (GRE's keys), ICMP's and ICMPv6's id, type and code.
-      for (let q = p + 4; q + 4 <= e; ) {
-        const l = v.getUint16(q, true);
-        if (l < 5) return false;
-        const k = v.getUint16(q + 2, true) & NLA_TYPE_MASK;
-        switch (k) {
-          case 1: t.num = b[q + 4]!; break;
-          case 2: t.srcPort = v.getUint16(q + 4); break;
-          case 3: t.dstPort = v.getUint16(q + 4); break;
-          case 4: case 7: t.icmpId = v.getUint16(q + 4); break;
-          case 5: case 8: t.icmpType = b[q + 4]!; break;
-          case 6: case 9: t.icmpCode = b[q + 4]!; break;
-          default: return false;
-        }
-        q += (l + 3) & ~3;
-      }
-    } else if (type === 3 && len >= 6) t.zone = v.getUint16(p + 4);
-    else return false;
-    p += (len + 3) & ~3;
-  }
+function tuple(r: Reader<'conntrack'>, id: typeof C.tupleOrig, t: TupleBytes): boolean {
+  const tu = r.nested(id);
+  if (!tu || !tu.only(tupleAttrs)) return false;
+  const ip = tu.nested(TU.ip);
+  const proto = tu.nested(TU.proto);
+  if (ip === null || proto === null || (ip && !ip.only(ipAttrs))) return false;
+  const src = ip ? address(ip, IP.v4Src, IP.v6Src) : '';
+  const dst = ip ? address(ip, IP.v4Dst, IP.v6Dst) : '';
+  if (src === undefined || dst === undefined) return false;
+  t.src = src;
+  t.dst = dst;
+  t.num = proto?.u8(PR.num) ?? -1;
+  t.srcPort = proto?.be16(PR.srcPort) ?? -1;
+  t.dstPort = proto?.be16(PR.dstPort) ?? -1;
+  t.icmpId = proto?.be16(PR.icmpv6Id) ?? proto?.be16(PR.icmpId) ?? -1;
+  t.icmpType = proto?.u8(PR.icmpv6Type) ?? proto?.u8(PR.icmpType) ?? -1;
+  t.icmpCode = proto?.u8(PR.icmpv6Code) ?? proto?.u8(PR.icmpCode) ?? -1;
+  t.zone = tu.be16(TU.zone) ?? -1;
   return t.src !== '' && t.dst !== '' && t.num >= 0;
 }
 
@@ -99,20 +105,12 @@ function l4(t: TupleBytes): string | undefined {
   return !gre && t.dstPort >= 0 ? undefined : '';
 }
 
-/** CTA_COUNTERS_*: `packets=P bytes=B `, or undefined for a counter this does not read. */
-function counters(v: DataView, p: number, end: number): string | undefined {
-  let packets = 0n;
-  let bytes = 0n;
-  while (p + 4 <= end) {
-    const len = v.getUint16(p, true);
-    if (len < 4) return undefined;
-    const type = v.getUint16(p + 2, true) & NLA_TYPE_MASK;
-    if (type === 1 && len === 12) packets = v.getBigUint64(p + 4);
-    else if (type === 2 && len === 12) bytes = v.getBigUint64(p + 4);
-    else if (type !== 5) return undefined;
-    p += (len + 3) & ~3;
-  }
-  return `packets=${packets} bytes=${bytes} `;
+/** CTA_COUNTERS_*: `packets=P bytes=B `; '' when absent; undefined for a counter this does not read. */
+function counters(r: Reader<'conntrack'>, id: typeof C.countersOrig): string | undefined {
+  const c = r.nested(id);
+  if (c === undefined) return '';
+  if (c === null || !c.only(counterAttrs)) return undefined;
+  return `packets=${c.be64(CO.packets) ?? 0n} bytes=${c.be64(CO.bytes) ?? 0n} `;
 }
 
 /**
@@ -120,51 +118,25 @@ function counters(v: DataView, p: number, end: number): string | undefined {
  * path must make it.
  */
 export function fastLine(b: Uint8Array, v: DataView, at: number): string | undefined {
-  const end = at + v.getUint32(at, true);
-  let haveOrig = false;
-  let haveReply = false;
-  let status = 0;
-  let timeout = -1;
-  let mark = -1;
-  let use = -1;
-  let secmark = 0;
-  let zone = -1;
+  const r = entry;
+  if (!r.walk(b, v, at + NLMSG_HDRLEN + ATTRS, at + v.getUint32(at, true)) || !r.only(lineAttrs)) return undefined;
+  if (!r.has(C.tupleOrig) || !r.has(C.tupleReply) || !tuple(r, C.tupleOrig, orig) || !tuple(r, C.tupleReply, reply)) return undefined;
+  const status = r.be32(C.status) ?? 0;
+  const timeout = r.be32(C.timeout) ?? -1;
+  const mark = r.be32(C.mark) ?? -1;
+  const use = r.be32(C.use) ?? -1;
+  const secmark = r.be32(C.secmark) ?? 0;
+  const zone = r.be16(C.zone) ?? -1;
+  const countOrig = counters(r, C.countersOrig);
+  const countReply = counters(r, C.countersReply);
+  if (countOrig === undefined || countReply === undefined) return undefined;
   let state = -1;
-  let countOrig: string | undefined;
-  let countReply: string | undefined;
-  // nlmsghdr (16) and nfgenmsg (4), then the attributes.
-  for (let p = at + 20; p + 4 <= end; ) {
-    const len = v.getUint16(p, true);
-    if (len < 4 || p + len > end) return undefined;
-    const type = v.getUint16(p + 2, true) & NLA_TYPE_MASK;
-    const e = p + len;
-    switch (type) {
-      case CTA.tupleOrig: if (!(haveOrig = tuple(b, v, p + 4, e, orig))) return undefined; break;
-      case CTA.tupleReply: if (!(haveReply = tuple(b, v, p + 4, e, reply))) return undefined; break;
-      case CTA.status: status = v.getUint32(p + 4); break;
-      case CTA.timeout: timeout = v.getUint32(p + 4); break;
-      case CTA.mark: mark = v.getUint32(p + 4); break;
-      case CTA.use: use = v.getUint32(p + 4); break;
-      case CTA.secmark: secmark = v.getUint32(p + 4); break;
-      case CTA.zone: zone = v.getUint16(p + 4); break;
-      case CTA.countersOrig: if ((countOrig = counters(v, p + 4, e)) === undefined) return undefined; break;
-      case CTA.countersReply: if ((countReply = counters(v, p + 4, e)) === undefined) return undefined; break;
-      case CTA.protoinfo: {
-        // Only TCP's state shows: its nest (CTA_PROTOINFO_TCP) and in it CTA_PROTOINFO_TCP_STATE.
-        if (len < 8 || (v.getUint16(p + 6, true) & NLA_TYPE_MASK) !== 1) return undefined;
-        for (let q = p + 8; q + 4 <= e; ) {
-          const l = v.getUint16(q, true);
-          if (l < 4) return undefined;
-          if ((v.getUint16(q + 2, true) & NLA_TYPE_MASK) === 1) state = b[q + 4]!;
-          q += (l + 3) & ~3;
-        }
-        break;
-      }
-      default: if (!unseen.has(type)) return undefined;
-    }
-    p += (len + 3) & ~3;
+  const pi = r.nested(C.protoinfo);
+  if (pi !== undefined) {
+    const tcp = pi?.only(protoinfoAttrs) ? pi.nested(PI.tcp) : null;
+    if (!tcp) return undefined;
+    state = tcp.u8(TCP.state) ?? -1;
   }
-  if (!haveOrig || !haveReply) return undefined;
   const lo = l4(orig);
   const lr = l4(reply);
   if (lo === undefined || lr === undefined) return undefined;
@@ -173,11 +145,11 @@ export function fastLine(b: Uint8Array, v: DataView, at: number): string | undef
   if (state >= 0) s += `${tcpWords[state] ?? 'NONE'} `;
   s += `src=${orig.src} dst=${orig.dst} ${lo}`;
   if (orig.zone >= 0) s += `zone-orig=${orig.zone} `;
-  if (countOrig !== undefined) s += countOrig;
+  s += countOrig;
   if (!(status & IPS_SEEN_REPLY)) s += '[UNREPLIED] ';
   s += `src=${reply.src} dst=${reply.dst} ${lr}`;
   if (reply.zone >= 0) s += `zone-reply=${reply.zone} `;
-  if (countReply !== undefined) s += countReply;
+  s += countReply;
   if (status & IPS_ASSURED) s += '[ASSURED] ';
   if (mark >= 0) s += `mark=${mark} `;
   if (secmark) s += `secmark=${secmark} `;

@@ -173,11 +173,19 @@ export class AttrReader<F extends FamilyDecl = FamilyDecl, S = string> {
     return this.seen[id] === this.epoch;
   }
 
-  /** Whether every attribute the last walk met is one of `ids` (an undeclared type never is). */
-  only(ids: ReadonlySet<number>): boolean {
-    const n = Math.min(this.count, this.order.length);
-    if (this.count > n) return false;
-    for (let i = 0; i < n; i++) if (!ids.has(this.order[i]!)) return false;
+  /** The attributes `ids` as a mask for `only` (made once, beside the reader). */
+  mask(ids: readonly AttrId<ReadKind>[]): Uint8Array {
+    const m = new Uint8Array(this.at.length);
+    for (const id of ids) m[id] = 1;
+    return m;
+  }
+
+  /** Whether every attribute the last walk met is in `mask` (an undeclared type never is). */
+  only(mask: Uint8Array): boolean {
+    const n = this.count;
+    if (n > this.order.length) return false;
+    const order = this.order;
+    for (let i = 0; i < n; i++) if (mask[order[i]!] !== 1) return false;
     return true;
   }
 

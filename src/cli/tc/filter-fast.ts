@@ -20,22 +20,25 @@ export interface ShownWords {
 
 const RTM_NEWTFILTER = 44;
 const NLMSG_HDRLEN = 16;
-/** struct tcmsg */
-const TCMSG_LEN = 20;
-const TCA_KIND = 1;
-const TCA_OPTIONS = 2;
-const TCA_CHAIN = 11;
-// TCA_U32_*: the attributes printFilter prints; any other one (police, act, indev, mark) goes the typed way.
-const U32_CLASSID = 1;
-const U32_HASH = 2;
-const U32_LINK = 3;
-const U32_DIVISOR = 4;
-const U32_SEL = 5;
-const U32_PCNT = 9;
-const U32_FLAGS = 11;
-const U32_PAD = 12;
+/**
+ * Where tcmsg's attributes start, and the readers of a filter's attributes and of u32's options (one each, reused
+ * for every filter).
+ */
+const TCMSG_LEN = tcSchema.attributesAt('newtfilter');
+const filterAttrs = tcSchema.reader('tc-attrs');
+const u32Attrs = tcSchema.reader('tc-u32-attrs');
+const T = filterAttrs.id;
+const U = u32Attrs.id;
+/** The u32 options printFilter prints; any other one (police, act, indev, mark) goes the typed way. */
+const printed = u32Attrs.mask([U.classid, U.hash, U.link, U.divisor, U.sel, U.pcnt, U.flags, U.pad]);
+/**
+ * sizeof(struct tc_u32_sel) before its keys (the declaration's tcU32Sel has no pad after nkeys, so its offsets past
+ * nkeys are not the kernel's), its flags and nkeys, and one struct tc_u32_key.
+ */
 const U32_SEL_HDRLEN = 16;
-const U32_KEYLEN = 16;
+const SEL_FLAGS = 0;
+const SEL_NKEYS = 2;
+const U32_KEYLEN = tcSchema.struct('tcU32Key').size;
 const TC_H_ROOT = 0xffffffff;
 const INGRESS = 0xfffffff1;
 const EGRESS = 0xfffffff3;
@@ -50,20 +53,9 @@ function render(buf: Buffer, view: DataView, at: number, end: number, w: ShownWo
   const handle = view.getUint32(at + 8, true);
   const parent = view.getUint32(at + 12, true);
   const info = view.getUint32(at + 16, true);
-  let kind: string | undefined;
-  let opts = -1;
-  let optsEnd = -1;
-  let chain: number | undefined;
-  for (let p = at + TCMSG_LEN; p + 4 <= end; ) {
-    const len = view.getUint16(p, true);
-    if (len < 4) return false;
-    const type = view.getUint16(p + 2, true) & 0x3fff;
-    if (type === TCA_KIND) kind = buf.toString('latin1', p + 4, p + len - (buf[p + len - 1] === 0 ? 1 : 0));
-    else if (type === TCA_OPTIONS) (opts = p + 4), (optsEnd = p + len);
-    else if (type === TCA_CHAIN && len === 8) chain = view.getUint32(p + 4, true);
-    p += (len + 3) & ~3;
-  }
-  if (kind !== 'u32') return false;
+  const r = filterAttrs;
+  if (!r.walk(buf, view, at + TCMSG_LEN, end) || r.string(T.kind) !== 'u32') return false;
+  const chain = r.u32(T.chain);
   let line = 'filter ';
   if (w.parent === undefined || w.parent !== parent) {
     line += parent === TC_H_ROOT ? 'root ' : parent === INGRESS ? 'ingress ' : parent === EGRESS ? 'egress ' : `parent ${formatHandle(parent)} `;
@@ -75,45 +67,31 @@ function render(buf: Buffer, view: DataView, at: number, end: number, w: ShownWo
   }
   line += 'u32 ';
   if (chain !== undefined) line += `chain ${chain} `;
+  const opts = r.offset(T.options);
   if (opts < 0) {
     lines.push(line);
     return true;
   }
-  let classid: number | undefined;
-  let hash: number | undefined;
-  let link: number | undefined;
-  let divisor: number | undefined;
-  let flags: number | undefined;
-  let sel = -1;
-  let selEnd = -1;
-  for (let p = opts; p + 4 <= optsEnd; ) {
-    const len = view.getUint16(p, true);
-    if (len < 4) return false;
-    const type = view.getUint16(p + 2, true) & 0x3fff;
-    const u32 = len === 8 ? view.getUint32(p + 4, true) : -1;
-    if (type === U32_SEL) (sel = p + 4), (selEnd = p + len);
-    else if (type === U32_PCNT || type === U32_PAD) {
-      // counters: printed under -s only, by the typed path
-    } else if (u32 < 0) return false;
-    else if (type === U32_CLASSID) classid = u32;
-    else if (type === U32_HASH) hash = u32;
-    else if (type === U32_LINK) link = u32;
-    else if (type === U32_DIVISOR) divisor = u32;
-    else if (type === U32_FLAGS) flags = u32;
-    else return false;
-    p += (len + 3) & ~3;
-  }
+  const u = u32Attrs;
+  if (!u.walk(buf, view, opts, opts + r.length(T.options)) || !u.only(printed)) return false;
+  const classid = u.u32(U.classid);
+  const hash = u.u32(U.hash);
+  const link = u.u32(U.link);
+  const divisor = u.u32(U.divisor);
+  const flags = u.u32(U.flags);
+  const sel = u.offset(U.sel);
   let nkeys = 0;
   if (sel >= 0) {
-    if (selEnd - sel < U32_SEL_HDRLEN) return false;
-    nkeys = buf[sel + 2]!;
-    if (selEnd - sel < U32_SEL_HDRLEN + U32_KEYLEN * nkeys) return false;
+    const selLen = u.length(U.sel);
+    if (selLen < U32_SEL_HDRLEN) return false;
+    nkeys = buf[sel + SEL_NKEYS]!;
+    if (selLen < U32_SEL_HDRLEN + U32_KEYLEN * nkeys) return false;
   }
   if (handle) line += `fh ${formatU32Handle(handle)} `;
   if (handle & 0xfff) line += `order ${handle & 0xfff} `;
   if (divisor !== undefined) line += `ht divisor ${divisor} `;
   else if (hash !== undefined) line += `key ht ${(hash >>> 20).toString(16)} bkt ${((hash >>> 12) & 0xff).toString(16)} `;
-  const terminal = sel >= 0 && (buf[sel]! & 1) !== 0;
+  const terminal = sel >= 0 && (buf[sel + SEL_FLAGS]! & 1) !== 0;
   if (classid !== undefined) line += `${terminal ? '*' : ''}flowid ${formatHandle(classid)} `;
   else if (terminal) line += 'terminal flowid ';
   if (link !== undefined) line += `link ${formatU32Handle(link)} `;
