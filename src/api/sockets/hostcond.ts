@@ -5,7 +5,7 @@
  * caller's resolver (ss's gethostbyname2), interface names through the caller's ifindex.
  */
 import { readFileSync } from 'node:fs';
-import { parseIPv4, parseIPv6 } from '../../schema/address-text.js';
+import { parseIPv6 } from '../../schema/address-text.js';
 import { SchemaError } from '../../schema/codec.js';
 
 const AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16, AF_PACKET = 17, AF_VSOCK = 40;
@@ -123,6 +123,58 @@ function defaultService(name: string): number | 'ambiguous' | undefined {
   return udp ?? tcp;
 }
 
+/** strtoul with base 0 at the start of `s`: its value and how many characters it read (0: no digits). */
+function strtoul(s: string): [number, number] {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
+  if (!m) return [0, 0];
+  const d = m[2]!;
+  const v = /^0[xX]/.test(d) ? parseInt(d.slice(2), 16) : d.length > 1 && d.startsWith('0') ? parseInt(d, 8) : Number(d);
+  // A minus sign wraps around: anything but -0 is beyond every bound ss sets.
+  return [m[1] === '-' && v !== 0 ? Infinity : v, m[0].length];
+}
+
+/** iproute2's get_addr_ipv4: up to four parts of any base, filled from the left (10.8 is 10.8.0.0). */
+function getAddrIPv4(s: string): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  let rest = s;
+  for (let i = 0; i < 4; i++) {
+    const [n, used] = strtoul(rest);
+    if (used === 0 || n > 255) return undefined;
+    out[i] = n;
+    if (used === rest.length) return out;
+    if (i === 3 || rest[used] !== '.') return undefined;
+    rest = rest.slice(used + 1);
+  }
+  return out;
+}
+
+/** get_netmask: a prefix length in any base, or an IPv4 mask of contiguous ones; -1 when neither (or too long). */
+function netmask(text: string, max: number): number {
+  const [n, used] = strtoul(text);
+  if (used > 0 && used === text.length) return n <= max ? n : -1;
+  const m = !text.includes(':') ? getAddrIPv4(text) : undefined;
+  if (!m) return -1;
+  const v = ((m[0]! << 24) | (m[1]! << 16) | (m[2]! << 8) | m[3]!) >>> 0;
+  const bits = Math.clz32(~v >>> 0);
+  return ((0xffffffff << (32 - bits)) >>> 0) === v || (bits === 0 && v === 0) ? (bits <= max ? bits : -1) : -1;
+}
+
+/**
+ * What gethostbyname2 answers for a family it has no addresses in (TIPC, XDP: ss's preferred family after
+ * --tipc, --xdp): a name of digits and dots alone is read as inet_aton reads it (1 to 4 parts, octal with a
+ * leading 0), an IPv4 address; anything else is not found.
+ */
+function digitsDots(name: string): Uint8Array[] {
+  if (!/^[0-9][0-9.]*$/.test(name) || name.endsWith('.')) return [];
+  const words = name.split('.');
+  if (words.length > 4 || !words.every((w) => /^(0[0-7]*|[1-9][0-9]*)$/.test(w))) return [];
+  const parts = words.map((w) => (w.length > 1 ? parseInt(w, w.startsWith('0') ? 8 : 10) : Number(w)));
+  const last = parts.pop()!;
+  if (parts.some((p) => p > 255) || last >= 2 ** (8 * (4 - parts.length))) return [];
+  const v = parts.reduce((acc, p, i) => acc + p * 2 ** (8 * (3 - i)), 0) + last;
+  return [Uint8Array.of(v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255)];
+}
+
 /** The family a word is read in: its own prefix's, else the preferred one (0: any). */
 export function wordFamily(word: string, preferred: number): number {
   for (const [prefix, af] of [['unix:', AF_UNIX], ['link:', AF_PACKET], ['netlink:', AF_NETLINK], ['vsock:', AF_VSOCK], ['inet:', AF_INET], ['inet6:', AF_INET6]] as const) {
@@ -218,21 +270,24 @@ export function parseHostCond(word: string, isPort: boolean, preferred = 0, cont
   if (!isPort && addr && addr !== '*') {
     const slash = addr.indexOf('/');
     const host = slash < 0 ? addr : addr.slice(0, slash);
-    const v4 = only !== AF_INET6 ? parseIPv4(host) : undefined;
-    const v6 = v4 ? undefined : only !== AF_INET ? parseIPv6(host) : undefined;
+    // get_prefix_1: "default", "any" and "all" are every address of the family (prefix 0, no prefix length taken).
+    const anyAddress = host === 'default' || host === 'any' || host === 'all';
+    // A preferred family with no addresses of this kind (TIPC, XDP): ss's get_prefix_1 refuses every address.
+    const v6 = !anyAddress && host.includes(':') && only !== AF_INET && (fam === 0 || only) ? parseIPv6(host) : undefined;
+    const v4 = !anyAddress && !host.includes(':') && only !== AF_INET6 && (fam === 0 || only) ? getAddrIPv4(host) : undefined;
     const bytes = v4 ?? v6;
     let len = bytes ? bytes.length * 8 : 0;
-    if (bytes && slash >= 0) {
-      const l = addr.slice(slash + 1);
-      len = /^\d+$/.test(l) && Number(l) <= len ? Number(l) : -1;
-    }
-    if (bytes && len >= 0) {
+    if (bytes && slash >= 0) len = netmask(addr.slice(slash + 1), len);
+    if (anyAddress && slash < 0) {
+      cond.family = fam;
+      cond.addr = new Uint8Array(fam === AF_INET6 ? 16 : 4);
+    } else if (bytes && len >= 0) {
       cond.family = bytes.length === 4 ? AF_INET : AF_INET6;
       cond.addr = bytes;
       cond.prefixLen = len;
     } else {
       // Not an address: a host name (get_dns_host), in the family asked for or else IPv4 and then IPv6.
-      const found = [...(context.host?.(addr, only === AF_INET6 ? AF_INET6 : AF_INET) ?? []), ...(only ? [] : context.host?.(addr, AF_INET6) ?? [])];
+      const found = fam !== 0 && !only ? digitsDots(addr) : [...(context.host?.(addr, only === AF_INET6 ? AF_INET6 : AF_INET) ?? []), ...(only ? [] : context.host?.(addr, AF_INET6) ?? [])];
       if (found.length === 0) throw new FilterError(word, 'an inet prefix is expected', addr);
       const [first, ...rest] = found.map((b): HostAddr => ({ family: b.length === 4 ? AF_INET : AF_INET6, addr: b, prefixLen: b.length * 8 }));
       Object.assign(cond, first);

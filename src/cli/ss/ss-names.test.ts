@@ -62,14 +62,16 @@ test('nlkit ss reads service, host, link, netlink, vsock and cgroup words as ss 
           ['-tan', 'dst localhost'], ['-tan', 'src localhost:ssh'], ['-4tan', 'dst localhost'], ['-6tan', 'src localhost'],
           ['-tuan', 'sport = :domain'], ['-uan', 'sport = :mdns'], ['-tan', 'not dst localhost'], ['-tan', 'src inet:localhost'],
           ['-tar'], ['-tlr', 'src localhost'], ['-tanr', 'dport = :ssh'], ['-a', 'src vsock:1:2'], ['--vsock', 'src vsock:3:*'],
-          ['-tan', 'cgroup', '/'], ['-a', 'src netlink:*:0'], ['-a', 'src netlink:rtnl:kernel'], ['-a', 'dst netlink:tcpdiag'],
+          ['-tan', 'src any'], ['-6tan', 'dst default'], ['-tan', 'src all:ssh'], ['-tan', 'dst 127.0.0.1/255.0.0.0'], ['-tan', 'dst 127.1'],
+          ['-tan', 'src 0x7f.0.0.1/0x8'], ['--tipc', 'src 1.2.3'], ['--xdp', 'dst 127.0.0.1'], ['-tan', 'cgroup', '/'], ['-a', 'src netlink:*:0'], ['-a', 'src netlink:rtnl:kernel'], ['-a', 'dst netlink:tcpdiag'],
         ];
         if (h.python) listings.push(['-0a', 'src link:ip'], ['-0a', 'src link:all'], ['-0a', 'src link:*:lo'], ['-0a', 'src link:ip:1'], ['-a', 'not src link:0x800']);
         for (const args of listings) await compare(ns, args);
         const refusals: string[][] = [
           ['-t', 'sport = :nosuchservice'], ['-x', 'sport = :ssh'], ['-w', 'dport = :http'], ['-a', 'src link:bogus'], ['-a', 'src link:ip:nosuchdev'],
           ['-a', 'src vsock:x'], ['-a', 'src vsock:'], ['-a', 'dst netlink:999'], ['-a', 'dst netlink:rtnl:bogus'], ['-t', 'cgroup', '/no/such/cgroup'],
-          ['-t', 'cgroup', '//'], ['-t', 'dst localhost/8'], ['-6t', 'dst 127.0.0.1'], ['-a', 'src link:ip or src 1.2.3.4'],
+          ['-t', 'cgroup', '//'], ['-t', 'dst localhost/8'], ['-6t', 'dst 127.0.0.1'], ['-t', 'src default/8'], ['--tipc', 'src 08.1'], ['--xdp', 'dst 127.0.0.0/8'],
+          ['-t', 'dst 127.0.0.1/255.0.255.0'], ['-t', 'dst 1.2.3.4.5'], ['--tipc', 'src localhost'], ['-a', 'src link:ip or src 1.2.3.4'],
         ];
         for (const args of refusals) {
           const argv = ['-N', ns.name, ...args];
