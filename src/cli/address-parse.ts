@@ -4,7 +4,8 @@
  */
 import { isIP } from 'node:net';
 import type { AddressInput } from '../api/addresses.js';
-import { duparg, duparg2, fail, incomplete, integer, invarg, isPrefix, matches, notPrefix, refuse } from './args.js';
+import { duparg, duparg2, fail, incomplete, integer, invarg, matches, notPrefix, refuse } from './args.js';
+import { address, prefix } from './inet-pton.js';
 import { routeScope } from './route-words.js';
 import { objectUsage, UsageError } from './usage.js';
 
@@ -45,17 +46,17 @@ export function parseAddress(args: string[], del: boolean, given: 'inet' | 'inet
     if (w === 'peer' || w === 'remote') {
       const v = next();
       if (peer !== undefined) throw duparg('peer', v);
-      if (!isPrefix(v, family) || v === 'default' || v === 'all' || v === 'any') throw notPrefix(family, v);
-      peer = v;
-      family ??= familyOf(v);
+      if (v === 'default' || v === 'all' || v === 'any') throw notPrefix(family, v);
+      peer = prefix(v, family);
+      family ??= familyOf(peer);
     } else if (matches(w, 'broadcast') || w === 'brd') {
       const v = next();
       if (broadcast !== undefined || brd !== undefined) throw duparg('broadcast', v);
       if (v === '+' || v === '-') brd = v;
       else {
-        if (isIP(v) === 0 || (family !== undefined && familyOf(v) !== family)) throw notPrefix(family, v, 'address');
-        family ??= familyOf(v);
-        broadcast = v;
+        if (v === 'default' || v === 'all' || v === 'any') throw notPrefix(family, v, 'address');
+        broadcast = address(v, family);
+        family ??= familyOf(broadcast);
       }
     } else if (w === 'anycast') {
       next();
@@ -89,9 +90,9 @@ export function parseAddress(args: string[], del: boolean, given: 'inet' | 'inet
       const v = w === 'local' ? next() : w;
       if (matches(v, 'help')) throw refuse(objectUsage.address!.trimEnd());
       if (local !== undefined) throw duparg2('local', v);
-      if (!isPrefix(v, family) || v === 'default' || v === 'all' || v === 'any') throw notPrefix(family, v);
-      local = v;
-      family ??= familyOf(v);
+      if (v === 'default' || v === 'all' || v === 'any') throw notPrefix(family, v);
+      local = prefix(v, family);
+      family ??= familyOf(local);
     }
   }
   if (dev === undefined) throw fail('Not enough information: "dev" argument is required.');

@@ -4,7 +4,7 @@ import type { RouteNetlink } from '../api/route-netlink.js';
 import { familyColor, paint } from './color.js';
 import { fail, integer, invarg, matches, refuse, unknownCommand } from './args.js';
 import { ipJson } from './json.js';
-import { prefix } from './route-words.js';
+import { prefix } from './inet-pton.js';
 import { objectUsage } from './usage.js';
 
 export interface AddrlabelOptions {

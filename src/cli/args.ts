@@ -3,7 +3,6 @@
  * ip prints for a word it cannot take, each with ip's text and exit status, so that nlkit refuses what ip refuses
  * in the same words and before anything is sent.
  */
-import { isIP } from 'node:net';
 import { UsageError } from './usage.js';
 
 /** ip's matches(): `word` is a non-empty prefix of `keyword` (`l` for link, `sh` for show). */
@@ -57,15 +56,6 @@ export const unknownCommand = (verb: string, object: string): UsageError =>
 /** ip's get_prefix() and get_addr(): the word is no prefix (address) of the family; ip exits 1 at once. */
 export const notPrefix = (family: string | undefined, arg: string, what: 'prefix' | 'address' = 'prefix'): UsageError =>
   new UsageError(`${family ?? 'any valid'} ${what} is expected rather than "${arg}".`, { status: 1, fatal: true });
-
-/** Whether ip's get_prefix_1 takes the word: default/all/any, or an address of the family with an optional length. */
-export function isPrefix(word: string, family: string | undefined): boolean {
-  if (word === 'default' || word === 'all' || word === 'any') return true;
-  const [addr, len, more] = word.split('/');
-  const version = isIP(addr!);
-  if (!version || more !== undefined || (family !== undefined && (version === 6) !== (family === 'inet6'))) return false;
-  return len === undefined || (/^\d+$/.test(len) && Number(len) <= (version === 6 ? 128 : 32));
-}
 
 /** Words ip prints as they are and exits 255 for (`Not enough information: …`). */
 export const refuse = (text: string): UsageError => new UsageError(text, { status: 255, bare: true });

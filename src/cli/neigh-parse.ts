@@ -2,9 +2,9 @@
  * `ip neigh add|change|replace|del` arguments read as iproute2 6.1's ipneigh_modify reads them: the same keywords,
  * abbreviations and refusals in ip's words and exit statuses, before anything is sent.
  */
-import { isIP } from 'node:net';
 import type { NeighbourInput, NeighbourState } from '../api/neighbours.js';
-import { duparg, duparg2, incomplete, integer, invarg, lladdr, matches, notPrefix, refuse } from './args.js';
+import { duparg, duparg2, incomplete, integer, invarg, lladdr, matches, refuse } from './args.js';
+import { address } from './inet-pton.js';
 import { routeProtocol } from './route-words.js';
 import { objectUsage, UsageError } from './usage.js';
 
@@ -21,13 +21,6 @@ function nud(word: string): NeighbourState[] | undefined {
   const n = integer(word, { min: 0, max: 0xffffffff });
   if (n === undefined || n >= 0x100 || (n & (n - 1)) !== 0) return undefined;
   return nudNames.filter(([, bit]) => bit === n).map(([name]) => name);
-}
-
-/** get_addr: an address of the family, or ip's error (exit 1). */
-function address(word: string, family: 'inet' | 'inet6' | undefined): string {
-  const v = isIP(word);
-  if (!v || (family !== undefined && (v === 6) !== (family === 'inet6'))) throw notPrefix(family, word, 'address');
-  return word;
 }
 
 /** ip's neigh arguments → a NeighbourInput. */

@@ -1,10 +1,10 @@
 /** `nlkit neigh`: `show` in ip's text and JSON, and `add`, `del`, `replace`, `change` with ip's keywords. */
-import { isIP } from 'node:net';
 import type { Neighbour, NeighbourFilter, NeighbourInput, NeighbourState } from '../api/neighbours.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
-import { duparg, fail, integer, invarg, isPrefix, matches, notPrefix, refuse, unknownCommand, Words } from './args.js';
+import { duparg, fail, integer, invarg, matches, refuse, unknownCommand, Words } from './args.js';
+import { prefix } from './inet-pton.js';
 import { parseNeigh } from './neigh-parse.js';
 import { objectUsage, UsageError } from './usage.js';
 
@@ -106,11 +106,11 @@ async function selectors(rt: RouteNetlink, args: string[], forFlush: boolean, fa
       const v = a === 'to' ? w.next() : a;
       if (matches(v, 'help')) throw refuse(objectUsage.neigh!.trimEnd());
       // get_prefix: all, any and default are the whole address space.
-      const family = typeof filter.family === 'string' ? filter.family : undefined;
-      if (!isPrefix(v, family)) throw notPrefix(family, v);
-      if (v !== 'all' && v !== 'any' && v !== 'default') {
-        filter.to = v;
-        filter.family ??= isIP(v.split('/')[0]!) === 6 ? 'inet6' : 'inet';
+      const family = filter.family === 'inet' || filter.family === 'inet6' ? filter.family : undefined;
+      const p = prefix(v, family);
+      if (p !== 'all' && p !== 'any' && p !== 'default') {
+        filter.to = p;
+        filter.family ??= p.includes(':') ? 'inet6' : 'inet';
       }
     }
   }

@@ -6,14 +6,14 @@
 import type { RouteNetlink } from '../api/route-netlink.js';
 import type { Link } from '../api/links.js';
 import type { BucketFilter, GroupMember, Nexthop, NexthopBucket, NexthopFilter, NexthopInput } from '../api/nexthops.js';
-import { parseIP } from '../schema/address-text.js';
 import { incomplete, integer, invarg, matches, refuse, unknownCommand } from './args.js';
 import { encapJson, encapText } from './route-encap-text.js';
 import { parseEncap } from './route-encap-words.js';
-import { address, dsfield, routeProtocol, routeTable } from './route-words.js';
+import { address } from './inet-pton.js';
+import { dsfield, routeProtocol, routeTable } from './route-words.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
-import { objectUsage, UsageError } from './usage.js';
+import { objectUsage } from './usage.js';
 
 export interface NexthopOptions {
   json: boolean;
@@ -139,13 +139,11 @@ export function parseNexthop(args: string[], links: readonly Link[], family?: 'i
       let v = next();
       const f = v === 'inet' ? 'inet' : v === 'inet6' ? 'inet6' : undefined;
       if (f) v = next();
-      const bytes = parseIP(v);
-      const want = f ?? fam;
-      if (!bytes || (want && (bytes.length === 4) !== (want === 'inet'))) throw new UsageError(`${want ?? 'any valid'} address is expected rather than "${v}".`);
-      const af = bytes.length === 4 ? 'inet' : 'inet6';
+      const gateway = address(v, f ?? fam);
+      const af = gateway.includes(':') ? 'inet6' : 'inet';
       if (fam === undefined) fam = af;
       else if (fam !== af) throw invarg('address family mismatch\n', v);
-      input.gateway = v;
+      input.gateway = gateway;
     } else if (w === 'encap') {
       const { encap, last } = parseEncap(args, i, { address, dsfield, routeTable });
       input.encap = encap;

@@ -7,9 +7,10 @@ import type { RouteNetlink } from '../api/route-netlink.js';
 import type { LookupOptions, Route } from '../api/routes.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
-import { fail, incomplete, integer, invarg, isPrefix, matches, notPrefix, refuse } from './args.js';
+import { fail, incomplete, integer, invarg, matches, notPrefix, refuse } from './args.js';
 import { address, flagWords, metricFields, multipathJson, multipathText, viaJson, viaText } from './route-fields.js';
-import { dsfield, ipProto, prefix } from './route-words.js';
+import { address as readAddress, prefix } from './inet-pton.js';
+import { dsfield, ipProto } from './route-words.js';
 import { objectUsage } from './usage.js';
 
 /** What `route get` takes of the global options. */
@@ -139,9 +140,9 @@ async function parseGet(rt: RouteNetlink, args: string[], family: 'inet' | 'inet
     else if (w === 'as') {
       let v = next();
       if (v === 'to') v = next();
-      if (!isPrefix(v, family) || v.includes('/') || v === 'default' || v === 'all' || v === 'any') throw notPrefix(family, v, 'address');
+      if (v === 'default' || v === 'all' || v === 'any') throw notPrefix(family, v, 'address');
+      lookup.newdst = readAddress(v, family);
       family ??= v.includes(':') ? 'inet6' : 'inet';
-      lookup.newdst = v;
     } else if (matches(w, 'sport') || matches(w, 'dport')) {
       const v = next();
       const n = integer(v, { min: 0, max: 0xffff });

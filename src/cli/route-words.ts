@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import type { PrefixSelector, RouteSelector } from '../api/route-select.js';
 import type { RouteInput, RouteType } from '../api/routes.js';
-import { inetPton, ipv4Loose } from './inet-pton.js';
+import { address, prefix } from './inet-pton.js';
 import { duparg2, incomplete, integer, invarg, matches, refuse } from './args.js';
-import { objectUsage, UsageError } from './usage.js';
+import { objectUsage } from './usage.js';
 import { parseEncap } from './route-encap-words.js';
 
 /** A name table: ip's built-in names, then the lines of /etc/iproute2/FILE (`NUMBER NAME`). */
@@ -104,37 +104,6 @@ export function realms(word: string): number | undefined {
 /** ip's `table` word names the table by number; these are the names the library knows. */
 export function tableValue(n: number): 'main' | 'local' | 'default' | number {
   return n === 254 ? 'main' : n === 255 ? 'local' : n === 253 ? 'default' : n;
-}
-
-/**
- * ip's get_prefix: an address, a prefix, `default`, `all`/`any`, in `family` when one is given; anything else is
- * `Error: <family> prefix is expected rather than "WORD".` and exit status 1.
- */
-export function prefix(word: string, family: 'inet' | 'inet6' | undefined): string {
-  const fail = () => new UsageError(`${family ?? 'any valid'} prefix is expected rather than "${word}".`);
-  if (word === 'default' || word === 'all' || word === 'any') return word;
-  const slash = word.indexOf('/');
-  const a = inetPton(slash < 0 ? word : word.slice(0, slash));
-  if (!a) throw fail();
-  const bits = a.bytes.length * 8;
-  if (family && (bits === 32) !== (family === 'inet')) throw fail();
-  if (slash < 0) return a.text;
-  const len = netmask(word.slice(slash + 1));
-  if (len === undefined || len > bits) throw fail();
-  return `${a.text}/${len}`;
-}
-
-/** ip's get_netmask: a C number, or an IPv4 netmask written as an address (`255.255.0.0`: 16). */
-function netmask(word: string): number | undefined {
-  const n = integer(word, { min: 0, max: 0xffffffff });
-  if (n !== undefined) return n;
-  const m = ipv4Loose(word);
-  if (!m) return undefined;
-  const mask = ((m[0]! << 24) | (m[1]! << 16) | (m[2]! << 8) | m[3]!) >>> 0;
-  // As ip's mask2bits: only ones followed by zeros make a netmask.
-  const host = ~mask >>> 0;
-  if (((host & (host + 1)) >>> 0) !== 0) return undefined;
-  return mask === 0 ? 0 : Math.clz32(host);
 }
 
 /** What `route show` leaves out of each line because the selector fixed it (ip's filter masks). */
@@ -268,13 +237,6 @@ const lockBits: Record<string, number> = {
   rtoMin: 13, initrwnd: 14, ccAlgo: 16,
 };
 
-/** ip's address argument (get_addr): `Error: <family> address is expected rather than "WORD".`, status 1. */
-/** ip's get_addr: an address of the family (any when undefined), else ip's message. */
-export function address(word: string, family: 'inet' | 'inet6' | undefined): string {
-  const a = inetPton(word);
-  if (!a || (family && (a.bytes.length === 4) !== (family === 'inet'))) throw new UsageError(`${family ?? 'any valid'} address is expected rather than "${word}".`);
-  return a.text;
-}
 const familyOf = (a: string): 'inet' | 'inet6' => (a.includes(':') ? 'inet6' : 'inet');
 
 /**

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { RuleAction, RuleInput } from '../api/rules.js';
-import { incomplete, integer, invarg, matches, notPrefix, isPrefix, refuse } from './args.js';
+import { incomplete, integer, invarg, matches, refuse } from './args.js';
+import { prefix } from './inet-pton.js';
 import { dsfield, ipProto, realms, routeProtocol, routeTable, routeType, tableValue } from './route-words.js';
 import { objectUsage, UsageError } from './usage.js';
 
@@ -52,8 +53,8 @@ export function parseRule(args: string[], add: boolean, family: 'inet' | 'inet6'
     if (w === 'not') input.not = true;
     else if (w === 'from' || w === 'to') {
       const v = next();
-      if (!isPrefix(v, family)) throw notPrefix(family, v);
-      input[w] = v === 'default' || v === 'all' || v === 'any' ? `${v.includes(':') || family === 'inet6' ? '::' : '0.0.0.0'}/0` : v;
+      const p = prefix(v, family);
+      input[w] = p === 'default' || p === 'all' || p === 'any' ? `${family === 'inet6' ? '::' : '0.0.0.0'}/0` : p;
     } else if (matches(w, 'preference') || matches(w, 'order') || matches(w, 'priority')) {
       const v = next();
       const n = u32(v);

@@ -6,7 +6,8 @@
  */
 import type { AddressFilter } from '../api/addresses.js';
 import type { LinkFilter } from '../api/links.js';
-import { duparg2, fail, integer, invarg, isPrefix, matches, notPrefix, refuse, Words } from './args.js';
+import { duparg2, fail, integer, invarg, matches, refuse, Words } from './args.js';
+import { prefix } from './inet-pton.js';
 import { UsageError } from './usage.js';
 
 export interface ShowSelectors {
@@ -56,8 +57,8 @@ export async function parseShowSelectors(args: string[], look: SelectorLookup, f
       const v = w.next();
       // Link show reads addresses as link-layer ones, where an inet prefix has no place.
       if (forLink) throw new UsageError(`"${v}" may be inet prefix, but it is not allowed in this context.`, { status: 1, fatal: true });
-      if (!isPrefix(v, family)) throw notPrefix(family, v);
-      if (v !== 'default' && v !== 'all' && v !== 'any') address.to = v;
+      const p = prefix(v, family);
+      if (p !== 'default' && p !== 'all' && p !== 'any') address.to = p;
     } else if (a === 'scope') {
       const v = w.next();
       const scope = scopeNames[v] ?? integer(v, { min: 0, max: 255 });

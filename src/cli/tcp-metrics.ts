@@ -3,7 +3,7 @@ import { TcpMetrics, type TcpMetric } from '../api/tcp-metrics.js';
 import { familyColor, paint } from './color.js';
 import { duparg2, fail, incomplete, matches, missarg, refuse, unknownCommand } from './args.js';
 import { ipJson } from './json.js';
-import { prefix } from './route-words.js';
+import { prefix } from './inet-pton.js';
 import { inetNtop6 } from './inet-ntop.js';
 
 export interface TcpMetricsOptions {

@@ -5,7 +5,7 @@ import { familyColor, paint } from './color.js';
 import { incomplete, invarg, matches, refuse, unknownCommand, fail } from './args.js';
 import { inetNtop6 } from './inet-ntop.js';
 import { ipJson } from './json.js';
-import { prefix } from './route-words.js';
+import { prefix } from './inet-pton.js';
 
 export interface TokenOptions {
   json: boolean;
