@@ -346,6 +346,8 @@ export const classKind: ObjectKind<TcClass, ClassInput, TcFilter> = {
 export const filterKind: ObjectKind<Filter, FilterInput, FilterFilter> = {
   name: 'filter',
   schema: tcSchema,
+  // tc_filter.c: change sends no NLM_F_* bits, replace only NLM_F_CREATE (the kernel reads neither REPLACE).
+  modeFlags: { change: 0, replace: Flags.CREATE },
   messages: { new: 'newtfilter', del: 'deltfilter', get: 'gettfilter' },
   input: filterInput,
   filter: filterFilter,

@@ -55,7 +55,10 @@ const lines = [
   ip('indev v1'),
   // actions
   ip('ip_proto tcp action drop'), ip('action mirred egress redirect dev v1 classid 1:1'), ip('action pass action drop skip_sw'),
-  ip('frob'), ip('help'), 'filter add dev v0 parent ffff: protocol 0x800 prio 2 flower ip_proto udp', 'filter add dev v0 parent ffff: protocol IPv6 prio 3 flower dst_ip ::', f('ip', 'handle x flower'),
+  ip('frob'), ip('help'), 'filter add dev v0 parent ffff: protocol 0x800 prio 2 flower ip_proto udp',
+  // change sends no protocol: flower's keys then take either family and its eth_type key is 0.
+  'filter change dev v0 parent ffff: prio 1 handle 1 flower dst_ip 1.2.3.4 enc_dst_ip ::1',
+  'filter replace dev v0 parent ffff: protocol ip prio 1 handle 1 flower dst_ip 1.2.3.4', 'filter add dev v0 parent ffff: protocol IPv6 prio 3 flower dst_ip ::', f('ip', 'handle x flower'),
 ];
 
 const alone = [
