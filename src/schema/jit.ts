@@ -8,7 +8,7 @@ import { ALIGNTO, DecodeError, NLA_HDRLEN, NLA_TYPE_MASK, align4, attributeFault
 import { formatIPv6 } from './address-text.js';
 import type { Attr, CompiledMessage, CompiledSet, CompiledStruct, FastDecoder, Field } from './compiled.js';
 import { decodeNested, decodeValue, fromInt, unknown, type NestedWalk } from './decode.js';
-import { D_IP, D_NONE, K_BINARY, K_NEST, K_PAD, K_S16, K_S32, K_S64, K_S8, K_STRING, K_SUBMSG, K_U16, K_U32, K_U64, K_U8 } from './kinds.js';
+import { D_IP, D_MAC, D_NONE, K_BINARY, K_NEST, K_PAD, K_S16, K_S32, K_S64, K_S8, K_STRING, K_SUBMSG, K_U16, K_U32, K_U64, K_U8 } from './kinds.js';
 
 const utf8 = new TextDecoder();
 /** Decimal text of each byte value: dotted quads are built from these instead of formatting numbers. */
@@ -16,7 +16,7 @@ const octets = Array.from({ length: 256 }, (_, i) => String(i));
 /**
  * Dotted quads as two cached halves, 'a.b.' and 'c.d' by 16-bit value, filled as they are met: one string
  * concatenation per address instead of seven (a dump of a million routes spends most of its decoding here). At
- * most 2 × 65,536 short strings, and only those a program has seen. The tables are made with the first decoder.
+ * most 2 × 65,536 short strings, and only those a program has seen. See quadTables.
  */
 let quadHeads: (string | undefined)[] = [];
 let quadTails: (string | undefined)[] = [];
@@ -26,6 +26,25 @@ function ipv4(buf: Uint8Array, p: number): string {
   const h = (a << 8) | b;
   const t = (c << 8) | d;
   return (quadHeads[h] ??= octets[a]! + '.' + octets[b]! + '.') + (quadTails[t] ??= octets[c]! + '.' + octets[d]!);
+}
+
+/** Two lowercase hex digits of each byte value. */
+const hexBytes = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/**
+ * MACs as three cached pairs by 16-bit value, 'aa:bb:' twice and then 'ee:ff', filled as they are met, as the dotted
+ * quads are: two concatenations per address instead of eleven (an FDB dump is mostly MACs). Made with the first
+ * decoder that has a MAC.
+ */
+let macHeads: (string | undefined)[] = [];
+let macTails: (string | undefined)[] = [];
+
+function mac6(buf: Uint8Array, p: number): string {
+  const a = buf[p]!, b = buf[p + 1]!, c = buf[p + 2]!, d = buf[p + 3]!, e = buf[p + 4]!, f = buf[p + 5]!;
+  return (
+    (macHeads[(a << 8) | b] ??= hexBytes[a]! + ':' + hexBytes[b]! + ':') +
+    (macHeads[(c << 8) | d] ??= hexBytes[c]! + ':' + hexBytes[d]! + ':') +
+    (macTails[(e << 8) | f] ??= hexBytes[e]! + ':' + hexBytes[f]!)
+  );
 }
 
 /** A u8 enum's names as a dense 256-entry table (the number itself where the declaration has no name). */
@@ -55,6 +74,7 @@ const runtime = {
     return f.enumeration!.byValue.get(v) ?? v;
   },
   ipv4,
+  mac6,
   decodeValue,
   fromInt,
   unknown,
@@ -120,11 +140,14 @@ function structExpr(s: CompiledStruct, at: string, ref: (v: unknown) => string):
   return `{ ${parts.join(', ')} }`;
 }
 
+/** The cached halves of dotted quads, made with the first decoder that writes one (a dump of MACs needs none). */
+function quadTables(): void {
+  if (quadHeads.length) return;
+  quadHeads = new Array<string | undefined>(65536).fill(undefined);
+  quadTails = new Array<string | undefined>(65536).fill(undefined);
+}
+
 export function compileDecoder(m: CompiledMessage): FastDecoder {
-  if (quadHeads.length === 0) {
-    quadHeads = new Array<string | undefined>(65536).fill(undefined);
-    quadTails = new Array<string | undefined>(65536).fill(undefined);
-  }
   const consts: unknown[] = [];
   const ref = (v: unknown): string => {
     consts.push(v);
@@ -183,10 +206,18 @@ function walkLines(set: CompiledSet, ref: (v: unknown) => string, lines: string[
       // As readField: an IPv4 address kept as a u32 is its four bytes in memory order, whatever the byte order.
       const [get, size] = (r ?? wide[a.kind])!;
       const read = size === 1 ? `dv.${get}(p)` : `dv.${get}(p, ${!a.be})`;
+      if (a.display === D_IP) quadTables();
       const v = a.display === D_IP ? 'rt.ipv4(buf, p)' : a.enumeration === undefined ? read : `rt.fromInt(${ref(a)}, ${read})`;
       value = `(plen < ${size} ? rt.short(${JSON.stringify(a.name)}, at, plen, ${size}) : ${v})`;
     } else if (!a.multi && a.kind === K_BINARY && a.display === D_IP && !a.struct) {
+      quadTables();
       value = '(plen === 4 ? rt.ipv4(buf, p) : rt.ip(buf, dv, p, plen))';
+    } else if (!a.multi && a.kind === K_BINARY && a.display === D_MAC && !a.struct) {
+      if (macHeads.length === 0) {
+        macHeads = new Array<string | undefined>(65536).fill(undefined);
+        macTails = new Array<string | undefined>(65536).fill(undefined);
+      }
+      value = `(plen === 6 ? rt.mac6(buf, p) : rt.decodeValue(${ref(a)}, buf, dv, p, plen, o))`;
     } else if (!a.multi && a.kind === K_STRING && !a.struct) {
       value = 'rt.string(buf, p, plen)';
     } else if (!a.multi && a.kind === K_BINARY && a.struct && !a.structArray && structExpr(a.struct, 'p', () => '') !== undefined) {
