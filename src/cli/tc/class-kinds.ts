@@ -48,11 +48,11 @@ function value(a: Args, parse: (w: string) => number | undefined, what: string):
 }
 
 /** hfsc_get_sc1: `[ [ m1 BPS ] d SEC ] m2 BPS`; undefined where the words are not this form. */
-function sc1(a: Args): ServiceCurve | undefined {
+function sc1(a: Args, rate: (w: string) => number | undefined): ServiceCurve | undefined {
   let m1 = 0;
   let d = 0;
   if (matches(a.word, 'm1')) {
-    m1 = value(a, parseRate32, 'm1');
+    m1 = value(a, rate, 'm1');
     a.next();
   }
   if (matches(a.word, 'd')) {
@@ -60,11 +60,11 @@ function sc1(a: Args): ServiceCurve | undefined {
     a.next();
   }
   if (!matches(a.word, 'm2')) return undefined;
-  return { m1, d: time2ktime(d), m2: value(a, parseRate32, 'm2') };
+  return { m1, d: time2ktime(d), m2: value(a, rate, 'm2') };
 }
 
 /** hfsc_get_sc2: `[ [ umax BYTE ] dmax SEC ] rate BPS`, as a curve of two slopes. */
-function sc2(a: Args, err: (text: string) => void): ServiceCurve | undefined {
+function sc2(a: Args, err: (text: string) => void, rateOf: (w: string) => number | undefined): ServiceCurve | undefined {
   let umax = 0;
   let dmax = 0;
   if (matches(a.word, 'umax')) {
@@ -76,7 +76,7 @@ function sc2(a: Args, err: (text: string) => void): ServiceCurve | undefined {
     a.next();
   }
   if (!matches(a.word, 'rate')) return undefined;
-  const rate = value(a, parseRate32, 'rate');
+  const rate = value(a, rateOf, 'rate');
   if (umax !== 0 && dmax === 0) {
     err('HFSC: umax given but dmax is zero.');
     return undefined;
@@ -89,11 +89,13 @@ function sc2(a: Args, err: (text: string) => void): ServiceCurve | undefined {
 }
 
 /** hfsc_get_sc: either form; a curve with two zero slopes is refused. */
-function serviceCurve(a: Args, err: (text: string) => void): ServiceCurve | undefined {
+function serviceCurve(a: Args, err: (text: string) => void, percent: (word: string) => string | undefined): ServiceCurve | undefined {
   const at = a.at;
+  // get_percent_rate where the word holds a '%', else get_rate.
+  const rate = (w: string) => (w.includes('%') ? ((bits) => (bits === undefined ? undefined : parseRate32(bits)))(percent(w)) : parseRate32(w));
   let sc: ServiceCurve | undefined;
   try {
-    sc = sc1(a);
+    sc = sc1(a, rate);
   } catch (e) {
     if (!(e instanceof Illegal)) throw e;
     err(`HFSC: Illegal "${e.what}"`);
@@ -101,7 +103,7 @@ function serviceCurve(a: Args, err: (text: string) => void): ServiceCurve | unde
   if (!sc) {
     a.seek(at);
     try {
-      sc = sc2(a, err);
+      sc = sc2(a, err, rate);
     } catch (e) {
       if (!(e instanceof Illegal)) throw e;
       err(`HFSC: Illegal "${e.what}"`);
@@ -114,14 +116,14 @@ function serviceCurve(a: Args, err: (text: string) => void): ServiceCurve | unde
   return sc;
 }
 
-function hfsc(a: Args, err: (text: string) => void): Record<string, unknown> {
+function hfsc(a: Args, err: (text: string) => void, percent: (word: string) => string | undefined): Record<string, unknown> {
   const curves: { rsc?: ServiceCurve; fsc?: ServiceCurve; usc?: ServiceCurve } = {};
   for (; !a.done; a.skip()) {
     const w = a.word;
     const which = (['rt', 'ls', 'sc', 'ul'] as const).find((k) => matches(w, k));
     if (!which) throw tcFail(matches(w, 'help') ? hfscUsage : `HFSC: What is "${w}" ?\n${hfscUsage}`);
     a.next();
-    const sc = serviceCurve(a, err);
+    const sc = serviceCurve(a, err, percent);
     if (!sc) throw tcFail(`HFSC: Illegal "${which}"`);
     if (which === 'rt') curves.rsc = sc;
     else if (which === 'ls') curves.fsc = sc;
@@ -180,7 +182,10 @@ function ets(a: Args): Record<string, unknown> {
   return quantum ? { quantaBand: [quantum] } : {};
 }
 
-const parsers: Record<string, (a: Args, err: (text: string) => void) => Record<string, unknown>> = { hfsc, drr, qfq, ets };
+/** A class kind's parser: its words, stderr, and percent.ts's reading of a rate in percent (for get_rate). */
+type ClassParser = (a: Args, err: (text: string) => void, percent: (word: string) => string | undefined) => Record<string, unknown>;
+
+const parsers: Record<string, ClassParser> = { hfsc, drr, qfq, ets };
 
 /** The class options parser of a kind this module reads, if it is one. */
-export const classKindParser = (kind: string): ((a: Args, err: (text: string) => void) => Record<string, unknown>) | undefined => parsers[kind];
+export const classKindParser = (kind: string): ClassParser | undefined => parsers[kind];

@@ -8,6 +8,7 @@ import { SchemaError } from '../../schema/codec.js';
 import { kernelError, withStats, type TcRun } from './common.js';
 import { rate, size } from './format.js';
 import { classKindParser } from './class-kinds.js';
+import { deviceSpeed, percentRate } from './percent.js';
 import { htbUsage } from './qdisc.js';
 import { Args, duparg, invarg, matches, parseEstimator, parseRate, parseSize, tcExit, tcFail, unsigned } from './words.js';
 
@@ -23,7 +24,8 @@ QDISC_KIND := { prio | etc. }
 OPTIONS := ... try tc class add <desired QDISC_KIND> help`;
 
 /** htb_parse_class_opt. */
-function htbClass(a: Args): Record<string, unknown> {
+function htbClass(a: Args, percent: (word: string) => string | undefined): Record<string, unknown> {
+  const rate = (w: string) => (w.includes('%') ? ((bits) => (bits === undefined ? undefined : parseRate(bits)))(percent(w)) : parseRate(w));
   const o: Record<string, unknown> = {};
   const num = (key: string, v: number | undefined, what: string) => {
     if (v === undefined) throw tcFail(`Illegal "${what}"\n${htbUsage}`);
@@ -41,11 +43,11 @@ function htbClass(a: Args): Record<string, unknown> {
     else if (matches(w, 'ceil')) {
       const v = a.next();
       if (o.ceil !== undefined) throw tcFail(`Double "ceil" spec\n${htbUsage}`);
-      num('ceil', parseRate(v), 'ceil');
+      num('ceil', rate(v), 'ceil');
     } else if (matches(w, 'rate')) {
       const v = a.next();
       if (o.rate !== undefined) throw tcFail(`Double "rate" spec\n${htbUsage}`);
-      num('rate', parseRate(v), 'rate');
+      num('rate', rate(v), 'rate');
     } else if (matches(w, 'help')) throw tcFail(htbUsage);
     else throw tcFail(`What is "${w}"?\n${htbUsage}`);
   }
@@ -90,11 +92,13 @@ async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
       break;
     }
   }
-  if (input.kind === 'htb') input.options = htbClass(a);
+  const speed = a.rest.some((w) => w.includes('%')) ? await deviceSpeed(run, dev) : undefined;
+  const percent = (w: string) => percentRate(w, speed, run.err);
+  if (input.kind === 'htb') input.options = htbClass(a, percent);
   else if (input.kind !== undefined) {
     const parse = classKindParser(input.kind);
     // tc 6.1 also reads the class options of cbq, atm and dsmark, qdiscs Linux no longer has.
-    if (parse) input.options = parse(a, run.err);
+    if (parse) input.options = parse(a, run.err, percent);
     else if (['cbq', 'atm', 'dsmark'].includes(input.kind)) throw tcFail(`The class options of "${input.kind}" are not read by nlkit.`);
     else throw tcFail(`Error: Qdisc "${input.kind}" is classless.`);
   }

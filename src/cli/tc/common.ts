@@ -42,6 +42,14 @@ export function kernelError(e: unknown, what?: string): never {
   throw e;
 }
 
+/** What a kind's parser may ask of the request beyond its words. */
+export interface KindRequest {
+  /** Add NLM_F_CREATE to the request (gred's setup). */
+  create(): void;
+  /** A rate in percent of the device's speed, as get_percent_rate formats it for get_rate (percent.ts). */
+  percent(word: string): string | undefined;
+}
+
 /** A qdisc's or class's options, as its kind prints them: text and the JSON object. */
 export interface KindPrint {
   text: string;

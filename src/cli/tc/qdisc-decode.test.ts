@@ -41,7 +41,7 @@ test('tc requests of kinds this kernel lacks decode to the options nlkit reads f
       assert.equal(sent.length, 1, line);
       const body = Uint8Array.from([...new Uint8Array(16), ...sent[0]!.body]);
       const decoded = tcSchema.decodeBody('newqdisc', body, 16, body.length, new DataView(body.buffer)) as { options: Record<string, unknown> };
-      const parsed = qdiscKindParser(words[0]!)!(new Args(words.slice(1)), () => {}, () => {});
+      const parsed = qdiscKindParser(words[0]!)!(new Args(words.slice(1)), () => {}, { create: () => {}, percent: () => undefined });
       assert.deepEqual(plain(decoded.options), plain(parsed), line);
     }
   }, 'tcdecode');

@@ -3,6 +3,7 @@
  * or one virtual queue's RED parameters, computed by tc_red.c's arithmetic (qdisc-red.ts).
  */
 import { parseRate32 } from './numbers.js';
+import type { KindRequest } from './common.js';
 import { probabilityOf, redParms } from './qdisc-red.js';
 import { Args, doubleToU32, parseSize, tcFail, unsigned } from './words.js';
 
@@ -21,6 +22,9 @@ function value(a: Args, parse: (word: string) => number | undefined, what: strin
   if (v === undefined) throw tcFail(`Illegal "${what}"`);
   return v;
 }
+
+/** get_rate of what get_percent_rate made of the word, if anything. */
+const fromPercent = (bits: string | undefined): number | undefined => (bits === undefined ? undefined : parseRate32(bits));
 
 /** A virtual queue's number (vq, or vqs for setup), below or up to MAX_DPS. */
 function dp(a: Args, what: string, max: number): number {
@@ -58,11 +62,8 @@ function setup(a: Args): Record<string, unknown> {
   return limit ? { dps, limit } : { dps };
 }
 
-/**
- * gred_parse_opt; `create` is told when the request is a setup, which tc sends with NLM_F_CREATE whatever the
- * command.
- */
-export function gred(a: Args, err: (text: string) => void, create: () => void): Record<string, unknown> {
+/** gred_parse_opt; a setup goes with NLM_F_CREATE, whatever the command. */
+export function gred(a: Args, err: (text: string) => void, req: KindRequest): Record<string, unknown> {
   const opt = { limit: 0, qthMin: 0, qthMax: 0, DP: MAX_DPS, backlog: 0, qave: 0, forced: 0, early: 0, other: 0, pdrop: 0, Wlog: 0, Plog: 0, ScellLog: 0, prio: 0, packets: 0, bytesin: 0 };
   let burst = 0;
   let avpkt = 0;
@@ -75,7 +76,7 @@ export function gred(a: Args, err: (text: string) => void, create: () => void): 
     if (w === 'setup') {
       if (ok) throw tcFail('Illegal "setup"');
       a.skip();
-      create();
+      req.create();
       return setup(a);
     }
     if (flagWords[w]) {
@@ -90,7 +91,7 @@ export function gred(a: Args, err: (text: string) => void, create: () => void): 
     else if (w === 'avpkt') avpkt = value(a, parseSize, 'avpkt');
     else if (w === 'probability') probability = value(a, probabilityOf, 'probability');
     else if (w === 'prio') opt.prio = prio(a.next());
-    else if (w === 'bandwidth') rate = value(a, parseRate32, 'bandwidth');
+    else if (w === 'bandwidth') rate = value(a, (x) => (x.includes('%') ? fromPercent(req.percent(x)) : parseRate32(x)), 'bandwidth');
     else throw tcFail(w === 'help' ? usage : `What is "${w}"?\n${usage}`);
     ok++;
   }

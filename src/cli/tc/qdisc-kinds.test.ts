@@ -144,3 +144,28 @@ test('nlkit tc qdisc change, link and class change: the flags tc sends', { skip 
     assert.deepEqual(await compareTc(ns, [36, 40], lines, []), []);
   }, 'tcchange');
 });
+
+// The speed comes from ethtool (sysfs reads the same driver call, and only while the device is up): veth says 10000.
+test('nlkit tc: tbf, gred, htb and hfsc rates in percent of the device speed, and tbf refusals, as tc', { skip }, async () => {
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    await ns.ip('link', 'add', 'v2', 'type', 'veth', 'peer', 'name', 'v3');
+    await ns.ip('link', 'set', 'v0', 'up');
+    await ns.ip('link', 'set', 'v1', 'up');
+    const lines = [
+      'dev v0 root handle 1: tbf rate 10% burst 10k latency 1ms', 'dev v0 root handle 1: tbf rate 1mbit peakrate 100% mtu 2k burst 10k limit 10k',
+      'dev v2 root handle 1: tbf rate 10% burst 10k latency 1ms', 'dev nosuch root tbf rate 5% burst 1k limit 1k', 'root tbf rate 5% burst 1k limit 1k',
+      'dev v0 root tbf rate 150% burst 1k limit 1k', 'dev v0 root tbf rate x% burst 1k limit 1k', 'dev v0 root tbf rate 10%% burst 1k limit 1k',
+      'dev v0 root tbf rate % burst 1k limit 1k', 'dev v0 root tbf rate 1x burst 1k limit 1k', 'dev v0 root tbf rate 1mbit maxburst 1q limit 1k',
+      'dev v0 root tbf rate 1mbit burst 1k mtu x limit 1k', 'dev v0 root tbf rate 1mbit burst 1k latency x', 'dev v0 root tbf rate 1mbit burst 1k mpu x limit 1',
+      'dev v0 root handle 1: gred limit 60000 min 10000 max 30000 avpkt 1000 vq 1 bandwidth 50%', 'dev v2 root handle 1: gred limit 6 min 1 max 3 avpkt 1 vq 1 bandwidth 1%',
+    ].map((l) => `qdisc replace ${l}`);
+    const classes = [
+      'qdisc replace dev v0 root handle 1: htb', 'class replace dev v0 parent 1: classid 1:10 htb rate 10% ceil 50%',
+      'class replace dev v0 parent 1: classid 1:11 htb rate 200%', 'class replace dev v2 parent 1: classid 1:11 htb rate 1%',
+      'class add dev v0 parent 1: classid 1:12 hfsc rt m2 10% ls m1 5% d 1ms m2 1%', 'class add dev v0 parent 1: classid 1:12 hfsc sc rate 10% ul rate x%',
+      'class show dev v0',
+    ];
+    assert.deepEqual(await compareTc(ns, [36, 40], [...lines, 'qdisc show dev v0', ...classes], []), []);
+  }, 'tcpercent');
+});

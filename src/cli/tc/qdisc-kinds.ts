@@ -3,6 +3,7 @@
  * refusals (`Illegal "limit"`, `What is "x"?` and its usage, status 1) and TCA_OPTIONS in the order tc writes it —
  * an object's key order is the wire order. Kinds of flat u32 attributes are tables; the rest are functions.
  */
+import type { KindRequest } from './common.js';
 import { cake } from './qdisc-cake.js';
 import { gred } from './qdisc-gred.js';
 import { mqprio, taprio } from './qdisc-mq.js';
@@ -11,11 +12,8 @@ import { choke, red, sfq } from './qdisc-red.js';
 import { schedParsers } from './qdisc-sched.js';
 import { Args, matches, parseSize, parseTime, tcFail, unsigned } from './words.js';
 
-/**
- * What a kind's parser gets: the words after the kind, stderr for what tc prints and goes on after, and a way to
- * add NLM_F_CREATE to the request (gred's setup).
- */
-export type KindParser = (a: Args, err: (text: string) => void, create: () => void) => Record<string, unknown> | undefined;
+/** What a kind's parser gets: the words after the kind, stderr for what tc prints and goes on after, the request. */
+export type KindParser = (a: Args, err: (text: string) => void, req: KindRequest) => Record<string, unknown> | undefined;
 
 type Value = (word: string) => number | undefined;
 const u32: Value = (w) => unsigned(w);

@@ -6,9 +6,10 @@ import type { Qdisc, QdiscInput } from '../../api/tc.js';
 import { formatHandle, parseClassid, parseQdiscHandle } from '../../api/tc-handle.js';
 import { tick2time } from '../../api/tc-units.js';
 import { SchemaError } from '../../schema/codec.js';
-import { kernelError, withStats, type KindPrint, type TcRun } from './common.js';
+import { kernelError, withStats, type KindPrint, type KindRequest, type TcRun } from './common.js';
 import { rate, size, time } from './format.js';
 import { UsageError } from '../usage.js';
+import { percentRate, deviceSpeed } from './percent.js';
 import { qdiscKindParser } from './qdisc-kinds.js';
 import { Args, duparg, invarg, matches, parseEstimator, parseRate, parseSize, parseTime, tcExit, tcFail, unsigned } from './words.js';
 
@@ -41,7 +42,7 @@ export const htbUsage = `Usage: ... qdisc add ... htb [default N] [r2q N]
 TC HTB version 3.3`;
 
 /** The kind's options from its words (each kind's parse_qopt). */
-function kindOptions(kind: string, a: Args, err: (text: string) => void, create: () => void): Record<string, unknown> | undefined {
+function kindOptions(kind: string, a: Args, err: (text: string) => void, req: KindRequest): Record<string, unknown> | undefined {
   const o: Record<string, unknown> = {};
   switch (kind) {
     case 'ingress':
@@ -80,14 +81,14 @@ function kindOptions(kind: string, a: Args, err: (text: string) => void, create:
       }
       return o;
     case 'tbf':
-      return tbfOptions(a);
+      return tbfOptions(a, req);
     case 'pfifo_fast':
       // tc knows pfifo_fast only to print it; its refusal is status 255 alone, but does not end a batch.
       if (!a.done) throw new UsageError(`qdisc 'pfifo_fast' does not support option parsing`, { status: 255, bare: true, fatal: false });
       return undefined;
     default: {
       const parse = qdiscKindParser(kind);
-      if (parse) return parse(a, err, create);
+      if (parse) return parse(a, err, req);
       // parse_noqopt: a kind tc does not know goes to the kernel as it is, if no option follows it.
       if (a.done) return undefined;
       throw tcFail(`Unknown qdisc "${kind}", hence option "${a.word}" is unparsable`);
@@ -98,47 +99,35 @@ function kindOptions(kind: string, a: Args, err: (text: string) => void, create:
 const tbfUsage = `Usage: ... tbf limit BYTES burst BYTES[/BYTES] rate KBPS [ mtu BYTES[/BYTES] ]
 	[ peakrate KBPS ] [ latency TIME ] [ overhead BYTES ] [ linklayer TYPE ]`;
 
-function tbfOptions(a: Args): Record<string, unknown> {
+function tbfOptions(a: Args, req: KindRequest): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  const bad = (what: string) => tcFail(`tbf: illegal ${what}\n${tbfUsage}`);
+  // explain1: the parameter as written and its value, without the usage.
+  const bad = (name: string, word: string) => tcFail(`tbf: illegal value for "${name}": "${word}"`);
+  const read = (name: string, key: string, parse: (w: string) => number | undefined) => {
+    const w = a.next();
+    const v = parse(w);
+    if (v === undefined) throw bad(name, w);
+    o[key] = v;
+  };
+  const rate = (w: string) => (w.includes('%') ? ((bits) => (bits === undefined ? undefined : parseRate(bits)))(req.percent(w)) : parseRate(w));
   for (; !a.done; a.skip()) {
     const w = a.word;
-    if (matches(w, 'limit')) {
-      const v = parseSize(a.next());
-      if (v === undefined) throw bad('"limit"');
-      o.limit = v;
-    } else if (matches(w, 'latency')) {
-      const v = parseTime(a.next());
-      if (v === undefined) throw bad('"latency"');
-      o.latency = v;
-    } else if (matches(w, 'burst') || matches(w, 'buffer') || matches(w, 'maxburst')) {
-      const v = parseSize(a.next().split('/')[0]!);
-      if (v === undefined) throw bad('"burst"');
-      o.burst = v;
-    } else if (matches(w, 'mtu') || matches(w, 'minburst')) {
-      const v = parseSize(a.next().split('/')[0]!);
-      if (v === undefined) throw bad('"mtu"');
-      o.mtu = v;
-    } else if (matches(w, 'rate')) {
-      const v = parseRate(a.next());
-      if (v === undefined) throw bad('"rate"');
-      o.rate = v;
-    } else if (matches(w, 'peakrate')) {
-      const v = parseRate(a.next());
-      if (v === undefined) throw bad('"peakrate"');
-      o.peakrate = v;
-    } else if (matches(w, 'mpu')) {
-      const v = parseSize(a.next());
-      if (v === undefined) throw bad('"mpu"');
-      o.mpu = v;
-    } else throw tcFail(`tbf: unknown parameter "${w}"\n${tbfUsage}`);
+    if (matches(w, 'limit')) read('limit', 'limit', parseSize);
+    else if (matches(w, 'latency')) read('latency', 'latency', parseTime);
+    else if (matches(w, 'burst') || w === 'buffer' || w === 'maxburst') read(w, 'burst', (x) => parseSize(x.split('/')[0]!));
+    else if (w === 'mtu' || w === 'minburst') read(w, 'mtu', (x) => parseSize(x.split('/')[0]!));
+    else if (w === 'mpu') read('mpu', 'mpu', parseSize);
+    else if (w === 'rate') read('rate', 'rate', rate);
+    else if (matches(w, 'peakrate')) read('peakrate', 'peakrate', rate);
+    else throw tcFail(`tbf: unknown parameter "${w}"\n${tbfUsage}`);
   }
   // tc names every missing parameter at once, then its usage.
   const missing: string[] = [];
-  if (o.rate === undefined) missing.push('tbf: the "rate" parameter is mandatory.');
-  if (o.burst === undefined) missing.push('tbf: the "burst" parameter is mandatory.');
-  if (o.peakrate !== undefined && o.mtu === undefined) missing.push('tbf: when "peakrate" is specified, "mtu" must also be specified.');
-  if (o.limit === undefined && o.latency === undefined) missing.push('tbf: either "limit" or "latency" is required.');
+  // A zero counts as not given, as in tc.
+  if (!o.rate) missing.push('tbf: the "rate" parameter is mandatory.');
+  if (!o.burst) missing.push('tbf: the "burst" parameter is mandatory.');
+  if (o.peakrate && !o.mtu) missing.push('tbf: when "peakrate" is specified, "mtu" must also be specified.');
+  if (!o.limit && !o.latency) missing.push('tbf: either "limit" or "latency" is required.');
   if (missing.length) throw tcFail(`${missing.join('\n')}\n${tbfUsage}`);
   return o;
 }
@@ -204,8 +193,13 @@ async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
     }
   }
   let extraFlags = 0;
-  // NLM_F_CREATE
-  const options = input.kind ? kindOptions(input.kind, a, run.err, () => (extraFlags = 0x400)) : undefined;
+  const speed = a.rest.some((w) => w.includes('%')) ? await deviceSpeed(run, dev) : undefined;
+  const req: KindRequest = {
+    // NLM_F_CREATE
+    create: () => (extraFlags = 0x400),
+    percent: (w) => percentRate(w, speed, run.err),
+  };
+  const options = input.kind ? kindOptions(input.kind, a, run.err, req) : undefined;
   if (options !== undefined) input.options = options;
   if (dev === undefined) throw tcFail('Cannot find device ""');
   input.dev = await run.ifindex(dev);
