@@ -1,13 +1,16 @@
 /**
- * Standalone tc actions (RTM_NEWACTION, RTM_DELACTION): `rt.actions`, as `tc actions add|change|replace|delete`
- * writes them — a TCA_ACT_TAB of actions, each `{ kind, options, index?, cookie?, flags? }` with the options its
+ * Standalone tc actions (RTM_NEWACTION, RTM_DELACTION, RTM_GETACTION): `rt.actions`, as `tc actions
+ * add|change|replace|delete|ls|flush` writes them — a TCA_ACT_TAB of actions, each `{ kind, options, index?, cookie?, flags? }` with the options its
  * kind declares (gact `{ parms: { action, index } }`, mirred `{ parms: { eaction, ifindex, action } }`, …).
  */
 import { tcSchema } from '../families/route/index.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import { Flags } from '../wire/message.js';
 import { arrayOf, callOptions, check, object, oneOf, record, text, u32 } from './input.js';
-import type { CallOptions } from './object.js';
+import type { CallOptions, Value } from './object.js';
+
+// TCA_ACT_FLAG_LARGE_DUMP_ON: tc always asks for it, and for TCA_ACT_FLAG_TERSE_DUMP under -brief.
+const LARGE_DUMP_ON = 1;
 
 /** One action of a table: its kind and the options its kind declares; `index` names an existing one. */
 export interface ActionInput {
@@ -54,5 +57,38 @@ export class Actions {
     const tab = keys.map((k) => (k.index ? { kind: k.kind, index: k.index } : { kind: k.kind }));
     const { bytes, paths } = tcSchema.encodeMessage('delaction', { family: 0, tab }, { flags: 0 });
     await this.socket.request(bytes, { ...options, describeOffset: paths });
+  }
+
+  /**
+   * The actions of one kind, each as the table's entry decodes (`{ kind, options, index, stats, … }`); `since` keeps
+   * those used in the last so many milliseconds (TCA_ROOT_TIME_DELTA).
+   */
+  async list(kind: string, options: CallOptions & { since?: number } = {}): Promise<Value[]> {
+    check(kindText, kind, 'kind');
+    const { since, ...call } = options;
+    check(u32, since ?? 0, 'since');
+    check(callOptions, call);
+    const out: Value[] = [];
+    for await (const m of this.socket.dump(this.kindRequest('getaction', kind, since, Flags.DUMP), call)) {
+      const v = tcSchema.decodeBody('newaction', m.buf, m.payload, m.offset + m.length, m.view) as { tab?: Value[] };
+      out.push(...(v.tab ?? []));
+    }
+    return out;
+  }
+
+  /** Delete every action of one kind (NLM_F_ROOT, as tc's flush; `since` as for list). */
+  async flush(kind: string, options: CallOptions & { since?: number } = {}): Promise<void> {
+    check(kindText, kind, 'kind');
+    const { since, ...call } = options;
+    check(u32, since ?? 0, 'since');
+    check(callOptions, call);
+    await this.socket.request(this.kindRequest('delaction', kind, since, Flags.ROOT), call);
+  }
+
+  /** tc_act_list_or_flush's request: the kind in a table of one, the large-dump flag, and the time delta. */
+  private kindRequest(message: 'getaction' | 'delaction', kind: string, since: number | undefined, flags: number): Uint8Array {
+    const v: Value = { family: 0, tab: [{ kind }], flags: { value: LARGE_DUMP_ON, selector: LARGE_DUMP_ON } };
+    if (since) v.timeDelta = since;
+    return tcSchema.encodeMessage(message, v, { flags }).bytes;
   }
 }

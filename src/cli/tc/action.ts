@@ -6,7 +6,7 @@ import { NetlinkError, describeErrno } from '../../wire/errors.js';
 import { UsageError } from '../usage.js';
 import { parseActions } from './actions.js';
 import type { TcRun } from './common.js';
-import { Args, matches, tcExit, unsigned } from './words.js';
+import { Args, invarg, matches, tcExit, unsigned } from './words.js';
 
 const actUsage = `usage: tc actions <ACTSPECOP>*
 Where: 	ACTSPECOP := ACR | GD | FL
@@ -81,6 +81,39 @@ async function remove(run: TcRun, a: Args): Promise<void> {
   }
 }
 
+/**
+ * tc_act_list_or_flush: the word after the verb is skipped whatever it is (`action`), the next is the kind, then
+ * `since MSECS`; what follows is left unread. A flush the kernel refuses exits 1.
+ */
+async function listOrFlush(run: TcRun, a: Args, flush: boolean): Promise<void> {
+  if (a.rest.length <= 2) throw tcExit(actUsage);
+  a.skip();
+  a.skip();
+  const kind = a.word.slice(0, 15);
+  let since = 0;
+  a.skip();
+  if (!a.done && a.word === 'since') {
+    const w = a.next();
+    const v = unsigned(w);
+    if (v === undefined) throw invarg('dump time "since" is invalid', w);
+    since = v;
+  }
+  if (flush) {
+    try {
+      await run.rt.actions.flush(kind, since ? { ...run.call, since } : run.call);
+    } catch (e) {
+      if (!(e instanceof NetlinkError)) throw e;
+      const text = e.extack.message ? `Error: ${e.extack.message.replace(/\.$/, '')}.` : `RTNETLINK answers: ${describeErrno(e.errno)}`;
+      throw new UsageError(`${text}\nWe have an error flushing`, { status: 1, bare: true, fatal: false });
+    }
+    return;
+  }
+  run.shown = true;
+  const list = await run.rt.actions.list(kind, since ? { since } : {});
+  // This kernel has no tc actions: its dumps are empty, and there is nothing printed to hold against tc's lines.
+  if (list.length) throw tcExit('Printing tc actions is not supported by nlkit tc.');
+}
+
 export async function actions(run: TcRun, words: string[]): Promise<void> {
   const a = new Args(words);
   while (!a.done) {
@@ -90,7 +123,9 @@ export async function actions(run: TcRun, words: string[]): Promise<void> {
     else if (matches(w, 'delete')) {
       a.skip();
       await remove(run, a);
-    } else if (matches(w, 'get') || matches(w, 'list') || matches(w, 'show') || matches(w, 'lst') || matches(w, 'flush')) {
+    } else if (matches(w, 'list') || matches(w, 'show') || matches(w, 'lst') || matches(w, 'flush')) {
+      return listOrFlush(run, a, matches(w, 'flush'));
+    } else if (matches(w, 'get')) {
       throw tcExit(`Command "${w}" of tc actions is not supported by nlkit tc.`);
     } else if (matches(w, 'help')) throw tcExit(actUsage);
     else throw failed(`Command "${w}" is unknown, try "tc actions help".`);
