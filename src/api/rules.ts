@@ -4,11 +4,12 @@
  * replace in the kernel, so `replace` and `change` are refused rather than silently adding a duplicate.
  */
 import { linkSchema, ruleFamily, ruleSchema } from '../families/route/index.js';
+import { parseIP } from '../schema/address-text.js';
 import { SchemaError } from '../schema/codec.js';
 import type { BatchResult, NetlinkSocket } from '../socket/socket.js';
 import { NetlinkError } from '../wire/errors.js';
 import type { Devices } from './devices.js';
-import { boolean, byType, enumOf, family, integer, oneOf, prefix, record, table as tableCheck, text, u16, u32, u8 } from './input.js';
+import { boolean, byType, enumOf, family, integer, oneOf, prefix, record, table as tableCheck, text, u16, u32, u64, u8 } from './input.js';
 import { ObjectApi, type BulkOptions, type CallOptions, type ObjectKind, type Value, type WriteMode } from './object.js';
 import { addressFamily, familyName, familyNumber, formatPrefix, parsePrefix, tableName, tableNumber, type Family, type Table } from './values.js';
 
@@ -85,13 +86,35 @@ export interface Rule {
   raw: Value;
 }
 
-/** What list, stream and watch narrow rules by. */
+/** What list, stream and watch narrow rules by: the selectors of `ip rule show`, each as ip compares it. */
 export interface RuleFilter {
   family?: Family;
   table?: Table;
+  /** The rule's priority (0 for the rule that has none). */
   priority?: number;
   /** The TOS (DS field) byte a rule matches, as `ip rule show tos|dsfield` selects. */
   tos?: number;
+  /** Only inverted (`not`) rules. */
+  not?: boolean;
+  /** Rules of the prefix's family whose source is inside it: as long or longer, the prefix's bits first. */
+  from?: string;
+  /** The same for the destination. */
+  to?: string;
+  /** The mark the rule matches (0 when it has none). */
+  fwmark?: number;
+  /** The mark's mask (0 when the rule has none). */
+  fwmask?: number;
+  iif?: string;
+  oif?: string;
+  /** Only rules that look up the L3 master device's table. */
+  l3mdev?: boolean;
+  uidRange?: Range;
+  /** The IP protocol the rule matches (0 when it matches any). */
+  ipProto?: IpProto | number;
+  sport?: Range;
+  dport?: Range;
+  /** FRA_TUN_ID, the tunnel id the rule matches. */
+  tunId?: bigint;
 }
 
 /** IPPROTO_* (linux/in.h) of the protocols rules match ports or types of. */
@@ -129,7 +152,50 @@ const ruleInput = record({
   suppressPrefixlength: integer(0, 128), suppressIfgroup: u32, protocol: enumOf(ruleFamily.enums.rtProtocol, [0, 255]), not: boolean,
   realms: u32, l3mdev: boolean,
 });
-const ruleFilter = record({ family: family(['unspec', 'inet', 'inet6']), table: tableCheck, priority: u32, tos: u8 });
+const ruleFilter = record({
+  family: family(['unspec', 'inet', 'inet6']), table: tableCheck, priority: u32, tos: u8, not: boolean, from: prefix, to: prefix,
+  fwmark: u32, fwmask: u32, iif: text(15, 1), oif: text(15, 1), l3mdev: boolean, uidRange: rangeOf(u32),
+  ipProto: oneOf(Object.keys(ipProtos), [0, 255]), sport: rangeOf(u16), dport: rangeOf(u16), tunId: u64,
+});
+
+/** iprule.c's filter_nlmsg for a source or destination: inet_addr_match_rta over the prefix's bits. */
+function inside(selector: string, address: unknown, length: number, family: number): boolean {
+  // The whole address space (ip reads these words as a prefix of length 0 in the family it dumps).
+  if (selector === 'default' || selector === 'all' || selector === 'any') return true;
+  const [a, l] = selector.split('/');
+  const want = parseIP(a!);
+  if (!want || (want.length === 16) !== (family === 10)) return false;
+  const bits = l === undefined ? want.length * 8 : Number(l);
+  if (bits > length) return false;
+  // ip takes a rule without the attribute (or a selector of length 0) as matching.
+  const have = typeof address === 'string' ? parseIP(address) : undefined;
+  if (!have || bits === 0) return true;
+  for (let i = 0; i < bits; i++) if (((want[i >> 3]! ^ have[i >> 3]!) >> (7 - (i & 7))) & 1) return false;
+  return true;
+}
+
+const sameRange = (want: Range | undefined, have: Range | undefined) =>
+  want === undefined || (have !== undefined && have.start === want.start && have.end === want.end);
+
+/** FRA_TUN_ID is big-endian on the wire; the declaration reads it as a host u64. */
+function tunnelId(v: unknown): bigint | undefined {
+  if (typeof v !== 'bigint') return undefined;
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(v);
+  return b.readBigUInt64BE();
+}
+
+function ruleMatches(r: Rule, f: RuleFilter): boolean {
+  const m = r.raw;
+  const fam = m.family as number;
+  return (f.table === undefined || r.table === tableName(tableNumber(f.table))) && (f.priority === undefined || (r.priority ?? 0) === f.priority) &&
+    (f.tos === undefined || r.tos === f.tos) && (!f.not || r.not) &&
+    (f.from === undefined || inside(f.from, m.src, m.srcLen as number, fam)) && (f.to === undefined || inside(f.to, m.dst, m.dstLen as number, fam)) &&
+    (f.fwmark === undefined || (r.fwmark ?? 0) === f.fwmark) && (f.fwmask === undefined || (r.fwmask ?? 0) === f.fwmask) &&
+    (f.iif === undefined || r.iif === f.iif) && (f.oif === undefined || r.oif === f.oif) && (!f.l3mdev || r.l3mdev === true) &&
+    sameRange(f.uidRange, r.uidRange) && (f.ipProto === undefined || ipProtoNumber(r.ipProto ?? 0) === ipProtoNumber(f.ipProto)) &&
+    sameRange(f.sport, r.sport) && sameRange(f.dport, r.dport) && (f.tunId === undefined || tunnelId(m.tunId) === f.tunId);
+}
 
 const range = (r: Range | number): Range => (typeof r === 'number' ? { start: r, end: r } : r);
 
@@ -227,9 +293,7 @@ export const ruleKind: ObjectKind<Rule, RuleInput, RuleFilter> = {
   toDeleteMessage: (input) => ruleMessage(input, true),
   fromMessage: ruleFromMessage,
   dumpRequest: (filter) => ({ family: familyNumber(filter.family), dstLen: 0, srcLen: 0, tos: 0, frhTable: 0, action: 'unspec', flags: 0 }),
-  matches: (r, f) =>
-    (f.table === undefined || r.table === tableName(tableNumber(f.table))) && (f.priority === undefined || r.priority === f.priority) &&
-    (f.tos === undefined || r.tos === f.tos),
+  matches: ruleMatches,
 };
 
 /** The kernel has no replace for rules: NLM_F_REPLACE is ignored and a second, identical rule is added. */

@@ -3,8 +3,9 @@
  * ip's number and name tables, and each refusal in ip's words and exit status, before anything is sent.
  */
 import { readFileSync } from 'node:fs';
-import type { RuleAction, RuleInput } from '../api/rules.js';
-import { incomplete, integer, invarg, matches, refuse } from './args.js';
+import type { RuleAction, RuleFilter, RuleInput } from '../api/rules.js';
+import { incomplete, integer, integer64, invarg, matches, refuse } from './args.js';
+import { badName } from './link-parse.js';
 import { prefix } from './inet-pton.js';
 import { dsfield, ipProto, realms, routeProtocol, routeTable, routeType, tableValue } from './route-words.js';
 import { objectUsage, UsageError } from './usage.js';
@@ -30,6 +31,13 @@ function portRange(word: string): { start: number; end: number } | undefined {
   // %hu keeps the low 16 bits of what it read.
   const start = Number(m[1]) & 0xffff;
   return { start, end: m[2] === undefined ? start : Number(m[2]) & 0xffff };
+}
+
+/** sscanf("%u-%u"): a UID range; undefined where ip says it is invalid. */
+function uidRange(word: string): { start: number; end: number } | undefined {
+  const m = /^\s*\+?(\d+)-\s*\+?(\d+)/.exec(word);
+  if (!m || Number(m[1]) > 0xffffffff || Number(m[2]) > 0xffffffff) return undefined;
+  return { start: Number(m[1]), end: Number(m[2]) };
 }
 
 /** ip's get_u32 (base 0, the whole word). */
@@ -117,9 +125,9 @@ export function parseRule(args: string[], add: boolean, family: 'inet' | 'inet6'
       l3mdev = true;
     } else if (w === 'uidrange') {
       const v = next();
-      const m = /^\s*\+?(\d+)-\s*\+?(\d+)/.exec(v);
-      if (!m || Number(m[1]) > 0xffffffff || Number(m[2]) > 0xffffffff) throw invarg('invalid UID range\n', v);
-      input.uidRange = { start: Number(m[1]), end: Number(m[2]) };
+      const r = uidRange(v);
+      if (!r) throw invarg('invalid UID range\n', v);
+      input.uidRange = r;
     } else if (w === 'nat' || matches(w, 'map-to')) {
       next();
       throw refuse('nlkit rule does not make NAT rules (ip: "route NAT is deprecated").');
@@ -157,4 +165,80 @@ export function parseRule(args: string[], add: boolean, family: 'inet' | 'inet6'
   if (l3mdev && tid !== 0) throw new UsageError('table can not be specified for l3mdev rules', { status: 22, bare: true });
   if (!tableOk && add) input.table = 'main';
   return input;
+}
+
+/**
+ * `ip rule show|list` selectors as iprule_list_flush_or_save reads them, in its order (abbreviations mean what they
+ * mean to ip), into the library's filter; `family` is the dump's (inet unless -6), the one prefixes are read in.
+ * ip reads `protocol` but filters only a flush by it.
+ */
+export function parseRuleShow(args: string[], family: 'inet' | 'inet6'): RuleFilter {
+  const filter: RuleFilter = {};
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    const next = (): string => {
+      if (++i >= args.length) throw incomplete();
+      return args[i]!;
+    };
+    if (matches(w, 'preference') || matches(w, 'order') || matches(w, 'priority')) {
+      const v = next();
+      const n = u32(v);
+      if (n === undefined) throw invarg('preference value is invalid\n', v);
+      filter.priority = n;
+    } else if (w === 'not') filter.not = true;
+    else if (w === 'tos' || w === 'dsfield') {
+      const v = next();
+      const n = dsfield(v);
+      if (n === undefined) throw invarg('TOS value is invalid\n', v);
+      filter.tos = n;
+    } else if (w === 'fwmark') {
+      const v = next();
+      const slash = v.indexOf('/');
+      const mark = slash < 0 ? v : v.slice(0, slash);
+      const m = u32(mark);
+      if (m === undefined) throw invarg('fwmark value is invalid\n', mark);
+      // ip compares the mark and the mask only when they are not 0.
+      if (m) filter.fwmark = m;
+      if (slash >= 0) {
+        const k = u32(v.slice(slash + 1));
+        if (k === undefined) throw invarg('fwmask value is invalid\n', v.slice(slash + 1));
+        if (k) filter.fwmask = k;
+      }
+    } else if (w === 'dev' || w === 'iif' || w === 'oif') {
+      const v = next();
+      if (badName(v, 16)) throw invarg(w === 'oif' ? '"oif" not a valid ifname' : '"iif"/"dev" not a valid ifname', v);
+      filter[w === 'oif' ? 'oif' : 'iif'] = v;
+    } else if (w === 'l3mdev') filter.l3mdev = true;
+    else if (w === 'uidrange') {
+      const v = next();
+      const r = uidRange(v);
+      if (!r) throw invarg('invalid UID range\n', v);
+      filter.uidRange = r;
+    } else if (matches(w, 'tun_id')) {
+      const v = next();
+      const n = integer64(v);
+      if (n === undefined) throw invarg('"tun_id" value is invalid\n', v);
+      if (n) filter.tunId = n;
+    } else if (matches(w, 'lookup') || matches(w, 'table')) {
+      const v = next();
+      const n = routeTable(v);
+      if (n === undefined) throw invarg('table id value is invalid\n', v);
+      if (n) filter.table = tableValue(n);
+    } else if (matches(w, 'from') || matches(w, 'src')) filter.from = prefix(next(), family);
+    else if (matches(w, 'protocol')) {
+      const v = next();
+      if (routeProtocol(v) === undefined && v !== 'all') throw invarg('invalid "protocol"\n', v);
+    } else if (w === 'ipproto') {
+      const v = next();
+      const n = ipProto(v);
+      if (n === undefined) throw invarg('Invalid "ipproto" value\n', v);
+      if (n) filter.ipProto = n;
+    } else if (w === 'sport' || w === 'dport') {
+      const v = next();
+      const r = portRange(v);
+      if (!r) throw invarg(w === 'sport' ? 'invalid port range\n' : 'invalid dport range\n', v);
+      if (r.start) filter[w] = r;
+    } else filter.to = prefix(matches(w, 'dst') || matches(w, 'to') ? next() : w, family);
+  }
+  return filter;
 }

@@ -1,16 +1,15 @@
 /**
- * `nlkit rule`: `show` (`list`, `ls`, optionally `table T`) in ip 6.1's text and JSON, and `add` / `del` with ip's
+ * `nlkit rule`: `show` (`list`, `ls`, with ip's selectors) in ip 6.1's text and JSON, and `add` / `del` with ip's
  * keywords (`from`, `to`, `iif`, `oif`, `fwmark M[/MASK]`, `tos`, `uidrange A-B`, `ipproto`, `sport`, `dport`,
  * `lookup`/`table`, `goto`, `suppress_prefixlength`, `pref`, `proto`, `not`, and the actions).
  */
 import { readFileSync } from 'node:fs';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import type { Rule } from '../api/rules.js';
-import { parseRule } from './rule-parse.js';
+import { parseRule, parseRuleShow } from './rule-parse.js';
 import { familyColor, paint } from './color.js';
 import { ipJson } from './json.js';
-import { fail, invarg, matches, refuse, unknownCommand, Words } from './args.js';
-import { dsfield } from './route-words.js';
+import { fail, matches, refuse, unknownCommand } from './args.js';
 import { objectUsage } from './usage.js';
 
 export interface RuleOptions {
@@ -137,22 +136,8 @@ export function ruleJson(r: Rule, details = false): Record<string, unknown> {
 export async function rule(rt: RouteNetlink, verb: string | undefined, args: string[], options: RuleOptions, out: (line: string) => void): Promise<void> {
   const v = verb ?? 'show';
   if (matches(v, 'list') || matches(v, 'lst') || matches(v, 'show')) {
-    let table: string | undefined;
-    let tos: number | undefined;
-    for (const w = new Words(args); !w.done; w.skip()) {
-      if (matches(w.word!, 'lookup') || matches(w.word!, 'table')) table = w.next();
-      // ip takes these two whole, as the kernel's selector of the DS field byte.
-      else if (w.word === 'tos' || w.word === 'dsfield') {
-        const v = w.next();
-        tos = dsfield(v);
-        if (tos === undefined) throw invarg('TOS value is invalid\n', v);
-      } else throw refuse(`"${w.word!}" is not supported by nlkit rule show.`);
-    }
-    const rules = await rt.rules.list({
-      family: options.family ?? 'inet',
-      ...(table === undefined ? {} : { table: /^\d+$/.test(table) ? Number(table) : (table as 'main') }),
-      ...(tos === undefined ? {} : { tos }),
-    });
+    const family = options.family ?? 'inet';
+    const rules = await rt.rules.list({ ...parseRuleShow(args, family), family });
     if (options.json) out(ipJson(rules.map((r) => ruleJson(r, options.details)), options.pretty));
     else for (const r of rules) out(ruleText(r, options.details));
     return;
