@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,23 +12,11 @@ import { Protocol } from '../socket/constants.js';
 import { NetlinkSocket } from '../socket/socket.js';
 import { Flags } from '../wire/message.js';
 import { withNetns, type TestNetns } from '../testing/netns.js';
+import { start } from '../testing/tools.js';
 
 const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const python = spawnSync('python3', ['--version']).status === 0;
-
-interface Running {
-  child: ChildProcess;
-  out: () => string;
-}
-
-function start(cmd: string, args: string[]): Running {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, out: () => out };
-}
 
 function run(cmd: string, args: string[]): Promise<{ status: number; out: string }> {
   return new Promise((resolve) => {

@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { withNetns, type TestNetns } from '../testing/netns.js';
+import { start } from '../testing/tools.js';
 import { stamp } from './monitor.js';
 
 const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
-
-interface Running {
-  child: ChildProcess;
-  out: () => string;
-}
-
-function start(cmd: string, args: string[]): Running {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, out: () => out };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

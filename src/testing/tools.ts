@@ -1,5 +1,5 @@
 /** Peer tools for the differential tests: whether one is installed, and a run that resolves with its outcome. */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 
 /** Whether `cmd arg` runs and exits 0 (e.g. `has('conntrack', '--version')`). */
 export function has(cmd: string, arg: string): boolean {
@@ -16,4 +16,19 @@ export function runTool(cmd: string, args: string[]): Promise<{ out: string; err
   return new Promise((resolve) => {
     execFile(cmd, args, (e, out, err) => resolve({ out, err, status: e ? (typeof e.code === 'number' ? e.code : 1) : 0 }));
   });
+}
+
+/** A long-running tool (a monitor) and everything it has written so far, stdout and stderr interleaved. */
+export interface Running {
+  child: ChildProcess;
+  out: () => string;
+}
+
+/** Start `cmd` with `args` and collect what it writes, for comparing two monitors' lines. */
+export function start(cmd: string, args: string[]): Running {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, out: () => out };
 }
