@@ -71,15 +71,29 @@ print('ready', flush=True)
 time.sleep(170)
 `;
 
-function started(child: ChildProcess): Promise<void> {
+/**
+ * Resolves once `child` prints `ready`; rejects if it exits first or is not ready within `ms` (what it printed is
+ * in the message).
+ */
+export function started(child: ChildProcess, what = 'socket holder', ms = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = '';
+    const timer = setTimeout(() => reject(new Error(`${what} not ready after ${ms / 1000} s (printed ${JSON.stringify(out)})`)), ms);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('ready')) resolve();
+      if (out.includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    child.on('exit', (code) => reject(new Error(`socket holder exited (${code}) before it was ready`)));
-    child.on('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code}) before it was ready`));
+    });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
   });
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { withNetns, type TestNetns } from '../../testing/netns.js';
-import { holdSockets } from '../../testing/sockets.js';
+import { holdSockets, started } from '../../testing/sockets.js';
 import { compare, main, needsSs, run } from '../../testing/ss-compare.js';
 import { captureMessages, haveStrace } from '../../testing/strace.js';
 
@@ -30,21 +30,7 @@ async function withServices(ns: TestNetns, fn: () => Promise<void>): Promise<voi
   const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e', serviceScript], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`service listeners not ready after 20 s (printed ${JSON.stringify(out)})`)), 20_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`service listeners exited (${code}) before they were ready`));
-      });
-    });
+    await started(child, 'service listeners', 20_000);
     await fn();
   } finally {
     child.kill();

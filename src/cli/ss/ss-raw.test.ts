@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { SockDiag } from '../../api/sockets/index.js';
 import { withNetns, type TestNetns } from '../../testing/netns.js';
+import { started } from '../../testing/sockets.js';
 import { compare, main, needsSs } from '../../testing/ss-compare.js';
 import { captureMessages, haveStrace } from '../../testing/strace.js';
 
@@ -39,21 +40,7 @@ async function withRawSockets(ns: TestNetns, fn: () => Promise<void>): Promise<v
   const child = spawn('ip', ['netns', 'exec', ns.name, '/usr/bin/python3', '-c', rawScript], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`raw socket holder not ready after 20 s (printed ${JSON.stringify(out)})`)), 20_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`raw socket holder exited (${code}) before it was ready`));
-      });
-    });
+    await started(child, 'raw socket holder', 20_000);
     await fn();
   } finally {
     child.kill();
