@@ -5,8 +5,8 @@
  * gives its TCA_OPTIONS value as declared (`{ target, limit, … }` for fq_codel), checked by the schema.
  */
 import { SchemaError } from '../schema/codec.js';
-import { boolean, check, integer, record, u16, u32, type RecordCheck } from './input.js';
-import { LINKLAYER_ETHERNET, hz, rateTable, xmitsize, xmittime } from './tc-units.js';
+import { boolean, check, integer, oneOf, record, u16, u32, type RecordCheck } from './input.js';
+import { LINKLAYER_ATM, LINKLAYER_ETHERNET, hz, rateTable, xmitsize, xmittime } from './tc-units.js';
 import type { Value } from './object.js';
 
 /** htb qdisc options (struct tc_htb_glob and TCA_HTB_DIRECT_QLEN). */
@@ -33,7 +33,16 @@ export interface HtbClassOptions {
   mtu?: number;
   mpu?: number;
   overhead?: number;
+  /** The link the sizes are counted for: `atm` rounds each up to whole 53-byte cells (default ethernet). */
+  linklayer?: Linklayer;
+  /** log2 of the rate table's cell in bytes (tc's `burst B/CELL`); default the smallest that fits the mtu. */
+  cellLog?: number;
+  /** The same for the ceil table (`cburst B/CELL`). */
+  ceilCellLog?: number;
 }
+
+/** A rate spec's link layer (TC_LINKLAYER_*): tc's `linklayer ethernet|atm|adsl` (adsl is atm). */
+export type Linklayer = 'ethernet' | 'atm';
 
 /** An htb class as the kernel reports it. */
 export interface HtbClassState extends Required<Pick<HtbClassOptions, 'rate' | 'ceil' | 'burst' | 'cburst' | 'prio' | 'quantum'>> {
@@ -56,6 +65,11 @@ export interface TbfOptions {
   mtu?: number;
   mpu?: number;
   overhead?: number;
+  linklayer?: Linklayer;
+  /** log2 of the rate table's cell in bytes (tc's `burst B/CELL`); default the smallest that fits the mtu. */
+  cellLog?: number;
+  /** The same for the peak rate table (`mtu B/CELL`). */
+  peakCellLog?: number;
 }
 
 /** pfifo (packets) and bfifo (bytes). */
@@ -65,16 +79,24 @@ export interface FifoOptions {
 
 const u64 = integer(1, Number.MAX_SAFE_INTEGER);
 export const htbQdiscCheck = record({ defcls: u32, r2q: u32, directQlen: u32, offload: boolean });
-export const htbClassCheck = record({ rate: u64, ceil: u64, burst: u32, cburst: u32, prio: integer(0, 7), quantum: u32, mtu: u32, mpu: u16, overhead: u16 }, ['rate']);
-export const tbfCheck = record({ rate: u64, burst: integer(1, 0xffffffff), limit: u32, latency: u32, peakrate: u64, mtu: u32, mpu: u16, overhead: u16 }, ['rate', 'burst']);
+const linklayerCheck = oneOf(['ethernet', 'atm']);
+const cellLog = integer(0, 30);
+export const htbClassCheck = record(
+  { rate: u64, ceil: u64, burst: u32, cburst: u32, prio: integer(0, 7), quantum: u32, mtu: u32, mpu: u16, overhead: u16, linklayer: linklayerCheck, cellLog, ceilCellLog: cellLog },
+  ['rate'],
+);
+export const tbfCheck = record(
+  { rate: u64, burst: integer(1, 0xffffffff), limit: u32, latency: u32, peakrate: u64, mtu: u32, mpu: u16, overhead: u16, linklayer: linklayerCheck, cellLog, peakCellLog: cellLog },
+  ['rate', 'burst'],
+);
 export const fifoCheck = record({ limit: u32 });
 
 const U32_MAX = 0xffffffff;
 const rate32 = (r: number): number => (r >= 2 ** 32 ? U32_MAX : r);
 
-function ratespec(rate: number, cellLog: number, mpu: number, overhead: number): Value {
-  // tc_calc_rtable sets cell_align -1 and the Ethernet link layer.
-  return { cellLog, linklayer: LINKLAYER_ETHERNET, overhead, cellAlign: -1, mpu, rate: rate32(rate) };
+function ratespec(rate: number, cellLog: number, mpu: number, overhead: number, linklayer: Linklayer | undefined): Value {
+  // tc_calc_rtable sets cell_align -1.
+  return { cellLog, linklayer: linklayer === 'atm' ? LINKLAYER_ATM : LINKLAYER_ETHERNET, overhead, cellAlign: -1, mpu, rate: rate32(rate) };
 }
 
 function htbClass(o: HtbClassOptions): Value {
@@ -84,14 +106,15 @@ function htbClass(o: HtbClassOptions): Value {
   const ceil = o.ceil ?? o.rate;
   const burst = o.burst ?? Math.trunc(o.rate / hz() + mtu);
   const cburst = o.cburst ?? Math.trunc(ceil / hz() + mtu);
-  const r = rateTable(rate32(o.rate), mpu, mtu);
-  const c = rateTable(rate32(ceil), mpu, mtu);
+  const atm = o.linklayer === 'atm';
+  const r = rateTable(rate32(o.rate), mpu, mtu, o.cellLog, atm);
+  const c = rateTable(rate32(ceil), mpu, mtu, o.ceilCellLog, atm);
   const v: Value = {};
   if (o.rate >= 2 ** 32) v.rate64 = o.rate;
   if (ceil >= 2 ** 32) v.ceil64 = ceil;
   v.parms = {
-    rate: ratespec(o.rate, r.cellLog, mpu, overhead),
-    ceil: ratespec(ceil, c.cellLog, mpu, overhead),
+    rate: ratespec(o.rate, r.cellLog, mpu, overhead, o.linklayer),
+    ceil: ratespec(ceil, c.cellLog, mpu, overhead, o.linklayer),
     buffer: xmittime(o.rate, burst),
     cbuffer: xmittime(ceil, cburst),
     quantum: o.quantum ?? 0,
@@ -115,12 +138,13 @@ function tbf(o: TbfOptions): Value {
     if (o.peakrate !== undefined) lim = Math.min(lim, (o.peakrate * o.latency!) / 1e6 + mtu);
     limit = Math.trunc(lim);
   }
-  const r = rateTable(rate32(o.rate), mpu, mtu);
-  const p = o.peakrate !== undefined ? rateTable(rate32(o.peakrate), mpu, mtu) : undefined;
+  const atm = o.linklayer === 'atm';
+  const r = rateTable(rate32(o.rate), mpu, mtu, o.cellLog, atm);
+  const p = o.peakrate !== undefined ? rateTable(rate32(o.peakrate), mpu, mtu, o.peakCellLog, atm) : undefined;
   const v: Value = {
     parms: {
-      rate: ratespec(o.rate, r.cellLog, mpu, overhead),
-      peakrate: p ? ratespec(o.peakrate!, p.cellLog, mpu, overhead) : {},
+      rate: ratespec(o.rate, r.cellLog, mpu, overhead, o.linklayer),
+      peakrate: p ? ratespec(o.peakrate!, p.cellLog, mpu, overhead, o.linklayer) : {},
       limit,
       buffer: xmittime(rate32(o.rate), o.burst),
       mtu: p ? xmittime(rate32(o.peakrate!), mtu) : 0,

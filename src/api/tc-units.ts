@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 export const TIME_UNITS_PER_SEC = 1_000_000;
 /** TC_LINKLAYER_ETHERNET: the rate spec's link layer, as tc sets it. */
 export const LINKLAYER_ETHERNET = 1;
+/** TC_LINKLAYER_ATM: sizes counted in whole 53-byte cells of 48 bytes of payload. */
+export const LINKLAYER_ATM = 2;
 
 interface Clock {
   tickInUsec: number;

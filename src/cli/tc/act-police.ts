@@ -5,7 +5,7 @@
  */
 import { rateTable, xmittime } from '../../api/tc-units.js';
 import { type Act, type ActionContext, Refused, TC_ACT_RECLASSIFY, a2n, control } from './act-common.js';
-import { Args, duparg, invarg, matches, parseRate, parseSize, tcExit, unsigned } from './words.js';
+import { Args, duparg, invarg, matches, parseRate, parseSize, sizeAndCell, tcExit, unsigned } from './words.js';
 
 const policeUsage = `Usage: ... police [ rate BPS burst BYTES[/BYTES] ] 
 		[ pkts_rate RATE pkts_burst PACKETS ] [ mtu BYTES[/BYTES] ]
@@ -16,19 +16,6 @@ Where: CONTROL := conform-exceed <EXCEEDACT>[/NOTEXCEEDACT]
 		  or conform (<NOTEXCEEDACT>) the configured bandwidth limit.
        EXCEEDACT/NOTEXCEEDACT := { pipe | ok | reclassify | drop | continue |
 				   goto chain <CHAIN_INDEX> }`;
-
-/** get_size_and_cell: `SIZE[/CELL]`, the cell a power of two (its log returned). */
-function sizeAndCell(word: string): { size: number; cellLog?: number } | undefined {
-  const slash = word.indexOf('/');
-  const size = parseSize(slash < 0 ? word : word.slice(0, slash));
-  if (size === undefined) return undefined;
-  if (slash < 0) return { size };
-  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(word.slice(slash + 1));
-  if (!m) return undefined;
-  const cell = (m[1] === '-' ? -1 : 1) * Number(m[2]!.startsWith('0x') || m[2]!.startsWith('0X') ? parseInt(m[2]!, 16) : m[2]!.length > 1 && m[2]![0] === '0' ? parseInt(m[2]!, 8) : Number(m[2]));
-  for (let i = 0; i < 32; i++) if ((1 << i) === cell) return { size, cellLog: i };
-  return undefined;
-}
 
 /** get_u64 in base 10 (strtoull: the whole word, a minus sign wraps). */
 function u64(word: string): bigint | undefined {

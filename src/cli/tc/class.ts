@@ -10,7 +10,7 @@ import { rate, size } from './format.js';
 import { classKindParser } from './class-kinds.js';
 import { deviceSpeed, percentRate } from './percent.js';
 import { htbUsage } from './qdisc.js';
-import { Args, duparg, invarg, matches, parseEstimator, parseRate, parseSize, tcExit, tcFail, unsigned } from './words.js';
+import { Args, duparg, invarg, matches, parseEstimator, parseLinklayer, parseRate, sizeAndCell, tcExit, tcFail, unsigned } from './words.js';
 
 const TC_H_ROOT = 0xffffffff;
 
@@ -23,35 +23,51 @@ Where:
 QDISC_KIND := { prio | etc. }
 OPTIONS := ... try tc class add <desired QDISC_KIND> help`;
 
-/** htb_parse_class_opt. */
+/** htb_parse_class_opt: rate and ceil only as whole words, the others as tc abbreviates them. */
 function htbClass(a: Args, percent: (word: string) => string | undefined): Record<string, unknown> {
   const rate = (w: string) => (w.includes('%') ? ((bits) => (bits === undefined ? undefined : parseRate(bits)))(percent(w)) : parseRate(w));
   const o: Record<string, unknown> = {};
+  const illegal = (what: string) => tcFail(`Illegal "${what}"\n${htbUsage}`);
   const num = (key: string, v: number | undefined, what: string) => {
-    if (v === undefined) throw tcFail(`Illegal "${what}"\n${htbUsage}`);
+    if (v === undefined) throw illegal(what);
     o[key] = v;
+  };
+  const withCell = (key: string, cellKey: string, what: string) => {
+    const v = sizeAndCell(a.next());
+    if (!v) throw illegal(what);
+    o[key] = v.size;
+    if (v.cellLog !== undefined) o[cellKey] = v.cellLog;
   };
   for (; !a.done; a.skip()) {
     const w = a.word;
-    if (matches(w, 'prio')) num('prio', unsigned(a.next()), 'prio');
-    else if (matches(w, 'mtu')) num('mtu', unsigned(a.next()), 'mtu');
-    else if (matches(w, 'mpu')) num('mpu', parseSize(a.next()), 'mpu');
-    else if (matches(w, 'quantum')) num('quantum', parseSize(a.next()), 'quantum');
-    else if (matches(w, 'overhead')) num('overhead', unsigned(a.next()), 'overhead');
-    else if (matches(w, 'burst') || matches(w, 'buffer') || matches(w, 'maxburst')) num('burst', parseSize(a.next().split('/')[0]!), 'buffer');
-    else if (matches(w, 'cburst') || matches(w, 'cbuffer') || matches(w, 'cmaxburst')) num('cburst', parseSize(a.next().split('/')[0]!), 'cbuffer');
-    else if (matches(w, 'ceil')) {
+    if (matches(w, 'prio')) num('prio', unsigned(a.next(), 10), 'prio');
+    else if (matches(w, 'mtu')) num('mtu', unsigned(a.next(), 10), 'mtu');
+    else if (matches(w, 'mpu')) num('mpu', unsigned(a.next(), 10, 0xffff), 'mpu');
+    else if (matches(w, 'overhead')) num('overhead', unsigned(a.next(), 10, 0xffff), 'overhead');
+    else if (matches(w, 'linklayer')) {
+      const l = parseLinklayer(a.next());
+      if (!l) throw illegal('linklayer');
+      o.linklayer = l;
+    } else if (matches(w, 'quantum')) num('quantum', unsigned(a.next(), 10), 'quantum');
+    else if (matches(w, 'burst') || w === 'buffer' || w === 'maxburst') withCell('burst', 'cellLog', w);
+    else if (matches(w, 'cburst') || w === 'cbuffer' || w === 'cmaxburst') withCell('cburst', 'ceilCellLog', w);
+    else if (w === 'ceil') {
       const v = a.next();
-      if (o.ceil !== undefined) throw tcFail(`Double "ceil" spec\n${htbUsage}`);
+      if (o.ceil) throw tcFail('Double "ceil" spec');
       num('ceil', rate(v), 'ceil');
-    } else if (matches(w, 'rate')) {
+    } else if (w === 'rate') {
       const v = a.next();
-      if (o.rate !== undefined) throw tcFail(`Double "rate" spec\n${htbUsage}`);
+      if (o.rate) throw tcFail('Double "rate" spec');
       num('rate', rate(v), 'rate');
-    } else if (matches(w, 'help')) throw tcFail(htbUsage);
+    } else if (w === 'help') throw tcFail(htbUsage);
     else throw tcFail(`What is "${w}"?\n${htbUsage}`);
   }
-  if (o.rate === undefined) throw tcFail('"rate" is required.');
+  // A rate or ceil of 0 is none, in tc.
+  if (!o.rate) throw tcFail('"rate" is required.');
+  if (!o.ceil) delete o.ceil;
+  // tc's defaults for a burst of 0 are those for none.
+  if (!o.burst) delete o.burst;
+  if (!o.cburst) delete o.cburst;
   return o;
 }
 

@@ -11,7 +11,7 @@ import { rate, size, time } from './format.js';
 import { UsageError } from '../usage.js';
 import { percentRate, deviceSpeed } from './percent.js';
 import { qdiscKindParser } from './qdisc-kinds.js';
-import { Args, duparg, invarg, matches, parseEstimator, parseRate, parseSize, parseTime, tcExit, tcFail, unsigned } from './words.js';
+import { Args, duparg, invarg, matches, parseEstimator, parseLinklayer, parseRate, parseSize, parseTime, sizeAndCell, sizeAndCellShown, tcExit, tcFail, unsigned } from './words.js';
 
 const TC_H_ROOT = 0xffffffff;
 const TC_H_INGRESS = 0xfffffff1;
@@ -103,22 +103,52 @@ function tbfOptions(a: Args, req: KindRequest): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   // explain1: the parameter as written and its value, without the usage.
   const bad = (name: string, word: string) => tcFail(`tbf: illegal value for "${name}": "${word}"`);
-  const read = (name: string, key: string, parse: (w: string) => number | undefined) => {
+  const dup = (what: string) => tcFail(`tbf: duplicate "${what}" specification`);
+  const rate = (w: string) => (w.includes('%') ? ((bits) => (bits === undefined ? undefined : parseRate(bits)))(req.percent(w)) : parseRate(w));
+  /** A value read once: a second one (but a zero, which tc takes for none) is refused. */
+  const once = (key: string, what: string, name: string, parse: (w: string) => number | undefined) => {
     const w = a.next();
+    if (o[key]) throw dup(what);
     const v = parse(w);
     if (v === undefined) throw bad(name, w);
     o[key] = v;
   };
-  const rate = (w: string) => (w.includes('%') ? ((bits) => (bits === undefined ? undefined : parseRate(bits)))(req.percent(w)) : parseRate(w));
+  const withCell = (key: string, cellKey: string, what: string, name: string) => {
+    const w = a.next();
+    if (o[key]) throw dup(what);
+    const v = sizeAndCell(w);
+    if (!v) throw bad(name, sizeAndCellShown(w));
+    o[key] = v.size;
+    if (v.cellLog !== undefined) o[cellKey] = v.cellLog;
+  };
   for (; !a.done; a.skip()) {
     const w = a.word;
-    if (matches(w, 'limit')) read('limit', 'limit', parseSize);
-    else if (matches(w, 'latency')) read('latency', 'latency', parseTime);
-    else if (matches(w, 'burst') || w === 'buffer' || w === 'maxburst') read(w, 'burst', (x) => parseSize(x.split('/')[0]!));
-    else if (w === 'mtu' || w === 'minburst') read(w, 'mtu', (x) => parseSize(x.split('/')[0]!));
-    else if (w === 'mpu') read('mpu', 'mpu', parseSize);
-    else if (w === 'rate') read('rate', 'rate', rate);
-    else if (matches(w, 'peakrate')) read('peakrate', 'peakrate', rate);
+    if (matches(w, 'limit')) {
+      if (o.latency) {
+        a.next();
+        if (o.limit) throw dup('limit');
+        throw tcFail('tbf: specifying both "latency" and "limit" is not allowed');
+      }
+      once('limit', 'limit', 'limit', parseSize);
+    } else if (matches(w, 'latency')) {
+      if (o.limit) {
+        a.next();
+        if (o.latency) throw dup('latency');
+        throw tcFail('tbf: specifying both "limit" and "/latency" is not allowed');
+      }
+      once('latency', 'latency', 'latency', parseTime);
+    } else if (matches(w, 'burst') || w === 'buffer' || w === 'maxburst') withCell('burst', 'cellLog', 'buffer/burst/maxburst', w);
+    else if (w === 'mtu' || w === 'minburst') withCell('mtu', 'peakCellLog', 'mtu/minburst', w);
+    else if (w === 'mpu') once('mpu', 'mpu', 'mpu', parseSize);
+    else if (w === 'rate') once('rate', 'rate', 'rate', rate);
+    else if (matches(w, 'peakrate')) once('peakrate', 'peakrate', 'peakrate', rate);
+    else if (matches(w, 'overhead')) once('overhead', 'overhead', 'overhead', (x) => unsigned(x, 10, 0xffff));
+    else if (matches(w, 'linklayer')) {
+      const v = a.next();
+      const l = parseLinklayer(v);
+      if (!l) throw bad('linklayer', v);
+      o.linklayer = l;
+    } else if (w === 'help') throw tcFail(tbfUsage);
     else throw tcFail(`tbf: unknown parameter "${w}"\n${tbfUsage}`);
   }
   // tc names every missing parameter at once, then its usage.
@@ -129,6 +159,9 @@ function tbfOptions(a: Args, req: KindRequest): Record<string, unknown> {
   if (o.peakrate && !o.mtu) missing.push('tbf: when "peakrate" is specified, "mtu" must also be specified.');
   if (!o.limit && !o.latency) missing.push('tbf: either "limit" or "latency" is required.');
   if (missing.length) throw tcFail(`${missing.join('\n')}\n${tbfUsage}`);
+  // tc keeps the mpu in the rate spec's u16.
+  if (o.mpu !== undefined) o.mpu = (o.mpu as number) & 0xffff;
+  for (const k of ['limit', 'latency', 'mtu', 'mpu', 'overhead', 'peakrate']) if (o[k] === 0) delete o[k];
   return o;
 }
 

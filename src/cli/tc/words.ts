@@ -102,6 +102,34 @@ export function parseSize(word: string): number | undefined {
   return v === Math.floor(sz) ? v : undefined;
 }
 
+/** get_size_and_cell: `SIZE[/CELL]`, the cell a power of two (its log returned). */
+export function sizeAndCell(word: string): { size: number; cellLog?: number } | undefined {
+  const slash = word.indexOf('/');
+  const size = parseSize(slash < 0 ? word : word.slice(0, slash));
+  if (size === undefined) return undefined;
+  if (slash < 0) return { size };
+  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(word.slice(slash + 1));
+  if (!m) return undefined;
+  const cell = (m[1] === '-' ? -1 : 1) * Number(m[2]!.startsWith('0x') || m[2]!.startsWith('0X') ? parseInt(m[2]!, 16) : m[2]!.length > 1 && m[2]![0] === '0' ? parseInt(m[2]!, 8) : Number(m[2]));
+  for (let i = 0; i < 32; i++) if ((1 << i) === cell) return { size, cellLog: i };
+  return undefined;
+}
+
+/**
+ * The word as tc's argv holds it after get_size_and_cell refused it: the '/' it cut the word at stays a NUL
+ * unless the cell was read as a number.
+ */
+export function sizeAndCellShown(word: string): string {
+  const slash = word.indexOf('/');
+  if (slash < 0) return word;
+  const cellRead = parseSize(word.slice(0, slash)) !== undefined && /^\s*[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(word.slice(slash + 1));
+  return cellRead ? word : word.slice(0, slash);
+}
+
+/** get_linklayer: `ethernet`, or `atm`/`adsl` (abbreviations too); undefined where tc refuses the word. */
+export const parseLinklayer = (word: string): 'ethernet' | 'atm' | undefined =>
+  matches(word, 'ethernet') ? 'ethernet' : matches(word, 'atm') || matches(word, 'adsl') ? 'atm' : undefined;
+
 const timeScales: Record<string, number> = { '': 1, s: 1e6, sec: 1e6, secs: 1e6, ms: 1e3, msec: 1e3, msecs: 1e3, us: 1, usec: 1, usecs: 1 };
 
 /** get_time: `50ms`, `1s`, `800us`, a bare number of microseconds; as C converts it (`-1` is 0xffffffff). */
