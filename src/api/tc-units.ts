@@ -54,6 +54,11 @@ export function time2ktime(usec: number): number {
   return u32(u32(usec) * psched().factor);
 }
 
+/** tc_core_ktime2time: the kernel clock's units in microseconds (hfsc's service curves, as tc prints them). */
+export function ktime2time(ktime: number): number {
+  return u32(u32(ktime) / psched().factor);
+}
+
 export function tick2time(tick: number): number {
   return u32(u32(tick) / psched().tickInUsec);
 }

@@ -8,6 +8,7 @@ import { SchemaError } from '../../schema/codec.js';
 import { kernelError, withStats, type TcRun } from './common.js';
 import { rate, size } from './format.js';
 import { classKindParser } from './class-kinds.js';
+import { classOptions } from './kind-print.js';
 import { deviceSpeed, percentRate } from './percent.js';
 import { htbUsage } from './qdisc.js';
 import { Args, duparg, invarg, matches, parseEstimator, parseLinklayer, parseRate, sizeAndCell, tcExit, tcFail, unsigned } from './words.js';
@@ -226,6 +227,12 @@ export function printClass(run: TcRun, c: TcClass, names: Map<number, string> | 
     line += k.text;
     // Under "options", as tc's qdiscs have them: an estimator's "rate" is a counter beside them.
     json.options = k.json;
+  } else if (c.raw.options !== undefined) {
+    const k = classOptions(c.kind, c.raw.options as Record<string, unknown>);
+    if (k) {
+      line += k.text;
+      json.options = k.json;
+    } else run.err('[cannot parse class parameters]');
   }
   const lines = [line];
   withStats(c, run, lines, json);
@@ -234,8 +241,8 @@ export function printClass(run: TcRun, c: TcClass, names: Map<number, string> | 
     lines.push(` lended: ${x.lends} borrowed: ${x.borrows} giants: ${x.giants}`, ` tokens: ${x.tokens} ctokens: ${x.ctokens}`);
     Object.assign(json, { lended: x.lends, borrowed: x.borrows, giants: x.giants, tokens: x.tokens, ctokens: x.ctokens });
   }
-  // print_class ends each class with an empty line under -s.
-  if (run.o.stats) lines.push('');
+  // print_class ends the statistics with an empty line under -s; a class the kernel sent none for has neither.
+  if (run.o.stats && (c.stats || c.xstats)) lines.push('');
   if (run.o.json) run.json.push(json);
   else for (const l of lines) run.out(l);
 }

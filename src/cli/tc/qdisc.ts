@@ -10,6 +10,7 @@ import { kernelError, withStats, type KindPrint, type KindRequest, type TcRun } 
 import { rate, size, time } from './format.js';
 import { UsageError } from '../usage.js';
 import { percentRate, deviceSpeed } from './percent.js';
+import { qdiscOptions } from './kind-print.js';
 import { qdiscKindParser } from './qdisc-kinds.js';
 import { Args, duparg, invarg, matches, parseEstimator, parseLinklayer, parseRate, parseSize, parseTime, sizeAndCell, sizeAndCellShown, tcExit, tcFail, unsigned } from './words.js';
 
@@ -250,7 +251,7 @@ async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
 const linklayer = (l: number): string => ['unspec', 'ethernet', 'atm'][l & 0x0f] ?? 'unknown';
 
 /** Each kind's print_qopt: the text after the common part, and the JSON options. */
-export function printKind(q: Qdisc, details: boolean): KindPrint {
+export function printKind(q: Qdisc, details: boolean, stats = false, err: (text: string) => void = () => {}): KindPrint {
   const o = q.options ?? {};
   const raw = (q.raw.options ?? {}) as Record<string, unknown>;
   switch (q.kind) {
@@ -325,7 +326,7 @@ export function printKind(q: Qdisc, details: boolean): KindPrint {
       return { text, json };
     }
     default:
-      return { text: '', json: {} };
+      return qdiscOptions(q.kind, raw, details, stats, err) ?? { text: '', json: {} };
   }
 }
 
@@ -395,7 +396,7 @@ export function printQdisc(run: TcRun, q: Qdisc, names: Map<number, string> | un
     line += `refcnt ${q.refcnt} `;
     json.refcnt = q.refcnt;
   }
-  const k = printKind(q, run.o.details);
+  const k = printKind(q, run.o.details, run.o.stats > 0, run.err);
   line += k.text;
   json.options = k.json;
   const lines = [line];
