@@ -4,7 +4,7 @@
  * kernel gives a reply direction. Conntrack entries, expectations and dump filters are all made of tuples.
  */
 import { SchemaError } from '../schema/codec.js';
-import { address, integer, oneOf, record, u16, u8, type Check } from './input.js';
+import { address, integer, oneOf, record, u16, u8, where, type Check } from './input.js';
 import type { Value } from './object.js';
 
 /** IPPROTO_* numbers by the names conntrack prints. */
@@ -52,9 +52,8 @@ export function protoNumber(p: string | number): number {
   return typeof p === 'number' ? p : PROTOCOLS[p]!;
 }
 
-export function join(path: string, key: string | number): string {
-  return typeof key === 'number' ? `${path}[${key}]` : path ? (key ? `${path}.${key}` : path) : key;
-}
+/** `a.b`, `a[3]`: the path of `key` under `path` (input.ts's, here for errors). */
+export const join = where;
 
 const tupleFields = record({ src: address, dst: address, proto: protoCheck, sport: port, dport: port, icmpType: u8, icmpCode: u8, icmpId: u16, srcKey: u16, dstKey: u16, zone: u16 }, ['src', 'dst', 'proto']);
 

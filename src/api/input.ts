@@ -13,14 +13,30 @@ import { SchemaError } from '../schema/codec.js';
 /** The address family the fields of one input agree on, and the field that set it. */
 export interface Scope {
   family?: 'inet' | 'inet6';
-  from?: string;
+  /** The field that set it (its text made only for an error). */
+  from?: Path;
 }
 
 /**
  * Checks the value found under `key` (a name, or an index) of the object at `path`; throws a SchemaError if it
  * does not fit. The full path is built only for an error: a bulk add checks a million inputs.
  */
-export type Check = (value: unknown, path: string, key: string | number, scope: Scope) => void;
+export type Check = (value: unknown, path: Path, key: string | number, scope: Scope) => void;
+
+/**
+ * Where a checked value sits: a path as text, or a field of one as a node whose text is made only when an error
+ * names it (a bulk add checks a million inputs, each with nested objects, and none of their paths is read unless
+ * one is bad).
+ */
+export type Path = string | PathNode;
+
+/** A field under a path: `where(parent, key)`, made when read. */
+export class PathNode {
+  constructor(readonly parent: Path, readonly key: string | number) {}
+  toString(): string {
+    return where(this.parent, this.key);
+  }
+}
 
 /** Check a caller's value (a whole input, a filter, an options object, one argument) against its declaration. */
 export function check(shape: Check, value: unknown, key: string | number = '', scope: Scope = {}): void {
@@ -28,10 +44,16 @@ export function check(shape: Check, value: unknown, key: string | number = '', s
 }
 
 /** `a.b`, `a[3]`: the path of `key` under `path`. */
-function where(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  if (key === '') return path;
-  return path ? `${path}.${key}` : key;
+export function where(path: Path, key: string | number): string {
+  const p = typeof path === 'string' ? path : path.toString();
+  if (typeof key === 'number') return `${p}[${key}]`;
+  if (key === '') return p;
+  return p ? `${p}.${key}` : key;
+}
+
+/** The path of `key` under `path`, as text only when it is read. */
+function under(path: Path, key: string | number): Path {
+  return key === '' ? path : new PathNode(path, key);
 }
 
 function show(v: unknown): string {
@@ -41,7 +63,7 @@ function show(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-function fail(path: string, key: string | number, reason: string): never {
+function fail(path: Path, key: string | number, reason: string): never {
   throw new SchemaError(where(path, key) || 'input', reason);
 }
 
@@ -61,7 +83,7 @@ export type Fields = Readonly<Record<string, Check>>;
 /** An object's check, with its declared fields (tests walk them). */
 export type RecordCheck = Check & { readonly fields: Fields };
 
-function unknownField(names: readonly string[], path: string, key: string): never {
+function unknownField(names: readonly string[], path: Path, key: string): never {
   const d = names.map((n) => distance(n.toLowerCase(), key.toLowerCase()));
   const best = Math.min(...d);
   const near = best <= Math.max(2, Math.floor(key.length / 3)) ? names.filter((_, i) => d[i] === best) : [];
@@ -81,9 +103,10 @@ export function record(fields: Fields, required: readonly string[] = [], aliases
   const checkRecord: Check = (v, parent, key, scope) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(parent, key, `${show(v)} is not an object`);
     const o = v as Record<string, unknown>;
-    const path = where(parent, key);
-    for (const k of required) if (o[k] === undefined) fail(path, k, 'is required');
-    for (const [alias, name] of pairs) {
+    const path = under(parent, key);
+    for (let i = 0; i < required.length; i++) if (o[required[i]!] === undefined) fail(path, required[i]!, 'is required');
+    for (let i = 0; i < pairs.length; i++) {
+      const [alias, name] = pairs[i]!;
       if (o[alias] !== undefined && o[name] !== undefined) fail(path, alias, `is another name for ${name}: give one of them, not both`);
     }
     if (family !== undefined && o.family !== undefined) family(o.family, path, 'family', scope);
@@ -182,7 +205,7 @@ export function arrayOf(element: Check, max = Infinity): Check {
     if (!Array.isArray(v)) fail(parent, key, `${show(v)} is not an array`);
     if (v.length > max) fail(parent, key, `has ${v.length} elements, at most ${max}`);
     if (v.length === 0) return;
-    const path = where(parent, key);
+    const path = under(parent, key);
     for (let i = 0; i < v.length; i++) element(v[i], path, i, scope);
   };
 }
@@ -206,18 +229,19 @@ export function family(names: readonly string[]): Check {
     const f = typeof v === 'number' ? familyNames[v] : v === 'inet' || v === 'inet6' ? v : undefined;
     if (f) {
       scope.family = f;
-      scope.from = where(path, key);
+      scope.from = under(path, key);
     }
   };
 }
 
 /** The input's addresses are all of one family: the first one (or the family field) decides. */
-function agree(f: 'inet' | 'inet6', v: string, path: string, key: string | number, scope: Scope): void {
+function agree(f: 'inet' | 'inet6', v: string, path: Path, key: string | number, scope: Scope): void {
   if (scope.family === undefined) {
     scope.family = f;
-    scope.from = where(path, key);
+    scope.from = under(path, key);
   } else if (scope.family !== f) {
-    const other = scope.from!.endsWith('family') ? `${scope.from} is ${scope.family}` : `${scope.from} is ${scope.family === 'inet' ? 'IPv4' : 'IPv6'}`;
+    const from = String(scope.from);
+    const other = from.endsWith('family') ? `${from} is ${scope.family}` : `${from} is ${scope.family === 'inet' ? 'IPv4' : 'IPv6'}`;
     fail(path, key, `${show(v)} is ${f === 'inet' ? 'IPv4' : 'IPv6'}, but ${other}`);
   }
 }

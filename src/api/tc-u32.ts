@@ -44,10 +44,10 @@ export interface U32State {
   mark?: { val: number; mask: number; success: number };
 }
 
-const u32Handle = byType({ number: u32, string: (v, path, key) => void parseU32Handle(v as string, key === '' ? path : `${path}.${String(key)}`) }, 'a u32 handle such as 800: or 800::800');
+const u32Handle = byType({ number: u32, string: (v, path, key) => void parseU32Handle(v as string, key === '' ? String(path) : `${String(path)}.${String(key)}`) }, 'a u32 handle such as 800: or 800::800');
 const keyCheck = record({ mask: u32, val: u32, off: integer(-0x80000000, 0x7fffffff), offmask: integer(-0x80000000, 0x7fffffff) }, ['mask', 'val', 'off']);
 export const u32OptionsCheck = record({
-  classid: byType({ number: u32, string: (v, path, key) => void handleNumber(v as string, `${path}.${String(key)}`) }, 'a class handle such as 1:10'),
+  classid: byType({ number: u32, string: (v, path, key) => void handleNumber(v as string, `${String(path)}.${String(key)}`) }, 'a class handle such as 1:10'),
   divisor: integer(1, 256),
   link: u32Handle,
   ht: u32Handle,

@@ -24,7 +24,8 @@ export class Writer {
   reserve(n: number): number {
     const at = this.length;
     const need = at + n;
-    if (need > this.buf.byteLength) {
+    // length, not byteLength: the same for a Buffer, and V8 reads it inline where byteLength costs a call.
+    if (need > this.buf.length) {
       let size = this.buf.byteLength * 2;
       while (size < need) size *= 2;
       const next = Buffer.allocUnsafe(size);
@@ -101,7 +102,9 @@ export class Writer {
   /** Append n zero bytes (reserved fields, padding). */
   zeros(n: number): void {
     const at = this.reserve(n);
-    this.buf.fill(0, at, at + n);
+    // Padding is 1 to 3 bytes: stores, not Buffer.fill's argument checks.
+    if (n < 8) for (let i = at; i < at + n; i++) this.buf[i] = 0;
+    else this.buf.fill(0, at, at + n);
   }
 
   /** A string, NUL-terminated unless `nul` is false (the kernel's NLA_NUL_STRING vs NLA_STRING). */
