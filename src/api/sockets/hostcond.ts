@@ -94,20 +94,22 @@ function u32le(v: number): Uint8Array {
   return b;
 }
 
-let services: string[][] | undefined;
+const services = new Map<string, string[][]>();
 
-/** getservbyname(name, proto) over /etc/services: the first line whose name or alias is `name`. */
-export function serviceByName(name: string, proto: 'tcp' | 'udp'): number | undefined {
-  if (!services) {
+/** getservbyname(name, proto) over the services database (`path`): the first line whose name or alias is `name`. */
+export function serviceByName(name: string, proto: 'tcp' | 'udp', path = '/etc/services'): number | undefined {
+  let lines = services.get(path);
+  if (!lines) {
     let text = '';
     try {
-      text = readFileSync('/etc/services', 'latin1');
+      text = readFileSync(path, 'latin1');
     } catch {
       // no services database: no names
     }
-    services = text.split('\n').map((l) => l.replace(/#.*/, '').trim().split(/\s+/)).filter((t) => t.length >= 2);
+    lines = text.split('\n').map((l) => l.replace(/#.*/, '').trim().split(/\s+/)).filter((t) => t.length >= 2);
+    services.set(path, lines);
   }
-  for (const t of services) {
+  for (const t of lines) {
     const [port, p] = t[1]!.split('/');
     if (p !== proto) continue;
     if (t[0] === name || t.slice(2).includes(name)) return Number(port);

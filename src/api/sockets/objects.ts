@@ -85,6 +85,17 @@ export interface InetSocket {
   dctcp?: { enabled: number; ceState: number; alpha: number; abEcn: number; abTot: number };
   bbr?: { bw: bigint; minRtt: number; pacingGain: number; cwndGain: number };
   ulp?: string;
+  /** The socket options INET_DIAG_SOCKOPT reports (the kernel sends them for every inet socket), as `ss --inet-sockopt` shows them. */
+  sockopt?: InetSockopt;
+}
+
+/**
+ * struct inet_diag_sockopt, its bit fields split beside the two bytes that hold them (`bits0`, `bits1`).
+ */
+export interface InetSockopt {
+  bits0: number; bits1: number;
+  recverr: boolean; isIcsk: boolean; freebind: boolean; hdrincl: boolean; mcLoop: boolean; transparent: boolean;
+  mcAll: boolean; nodefrag: boolean; bindAddressNoPort: boolean; recverrRfc4884: boolean; deferConnect: boolean;
 }
 
 /** A unix domain socket: type, state, path or abstract name, peer and pending connections. */
@@ -181,6 +192,25 @@ function tcpInfo(t: Decoded): TcpInfo {
   return o;
 }
 
+function sockopt(t: Decoded): InetSockopt {
+  const a = t.bits0 as number;
+  const b = t.bits1 as number;
+  // As tcpInfo: the decoded object gains the split fields, so that no second object is made per socket.
+  const o = t as unknown as InetSockopt;
+  o.recverr = (a & 1) !== 0;
+  o.isIcsk = (a & 2) !== 0;
+  o.freebind = (a & 4) !== 0;
+  o.hdrincl = (a & 8) !== 0;
+  o.mcLoop = (a & 16) !== 0;
+  o.transparent = (a & 32) !== 0;
+  o.mcAll = (a & 64) !== 0;
+  o.nodefrag = (a & 128) !== 0;
+  o.bindAddressNoPort = (b & 1) !== 0;
+  o.recverrRfc4884 = (b & 2) !== 0;
+  o.deferConnect = (b & 4) !== 0;
+  return o;
+}
+
 /** inet_diag_msg + INET_DIAG_* attributes → InetSocket. `kind` is what was asked for. */
 export function inetSocket(m: Decoded, kind: InetKind): InetSocket {
   const id = m.id as Decoded;
@@ -224,6 +254,7 @@ export function inetSocket(m: Decoded, kind: InetKind): InetSocket {
   }
   const ulp = m.ulpInfo as Decoded | undefined;
   if (ulp?.name !== undefined) s.ulp = ulp.name as string;
+  if (m.sockopt !== undefined) s.sockopt = sockopt(m.sockopt as Decoded);
   return s;
 }
 

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../usage.js';
+import { NetnsEtc } from './netns-etc.js';
 
 export const DB = { TCP: 0, MPTCP: 1, DCCP: 2, UDP: 3, RAW: 4, UNIX_DG: 5, UNIX_ST: 6, UNIX_SQ: 7, PACKET_DG: 8, PACKET_R: 9, NETLINK: 10, SCTP: 11, VSOCK_ST: 12, VSOCK_DG: 13, TIPC: 14, XDP: 15 } as const;
 const MAX_DB = 16;
@@ -77,6 +78,8 @@ export interface SsOptions {
   threads: boolean;
   tos: boolean;
   cgroup: boolean;
+  /** --inet-sockopt: INET_DIAG_SOCKOPT's flags after an inet socket's other details. */
+  inetSockopt: boolean;
   bpf: boolean;
   header: boolean;
   oneline: boolean;
@@ -87,6 +90,8 @@ export interface SsOptions {
   summaryOnly: boolean;
   json: boolean;
   netns: string | undefined;
+  /** Where the files ss reads from /etc are, after -N's bind mounts. */
+  etc: NetnsEtc;
   filterFile: string | undefined;
   /** -D FILE: the TCP dump's raw replies go to FILE (stdout for a name starting with `-`), nothing else is done. */
   diagFile: string | undefined;
@@ -231,8 +236,8 @@ export class HelpRequest extends Error {}
 export function parseSsArgs(argv: readonly string[]): SsOptions {
   const o: SsOptions = {
     dbs: 0, families: new Set(), states: 0, preferredFamily: 0, numeric: false, resolve: false, options: false, details: 0,
-    memory: false, info: false, processes: false, threads: false, tos: false, cgroup: false, bpf: false, header: true,
-    oneline: false, kill: false, events: false, summary: false, summaryOnly: false, json: false, netns: undefined, filterFile: undefined, diagFile: undefined, stateError: undefined,
+    memory: false, info: false, processes: false, threads: false, tos: false, cgroup: false, inetSockopt: false, bpf: false, header: true,
+    oneline: false, kill: false, events: false, summary: false, summaryOnly: false, json: false, netns: undefined, etc: new NetnsEtc(undefined), filterFile: undefined, diagFile: undefined, stateError: undefined,
     filter: [], fileFilter: [],
   };
   let doDefault = true;
@@ -325,9 +330,11 @@ export function parseSsArgs(argv: readonly string[]): SsOptions {
         // ss switches namespace as it reads the option: a later bad option is not reached.
         if (!existsSync(`/run/netns/${arg}`)) throw new UsageError(`Cannot open network namespace "${arg}": No such file or directory`, { status: 1, bare: true });
         o.netns = arg;
+        o.etc = new NetnsEtc(arg);
         break;
       case 'tos': o.tos = true; break;
       case 'cgroup': o.cgroup = true; break;
+      case 'inet-sockopt': o.inetSockopt = true; break;
       case 'K': o.kill = true; break;
       case 'H': o.header = false; break;
       case 'O': o.oneline = true; break;

@@ -23,11 +23,11 @@ const ATTRS = sockDiagSchema.attributesAt('inetDiagMsg');
 const A = sockDiagSchema.reader('inet-diag-attrs').id;
 
 /**
- * Whether `o` is a listing the bytes can print: text (no -j, -E, -K), no host names (-r) and no filter expression
- * (part of one may run on typed sockets).
+ * Whether `o` is a listing the bytes can print: text (no -j, -E, -K), no host names (-r), no --inet-sockopt and no
+ * filter expression (part of one may run on typed sockets).
  */
 export function fastInet(o: SsOptions, words: readonly string[]): boolean {
-  return !o.json && !o.events && !o.kill && !o.bpf && !o.resolve && words.length === 0;
+  return !o.json && !o.events && !o.kill && !o.bpf && !o.resolve && !o.inetSockopt && words.length === 0;
 }
 
 /** Whether `o` prints text after the addresses (owners, timers, -e, --tos, --cgroup, -m, -i). */

@@ -2,7 +2,7 @@
  * One socket → ss's ten fields, as ss 6.1 prints them: netid, state, queues, the local and peer address and
  * port, then everything else (owners, timers, -e details, -m memory, -i TCP internals) in the tenth field.
  */
-import type { InetSocket, NetlinkSocketInfo, PacketSocket, SkMeminfo, TcpInfo, UnixSocket } from '../../api/sockets/index.js';
+import type { InetSocket, InetSockopt, NetlinkSocketInfo, PacketSocket, SkMeminfo, TcpInfo, UnixSocket } from '../../api/sockets/index.js';
 import { tcpStates } from '../../api/sockets/index.js';
 import type { SsOptions } from './args.js';
 import { bw, fixed1, fmtG, fmtMs, left6, msTimer } from './text.js';
@@ -39,6 +39,19 @@ export type InetFields = Omit<InetSocket, 'tcpInfo' | 'bbr'> & {
   tcpInfo?: TcpInfoFields;
   bbr?: { bw: bigint | number; minRtt: number; pacingGain: number; cwndGain: number };
 };
+
+/** ss's names for INET_DIAG_SOCKOPT's flags, in its order. */
+const sockoptNames: readonly [keyof InetSockopt, string][] = [
+  ['recverr', 'recverr'], ['isIcsk', 'is_icsk'], ['freebind', 'freebind'], ['hdrincl', 'hdrincl'], ['mcLoop', 'mc_loop'],
+  ['transparent', 'transparent'], ['mcAll', 'mc_all'], ['nodefrag', 'nodefrag'], ['bindAddressNoPort', 'bind_addr_no_port'],
+  ['recverrRfc4884', 'recverr_rfc4884'], ['deferConnect', 'defer_connect'],
+];
+
+function sockoptText(s: InetSockopt, oneline: boolean): string {
+  let x = oneline ? ' inet-sockopt: (' : '\n\tinet-sockopt: (';
+  for (const [k, name] of sockoptNames) if (s[k]) x += ` ${name}`;
+  return `${x})`;
+}
 
 /** What ss needs beyond the sockets: names of ports, devices and protocols, and owners. */
 export interface Lookup {
@@ -146,6 +159,7 @@ export class Formatter {
       if (s.classId !== undefined) x += ` class_id:${hex(s.classId)}`;
     }
     if (o.cgroup && s.cgroupId !== undefined) x += ` cgroup:${this.lookup.cgroup(s.cgroupId)}`;
+    if (o.inetSockopt && s.sockopt) x += sockoptText(s.sockopt, o.oneline);
     if (o.memory || (o.info && s.kind !== 'udp')) {
       if (!o.oneline) x += '\n\t';
       x += skmem(s.skmeminfo, s.meminfo);

@@ -20,6 +20,7 @@ import { askTable } from './tables.js';
 import { diagDump } from './diag-dump.js';
 import { checkCgroupFilter, cgroupConditions, FilterLookups } from './lookups.js';
 import { llProtocolNames, netlinkProtocolNames } from '../../api/sockets/hostcond.js';
+import { readFileInNetns } from '../../api/netns.js';
 
 /** /etc/services and /etc/protocols, read once and only when names are shown. */
 function readNames(path: string): string[] {
@@ -30,9 +31,9 @@ function readNames(path: string): string[] {
   }
 }
 
-function serviceTable(): Map<string, string> {
+function serviceTable(path: string): Map<string, string> {
   const m = new Map<string, string>();
-  for (const line of readNames('/etc/services')) {
+  for (const line of readNames(path)) {
     const t = line.replace(/#.*/, '').trim().split(/\s+/);
     if (t.length < 2) continue;
     const key = t[1]!;
@@ -41,9 +42,9 @@ function serviceTable(): Map<string, string> {
   return m;
 }
 
-function protocolTable(): Map<number, string> {
+function protocolTable(path: string): Map<number, string> {
   const m = new Map<number, string>();
-  for (const line of readNames('/etc/protocols')) {
+  for (const line of readNames(path)) {
     const t = line.replace(/#.*/, '').trim().split(/\s+/);
     if (t.length < 2) continue;
     const n = Number(t[1]);
@@ -52,9 +53,12 @@ function protocolTable(): Map<number, string> {
   return m;
 }
 
-function ephemeralRange(): readonly [number, number] {
+/** The namespace's ephemeral ports (its own sysctl: ss reads it after switching), or ss's fallback. */
+function ephemeralRange(netns: string | undefined): readonly [number, number] {
   try {
-    const [a, b] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    const path = '/proc/sys/net/ipv4/ip_local_port_range';
+    const text = (netns === undefined ? readFileSync(path) : readFileInNetns(netns, path)).toString('latin1');
+    const [a, b] = text.trim().split(/\s+/).map(Number);
     return [a!, b!];
   } catch {
     return [1024, 4999];
@@ -122,15 +126,16 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
   let services: Map<string, string> | undefined;
   let protocols: Map<number, string> | undefined;
   const lookup: Lookup = {
-    service: (port, proto) => (services ??= serviceTable()).get(`${port}/${proto}`),
-    protocol: (n) => (protocols ??= protocolTable()).get(n),
+    service: (port, proto) => (services ??= serviceTable(o.etc.path('services'))).get(`${port}/${proto}`),
+    protocol: (n) => (protocols ??= protocolTable(o.etc.path('protocols'))).get(n),
     ifname: (index) => links?.get(index),
     host: (addr) => hosts?.name(addr),
     owners: o.processes || o.threads ? socketOwners('/proc', o.threads) : undefined,
-    ephemeral: ephemeralRange(),
+    ephemeral: ephemeralRange(netns),
     cgroup: (id) => (cgroups ??= cgroupNames(netns !== undefined)).get(id) ?? unreachable(id, netns !== undefined),
   };
-  const hosts = o.resolve ? new HostResolver(netns) : undefined;
+  const hostFiles = { hosts: o.etc.path('hosts'), resolvConf: o.etc.path('resolv.conf') };
+  const hosts = o.resolve ? new HostResolver(netns, hostFiles) : undefined;
   const fmt = new Formatter(o, lookup);
 
   const lookups = new FilterLookups(o, netns !== undefined);
@@ -151,7 +156,7 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
   try {
     const words = [...o.filter, ...o.fileFilter];
     if (words.some((w) => /(^|\s)dev(\s|$)|link:/.test(w))) await loadLinks();
-    await lookups.prepare(words, context, () => (names ??= hosts ?? new HostResolver(netns)));
+    await lookups.prepare(words, context, () => (names ??= hosts ?? new HostResolver(netns, hostFiles)));
     // The mask as ss sends it (bit 0, ss's UNKNOWN, included where ss's defaults set it).
     const states = o.states;
     const extensions: SocketExtension[] = [];

@@ -26,8 +26,9 @@ export class FilterLookups {
 
   /** getservbyname for the tables ss lists: UDP's and TCP's ports must agree. */
   readonly service = (name: string): number | 'ambiguous' | undefined => {
-    const udp = this.o.dbs & (1 << DB.UDP) ? serviceByName(name, 'udp') : undefined;
-    const tcp = this.o.dbs & (1 << DB.TCP) ? serviceByName(name, 'tcp') : undefined;
+    const path = this.o.etc.path('services');
+    const udp = this.o.dbs & (1 << DB.UDP) ? serviceByName(name, 'udp', path) : undefined;
+    const tcp = this.o.dbs & (1 << DB.TCP) ? serviceByName(name, 'tcp', path) : undefined;
     if (udp !== undefined && tcp !== undefined && udp !== tcp) return 'ambiguous';
     return udp ?? tcp;
   };
