@@ -323,6 +323,25 @@ export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {
     return this.get(typeof dev === 'number' || /^\d+$/.test(dev) ? { ifindex: Number(dev) } : { ifname: dev }, options);
   }
 
+  /**
+   * The link's IFLA_INFO_DATA as the kernel sent it, its attributes unread (undefined when it reports none): for
+   * reading a link's options with another kind's layout, as `ip link set DEV type KIND` reads a tunnel's before
+   * changing them, whatever kind the link is.
+   */
+  async kindDataBytes(dev: string | number, options: CallOptions = {}): Promise<Uint8Array | undefined> {
+    check(device, dev, 'dev');
+    check(callOptions, options);
+    const ctx = await this.devices.context([dev], options);
+    const v = { family: 0, type: 0, index: ctx.ifindex(dev, 'dev'), flags: 0, change: 0 };
+    const { bytes } = linkSchema.encodeMessage('getlink', v);
+    const reply = (await this.socket.request(bytes, options)).find((m) => m.type === RTM_NEWLINK);
+    if (!reply) return undefined;
+    // ip's parse_rtattr: the first attribute of a type counts; NLA_F_NESTED is masked only inside a nest.
+    const info = firstAttribute(reply.buf, reply.payload + IFINFOMSG_LEN, reply.offset + reply.length, IFLA_LINKINFO, 0);
+    const data = info && firstAttribute(reply.buf, info.start, info.end, IFLA_INFO_DATA, NLA_F_NESTED);
+    return data && reply.buf.slice(data.start, data.end);
+  }
+
   private async withNetns(input: LinkInput, options: CallOptions, flags: number): Promise<void> {
     if (input.portData !== undefined && input.master !== undefined) {
       // The kernel reads port attributes against the link's current master: join it first.
@@ -349,4 +368,22 @@ export class Links extends ObjectApi<Link, LinkInput, LinkFilter> {
       target?.close();
     }
   }
+}
+
+const RTM_NEWLINK = 16;
+const IFINFOMSG_LEN = 16;
+const IFLA_LINKINFO = 18;
+const IFLA_INFO_DATA = 2;
+const NLA_F_NESTED = 0x8000;
+
+/** The payload of the first attribute of `type` (its type bits outside `mask`) between start and end. */
+function firstAttribute(buf: Uint8Array, start: number, end: number, type: number, mask: number): { start: number; end: number } | undefined {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let at = start; at + 4 <= end;) {
+    const len = dv.getUint16(at, true);
+    if (len < 4 || at + len > end) return undefined;
+    if ((dv.getUint16(at + 2, true) & ~mask) === type) return { start: at + 4, end: at + len };
+    at += (len + 3) & ~3;
+  }
+  return undefined;
 }

@@ -4,7 +4,8 @@
  */
 import type { LinkInput } from '../api/links.js';
 import { integer, invarg, notPrefix, refuse, type Words } from './args.js';
-import { encapWords, endpoint, existingTunnel, ip6Tunnel, lowerDevice, readWords, unsigned, type Keyword } from './link-kind-tunnel.js';
+import { existingData, seed, type ExistingData } from './link-kind-existing.js';
+import { encapWords, endpoint, ip6Tunnel, lowerDevice, readWords, unsigned, type Keyword } from './link-kind-tunnel.js';
 import type { LinkLookup } from './link-lookup.js';
 import { dsfield } from './route-words.js';
 
@@ -201,17 +202,38 @@ Where:	ADDR	  := IPV6_ADDRESS
 	FLOWLABEL := { 0x0..0xfffff | inherit }
 	MARK	  := { 0x0..0xffffffff | inherit }`;
 
+/**
+ * IFLA_IPTUN_* as link_iptnl.c and link_ip6tnl.c read them from an existing device. The v4 file reads the 6rd
+ * prefixes for ipip too (only sit sends them), any value the kernel gives counting as set; the v6 file reads no
+ * encapsulation.
+ */
+function seedIptnl(s: Iptnl, d: ExistingData, v6: boolean): void {
+  const family = v6 ? 'inet6' : 'inet';
+  seed(s, [['local', d.endpoint(2, family)?.text], ['remote', d.endpoint(3, family)?.text]]);
+  if (v6) seed(s, [['ttl', d.u8(4)], ['encapLimit', d.u8(6)], ['flowinfo', d.u32be(7)], ['flags', d.u32(8)]]);
+  else {
+    const sixrd = d.address(11, 'inet6');
+    const relay = d.address(12, 'inet');
+    if (sixrd) s.sixrd = { bytes: sixrd, len: d.u16(13) ?? 0 };
+    if (relay) s.relay = { bytes: relay, len: d.u16(14) ?? 0 };
+    // ip reads the encap ports in host order and sends them through htons: their bytes come back swapped.
+    seed(s, [['ttl', d.u8(4)], ['pmtudisc', d.u8(10)], ['tos', d.u8(5)], ['flags', d.u16(8)], ['encapType', d.u16(15)],
+      ['encapFlags', d.u16(16)], ['encapSport', d.u16(17)], ['encapDport', d.u16(18)]]);
+  }
+  seed(s, [['link', d.u32(1)], ['proto', d.u8(9)], ['metadata', d.has(19) || undefined], ['fwmark', d.u32(20)]]);
+}
+
 /** ipip and sit (link_iptnl.c) and ip6tnl (link_ip6tnl.c). */
 export function iptnlKind(kind: string): (w: Words, create: boolean, look: LinkLookup, dev?: string) => Promise<Partial<LinkInput>> {
   const v6 = kind === 'ip6tnl';
   const table = v6 ? ip6tnlTable : iptnlTable(kind === 'sit');
   const usage = v6 ? ip6tnlUsage : iptnlUsage(kind);
   return async (w, create, look, dev) => {
-    if (!create) await existingTunnel(look, dev, kind);
     const s: Iptnl = {
       look, proto: 0, pmtudisc: 1, tos: 0, ttl: v6 ? 64 : 0, link: 0, flags: 0, encapType: 0, encapFlags: v6 ? 2 : 0,
       encapSport: 0, encapDport: 0, metadata: false, fwmark: 0, encapLimit: 4, flowinfo: 0, sixrd: { len: 0 }, relay: { len: 0 },
     };
+    if (!create) seedIptnl(s, await existingData(look, dev), v6);
     await readWords(w, table, s, usage);
     if (!v6 && s.ttl && s.pmtudisc === 0) throw refuse('ttl != 0 and nopmtudisc are incompatible');
     const data: Record<string, unknown> = { proto: s.proto };

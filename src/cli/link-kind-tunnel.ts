@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import type { LinkInput } from '../api/links.js';
 import { fail, integer, invarg, matches, notPrefix, refuse, type Words } from './args.js';
+import { existingData, seed, type ExistingData } from './link-kind-existing.js';
 import type { LinkLookup } from './link-lookup.js';
 import { dsfield } from './route-words.js';
 import { UsageError } from './usage.js';
@@ -91,15 +92,6 @@ export async function lowerDevice(look: LinkLookup, name: string): Promise<numbe
   const index = await look.ifindex(name);
   if (!index) throw refuse(`Cannot find device "${name}"`);
   return index;
-}
-
-/**
- * `ip link set DEV type KIND …` first reads the tunnel's present options from the kernel and starts from them; a
- * link without kind data is ip's "Failed to get existing tunnel info.".
- */
-export async function existingTunnel(look: LinkLookup, dev: string | undefined, kind: string): Promise<never> {
-  if (dev === undefined || !(await look.hasKindData(dev))) throw fail('Failed to get existing tunnel info.');
-  throw refuse(`Changing the options of an existing "${kind}" link is not supported by nlkit.`);
 }
 
 const GRE_CSUM = 0x8000;
@@ -412,6 +404,19 @@ function greDefaults(look: LinkLookup, v6: boolean): Gre {
   };
 }
 
+/** IFLA_GRE_* as link_gre.c and link_gre6.c read them from an existing device (the v6 file reads fewer). */
+function seedGre(s: Gre, d: ExistingData, v6: boolean): void {
+  const family = v6 ? 'inet6' : 'inet';
+  seed(s, [['local', d.endpoint(6, family)], ['remote', d.endpoint(7, family)], ['ikey', d.u32be(4)], ['okey', d.u32be(5)],
+    ['iflags', d.u16be(2)], ['oflags', d.u16be(3)], ['ttl', d.u8(8)], ['link', d.u32(1)]]);
+  if (v6) seed(s, [['encapLimit', d.u8(11)], ['flowinfo', d.u32be(12)], ['flags', d.u32(13)]]);
+  else seed(s, [['pmtudisc', d.u8(10)], ['ignoreDf', d.has(19) ? (d.u8(19) ? 1 : 0) : undefined], ['tos', d.u8(9)]]);
+  // ip reads the encap ports in host order and sends them through htons: their bytes come back swapped.
+  seed(s, [['encapType', d.u16(14)], ['encapFlags', d.u16(15)], ['encapSport', d.u16(16)], ['encapDport', d.u16(17)],
+    ['metadata', d.has(18) || undefined], ['fwmark', d.u32(20)], ['erspanIndex', d.u32(21)], ['erspanVer', d.u8(22)],
+    ['erspanDir', d.u8(23)], ['erspanHwid', d.u16(24)]]);
+}
+
 /** The erspan attributes ip adds after the fwmark. */
 function erspanData(s: Gre, data: Record<string, unknown>): void {
   data.erspanVer = s.erspanVer;
@@ -430,8 +435,8 @@ export function greKind(kind: string): (w: Words, create: boolean, look: LinkLoo
   const table = v6 ? gre6Table : greTable(kind === 'erspan');
   const usage = v6 ? gre6Usage(kind) : greUsage(kind);
   return async (w, create, look, dev) => {
-    if (!create) await existingTunnel(look, dev, kind);
     const s = greDefaults(look, v6);
+    if (!create) seedGre(s, await existingData(look, dev), v6);
     await readWords(w, table, s, usage);
     if (!v6 && s.remote.multicast) {
       // A multicast remote keys the tunnel with its own address unless a key was given.
@@ -453,7 +458,8 @@ export function greKind(kind: string): (w: Words, create: boolean, look: LinkLoo
     if (v6) {
       if (s.link) data.link = s.link;
       Object.assign(data, { ttl: s.ttl, encapLimit: s.encapLimit, flowinfo: s.flowinfo, flags: s.flags, fwmark: s.fwmark });
-      erspanData(s, data);
+      // A version read from the device may be out of range: link_gre6.c then sends no erspan attributes.
+      if (s.erspanVer <= 2) erspanData(s, data);
     } else {
       data.pmtudisc = s.pmtudisc;
       if (s.ignoreDf) data.ignoreDf = s.ignoreDf & 1;

@@ -4,7 +4,8 @@
  */
 import type { LinkInput } from '../api/links.js';
 import { fail, invarg, missarg, refuse, type Words } from './args.js';
-import { endpoint, existingTunnel, lowerDevice, readWords, tunnelKey, unsigned, type Keyword } from './link-kind-tunnel.js';
+import { existingData, seed } from './link-kind-existing.js';
+import { endpoint, lowerDevice, readWords, tunnelKey, unsigned, type Keyword } from './link-kind-tunnel.js';
 import type { LinkLookup } from './link-lookup.js';
 
 interface Vti {
@@ -52,8 +53,13 @@ type Parser = (w: Words, create: boolean, look: LinkLookup, dev?: string) => Pro
 export function vtiKind(kind: 'vti' | 'vti6'): Parser {
   const usage = vtiUsage(kind);
   return async (w, create, look, dev) => {
-    if (!create) await existingTunnel(look, dev, kind);
     const s: Vti = { look, family: kind === 'vti6' ? 'inet6' : 'inet', ikey: 0, okey: 0, link: 0, fwmark: 0 };
+    if (!create) {
+      // IFLA_VTI_* as link_vti.c and link_vti6.c read them; both read the lower device's index as one byte.
+      const d = await existingData(look, dev);
+      seed(s, [['local', d.endpoint(4, s.family)?.text], ['remote', d.endpoint(5, s.family)?.text], ['ikey', d.u32be(2)],
+        ['okey', d.u32be(3)], ['link', d.u8(1)], ['fwmark', d.u32(6)]]);
+    }
     await readWords(w, vtiTable, s, usage);
     const data: Record<string, unknown> = { ikey: s.ikey, okey: s.okey };
     if (s.local !== undefined) data.local = s.local;

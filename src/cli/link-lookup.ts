@@ -9,6 +9,6 @@ export interface LinkLookup {
   netnsid(name: string): Promise<number>;
   /** Whether /run/netns/NAME exists. */
   hasNetns(name: string): boolean;
-  /** Whether the device reports kind data (IFLA_INFO_DATA), which ip reads before changing a tunnel's options. */
-  hasKindData(name: string): Promise<boolean>;
+  /** The device's IFLA_INFO_DATA bytes, which ip reads before changing a tunnel's options (undefined: none). */
+  kindData(name: string): Promise<Uint8Array | undefined>;
 }

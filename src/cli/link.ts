@@ -185,10 +185,7 @@ export function lookup(rt: RouteNetlink): LinkLookup {
       return (await rt.nsid.get(name).catch(() => undefined)) ?? -1;
     },
     hasNetns: (name) => listNetns().includes(name),
-    hasKindData: async (name) => {
-      const info = (await byName(name))?.linkinfo as { data?: unknown } | undefined;
-      return info?.data !== undefined;
-    },
+    kindData: (name) => rt.links.kindDataBytes(name).catch(() => undefined),
   };
 }
 
