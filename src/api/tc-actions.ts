@@ -1,6 +1,6 @@
 /**
  * Standalone tc actions (RTM_NEWACTION, RTM_DELACTION, RTM_GETACTION): `rt.actions`, as `tc actions
- * add|change|replace|delete|ls|flush` writes them — a TCA_ACT_TAB of actions, each `{ kind, options, index?, cookie?, flags? }` with the options its
+ * add|change|replace|delete|get|ls|flush` writes them — a TCA_ACT_TAB of actions, each `{ kind, options, index?, cookie?, flags? }` with the options its
  * kind declares (gact `{ parms: { action, index } }`, mirred `{ parms: { eaction, ifindex, action } }`, …).
  */
 import { tcSchema } from '../families/route/index.js';
@@ -35,6 +35,9 @@ const kindText = text(15, 1);
 const actionInput = record({ kind: kindText, options: object, index: u32, cookie: object, hwStats: object, flags: object }, ['kind']);
 const actionKey = record({ kind: kindText, index: u32 }, ['kind', 'index']);
 
+/** The table of a delete or get: tc writes the index only when it is not 0. */
+const tableOf = (keys: readonly ActionKey[]): Value[] => keys.map((k) => (k.index ? { kind: k.kind, index: k.index } : { kind: k.kind }));
+
 /** Standalone actions, shared by the filters that point at them by index: `rt.actions`. */
 export class Actions {
   constructor(private readonly socket: NetlinkSocket) {}
@@ -53,10 +56,24 @@ export class Actions {
   async delete(keys: readonly ActionKey[], options: CallOptions = {}): Promise<void> {
     check(arrayOf(actionKey), keys, 'keys');
     check(callOptions, options);
-    // tc writes the index only when it is not 0.
-    const tab = keys.map((k) => (k.index ? { kind: k.kind, index: k.index } : { kind: k.kind }));
-    const { bytes, paths } = tcSchema.encodeMessage('delaction', { family: 0, tab }, { flags: 0 });
+    const { bytes, paths } = tcSchema.encodeMessage('delaction', { family: 0, tab: tableOf(keys) }, { flags: 0 });
     await this.socket.request(bytes, { ...options, describeOffset: paths });
+  }
+
+  /**
+   * The actions named, each as the table's entry decodes (`{ kind, options, index, stats, … }`): one RTM_GETACTION,
+   * sent as tc sends it, without NLM_F_ACK — the kernel answers with one message holding them all.
+   */
+  async get(keys: readonly ActionKey[], options: CallOptions = {}): Promise<Value[]> {
+    check(arrayOf(actionKey), keys, 'keys');
+    check(callOptions, options);
+    const { bytes, paths } = tcSchema.encodeMessage('getaction', { family: 0, tab: tableOf(keys) }, { flags: 0 });
+    const out: Value[] = [];
+    for (const m of await this.socket.request(bytes, { ...options, describeOffset: paths, ack: false })) {
+      const v = tcSchema.decodeBody('newaction', m.buf, m.payload, m.offset + m.length, m.view) as { tab?: Value[] };
+      out.push(...(v.tab ?? []));
+    }
+    return out;
   }
 
   /**

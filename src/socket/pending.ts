@@ -24,6 +24,11 @@ export interface RequestOptions {
   describeOffset?: DescribeOffset;
   /** Flags to add to NLM_F_REQUEST (|ACK for requests, |DUMP for dumps). */
   flags?: number;
+  /**
+   * false: send without NLM_F_ACK, as tools do for a get the kernel answers with one message (`tc actions get`), and
+   * resolve with that message. Only for requests the kernel always answers, with a reply or an error.
+   */
+  ack?: boolean;
   /** The message of an ACK that accepts the request with a warning. */
   warning?: (message: string) => void;
 }
@@ -32,6 +37,8 @@ export interface RequestPending {
   kind: 'request';
   seq: number;
   replies: Message[];
+  /** Sent with NLM_F_ACK: settled by the ACK; else by the first reply. */
+  ack: boolean;
   resolve: (m: Message[]) => void;
   reject: (e: unknown) => void;
   sent: boolean;

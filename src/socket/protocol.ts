@@ -159,13 +159,13 @@ export class NetlinkProtocol {
   request(message: Uint8Array, options: RequestOptions = {}): Promise<Message[]> {
     return new Promise<Message[]>((resolve, reject) => {
       const p: RequestPending = {
-        kind: 'request', seq: 0, replies: [], resolve, reject, sent: false,
+        kind: 'request', seq: 0, replies: [], ack: options.ack ?? true, resolve, reject, sent: false,
         describeOffset: options.describeOffset, warning: options.warning, cleanup: null,
       };
       if (this.closedNow) return reject(closedError());
       const { timeout, signal } = options;
       if (signal?.aborted) return reject(abortError(signal));
-      this.enqueue(Uint8Array.from(message), Flags.REQUEST | Flags.ACK | (options.flags ?? 0), p);
+      this.enqueue(Uint8Array.from(message), Flags.REQUEST | (p.ack ? Flags.ACK : 0) | (options.flags ?? 0), p);
       if (timeout !== undefined || signal) {
         const onAbort = () => this.cancel(p, abortError(signal as AbortSignal));
         const deadline = timeout === undefined ? null
@@ -419,6 +419,8 @@ export class NetlinkProtocol {
     if (p.kind === 'request') {
       if (m.type !== NLMSG_ERROR) {
         p.replies.push(m);
+        // Without an ACK asked for, the kernel's one reply is the whole answer.
+        if (!p.ack) this.settle(p, null);
         return;
       }
       const e = parseError(m);

@@ -37,6 +37,25 @@ test('request resolves with the reply before the ACK, matched by sequence and po
   });
 });
 
+// A get sent as tc sends `actions get` (no NLM_F_ACK): the kernel sends its one reply and nothing after it, so the
+// request must settle on that reply; a refusal is still an NLMSG_ERROR. The next request shows nothing was left over.
+test('a request sent without NLM_F_ACK resolves with its one reply, or rejects with the error', async () => {
+  await withNetns(async (ns) => {
+    const s = NetlinkSocket.open(Protocol.ROUTE, { netns: ns.name });
+    try {
+      const replies = await s.request(linkMessage(RTM_GETLINK, 1), { ack: false, timeout: 60_000 });
+      assert.equal(replies.length, 1);
+      assert.equal(replies[0]!.type, RTM_NEWLINK);
+      assert.equal(ifindexOf(replies[0]!), 1);
+      await assert.rejects(s.request(linkMessage(RTM_GETLINK, 4242), { ack: false, timeout: 60_000 }), { code: 'ENODEV' });
+      assert.equal((await s.request(linkMessage(RTM_GETLINK, 1))).length, 1);
+      assert.equal(s.stats.stale, 0);
+    } finally {
+      s.close();
+    }
+  });
+});
+
 test('a kernel error carries its errno name and the extended-ACK message', async () => {
   await withNetns(async (ns) => {
     const s = NetlinkSocket.open(Protocol.ROUTE, { netns: ns.name });

@@ -174,7 +174,8 @@ export class NetlinkSocket {
 
   /**
    * Send one request message (a complete nlmsghdr + payload; its seq, pid and REQUEST|ACK flags are set here, on a
-   * copy) and resolve with the replies that came before its ACK — empty for a plain ACK.
+   * copy) and resolve with the replies that came before its ACK — empty for a plain ACK (or, with `ack: false`,
+   * with the one reply the kernel sends).
    *
    * On abort: rejects at once with an AbortError (`code` 'ABORT_ERR', `cause` the signal's reason). A request not
    * yet sent is not sent; one already sent may have been applied by the kernel, and its answer is dropped.

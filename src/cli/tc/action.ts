@@ -1,10 +1,10 @@
 /**
- * `nlkit tc actions add|change|replace|delete`: m_action.c's do_action over rt.actions — several commands may
+ * `nlkit tc actions add|change|replace|delete|get|ls|flush`: m_action.c's do_action over rt.actions — several commands may
  * follow one another on a line, as in tc. Its failures are tc's `return -1`: status 255, yet a batch goes on.
  */
 import { NetlinkError, describeErrno } from '../../wire/errors.js';
 import { UsageError } from '../usage.js';
-import { parseActions } from './actions.js';
+import { knownKind, parseActions } from './actions.js';
 import type { TcRun } from './common.js';
 import { Args, invarg, matches, tcExit, unsigned } from './words.js';
 
@@ -45,8 +45,11 @@ async function modify(run: TcRun, a: Args, mode: 'add' | 'replace'): Promise<voi
   }
 }
 
-/** tc_action_gd for delete: `action KIND index N`, one or more. */
-async function remove(run: TcRun, a: Args): Promise<void> {
+/**
+ * tc_action_gd: `action KIND index N`, one or more, deleted or fetched. A get goes without NLM_F_ACK, as tc sends
+ * it, and its answer is one message.
+ */
+async function getOrDelete(run: TcRun, a: Args, verb: 'get' | 'delete'): Promise<void> {
   const start = a.at;
   a.skip();
   const keys: { kind: string; index: number }[] = [];
@@ -57,7 +60,7 @@ async function remove(run: TcRun, a: Args): Promise<void> {
       continue;
     }
     if (w === 'help') throw failed('');
-    const kind = w.slice(0, 15);
+    const kind = knownKind(w);
     a.skip();
     if (a.done) throw failed(`Error: no index specified action: ${kind}`);
     if (!matches(a.word, 'index')) throw failed(`Error: no index specified action: ${kind}`);
@@ -66,19 +69,25 @@ async function remove(run: TcRun, a: Args): Promise<void> {
     a.skip();
     keys.push({ kind, index });
   }
+  let got: unknown[] = [];
   try {
-    await run.rt.actions.delete(keys, run.call);
+    if (verb === 'get') got = await run.rt.actions.get(keys, run.call);
+    else await run.rt.actions.delete(keys, run.call);
   } catch (e) {
     try {
       talkError(e);
     } catch (printed) {
       if (!(printed instanceof UsageError)) throw printed;
       // tc_action_gd returns 1 here, which do_action takes for success without its argv moved on: the words
-      // after `delete` are read again as the next command.
+      // after the verb are read again as the next command.
       run.err(printed.message);
       a.seek(start);
+      return;
     }
   }
+  run.shown = true;
+  // This kernel has no tc actions, so a get is always refused: there is nothing printed to hold against tc's lines.
+  if (got.length) throw tcExit('Printing tc actions is not supported by nlkit tc.');
 }
 
 /**
@@ -120,13 +129,11 @@ export async function actions(run: TcRun, words: string[]): Promise<void> {
     const w = a.word;
     if (matches(w, 'add')) await modify(run, a, 'add');
     else if (matches(w, 'change') || matches(w, 'replace')) await modify(run, a, 'replace');
-    else if (matches(w, 'delete')) {
+    else if (matches(w, 'delete') || matches(w, 'get')) {
       a.skip();
-      await remove(run, a);
+      await getOrDelete(run, a, matches(w, 'delete') ? 'delete' : 'get');
     } else if (matches(w, 'list') || matches(w, 'show') || matches(w, 'lst') || matches(w, 'flush')) {
       return listOrFlush(run, a, matches(w, 'flush'));
-    } else if (matches(w, 'get')) {
-      throw tcExit(`Command "${w}" of tc actions is not supported by nlkit tc.`);
     } else if (matches(w, 'help')) throw tcExit(actUsage);
     else throw failed(`Command "${w}" is unknown, try "tc actions help".`);
   }

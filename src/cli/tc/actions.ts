@@ -165,7 +165,16 @@ async function mirred(a: Args, ctx: ActionContext): Promise<Act> {
 /** Action kinds tc parses; the ones nlkit reads have a parser. */
 const kinds: Record<string, ((a: Args, ctx: ActionContext) => Act | Promise<Act>) | null> = {
   gact, mirred, police, skbedit, pedit: null, vlan, tunnel_key: null, csum, nat, connmark,
-  ct: null, sample, bpf: null, simple, skbmod, ife: null, mpls, ctinfo: null, gate: null, xt: null, ipt: null,
+  ct: null, sample, bpf: null, simple, skbmod, ife: null, mpls, ctinfo: null, gate: null, xt: null,
+};
+
+/**
+ * get_action_kind's name for a kind word (cut to 15 bytes, as tc copies it): a kind tc knows stands, any other
+ * becomes gact, the kind tc falls back to.
+ */
+export const knownKind = (word: string): string => {
+  const k = word.slice(0, 15);
+  return Object.hasOwn(kinds, k) ? k : 'gact';
 };
 
 const newCmd = (w: string): boolean => ['change', 'replace', 'delete', 'get', 'add'].some((c) => matches(w, c));

@@ -100,15 +100,17 @@ const actionLines = [
   'actions add action mirred egress redirect dev nosuch', 'actions add', 'actions add action help', 'actions frob',
   'actions delete action gact index 5', 'actions del action gact index 5 action mirred index 2', 'actions delete action gact',
   'actions delete action gact idx 4', 'actions delete action gact index x', 'actions delete action help', 'actions delete x gact index 0',
-  'action add action drop',
+  'action add action drop', 'actions get action gact index 5', 'actions get action frob index 1', 'actions get action xt index 1 action bpf index 2',
+  'actions get action ipt index 1', 'actions get action gact', 'actions get action gact index x', 'actions g action mirred index 3',
+  'actions delete action frob index 2', 'actions get action gactgactgactgactgact index 1', 'actions get action help',
 ];
 
-const actionAlone = ['actions add action frob', 'actions add action gact drop', 'actions delete action gact index', 'actions help', 'actions add action goto 1'];
+const actionAlone = ['actions get action gact index', 'actions add action frob', 'actions add action gact drop', 'actions delete action gact index', 'actions help', 'actions add action goto 1'];
 
-test('nlkit tc actions add|change|replace|delete: requests, messages and statuses as tc', { skip }, async () => {
+test('nlkit tc actions add|change|replace|delete|get: requests, messages and statuses as tc', { skip }, async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    // RTM_NEWACTION, RTM_DELACTION
-    assert.deepEqual(await compareTc(ns, [48, 49], actionLines, actionAlone), []);
+    // RTM_NEWACTION, RTM_DELACTION, RTM_GETACTION (a get without NLM_F_ACK, as tc sends it)
+    assert.deepEqual(await compareTc(ns, [48, 49, 50], actionLines, actionAlone), []);
   }, 'tckind');
 });
