@@ -11,6 +11,7 @@ import { kernelError, type TcRun } from './common.js';
 import { showChunk } from './filter-fast.js';
 import { llProtoIds } from '../link-kind-bridge.js';
 import { filterKindParser } from './filter-kinds.js';
+import { filterOptions } from './filter-print.js';
 import { statsLines } from './format.js';
 import { Args, duparg, invarg, matches, tcExit, tcFail, unsigned } from './words.js';
 
@@ -265,7 +266,7 @@ async function modify(run: TcRun, verb: string, a: Args): Promise<void> {
   if (options !== undefined) input.options = options;
   try {
     if (verb === 'del') await run.rt.filters.delete(input, run.call);
-    else if (verb === 'get') printFilter(run, await run.rt.filters.get(input), f);
+    else if (verb === 'get') printFilter(run, await run.rt.filters.get(input), f, undefined, '', await run.names());
     else await run.rt.filters.write(input, verb === 'add' ? 'add' : verb === 'replace' ? 'replace' : 'change', run.call);
   } catch (e) {
     if (e instanceof SchemaError) throw tcFail(e.message);
@@ -322,7 +323,7 @@ function u32Text(f: Filter, h: number, json: Record<string, unknown>): string[] 
 const noJson: Record<string, unknown> = {};
 
 /** print_filter: `dev` only when the command named none; `head` is a monitor's "added ", "replaced ", "deleted ". */
-export function printFilter(run: TcRun, f: Filter, w: FilterWords, names?: Map<number, string>, head = ''): void {
+export function printFilter(run: TcRun, f: Filter, w: FilterWords, names?: Map<number, string>, head = '', devices?: Map<number, string>): void {
   const json: Record<string, unknown> = run.o.json ? {} : noJson;
   let line = `${head}filter `;
   if (names) {
@@ -361,6 +362,14 @@ export function printFilter(run: TcRun, f: Filter, w: FilterWords, names?: Map<n
     lines[0] += first;
     lines.push(...matchLines);
     json.options = opts;
+  } else if (f.raw.options !== undefined) {
+    // ll_index_to_name: a device the map does not hold prints as ifN.
+    const name = (i: number) => devices?.get(i) ?? names?.get(i) ?? `if${i}`;
+    const k = filterOptions(f.kind, f.raw.options as Record<string, unknown>, f.raw.handle as number, run.o.stats > 0, name);
+    if (k) {
+      lines[0] += k.text;
+      json.options = k.json;
+    }
   }
   if (run.o.stats && f.stats) lines.push(...statsLines(f.stats));
   if (run.o.json) run.json.push(json);
@@ -374,18 +383,20 @@ async function show(run: TcRun, a: Args): Promise<void> {
   if (w.dev === undefined) return;
   const ifindex = await run.ifindex(w.dev);
   const filter: { dev: number; parent?: number; chain?: number } = { dev: ifindex };
+  // Actions name devices (mirred's target) by index.
+  const devices = await run.names();
   if (w.parent !== undefined) filter.parent = w.parent;
   if (w.chain !== undefined) filter.chain = w.chain;
   try {
     if (!run.o.json && !run.o.stats) {
-      for await (const chunk of run.rt.filters.chunks(filter)) showChunk(run, chunk, w, (f) => printFilter(run, f, w));
+      for await (const chunk of run.rt.filters.chunks(filter)) showChunk(run, chunk, w, (f) => printFilter(run, f, w, undefined, '', devices));
       return;
     }
     for await (const batch of run.rt.filters.batches(filter)) {
       for (const f of batch) {
         if (w.prio !== undefined && f.prio !== w.prio) continue;
         if (w.protocol !== undefined && ((f.raw.info as number) & 0xffff) !== (((w.protocol & 0xff) << 8) | (w.protocol >> 8))) continue;
-        printFilter(run, f, w);
+        printFilter(run, f, w, undefined, '', devices);
       }
     }
   } catch (e) {

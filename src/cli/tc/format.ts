@@ -86,3 +86,32 @@ export function statsJson(s: TcStats): Record<string, unknown> {
   if (s.bps !== undefined) Object.assign(o, { rate: s.bps, pps: s.pps });
   return Object.assign(o, { backlog: s.backlog, qlen: s.qlen });
 }
+
+/** sprint_time64: nanoseconds. */
+export function time64(ns: number): string {
+  if (ns >= 1e9) return `${g(ns / 1e9, 3)}s`;
+  if (ns >= 1e6) return `${g(ns / 1e6, 3)}ms`;
+  if (ns >= 1e3) return `${g(ns / 1e3, 3)}us`;
+  return `${ns}ns`;
+}
+
+/** What one print_opt writes: text for the terminal, fields for -j. */
+export class Printer {
+  text = '';
+  json: Record<string, unknown> = {};
+  /** PRINT_ANY: the same value both ways. */
+  any(key: string, text: string, value: unknown): void {
+    this.text += text;
+    this.json[key] = value;
+  }
+  fp(text: string): void {
+    this.text += text;
+  }
+  js(key: string, value: unknown): void {
+    this.json[key] = value;
+  }
+  done(): { text: string; json: Record<string, unknown> } {
+    return { text: this.text, json: this.json };
+  }
+}
+

@@ -2,42 +2,15 @@
  * The options of qdisc and class kinds this kernel lacks, printed as their tc 6.1 print_qopt / print_copt do (q_prio.c,
  * q_fq_codel.c, q_fq.c, q_sfq.c, q_red.c, q_hfsc.c, …): text and the JSON object of one `options`. They read the
  * TCA_OPTIONS value as the tc declaration decodes it (`raw.options`). A Printer keeps text and JSON together, as
- * json_print's PRINT_ANY / PRINT_FP / PRINT_JSON do.
+ * json_print's PRINT_ANY / PRINT_FP / PRINT_JSON do (format.ts).
  */
 import { ktime2time } from '../../api/tc-units.js';
 import type { KindPrint } from './common.js';
-import { g, rate, size, time } from './format.js';
-
-/** What one print_opt writes: text for the terminal, fields for -j. */
-export class Printer {
-  text = '';
-  json: Record<string, unknown> = {};
-  /** PRINT_ANY: the same value both ways. */
-  any(key: string, text: string, value: unknown): void {
-    this.text += text;
-    this.json[key] = value;
-  }
-  fp(text: string): void {
-    this.text += text;
-  }
-  js(key: string, value: unknown): void {
-    this.json[key] = value;
-  }
-  done(): KindPrint {
-    return { text: this.text, json: this.json };
-  }
-}
+import { g, Printer, rate, size, time, time64 } from './format.js';
+import { netem } from './print-netem.js';
 
 type V = Record<string, unknown>;
 const u = (v: unknown): number => Number(v ?? 0);
-
-/** sprint_time64: nanoseconds. */
-export function time64(ns: number): string {
-  if (ns >= 1e9) return `${g(ns / 1e9, 3)}s`;
-  if (ns >= 1e6) return `${g(ns / 1e6, 3)}ms`;
-  if (ns >= 1e3) return `${g(ns / 1e3, 3)}us`;
-  return `${ns}ns`;
-}
 
 /** A time in microseconds: the value in JSON, sprint_time's words in text. */
 function usec(p: Printer, key: string, v: number): void {
@@ -273,6 +246,7 @@ export function qdiscOptions(kind: string, o: V, details: boolean, stats: boolea
     case 'red': red(p, o, details, false); break;
     case 'choke': red(p, o, details, true); break;
     case 'sfb': sfb(p, o); break;
+    case 'netem': netem(p, o); break;
     case 'ets': ets(p, o, err); break;
     default:
       return undefined;

@@ -62,7 +62,7 @@ function printer(run: TcRun, timestamp: 'none' | 'long' | 'short'): Printer {
     switch (n.kind) {
       case 'qdisc': printQdisc(r, n.object, one, head(n)); break;
       case 'class': printClass(r, n.object, one, head(n)); break;
-      case 'filter': printFilter(r, n.object, {}, one, head(n)); break;
+      case 'filter': printFilter(r, n.object, {}, one, head(n), names); break;
       case 'chain': out(head(n) + chainLine(n.object, dev)); break;
     }
   };

@@ -12,6 +12,7 @@ import { comparePrinting } from '../../testing/tc-print.js';
 const skip = (await haveStrace()) ? undefined : 'strace is not installed: the messages are the bytes tc sends';
 const q = (words: string) => ({ line: `qdisc add dev v0 root handle 1: ${words}` });
 const c = (words: string) => ({ line: `class add dev v0 parent 1: classid 1:2 ${words}` });
+const f = (words: string) => ({ line: `filter add dev v0 parent 1: protocol ip pref 3 ${words}` });
 
 test('nlkit tc monitor file prints qdiscs and classes of kinds this kernel lacks as tc does', { skip, timeout: 600_000 }, async () => {
   const cases = [
@@ -29,6 +30,9 @@ test('nlkit tc monitor file prints qdiscs and classes of kinds this kernel lacks
     q('pie limit 100 target 20ms tupdate 30ms alpha 2 beta 20 ecn bytemode dq_rate_estimator'), q('pie noecn nobytemode no_dq_rate_estimator'),
     q('fq_pie limit 100 flows 10 target 20ms tupdate 30ms alpha 2 beta 20 quantum 1514 memory_limit 32mb ecn_prob 10 ecn bytemode dq_rate_estimator'),
     q('fq limit 100 flow_limit 10 buckets 1024 quantum 3000 initial_quantum 15000 pacing maxrate 1mbit low_rate_threshold 500kbit defrate 10kbit refill_delay 40ms orphan_mask 1023 ce_threshold 5ms timer_slack 10us horizon 10s horizon_drop'),
+    // tc sends a loss model nested with NLA_F_NESTED, which its own printer then does not find: no such line here.
+    q('netem limit 100 delay 100ms 10ms 25% distribution normal loss 3% 25% duplicate 1% 2% reorder 25% 50% gap 5 corrupt 0.1% 5 rate 100kbit 20 100 -5 slot 800us 1ms packets 20 bytes 1k ecn'),
+    q('netem slot distribution pareto 1ms 100us rate 10gbit'), q('netem delay 10ms 5ms loss 1% duplicate 2% corrupt 3%'), q('netem'),
     q('fq nopacing horizon_cap timer_slack 5ns'), q('fq timer_slack 2ms maxrate 5gbit'),
     c('hfsc sc rate 1mbit ul rate 2mbit'), c('hfsc rt m1 2mbit d 10ms m2 1mbit ls rate 3mbit'), c('hfsc ls m2 1mbit'),
     c('ets quantum 1000'), c('ets'), c('drr quantum 1500'), c('drr'), c('qfq weight 10 maxpkt 2000'),
@@ -37,4 +41,19 @@ test('nlkit tc monitor file prints qdiscs and classes of kinds this kernel lacks
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     assert.deepEqual(await comparePrinting(ns, cases), []);
   }, 'tcprint');
+});
+
+test('nlkit tc monitor file prints matchall, fw, basic, route and cgroup filters with gact and mirred actions as tc does', { skip, timeout: 600_000 }, async () => {
+  const cases = [
+    f('matchall action gact drop random determ ok 10 action mirred egress redirect dev v1'), f('handle 5 fw classid 1:3 action pass'),
+    f('basic classid 1:2 action drop'), f('route to 10 from 3 classid 1:4'), f('handle 3 cgroup action continue'),
+    f('matchall skip_sw classid 1:4 action goto chain 5'), f('handle 0x10/0xff fw classid 1:3 indev v1'),
+    f('route fromif v1 classid 1:2 action mirred ingress mirror dev v0 pipe'),
+    f('matchall action jump 2 action gact pass random netrand drop 50 action mirred egress mirror dev v1 reclassify'),
+    f('handle 7 matchall skip_hw action trap'), f('matchall'), f('fw'), f('basic'), f('handle 1 cgroup'),
+  ];
+  await withNetns(async (ns) => {
+    await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    assert.deepEqual(await comparePrinting(ns, cases), []);
+  }, 'tcprintf');
 });
