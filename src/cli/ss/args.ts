@@ -179,7 +179,8 @@ export function scanState(word: string): number {
   if (w === 'synchronized') return SS_ALL & ~((1 << SS.CLOSE) | (1 << SS.LISTEN) | (1 << SS.SYN_SENT));
   if (w === 'bucket') return (1 << SS.SYN_RECV) | (1 << SS.TIME_WAIT);
   if (w === 'big') return SS_ALL & ~((1 << SS.SYN_RECV) | (1 << SS.TIME_WAIT));
-  const i = stateNamesLong.indexOf(w);
+  // strcasecmp against ss's names, its UNKNOWN (bit 0) included.
+  const i = stateNamesLong.findIndex((n) => n.toLowerCase() === w);
   if (i >= 0) return 1 << i;
   throw new UsageError(`ss: wrong state name: ${word}`, { status: 255, bare: true });
 }

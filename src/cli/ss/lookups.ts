@@ -87,10 +87,24 @@ export class FilterLookups {
     for (const [name, family] of wanted) {
       const key = `${family} ${name}`;
       if (this.found.has(key)) continue;
+      if (family === 2 && hexQuad(name)) {
+        this.found.set(key, []);
+        continue;
+      }
       const addrs = await resolver().addresses(name, family === 2 ? 4 : 6);
       this.found.set(key, addrs.map((a) => parseIP(a)).filter((b): b is Uint8Array => b !== undefined && b.length === (family === 2 ? 4 : 16)));
     }
   }
+}
+
+/**
+ * An IPv4 address with a hex part (`0x7f000001`, `0x7f.1`): getaddrinfo, behind the resolver's lookups, takes it for
+ * a number, but ss's gethostbyname2 takes for numbers only digits and dots, and no host has such a name.
+ */
+function hexQuad(name: string): boolean {
+  if (!/[xX]/.test(name)) return false;
+  const parts = name.split('.');
+  return parts.length <= 4 && parts.every((p) => /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(p));
 }
 
 /** Where cgroup2 is mounted, from /proc/mounts. */

@@ -24,6 +24,10 @@ const cases: string[][] = [
   ['-t', 'src >= 1.2.3.4'], ['-t', 'dev >= lo'], ['-t', 'sport bogus'], ['-t', 'dport > :x'], ['-t', 'dst 1.2.3.4/40'],
   ['-t', 'dst bogus.invalid'], ['-t', 'src [::1]:22'], ['-t', 'src 1.2.3.4/8/9'],
   ['-t', 'src [::1'], ['-4', '-t', 'src ::1'], ['-a', 'src inet6:::1'], ['-t', 'src bogus:22'], ['-4t', 'src [::1]'],
+  // Hex is an address to getaddrinfo, not to ss's gethostbyname2 (digits and dots only): refused.
+  ['-t', 'src 0x7f000001'], ['-t', 'dst 0x7f.1'], ['-t', 'src 0x7f.0.0.1:22'],
+  // Taken, not refused: state names compare without case, UNKNOWN (bit 0) among them.
+  ['-t', 'state', 'UNKNOWN'], ['-t', 'state', 'unknown', 'exclude', 'Listening'], ['-t', 'state', 'SYN-RCV'],
 ];
 
 test('nlkit ss refuses what ss refuses, in ss\'s order, with its whole message and exit code', needsSs, async () => {
