@@ -31,7 +31,7 @@ const filters = [
 async function lines(rt: RouteNetlink, dev: string, w: { parent?: number; prio?: number; protocol?: number }, fast: boolean): Promise<string[]> {
   const out: string[] = [];
   const run = {
-    rt, o: { stats: 0, details: false, json: false, pretty: false, netns: undefined }, out: (l: string) => out.push(l), err: (t: string) => out.push(`ERR ${t}`),
+    rt, o: { stats: 0, details: false, json: false, pretty: false, netns: undefined }, out: (l: string) => out.push(...l.split('\n')), err: (t: string) => out.push(`ERR ${t}`),
     names: async () => new Map(), ifindex: async () => 0, call: { warning: () => undefined }, json: [], shown: true,
   } as TcRun;
   const ifindex = (await rt.devices.lookup(dev))!;
