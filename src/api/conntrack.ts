@@ -175,9 +175,6 @@ function flagsByte(v: unknown): number | undefined {
   return Array.isArray(f) ? f.reduce((all: number, n) => all | (typeof n === 'number' ? n : decl.enums.tcpFlags.entries[n as keyof typeof decl.enums.tcpFlags.entries]), 0) : undefined;
 }
 
-/** The attributes an entry takes as they are decoded. */
-const PLAIN = ['timeout', 'mark', 'zone', 'use', 'id', 'secmark', 'labels'] as const;
-
 /** A decoded newct message → the entry. Exported for the CLI and the watch, which decode events the same way. */
 export function entryOf(m: Value): ConntrackEntry {
   const original = tupleOf(m.tupleOrig as Value);
@@ -188,7 +185,14 @@ export function entryOf(m: Value): ConntrackEntry {
     proto: original.proto,
     status: (m.status as (StatusFlag | number)[] | undefined) ?? [],
   };
-  for (const k of PLAIN) if (m[k] !== undefined) (e as unknown as Value)[k] = m[k];
+  // Field by field, not a loop over names: each read and write keeps its own inline cache.
+  if (m.timeout !== undefined) e.timeout = m.timeout as number;
+  if (m.mark !== undefined) e.mark = m.mark as number;
+  if (m.zone !== undefined) e.zone = m.zone as number;
+  if (m.use !== undefined) e.use = m.use as number;
+  if (m.id !== undefined) e.id = m.id as number;
+  if (m.secmark !== undefined) e.secmark = m.secmark as number;
+  if (m.labels !== undefined) e.labels = m.labels as Uint8Array;
   const co = m.countersOrig as Value | undefined;
   const cr = m.countersReply as Value | undefined;
   if (co || cr) {

@@ -21,11 +21,26 @@ const octets = Array.from({ length: 256 }, (_, i) => String(i));
 let quadHeads: (string | undefined)[] = [];
 let quadTails: (string | undefined)[] = [];
 
+/**
+ * The last addresses met, whole, by a hash of their value: a table's addresses repeat (every conntrack entry or
+ * route of a host has its few own addresses in it), and a repeat then costs no string at all. Small, so that the
+ * addresses met once leave it (and the young generation) soon.
+ */
+const recentKeys = new Int32Array(256);
+const recent: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
+
 function ipv4(buf: Uint8Array, p: number): string {
   const a = buf[p]!, b = buf[p + 1]!, c = buf[p + 2]!, d = buf[p + 3]!;
   const h = (a << 8) | b;
   const t = (c << 8) | d;
-  return (quadHeads[h] ??= octets[a]! + '.' + octets[b]! + '.') + (quadTails[t] ??= octets[c]! + '.' + octets[d]!);
+  const key = (h << 16) | t;
+  const slot = (key ^ (key >>> 8) ^ (key >>> 16) ^ (key >>> 24)) & 255;
+  const hit = recent[slot];
+  if (hit !== undefined && recentKeys[slot] === key) return hit;
+  const s = (quadHeads[h] ??= octets[a]! + '.' + octets[b]! + '.') + (quadTails[t] ??= octets[c]! + '.' + octets[d]!);
+  recentKeys[slot] = key;
+  recent[slot] = s;
+  return s;
 }
 
 /** Two lowercase hex digits of each byte value. */
@@ -82,6 +97,10 @@ const runtime = {
   nest(holder: NestHolder, buf: Uint8Array, dv: DataView, p: number, end: number): Record<string, unknown> {
     return decodeNested(holder.walk ??= compileSetWalk(holder.set), buf, dv, p, end);
   },
+  /** The same for a set that nests only a few levels of other sets (a tuple's address and ports): no limit to keep. */
+  walkOf(holder: NestHolder): NestedWalk {
+    return (holder.walk ??= compileSetWalk(holder.set));
+  },
 };
 
 /** A nested set and its JIT walk, made when first needed. */
@@ -90,6 +109,26 @@ interface NestHolder {
   walk?: NestedWalk;
 }
 const nestHolders = new WeakMap<CompiledSet, NestHolder>();
+
+/**
+ * How deep a set's nests go, when no set in them nests itself again (undefined when one does): such a set cannot
+ * exhaust the stack, and its JIT walk is called without the nesting count.
+ */
+function nestDepth(set: CompiledSet, open: Set<CompiledSet> = new Set()): number | undefined {
+  if (open.has(set)) return undefined;
+  open.add(set);
+  let depth = 1;
+  for (const a of set.attrs) {
+    const inner = a.nested ?? a.element;
+    if (a.kind === K_SUBMSG) return undefined;
+    if (!inner) continue;
+    const d = nestDepth(inner, open);
+    if (d === undefined) return undefined;
+    depth = Math.max(depth, d + 1);
+  }
+  open.delete(set);
+  return depth;
+}
 
 /**
  * Whether a nest's value can come from a JIT walk: a plain nested set, without a fixed header of its own and without
@@ -197,7 +236,9 @@ function walkLines(set: CompiledSet, ref: (v: unknown) => string, lines: string[
       lines.push(`    case ${a.value}: if (o[${JSON.stringify(a.selector)}] === undefined) return null; ${key} = rt.decodeValue(${ref(a)}, buf, dv, p, plen, o); break;`);
       continue;
     } else if (jitNest(a)) {
-      value = `rt.nest(${ref(jitNest(a))}, buf, dv, p, p + plen)`;
+      const h = ref(jitNest(a));
+      const depth = nestDepth(a.nested!);
+      value = depth !== undefined && depth <= 4 ? `(${h}.walk ?? rt.walkOf(${h}))(buf, dv, p, p + plen)` : `rt.nest(${h}, buf, dv, p, p + plen)`;
       if (a.multi) {
         lines.push(`    case ${a.value}: { const v = ${value}; const l = ${key}; if (l === undefined) ${key} = [v]; else l.push(v); break; }`);
         continue;
