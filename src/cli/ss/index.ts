@@ -213,7 +213,7 @@ export async function ss(argv: string[], write: (chunk: string | Uint8Array) => 
             renderer.line(f);
           }
         } else if (s.kind === 'packet') {
-          if (!(o.dbs & (1 << (s.type === 'raw' ? DB.PACKET_R : DB.PACKET_DG)))) return;
+          // ss 6.1 lists every packet socket the dump returns, whichever of packet_raw and packet_dgram was asked for.
           if (o.json) emit(s);
           else {
             fmt.packet(s, f, (p) => (!o.numeric && llProtocolNames[p]) || `[${p}]`);

@@ -14,7 +14,7 @@ test('nlkit ss prints what ss prints, byte for byte to a pipe, for every socket 
         ['-wan'], ['-0'], ['-0a'], ['-0an'], ['-f', 'netlink'], ['-f', 'link', '-n'], ['-A', 'tcp,udp', '-n'],
         ['-A', 'unix_stream'], ['-A', 'unix_dgram,unix_seqpacket', '-a'], ['-A', 'packet_raw'], ['-A', 'inet', '-an'],
         ['-uae'], ['-xae'], ['-xam'], ['-uanm'], ['-tanp'], ['-xap'], ['-uanp'], ['-lnp'],
-        ['-tan', '--tos'], ['-S'], ['-d'], ['-M'],
+        ['-tan', '--tos'], ['-S'], ['-d'], ['-M'], ['-A', 'packet_dgram', '-a'], ['-A', 'p_raw', '-ae'],
       ];
       for (const args of cases) await compare(ns, args);
     } finally {
