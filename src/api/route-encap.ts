@@ -1,6 +1,7 @@
 /**
  * A route's lightweight-tunnel encapsulation (RTA_ENCAP_TYPE and the RTA_ENCAP nest, `ip route add … encap TYPE …`):
- * MPLS labels, IP and IPv6 tunnel keys, SRv6 (seg6, seg6local), RPL source routes and xfrm interfaces. The nest's
+ * MPLS labels, IP and IPv6 tunnel keys, SRv6 (seg6, seg6local), RPL source routes, xfrm interfaces, ILA locators,
+ * IOAM6 trace insertion and the BPF encapsulation's headroom (its programs are not loaded here). The nest's
  * attributes are written in the order the caller's object lists its fields (ip writes them in the order its words
  * came), the tunnel flags last, as one u16.
  */
@@ -39,11 +40,35 @@ export type RouteEncap =
     srh?: { segs: string[]; hmac?: number };
   }
   | { type: 'rpl'; segs: string[] }
-  | { type: 'xfrm'; ifId: number; linkDev?: string | number };
+  | { type: 'xfrm'; ifId: number; linkDev?: string | number }
+  | IlaEncap
+  | Ioam6Encap
+  | { type: 'bpf'; /** LWT_BPF_XMIT_HEADROOM: bytes to reserve. */ headroom?: number };
+
+/** ILA (identifier-locator addressing): the 64-bit locator as four hex groups, `2001:db8:0:1`, and its options. */
+export interface IlaEncap {
+  type: 'ila';
+  locator: string;
+  csumMode?: 'adj-transport' | 'neutral-map' | 'no-action' | 'neutral-map-auto';
+  identType?: 'luid' | 'use-format';
+  hookType?: 'output' | 'input';
+}
+
+/** IOAM for IPv6: a pre-allocated trace option inserted k times in n packets (default 1/1), inline or encapsulated. */
+export interface Ioam6Encap {
+  type: 'ioam6';
+  freqK?: number;
+  freqN?: number;
+  mode?: 'inline' | 'encap' | 'auto';
+  /** The tunnel's destination (encap and auto modes). */
+  tundst?: string;
+  /** The trace's IOAM-Trace-Type (24 bits), namespace id and data size (a multiple of 4, at most 244 bytes). */
+  trace: { type: number; ns: number; size: number };
+}
 
 /** LWTUNNEL_ENCAP_*. */
 export const encapTypes = { mpls: 1, ip: 2, ila: 3, ip6: 4, seg6: 5, bpf: 6, seg6local: 7, rpl: 8, ioam6: 9, xfrm: 10 } as const;
-const encapTypeCheck = oneOf(['mpls', 'ip', 'ip6', 'seg6', 'seg6local', 'rpl', 'xfrm']);
+const encapTypeCheck = oneOf(Object.keys(encapTypes));
 /** An encapsulation's type, as routes and nexthops check it; its other fields are checked as they are encoded, by that type. */
 export const encapCheck: Check = (v, path, key, scope) => {
   object(v, path, key, scope);
@@ -131,6 +156,54 @@ function ipTunnel(e: IpTunnelEncap & { type: 'ip' | 'ip6' }, a: Attrs): void {
   if (flags) a.add(6, Uint8Array.of(flags >> 8, flags & 0xff));
 }
 
+const ilaValues: Record<string, Record<string, number>> = {
+  csumMode: { 'adj-transport': 0, 'neutral-map': 1, 'no-action': 2, 'neutral-map-auto': 3 },
+  identType: { luid: 1, 'use-format': 32 },
+  hookType: { output: 0, input: 1 },
+};
+/** ILA_ATTR_CSUM_MODE, _IDENT_TYPE, _HOOK_TYPE. */
+const ilaAttrs: Record<string, number> = { csumMode: 7, identType: 8, hookType: 9 };
+
+/** ILA_ATTR_LOCATOR (four big-endian 16-bit groups), then the options in the order of the object's fields. */
+function ila(e: IlaEncap, a: Attrs): void {
+  const groups = typeof e.locator === 'string' ? e.locator.split(':') : [];
+  if (groups.length !== 4 || !groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) throw new SchemaError('encap.locator', `${JSON.stringify(e.locator)} is not four hex groups (2001:db8:0:1)`);
+  const b = Buffer.alloc(8);
+  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), 2 * i));
+  a.add(1, b);
+  for (const [k, v] of Object.entries(e)) {
+    if (v === undefined || k === 'type' || k === 'locator') continue;
+    const n = ilaValues[k]?.[v as string];
+    if (n === undefined) throw new SchemaError(`encap.${k}`, ilaValues[k] ? `${JSON.stringify(v)} is not one of ${Object.keys(ilaValues[k]).join(', ')}` : 'is not a field of an ila encapsulation');
+    a.u8(ilaAttrs[k]!, n);
+  }
+}
+
+const ioam6Modes = ['inline', 'encap', 'auto'];
+
+/** IOAM6_IPTUNNEL_FREQ_K, _FREQ_N, _MODE, _DST (not inline) and _TRACE (struct ioam6_trace_hdr), in ip's order. */
+function ioam6(e: Ioam6Encap, a: Attrs): void {
+  const k = u(e.freqK ?? 1, 1000000, 'freqK');
+  const n = u(e.freqN ?? 1, 1000000, 'freqN');
+  if (k < 1 || n < 1 || k > n) throw new SchemaError('encap.freqK', `${k}/${n}: give 1 <= k <= n`);
+  const mode = ioam6Modes.indexOf(e.mode ?? 'inline') + 1;
+  if (mode === 0) throw new SchemaError('encap.mode', `${JSON.stringify(e.mode)} is not one of ${ioam6Modes.join(', ')}`);
+  if ((mode === 1) !== (e.tundst === undefined)) throw new SchemaError('encap.tundst', mode === 1 ? 'inline mode takes no tunnel destination' : 'give the tunnel destination');
+  a.u32(4, k);
+  a.u32(5, n);
+  a.u8(1, mode);
+  if (e.tundst !== undefined) a.add(2, addr(e.tundst, true, 'tundst'));
+  const t = e.trace as Ioam6Encap['trace'] | undefined;
+  if (typeof t !== 'object' || t === null) throw new SchemaError('encap.trace', 'give { type, ns, size }');
+  const size = u(t.size, 244, 'trace.size');
+  if (size === 0 || size % 4) throw new SchemaError('encap.trace.size', `${size} is not a multiple of 4 from 4 to 244`);
+  const b = Buffer.alloc(8);
+  b.writeUInt16BE(u(t.ns, 0xffff, 'trace.ns'), 0);
+  b[3] = size / 4;
+  b.writeUInt32BE((u(t.type, 0xffffff, 'trace.type') << 8) >>> 0, 4);
+  a.add(3, b);
+}
+
 /** The devices an encapsulation names, by field: `ifindex` resolves them before it is encoded. */
 const deviceFields = ['iif', 'oif', 'linkDev'];
 
@@ -198,8 +271,13 @@ export function encodeEncap(given: RouteEncap, ifindex: (dev: string | number, f
       a.u32(1, u(e.ifId, 0xffffffff, 'ifId'));
       if (e.linkDev !== undefined) a.u32(2, u(e.linkDev, 0x7fffffff, 'linkDev'));
       break;
+    case 'ila': ila(e, a); break;
+    case 'ioam6': ioam6(e, a); break;
+    case 'bpf':
+      if (e.headroom !== undefined) a.u32(4, u(e.headroom, 0xffffffff, 'headroom'));
+      break;
     default:
-      throw new SchemaError('encap.type', `${JSON.stringify((e as { type: unknown }).type)} is not one of mpls, ip, ip6, seg6, seg6local, rpl, xfrm`);
+      throw new SchemaError('encap.type', `${JSON.stringify((e as { type: unknown }).type)} is not one of ${Object.keys(encapTypes).join(', ')}`);
   }
   return { type: encapTypes[e.type], bytes: a.bytes };
 }

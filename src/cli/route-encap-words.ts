@@ -6,7 +6,7 @@
  */
 import type { RouteEncap, Seg6Mode } from '../api/route-encap.js';
 import { seg6Actions } from '../api/route-encap.js';
-import { duparg2, incomplete, invarg, refuse } from './args.js';
+import { duparg2, incomplete, invarg, missarg, refuse } from './args.js';
 import { UsageError } from './usage.js';
 
 // By LWTUNNEL_ENCAP_* number, the order ip's usage lists them in.
@@ -57,7 +57,6 @@ export function parseEncap(args: string[], at: number, words: EncapWords): { enc
   if (!types.includes(type)) throw invarg('"encap type" value is invalid\n', type);
   next();
   if (i === args.length - 1) throw refuse('Error: unexpected end of line after "encap"');
-  if (type === 'ila' || type === 'bpf' || type === 'ioam6') throw refuse(`nlkit does not make "encap ${type}" routes`);
   const seen = new Set<string>();
   const once = (key: string, v: string, name = key) => {
     if (seen.has(key)) throw duparg2(name, v);
@@ -69,6 +68,38 @@ export function parseEncap(args: string[], at: number, words: EncapWords): { enc
     return Number(n);
   };
   // Each type's loop leaves `i` on the first word it does not take; the last word taken is the one before.
+  if (type === 'ila') {
+    const locator = addr64(args[i]!);
+    if (locator === undefined) throw new UsageError(`Bad locator: ${args[i]!}`, { status: 1, bare: true, fatal: true });
+    const e: Record<string, unknown> = { type: 'ila', locator };
+    for (i++; i < args.length; i++) {
+      const key = ilaWords[args[i]!];
+      if (!key) break;
+      const v = next();
+      if (!ilaValues[key]!.includes(v)) throw invarg(`"${args[i - 1]!}" value is invalid\n`, v);
+      // ip sends one attribute per word (the kernel keeps the last); the library's encapsulation holds one.
+      if (e[key] !== undefined) throw refuse(`A second "${args[i - 1]!}" is not supported by nlkit.`);
+      e[key] = v;
+    }
+    return { encap: e as unknown as RouteEncap, last: i - 1 };
+  }
+  if (type === 'bpf') {
+    let headroom: number | undefined;
+    for (; i < args.length; i++) {
+      const w = args[i]!;
+      if (w === 'headroom') {
+        const v = next();
+        const n = Number(unsigned(v, 0xffffffffn) ?? 0);
+        if (!n) throw invarg('headroom is invalid\n', v);
+        // ip sends the first headroom and passes over the others.
+        headroom ??= n;
+      } else if (w === 'in' || w === 'out' || w === 'xmit') throw refuse(`BPF programs of "encap bpf ${w}" are not supported by nlkit.`);
+      else if (w === 'help') throw refuse(bpfUsage);
+      else break;
+    }
+    return { encap: headroom === undefined ? { type: 'bpf' } : { type: 'bpf', headroom }, last: i - 1 };
+  }
+  if (type === 'ioam6') return ioam6(args, i, words);
   if (type === 'mpls') {
     const l = labels(args[i]!);
     if (!l) throw new UsageError(`Error: mpls address is expected rather than "${args[i]!}".`, { status: 1, bare: true, fatal: true });
@@ -215,4 +246,117 @@ export function parseEncap(args: string[], at: number, words: EncapWords): { enc
   }
   if (e.ifId === undefined) throw refuse(xfrmUsage);
   return { encap: e as RouteEncap, last: i - 1 };
+}
+
+const bpfUsage = 'Usage: nlkit route ... encap bpf [ in BPF ] [ out BPF ] [ xmit BPF ] [...]\nBPF := obj FILE [ section NAME ] [ verbose ]';
+const ilaWords: Record<string, string> = { 'csum-mode': 'csumMode', 'ident-type': 'identType', 'hook-type': 'hookType' };
+const ilaValues: Record<string, string[]> = {
+  csumMode: ['adj-transport', 'neutral-map', 'neutral-map-auto', 'no-action'], identType: ['luid', 'use-format'], hookType: ['output', 'input'],
+};
+
+/**
+ * ip's get_addr64: up to four groups of strtoul(…, 16), each at most ffff, joined by ':'. ip leaves the groups of a
+ * shorter word unset (whatever its stack held); nlkit sends them as zero.
+ */
+function addr64(word: string): string | undefined {
+  const groups: string[] = [];
+  let rest = word;
+  for (let g = 0; g < 4; g++) {
+    const m = /^[ \t\n\v\f\r]*([+-]?)(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]+)/.exec(rest);
+    if (!m) return undefined;
+    const n = parseInt(m[2]!, 16);
+    if ((m[1] === '-' && n !== 0) || n > 0xffff) return undefined;
+    groups.push(n.toString(16));
+    rest = rest.slice(m[0].length);
+    if (rest === '') break;
+    if (g === 3 || rest[0] !== ':') return undefined;
+    rest = rest.slice(1);
+  }
+  while (groups.length < 4) groups.push('0');
+  return groups.join(':');
+}
+
+/** get_u32 and get_u16 in base 10 (the frequency) or 0. */
+function decimal(word: string): number | undefined {
+  return /^\s*\+?\d+$/.test(word) && Number(word) <= 0xffffffff ? Number(word) : undefined;
+}
+
+/**
+ * parse_encap_ioam6: `[ freq K/N ] [ mode MODE ] [ tundst ADDR ] trace prealloc type T ns N size S`, in that order.
+ * Its last word ends the encapsulation one word early when the line ends with it: ip's caller reads that word again.
+ */
+function ioam6(args: string[], at: number, words: EncapWords): { encap: RouteEncap; last: number } {
+  let i = at;
+  const next = (): string => {
+    if (i + 1 >= args.length) throw incomplete();
+    return args[++i]!;
+  };
+  const e: Record<string, unknown> = { type: 'ioam6' };
+  if (args[i] === 'freq') {
+    const v = next();
+    if (v.length > 15) throw invarg('Invalid frequency (too long)', v);
+    const parts = v.split('/');
+    const [k, n] = parts.filter((p) => p !== '').map(decimal);
+    if (parts.length !== 2 || k === undefined || n === undefined) throw invarg('Invalid frequency (malformed)', v);
+    if (k < 1 || k > 1000000) throw invarg('Out of bound "k" frequency', v);
+    if (n < 1 || n > 1000000) throw invarg('Out of bound "n" frequency', v);
+    if (k > n) throw invarg('Frequency with k > n is forbidden', v);
+    Object.assign(e, { freqK: k, freqN: n });
+    next();
+  }
+  let mode = 'inline';
+  if (args[i] === 'mode') {
+    const v = next();
+    if (!['inline', 'encap', 'auto'].includes(v)) throw invarg('Invalid mode', v);
+    mode = e.mode = v;
+    next();
+  }
+  if (args[i] !== 'tundst') {
+    if (mode !== 'inline') throw missarg('tundst');
+  } else {
+    if (mode === 'inline') throw invarg('Inline mode does not need tundst', args[i]!);
+    e.tundst = words.address(next(), 'inet6');
+    next();
+  }
+  if (args[i] !== 'trace') throw missarg('trace');
+  if (next() !== 'prealloc') throw missarg('prealloc');
+  let type = 0;
+  let ns: number | undefined;
+  let size = 0;
+  let last = i;
+  for (;;) {
+    if (i + 1 >= args.length) {
+      last = i - 1;
+      break;
+    }
+    const w = args[++i]!;
+    if (w === 'type') {
+      const v = next();
+      if (type) throw duparg2('type', v);
+      type = Number(unsigned(v, 0xffffffffn) ?? 0);
+      if (!type) throw invarg('Invalid trace type', v);
+    } else if (w === 'ns') {
+      const v = next();
+      if (ns !== undefined) throw duparg2('ns', v);
+      const n = unsigned(v, 0xffffn);
+      if (n === undefined) throw invarg('Invalid namespace ID', v);
+      ns = Number(n);
+    } else if (w === 'size') {
+      const v = next();
+      if (size) throw duparg2('size', v);
+      size = Number(unsigned(v, 0xffffn) ?? 0);
+      if (!size) throw invarg('Invalid trace size', v);
+      if (size % 4) throw invarg('Trace size must be a 4-octet multiple', v);
+      if (size > 244) throw invarg('Trace size is too big', v);
+    } else {
+      last = i - 1;
+      break;
+    }
+  }
+  if (!type) throw missarg('type');
+  if (ns === undefined) throw missarg('ns');
+  if (!size) throw missarg('size');
+  // ip shifts the type into the header's top 24 bits: its highest byte falls off.
+  e.trace = { type: type & 0xffffff, ns, size };
+  return { encap: e as unknown as RouteEncap, last };
 }
