@@ -42,7 +42,7 @@ test('the packed tarball installs, imports (ESM and require) and runs its CLI', 
       'no tests, test helpers or benchmarks',
     );
     assert.deepEqual(
-      shipped.filter((p) => p.startsWith('dist/src/cli/') && !/\/(nlkit|ynl|decode|usage)\.js(\.map)?$/.test(p)),
+      shipped.filter((p) => p.startsWith('dist/src/cli/') && !/\/((nlkit|ynl|decode|usage)\.js(\.map)?|nlkit\.cjs)$/.test(p)),
       [],
       'no unbundled copy of the CLI beside the bundle (ynl.js, decode.js and usage.js are loaded by it on demand)',
     );

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { GenlController } from '../families/generic/controller.js';
 import { Protocol } from '../socket/constants.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
@@ -12,6 +11,12 @@ import { describeErrno, NetlinkError } from '../wire/errors.js';
 import { incomplete, matches } from './args.js';
 import { failure } from './failure.js';
 import { mainUsage, objectUsage, UsageError } from './usage.js';
+
+/**
+ * The bundle of this module runs as a script (nlkit.ts), which has no import() of its own: ynl.js and decode.js,
+ * left out of the bundle, come through the launcher's, resolved beside it.
+ */
+declare const importModule: (specifier: string) => Promise<unknown>;
 
 async function genl(): Promise<void> {
   const socket = NetlinkSocket.open(Protocol.GENERIC);
@@ -236,7 +241,7 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
   if (verb !== undefined && matches(verb, 'help') && objectUsage[object]) return help(objectUsage[object]);
   if (object === 'genl') return genl();
   // Unbundled, as ynl: it loads every shipped family's declaration, which no other command needs.
-  if (object === 'decode') return import('./decode.js').then(({ decode }) => decode(words.slice(1), o.json, write));
+  if (object === 'decode') return (importModule('./decode.js') as Promise<typeof import('./decode.js')>).then(({ decode }) => decode(words.slice(1), o.json, write));
   if (!objectCommands[object] && !['netns', 'ynl', 'monitor', 'tcp_metrics', 'maddress'].includes(object)) throw new UsageError(`Object "${word}" (ip ${object}) is not supported by nlkit.`, { bare: true });
   if (object === 'netns') {
     const { netns } = await import('./netns.js');
@@ -253,7 +258,7 @@ async function dispatch(words: string[], o: Options, session: Session): Promise<
   process.once('SIGTERM', () => ac.abort());
   const rest = words.slice(1);
   const run = object === 'ynl'
-    ? import('./ynl.js').then(({ ynl }) => ynl(rest, o.netns, write, ac.signal)).catch((e: unknown) => {
+    ? (importModule('./ynl.js') as Promise<typeof import('./ynl.js')>).then(({ ynl }) => ynl(rest, o.netns, write, ac.signal)).catch((e: unknown) => {
       // ynl is nlkit's own, not ip's: its kernel errors keep the library's words (errno name, attribute path).
       throw e instanceof NetlinkError ? new UsageError(e.message, { status: 2 }) : e;
     })
@@ -269,24 +274,28 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-let session: Session | undefined;
-try {
-  const { rest, ...o } = options(process.argv.slice(2));
-  if (o.record !== undefined) recordEverySocket(new Recorder(o.record));
-  if (o.replay !== undefined) useTransportEverywhere(Replay.fromFile(o.replay));
-  const s = (session = new Session(o.netns));
-  enableColor(o.color, o.json, process.stdout.isTTY === true);
-  if (o.batch !== undefined) {
-    const { batch } = await import('./batch.js');
-    const ok = await batch(o.batch, { force: o.force, family: o.family, open: () => s.open(), run: (words) => dispatch(words, o, s) });
-    if (!ok) process.exitCode = 1;
-  } else await dispatch(rest, o, s);
-} catch (e) {
-  const { text, status } = failure(e);
-  // An empty message: ip printed what it had to say elsewhere (its usage on standard output).
-  if (text) process.stderr.write(`${text}\n`);
-  process.exitCode = status;
-} finally {
-  flush();
-  session?.close();
+async function main(): Promise<void> {
+  let session: Session | undefined;
+  try {
+    const { rest, ...o } = options(process.argv.slice(2));
+    if (o.record !== undefined) recordEverySocket(new Recorder(o.record));
+    if (o.replay !== undefined) useTransportEverywhere(Replay.fromFile(o.replay));
+    const s = (session = new Session(o.netns));
+    enableColor(o.color, o.json, process.stdout.isTTY === true);
+    if (o.batch !== undefined) {
+      const { batch } = await import('./batch.js');
+      const ok = await batch(o.batch, { force: o.force, family: o.family, open: () => s.open(), run: (words) => dispatch(words, o, s) });
+      if (!ok) process.exitCode = 1;
+    } else await dispatch(rest, o, s);
+  } catch (e) {
+    const { text, status } = failure(e);
+    // An empty message: ip printed what it had to say elsewhere (its usage on standard output).
+    if (text) process.stderr.write(`${text}\n`);
+    process.exitCode = status;
+  } finally {
+    flush();
+    session?.close();
+  }
 }
+
+void main();
