@@ -3,7 +3,7 @@
  * name, or one link dump when a call names many), so a bulk add of a million routes on `dev: 'v0'` asks once.
  */
 import { linkSchema } from '../families/route/index.js';
-import { SchemaError } from '../schema/codec.js';
+import { NoDeviceError } from './no-device.js';
 import type { NetlinkSocket } from '../socket/socket.js';
 import { NetlinkError } from '../wire/errors.js';
 import type { CallOptions } from '../socket/options.js';
@@ -15,16 +15,7 @@ export interface Context {
   ifindex(dev: string | number, path: string): number;
 }
 
-/** A device named where one is referenced that the namespace does not have. */
-export class NoDeviceError extends SchemaError {
-  constructor(
-    path: string,
-    /** The name as the caller gave it. */
-    readonly device: string,
-  ) {
-    super(path, `no device named "${device}"`);
-  }
-}
+export { NoDeviceError };
 
 export class Devices {
   constructor(private readonly socket: NetlinkSocket) {}

@@ -2,7 +2,7 @@
  * ip's words and exit status for a command that failed. The kernel's errors read as ip prints them: the extended
  * ACK's message as `Error: MESSAGE.`, else strerror after `RTNETLINK answers:`; both exit 2, as ip's `return -2`.
  */
-import { NoDeviceError } from '../api/devices.js';
+import { NoDeviceError } from '../api/no-device.js';
 import { describeErrno, NetlinkError } from '../wire/errors.js';
 import { UsageError } from './usage.js';
 

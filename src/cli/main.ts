@@ -1,4 +1,3 @@
-import { GenlController } from '../families/generic/controller.js';
 import { Protocol } from '../socket/constants.js';
 import type { RouteNetlink } from '../api/route-netlink.js';
 import { NetlinkSocket } from '../socket/socket.js';
@@ -19,6 +18,7 @@ import { mainUsage, objectUsage, UsageError } from './usage.js';
 declare const importModule: (specifier: string) => Promise<unknown>;
 
 async function genl(): Promise<void> {
+  const { GenlController } = await import('../families/generic/controller.js');
   const socket = NetlinkSocket.open(Protocol.GENERIC);
   try {
     const families = await new GenlController(socket).list();

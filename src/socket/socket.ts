@@ -4,7 +4,6 @@
  * (and on the reader thread while a dump runs), batch windows through the sender thread, pausing while a consumer
  * is behind, the one timer for the core's next deadline, and whether the process is kept alive.
  */
-import { randomBytes } from 'node:crypto';
 import type { NativeSocket } from '../native/addon.js';
 import type { Message } from '../wire/message.js';
 import type { Writer } from '../wire/writer.js';
@@ -92,8 +91,9 @@ export class NetlinkSocket {
     this.portId = native.portId();
     this.core = new NetlinkProtocol({
       portId: this.portId,
-      // Random, so that a userspace sender cannot guess which numbers our requests carry.
-      seq: randomBytes(4).readUInt32LE(0),
+      // Random, so that a userspace sender cannot guess which numbers our requests carry: V8's generator, seeded
+      // per process, as no other process sees its output (node:crypto would add its load to every CLI start).
+      seq: Math.floor(Math.random() * 0x1_0000_0000),
       acceptUserspace: options.acceptUserspace,
       window: options.window,
       headerless: protocol === Protocol.KOBJECT_UEVENT,
