@@ -40,6 +40,13 @@ export async function deviceSpeed(run: TcRun, dev: string | undefined): Promise<
   }
 }
 
+/** A rate word as the kinds read it: with a '%', get_percent_rate's (a share of the device's speed); else as `parse` reads it. */
+export function rateWord<T>(word: string, percent: (w: string) => string | undefined, parse: (w: string) => T | undefined): T | undefined {
+  if (!word.includes('%')) return parse(word);
+  const bits = percent(word);
+  return bits === undefined ? undefined : parse(bits);
+}
+
 /**
  * parse_percent_rate: the rate in bits per second as tc formats it ("%lf"), for get_rate or get_rate64 to read;
  * undefined, with tc's message, where tc refuses the word.

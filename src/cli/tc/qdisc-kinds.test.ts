@@ -146,7 +146,7 @@ test('nlkit tc qdisc change, link and class change: the flags tc sends', { skip 
 });
 
 // The speed comes from ethtool (sysfs reads the same driver call, and only while the device is up): veth says 10000.
-test('nlkit tc: tbf, gred, htb and hfsc rates in percent of the device speed, and tbf refusals, as tc', { skip }, async () => {
+test('nlkit tc: tbf, gred, red, choke, fq, netem, htb and hfsc rates in percent of the device speed, and tbf refusals, as tc', { skip }, async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     await ns.ip('link', 'add', 'v2', 'type', 'veth', 'peer', 'name', 'v3');
@@ -159,6 +159,9 @@ test('nlkit tc: tbf, gred, htb and hfsc rates in percent of the device speed, an
       'dev v0 root tbf rate % burst 1k limit 1k', 'dev v0 root tbf rate 1x burst 1k limit 1k', 'dev v0 root tbf rate 1mbit maxburst 1q limit 1k',
       'dev v0 root tbf rate 1mbit burst 1k mtu x limit 1k', 'dev v0 root tbf rate 1mbit burst 1k latency x', 'dev v0 root tbf rate 1mbit burst 1k mpu x limit 1',
       'dev v0 root handle 1: gred limit 60000 min 10000 max 30000 avpkt 1000 vq 1 bandwidth 50%', 'dev v2 root handle 1: gred limit 6 min 1 max 3 avpkt 1 vq 1 bandwidth 1%',
+      'dev v0 root red limit 100k avpkt 1k bandwidth 10%', 'dev v0 root red limit 1k avpkt 1 bandwidth 200%', 'dev v2 root red limit 1k avpkt 1 bandwidth 1%',
+      'dev v0 root choke limit 100 bandwidth 5%', 'dev v0 root choke limit 100 bandwidth x%', 'dev v0 root fq maxrate 10% defrate 1%',
+      'dev v0 root fq maxrate 10.5%', 'dev v0 root fq defrate 101%', 'dev v0 root netem rate 50% 20 100 -4', 'dev v2 root netem rate 10%', 'dev v0 root netem rate %',
     ].map((l) => `qdisc replace ${l}`);
     const classes = [
       'qdisc replace dev v0 root handle 1: htb', 'class replace dev v0 parent 1: classid 1:10 htb rate 10% ceil 50%',

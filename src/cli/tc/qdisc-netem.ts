@@ -5,7 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { time2big, time2tick } from '../../api/tc-units.js';
+import type { KindRequest } from './common.js';
 import { parseRate64, parseTime64, signed32 } from './numbers.js';
+import { rateWord } from './percent.js';
 import { Args, matches, parseSize, parseTime, strtod, tcFail, unsigned } from './words.js';
 
 const usage = `Usage: ... netem [ limit PACKETS ]
@@ -94,7 +96,7 @@ function distribution(type: string): Uint8Array {
   return out;
 }
 
-export function netem(a: Args): Record<string, unknown> {
+export function netem(a: Args, _err: (text: string) => void, req: KindRequest): Record<string, unknown> {
   const opt = { latency: 0, limit: 1000, loss: 0, gap: 0, duplicate: 0, jitter: 0 };
   const cor = { delayCorr: 0, lossCorr: 0, dupCorr: 0 };
   const reorder = { probability: 0, correlation: 0 };
@@ -200,7 +202,7 @@ export function netem(a: Args): Record<string, unknown> {
     else if (matches(w, 'rate')) {
       hasRate = true;
       const word = a.next();
-      const v = word.includes('%') ? undefined : parseRate64(word);
+      const v = rateWord(word, req.percent, parseRate64);
       if (v === undefined) throw illegal('rate');
       rateWide = v;
       const s32 = () => {

@@ -3,7 +3,9 @@
  * logs, the idle damping table, max_P — each in C's unsigned 32-bit and double arithmetic, so the bytes are tc's.
  */
 import { xmittime } from '../../api/tc-units.js';
+import type { KindRequest } from './common.js';
 import { parseRate32, signed32 } from './numbers.js';
+import { rateWord } from './percent.js';
 import { Args, doubleToU32, matches, parseSize, strtod, tcFail, unsigned } from './words.js';
 
 const u32 = (x: bigint | number): number => Number(BigInt.asUintN(32, BigInt(x)));
@@ -90,7 +92,7 @@ function value<T>(a: Args, parse: (word: string) => T | undefined, what: string)
   return v;
 }
 
-export function red(a: Args, err: (text: string) => void): Record<string, unknown> {
+export function red(a: Args, err: (text: string) => void, req: KindRequest): Record<string, unknown> {
   const opt = { limit: 0, qthMin: 0, qthMax: 0, Wlog: 0, Plog: 0, ScellLog: 0, flags: 0 };
   let burst = 0;
   let avpkt = 0;
@@ -106,8 +108,7 @@ export function red(a: Args, err: (text: string) => void): Record<string, unknow
     else if (w === 'burst') burst = value(a, unsigned, 'burst');
     else if (w === 'avpkt') avpkt = value(a, parseSize, 'avpkt');
     else if (w === 'probability') probability = value(a, probabilityOf, 'probability');
-    // A rate in percent of the device's speed is not read here: tc reads it from sysfs.
-    else if (w === 'bandwidth') rate = value(a, parseRate32, 'bandwidth');
+    else if (w === 'bandwidth') rate = value(a, (x) => rateWord(x, req.percent, parseRate32), 'bandwidth');
     else if (redFlags[w]) flags |= redFlags[w]!;
     else if (matches(w, 'qevent')) {
       qevent(a, blocks);
@@ -152,7 +153,7 @@ export function redParms(
 const chokeUsage = `Usage: ... choke limit PACKETS bandwidth KBPS [ecn]
 		 [ min PACKETS ] [ max PACKETS ] [ burst PACKETS ]`;
 
-export function choke(a: Args, err: (text: string) => void): Record<string, unknown> {
+export function choke(a: Args, err: (text: string) => void, req: KindRequest): Record<string, unknown> {
   const opt = { limit: 0, qthMin: 0, qthMax: 0, Wlog: 0, Plog: 0, ScellLog: 0, flags: 0 };
   let burst = 0;
   let avpkt = 1000;
@@ -163,7 +164,7 @@ export function choke(a: Args, err: (text: string) => void): Record<string, unkn
   for (; !a.done; a.skip()) {
     const w = a.word;
     if (w === 'limit') opt.limit = num('limit');
-    else if (w === 'bandwidth') rate = value(a, parseRate32, 'bandwidth');
+    else if (w === 'bandwidth') rate = value(a, (x) => rateWord(x, req.percent, parseRate32), 'bandwidth');
     else if (w === 'ecn') ecn = true;
     else if (w === 'min') opt.qthMin = num('min');
     else if (w === 'max') opt.qthMax = num('max');

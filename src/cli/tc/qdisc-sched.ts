@@ -2,7 +2,9 @@
  * The fq, skbprio, etf, cbs, ets, sfb and qfq qdiscs, read as tc 6.1's q_fq.c, q_skbprio.c, q_etf.c, q_cbs.c,
  * q_ets.c, q_sfb.c and q_qfq.c read them: each option's refusal, and TCA_OPTIONS in the order tc writes it (an object's key order is the wire order).
  */
+import type { KindRequest } from './common.js';
 import { parseRate32, parseTime64, signed32 } from './numbers.js';
+import { rateWord } from './percent.js';
 import { Args, doubleToU32, matches, parseSize, parseTime, strtod, tcFail, unsigned } from './words.js';
 
 const fqUsage = `Usage: ... fq	[ limit PACKETS ] [ flow_limit PACKETS ]
@@ -45,15 +47,14 @@ const ilog2 = (v: number): number => {
   return r;
 };
 
-function fq(a: Args): Record<string, unknown> {
+function fq(a: Args, _err: (text: string) => void, req: KindRequest): Record<string, unknown> {
   const given: Record<string, number> = {};
   for (; !a.done; a.skip()) {
     const w = a.word;
     const v = fqValues[w];
     if (v) {
       const word = a.next();
-      // A rate in percent of the device's speed is not read here: tc reads it from sysfs.
-      const n = v[1](word);
+      const n = v[0] === 'flowMaxRate' || v[0] === 'flowDefaultRate' ? rateWord(word, req.percent, v[1]) : v[1](word);
       if (n === undefined) throw tcFail(`Illegal "${v[2] ?? w}"`);
       given[v[0]] = n;
     } else if (w === 'timer_slack') {
@@ -243,4 +244,4 @@ function qfq(a: Args): undefined {
 }
 
 /** The kinds of this module by name. */
-export const schedParsers: Record<string, (a: Args) => Record<string, unknown> | undefined> = { fq, skbprio, etf, cbs, ets, sfb, qfq };
+export const schedParsers: Record<string, (a: Args, err: (text: string) => void, req: KindRequest) => Record<string, unknown> | undefined> = { fq, skbprio, etf, cbs, ets, sfb, qfq };
