@@ -1,6 +1,6 @@
 /**
  * `nlkit tc actions add` and filters' `action …` lists with the action kinds this kernel lacks (police, skbedit,
- * vlan, csum, connmark, nat, simple, sample, skbmod, mpls): each line goes through tc and nlkit under strace in one
+ * vlan, csum, connmark, nat, simple, sample, skbmod, mpls, ctinfo): each line goes through tc and nlkit under strace in one
  * namespace; the requests must be the same bytes, and the messages and statuses the same (see tc-compare.ts).
  */
 import assert from 'node:assert/strict';
@@ -58,6 +58,10 @@ const actionLines = [
   // mpls
   'mpls pop protocol ip', 'mpls push label 20', 'mpls push label 20 tc 3 ttl 64 bos 1 protocol mpls_mc', 'mpls mac_push label 5 protocol mpls_uc',
   'mpls modify label 7 ttl 3 pipe index 4', 'mpls dec_ttl', 'mpls push label 20 protocol ip', 'mpls pop push',
+  // ctinfo
+  'ctinfo', 'ctinfo dscp 0xfc000000 0x01000000 cpmark 0xff zone 4 drop index 3', 'ctinfo dscp 0xfc', 'ctinfo cpmark', 'ctinfo cpmark zone 2',
+  'ctinfo dscp 0xfc 0x3 pipe', 'ctinfo dscp 0x7c', 'ctinfo dscp x', 'ctinfo zone x', 'ctinfo zone 70000', 'ctinfo index x', 'ctinfo ctinfo index 4',
+  'ctinfo dscp 0xfc cpmark 7 zone 1 continue',
   // hw_stats
   'gact drop hw_stats immediate', 'gact drop hw_stats disabled no_percpu', 'skbedit mark 1 hw_stats delayed skip_sw',
 ].map(a);
@@ -68,7 +72,7 @@ const actionAlone = [
   'skbedit help', 'skbedit mark', 'vlan help', 'vlan pop id 3', 'vlan push id 70000', 'vlan push id 1 priority 8', 'vlan push protocol foo',
   'vlan pop dst_mac 1', 'csum help', 'connmark help', 'simple help', 'sample rate 1', 'sample group 1', 'sample help', 'sample rate x group 1',
   'sample', 'skbmod', 'skbmod help', 'skbmod set etype x', 'mpls', 'police', 'skbedit', 'csum', 'simple', 'mpls push', 'mpls pop', 'mpls help', 'mpls pop label 3', 'mpls push ttl 0',
-  'mpls push label 0x100000', 'mpls push tc 8', 'mpls push bos 2', 'mpls push label 1 index x', 'mpls modify protocol ip', 'gact drop hw_stats x',
+  'ctinfo help', 'ctinfo dscp', 'ctinfo zone', 'ctinfo zone 3 dscp 0xfc', 'mpls push label 0x100000', 'mpls push tc 8', 'mpls push bos 2', 'mpls push label 1 index x', 'mpls modify protocol ip', 'gact drop hw_stats x',
 ].map(a);
 
 const f = (words: string) => `filter add dev v0 parent ffff: protocol ip prio 1 matchall ${words}`;
@@ -82,7 +86,7 @@ const filterLines = [
 // A classifier kind tc has no parser for: sent as it is when no word follows it, refused otherwise.
 const unknownKind = ['frob', 'frob x'].map((k) => `filter add dev v0 parent ffff: protocol ip prio 1 ${k}`);
 
-test('nlkit tc actions add of police, skbedit, vlan, csum, connmark, nat, simple, sample, skbmod, mpls: bytes as tc', { skip }, async () => {
+test('nlkit tc actions add of police, skbedit, vlan, csum, connmark, nat, simple, sample, skbmod, mpls, ctinfo: bytes as tc', { skip }, async () => {
   await withNetns(async (ns) => {
     await ns.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     // RTM_NEWACTION

@@ -7,6 +7,7 @@
 import type { ActionInput } from '../../api/tc-actions.js';
 import { type Act, type ActionContext, Refused, TC_ACT_PIPE, TC_ACT_STOLEN, a2n, control } from './act-common.js';
 import { connmark, csum, mpls, nat, sample, simple, skbedit, skbmod, vlan } from './act-kinds.js';
+import { ctinfo } from './act-ctinfo.js';
 import { police } from './act-police.js';
 import { Args, invarg, matches, tcExit, unsigned } from './words.js';
 
@@ -165,7 +166,7 @@ async function mirred(a: Args, ctx: ActionContext): Promise<Act> {
 /** Action kinds tc parses; the ones nlkit reads have a parser. */
 const kinds: Record<string, ((a: Args, ctx: ActionContext) => Act | Promise<Act>) | null> = {
   gact, mirred, police, skbedit, pedit: null, vlan, tunnel_key: null, csum, nat, connmark,
-  ct: null, sample, bpf: null, simple, skbmod, ife: null, mpls, ctinfo: null, gate: null, xt: null,
+  ct: null, sample, bpf: null, simple, skbmod, ife: null, mpls, ctinfo, gate: null, xt: null,
 };
 
 /**
