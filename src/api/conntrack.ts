@@ -104,6 +104,13 @@ export interface ConntrackInput {
   natDst?: Nat;
   /** Instead of a tuple (delete): the entry's id. */
   id?: number;
+  /**
+   * The family the request's nfgenmsg names (by default the tuple's): `unspec` as conntrack -U sends it when told no
+   * family, which Linux refuses (EOPNOTSUPP: it reads the tuple's addresses by that family).
+   */
+  family?: Family | 'unspec';
+  /** TCP only: window-tracking flags (IP_CT_TCP_FLAG_*) set in both directions, as conntrack's -p tcp sends them. */
+  tcpFlags?: number;
 }
 
 /** The key of get and delete: the original tuple (or the reply one), the zone, optionally the id. */
@@ -112,6 +119,8 @@ export interface ConntrackKey {
   reply?: Tuple;
   zone?: number;
   id?: number;
+  /** The nfgenmsg family, as in ConntrackInput. */
+  family?: Family | 'unspec';
 }
 
 /**
@@ -133,12 +142,14 @@ export interface ConntrackFilter {
 
 const natCheck = record({ minIp: address, maxIp: address, minPort: port, maxPort: port }, ['minIp']);
 const inputCheck = record(
-  { natSrc: natCheck, natDst: natCheck, original: tuple, reply: tuple, timeout: u32, status: statusFlags, mark: u32, zone: u16, labels: instanceOf(Uint8Array, 'a Uint8Array'), labelsMask: instanceOf(Uint8Array, 'a Uint8Array'), tcpState: oneOf(Object.keys(decl.enums.tcpState.entries)), id: u32,
+  { natSrc: natCheck, natDst: natCheck, original: tuple, reply: tuple, timeout: u32, status: statusFlags, mark: u32, zone: u16, labels: instanceOf(Uint8Array, 'a Uint8Array'), labelsMask: instanceOf(Uint8Array, 'a Uint8Array'), tcpState: oneOf(Object.keys(decl.enums.tcpState.entries)), id: u32, family: oneOf(['inet', 'inet6', 'unspec']), tcpFlags: u8,
     sctp: record({ state: oneOf(Object.keys(decl.enums.sctpState.entries)), vtagOriginal: u32, vtagReply: u32 }), dccp: record({ state: u8, role: u8 }), helper: (v, path, key) => {
     if (typeof v !== 'string' || v === '') throw new SchemaError(join(path, key), 'must be a helper name');
   } },
 );
-const keyFields = record({ original: tuple, reply: tuple, zone: u16, id: u32 });
+const keyFields = record({ original: tuple, reply: tuple, zone: u16, id: u32, family: oneOf(['inet', 'inet6', 'unspec']) });
+const KEY_FIELDS = new Set(['original', 'reply', 'zone', 'id', 'family']);
+const isKey = (k: object): boolean => Object.keys(k).every((f) => KEY_FIELDS.has(f));
 const keyCheck: Check = (v, path, key, scope) => {
   keyFields(v, path, key, scope);
   const k = v as ConntrackKey;
@@ -231,8 +242,13 @@ function statusBits(names: readonly StatusFlag[]): number {
   return bits;
 }
 
+/** The nfgenmsg family: the one asked for, else the tuple's. */
+function requestFamily(asked: Family | 'unspec' | undefined, t: Tuple | undefined): number {
+  return asked === undefined ? familyOf(t) : asked === 'unspec' ? 0 : AF[asked];
+}
+
 function keyValue(k: ConntrackKey): Value {
-  const v: Value = { family: familyOf(k.original ?? k.reply), version: 0, resId: 0 };
+  const v: Value = { family: requestFamily(k.family, k.original ?? k.reply), version: 0, resId: 0 };
   if (k.original) v.tupleOrig = tupleValue(k.original);
   else if (k.reply) v.tupleReply = tupleValue(k.reply);
   if (k.zone !== undefined) v.zone = k.zone;
@@ -338,7 +354,7 @@ export const conntrackKind: ObjectKind<ConntrackEntry, ConntrackInput, Conntrack
   input: inputCheck,
   filter: filterCheck,
   toMessage(i) {
-    const v: Value = { family: familyOf(i.original), version: 0, resId: 0, tupleOrig: tupleValue(i.original), tupleReply: tupleValue(i.reply ?? inverse(i.original)) };
+    const v: Value = { family: requestFamily(i.family, i.original), version: 0, resId: 0, tupleOrig: tupleValue(i.original), tupleReply: tupleValue(i.reply ?? inverse(i.original)) };
     if (i.timeout !== undefined) v.timeout = i.timeout;
     // The kernel sets CONFIRMED on every entry it creates or holds, and refuses (EBUSY) a status that clears it.
     if (i.status !== undefined) v.status = statusBits(i.status) | decl.enums.status.entries.confirmed;
@@ -346,8 +362,12 @@ export const conntrackKind: ObjectKind<ConntrackEntry, ConntrackInput, Conntrack
     if (i.zone !== undefined) v.zone = i.zone;
     if (i.labels !== undefined) v.labels = i.labels;
     if (i.labelsMask !== undefined) v.labelsMask = i.labelsMask;
-    if (i.tcpState !== undefined) v.protoinfo = { tcp: { state: i.tcpState } };
-    else if (i.sctp !== undefined) v.protoinfo = { sctp: { ...i.sctp } };
+    if (i.tcpState !== undefined || i.tcpFlags !== undefined) {
+      const tcp: Value = {};
+      if (i.tcpState !== undefined) tcp.state = i.tcpState;
+      if (i.tcpFlags !== undefined) tcp.flagsOriginal = tcp.flagsReply = { flags: i.tcpFlags, mask: i.tcpFlags };
+      v.protoinfo = { tcp };
+    } else if (i.sctp !== undefined) v.protoinfo = { sctp: { ...i.sctp } };
     else if (i.dccp !== undefined) v.protoinfo = { dccp: { ...i.dccp } };
     if (i.helper !== undefined) v.help = { name: i.helper };
     if (i.id !== undefined) v.id = i.id;
@@ -355,8 +375,9 @@ export const conntrackKind: ObjectKind<ConntrackEntry, ConntrackInput, Conntrack
     if (i.natDst !== undefined) v.natDst = natValue(i.natDst);
     return v;
   },
-  toDeleteMessage(i) {
-    return keyValue(i);
+  toDeleteMessage(i, ctx) {
+    // A whole entry (more than a key) is asked with all of it, as conntrack -U gets what it changed.
+    return isKey(i) ? keyValue(i) : conntrackKind.toMessage(i, ctx);
   },
   fromMessage: entryOf,
   dumpRequest: conntrackDumpValue,
@@ -390,9 +411,12 @@ export class Conntrack extends ObjectApi<ConntrackEntry, ConntrackInput, Conntra
     return new Conntrack(NetlinkSocket.open(NETLINK_NETFILTER, { netns: options.netns }));
   }
 
-  /** One entry by its tuple (and zone), or its id with a tuple. */
+  /**
+   * One entry by its tuple (and zone), or its id with a tuple. Given more than a key (an update's input), the
+   * request carries all of it: the kernel checks every attribute of a get, and conntrack -U sends them.
+   */
   override async get(key: ConntrackKey | ConntrackInput, options?: CallOptions): Promise<ConntrackEntry> {
-    check(keyCheck, key, 'key');
+    check(isKey(key) ? keyCheck : inputCheck, key, 'key');
     return super.get(key as ConntrackInput, options);
   }
 

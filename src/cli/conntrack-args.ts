@@ -124,6 +124,22 @@ export interface NatWant {
   port?: number;
 }
 
+/** IP_CT_TCP_FLAG_SACK_PERM | IP_CT_TCP_FLAG_BE_LIBERAL: conntrack's TCP module turns window tracking off. */
+const TCP_FLAGS = 0x02 | 0x08;
+/** IP_CT_TCP_FLAG_CLOSE_INIT, added from TIME_WAIT on (so that a new connection may reopen the entry). */
+const CLOSE_INIT = 0x04;
+const closing = new Set<TcpState>(['timeWait', 'close', 'synSent2']);
+
+/** The window-tracking flags conntrack's TCP module puts, with the same mask, in both directions of every request. */
+export const tcpFlagsOf = (state: TcpState | undefined): number => TCP_FLAGS | (state !== undefined && closing.has(state) ? CLOSE_INIT : 0);
+
+/** A bitmask as libnetfilter_conntrack sizes one: whole 32-bit words up to the highest bit it may hold. */
+export function bitmask(bits: Iterable<number>, maxBit: number): Uint8Array {
+  const b = new Uint8Array((Math.floor(maxBit / 32) + 1) * 4);
+  for (const i of bits) if (i < b.length * 8) b[i >> 3]! |= 1 << (i & 7);
+  return b;
+}
+
 /** C's atoi/atol as conntrack reads timeouts and ICMP fields with them (no refusal: `abc` is 0), cut to `bits`. */
 export function atoi(word: string, bits: number): number {
   const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(word);

@@ -59,8 +59,8 @@ function holder(portid: number, inode: string): string | undefined {
 /** Runs -E until `signal` aborts; returns conntrack's exit status. */
 export async function events(p: Parsed, netns: string | undefined, signal: AbortSignal | undefined, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const json = p.output.has('json');
-  // -o labels loaded connlabel.conf (and complained of it) as the line was read.
-  const labels = p.output.has('labels') ? p.labelNames ?? null : null;
+  // -o labels, -l or --label-add/--label-del loaded connlabel.conf (and complained of it) as the line was read.
+  const labels = p.labelNames ?? null;
   const f = filterOf(p);
   const keep = (e: ConntrackEntry): boolean =>
     (f.family === undefined || e.family === f.family)

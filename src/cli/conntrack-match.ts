@@ -4,7 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import type { ConntrackEntry } from '../api/conntrack.js';
-import type { Tuple } from '../api/conntrack-tuple.js';
+import { protoNumber, type Tuple } from '../api/conntrack-tuple.js';
 import type { NatWant, Parsed } from './conntrack-args.js';
 
 /** An address's first 32 bits: an IPv4 address whole, an IPv6 one's first two groups (libnetfilter_conntrack's `.v4`). */
@@ -32,13 +32,13 @@ function bits(address: string): bigint {
   return all.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
-/** -s/-d: the address, or with a prefix the network (the entry's family must be the option's). */
-function sameAddress(have: string, want: string | undefined, mask: string | undefined): boolean {
+/** -s/-d: the address (its prefix, if any, a /32 or /128), or with a mask the network; the entry's family must be the option's. */
+export function sameAddress(have: string, want: string | undefined, mask: string | undefined): boolean {
   if (want === undefined) return true;
-  if (mask === undefined) return have === want;
-  if (isIPv6(have) !== isIPv6(mask)) return false;
-  const m = bits(mask);
-  return (bits(have) & m) === (bits(want.replace(/\/.*/, '')) & m);
+  const bare = want.replace(/\/.*/, '');
+  if (isIPv6(have) !== isIPv6(bare)) return false;
+  const m = mask === undefined ? -1n : bits(mask);
+  return (bits(have) & m) === (bits(bare) & m);
 }
 
 /**
@@ -64,7 +64,7 @@ function natted(e: ConntrackEntry, want: NatWant | undefined, side: 'src' | 'dst
   return has;
 }
 
-function natMatches(e: ConntrackEntry, p: Parsed): boolean {
+export function natMatches(e: ConntrackEntry, p: Parsed): boolean {
   const src = natted(e, p.nat.src, 'src');
   const dst = natted(e, p.nat.dst, 'dst');
   if (p.given.has('any-nat')) return src || dst;
@@ -91,12 +91,25 @@ function sameMeta(e: ConntrackEntry, p: Parsed): boolean {
   if (p.replyZone !== undefined && (e.reply.zone ?? 0) !== p.replyZone) return false;
   if (p.sctpState !== undefined && e.sctp?.state !== camel(p.sctpState)) return false;
   if (p.dccpState !== undefined && e.dccp?.state !== p.dccpState) return false;
-  if (p.labels) {
-    const have = e.labels;
-    if (!have) return false;
-    for (const bit of p.labels) if (!((have[bit >> 3] ?? 0) & (1 << (bit & 7)))) return false;
-  }
+  return labelsMatch(e, p);
+}
+
+/** -l: every label given is set on the entry (one without labels has none). */
+export function labelsMatch(e: ConntrackEntry, p: Parsed): boolean {
+  if (!p.labels) return true;
+  const have = e.labels;
+  if (!have) return false;
+  for (const bit of p.labels) if (!((have[bit >> 3] ?? 0) & (1 << (bit & 7)))) return false;
   return true;
+}
+
+/**
+ * libnetfilter_conntrack's nfct_cmp of one direction, as -U compares the tuple given with an entry's: the protocol
+ * when given, the addresses given, and the layer-4 fields given that the entry has.
+ */
+export function tupleMatches(e: ConntrackEntry, t: Tuple, want: Partial<Tuple>, proto: string | number | undefined): boolean {
+  if (proto !== undefined && protoNumber(proto) !== protoNumber(e.proto)) return false;
+  return sameAddress(t.src, want.src, undefined) && sameAddress(t.dst, want.dst, undefined) && compared.every((k) => want[k] === undefined || t[k] === undefined || t[k] === want[k]);
 }
 
 /** Whether an entry passes the filters the kernel did not apply. */

@@ -3,10 +3,15 @@
  * prints for `conntrack -L` and `-E`, field for field in its order, and `-o json`'s objects.
  */
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { describeErrno } from '../wire/errors.js';
 import type { ConntrackEntry } from '../api/conntrack.js';
 import { PORTED, PROTOCOLS, type Tuple } from '../api/conntrack-tuple.js';
 import type { ConntrackEventType } from '../api/conntrack-events.js';
+import { strtoul } from './args.js';
 import { tcpStates, type OutputWord } from './conntrack-args.js';
+
+const osErrno = constants.errno;
 
 const tcpStateWord = new Map(Object.entries(tcpStates).map(([w, s]) => [s as string, w]));
 
@@ -38,19 +43,46 @@ function ctime(ns: bigint): string {
   return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
 }
 
-/** The connlabel.conf names by bit, as -o labels loads them; null (after conntrack's complaint) when there is none. */
+/** isspace in the POSIX locale, but for the newline (a line's end). */
+const blank = (c: string | undefined): boolean => c === ' ' || c === '\f' || c === '\r' || c === '\t' || c === '\v';
+
+/**
+ * The connlabel.conf names by bit, read as libnetfilter_conntrack reads the file: per line (a `#` first skips it) a
+ * number strtoul reads (0x hex, 0 octal; below 1024) and the rest of the line trimmed as the name — letters, digits,
+ * spaces and `-` only; a bit or a name seen before is skipped. null, after conntrack's complaint (perror's), when
+ * the file cannot be read or names nothing.
+ */
 export function labelMap(complain: (line: string) => void, path = '/etc/xtables/connlabel.conf'): Map<number, string> | null {
-  let text: string;
+  let text = '';
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(path, 'latin1');
   } catch (e) {
-    complain(`nfct_labelmap_new: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
-    return null;
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    // A directory opens, and reads as no lines.
+    if (code !== 'EISDIR') {
+      complain(`nfct_labelmap_new: ${describeErrno(osErrno[code as keyof typeof osErrno] ?? 0)}`);
+      return null;
+    }
   }
   const map = new Map<number, string>();
-  for (const line of text.split('\n')) {
-    const m = /^\s*(\d+)\s+(\S+)/.exec(line);
-    if (m && !map.has(Number(m[1]))) map.set(Number(m[1]), m[2]!);
+  const names = new Set<string>();
+  for (const line of text.split(/(?<=\n)/)) {
+    if (line.startsWith('#')) continue;
+    const { value: bit, rest } = strtoul(line, 64);
+    if (rest === line || bit >= 1024 || map.has(bit)) continue;
+    let name = rest.replace(/\n[^]*$/, '');
+    let a = 0;
+    let b = name.length;
+    while (a < b && blank(name[a])) a++;
+    while (b > a && blank(name[b - 1])) b--;
+    name = name.slice(a, b);
+    if (name === '' || !/^[A-Za-z0-9 -]+$/.test(name) || names.has(name)) continue;
+    names.add(name);
+    map.set(bit, name);
+  }
+  if (map.size === 0) {
+    complain('nfct_labelmap_new: Success');
+    return null;
   }
   return map;
 }

@@ -7,7 +7,7 @@
 import { Conntrack, type ConntrackEntry, type ConntrackFilter, type ConntrackInput, type Nat, type SctpState } from '../api/conntrack.js';
 import { L4_FIELDS, type Tuple } from '../api/conntrack-tuple.js';
 import { NetlinkError } from '../wire/errors.js';
-import { ConntrackExit, failed, filterOf, fullTuple, PREFIX, type NatWant, type Parsed } from './conntrack-args.js';
+import { bitmask, ConntrackExit, failed, filterOf, fullTuple, PREFIX, tcpFlagsOf, type NatWant, type Parsed } from './conntrack-args.js';
 import { checkOptions } from './conntrack-checks.js';
 import { moduleOf, parse } from './conntrack-parse.js';
 import { USAGE } from './conntrack-protos.js';
@@ -92,7 +92,8 @@ export async function conntrack(args: readonly string[], netns: string | undefin
     }
     ct = Conntrack.open(netns === undefined ? {} : { netns });
     const json = p.output.has('json');
-    const options = { output: p.output, labels: p.output.has('labels') ? p.labelNames ?? null : null };
+    // Labels show whenever an option loaded connlabel.conf (-o labels, -l, --label-add/--label-del); -D's lines never.
+    const options = { output: p.output, labels: p.labelNames ?? null };
     const print = (e: ConntrackEntry): void => out(json ? jsonLine(e) : entryLine(e, options));
     switch (p.command) {
       case 'L': {
@@ -146,6 +147,9 @@ export async function conntrack(args: readonly string[], netns: string | undefin
         if (p.mark !== undefined) input.mark = p.mark;
         if (p.zone !== undefined) input.zone = p.zone;
         if (p.state) input.tcpState = p.state;
+        if (p.proto === 'tcp') input.tcpFlags = tcpFlagsOf(p.state);
+        // --label-add: the labels the entry is created with.
+        if (p.given.has('label-add') && p.labelModify) input.labels = bitmask(p.labelModify, Math.max(...p.labelModify));
         // SCTP's and DCCP's modules make their --state, tags and role needed for -I: all are there.
         if (p.sctpState !== undefined) input.sctp = { state: camel(p.sctpState) as SctpState, vtagOriginal: p.vtagOriginal!, vtagReply: p.vtagReply! };
         if (p.dccpState !== undefined) input.dccp = { state: p.dccpState, role: p.dccpRole! };
@@ -160,36 +164,22 @@ export async function conntrack(args: readonly string[], netns: string | undefin
         err(`${PREFIX}${n} flow entries have been ${p.command === 'A' ? 'added' : 'created'}.`);
         return 0;
       }
+      case 'U':
+        return await (await import('./conntrack-update.js')).update(ct, p, print, err);
       default: {
-        // -D and -U: the entries that match, then a request each (pipelined for -D).
-        const { mark, markMask, ...rest } = p;
-        // The library sets no labels by name here (conntrack's -U --label-add/--label-del).
-        if (p.command === 'U' && p.labelModify !== undefined) throw new ConntrackExit('nlkit conntrack: -U --label-add and --label-del are not supported', 2);
-        // -U's mark is the new value, not a filter.
-        const select = p.command === 'U' ? { ...rest, mark: undefined, markMask: undefined } : p;
-        void mark;
-        void markMask;
+        // -D: the entries that match, then a request each (pipelined).
         const found: ConntrackEntry[] = [];
-        for await (const e of ct.stream(filterOf(select as Parsed))) if (matchesRest(e, select as Parsed)) found.push(e);
+        for await (const e of ct.stream(filterOf(p))) if (matchesRest(e, p)) found.push(e);
         let n = 0;
-        if (p.command === 'D') {
-          const r = await ct.deleteMany(found.map((e) => ({ original: e.original, ...(e.zone === undefined ? {} : { zone: e.zone }) })));
-          found.forEach((e, i) => {
-            if (r[i] === null) {
-              print(e);
-              n++;
-            }
-          });
-          err(`${PREFIX}${n} flow entries have been deleted.`);
-        } else {
-          for (const e of found) {
-            await ct.update({ original: e.original, ...(e.zone === undefined ? {} : { zone: e.zone }), ...(p.mark === undefined ? {} : { mark: p.mark }), ...(p.timeout === undefined ? {} : { timeout: p.timeout }) });
-            print(await ct.get({ original: e.original, ...(e.zone === undefined ? {} : { zone: e.zone }) }));
+        const r = await ct.deleteMany(found.map((e) => ({ original: e.original, ...(e.zone === undefined ? {} : { zone: e.zone }) })));
+        found.forEach((e, i) => {
+          if (r[i] === null) {
+            out(json ? jsonLine(e) : entryLine(e, { output: p.output }));
             n++;
           }
-          err(`${PREFIX}${n} flow entries have been updated.`);
-        }
-        // conntrack fails when nothing was deleted or updated.
+        });
+        err(`${PREFIX}${n} flow entries have been deleted.`);
+        // conntrack fails when nothing was deleted.
         return n === 0 ? 1 : 0;
       }
     }
