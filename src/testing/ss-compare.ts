@@ -97,3 +97,29 @@ export async function compare(ns: TestNetns, args: string[], timing = false): Pr
   assert.equal(b!.code, a!.code, `nlkit ss ${args.join(' ')}: exit code`);
 }
 
+/**
+ * A request's hex with the two padding bytes of each host condition zeroed: ss mallocs the bytecode and leaves
+ * them as they were (seen: `02 00` in the IPv6 request under `-N`, `00 00` otherwise); the kernel never reads them.
+ * The walk steps by each op's `yes`, which ss's compiler makes the op's own length.
+ */
+function withoutCondPadding(b: Uint8Array): string {
+  const m = Buffer.from(b);
+  const INET_DIAG_REQ_BYTECODE = 1, BC_S_COND = 7, BC_D_COND = 8;
+  for (let at = 16 + 56; at + 4 <= m.length; at += (m.readUInt16LE(at) + 3) & ~3) {
+    const len = m.readUInt16LE(at);
+    if (len < 4) break;
+    if (m.readUInt16LE(at + 2) !== INET_DIAG_REQ_BYTECODE) continue;
+    for (let op = at + 4; op + 4 <= at + len; ) {
+      if ((m[op] === BC_S_COND || m[op] === BC_D_COND) && op + 8 <= at + len) m.fill(0, op + 6, op + 8);
+      const yes = m[op + 1]!;
+      if (yes < 4) break;
+      op += yes;
+    }
+  }
+  return m.toString('hex');
+}
+
+/** The SOCK_DIAG_BY_FAMILY requests among `sent`, as hex, host conditions' padding zeroed. */
+export function diagRequests(sent: Uint8Array[]): string[] {
+  return sent.filter((b) => b[4] === 20 && b[5] === 0).map(withoutCondPadding);
+}

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { withNetns, type TestNetns } from '../../testing/netns.js';
 import { holdSockets, started } from '../../testing/sockets.js';
-import { compare, main, needsSs, run } from '../../testing/ss-compare.js';
+import { compare, diagRequests, main, needsSs, run } from '../../testing/ss-compare.js';
 import { captureMessages, haveStrace } from '../../testing/strace.js';
 
 // Listeners on the ports of named services (ssh, http), each with a connection, over IPv4 and IPv6.
@@ -75,11 +75,9 @@ test('nlkit ss reads service, host, link, netlink, vsock and cgroup words as ss 
 
 test('nlkit ss sends the bytecode ss sends for names', { ...needsSs, ...((await haveStrace()) ? {} : { skip: 'strace is not installed' }) }, async () => {
   await withNetns(async (ns) => {
-    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-    const diag = (sent: Uint8Array[]) => sent.filter((b) => b[4] === 20 && b[5] === 0).map(hex);
     for (const args of [['-tan', 'dst localhost'], ['-tan', 'sport = :ssh or dport = :http'], ['-tua', 'sport = :domain'], ['-ta', 'cgroup', '/'], ['-4t', 'src localhost:www']]) {
-      const theirs = diag(await captureMessages('ss', ['-N', ns.name, ...args]));
-      const ours = diag(await captureMessages(process.execPath, [main, 'ss', '-N', ns.name, ...args]));
+      const theirs = diagRequests(await captureMessages('ss', ['-N', ns.name, ...args]));
+      const ours = diagRequests(await captureMessages(process.execPath, [main, 'ss', '-N', ns.name, ...args]));
       assert.ok(theirs.length > 0, `ss ${args.join(' ')} sent SOCK_DIAG requests`);
       assert.deepEqual(ours, theirs, `ss ${args.join(' ')}`);
     }

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { SockDiag } from '../../api/sockets/index.js';
 import { withNetns, type TestNetns } from '../../testing/netns.js';
 import { started } from '../../testing/sockets.js';
-import { compare, main, needsSs } from '../../testing/ss-compare.js';
+import { compare, diagRequests, main, needsSs } from '../../testing/ss-compare.js';
 import { captureMessages, haveStrace } from '../../testing/strace.js';
 
 const python = existsSync('/usr/bin/python3');
@@ -90,12 +90,10 @@ test('nlkit ss sends SOCK_DIAG the request bytes ss sends', { ...needsSs, ...((a
       ['-t'], ['-tan'], ['-tani'], ['-tn', 'state', 'established'], ['-tan', 'exclude', 'listening'], ['-6t'], ['-uanm'], ['-x'], ['-xa'],
       ['-0'], ['-f', 'netlink'], ['-tan', 'sport = :22 or dst 10.0.0.0/8'],
     ];
-    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
     // SOCK_DIAG_BY_FAMILY (20) only: nlkit may ask route netlink for interface names where ss does not.
-    const diag = (sent: Uint8Array[]) => sent.filter((b) => b[4] === 20 && b[5] === 0).map(hex);
     for (const args of cases) {
-      const theirs = diag(await captureMessages('ss', ['-N', ns.name, ...args]));
-      const ours = diag(await captureMessages(process.execPath, [main, 'ss', '-N', ns.name, ...args]));
+      const theirs = diagRequests(await captureMessages('ss', ['-N', ns.name, ...args]));
+      const ours = diagRequests(await captureMessages(process.execPath, [main, 'ss', '-N', ns.name, ...args]));
       assert.ok(theirs.length > 0, `ss ${args.join(' ')} sent SOCK_DIAG requests`);
       assert.deepEqual(ours, theirs, `ss ${args.join(' ')}`);
     }

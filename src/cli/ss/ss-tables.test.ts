@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { withNetns } from '../../testing/netns.js';
-import { compare, main, needsSs, run } from '../../testing/ss-compare.js';
+import { compare, diagRequests, main, needsSs, run } from '../../testing/ss-compare.js';
 import { captureMessages, haveStrace } from '../../testing/strace.js';
 
 const cases: string[][] = [
@@ -30,11 +30,9 @@ test('nlkit ss takes the vsock, TIPC and XDP words as ss does and prints what ss
 
 test('nlkit ss asks for vsock, TIPC and XDP sockets with the request bytes ss sends', { ...needsSs, ...((await haveStrace()) ? {} : { skip: 'strace is not installed' }) }, async () => {
   await withNetns(async (ns) => {
-    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-    const diag = (sent: Uint8Array[]) => sent.filter((b) => b[4] === 20 && b[5] === 0).map(hex);
     for (const args of [['--vsock'], ['--xdp'], ['--tipc'], ['-a'], ['-A', 'vsock,xdp,tipc,mptcp,tcp'], ['-l', '-A', 'all'], ['--vsock', '-x', 'state', 'listening'], ['-f', 'xdp', 'state', 'established']]) {
-      const theirs = diag(await captureMessages('ss', ['-N', ns.name, ...args]));
-      const ours = diag(await captureMessages(process.execPath, [main, 'ss', '-N', ns.name, ...args]));
+      const theirs = diagRequests(await captureMessages('ss', ['-N', ns.name, ...args]));
+      const ours = diagRequests(await captureMessages(process.execPath, [main, 'ss', '-N', ns.name, ...args]));
       assert.deepEqual(ours, theirs, `ss ${args.join(' ')}`);
     }
   }, 'sstabreq');
