@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { withNetns, type TestNetns } from '../testing/netns.js';
-import { haveStrace, traceRun, type SentRequest } from '../testing/strace.js';
+import { haveStrace, traceRun, type SentRequest, zeroAttrPadding } from '../testing/strace.js';
 import { normalize } from '../testing/twins.js';
 
 const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
@@ -59,7 +59,7 @@ function request(sent: SentRequest[]): { type: number; flags: string; attrs: str
   for (let at = fixed; at + 4 <= b.length;) {
     const len = b.readUInt16LE(at);
     if (len < 4) break;
-    attrs.push(`${b.readUInt16LE(at + 2).toString(16)}:${zeroPadding(b.subarray(at + 4, at + len))}`);
+    attrs.push(`${b.readUInt16LE(at + 2).toString(16)}:${zeroAttrPadding(b.subarray(at + 4, at + len))}`);
     at += (len + 3) & ~3;
   }
   // A route's attributes in any order (a nexthop's in ip's); the encapsulation's nest keeps its own order.
@@ -67,17 +67,6 @@ function request(sent: SentRequest[]): { type: number; flags: string; attrs: str
   return { type: r.type, flags: r.flags, attrs: [head.toString('hex'), ...attrs] };
 }
 
-/** Bytes with the padding after each nested attribute zeroed (ip leaves it as it found it, nlkit zeroes it). */
-function zeroPadding(bytes: Buffer): string {
-  const b = Buffer.from(bytes);
-  for (let at = 0; at + 4 <= b.length;) {
-    const len = b.readUInt16LE(at);
-    if (len < 4) break;
-    b.fill(0, at + len, Math.min(b.length, at + ((len + 3) & ~3)));
-    at += (len + 3) & ~3;
-  }
-  return b.toString('hex');
-}
 
 async function build(ns: TestNetns): Promise<void> {
   await ns.ip('link', 'add', 'v0', 'address', '02:00:00:00:00:01', 'type', 'veth', 'peer', 'name', 'v1', 'address', '02:00:00:00:00:02');

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RouteNetlink } from '../api/route-netlink.js';
 import { withNetns, type TestNetns } from '../testing/netns.js';
-import { captureRequests, haveStrace, type SentRequest } from '../testing/strace.js';
+import { captureRequests, haveStrace, type SentRequest, zeroAttrPadding } from '../testing/strace.js';
 import { sameAsIp, twin } from '../testing/twin.js';
 
 const main = fileURLToPath(new URL('./nlkit.js', import.meta.url));
@@ -91,17 +91,6 @@ function newnexthop(sent: SentRequest[]): { flags: string; nhmsg: string; attrs:
   return { flags: r.flags, nhmsg: b.subarray(0, 8).toString('hex'), attrs };
 }
 
-/** A nest's bytes with the padding after each of its attributes zeroed (ip leaves it as it was, nlkit zeroes it). */
-function zeroPadding(hex: string): string {
-  const b = Buffer.from(hex, 'hex');
-  for (let at = 0; at + 4 <= b.length;) {
-    const len = b.readUInt16LE(at);
-    if (len < 4) break;
-    b.fill(0, at + len, Math.min(b.length, at + ((len + 3) & ~3)));
-    at += (len + 3) & ~3;
-  }
-  return b.toString('hex');
-}
 
 test('nexthop add with encap sends what ip sends, attribute by attribute in ip\'s order (captured with strace)', { timeout: 600_000 }, async (t) => {
   if (!(await haveStrace())) return t.skip('strace is not installed');
@@ -115,7 +104,7 @@ test('nexthop add with encap sends what ip sends, attribute by attribute in ip\'
       await ns.ip('nexthop', 'flush').catch(() => {});
       const nl = newnexthop(await captureRequests(process.execPath, [main, ...args]));
       await ns.ip('nexthop', 'flush').catch(() => {});
-      if (ip) ip.attrs = ip.attrs.map((a) => (a.startsWith('8008:') ? `8008:${zeroPadding(a.slice(5))}` : a));
+      if (ip) ip.attrs = ip.attrs.map((a) => (a.startsWith('8008:') ? `8008:${zeroAttrPadding(Buffer.from(a.slice(5), 'hex'))}` : a));
       assert.ok(ip, `ip sent no RTM_NEWNEXTHOP for ${line}`);
       try {
         assert.deepEqual(nl, ip);

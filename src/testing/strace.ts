@@ -95,3 +95,18 @@ export function lastNewlink(sent: SentRequest[]): { flags: string; body: string 
   if (!r) return undefined;
   return { flags: r.flags, body: Buffer.from(r.body).toString('hex') };
 }
+
+/**
+ * The hex of a run of attributes with the padding after each zeroed: ip leaves those bytes as it found them in
+ * its buffer, nlkit writes zeros, and the kernel never reads them.
+ */
+export function zeroAttrPadding(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes);
+  for (let at = 0; at + 4 <= b.length;) {
+    const len = b.readUInt16LE(at);
+    if (len < 4) break;
+    b.fill(0, at + len, Math.min(b.length, at + ((len + 3) & ~3)));
+    at += (len + 3) & ~3;
+  }
+  return b.toString('hex');
+}

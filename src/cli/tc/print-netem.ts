@@ -34,6 +34,15 @@ function intOpt(p: Printer, o: V, key: string, v: number): void {
   if (v !== 0) p.fp(` ${key} ${v}`);
 }
 
+/** A probability with its correlation (duplicate, reorder, corrupt): printed only when not zero, under its own key. */
+function chance(p: Printer, key: string, probability: number, correlation: number): void {
+  if (!probability) return;
+  const l: V = {};
+  percent(p, l, key, ` ${key}`, probability);
+  corr(p, l, Boolean(correlation), correlation);
+  p.js(key, l);
+}
+
 export function netem(p: Printer, o: V): void {
   const cor = o.corr as V | undefined;
   p.any('limit', `limit ${u(o.limit) | 0}`, u(o.limit));
@@ -71,26 +80,11 @@ export function netem(p: Printer, o: V): void {
     percent(p, l, '1-k', ' 1-k', u(ge.k1));
     p.js('loss-gemodel', l);
   }
-  if (u(o.duplicate)) {
-    const l: V = {};
-    percent(p, l, 'duplicate', ' duplicate', u(o.duplicate));
-    corr(p, l, Boolean(cor && u(cor.dupCorr)), u(cor?.dupCorr));
-    p.js('duplicate', l);
-  }
+  chance(p, 'duplicate', u(o.duplicate), u(cor?.dupCorr));
   const reorder = o.reorder as V | undefined;
-  if (reorder && u(reorder.probability)) {
-    const l: V = {};
-    percent(p, l, 'reorder', ' reorder', u(reorder.probability));
-    corr(p, l, Boolean(u(reorder.correlation)), u(reorder.correlation));
-    p.js('reorder', l);
-  }
+  chance(p, 'reorder', u(reorder?.probability), u(reorder?.correlation));
   const corrupt = o.corrupt as V | undefined;
-  if (corrupt && u(corrupt.probability)) {
-    const l: V = {};
-    percent(p, l, 'corrupt', ' corrupt', u(corrupt.probability));
-    corr(p, l, Boolean(u(corrupt.correlation)), u(corrupt.correlation));
-    p.js('corrupt', l);
-  }
+  chance(p, 'corrupt', u(corrupt?.probability), u(corrupt?.correlation));
   const r = o.rate as V | undefined;
   if (r && u(r.rate)) {
     const l: V = {};
