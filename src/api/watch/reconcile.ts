@@ -90,11 +90,6 @@ export class Reconciler<T> {
     private readonly changedSince: ReadonlySet<string>,
     private readonly same: (a: T, b: T) => boolean,
     private readonly complete = false,
-    /**
-     * Whether a dump may hold an object twice (a dump that resumes by position while objects come and go): then a
-     * key of the last dump not seen where it stood may still be in the new one elsewhere.
-     */
-    private readonly repeats = false,
   ) {
     this.seen = new Uint8Array(old.length);
     this.next = new DumpSequence<T>(Math.max(1024, old.length + (old.length >> 4)));
@@ -143,14 +138,18 @@ export class Reconciler<T> {
     this.next.push(a, b, undefined, undefined);
   }
 
-  /** Keys in the view that the new dump does not have. */
+  /**
+   * Keys in the view that the new dump does not have. A key of the last dump not seen where it stood may still be
+   * in the new one elsewhere: a dump that resumes while objects come and go (conntrack's, by the last entry's id;
+   * the bridge's) can hold an object twice, and the next dump holds it once — only one of its old places is seen.
+   */
   *missing(): Iterable<string> {
     const old = this.old;
     let present: Set<string | undefined> | undefined;
     for (let p = 0; p < old.length; p++) {
       const key = old.keys[p];
       if (this.seen[p] === 0 && key !== undefined && !this.found.has(key)) {
-        if (this.repeats && (present ??= new Set(this.next.keys.slice(0, this.next.length))).has(key)) continue;
+        if ((present ??= new Set(this.next.keys.slice(0, this.next.length))).has(key)) continue;
         yield key;
       }
     }

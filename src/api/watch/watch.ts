@@ -335,7 +335,7 @@ export class Watch<T> implements AsyncIterable<WatchEvent<T>> {
     let heard: ObjectNotification[];
     try {
       for (;;) {
-        r = new Reconciler(this.sequence, view, this.changedSince, sameObject, this.forgotten, this.info.dumpUnchecked);
+        r = new Reconciler(this.sequence, view, this.changedSince, sameObject, this.forgotten);
         let interrupted = false;
         for (const request of this.info.dumps) {
           const { bytes } = this.info.schema.encodeMessage(this.info.getMessage, request, { flags: Flags.DUMP });
