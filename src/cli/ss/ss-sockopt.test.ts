@@ -34,7 +34,8 @@ test('nlkit ss --inet-sockopt prints the socket options ss prints', needs, async
         ['--inet-sockopt'], ['-a', '--inet-sockopt'], ['-tan', '--inet-sockopt'], ['-uan', '--inet-sockopt', '-O'], ['-wa', '--inet-sockopt'],
         ['-ae', '--inet-sockopt', '--tos'], ['-tan', '--inet-sockopt', 'sport = :4445'], ['-xa', '--inet-sockopt'], ['-a', '--inet'],
       ];
-      for (const args of cases) await compare(ns, args);
+      // -e shows the SYN-RECV socket's retransmit timer (TCP_DEFER_ACCEPT holds it there), which moves between runs.
+      for (const args of cases) await compare(ns, args, args.some((a) => /^-\w*e/.test(a)));
     } finally {
       py.kill();
     }
