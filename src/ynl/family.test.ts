@@ -156,7 +156,8 @@ test('notifications decode with their attributes: netdev device events and ethto
         await control.do('features-set', { header, wanted: { nomask: false, bits: { bit: [{ name: 'tx-checksum-ip-generic' }] } } });
         await control.do('channels-set', { header, rxCount: 2 });
         await ns.ip('link', 'del', 'v0');
-      }, (all) => all.filter((n) => n.op === 'devDelNtf').length === 2);
+        // Two sockets: the ethtool one may be read after the netdev one has heard both deletions.
+      }, (all) => all.filter((n) => n.op === 'devDelNtf').length === 2 && all.some((n) => n.op === 'channelsNtf') && all.some((n) => n.op === 'featuresNtf'));
       const ifindex = Number(JSON.parse(await ns.ip('-j', 'link', 'show', 'lo'))[0].ifindex) + 1;
       const dev = (op: string) => seen.filter((n) => n.op === op).map((n) => n.ifindex).sort();
       // netdev: a dev-add-ntf per veth end, then a dev-del-ntf each, with the dev-get reply's attributes.
